@@ -1,0 +1,1 @@
+"""Overplay's Mesa agents (supplier state, importer states, firms, producers) and actions."""

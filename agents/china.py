@@ -1,0 +1,147 @@
+"""The supplier state: export policy per material and destination, and its other levers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import mesa
+
+from agents.actions import REGIME_OF_KIND, Action, Kind, Regime
+from agents.observations import ChinaObservation, PolicyView
+from agents.strategies.base import Strategy
+
+#: The destination standing for third countries (not a strategic player).
+OTHER = "other"
+
+
+@dataclass(frozen=True)
+class ExportPolicy:
+    """China's regime toward one destination for one material."""
+
+    regime: Regime = Regime.OPEN
+    approval_rate: float = 1.0
+    delay_months: float = 0.0
+    cut: float = 0.0
+    since_step: int = 0
+    baseline_t_per_month: float = 0.0
+
+    def limits(self, step: int) -> tuple[float, float]:
+        """(share of requests approved, absolute cap in t/month) this month.
+
+        Licensing approves nothing until the review delay has passed, then the
+        approval rate; a quota caps shipments at (1 - cut) of the pre-quota
+        baseline; a ban ships nothing.
+        """
+        if self.regime is Regime.OPEN:
+            return 1.0, float("inf")
+        if self.regime is Regime.BAN:
+            return 0.0, 0.0
+        if self.regime is Regime.QUOTA:
+            return 1.0, (1.0 - self.cut) * self.baseline_t_per_month
+        elapsed = step - self.since_step + 1
+        ready = min(1.0, max(0.0, elapsed - self.delay_months))
+        return self.approval_rate * ready, float("inf")
+
+    def view(self, step: int) -> PolicyView:
+        return PolicyView(self.regime.value, self.approval_rate, self.delay_months, self.cut,
+                          step - self.since_step if self.regime is not Regime.OPEN else 0)
+
+
+class SupplierState(mesa.Agent):
+    """China. Decides each round through its strategy; the model applies the actions."""
+
+    name = "china"
+
+    def __init__(self, model: mesa.Model, strategy: Strategy, materials: list[str],
+                 destinations: list[str]) -> None:
+        super().__init__(model)
+        self.strategy = strategy
+        self.materials = materials
+        self.destinations = destinations
+        self.policy: dict[tuple[str, str], ExportPolicy] = {
+            (m, d): ExportPolicy() for m in materials for d in destinations}
+        self.tech_ban = False
+        self.enforcement = 0.0
+        self.price_war: dict[str, float] = dict.fromkeys(materials, 0.0)
+        self.partnership_offered = False
+        self.partners = 0
+        self.quota_allowed = True
+        self.reputation: dict[str, float] = dict.fromkeys(destinations, 1.0)
+        self.truce_until: dict[str, int] = {}
+        self.new_restrictions: set[tuple[str, str]] = set()
+
+    # -- observation -----------------------------------------------------------------
+    def observe(self) -> ChinaObservation:
+        return self.model.observe_china()
+
+    def decide(self) -> tuple[Action, ...]:
+        return tuple(self.strategy.decide(self.observe(), self.model.rng))
+
+    # -- applying actions --------------------------------------------------------------
+    def restrict(self, action: Action, baseline: dict[tuple[str, str], float],
+                 step: int) -> list[tuple[str, str]]:
+        """Set the export regime for the action's (material, destination) pairs.
+
+        Targets under a deal's truce are skipped. Returns the pairs changed.
+        """
+        regime = REGIME_OF_KIND[action.kind]
+        params = dict(action.params)
+        if regime is Regime.QUOTA and not self.quota_allowed:
+            # After a lost WTO case, quotas are replaced by licensing (W02).
+            regime = Regime.LICENSING
+            params = {"approval_rate": 1.0 - params["cut"],
+                      "delay_months": self.model.scenario.timing.licence_delay_months}
+        materials = action.materials or tuple(self.materials)
+        targets = action.targets or tuple(self.destinations)
+        changed = []
+        for m in materials:
+            for d in targets:
+                if regime is not Regime.OPEN and self.truce_until.get(d, -1) >= step:
+                    continue
+                old = self.policy[(m, d)]
+                new = ExportPolicy(
+                    regime=regime,
+                    approval_rate=params.get("approval_rate", 1.0),
+                    delay_months=params.get("delay_months", 0.0),
+                    cut=params.get("cut", 0.0),
+                    since_step=old.since_step if old.regime is regime else step,
+                    baseline_t_per_month=baseline.get((m, d), 0.0))
+                if new != old:
+                    self.policy[(m, d)] = new
+                    changed.append((m, d))
+                    if regime is not Regime.OPEN:
+                        self.new_restrictions.add((m, d))
+        return changed
+
+    def abolish_quotas(self, step: int) -> None:
+        """Comply with a lost WTO case: quotas become licences that approve everything.
+
+        Licences replace quotas for flows already running, so no review gap opens
+        (the licence is dated as if in place for its whole delay).
+        """
+        self.quota_allowed = False
+        delay = self.model.scenario.timing.licence_delay_months
+        for key, policy in self.policy.items():
+            if policy.regime is Regime.QUOTA:
+                self.policy[key] = replace(
+                    policy, regime=Regime.LICENSING, approval_rate=1.0, delay_months=delay,
+                    since_step=step - int(delay) - 1)
+
+    def set_lever(self, action: Action) -> None:
+        """Technology ban, enforcement, price war, partnership offers."""
+        if action.kind is Kind.TECH_BAN:
+            self.tech_ban = bool(action.param("active"))
+        elif action.kind is Kind.ENFORCE:
+            self.enforcement = min(max(float(action.param("level")), 0.0), 1.0)
+        elif action.kind is Kind.PRICE_WAR:
+            discount = float(action.param("discount")) if action.param("active") else 0.0
+            for m in action.materials or self.materials:
+                self.price_war[m] = min(max(discount, 0.0), 0.9)
+        elif action.kind is Kind.PARTNERSHIP:
+            self.partnership_offered = bool(action.param("active"))
+
+    def restricted_pairs(self) -> list[tuple[str, str]]:
+        return [k for k, p in self.policy.items() if p.regime is not Regime.OPEN]
+
+    def regime_toward(self, material: str, destination: str) -> Regime:
+        return self.policy[(material, destination)].regime

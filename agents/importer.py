@@ -1,0 +1,91 @@
+"""Importer states: stockpiles, subsidies, R&D, retaliation, deals, WTO cases, coordination."""
+
+from __future__ import annotations
+
+import mesa
+
+from agents.actions import Action, Kind
+from agents.observations import ImporterObservation
+from agents.strategies.base import Strategy
+from model.config import ImporterConfig
+
+STAGES = ("mining", "processing")
+
+
+class ImporterState(mesa.Agent):
+    """One importer (US, Japan, EU, ...). Its firms are rows of the firm population."""
+
+    def __init__(self, model: mesa.Model, name: str, config: ImporterConfig,
+                 strategy: Strategy, materials: list[str]) -> None:
+        super().__init__(model)
+        self.name = name
+        self.config = config
+        self.strategy = strategy
+        self.materials = materials
+        self.allies = tuple(config.allies)
+        self.stockpile: dict[str, float] = dict.fromkeys(materials, 0.0)
+        self.stockpile_target_days: dict[str, float] = dict.fromkeys(
+            materials, config.stockpile_target_days)
+        self.subsidy: dict[tuple[str, str], float] = {
+            (m, s): 0.0 for m in materials for s in STAGES}
+        self.subsidy_pot: dict[tuple[str, str], float] = dict.fromkeys(self.subsidy, 0.0)
+        self.price_floor: dict[str, float] = dict.fromkeys(materials, 0.0)
+        self.research: dict[str, float] = dict.fromkeys(materials, 0.0)
+        self.research_stock: dict[str, float] = dict.fromkeys(materials, 0.0)
+        self.recycling_rate: dict[str, float] = dict.fromkeys(materials, 0.0)
+        self.risk: dict[str, float] = dict.fromkeys(materials, 0.0)
+        self.retaliation = 0.0
+        self.retaliation_instrument = ""
+        self.deal_offer: float | None = None
+        self.deal_months = 0.0
+        self.wto_filed_step: int | None = None
+        self.coordinating = False
+        self.last_shortage: dict[str, float] = dict.fromkeys(materials, 0.0)
+
+    def observe(self) -> ImporterObservation:
+        return self.model.observe_importer(self)
+
+    def decide(self) -> tuple[Action, ...]:
+        return tuple(self.strategy.decide(self.observe(), self.model.rng))
+
+    def apply(self, action: Action) -> None:
+        """Change this state's own settings; effects on others go through the model."""
+        materials = action.materials or tuple(self.materials)
+        kind = action.kind
+        if kind is Kind.STOCKPILE:
+            for m in materials:
+                self.stockpile_target_days[m] = max(0.0, float(action.param("target_days")))
+        elif kind is Kind.SUBSIDIZE:
+            stage = action.param("stage")
+            if stage not in STAGES:
+                raise ValueError(f"subsidize: stage must be one of {STAGES}, got {stage!r}")
+            for m in materials:
+                self.subsidy[(m, stage)] = max(0.0, float(action.param("usd_m_per_year")))
+        elif kind is Kind.PRICE_FLOOR:
+            for m in materials:
+                self.price_floor[m] = max(0.0, float(action.param("usd_per_kg")))
+        elif kind is Kind.RESEARCH:
+            for m in materials:
+                self.research[m] = max(0.0, float(action.param("usd_m_per_year")))
+        elif kind is Kind.RETALIATE:
+            self.retaliation = min(max(float(action.param("level")), 0.0), 1.0)
+            self.retaliation_instrument = str(action.param("instrument"))
+        elif kind is Kind.OFFER_DEAL:
+            self.deal_offer = max(0.0, float(action.param("concession_usd_m")))
+            self.deal_months = float(action.param("months"))
+        elif kind is Kind.WTO_CASE:
+            if self.wto_filed_step is None:
+                self.wto_filed_step = self.model.step_count
+        elif kind is Kind.COORDINATE:
+            self.coordinating = bool(action.param("active"))
+
+    def monthly_policy_cost(self) -> float:
+        """Subsidies and R&D paid this month, USD m (subsidies also fill the pot)."""
+        cost = 0.0
+        for key, budget in self.subsidy.items():
+            self.subsidy_pot[key] += budget / 12.0
+            cost += budget / 12.0
+        for m, budget in self.research.items():
+            self.research_stock[m] += budget / 12.0
+            cost += budget / 12.0
+        return cost

@@ -1,0 +1,103 @@
+"""Producers outside China: capacity by material and stage, projects, profits, exit."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import mesa
+
+from agents.strategies.base import Strategy
+
+STAGES = ("mining", "processing")
+
+
+@dataclass(frozen=True)
+class Project:
+    """Capacity under construction."""
+
+    material: str
+    stage: str
+    capacity_t_per_year: float
+    ready_step: int
+    unit_cost: float
+    funded_by: str
+
+
+class Producer(mesa.Agent):
+    """A mining and/or separation company outside China (Lynas, MP Materials, entrants).
+
+    Capacity is in t/yr per (material, stage); ``unit_cost`` is the full cost of
+    each (USD/kg), a capacity-weighted average over vintages, so learning makes
+    newer capacity cheaper than old.
+    """
+
+    def __init__(self, model: mesa.Model, name: str, country: str,
+                 strategy: Strategy, exit_after_months: int) -> None:
+        super().__init__(model)
+        self.name = name
+        self.country = country
+        self.cost_factor = 1.0
+        self.ore_to_china = 0.0
+        self.strategy = strategy
+        self.capacity: dict[tuple[str, str], float] = {}
+        self.unit_cost: dict[tuple[str, str], float] = {}
+        self.projects: list[Project] = []
+        self.active = True
+        self.exit_step: int | None = None
+        self.profit_history: deque[float] = deque(maxlen=exit_after_months)
+        self.cumulative_profit = 0.0
+        self.discounted_profit = 0.0
+
+    def add_capacity(self, material: str, stage: str, capacity: float, unit_cost: float) -> None:
+        """Bring capacity online, averaging its cost into the existing vintages."""
+        key = (material, stage)
+        old = self.capacity.get(key, 0.0)
+        total = old + capacity
+        if total <= 0:
+            return
+        self.unit_cost[key] = (self.unit_cost.get(key, unit_cost) * old
+                               + unit_cost * capacity) / total
+        self.capacity[key] = total
+
+    def start_project(self, project: Project) -> None:
+        self.projects.append(project)
+
+    def complete_projects(self, step: int) -> list[Project]:
+        """Projects whose lead time has passed come online this step."""
+        done = [p for p in self.projects if p.ready_step <= step]
+        self.projects = [p for p in self.projects if p.ready_step > step]
+        for project in done:
+            self.add_capacity(project.material, project.stage, project.capacity_t_per_year,
+                              project.unit_cost)
+        return done
+
+    def record_profit(self, profit_usd_m: float, discount: float) -> None:
+        self.profit_history.append(profit_usd_m)
+        self.cumulative_profit += profit_usd_m
+        self.discounted_profit += profit_usd_m * discount
+
+    def losses_persist(self) -> bool:
+        """Exit rule: a full window of operating history that lost money overall, and
+        lost money in its most recent year too (Molycorp, 2012–2015)."""
+        history = self.profit_history
+        if not self.active or len(history) < history.maxlen:
+            return False
+        recent = list(history)[-12:]
+        return sum(history) < 0 and sum(recent) < 0
+
+    def exit(self, step: int) -> dict[tuple[str, str], float]:
+        """Close: capacity and projects are written off. Returns the capacity lost."""
+        lost = {k: v for k, v in self.capacity.items() if v > 0}
+        self.capacity = {k: 0.0 for k in self.capacity}
+        self.projects = []
+        self.active = False
+        self.exit_step = step
+        return lost
+
+    def total_capacity(self, material: str, stage: str) -> float:
+        return self.capacity.get((material, stage), 0.0)
+
+    def pipeline(self, material: str, stage: str) -> float:
+        return sum(p.capacity_t_per_year for p in self.projects
+                   if p.material == material and p.stage == stage)

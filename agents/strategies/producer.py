@@ -1,0 +1,48 @@
+"""Investment rules for producers outside China."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.actions import Action, Kind
+from agents.observations import ProducerObservation
+from agents.strategies.base import Strategy, register
+
+STAGES = ("mining", "processing")
+
+
+@register
+class MarginInvestor(Strategy):
+    """Invests where the expected margin over full cost beats the hurdle: operators
+    expand (one project at a time per stage) with some probability, permitted deposits
+    are developed at GLOMBO's 8 %/yr opening rate [X12]; bigger margins make both likelier."""
+
+    name = "margin_investor"
+    role = "producer"
+    classifier = {"memory_depth": 1, "stochastic": True}
+
+    def decide(self, observation: ProducerObservation, rng: np.random.Generator):
+        obs = observation
+        actions = []
+        for material in obs.materials:
+            for stage in STAGES:
+                margin = obs.expected_margin[(material, stage)]
+                excess = margin - obs.hurdle_margin
+                if excess <= 0 or obs.pipeline[(material, stage)] > 0:
+                    continue
+                current = obs.capacity[(material, stage)]
+                if obs.greenfield:
+                    chance = obs.greenfield_probability * min(3.0, 1.0 + excess / 0.25)
+                    size = obs.entrant_size[material]
+                    lead = obs.lead_time_years[f"greenfield_{stage}"]
+                elif current > 0:
+                    chance = obs.brownfield_probability * min(2.0, 1.0 + excess / 0.5)
+                    size = max(obs.expansion_fraction * current, obs.entrant_size[material])
+                    lead = obs.lead_time_years["brownfield"]
+                else:
+                    continue
+                if rng.random() < min(chance, 1.0):
+                    actions.append(Action(obs.name, Kind.INVEST, (material,), params={
+                        "stage": stage, "capacity_t_per_year": float(size),
+                        "lead_time_years": float(lead)}))
+        return tuple(actions)

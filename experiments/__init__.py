@@ -1,0 +1,1 @@
+"""Running Overplay: the command line, single runs and their outputs; bundled scenarios."""

@@ -1,0 +1,55 @@
+"""Scripted events: a timeline of actions at given months, applied before decisions.
+
+Historical replays (2010, 2025) are written as events; so, later, are
+seminar shocks. An event is turned into the same :class:`Action` a strategy
+would return, so the model cannot tell a script from a decision.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from agents.actions import Action, Kind
+from model.calendar import step_of_date
+from model.config import EventConfig, Scenario
+
+
+class EventError(ValueError):
+    """An event that cannot become an action; ``path`` locates it in the scenario."""
+
+    def __init__(self, message: str, path: tuple[str | int, ...]) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def event_step(event: EventConfig, start: str) -> int:
+    """The step an event happens at (1 = the scenario's first month)."""
+    return event.at if isinstance(event.at, int) else step_of_date(start, event.at)
+
+
+def event_action(event: EventConfig, index: int) -> Action:
+    """The action an event stands for."""
+    try:
+        kind = Kind(event.action)
+    except ValueError:
+        known = [k.value for k in Kind]
+        close = difflib.get_close_matches(event.action, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(known)})"
+        raise EventError(f"unknown action {event.action!r}{hint}",
+                         ("events", index, "action")) from None
+    try:
+        return Action(event.actor, kind, tuple(event.materials), tuple(event.targets),
+                      dict(event.params), source="event")
+    except ValueError as exc:
+        raise EventError(str(exc), ("events", index, "params")) from None
+
+
+def compile_events(scenario: Scenario) -> dict[int, list[Action]]:
+    """Events by step, in file order; events outside the simulated months are dropped."""
+    timeline: dict[int, list[Action]] = {}
+    for index, event in enumerate(scenario.events):
+        step = event_step(event, scenario.start)
+        action = event_action(event, index)
+        if 1 <= step <= scenario.steps:
+            timeline.setdefault(step, []).append(action)
+    return timeline

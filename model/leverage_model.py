@@ -1,0 +1,618 @@
+"""LeverageModel: the Mesa model of rare-earth export-control leverage.
+
+One step is one month. Each step, in this order (leader–follower):
+
+1. scripted events due this month are applied;
+2. on a decision round (default every 3 months) China decides, then the
+   importer states (shuffled), then the firm population;
+3. on an investment month (default yearly) producers and prospective entrants
+   decide, and states' subsidy budgets become capacity projects;
+4. projects whose lead time has passed come online;
+5. each material's market clears (non-China output, China's capped exports,
+   leakage), stockpiles cover shortfalls, firms consume, prices adjust;
+6. perceived risk, reputation, recycling and thrifting update;
+7. payoffs accrue and one row per material × importer is recorded.
+
+See ``docs/odd.md`` for the equations.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+
+from agents.actions import (CHINA_KINDS, IMPORTER_KINDS, PRODUCER_KINDS, REGIME_OF_KIND,
+                            Action, Kind, Regime)
+from agents.china import OTHER, SupplierState
+from agents.firms import DAYS_PER_MONTH, Firm, FirmPopulation
+from agents.importer import ImporterState
+from agents.observations import ChinaObservation, ImporterObservation, ProducerObservation
+from agents.producers import STAGES, Producer, Project
+from agents.strategies import make_strategy
+from model import market, supply
+from model.calendar import date_of_step
+from model.config import Scenario
+from model.events import compile_events
+from model.month import clear_month, update_memories
+from model.recorder import Recorder
+from model.risk import decay_factor, severity, update_reputation, update_risk
+
+USD_M = 1e-3  # t × USD/kg → USD m
+
+
+class LeverageModel(mesa.Model):
+    """Agent-based, game-theoretic model of rare-earth trade leverage.
+
+    Args:
+        scenario: a :class:`Scenario`, a bundled scenario's name, a YAML path, or
+            None for ``baseline``.
+        firms: number of firm agents (overrides ``firms.count``).
+        years: simulated years (overrides ``years``).
+        china_strategy: China's strategy name (overrides ``china.strategy``).
+        importer_strategy: every importer's strategy name.
+        rng: seed or generator; defaults to the scenario's ``seed``.
+        **overrides: any other parameter as a flat keyword, with ``__`` for dots
+            (``materials__light__price_elasticity=0.2``), so ``mesa.batch_run`` and
+            SolaraViz can set it.
+    """
+
+    def __init__(self, scenario: Scenario | str | Path | None = None, *,
+                 firms: int | None = None, years: float | None = None,
+                 china_strategy: str | None = None, importer_strategy: str | None = None,
+                 rng: Any = None, **overrides: Any) -> None:
+        from model.scenarios import resolve_scenario
+
+        flat = {k.replace("__", "."): v for k, v in overrides.items()}
+        if firms is not None:
+            flat["firms.count"] = int(firms)
+        if years is not None:
+            flat["years"] = float(years)
+        if china_strategy is not None:
+            flat["china.strategy"] = {"name": china_strategy}
+        if importer_strategy is not None:
+            base = resolve_scenario(scenario, {})
+            for name in base.importers:
+                flat[f"importers.{name}.strategy"] = {"name": importer_strategy}
+        self.scenario: Scenario = resolve_scenario(scenario, flat)
+        if isinstance(rng, str):
+            rng = int(rng) if rng.strip() else None
+        super().__init__(rng=self.scenario.seed if rng is None else rng)
+        self._id_counter = None
+        self._build()
+        self._release_agent_registry()
+
+    @classmethod
+    def from_scenario(cls, source: Scenario | str | Path, seed: int | None = None,
+                      overrides: dict[str, Any] | None = None) -> LeverageModel:
+        """Build from a scenario (object, bundled name or YAML path) with dotted overrides."""
+        from model.scenarios import resolve_scenario
+
+        scenario = resolve_scenario(source, overrides or {})
+        return cls(scenario, rng=seed)
+
+    # -- construction -----------------------------------------------------------------
+    def _build(self) -> None:
+        sc = self.scenario
+        self.materials: list[str] = list(sc.materials)
+        self.importer_names: list[str] = list(sc.importers)
+        self.destinations = [*self.importer_names, OTHER]
+        self.total_steps = sc.steps
+        self.step_count = 0
+        self.round = -1
+        self.running = True
+        self.retention = decay_factor(sc.risk.half_life_months)
+        self.reputation_recovery = 1.0 - decay_factor(sc.risk.reputation_half_life_months)
+
+        self.china = SupplierState(self, make_strategy(sc.china.strategy.name,
+                                                       sc.china.strategy.params, "china"),
+                                   self.materials, self.destinations)
+        self.importers: dict[str, ImporterState] = {}
+        for name, cfg in sc.importers.items():
+            state = ImporterState(self, name, cfg, make_strategy(
+                cfg.strategy.name, cfg.strategy.params, "importer"), self.materials)
+            state.risk = dict.fromkeys(self.materials, cfg.initial_risk)
+            state.recycling_rate = dict.fromkeys(self.materials, sc.policy.recycling_base)
+            state.stockpile = {m: cfg.stockpile_initial_days * sc.materials[m].demand_t_per_year
+                               * cfg.demand_share.get(m, 0.0) / 365.25 for m in self.materials}
+            self.importers[name] = state
+        self.producer_strategy = make_strategy(sc.producer_rules.strategy.name,
+                                               sc.producer_rules.strategy.params, "producer")
+        self.firm_strategy = make_strategy(sc.firms.strategy.name, sc.firms.strategy.params,
+                                           "firm")
+        self.firm_population = FirmPopulation(sc, self.materials, self.importer_names, self.rng)
+        for index in range(self.firm_population.n):
+            Firm(self, index)
+        self.firm_population.risk[:] = np.array(
+            [sc.importers[n].initial_risk for n in self.importer_names]
+        )[self.firm_population.region][:, None]
+
+        ref = {m: sc.materials[m].reference_price_usd_per_kg for m in self.materials}
+        self.reference_price = ref
+        self.price_x = dict(ref)
+        self.price_c = dict(ref)
+        self.price_history = {m: deque([ref[m]], maxlen=12) for m in self.materials}
+        self.price_c_history = {m: deque([ref[m]], maxlen=12) for m in self.materials}
+        self.china_output_plan = {m: sc.materials[m].demand_t_per_year / 12 * (
+            sc.materials[m].china_processing_share) for m in self.materials}
+        self.export_history = {(m, d): deque(maxlen=12) for m in self.materials
+                               for d in self.destinations}
+        self._build_producers()
+        self.events = compile_events(sc)
+        self.recorder = Recorder(self)
+        self.datacollector = self.recorder.datacollector
+        self.action_log: list[dict[str, Any]] = []
+        self.payoff = {"china": 0.0, **dict.fromkeys(self.importer_names, 0.0)}
+        self.discounted_payoff = dict.fromkeys(self.payoff, 0.0)
+        self.discount_per_month = (1 + sc.payoffs.discount_rate_per_year) ** (-1 / 12)
+        self.pending_leverage_change = dict.fromkeys(self.materials, 0.0)
+        self.partner_ore_share = 0.0
+        self.wto_rulings: dict[str, int] = {}
+        self.last = self._initial_market_state()
+
+    def _build_producers(self) -> None:
+        sc = self.scenario
+        self.producers: list[Producer] = []
+        initial: dict[tuple[str, str], float] = {}
+        for m in self.materials:
+            cfg = sc.materials[m]
+            initial[(m, "mining")] = (1 - cfg.china_mining_share) * cfg.demand_t_per_year
+            initial[(m, "processing")] = (1 - cfg.china_processing_share) * cfg.demand_t_per_year
+        # Nameplate = normal output / utilisation.
+        util = sc.market.capacity_utilisation
+        self.learning = supply.Learning(
+            {k: v / util for k, v in initial.items()},
+            {m: sc.materials[m].entrant_size_t_per_year for m in self.materials},
+            sc.producer_rules.learning_rate)
+        for cfg in sc.producers:
+            producer = Producer(self, cfg.name, cfg.country, self.producer_strategy,
+                                sc.producer_rules.exit_after_months)
+            producer.cost_factor = cfg.cost_factor
+            producer.ore_to_china = cfg.ore_to_china
+            for m in self.materials:
+                for stage, shares in (("mining", cfg.mining_share),
+                                      ("processing", cfg.processing_share)):
+                    capacity = shares.get(m, 0.0) * initial[(m, stage)] / util
+                    if capacity > 0:
+                        cost = supply.new_project_cost(sc.materials[m], sc.market, stage, 1.0)
+                        producer.add_capacity(m, stage, capacity, cost * cfg.cost_factor)
+            self.producers.append(producer)
+        self.capacity_history = {(m, s): deque([self.nonchina_capacity(m, s)], maxlen=13)
+                                 for m in self.materials for s in STAGES}
+        self.entrants = 0
+
+    def _initial_market_state(self) -> dict[str, Any]:
+        zeros = {m: 0.0 for m in self.materials}
+        return {
+            "china_processing_share": {m: self.scenario.materials[m].china_processing_share
+                                       for m in self.materials},
+            "china_mining_share": {m: self.scenario.materials[m].china_mining_share
+                                   for m in self.materials},
+            "local_ore_share": dict.fromkeys(self.materials, 1.0),
+            "shortage": {(r, m): 0.0 for r in self.importer_names for m in self.materials},
+            "leverage": {(r, m): 0.0 for r in self.importer_names for m in self.materials},
+            "contracted_share": zeros,
+        }
+
+    # -- Mesa 3.3 agent registry --------------------------------------------------------
+    def _release_agent_registry(self) -> None:
+        """Drop Mesa < 3.4.2's class-level id counter entry, which keeps every model alive."""
+        ids = getattr(mesa.Agent, "_ids", None)
+        if isinstance(ids, dict) and self in ids:
+            self._id_counter = ids.pop(self)
+
+    @contextlib.contextmanager
+    def _registering_agents(self) -> Iterator[None]:
+        """Briefly restore the id counter to create agents mid-run (entrants)."""
+        ids = getattr(mesa.Agent, "_ids", None)
+        if isinstance(ids, dict) and self._id_counter is not None:
+            ids[self] = self._id_counter
+            try:
+                yield
+            finally:
+                self._id_counter = ids.pop(self, self._id_counter)
+        else:
+            yield
+
+    # -- the step -----------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance one month."""
+        self.step_count += 1
+        step = self.step_count
+        timing = self.scenario.timing
+        self._resolve_wto(step)
+        for action in self.events.get(step, ()):
+            self.apply(action)
+        if (step - 1) % timing.decision_interval_months == 0:
+            self.round += 1
+            self._decision_round()
+        if step > 1 and (step - 1) % timing.investment_interval_months == 0:
+            self._investment_round()
+        self._complete_projects()
+        self._market_month()
+        self._update_memories()
+        self.recorder.record()
+        self.china.new_restrictions.clear()
+        if step >= self.total_steps:
+            self.running = False
+
+    def run(self, steps: int | None = None, progress: Any = None) -> LeverageModel:
+        """Run ``steps`` months (default: to the scenario's end); ``progress(n)`` per step."""
+        for _ in range(self.total_steps - self.step_count if steps is None else steps):
+            self.step()
+            if progress is not None:
+                progress(1)
+        return self
+
+    @property
+    def date(self) -> str:
+        return date_of_step(self.scenario.start, max(self.step_count, 1))
+
+    def _decision_round(self) -> None:
+        for action in self.china.decide():
+            self.apply(action)
+        for state in self.agents_by_type[ImporterState].shuffle(inplace=False):
+            for action in state.decide():
+                self.apply(action)
+        pop = self.firm_population
+        multiple = np.array([self.price_x[m] / self.reference_price[m] for m in self.materials])
+        pop.apply(self.firm_strategy.decide(pop.observe(multiple), self.rng))
+
+    # -- actions ------------------------------------------------------------------------
+    def apply(self, action: Action) -> None:
+        """Validate and carry out one action, and log it."""
+        actor = action.actor
+        if actor == "china":
+            allowed = CHINA_KINDS
+        elif actor in self.importers:
+            allowed = IMPORTER_KINDS
+        elif any(p.name == actor for p in self.producers):
+            allowed = PRODUCER_KINDS
+        else:
+            raise ValueError(f"unknown actor {actor!r}")
+        if action.kind not in allowed:
+            raise ValueError(f"{actor} cannot take action {action.kind.value!r}")
+        unknown = set(action.materials) - set(self.materials)
+        unknown |= set(action.targets) - set(self.destinations)
+        if unknown:
+            raise ValueError(f"{action.kind.value}: unknown material/target {sorted(unknown)}")
+        step = self.step_count
+        if actor == "china":
+            if action.kind in REGIME_OF_KIND:
+                baseline = {k: (float(np.mean(h)) if h else 0.0)
+                            for k, h in self.export_history.items()}
+                changed = self.china.restrict(action, baseline, step)
+                self._log(action, changed)
+                return
+            if action.kind is Kind.ACCEPT_DEAL:
+                self._accept_deal(action)
+                return
+            self.china.set_lever(action)
+        elif actor in self.importers:
+            self.importers[actor].apply(action)
+        else:
+            self._start_private_project(action)
+        self._log(action)
+
+    def _log(self, action: Action, pairs: list[tuple[str, str]] | None = None,
+             note: str = "") -> None:
+        if pairs is None:
+            mats = action.materials or (tuple(self.materials) if action.kind in
+                                        (Kind.STOCKPILE, Kind.SUBSIDIZE, Kind.RESEARCH,
+                                         Kind.PRICE_FLOOR, Kind.PRICE_WAR, Kind.INVEST)
+                                        else ("",))
+            pairs = [(m, t) for m in mats for t in (action.targets or ("",))]
+        for material, target in pairs:
+            self.action_log.append({
+                "step": self.step_count, "date": self.date, "actor": action.actor,
+                "action": action.kind.value, "material": material, "target": target,
+                "parameters": action.describe_params(), "source": action.source,
+                "note": note})
+
+    def _accept_deal(self, action: Action) -> None:
+        name = action.param("importer")
+        state = self.importers.get(name)
+        if state is None or state.deal_offer is None:
+            return
+        value = state.deal_offer
+        self._add_payoff("china", value)
+        self._add_payoff(name, -value)
+        self.china.truce_until[name] = self.step_count + round(state.deal_months)
+        opening = Action("china", Kind.OPEN, targets=(name,), source=action.source)
+        changed = self.china.restrict(opening, {}, self.step_count)
+        state.retaliation = 0.0
+        state.deal_offer = None
+        self._log(action, [("", name)], note=f"concession {value:.0f} USD m; "
+                  f"{len(changed)} restriction(s) lifted")
+
+    def _resolve_wto(self, step: int) -> None:
+        """A filed case is ruled on after the ruling delay; if China used quotas since the
+        filing it loses, and complies after the compliance delay (W01, W02)."""
+        timing = self.scenario.timing
+        for name, state in self.importers.items():
+            filed = state.wto_filed_step
+            if filed is None or name in self.wto_rulings:
+                continue
+            if step == filed + timing.wto_ruling_months:
+                self.wto_rulings[name] = step + timing.wto_compliance_months
+        for name, comply_at in self.wto_rulings.items():
+            if step == comply_at and self.china.quota_allowed:
+                self.china.abolish_quotas(step)
+                self.action_log.append({
+                    "step": step, "date": self.date, "actor": "china",
+                    "action": "abolish_quotas", "material": "", "target": name,
+                    "parameters": "", "source": "wto_ruling", "note": "WTO ruling"})
+
+    # -- investment ---------------------------------------------------------------------
+    def _expected_margins(self, country: str, cost_factor: float) -> dict[tuple[str, str], float]:
+        sc = self.scenario
+        pm = sc.producer_rules.price_memory
+        margins = {}
+        for m in self.materials:
+            cfg = sc.materials[m]
+            ref = cfg.reference_price_usd_per_kg
+            price = ref * (float(np.mean(self.price_history[m])) / ref) ** pm
+            price_c = ref * (float(np.mean(self.price_c_history[m])) / ref) ** pm
+            premium = self.security_premium(m)
+            contracted = self.last["contracted_share"][m]
+            floor = self.price_floors().get(country, {}).get(m, 0.0)
+            local = self.last["local_ore_share"][m]
+            ore = sc.market.ore_value_share
+            feed_room = self.free_ore_capacity(m) - (self.nonchina_capacity(m, "processing")
+                                                     + self.nonchina_pipeline(m, "processing"))
+            for stage in STAGES:
+                tech = (sc.china.tech_ban_cost_factor
+                        if stage == "processing" and self.china.tech_ban else 1.0)
+                cost = supply.new_project_cost(cfg, sc.market, stage,
+                                               self.learning.multiplier(m, stage), tech)
+                cost *= cost_factor
+                if stage == "mining":
+                    revenue = ore * (local * price + (1 - local) * price_c)
+                elif feed_room <= 0:
+                    revenue = 0.0  # no uncommitted ore to separate
+                else:
+                    revenue = supply.effective_price(price, floor, premium, contracted) - ore * price
+                margins[(m, stage)] = revenue / cost - 1.0
+        return margins
+
+    def _producer_observation(self, producer: Producer | None, name: str,
+                              materials: tuple[str, ...], country: str,
+                              cost_factor: float) -> ProducerObservation:
+        sc = self.scenario
+        timing = sc.timing
+        rules = sc.producer_rules
+        return ProducerObservation(
+            name=name, step=self.step_count, materials=materials, greenfield=producer is None,
+            capacity={(m, s): (producer.total_capacity(m, s) if producer else 0.0)
+                      for m in self.materials for s in STAGES},
+            pipeline={(m, s): (producer.pipeline(m, s) if producer else 0.0)
+                      for m in self.materials for s in STAGES},
+            expected_margin=self._expected_margins(country, cost_factor),
+            hurdle_margin=rules.hurdle_margin,
+            brownfield_probability=rules.brownfield_probability,
+            greenfield_probability=rules.greenfield_probability,
+            expansion_fraction=rules.expansion_fraction,
+            entrant_size={m: sc.materials[m].entrant_size_t_per_year for m in self.materials},
+            lead_time_years={"brownfield": timing.brownfield_lead_time_years,
+                             "greenfield_mining": timing.greenfield_mining_lead_time_years,
+                             "greenfield_processing": timing.greenfield_processing_lead_time_years})
+
+    def _investment_round(self) -> None:
+        self._abandon_unviable_projects()
+        for producer in [p for p in self.producers if p.active]:
+            obs = self._producer_observation(producer, producer.name, tuple(self.materials),
+                                             producer.country, producer.cost_factor)
+            for action in producer.strategy.decide(obs, self.rng):
+                self.apply(action)
+        for m in self.materials:
+            for _ in range(self.scenario.materials[m].entrant_pool):
+                obs = self._producer_observation(None, "prospect", (m,), "other", 1.0)
+                actions = self.producer_strategy.decide(obs, self.rng)
+                if actions:
+                    entrant = self._new_producer(f"entrant_{len(self.producers)}", "other", 1.0)
+                    first = actions[0]
+                    self.apply(Action(entrant.name, first.kind, first.materials, (),
+                                      first.params, source="entry"))
+        self._fund_subsidised_capacity()
+
+    def _abandon_unviable_projects(self) -> None:
+        """Private projects whose expected margin has turned negative may be dropped;
+        state-funded ones are kept (diversification by subsidy is sticky)."""
+        chance = self.scenario.producer_rules.abandon_probability
+        for producer in self.producers:
+            if not producer.projects:
+                continue
+            margins = self._expected_margins(producer.country, producer.cost_factor)
+            keep = []
+            for project in producer.projects:
+                unviable = margins[(project.material, project.stage)] < 0
+                if project.funded_by == "private" and unviable and self.rng.random() < chance:
+                    self.action_log.append({
+                        "step": self.step_count, "date": self.date, "actor": producer.name,
+                        "action": "abandon", "material": project.material, "target": "",
+                        "parameters": f"capacity_t_per_year={project.capacity_t_per_year:.0f};"
+                                      f"stage={project.stage}",
+                        "source": "margin", "note": "expected margin below zero"})
+                else:
+                    keep.append(project)
+            producer.projects = keep
+            if not producer.projects and producer.name.startswith("entrant_") and not any(
+                    v > 0 for v in producer.capacity.values()):
+                producer.active = False
+
+    def _new_producer(self, name: str, country: str, cost_factor: float) -> Producer:
+        with self._registering_agents():
+            producer = Producer(self, name, country, self.producer_strategy,
+                                self.scenario.producer_rules.exit_after_months)
+        producer.cost_factor = cost_factor
+        self.producers.append(producer)
+        return producer
+
+    def _start_private_project(self, action: Action) -> None:
+        producer = next(p for p in self.producers if p.name == action.actor)
+        stage = action.param("stage")
+        if stage not in STAGES:
+            raise ValueError(f"invest: stage must be one of {STAGES}, got {stage!r}")
+        for m in action.materials:
+            self._start_project(producer, m, stage, float(action.param("capacity_t_per_year")),
+                                float(action.param("lead_time_years")), "private")
+
+    def _start_project(self, producer: Producer, material: str, stage: str, capacity: float,
+                       lead_years: float, funded_by: str) -> None:
+        sc = self.scenario
+        jitter = sc.timing.lead_time_jitter
+        tech = self.china.tech_ban and stage == "processing"
+        lead = lead_years * (sc.china.tech_ban_lead_time_factor if tech else 1.0)
+        lead *= 1.0 + self.rng.uniform(-jitter, jitter)
+        cost = supply.new_project_cost(
+            sc.materials[material], sc.market, stage, self.learning.multiplier(material, stage),
+            sc.china.tech_ban_cost_factor if tech else 1.0) * producer.cost_factor
+        producer.start_project(Project(material, stage, capacity,
+                                       self.step_count + max(1, round(lead * 12)), cost,
+                                       funded_by))
+
+    def _fund_subsidised_capacity(self) -> None:
+        """Turn a year of each state's subsidy budget into capacity projects, at the
+        Molycorp capex of ~$79k per t/yr [S05]; joint procurement stretches the money."""
+        timing = self.scenario.timing
+        for name, state in self.importers.items():
+            efficiency = self.scenario.policy.coordination_efficiency if state.coordinating else 1.0
+            for (m, stage), pot in state.subsidy_pot.items():
+                if pot <= 0:
+                    continue
+                capex = self.scenario.materials[m].capex_usd_per_t_per_year
+                capacity = pot * 1e6 / capex * efficiency
+                state.subsidy_pot[(m, stage)] = 0.0
+                host = self._subsidy_host(name, m, stage)
+                if host is None:
+                    host = self._new_producer(f"{name}_{m}_{stage}_{len(self.producers)}",
+                                              name, 1.0)
+                    lead = (timing.greenfield_mining_lead_time_years if stage == "mining"
+                            else timing.greenfield_processing_lead_time_years)
+                else:
+                    lead = timing.brownfield_lead_time_years
+                self._start_project(host, m, stage, capacity, lead, name)
+                self.action_log.append({
+                    "step": self.step_count, "date": self.date, "actor": host.name,
+                    "action": "invest", "material": m, "target": "",
+                    "parameters": f"capacity_t_per_year={capacity:.0f};stage={stage}",
+                    "source": f"subsidy:{name}", "note": ""})
+
+    def _subsidy_host(self, importer: str, material: str, stage: str) -> Producer | None:
+        """An operating producer in the importer's country, else its largest partner."""
+        operating = [p for p in self.producers if p.active
+                     and p.total_capacity(material, stage) > 0]
+        home = [p for p in operating if p.country == importer]
+        pool = home or operating
+        return max(pool, key=lambda p: p.total_capacity(material, stage)) if pool else None
+
+    def _complete_projects(self) -> None:
+        for producer in self.producers:
+            for project in producer.complete_projects(self.step_count):
+                self.learning.add(project.material, project.stage, project.capacity_t_per_year)
+                self._charge_leverage_loss(project.material, project.capacity_t_per_year)
+
+    def _charge_leverage_loss(self, material: str, capacity: float) -> None:
+        """China's loss of future market: years of its lost margin on capacity that now
+        exists outside China (negative when capacity exits)."""
+        sc = self.scenario
+        cfg = sc.materials[material]
+        margin = cfg.reference_price_usd_per_kg * (1 - sc.market.china_cost_share) * 0.5
+        self.pending_leverage_change[material] += (capacity * sc.market.capacity_utilisation
+                                                   * margin * sc.china.leverage_loss_years * USD_M)
+
+    # -- observations -----------------------------------------------------------------
+    def observe_china(self) -> ChinaObservation:
+        step = self.step_count
+        return ChinaObservation(
+            round=self.round, step=step, date=self.date, materials=tuple(self.materials),
+            importers=tuple(self.importer_names),
+            policy={k: p.view(step) for k, p in self.china.policy.items()},
+            price_multiple={m: self.price_x[m] / self.reference_price[m] for m in self.materials},
+            processing_share=dict(self.last["china_processing_share"]),
+            diversification_momentum={m: self.diversification_momentum(m)
+                                      for m in self.materials},
+            reputation=dict(self.china.reputation),
+            retaliation={n: s.retaliation for n, s in self.importers.items()},
+            deal_offers={n: s.deal_offer for n, s in self.importers.items()
+                         if s.deal_offer is not None},
+            leverage=dict(self.last["leverage"]), quota_allowed=self.china.quota_allowed,
+            tech_ban=self.china.tech_ban, price_war=dict(self.china.price_war))
+
+    def observe_importer(self, state: ImporterState) -> ImporterObservation:
+        step = self.step_count
+        need = self._region_need_per_day(state.name)
+        return ImporterObservation(
+            name=state.name, round=self.round, step=step, date=self.date,
+            materials=tuple(self.materials), allies=state.allies, risk=dict(state.risk),
+            reputation_of_china=self.china.reputation[state.name],
+            policy_toward_me={m: self.china.policy[(m, state.name)].view(step)
+                              for m in self.materials},
+            shortage={m: self.last["shortage"][(state.name, m)] for m in self.materials},
+            price_multiple={m: self.price_x[m] / self.reference_price[m] for m in self.materials},
+            stockpile_days={m: state.stockpile[m] / need[m] if need[m] > 0 else 0.0
+                            for m in self.materials},
+            stockpile_target_days=dict(state.stockpile_target_days),
+            subsidy=dict(state.subsidy), research=dict(state.research),
+            leverage={m: self.last["leverage"][(state.name, m)] for m in self.materials},
+            retaliating=state.retaliation, wto_case_filed=state.wto_filed_step is not None,
+            coordinating=state.coordinating, deal_pending=state.deal_offer is not None)
+
+    # -- derived quantities -----------------------------------------------------------
+    def nonchina_capacity(self, material: str, stage: str) -> float:
+        """Operating non-China nameplate capacity, t/yr."""
+        return sum(p.total_capacity(material, stage) for p in self.producers if p.active)
+
+    def free_ore_capacity(self, material: str) -> float:
+        """Non-China mining capacity, incl. projects, not committed to Chinese separators."""
+        share = 1.0 - self.partner_ore_share
+        return share * sum((p.total_capacity(material, "mining") + p.pipeline(material, "mining"))
+                           * (1.0 - p.ore_to_china) for p in self.producers if p.active)
+
+    def nonchina_pipeline(self, material: str, stage: str) -> float:
+        return sum(p.pipeline(material, stage) for p in self.producers if p.active)
+
+    def diversification_momentum(self, material: str) -> float:
+        """Growth of non-China processing capacity incl. projects under way, over a year."""
+        history = self.capacity_history[(material, "processing")]
+        before = history[0]
+        now = self.nonchina_capacity(material, "processing") + self.nonchina_pipeline(
+            material, "processing")
+        return now / before - 1.0 if before > 0 else 0.0
+
+    def security_premium(self, material: str) -> float:
+        """Premium buyers pay for contracted non-China supply: grows with importers'
+        perceived risk and with China's lost reputation."""
+        risk = np.mean([s.risk[material] for s in self.importers.values()])
+        reputation = np.mean([self.china.reputation[n] for n in self.importer_names])
+        return self.scenario.market.security_premium_max * max(risk, 1.0 - reputation)
+
+    def price_floors(self) -> dict[str, dict[str, float]]:
+        return {n: s.price_floor for n, s in self.importers.items()}
+
+    def _growth(self, material: str) -> float:
+        return (1 + self.scenario.materials[material].demand_growth_per_year) ** (
+            (max(self.step_count, 1) - 1) / 12)
+
+    def _region_need_per_day(self, importer: str) -> dict[str, float]:
+        r = self.importer_names.index(importer)
+        pop = self.firm_population
+        mask = pop.region == r
+        return {m: float(pop.base_need[mask, j].sum() * self._growth(m)) / DAYS_PER_MONTH
+                for j, m in enumerate(self.materials)}
+
+    def _add_payoff(self, player: str, value: float) -> None:
+        self.payoff[player] += value
+        self.discounted_payoff[player] += value * self.discount_per_month ** (
+            max(self.step_count, 1) - 1)
+
+    def _market_month(self) -> None:
+        clear_month(self)
+
+    def _update_memories(self) -> None:
+        update_memories(self)

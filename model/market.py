@@ -1,0 +1,132 @@
+"""Market clearing for one material group in one month, as pure functions.
+
+The ex-China market has two sources: producers outside China, who sell all
+they make (they are price takers), and China, the swing supplier, whose
+exports to each destination are capped by its export policy. Buyers holding
+non-China contracts are served first from non-China output; what they still
+need is requested from China; blocked requests are partly met by the rest of
+non-China output and by leakage (smuggling, transshipment).
+
+Prices follow GLOMBO's partial-adjustment rule ``p' = p·(D/S)^k`` [X10] plus a
+pull back to China's FOB price whenever China supplies freely, which is what
+makes the ex-China price spike under restriction and decay afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+EPS = 1e-12
+
+
+@dataclass(frozen=True)
+class Clearing:
+    """Flows of one material in one month, per region (t/month)."""
+
+    nonchina: np.ndarray
+    china: np.ndarray
+    leak: np.ndarray
+    blocked: np.ndarray
+    requested: np.ndarray
+    refused: np.ndarray
+    nonchina_sold: float
+
+    @property
+    def received(self) -> np.ndarray:
+        """Total supply each region received."""
+        return self.nonchina + self.china + self.leak
+
+
+def allocate(
+    orders: np.ndarray,
+    contracted: np.ndarray,
+    nonchina_supply: float,
+    china_share: np.ndarray,
+    china_caps: np.ndarray,
+    china_available: float,
+    leak_rate: float,
+) -> Clearing:
+    """Split this month's supply among regions.
+
+    Args:
+        orders: each region's orders, t/month (>= 0).
+        contracted: the part of ``orders`` under non-China contracts (<= orders).
+        nonchina_supply: non-China processed output offered, t/month.
+        china_share: share of each region's request China approves (1 when open).
+        china_caps: most China will ship to each region, t/month (``np.inf`` if none).
+        china_available: China's exportable output, t/month.
+        leak_rate: share of still-unmet blocked demand served by leakage.
+
+    Returns:
+        A :class:`Clearing`; non-China output displaces Chinese exports, since
+        China is the swing supplier.
+    """
+    orders = np.maximum(orders, 0.0)
+    contracted = np.minimum(np.maximum(contracted, 0.0), orders)
+    total_contracted = contracted.sum()
+    fill = min(1.0, nonchina_supply / total_contracted) if total_contracted > EPS else 0.0
+    nonchina = contracted * fill
+    spare = max(0.0, nonchina_supply - nonchina.sum())
+
+    request = orders - nonchina
+    china = np.minimum(request * china_share, china_caps)
+    shipped = china.sum()
+    if shipped > china_available:
+        china = china * (max(china_available, 0.0) / max(shipped, EPS))
+    blocked = request - china
+    refused = blocked.copy()
+
+    # Spot non-China output goes first to blocked buyers ...
+    total_blocked = blocked.sum()
+    if spare > EPS and total_blocked > EPS:
+        spot = blocked * min(1.0, spare / total_blocked)
+        nonchina = nonchina + spot
+        blocked = blocked - spot
+        spare -= spot.sum()
+    # ... and what is left displaces Chinese exports.
+    if spare > EPS and china.sum() > EPS:
+        displaced = china * min(1.0, spare / china.sum())
+        china = china - displaced
+        nonchina = nonchina + displaced
+        spare -= displaced.sum()
+
+    leak = blocked * leak_rate
+    return Clearing(
+        nonchina=nonchina,
+        china=china,
+        leak=leak,
+        blocked=blocked - leak,
+        requested=request,
+        refused=refused,
+        nonchina_sold=nonchina_supply - spare,
+    )
+
+
+def update_price(
+    price: float,
+    anchor: float,
+    demand: float,
+    supply: float,
+    constrained_share: float,
+    adjustment: float,
+    reversion: float,
+    floor: float,
+    ceiling: float,
+) -> float:
+    """Next month's ex-China price, USD/kg.
+
+    ``log p' = log p + k·log(D/S) + r·(1 - c)·(log anchor - log p)``, clipped to
+    [floor, ceiling]: excess demand raises the price; when China supplies
+    freely (constrained share ``c`` near 0) it relaxes toward China's FOB price.
+    """
+    ratio = (demand + EPS) / (supply + EPS)
+    log_price = np.log(price) + adjustment * np.log(ratio)
+    log_price += reversion * (1.0 - constrained_share) * (np.log(anchor) - np.log(price))
+    return float(np.clip(np.exp(log_price), floor, ceiling))
+
+
+def demand_multiplier(price: float, reference: float, elasticity: float) -> float:
+    """Short-run isoelastic demand response: ``(p / p_ref)^(-elasticity)``."""
+    return float((max(price, EPS) / reference) ** (-elasticity))

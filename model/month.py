@@ -1,0 +1,346 @@
+"""One month of the world: markets clear, stocks move, memories and payoffs update.
+
+Written as functions of the model so the orchestration in
+:mod:`model.leverage_model` stays short; every formula is in ``docs/odd.md``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from agents.china import OTHER
+from agents.firms import DAYS_PER_MONTH
+from agents.producers import STAGES
+from model import market, supply
+from model.risk import severity, update_reputation, update_risk
+
+if TYPE_CHECKING:
+    from model.leverage_model import LeverageModel
+
+USD_M = 1e-3  # t × USD/kg → USD m
+
+
+def clear_month(model: LeverageModel) -> None:
+    """Demand, allocation, consumption, prices, shares, producers' and players' payoffs."""
+    sc = model.scenario
+    mats = model.materials
+    names = model.importer_names
+    pop = model.firm_population
+    n_imp = len(names)
+    step = model.step_count
+    discount = model.discount_per_month ** (step - 1)
+
+    growth = np.array([model._growth(m) for m in mats])
+    mult_x = np.array([market.demand_multiplier(model.price_x[m], model.reference_price[m],
+                                                sc.materials[m].price_elasticity) for m in mats])
+    need_f = pop.needs(growth, mult_x)
+    premia = np.array([model.security_premium(m) for m in mats])
+    paid = np.array([model.price_x[m] for m in mats])[None, :] * (
+        1.0 + premia[None, :] * pop.contracted)
+    orders_f = pop.orders(need_f, paid)
+    region_orders = pop.by_region(orders_f)
+    region_contracted = pop.by_region(orders_f * pop.contracted)
+    region_need = pop.by_region(need_f)
+    recycling = np.array([[model.importers[n].recycling_rate[m] for m in mats] for n in names])
+    recycled = np.minimum(region_need * recycling, region_orders)
+    firm_market_orders = region_orders - recycled
+
+    stock = np.array([[model.importers[n].stockpile[m] for m in mats] for n in names])
+    target_days = np.array([[model.importers[n].stockpile_target_days[m] for m in mats]
+                            for n in names])
+    target_stock = target_days * region_need / DAYS_PER_MONTH
+    calm = np.array([[model.last["shortage"][(n, m)] < 0.01 for m in mats] for n in names])
+    purchases = np.where(calm, np.maximum(target_stock - stock, 0.0)
+                         / sc.policy.stockpile_build_months, 0.0)
+
+    firm_fill = np.ones((n_imp, len(mats)))
+    rows: dict[str, dict] = {}
+    leak_rate = sc.market.leakage_rate * (1.0 - model.china.enforcement)
+    china_payoff = 0.0
+    producer_profit: dict = {}
+    floor_costs: dict[str, float] = {}
+    for j, m in enumerate(mats):
+        cfg = sc.materials[m]
+        px, pc = model.price_x[m], model.price_c[m]
+        other_need = ((1 - cfg.china_consumption_share - sum(
+            sc.importers[n].demand_share.get(m, 0.0) for n in names))
+            * cfg.demand_t_per_year / 12 * growth[j] * mult_x[j])
+        orders = np.append(firm_market_orders[:, j] + purchases[:, j], max(other_need, 0.0))
+        contracted = np.append(np.minimum(region_contracted[:, j], firm_market_orders[:, j]), 0.0)
+        limits = [model.china.policy[(m, d)].limits(step) for d in model.destinations]
+        share = np.array([x[0] for x in limits])
+        caps = np.array([x[1] for x in limits])
+
+        premium = premia[j]
+        contracted_share = model.last["contracted_share"][m]
+        floors = {n: s.price_floor[m] for n, s in model.importers.items()}
+        offer = supply.offers(model.producers, m, px, pc, model.last["local_ore_share"][m],
+                              floors, premium, contracted_share, sc.market, sc.producer_rules)
+        mined = offer["mining"].total
+        free_ore = sum(out * (1.0 - p.ore_to_china) for p, out in
+                       zip(offer["mining"].producers, offer["mining"].output, strict=True))
+        feed = free_ore * (1.0 - model.partner_ore_share)
+        processed_offered = min(offer["processing"].total, feed)
+
+        china_cm = cfg.china_consumption_share * cfg.demand_t_per_year / 12 * growth[j]
+        domestic = china_cm * market.demand_multiplier(pc, model.reference_price[m],
+                                                       cfg.price_elasticity)
+        china_capacity = cfg.demand_t_per_year * growth[j] / 12 / sc.market.capacity_utilisation
+        clearing = market.allocate(orders, contracted, processed_offered, share, caps,
+                                   china_capacity - domestic, leak_rate)
+        received = clearing.received
+        for d_index, d in enumerate(model.destinations):
+            model.export_history[(m, d)].append(float(clearing.china[d_index]))
+
+        # Deliveries to importers: firms' part plus recycling, and stockpile purchases.
+        market_fill = np.divide(received[:n_imp], orders[:n_imp],
+                                out=np.ones(n_imp), where=orders[:n_imp] > 0)
+        firm_fill[:, j] = np.divide(firm_market_orders[:, j] * market_fill + recycled[:, j],
+                                    region_orders[:, j], out=np.ones(n_imp),
+                                    where=region_orders[:, j] > 0)
+        stock[:, j] += purchases[:, j] * market_fill
+
+        # Prices: excess demand raises the ex-China price; free Chinese supply anchors it.
+        demand_total = orders.sum()
+        supply_total = received.sum()
+        constrained = min(1.0, clearing.refused.sum() / max(clearing.requested.sum(), 1e-12))
+        anchor = pc * (1.0 - model.china.price_war[m])
+        ref = model.reference_price[m]
+        new_px = market.update_price(px, anchor, demand_total, supply_total, constrained,
+                                     sc.market.price_adjustment_per_month,
+                                     sc.market.reversion_per_month, 0.2 * ref,
+                                     sc.market.max_price_multiple * ref)
+        exports = float(clearing.china.sum())
+        leaked = float(clearing.leak.sum())
+        offered_home = model.china_output_plan[m] - exports - leaked
+        new_pc = market.update_price(pc, ref, domestic, max(offered_home, 1e-9), 0.0,
+                                     sc.market.price_adjustment_per_month,
+                                     sc.market.reversion_per_month, 0.2 * ref,
+                                     sc.market.max_price_multiple * ref)
+        model.china_output_plan[m] += sc.market.china_price_adjustment_per_month * (
+            domestic + exports + leaked - model.china_output_plan[m])
+
+        # Shares: ore mined abroad but not separated abroad is separated in China.
+        processed = clearing.nonchina_sold
+        china_processed = domestic + exports + leaked
+        # Foreign ore beyond what is separated abroad goes to China, up to its needs.
+        ore_to_china = min(max(mined - processed, 0.0), china_processed)
+        mined_sold = processed + ore_to_china
+        china_mined = china_processed - ore_to_china
+        processing_share = china_processed / max(china_processed + processed, 1e-12)
+        mining_share = china_mined / max(china_mined + mined_sold, 1e-12)
+
+        profit, floor_cost = supply.settle(model.producers, m, offer, processed, mined_sold,
+                                           px, pc, floors,
+                                           premium, contracted_share, sc.market,
+                                           sc.producer_rules)
+        for producer, value in profit.items():
+            producer_profit[producer] = producer_profit.get(producer, 0.0) + value
+        for country, value in floor_cost.items():
+            floor_costs[country] = floor_costs.get(country, 0.0) + value
+
+        china_cost = ref * sc.market.china_cost_share
+        china_payoff += exports * (px - china_cost) * USD_M
+        china_payoff += (sc.china.domestic_industry_weight * max(px - pc, 0.0) * domestic * USD_M)
+        china_payoff -= model.pending_leverage_change[m]
+        model.pending_leverage_change[m] = 0.0
+
+        model.last["china_processing_share"][m] = processing_share
+        model.last["china_mining_share"][m] = mining_share
+        model.last["local_ore_share"][m] = (min(1.0, processed / mined_sold)
+                                            if mined_sold > 0 else 1.0)
+        model.last["contracted_share"][m] = (min(1.0, float(contracted.sum()) / processed)
+                                             if processed > 0 else 0.0)
+        model.price_x[m], model.price_c[m] = new_px, new_pc
+        model.price_history[m].append(new_px)
+        model.price_c_history[m].append(new_pc)
+        rows[m] = {
+            "price_ex_china": px, "price_china": pc,
+            "china_mining_share": mining_share, "china_processing_share": processing_share,
+            "exports": clearing.china[:n_imp], "leak": clearing.leak[:n_imp],
+            "nonchina_received": clearing.nonchina[:n_imp],
+            "world_exports": exports, "nonchina_processed": processed,
+            "mined_abroad": mined_sold,
+            "security_premium": premium}
+
+    # Firms receive, the state stockpiles cover gaps, firms consume.
+    pool = _release_pool(model, stock)
+    flows = pop.receive_and_consume(orders_f, firm_fill, need_f, pool, paid)
+    _draw_stockpiles(model, stock, flows.release_used)
+    for i, n in enumerate(names):
+        state = model.importers[n]
+        for j, m in enumerate(mats):
+            state.stockpile[m] = float(max(stock[i, j], 0.0))
+
+    # Payoffs.
+    chn = model.china
+    china_payoff -= sc.china.enforcement_cost_usd_m_per_month * chn.enforcement
+    for n, state in model.importers.items():
+        china_payoff -= state.retaliation * state.config.retaliation_cost_to_china_usd_m_per_month
+    model._add_payoff("china", china_payoff)
+    purchase_cost = np.array([[max(rows[m]["price_ex_china"] - model.reference_price[m], 0.0)
+                               for m in mats]])
+    for i, n in enumerate(names):
+        state = model.importers[n]
+        holding = sum(state.stockpile[m] * model.reference_price[m] for m in mats) * USD_M * (
+            state.config.stockpile_holding_cost_per_year / 12)
+        premium_paid = float((purchases[i] * purchase_cost[0]).sum()) * USD_M
+        value = (flows.profit_usd_m[i] - holding - premium_paid - state.monthly_policy_cost()
+                 - floor_costs.get(n, 0.0)
+                 - state.retaliation * state.config.retaliation_self_cost_usd_m_per_month)
+        model._add_payoff(n, float(value))
+    for producer, value in producer_profit.items():
+        producer.record_profit(value, discount)
+    for producer in model.producers:
+        if producer.losses_persist() and not any(
+                state.price_floor.get(m, 0) > 0 for m in mats
+                for name, state in model.importers.items() if name == producer.country):
+            for (m, _stage), capacity in producer.exit(step).items():
+                model._charge_leverage_loss(m, -capacity)
+            model.action_log.append({
+                "step": step, "date": model.date, "actor": producer.name, "action": "exit",
+                "material": "", "target": "", "parameters": "", "source": "losses",
+                "note": "persistent losses"})
+    for m in mats:
+        for stage in STAGES:
+            model.capacity_history[(m, stage)].append(model.nonchina_capacity(m, stage))
+
+    for i, n in enumerate(names):
+        for j, m in enumerate(mats):
+            need = flows.consumption_need[i, j]
+            model.last["shortage"][(n, m)] = float(flows.shortfall[i, j] / need) if need > 0 else 0.0
+    model.last["leverage"] = _indispensability(model, region_need, recycled)
+    model.last["rows"] = rows
+    model.last["flows"] = flows
+    model.last["region_need"] = region_need
+    model.last["recycled"] = recycled
+    model.last["china_payoff"] = china_payoff
+
+
+def _release_pool(model: LeverageModel, stock: np.ndarray) -> np.ndarray:
+    """Stockpile each importer may draw on: its own, plus allies' when both coordinate."""
+    pool = stock.copy()
+    names = model.importer_names
+    for i, n in enumerate(names):
+        state = model.importers[n]
+        if not state.coordinating:
+            continue
+        for ally in state.allies:
+            if model.importers[ally].coordinating:
+                pool[i] += stock[names.index(ally)]
+    return pool
+
+
+def _draw_stockpiles(model: LeverageModel, stock: np.ndarray, used: np.ndarray) -> None:
+    """Take releases from the importer's own stockpile first, then from coordinating allies."""
+    names = model.importer_names
+    for i, n in enumerate(names):
+        own = np.minimum(used[i], stock[i])
+        stock[i] -= own
+        rest = used[i] - own
+        if not rest.any():
+            continue
+        for ally in model.importers[n].allies:
+            a = names.index(ally)
+            take = np.minimum(rest, stock[a])
+            stock[a] -= take
+            rest = rest - take
+
+
+def _indispensability(model: LeverageModel, region_need: np.ndarray,
+                      recycled: np.ndarray) -> dict[tuple[str, str], float]:
+    """Leverage: share of an importer's demand over the buffer horizon it could not meet
+    without China, from non-China output (contracts first), stocks and recycling."""
+    sc = model.scenario
+    horizon = sc.policy.leverage_horizon_months
+    names = model.importer_names
+    pop = model.firm_population
+    inventory = pop.by_region(pop.inventory)
+    contracted = pop.by_region(pop.last_orders * pop.contracted)
+    result = {}
+    for j, m in enumerate(model.materials):
+        nonchina = model.last["rows"][m]["nonchina_processed"] if "rows" in model.last else 0.0
+        need = np.append(region_need[:, j], 0.0)
+        alloc = market.allocate(need, np.append(contracted[:, j], 0.0), nonchina,
+                                np.zeros(len(need)), np.zeros(len(need)), 0.0, 0.0)
+        for i, n in enumerate(names):
+            demand = region_need[i, j] * horizon
+            if demand <= 0:
+                result[(n, m)] = 0.0
+                continue
+            have = ((alloc.nonchina[i] + recycled[i, j]) * horizon + inventory[i, j]
+                    + model.importers[n].stockpile[m])
+            result[(n, m)] = float(np.clip(1.0 - have / demand, 0.0, 1.0))
+    return result
+
+
+def update_memories(model: LeverageModel) -> None:
+    """Perceived risk (importers, firms), reputation, recycling and thrifting."""
+    sc = model.scenario
+    cfg = sc.risk
+    names = model.importer_names
+    mats = model.materials
+    chn = model.china
+    step = model.step_count
+    impulse = np.zeros((len(names), len(mats)))
+    restricted = chn.restricted_pairs()
+    severities = {}
+    for (m, d) in restricted:
+        policy = chn.policy[(m, d)]
+        sev = severity(policy.regime, policy.approval_rate, policy.delay_months, policy.cut, cfg)
+        severities[(m, d)] = sev
+        strength = sev if (m, d) in chn.new_restrictions else cfg.ongoing_share * sev
+        j = mats.index(m)
+        for i, n in enumerate(names):
+            if d == n:
+                felt = strength
+            else:
+                state = model.importers[n]
+                allied = (d in state.allies and state.coordinating
+                          and model.importers[d].coordinating) if d != OTHER else False
+                felt = strength * cfg.spillover * (2.0 if allied else 1.0)
+            impulse[i, j] = 1.0 - (1.0 - impulse[i, j]) * (1.0 - min(felt, 1.0))
+    shortage = np.array([[model.last["shortage"][(n, m)] for m in mats] for n in names])
+    impulse = 1.0 - (1.0 - impulse) * (1.0 - np.clip(cfg.shortage_weight * shortage, 0, 1))
+    for i, n in enumerate(names):
+        state = model.importers[n]
+        scaled = np.clip(impulse[i] * state.config.risk_sensitivity, 0.0, 1.0)
+        risk = update_risk(np.array([state.risk[m] for m in mats]), scaled, model.retention)
+        state.risk = {m: float(risk[j]) for j, m in enumerate(mats)}
+    model.firm_population.update_risk(impulse, model.retention)
+
+    # Reputation: own treatment, plus how broadly China restricts.
+    pairs = len(mats) * len(model.destinations)
+    breadth = len(restricted) / pairs
+    mean_sev = float(np.mean(list(severities.values()))) if severities else 0.0
+    for d in model.destinations:
+        own = max((severities.get((m, d), 0.0) for m in mats), default=0.0)
+        weight = cfg.third_country_weight if d == OTHER else cfg.spillover
+        loss = cfg.reputation_sensitivity * (own + weight * breadth * mean_sev)
+        chn.reputation[d] = update_reputation(chn.reputation[d], loss, model.reputation_recovery)
+
+    # Partnerships: third countries take up China's offer, likelier when it is trusted.
+    if chn.partnership_offered and (step - 1) % sc.timing.decision_interval_months == 0:
+        if model.rng.random() < sc.policy.partnership_uptake * chn.reputation[OTHER]:
+            chn.partners += 1
+            model.partner_ore_share = min(0.5, chn.partners * sc.china.partnership_ore_share)
+            model._add_payoff("china", sc.china.partnership_value_usd_m)
+            model.action_log.append({
+                "step": step, "date": model.date, "actor": OTHER, "action": "join_partnership",
+                "material": "", "target": "china", "parameters": f"partners={chn.partners}",
+                "source": "uptake", "note": ""})
+
+    # R&D: recycling creeps up with a long lag; thrifting speeds up.
+    policy = sc.policy
+    boost = np.zeros((len(names), len(mats)))
+    for i, n in enumerate(names):
+        state = model.importers[n]
+        for j, m in enumerate(mats):
+            effect = state.research_stock[m] / (state.research_stock[m] + policy.research_half_usd_m)
+            boost[i, j] = effect
+            target = policy.recycling_base + (policy.recycling_max - policy.recycling_base) * effect
+            state.recycling_rate[m] += (target - state.recycling_rate[m]) / policy.recycling_lag_months
+    model.firm_population.advance_thrift(policy.thrift_rate_per_year, boost,
+                                         policy.thrift_lag_months)

@@ -1,0 +1,116 @@
+"""Per-step records in Mesa's DataCollector tables: tidy rows, one per material × importer.
+
+World-level values (prices, shares, capacities) repeat on each importer's row
+so the table is tidy for pandas and seaborn. Column meanings and units are
+documented in ``docs/outputs.md``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+from agents.firms import DAYS_PER_MONTH
+
+if TYPE_CHECKING:
+    from model.leverage_model import LeverageModel
+
+ROUND_COLUMNS = [
+    "step", "date", "round", "material", "importer",
+    "price_ex_china", "price_china", "price_multiple",
+    "china_mining_share", "china_processing_share",
+    "non_china_mining_capacity", "non_china_processing_capacity",
+    "non_china_processing_pipeline", "exports_from_china", "leakage", "non_china_supply",
+    "stockpile_t", "stockpile_days", "shortage_fraction", "lost_output",
+    "perceived_risk", "firm_risk", "reputation", "china_dependence", "leverage",
+    "china_policy", "licence_approval_rate", "quota_cut",
+    "non_china_sourcing", "thrift", "recycling_rate", "security_premium",
+    "china_payoff", "importer_payoff",
+]
+PAYOFF_COLUMNS = ["step", "date", "player", "role", "payoff", "cumulative",
+                  "discounted_cumulative"]
+
+
+class Recorder:
+    """Writes this step's rows into the model's DataCollector tables."""
+
+    def __init__(self, model: LeverageModel) -> None:
+        self.model = model
+        self.datacollector = mesa.DataCollector(
+            tables={"rounds": ROUND_COLUMNS, "payoffs": PAYOFF_COLUMNS})
+        self._previous_payoff: dict[str, float] = {}
+
+    def record(self) -> None:
+        model = self.model
+        last = model.last
+        rows, flows = last["rows"], last["flows"]
+        pop = model.firm_population
+        need = last["region_need"]
+        firm_risk = pop.mean_by_region(pop.risk, pop.base_need)
+        sourcing = pop.mean_by_region(pop.contracted, pop.base_need)
+        thrift = pop.mean_by_region(pop.thrift, pop.base_need)
+        payoffs = self._payoff_deltas()
+        table = self.datacollector.add_table_row
+        for j, m in enumerate(model.materials):
+            row = rows[m]
+            mining = model.nonchina_capacity(m, "mining")
+            processing = model.nonchina_capacity(m, "processing")
+            pipeline = model.nonchina_pipeline(m, "processing")
+            ref = model.reference_price[m]
+            for i, n in enumerate(model.importer_names):
+                state = model.importers[n]
+                policy = model.china.policy[(m, n)]
+                china = float(row["exports"][i] + row["leak"][i])
+                received = china + float(row["nonchina_received"][i]) + last["recycled"][i, j]
+                daily = need[i, j] / DAYS_PER_MONTH
+                table("rounds", {
+                    "step": model.step_count, "date": model.date, "round": model.round,
+                    "material": m, "importer": n,
+                    "price_ex_china": row["price_ex_china"], "price_china": row["price_china"],
+                    "price_multiple": row["price_ex_china"] / ref,
+                    "china_mining_share": row["china_mining_share"],
+                    "china_processing_share": row["china_processing_share"],
+                    "non_china_mining_capacity": mining,
+                    "non_china_processing_capacity": processing,
+                    "non_china_processing_pipeline": pipeline,
+                    "exports_from_china": float(row["exports"][i]),
+                    "leakage": float(row["leak"][i]),
+                    "non_china_supply": float(row["nonchina_received"][i]),
+                    "stockpile_t": state.stockpile[m],
+                    "stockpile_days": state.stockpile[m] / daily if daily > 0 else 0.0,
+                    "shortage_fraction": last["shortage"][(n, m)],
+                    "lost_output": float(flows.lost_output_usd_m[i, j]),
+                    "perceived_risk": state.risk[m], "firm_risk": float(firm_risk[i, j]),
+                    "reputation": model.china.reputation[n],
+                    "china_dependence": china / received if received > 0 else 0.0,
+                    "leverage": last["leverage"][(n, m)],
+                    "china_policy": policy.regime.value,
+                    "licence_approval_rate": policy.approval_rate,
+                    "quota_cut": policy.cut,
+                    "non_china_sourcing": float(sourcing[i, j]),
+                    "thrift": float(thrift[i, j]),
+                    "recycling_rate": state.recycling_rate[m],
+                    "security_premium": row["security_premium"],
+                    "china_payoff": payoffs["china"], "importer_payoff": payoffs[n],
+                })
+        for player, role, cumulative, discounted in self._players():
+            table("payoffs", {"step": model.step_count, "date": model.date, "player": player,
+                              "role": role, "payoff": payoffs.get(player, 0.0),
+                              "cumulative": cumulative, "discounted_cumulative": discounted})
+
+    def _players(self):
+        model = self.model
+        for player, value in model.payoff.items():
+            role = "china" if player == "china" else "importer"
+            yield player, role, value, model.discounted_payoff[player]
+        for producer in model.producers:
+            yield producer.name, "producer", producer.cumulative_profit, producer.discounted_profit
+
+    def _payoff_deltas(self) -> dict[str, float]:
+        """This step's payoff per player, from the running totals."""
+        deltas = {}
+        for player, _role, cumulative, _discounted in self._players():
+            deltas[player] = cumulative - self._previous_payoff.get(player, 0.0)
+            self._previous_payoff[player] = cumulative
+        return deltas

@@ -1,0 +1,340 @@
+"""Loading scenarios: safe YAML, ``extends``, ``--set`` overrides, located error messages.
+
+Every problem is reported as ``FILE:LINE: key.path: message`` — one line per
+problem, all problems at once — so a user can jump straight to the typo.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from agents.strategies import StrategyError, make_strategy
+from model.config import Scenario
+from model.events import EventError, event_action
+
+Loc = tuple[str | int, ...]
+LineMap = dict[Loc, tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in a scenario or its overrides."""
+
+    file: str
+    line: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        return f"{self.file}:{self.line}: {where}{self.message}"
+
+
+class ScenarioError(ValueError):
+    """Bad input: one or more located problems."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+# -- finding files ----------------------------------------------------------------------
+def bundled_dir() -> Path:
+    """Folder of the bundled scenarios (package data of ``experiments``)."""
+    return Path(str(resources.files("experiments").joinpath("scenarios")))
+
+
+def bundled_names() -> list[str]:
+    return sorted(p.stem for p in bundled_dir().glob("*.yaml"))
+
+
+def locate(reference: str | Path, relative_to: Path | None = None) -> Path:
+    """A bundled scenario's name, or a path (relative to ``relative_to`` if given)."""
+    ref = str(reference)
+    if not ref.endswith((".yaml", ".yml")) and "/" not in ref and "\\" not in ref:
+        candidate = bundled_dir() / f"{ref}.yaml"
+        if candidate.exists():
+            return candidate
+        close = difflib.get_close_matches(ref, bundled_names(), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise FileNotFoundError(f"no bundled scenario named {ref!r}{hint} "
+                                f"(bundled: {', '.join(bundled_names())})")
+    path = Path(ref)
+    if not path.is_absolute() and relative_to is not None:
+        path = relative_to / path
+    if not path.exists():
+        raise FileNotFoundError(f"file not found: {path}")
+    return path
+
+
+# -- reading YAML with line numbers -----------------------------------------------------
+def _line_map(node: yaml.Node, file: str, loc: Loc, out: LineMap,
+              problems: list[Problem]) -> None:
+    out.setdefault(loc, (file, node.start_mark.line + 1))
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                problems.append(Problem(file, key_node.start_mark.line + 1,
+                                        _dotted((*loc, key)), "duplicate key"))
+            seen.add(key)
+            out[(*loc, key)] = (file, key_node.start_mark.line + 1)
+            _line_map(value_node, file, (*loc, key), out, problems)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            out[(*loc, index)] = (file, item.start_mark.line + 1)
+            _line_map(item, file, (*loc, index), out, problems)
+
+
+def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
+    """Safely load one YAML mapping and where each key is."""
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError([Problem(file, 0, "", f"cannot read: {exc.strerror}")]) from None
+    except UnicodeDecodeError:
+        raise ScenarioError([Problem(file, 0, "", "not UTF-8 text")]) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        message = " ".join(str(x) for x in (exc.context, exc.problem) if x)
+        if "could not determine a constructor" in message:
+            message = "unsafe or unknown YAML tag; only plain YAML is allowed (" + message + ")"
+        raise ScenarioError([Problem(file, line, "", message)]) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError([Problem(file, 0, "", f"invalid YAML: {exc}")]) from None
+    if data is None:
+        return {}, {}
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(file, 1, "", "the top level must be a mapping of keys")])
+    lines: LineMap = {}
+    problems: list[Problem] = []
+    _line_map(node, file, (), lines, problems)
+    if problems:
+        raise ScenarioError(problems)
+    return data, lines
+
+
+def _deep_merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """Child keys win; nested mappings merge; lists are replaced whole."""
+    merged = dict(base)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_raw(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], LineMap]:
+    """A scenario file merged over what it ``extends``, with a line map."""
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, resolved))
+        raise ScenarioError([Problem(str(path), 1, "extends", f"extends cycle: {cycle}")])
+    data, lines = read_yaml(path)
+    parent_ref = data.pop("extends", None)
+    if parent_ref is None:
+        return data, lines
+    file, line = lines.get(("extends",), (str(path), 1))
+    if not isinstance(parent_ref, str):
+        raise ScenarioError([Problem(file, line, "extends",
+                                     "must be a bundled scenario's name or a path")])
+    try:
+        parent_path = locate(parent_ref, path.parent)
+    except FileNotFoundError as exc:
+        raise ScenarioError([Problem(file, line, "extends", str(exc))]) from None
+    parent, parent_lines = load_raw(parent_path, (*chain, resolved))
+    return _deep_merge(parent, data), {**parent_lines, **lines}
+
+
+# -- overrides --------------------------------------------------------------------------
+def parse_assignment(text: str, index: int) -> tuple[str, Any]:
+    """``key.path=value`` with the value read as a YAML scalar or flow collection."""
+    if "=" not in text:
+        raise ScenarioError([Problem("--set", index, text, "expected key.path=value")])
+    key, _, raw = text.partition("=")
+    key = key.strip()
+    if not key or any(not part for part in key.split(".")):
+        raise ScenarioError([Problem("--set", index, key or text, "empty key")])
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError as exc:
+        raise ScenarioError([Problem("--set", index, key, f"bad value: {exc}")]) from None
+    return key, value
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any] | list[tuple[str, Any]],
+                    lines: LineMap, source: str = "--set") -> None:
+    """Set dotted keys in place; list items are addressed by index (``producers.0.name``)."""
+    items = overrides.items() if isinstance(overrides, dict) else overrides
+    for number, (dotted, value) in enumerate(items, start=1):
+        parts: list[str | int] = [int(p) if p.isdigit() else p for p in dotted.split(".")]
+        target: Any = data
+        for depth, part in enumerate(parts[:-1]):
+            nxt = target[part] if _has(target, part) else None
+            if nxt is None:
+                if isinstance(target, list):
+                    raise ScenarioError([Problem(source, number, dotted,
+                                                 f"no item {part} in list")])
+                nxt = {}
+                target[part] = nxt
+            if not isinstance(nxt, dict | list):
+                raise ScenarioError([Problem(source, number, dotted, "cannot set a key "
+                                             f"inside {_dotted(tuple(parts[:depth + 1]))!r}")])
+            target = nxt
+        last = parts[-1]
+        if isinstance(target, list) and not (isinstance(last, int) and last < len(target)):
+            raise ScenarioError([Problem(source, number, dotted, f"no item {last} in list")])
+        target[last] = value
+        lines[tuple(parts)] = (source, number)
+
+
+def _has(container: Any, key: str | int) -> bool:
+    if isinstance(container, dict):
+        return key in container
+    return isinstance(key, int) and key < len(container)
+
+
+# -- validation ---------------------------------------------------------------------------
+def _dotted(loc: Loc) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def _where(loc: Loc, lines: LineMap, default: tuple[str, int]) -> tuple[str, int]:
+    for cut in range(len(loc), -1, -1):
+        if loc[:cut] in lines:
+            return lines[loc[:cut]]
+    return default
+
+
+def _fields_at(loc: Loc) -> list[str]:
+    """The keys allowed at ``loc`` in the schema (for did-you-mean)."""
+    annotation: Any = Scenario
+    for part in loc:
+        origin = typing.get_origin(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(str(part))
+            if field is None:
+                return []
+            annotation = field.annotation
+        elif origin in (dict, list):
+            annotation = typing.get_args(annotation)[-1]
+        else:
+            return []
+        while typing.get_origin(annotation) in (typing.Union, types.UnionType,
+                                                typing.Annotated):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = args[0]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return list(annotation.model_fields)
+    return []
+
+
+def _pydantic_problems(exc: ValidationError, lines: LineMap,
+                       default: tuple[str, int]) -> list[Problem]:
+    problems = []
+    for error in exc.errors():
+        loc: Loc = tuple(error["loc"])
+        message = error["msg"]
+        if error["type"] == "value_error" and not loc:
+            message = message.removeprefix("Value error, ")
+            head, sep, rest = message.partition(": ")
+            if sep and " " not in head:
+                loc = tuple(int(p) if p.isdigit() else p for p in head.split("."))
+                message = rest
+        elif error["type"] == "extra_forbidden":
+            allowed = _fields_at(loc[:-1])
+            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+            message = "unknown key" + (f"; did you mean {close[0]!r}?" if close else
+                                       (f" (allowed: {', '.join(allowed)})" if allowed else ""))
+        elif error["type"] == "missing":
+            message = "required key is missing"
+        file, line = _where(loc, lines, default)
+        problems.append(Problem(file, line, _dotted(loc), message))
+    return problems
+
+
+def _strategy_and_event_problems(scenario: Scenario, lines: LineMap,
+                                 default: tuple[str, int]) -> list[Problem]:
+    problems = []
+    refs: list[tuple[Loc, Any, str]] = [(("china", "strategy"), scenario.china.strategy, "china")]
+    refs += [(("importers", n, "strategy"), c.strategy, "importer")
+             for n, c in scenario.importers.items()]
+    refs += [(("firms", "strategy"), scenario.firms.strategy, "firm"),
+             (("producer_rules", "strategy"), scenario.producer_rules.strategy, "producer")]
+    for loc, ref, role in refs:
+        try:
+            make_strategy(ref.name, ref.params, role)
+        except StrategyError as exc:
+            full = (*loc, *exc.path)
+            file, line = _where(full, lines, default)
+            problems.append(Problem(file, line, _dotted(full), str(exc)))
+    for index, event in enumerate(scenario.events):
+        try:
+            event_action(event, index)
+        except EventError as exc:
+            file, line = _where(exc.path, lines, default)
+            problems.append(Problem(file, line, _dotted(exc.path), str(exc)))
+    return problems
+
+
+def validate(data: dict[str, Any], lines: LineMap, default: tuple[str, int]) -> Scenario:
+    """Build a :class:`Scenario` or raise :class:`ScenarioError` listing every problem."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(_pydantic_problems(exc, lines, default)) from None
+    problems = _strategy_and_event_problems(scenario, lines, default)
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def load_scenario(reference: str | Path,
+                  overrides: dict[str, Any] | list[tuple[str, Any]] | None = None) -> Scenario:
+    """Load a bundled scenario by name or a YAML file by path, then apply overrides."""
+    try:
+        path = locate(reference)
+    except FileNotFoundError as exc:
+        raise ScenarioError([Problem(str(reference), 0, "", str(exc))]) from None
+    data, lines = load_raw(path)
+    data.setdefault("name", path.stem)
+    if overrides:
+        apply_overrides(data, overrides, lines)
+    return validate(data, lines, (str(path), 1))
+
+
+def resolve_scenario(source: Scenario | str | Path | None,
+                     overrides: dict[str, Any]) -> Scenario:
+    """Whatever a caller passed as a scenario, as a validated :class:`Scenario`."""
+    if source is None:
+        source = "baseline"
+    if isinstance(source, Scenario):
+        if not overrides:
+            return source
+        data = source.model_dump(mode="python")
+        lines: LineMap = {}
+        apply_overrides(data, overrides, lines, source="<overrides>")
+        return validate(data, lines, ("<scenario>", 0))
+    return load_scenario(source, overrides)
+
+
+def dump_scenario(scenario: Scenario) -> str:
+    """The fully resolved scenario as YAML (every default written out)."""
+    return yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False,
+                          allow_unicode=True, width=100)
