@@ -65,9 +65,9 @@ class MaterialConfig(Strict):
                                           "(China makes 94 % of sintered magnets [M14]; "
                                           "consumption share: assumption).")
     price_elasticity: float = Field(
-        0.15, gt=0, le=2, description="Short-run price elasticity of demand (absolute "
-        "value), dimensionless. Below the generic long-run intensity elasticity 0.29 [X11] "
-        "because REEs are a small cost share.")
+        0.25, gt=0, le=2, description="Short-run price elasticity of demand (absolute "
+        "value), dimensionless. Just below the generic long-run intensity elasticity "
+        "0.29 [X11]; Japan's imports fell 34 % in 2011 as prices spiked [J05].")
     max_thrift: float = Frac(0.30, "Largest fraction of intensity firms can design out. "
                              "Heavy: NEDO cut Dy by 40 % [X06]; light: assumption.")
     mining_cost_premium: float = Field(
@@ -114,6 +114,9 @@ class MarketConfig(Strict):
     reversion_per_month: float = Frac(0.6, "Monthly pull of the ex-China price back "
                                       "toward China's FOB price when China supplies freely. "
                                       "Sets the decay after a spike; assumption.")
+    reversion_cutoff: float = Frac(0.1, "Share of requests China refuses above which its "
+                                   "free supply no longer anchors the ex-China price; "
+                                   "assumption.")
     max_price_multiple: float = Field(
         100.0, gt=1, le=500, description="Ceiling on price / reference, a numerical guard "
         "well above the 2011 peaks of 15–30× [P07, P08]; buyers' value added binds first.")
@@ -216,9 +219,10 @@ class ChinaConfig(Strict):
     enforcement_cost_usd_m_per_month: float = Field(
         30.0, ge=0, description="Cost of full anti-transshipment enforcement, USD m/month. "
         "Assumption (end-user certificates, customs checks).")
-    domestic_industry_weight: float = Frac(0.5, "Weight on Chinese magnet makers' input-"
-                                           "cost advantage in China's payoff (Pothen & "
-                                           "Fink 2015; Wübbeke 2013).")
+    domestic_industry_weight: float = Frac(0.5, "Share of importers' lost manufacturing "
+                                           "output captured by Chinese manufacturers "
+                                           "(restrictions pull magnet making into China: "
+                                           "Pothen & Fink 2015; Wübbeke 2013); assumption.")
     leverage_loss_years: float = Field(10.0, ge=0, le=50, description="Years of lost export "
                                        "margin charged when non-China capacity comes "
                                        "online (China's loss of future market share).")
@@ -433,11 +437,17 @@ class Scenario(Strict):
         for key, builtins in (("materials", _default_materials()),
                               ("importers", _default_importers())):
             given = data.get(key)
-            if isinstance(given, dict):
-                data[key] = {
-                    name: ({**builtins[name].model_dump(exclude_unset=True), **spec}
-                           if name in builtins and isinstance(spec, dict) else spec)
-                    for name, spec in given.items()}
+            if not isinstance(given, dict):
+                continue
+            merged = {}
+            for name, spec in given.items():
+                if name in builtins and isinstance(spec, dict):
+                    base = builtins[name].model_dump(exclude_unset=True)
+                    if "allies" in base:  # built-in alliances among the importers present
+                        base["allies"] = [a for a in base["allies"] if a in given]
+                    spec = {**base, **spec}
+                merged[name] = spec
+            data[key] = merged
         return data
 
     @field_validator("start")

@@ -358,6 +358,7 @@ class LeverageModel(mesa.Model):
             ref = cfg.reference_price_usd_per_kg
             price = ref * (float(np.mean(self.price_history[m])) / ref) ** pm
             price_c = ref * (float(np.mean(self.price_c_history[m])) / ref) ** pm
+            price_c *= 1.0 - self.china.price_war[m]
             premium = self.security_premium(m)
             contracted = self.last["contracted_share"][m]
             floor = self.price_floors().get(country, {}).get(m, 0.0)

@@ -114,16 +114,21 @@ def update_price(
     reversion: float,
     floor: float,
     ceiling: float,
+    cutoff: float = 0.1,
 ) -> float:
     """Next month's ex-China price, USD/kg.
 
-    ``log p' = log p + k·log(D/S) + r·(1 - c)·(log anchor - log p)``, clipped to
-    [floor, ceiling]: excess demand raises the price; when China supplies
-    freely (constrained share ``c`` near 0) it relaxes toward China's FOB price.
+    ``log p' = log p + k·log(D/S) + r·w·(log anchor - log p)`` with
+    ``w = max(0, 1 - c/cutoff)``, clipped to [floor, ceiling]: excess demand
+    raises the price; only when China supplies (nearly) freely — the share ``c``
+    of requests it refuses is below ``cutoff`` — does the price relax toward
+    China's FOB price. Under a binding restriction the marginal, non-Chinese or
+    leaked supply sets the price.
     """
     ratio = (demand + EPS) / (supply + EPS)
     log_price = np.log(price) + adjustment * np.log(ratio)
-    log_price += reversion * (1.0 - constrained_share) * (np.log(anchor) - np.log(price))
+    weight = max(0.0, 1.0 - constrained_share / cutoff) if cutoff > 0 else 0.0
+    log_price += reversion * weight * (np.log(anchor) - np.log(price))
     return float(np.clip(np.exp(log_price), floor, ceiling))
 
 

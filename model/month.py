@@ -76,7 +76,8 @@ def clear_month(model: LeverageModel) -> None:
         premium = premia[j]
         contracted_share = model.last["contracted_share"][m]
         floors = {n: s.price_floor[m] for n, s in model.importers.items()}
-        offer = supply.offers(model.producers, m, px, pc, model.last["local_ore_share"][m],
+        pc_ore = pc * (1.0 - model.china.price_war[m])  # a price war cheapens ore too
+        offer = supply.offers(model.producers, m, px, pc_ore, model.last["local_ore_share"][m],
                               floors, premium, contracted_share, sc.market, sc.producer_rules)
         mined = offer["mining"].total
         free_ore = sum(out * (1.0 - p.ore_to_china) for p, out in
@@ -111,7 +112,8 @@ def clear_month(model: LeverageModel) -> None:
         new_px = market.update_price(px, anchor, demand_total, supply_total, constrained,
                                      sc.market.price_adjustment_per_month,
                                      sc.market.reversion_per_month, 0.2 * ref,
-                                     sc.market.max_price_multiple * ref)
+                                     sc.market.max_price_multiple * ref,
+                                     sc.market.reversion_cutoff)
         exports = float(clearing.china.sum())
         leaked = float(clearing.leak.sum())
         offered_home = model.china_output_plan[m] - exports - leaked
@@ -133,7 +135,7 @@ def clear_month(model: LeverageModel) -> None:
         mining_share = china_mined / max(china_mined + mined_sold, 1e-12)
 
         profit, floor_cost = supply.settle(model.producers, m, offer, processed, mined_sold,
-                                           px, pc, floors,
+                                           px, pc_ore, floors,
                                            premium, contracted_share, sc.market,
                                            sc.producer_rules)
         for producer, value in profit.items():
@@ -143,7 +145,6 @@ def clear_month(model: LeverageModel) -> None:
 
         china_cost = ref * sc.market.china_cost_share
         china_payoff += exports * (px - china_cost) * USD_M
-        china_payoff += (sc.china.domestic_industry_weight * max(px - pc, 0.0) * domestic * USD_M)
         china_payoff -= model.pending_leverage_change[m]
         model.pending_leverage_change[m] = 0.0
 
@@ -176,6 +177,7 @@ def clear_month(model: LeverageModel) -> None:
 
     # Payoffs.
     chn = model.china
+    china_payoff += sc.china.domestic_industry_weight * float(flows.lost_output_usd_m.sum())
     china_payoff -= sc.china.enforcement_cost_usd_m_per_month * chn.enforcement
     for n, state in model.importers.items():
         china_payoff -= state.retaliation * state.config.retaliation_cost_to_china_usd_m_per_month
@@ -211,8 +213,8 @@ def clear_month(model: LeverageModel) -> None:
         for j, m in enumerate(mats):
             need = flows.consumption_need[i, j]
             model.last["shortage"][(n, m)] = float(flows.shortfall[i, j] / need) if need > 0 else 0.0
-    model.last["leverage"] = _indispensability(model, region_need, recycled)
     model.last["rows"] = rows
+    model.last["leverage"] = _indispensability(model, region_need, recycled)
     model.last["flows"] = flows
     model.last["region_need"] = region_need
     model.last["recycled"] = recycled
@@ -261,7 +263,7 @@ def _indispensability(model: LeverageModel, region_need: np.ndarray,
     contracted = pop.by_region(pop.last_orders * pop.contracted)
     result = {}
     for j, m in enumerate(model.materials):
-        nonchina = model.last["rows"][m]["nonchina_processed"] if "rows" in model.last else 0.0
+        nonchina = model.last["rows"][m]["nonchina_processed"]
         need = np.append(region_need[:, j], 0.0)
         alloc = market.allocate(need, np.append(contracted[:, j], 0.0), nonchina,
                                 np.zeros(len(need)), np.zeros(len(need)), 0.0, 0.0)

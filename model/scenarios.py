@@ -43,7 +43,7 @@ class ScenarioError(ValueError):
     """Bad input: one or more located problems."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
+        self.problems = sorted(problems, key=lambda p: (p.file, p.line))
         super().__init__("\n".join(str(p) for p in problems))
 
 
@@ -184,6 +184,10 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any] | list[tuple
     items = overrides.items() if isinstance(overrides, dict) else overrides
     for number, (dotted, value) in enumerate(items, start=1):
         parts: list[str | int] = [int(p) if p.isdigit() else p for p in dotted.split(".")]
+        if len(parts) > 1 and parts[0] not in data:
+            seeded = _builtin_collection(str(parts[0]))
+            if seeded is not None:
+                data[parts[0]] = seeded
         target: Any = data
         for depth, part in enumerate(parts[:-1]):
             nxt = target[part] if _has(target, part) else None
@@ -202,6 +206,17 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any] | list[tuple
             raise ScenarioError([Problem(source, number, dotted, f"no item {last} in list")])
         target[last] = value
         lines[tuple(parts)] = (source, number)
+
+
+def _builtin_collection(key: str) -> Any:
+    """The built-in materials, importers or producers, so that overriding one item of a
+    collection the file left at its default keeps the others."""
+    defaults = Scenario()
+    if key in ("materials", "importers"):
+        return {name: {} for name in getattr(defaults, key)}
+    if key == "producers":
+        return [p.model_dump() for p in defaults.producers]
+    return None
 
 
 def _has(container: Any, key: str | int) -> bool:
@@ -250,9 +265,8 @@ def _pydantic_problems(exc: ValidationError, lines: LineMap,
     problems = []
     for error in exc.errors():
         loc: Loc = tuple(error["loc"])
-        message = error["msg"]
+        message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "value_error" and not loc:
-            message = message.removeprefix("Value error, ")
             head, sep, rest = message.partition(": ")
             if sep and " " not in head:
                 loc = tuple(int(p) if p.isdigit() else p for p in head.split("."))

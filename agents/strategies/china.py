@@ -16,9 +16,10 @@ CHINA = "china"
 
 def _open_all(obs: ChinaObservation, materials: tuple[str, ...] = (),
               targets: tuple[str, ...] = ()) -> tuple[Action, ...]:
-    """One OPEN action covering every restricted (material, destination) in scope."""
+    """One OPEN action covering every restricted (material, destination) in scope;
+    no targets means every destination, third countries included."""
     mats = materials or obs.materials
-    dests = targets or obs.importers
+    dests = targets or tuple(sorted({d for _, d in obs.policy}))
     restricted = [(m, d) for m in mats for d in dests if obs.policy[(m, d)].regime != "open"]
     if not restricted:
         return ()

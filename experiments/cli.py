@@ -1,0 +1,178 @@
+"""The ``overplay`` command line.
+
+Exit codes: 0 success, 2 bad input (one ``FILE:LINE: key: message`` line per
+problem, no traceback), 1 anything else.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from agents.strategies import REGISTRY
+from model.scenarios import ScenarioError, bundled_names, load_scenario, parse_assignment
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Overplay: an agent-based, game-theoretic model of rare-earth "
+                       "export-control leverage.")
+out = Console()
+err = Console(stderr=True)
+
+
+def _bad_input(error: ScenarioError) -> None:
+    for problem in error.problems:
+        err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _overrides(assignments: list[str]) -> list[tuple[str, Any]]:
+    return [parse_assignment(text, i) for i, text in enumerate(assignments, start=1)]
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="Bundled scenario name or YAML path.")] = "baseline",
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
+    years: Annotated[float | None, typer.Option(help="Simulated years.")] = None,
+    firms: Annotated[int | None, typer.Option(help="Number of firm agents.")] = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="Override a parameter: key.path=value (repeatable).")] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder (default: results/<scenario>-seed<N>).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+) -> None:
+    """Run one scenario and write rounds.parquet, actions.csv, summary.json and a manifest."""
+    from experiments.single_run import run_scenario, write_outputs
+
+    try:
+        pairs = _overrides(set_ or [])
+        if seed is not None:
+            pairs.append(("seed", seed))
+        if years is not None:
+            pairs.append(("years", years))
+        if firms is not None:
+            pairs.append(("firms.count", firms))
+        resolved = load_scenario(scenario, pairs)
+    except ScenarioError as exc:
+        _bad_input(exc)
+    target = out_dir or Path("results") / f"{resolved.name}-seed{resolved.seed}"
+    if target.exists() and not target.is_dir():
+        err.print(f"{target}: exists and is not a folder")
+        raise typer.Exit(2)
+    started = datetime.now(UTC)
+    if quiet:
+        result = run_scenario(resolved)
+    else:
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                      TextColumn("{task.completed}/{task.total} months"),
+                      TimeRemainingColumn(), console=err, transient=True) as bar:
+            task = bar.add_task(f"{resolved.name} (seed {resolved.seed})", total=resolved.steps)
+            result = run_scenario(resolved, progress=lambda n: bar.advance(task, n))
+    write_outputs(result, target, started)
+    if not quiet:
+        _print_summary(result.summary)
+        out.print(f"Wrote {target}/ (rounds.parquet, actions.csv, summary.json, "
+                  "scenario.resolved.yaml, manifest.json)")
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    table = Table(title=f"{summary['scenario']} · seed {summary['seed']} · "
+                        f"{summary['start']} → {summary['end']}")
+    table.add_column("material")
+    table.add_column("China processing share", justify="right")
+    table.add_column("China mining share", justify="right")
+    table.add_column("peak price ×", justify="right")
+    table.add_column("years to processing < 80 %", justify="right")
+    table.add_column("non-China processing t/yr", justify="right")
+    for name, m in summary["materials"].items():
+        years = m["years_to_processing_share_below_80pct"]
+        table.add_row(
+            name,
+            f"{m['china_processing_share_initial']:.1%} → {m['china_processing_share_final']:.1%}",
+            f"{m['china_mining_share_initial']:.1%} → {m['china_mining_share_final']:.1%}",
+            f"{m['peak_price_multiple']:.1f} ({m['peak_price_date']})",
+            "never" if years is None else f"{years:.1f}",
+            f"{m['non_china_processing_capacity_initial']:,.0f} → "
+            f"{m['non_china_processing_capacity_final']:,.0f}")
+    out.print(table)
+    players = Table(title="Discounted payoffs (USD m)")
+    players.add_column("player")
+    players.add_column("payoff", justify="right")
+    for name, p in summary["players"].items():
+        if name == "china" or name in summary["importers"]:
+            players.add_row(name, f"{p['cumulative_payoff']:,.0f}")
+    rounds = ", ".join(f"{k} {v}" for k, v in summary["restriction_rounds"].items())
+    out.print(players)
+    out.print(f"Restriction rounds: {rounds}; entrants {summary['entrants']}, "
+              f"exits {summary['exits']}")
+
+
+@app.command()
+def validate(
+    file: Annotated[str, typer.Argument(help="Scenario YAML (or a bundled name).")],
+    set_: Annotated[list[str] | None, typer.Option("--set", help="key.path=value")] = None,
+) -> None:
+    """Check a scenario without running it: exit 0 if valid, 2 with every problem listed."""
+    try:
+        scenario = load_scenario(file, _overrides(set_ or []))
+    except ScenarioError as exc:
+        _bad_input(exc)
+    out.print(f"{file}: valid ({scenario.name}, {scenario.steps} months from {scenario.start}, "
+              f"{len(scenario.events)} events)")
+
+
+@app.command()
+def scenarios() -> None:
+    """List the bundled scenarios."""
+    table = Table(title="Bundled scenarios")
+    table.add_column("name")
+    table.add_column("description")
+    for name in bundled_names():
+        table.add_row(name, load_scenario(name).description)
+    out.print(table)
+
+
+@app.command()
+def strategies(
+    role: Annotated[str | None, typer.Option(help="china, importer, firm or producer.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
+) -> None:
+    """List the registered strategies."""
+    rows = [{"name": name, "role": cls.role, "classifier": cls.classifier,
+             "rule": " ".join((cls.__doc__ or "").split()),
+             "params": list(cls.Params.model_fields)}
+            for name, cls in sorted(REGISTRY.items()) if role in (None, cls.role)]
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    table = Table(title="Strategies")
+    for column in ("name", "role", "rule"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["name"], row["role"], row["rule"])
+    out.print(table)
+
+
+def main() -> None:
+    """Console-script entry point: user mistakes exit 2 without a traceback."""
+    try:
+        app()
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,431 @@
+"""Property tests of whole runs over random valid scenarios.
+
+Hypothesis draws a bundled scenario, a seed, a small firm population, a short
+horizon and random overrides of a handful of parameters within their schema
+ranges, then runs the model and checks invariants after every step: shares in
+[0, 1], finite positive prices, no negative stocks, capacities or exports,
+China's shipments within its export policy, every market clearing within its
+orders, and no NaN or inf in the recorded tables. Also: determinism per seed,
+and that models are not kept alive after use.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import weakref
+from collections.abc import Callable
+from contextlib import contextmanager
+from functools import cache
+from typing import Any
+from unittest import mock
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agents.actions import Regime
+from agents.producers import STAGES
+from model import LeverageModel, ScenarioError, load_scenario, market
+
+BUNDLED = ("baseline", "coercion", "restraint", "crisis_2010", "licensing_2025")
+TOL = 1e-6
+
+SHARE_COLUMNS = [
+    "china_mining_share", "china_processing_share", "shortage_fraction", "perceived_risk",
+    "firm_risk", "reputation", "china_dependence", "leverage", "licence_approval_rate",
+    "quota_cut", "non_china_sourcing", "thrift", "recycling_rate",
+]
+NONNEGATIVE_COLUMNS = [
+    "non_china_mining_capacity", "non_china_processing_capacity",
+    "non_china_processing_pipeline", "exports_from_china", "leakage", "non_china_supply",
+    "stockpile_t", "stockpile_days", "lost_output", "security_premium",
+]
+POSITIVE_COLUMNS = ["price_ex_china", "price_china", "price_multiple"]
+
+
+# -- loading --------------------------------------------------------------------------------
+# licensing_2025's events 4 and 10 target "other" (third countries), which the model
+# accepts as a destination but the schema's event validator rejects (see
+# test_every_bundled_scenario_loads). Until that is fixed, the property runs drop
+# "other" from those two events so licensing_2025 is still exercised.
+LICENSING_2025_WORKAROUND = [("events.4.targets", ["japan", "eu"]),
+                             ("events.10.targets", ["japan", "eu"])]
+
+
+def load(name: str, overrides: list[tuple[str, Any]] | None = None):
+    overrides = list(overrides or [])
+    try:
+        return load_scenario(name, overrides)
+    except ScenarioError as exc:
+        if name == "licensing_2025" and "unknown ['other']" in str(exc):
+            return load_scenario(name, LICENSING_2025_WORKAROUND + overrides)
+        raise
+
+
+@cache
+def importer_names(name: str) -> tuple[str, ...]:
+    return tuple(load(name).importers)
+
+
+@cache
+def material_names(name: str) -> tuple[str, ...]:
+    return tuple(load(name).materials)
+
+
+# -- strategies -----------------------------------------------------------------------------
+unit = st.floats(0.0, 1.0, allow_nan=False)
+
+
+@st.composite
+def china_strategies(draw, materials: tuple[str, ...]):
+    name = draw(st.sampled_from(["always_open", "periodic_coercion",
+                                 "calibrated_restraint", "tit_for_tat"]))
+    instrument = draw(st.sampled_from(["licensing", "quota", "ban"]))
+    mats = draw(st.sampled_from([(), *[(m,) for m in materials]]))
+    if name == "always_open":
+        return {"name": name}
+    if name == "periodic_coercion":
+        return {"name": name, "params": {
+            "instrument": instrument, "materials": list(mats),
+            "period_rounds": draw(st.integers(1, 4)), "duration_rounds": draw(st.integers(1, 3)),
+            "start_round": draw(st.integers(0, 2)),
+            "approval_rate": draw(unit), "delay_months": draw(st.floats(0.0, 6.0)),
+            "cut": draw(unit)}}
+    if name == "calibrated_restraint":
+        return {"name": name, "params": {
+            "materials": list(mats or materials), "period_rounds": draw(st.integers(1, 8)),
+            "duration_rounds": draw(st.integers(1, 2)), "start_round": draw(st.integers(0, 2)),
+            "approval_rate": draw(unit), "delay_months": draw(st.floats(0.0, 6.0)),
+            "momentum_threshold": draw(st.floats(0.0, 1.0)),
+            "reputation_floor": draw(unit)}}
+    return {"name": name, "params": {
+        "instrument": instrument, "materials": list(mats or materials),
+        "approval_rate": draw(unit), "delay_months": draw(st.floats(0.0, 6.0)),
+        "cut": draw(unit)}}
+
+
+@st.composite
+def importer_strategies(draw):
+    if draw(st.booleans()):
+        return {"name": "passive"}
+    return {"name": "threshold_diversifier", "params": {
+        "risk_threshold": draw(st.floats(0.0, 0.6)),
+        "retaliate_on_ban": draw(st.booleans()),
+        "wto_on_quota": draw(st.booleans())}}
+
+
+@st.composite
+def runs(draw, names: tuple[str, ...] = BUNDLED):
+    """(scenario name, overrides) for a small, valid, random run."""
+    name = draw(st.sampled_from(names))
+    overrides: list[tuple[str, Any]] = [
+        ("seed", draw(st.integers(0, 2**31 - 1))),
+        ("firms.count", draw(st.integers(5, 60))),
+        ("years", draw(st.integers(1, 3))),
+    ]
+    optional = {
+        "market.price_adjustment_per_month": st.floats(0.01, 2.0),
+        "market.leakage_rate": unit,
+        "market.reversion_per_month": unit,
+        "risk.half_life_months": st.floats(0.5, 600.0),
+        "materials.light.price_elasticity": st.floats(0.01, 2.0),
+        "materials.heavy.price_elasticity": st.floats(0.01, 2.0),
+        "china.strategy": china_strategies(material_names(name)),
+    }
+    for key, strategy in optional.items():
+        if draw(st.booleans()):
+            overrides.append((key, draw(strategy)))
+    if draw(st.booleans()):
+        for importer in importer_names(name):
+            overrides.append((f"importers.{importer}.strategy", draw(importer_strategies())))
+    return name, overrides
+
+
+# -- invariant checks -------------------------------------------------------------------------
+@contextmanager
+def checked_allocate(violations: list[str]):
+    """Wrap market.allocate so every clearing in a run is checked against its inputs."""
+    real = market.allocate
+
+    def wrapper(orders, contracted, nonchina_supply, china_share, china_caps,
+                china_available, leak_rate):
+        c = real(orders, contracted, nonchina_supply, china_share, china_caps,
+                 china_available, leak_rate)
+        want = np.maximum(orders, 0.0)
+        tol = TOL * (1.0 + want)
+        problems = []
+        if not (np.all(np.isfinite(orders)) and math.isfinite(nonchina_supply)):
+            problems.append("non-finite orders or supply")
+        if np.any((china_share < 0) | (china_share > 1)) or np.any(china_caps < 0):
+            problems.append(f"policy limits out of range: share={china_share}, "
+                            f"caps={china_caps}")
+        for label, flow in (("nonchina", c.nonchina), ("china", c.china), ("leak", c.leak)):
+            if not np.all(np.isfinite(flow)) or np.any(flow < -tol):
+                problems.append(f"{label} negative or non-finite: {flow}")
+        if np.any(c.received > want + tol):
+            problems.append(f"received {c.received} > orders {want}")
+        if np.any(c.china > china_share * c.requested + tol):
+            problems.append(f"china {c.china} > share×request {china_share * c.requested}")
+        if np.any(c.china > china_caps + tol):
+            problems.append(f"china {c.china} > caps {china_caps}")
+        if c.china.sum() > max(china_available, 0.0) + TOL * (1 + want.sum()):
+            problems.append(f"china total {c.china.sum()} > available {china_available}")
+        if c.nonchina_sold > nonchina_supply + TOL * (1 + nonchina_supply):
+            problems.append(f"non-China sold {c.nonchina_sold} > offered {nonchina_supply}")
+        if np.any(c.leak > leak_rate * c.refused + tol):
+            problems.append(f"leak {c.leak} beyond blocked demand {c.refused}")
+        violations.extend(problems)
+        return c
+
+    with mock.patch.object(market, "allocate", wrapper):
+        yield
+
+
+def in_unit(value: float) -> bool:
+    return -TOL <= value <= 1 + TOL
+
+
+def check_state(model: LeverageModel) -> None:
+    """Invariants of the model's state after a step."""
+    step = model.step_count
+    where = f"step {step}"
+    last = model.last
+    for key in ("china_processing_share", "china_mining_share", "local_ore_share",
+                "contracted_share"):
+        for m, value in last[key].items():
+            assert in_unit(value), f"{where}: {key}[{m}] = {value}"
+    for key in ("shortage", "leverage"):
+        for k, value in last[key].items():
+            assert in_unit(value), f"{where}: {key}{k} = {value}"
+    for m in model.materials:
+        for label, price in (("price_x", model.price_x[m]), ("price_c", model.price_c[m])):
+            assert math.isfinite(price) and price > 0, f"{where}: {label}[{m}] = {price}"
+    for d, rep in model.china.reputation.items():
+        assert in_unit(rep), f"{where}: reputation[{d}] = {rep}"
+    for name, state in model.importers.items():
+        for m in model.materials:
+            assert math.isfinite(state.stockpile[m]) and state.stockpile[m] >= 0, (
+                f"{where}: {name} stockpile[{m}] = {state.stockpile[m]}")
+            assert in_unit(state.risk[m]), f"{where}: {name} risk[{m}] = {state.risk[m]}"
+            assert in_unit(state.recycling_rate[m]), f"{where}: {name} recycling[{m}]"
+    pop = model.firm_population
+    for label in ("inventory", "last_orders", "last_shortfall"):
+        arr = getattr(pop, label)
+        assert np.all(np.isfinite(arr)), f"{where}: firm {label} not finite"
+        assert arr.min() >= -TOL * (1 + np.abs(arr).max()), (
+            f"{where}: negative firm {label}: {arr.min()}")
+    for label in ("risk", "contracted", "thrift", "thrift_committed"):
+        arr = getattr(pop, label)
+        assert np.all((arr >= -TOL) & (arr <= 1 + TOL)), f"{where}: firm {label} out of [0,1]"
+    for producer in model.producers:
+        for key, cap in producer.capacity.items():
+            assert math.isfinite(cap) and cap >= 0, f"{where}: {producer.name} capacity{key}"
+        for m in model.materials:
+            for stage in STAGES:
+                assert producer.pipeline(m, stage) >= 0
+    for m in model.materials:
+        for stage in STAGES:
+            assert model.nonchina_capacity(m, stage) >= 0
+    # China's shipments this month, per destination, within the policy in force.
+    for (m, d), history in model.export_history.items():
+        assert len(history) > 0
+        shipped = history[-1]
+        assert math.isfinite(shipped) and shipped >= 0, f"{where}: exports({m}, {d}) = {shipped}"
+        policy = model.china.policy[(m, d)]
+        share, cap = policy.limits(step)
+        assert shipped <= cap + TOL * (1 + cap if math.isfinite(cap) else 1), (
+            f"{where}: exports({m}, {d}) = {shipped} above cap {cap} under {policy}")
+        if share == 0 or policy.regime is Regime.BAN:
+            assert shipped == 0, f"{where}: exports({m}, {d}) = {shipped} under {policy}"
+
+
+def check_tables(model: LeverageModel) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rounds = model.datacollector.get_table_dataframe("rounds")
+    payoffs = model.datacollector.get_table_dataframe("payoffs")
+    n_rows = model.step_count * len(model.materials) * len(model.importer_names)
+    assert len(rounds) == n_rows
+    assert len(payoffs) >= model.step_count
+    for label, table in (("rounds", rounds), ("payoffs", payoffs)):
+        numeric = table.select_dtypes(include="number")
+        assert numeric.shape[1] > 0
+        bad = ~np.isfinite(numeric.to_numpy(dtype=float))
+        assert not bad.any(), (
+            f"{label}: non-finite values in {sorted(numeric.columns[bad.any(axis=0)])}")
+    for column in SHARE_COLUMNS:
+        values = rounds[column].to_numpy(dtype=float)
+        assert np.all((values >= -TOL) & (values <= 1 + TOL)), (
+            f"rounds.{column} outside [0, 1]: {values.min()}..{values.max()}")
+    for column in NONNEGATIVE_COLUMNS:
+        assert rounds[column].min() >= -TOL, f"rounds.{column} negative: {rounds[column].min()}"
+    for column in POSITIVE_COLUMNS:
+        assert rounds[column].min() > 0, f"rounds.{column} not positive"
+    # Exports to a banned importer are zero in the recorded rows too.
+    banned = rounds["china_policy"] == Regime.BAN.value
+    assert (rounds.loc[banned, "exports_from_china"] == 0).all()
+    return rounds, payoffs
+
+
+def run_checked(name: str, overrides: list[tuple[str, Any]],
+                each_step: Callable[[LeverageModel], None] = check_state) -> LeverageModel:
+    scenario = load(name, overrides)
+    violations: list[str] = []
+    with checked_allocate(violations):
+        model = LeverageModel(scenario)
+        assert model.total_steps == scenario.steps
+        while model.running:
+            model.step()
+            assert not violations, f"step {model.step_count}: {violations[:3]}"
+            each_step(model)
+    assert model.step_count == scenario.steps
+    check_tables(model)
+    return model
+
+
+# -- properties ---------------------------------------------------------------------------------
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(runs())
+def test_invariants_hold_every_step(case):
+    name, overrides = case
+    run_checked(name, overrides)
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_bundled_scenario_invariants(name):
+    """Each bundled scenario, unmodified apart from size, satisfies the invariants."""
+    run_checked(name, [("firms.count", 40)])
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=pytest.mark.xfail(
+        reason="Scenario schema rejects 'other' as an event target although the model "
+               "accepts it (model.destinations includes 'other'): "
+               "load_scenario('licensing_2025') raises ScenarioError "
+               "'licensing_2025.yaml:34: events.4.targets: unknown ['other']' "
+               "(Scenario._consistent checks event.targets against importer names only)",
+        strict=True) if n == "licensing_2025" else ())
+    for n in BUNDLED])
+def test_every_bundled_scenario_loads(name):
+    scenario = load_scenario(name)
+    assert scenario.steps > 0
+
+
+def test_other_is_a_valid_event_target_in_the_model():
+    """The model itself accepts actions toward third countries ('other')."""
+    model = LeverageModel("baseline", firms=5, years=1)
+    assert "other" in model.destinations
+
+
+# -- determinism --------------------------------------------------------------------------------
+def _run(name: str, seed: int, years: int = 3, firms: int = 30) -> LeverageModel:
+    model = LeverageModel(load(name, [("seed", seed), ("years", years),
+                                      ("firms.count", firms)]))
+    return model.run()
+
+
+def _tables(model: LeverageModel) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return (model.datacollector.get_table_dataframe("rounds"),
+            model.datacollector.get_table_dataframe("payoffs"))
+
+
+@pytest.mark.parametrize("name", ["baseline", "coercion", "restraint", "crisis_2010",
+                                  "licensing_2025"])
+def test_same_seed_same_run(name):
+    a, b = _run(name, 7), _run(name, 7)
+    rounds_a, payoffs_a = _tables(a)
+    rounds_b, payoffs_b = _tables(b)
+    pd.testing.assert_frame_equal(rounds_a, rounds_b)
+    pd.testing.assert_frame_equal(payoffs_a, payoffs_b)
+    assert a.action_log == b.action_log
+    np.testing.assert_array_equal(a.firm_population.inventory, b.firm_population.inventory)
+
+
+@settings(max_examples=5, deadline=None)
+@given(runs(names=("baseline", "coercion", "restraint")))
+def test_same_seed_same_run_random_overrides(case):
+    name, overrides = case
+    a = LeverageModel(load(name, overrides)).run()
+    b = LeverageModel(load(name, overrides)).run()
+    for ta, tb in zip(_tables(a), _tables(b), strict=True):
+        pd.testing.assert_frame_equal(ta, tb)
+    assert a.action_log == b.action_log
+
+
+@pytest.mark.parametrize("name", ["baseline", "coercion"])
+def test_different_seeds_differ(name):
+    rounds_1, _ = _tables(_run(name, 1))
+    rounds_2, _ = _tables(_run(name, 2))
+    assert rounds_1.shape == rounds_2.shape
+    assert not rounds_1.equals(rounds_2)
+    with pytest.raises(AssertionError):
+        pd.testing.assert_frame_equal(rounds_1, rounds_2)
+
+
+def test_rng_argument_overrides_scenario_seed():
+    sc = load("coercion", [("seed", 3), ("years", 2), ("firms.count", 20)])
+    a = LeverageModel(sc, rng=11).run()
+    b = LeverageModel(load("coercion", [("seed", 11), ("years", 2), ("firms.count", 20)])).run()
+    pd.testing.assert_frame_equal(_tables(a)[0], _tables(b)[0])
+
+
+# -- no leaks -------------------------------------------------------------------------------------
+def _agent_registry() -> dict:
+    ids = getattr(mesa.Agent, "_ids", None)
+    return ids if isinstance(ids, dict) else {}
+
+
+def test_models_are_released():
+    """Hundreds of constructions and runs keep no model alive (Mesa 3.3's class-level
+    ``Agent._ids`` registry would, if the model did not release its entry)."""
+    gc.collect()
+    registry_before = len(_agent_registry())
+    refs: list[weakref.ref] = []
+    names = ("baseline", "coercion", "restraint")
+    scenarios = {n: load(n, [("firms.count", 5), ("years", 1)]) for n in names}
+    # Two years of coercion: investment rounds run, so entrants and subsidised
+    # producers are created mid-run (through the registry, briefly).
+    long_run = load("coercion", [("firms.count", 5), ("years", 2)])
+    for i in range(200):
+        scenario = long_run if i % 20 == 0 else scenarios[names[i % len(names)]]
+        model = LeverageModel(scenario, rng=i)
+        model.run()
+        refs.append(weakref.ref(model))
+        if i % 20 == 0:
+            assert len(model.producers) >= len(scenario.producers)
+        del model
+        if i % 50 == 49:
+            gc.collect()
+            assert all(r() is None for r in refs[:-1]), (
+                f"{sum(r() is not None for r in refs)} of {len(refs)} models still alive")
+    gc.collect()
+    alive = [r for r in refs if r() is not None]
+    assert not alive, f"{len(alive)} of {len(refs)} models still alive"
+    assert len(_agent_registry()) <= registry_before
+
+
+def test_model_released_without_running():
+    gc.collect()
+    model = LeverageModel("baseline", firms=5, years=1)
+    ref = weakref.ref(model)
+    assert model not in _agent_registry()
+    del model
+    gc.collect()
+    assert ref() is None
+
+
+def test_entrants_get_unique_ids_and_model_released():
+    """Producers created mid-run are registered with fresh ids, and the model is still
+    released afterwards."""
+    gc.collect()
+    model = LeverageModel(load("coercion", [("firms.count", 10), ("years", 4), ("seed", 5)]))
+    model.run()
+    ids = [a.unique_id for a in model.agents]
+    assert len(ids) == len(set(ids))
+    assert model not in _agent_registry()
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None
