@@ -1,7 +1,24 @@
-"""The Overplay model: ``from model import LeverageModel``."""
+"""The Overplay model: ``from model import LeverageModel``.
 
-from model.config import Scenario
-from model.leverage_model import LeverageModel
-from model.scenarios import ScenarioError, load_scenario
+Names are loaded on first use, so ``agents`` modules can import ``model.config``
+without pulling in the whole model (which imports ``agents``).
+"""
 
-__all__ = ["LeverageModel", "Scenario", "ScenarioError", "load_scenario"]
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "LeverageModel": "model.leverage_model",
+    "Scenario": "model.config",
+    "ScenarioError": "model.scenarios",
+    "load_scenario": "model.scenarios",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'model' has no attribute {name!r}")

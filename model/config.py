@@ -372,7 +372,8 @@ class EventConfig(Strict):
     action: str = Field(description="Action kind, e.g. quota, ban, license, open, "
                         "stockpile, subsidize, wto_case, offer_deal, accept_deal.")
     materials: list[str] = Field(default_factory=list, description="Material groups; empty = all.")
-    targets: list[str] = Field(default_factory=list, description="Importers; empty = all.")
+    targets: list[str] = Field(default_factory=list, description="Importers, or 'other' for "
+                               "third countries; empty = all destinations.")
     params: dict[str, Any] = Field(default_factory=dict, description="Action parameters.")
     note: str = Field("", description="Free text shown in the action log and plots.")
 
@@ -501,9 +502,10 @@ class Scenario(Strict):
             bad = set(event.materials) - materials
             if bad:
                 raise ValueError(f"events.{i}.materials: unknown {sorted(bad)}")
-            bad = set(event.targets) - names
+            bad = set(event.targets) - names - {"other"}
             if bad:
-                raise ValueError(f"events.{i}.targets: unknown {sorted(bad)}")
+                raise ValueError(f"events.{i}.targets: unknown {sorted(bad)}; known: "
+                                 f"{sorted(names)} and 'other' (third countries)")
         return self
 
     @property

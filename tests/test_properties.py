@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from agents.actions import Regime
 from agents.producers import STAGES
 from model import LeverageModel, ScenarioError, load_scenario, market
+from model.scenarios import load_raw, locate
 
 BUNDLED = ("baseline", "coercion", "restraint", "crisis_2010", "licensing_2025")
 TOL = 1e-6
@@ -48,12 +49,16 @@ POSITIVE_COLUMNS = ["price_ex_china", "price_china", "price_multiple"]
 
 
 # -- loading --------------------------------------------------------------------------------
-# licensing_2025's events 4 and 10 target "other" (third countries), which the model
-# accepts as a destination but the schema's event validator rejects (see
+# licensing_2025's events toward third countries target "other", which the model accepts
+# as a destination but the schema's event validator rejects (see
 # test_every_bundled_scenario_loads). Until that is fixed, the property runs drop
-# "other" from those two events so licensing_2025 is still exercised.
-LICENSING_2025_WORKAROUND = [("events.4.targets", ["japan", "eu"]),
-                             ("events.10.targets", ["japan", "eu"])]
+# "other" from those events' targets so licensing_2025 is still exercised.
+def _third_country_workaround(name: str) -> list[tuple[str, Any]]:
+    data, _lines = load_raw(locate(name))
+    importers = list(data.get("importers", {}))
+    return [(f"events.{i}.targets", [t for t in event.get("targets", []) if t in importers])
+            for i, event in enumerate(data.get("events", []))
+            if "other" in event.get("targets", [])]
 
 
 def load(name: str, overrides: list[tuple[str, Any]] | None = None):
@@ -61,9 +66,9 @@ def load(name: str, overrides: list[tuple[str, Any]] | None = None):
     try:
         return load_scenario(name, overrides)
     except ScenarioError as exc:
-        if name == "licensing_2025" and "unknown ['other']" in str(exc):
-            return load_scenario(name, LICENSING_2025_WORKAROUND + overrides)
-        raise
+        if "unknown ['other']" not in str(exc):
+            raise
+        return load_scenario(name, _third_country_workaround(name) + overrides)
 
 
 @cache

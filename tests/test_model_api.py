@@ -1,0 +1,78 @@
+"""LeverageModel's public surface: defaults, flat keywords, batch_run, agents, registry."""
+
+from __future__ import annotations
+
+import mesa
+import pytest
+
+from agents.china import SupplierState
+from agents.firms import Firm
+from agents.importer import ImporterState
+from agents.producers import Producer
+from model import LeverageModel, ScenarioError, load_scenario
+
+
+def test_constructs_with_no_arguments_and_steps():
+    model = LeverageModel()
+    assert model.scenario.name == "baseline"
+    model.step()
+    assert model.step_count == 1 and model.round == 0
+
+
+def test_flat_keywords_set_parameters():
+    model = LeverageModel(firms=37, years=2, rng=5, china_strategy="tit_for_tat",
+                          importer_strategy="passive", materials__light__price_elasticity=0.3)
+    assert len(model.agents_by_type[Firm]) == 37
+    assert model.total_steps == 24
+    assert model.scenario.china.strategy.name == "tit_for_tat"
+    assert {s.strategy.name for s in model.importers.values()} == {"passive"}
+    assert model.scenario.materials["light"].price_elasticity == 0.3
+    assert model.scenario.materials["heavy"].price_elasticity == 0.25
+
+
+def test_bad_flat_keyword_is_a_scenario_error():
+    with pytest.raises(ScenarioError, match="did you mean 'price_elasticity'"):
+        LeverageModel(materials__light__price_elastcity=0.3)
+
+
+def test_seed_given_as_text_works_as_solara_sends_it():
+    a, b = LeverageModel(rng="11", years=1), LeverageModel(rng=11, years=1)
+    a.run()
+    b.run()
+    assert a.datacollector.get_table_dataframe("rounds").equals(
+        b.datacollector.get_table_dataframe("rounds"))
+
+
+def test_from_scenario_with_overrides():
+    model = LeverageModel.from_scenario("coercion", seed=4, overrides={"years": 1})
+    assert model.scenario.name == "coercion" and model.total_steps == 12
+    assert model.scenario.china.strategy.name == "periodic_coercion"
+
+
+def test_every_role_is_a_mesa_agent():
+    model = LeverageModel(firms=20)
+    assert len(model.agents_by_type[SupplierState]) == 1
+    assert len(model.agents_by_type[ImporterState]) == 3
+    assert len(model.agents_by_type[Producer]) == len(load_scenario("baseline").producers)
+    firm = next(iter(model.agents_by_type[Firm]))
+    assert firm.importer in {"us", "japan", "eu"}
+    assert firm.inventory.shape == (2,)
+    with pytest.raises(ValueError):
+        firm.inventory[0] = 1.0  # a read-only view onto the population's arrays
+
+
+def test_mesa_batch_run_drives_the_model():
+    results = mesa.batch_run(LeverageModel, parameters={"years": 1, "firms": 10, "rng": [1, 2]},
+                             iterations=1, max_steps=3, number_processes=1,
+                             display_progress=False)
+    assert len(results) == 2
+
+
+def test_releases_mesa_class_level_agent_registry_and_keeps_ids_unique():
+    model = LeverageModel("coercion", years=4, firms=10)
+    ids = getattr(mesa.Agent, "_ids", {})
+    assert model not in ids
+    model.run()
+    assert model not in ids
+    unique = [a.unique_id for a in model.agents]
+    assert len(unique) == len(set(unique))
