@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
 
-class Regime(str, Enum):
+class Regime(StrEnum):
     """China's export regime toward one destination for one material group."""
 
     OPEN = "open"
@@ -24,7 +24,7 @@ class Regime(str, Enum):
     BAN = "ban"
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """What an action does. The actor's role decides which kinds it may use."""
 
     # China (supplier state)

@@ -89,7 +89,7 @@ class Producer(mesa.Agent):
     def exit(self, step: int) -> dict[tuple[str, str], float]:
         """Close: capacity and projects are written off. Returns the capacity lost."""
         lost = {k: v for k, v in self.capacity.items() if v > 0}
-        self.capacity = {k: 0.0 for k in self.capacity}
+        self.capacity = dict.fromkeys(self.capacity, 0.0)
         self.projects = []
         self.active = False
         self.exit_step = step

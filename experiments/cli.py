@@ -39,7 +39,8 @@ def _overrides(assignments: list[str]) -> list[tuple[str, Any]]:
 
 @app.command()
 def run(
-    scenario: Annotated[str, typer.Argument(help="Bundled scenario name or YAML path.")] = "baseline",
+    scenario: Annotated[str, typer.Argument(
+        help="Bundled scenario name or YAML path.")] = "baseline",
     seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
     years: Annotated[float | None, typer.Option(help="Simulated years.")] = None,
     firms: Annotated[int | None, typer.Option(help="Number of firm agents.")] = None,

@@ -27,21 +27,27 @@ from typing import Any
 import mesa
 import numpy as np
 
-from agents.actions import (CHINA_KINDS, IMPORTER_KINDS, PRODUCER_KINDS, REGIME_OF_KIND,
-                            Action, Kind, Regime)
+from agents.actions import (
+    CHINA_KINDS,
+    IMPORTER_KINDS,
+    PRODUCER_KINDS,
+    REGIME_OF_KIND,
+    Action,
+    Kind,
+)
 from agents.china import OTHER, SupplierState
 from agents.firms import DAYS_PER_MONTH, Firm, FirmPopulation
 from agents.importer import ImporterState
 from agents.observations import ChinaObservation, ImporterObservation, ProducerObservation
 from agents.producers import STAGES, Producer, Project
 from agents.strategies import make_strategy
-from model import market, supply
+from model import supply
 from model.calendar import date_of_step
 from model.config import Scenario
 from model.events import compile_events
 from model.month import clear_month, update_memories
 from model.recorder import Recorder
-from model.risk import decay_factor, severity, update_reputation, update_risk
+from model.risk import decay_factor
 
 USD_M = 1e-3  # t × USD/kg → USD m
 
@@ -187,7 +193,7 @@ class LeverageModel(mesa.Model):
         self.entrants = 0
 
     def _initial_market_state(self) -> dict[str, Any]:
-        zeros = {m: 0.0 for m in self.materials}
+        zeros = dict.fromkeys(self.materials, 0.0)
         return {
             "china_processing_share": {m: self.scenario.materials[m].china_processing_share
                                        for m in self.materials},
@@ -314,6 +320,15 @@ class LeverageModel(mesa.Model):
                 "parameters": action.describe_params(), "source": action.source,
                 "note": note})
 
+    def log_event(self, actor: str, action: str, material: str = "", target: str = "",
+                  parameters: str = "", source: str = "", note: str = "") -> None:
+        """Log something that happened without being an agent's action (an exit, a
+        ruling, a project abandoned), in the same table as actions."""
+        self.action_log.append({
+            "step": self.step_count, "date": self.date, "actor": actor, "action": action,
+            "material": material, "target": target, "parameters": parameters,
+            "source": source, "note": note})
+
     def _accept_deal(self, action: Action) -> None:
         name = action.param("importer")
         state = self.importers.get(name)
@@ -343,10 +358,8 @@ class LeverageModel(mesa.Model):
         for name, comply_at in self.wto_rulings.items():
             if step == comply_at and self.china.quota_allowed:
                 self.china.abolish_quotas(step)
-                self.action_log.append({
-                    "step": step, "date": self.date, "actor": "china",
-                    "action": "abolish_quotas", "material": "", "target": name,
-                    "parameters": "", "source": "wto_ruling", "note": "WTO ruling"})
+                self.log_event("china", "abolish_quotas", target=name, source="wto_ruling",
+                               note="WTO ruling")
 
     # -- investment ---------------------------------------------------------------------
     def _expected_margins(self, country: str, cost_factor: float) -> dict[tuple[str, str], float]:
@@ -377,7 +390,8 @@ class LeverageModel(mesa.Model):
                 elif feed_room <= 0:
                     revenue = 0.0  # no uncommitted ore to separate
                 else:
-                    revenue = supply.effective_price(price, floor, premium, contracted) - ore * price
+                    revenue = (supply.effective_price(price, floor, premium, contracted)
+                               - ore * price)
                 margins[(m, stage)] = revenue / cost - 1.0
         return margins
 
@@ -433,12 +447,11 @@ class LeverageModel(mesa.Model):
             for project in producer.projects:
                 unviable = margins[(project.material, project.stage)] < 0
                 if project.funded_by == "private" and unviable and self.rng.random() < chance:
-                    self.action_log.append({
-                        "step": self.step_count, "date": self.date, "actor": producer.name,
-                        "action": "abandon", "material": project.material, "target": "",
-                        "parameters": f"capacity_t_per_year={project.capacity_t_per_year:.0f};"
-                                      f"stage={project.stage}",
-                        "source": "margin", "note": "expected margin below zero"})
+                    self.log_event(producer.name, "abandon", project.material,
+                                   parameters=f"capacity_t_per_year="
+                                              f"{project.capacity_t_per_year:.0f};"
+                                              f"stage={project.stage}",
+                                   source="margin", note="expected margin below zero")
                 else:
                     keep.append(project)
             producer.projects = keep
@@ -498,11 +511,9 @@ class LeverageModel(mesa.Model):
                 else:
                     lead = timing.brownfield_lead_time_years
                 self._start_project(host, m, stage, capacity, lead, name)
-                self.action_log.append({
-                    "step": self.step_count, "date": self.date, "actor": host.name,
-                    "action": "invest", "material": m, "target": "",
-                    "parameters": f"capacity_t_per_year={capacity:.0f};stage={stage}",
-                    "source": f"subsidy:{name}", "note": ""})
+                self.log_event(host.name, "invest", m,
+                               parameters=f"capacity_t_per_year={capacity:.0f};stage={stage}",
+                               source=f"subsidy:{name}")
 
     def _subsidy_host(self, importer: str, material: str, stage: str) -> Producer | None:
         """An operating producer in the importer's country, else its largest partner."""

@@ -179,7 +179,7 @@ def clear_month(model: LeverageModel) -> None:
     chn = model.china
     china_payoff += sc.china.domestic_industry_weight * float(flows.lost_output_usd_m.sum())
     china_payoff -= sc.china.enforcement_cost_usd_m_per_month * chn.enforcement
-    for n, state in model.importers.items():
+    for state in model.importers.values():
         china_payoff -= state.retaliation * state.config.retaliation_cost_to_china_usd_m_per_month
     model._add_payoff("china", china_payoff)
     purchase_cost = np.array([[max(rows[m]["price_ex_china"] - model.reference_price[m], 0.0)
@@ -201,10 +201,7 @@ def clear_month(model: LeverageModel) -> None:
                 for name, state in model.importers.items() if name == producer.country):
             for (m, _stage), capacity in producer.exit(step).items():
                 model._charge_leverage_loss(m, -capacity)
-            model.action_log.append({
-                "step": step, "date": model.date, "actor": producer.name, "action": "exit",
-                "material": "", "target": "", "parameters": "", "source": "losses",
-                "note": "persistent losses"})
+            model.log_event(producer.name, "exit", source="losses", note="persistent losses")
     for m in mats:
         for stage in STAGES:
             model.capacity_history[(m, stage)].append(model.nonchina_capacity(m, stage))
@@ -212,7 +209,8 @@ def clear_month(model: LeverageModel) -> None:
     for i, n in enumerate(names):
         for j, m in enumerate(mats):
             need = flows.consumption_need[i, j]
-            model.last["shortage"][(n, m)] = float(flows.shortfall[i, j] / need) if need > 0 else 0.0
+            model.last["shortage"][(n, m)] = (float(flows.shortfall[i, j] / need)
+                                              if need > 0 else 0.0)
     model.last["rows"] = rows
     model.last["leverage"] = _indispensability(model, region_need, recycled)
     model.last["flows"] = flows
@@ -324,15 +322,14 @@ def update_memories(model: LeverageModel) -> None:
         chn.reputation[d] = update_reputation(chn.reputation[d], loss, model.reputation_recovery)
 
     # Partnerships: third countries take up China's offer, likelier when it is trusted.
-    if chn.partnership_offered and (step - 1) % sc.timing.decision_interval_months == 0:
-        if model.rng.random() < sc.policy.partnership_uptake * chn.reputation[OTHER]:
-            chn.partners += 1
-            model.partner_ore_share = min(0.5, chn.partners * sc.china.partnership_ore_share)
-            model._add_payoff("china", sc.china.partnership_value_usd_m)
-            model.action_log.append({
-                "step": step, "date": model.date, "actor": OTHER, "action": "join_partnership",
-                "material": "", "target": "china", "parameters": f"partners={chn.partners}",
-                "source": "uptake", "note": ""})
+    round_start = (step - 1) % sc.timing.decision_interval_months == 0
+    if (chn.partnership_offered and round_start
+            and model.rng.random() < sc.policy.partnership_uptake * chn.reputation[OTHER]):
+        chn.partners += 1
+        model.partner_ore_share = min(0.5, chn.partners * sc.china.partnership_ore_share)
+        model._add_payoff("china", sc.china.partnership_value_usd_m)
+        model.log_event(OTHER, "join_partnership", target="china",
+                        parameters=f"partners={chn.partners}", source="uptake")
 
     # R&D: recycling creeps up with a long lag; thrifting speeds up.
     policy = sc.policy
@@ -340,9 +337,11 @@ def update_memories(model: LeverageModel) -> None:
     for i, n in enumerate(names):
         state = model.importers[n]
         for j, m in enumerate(mats):
-            effect = state.research_stock[m] / (state.research_stock[m] + policy.research_half_usd_m)
+            stock = state.research_stock[m]
+            effect = stock / (stock + policy.research_half_usd_m)
             boost[i, j] = effect
             target = policy.recycling_base + (policy.recycling_max - policy.recycling_base) * effect
-            state.recycling_rate[m] += (target - state.recycling_rate[m]) / policy.recycling_lag_months
+            state.recycling_rate[m] += ((target - state.recycling_rate[m])
+                                        / policy.recycling_lag_months)
     model.firm_population.advance_thrift(policy.thrift_rate_per_year, boost,
                                          policy.thrift_lag_months)

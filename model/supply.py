@@ -93,7 +93,8 @@ def offers(producers: list[Producer], material: str, price_x: float, price_c: fl
 
 
 def settle(producers: list[Producer], material: str, offer: dict[str, StageOffer],
-           processed_sold: float, mined_sold: float, price_x: float, price_c: float, floors: dict[str, float],
+           processed_sold: float, mined_sold: float, price_x: float, price_c: float,
+           floors: dict[str, float],
            premium: float, contracted: float, market: MarketConfig,
            rules: ProducerRulesConfig) -> tuple[dict[Producer, float], dict[str, float]]:
     """Profits of one month for one material, per producer (USD m).

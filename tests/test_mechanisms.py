@@ -48,7 +48,7 @@ def test_restricting_heavy_exports_to_japan_raises_ex_china_price_and_japans_ris
 
 
 def test_two_tier_price_china_domestic_price_stays_low_under_restriction():
-    rounds = run(build([event(2, "china", "quota", params={"cut": 0.4}) | {"params": {"cut": 0.4}}]), 12)
+    rounds = run(build([event(2, "china", "quota", cut=0.4)]), 12)
     ex_china = series(rounds, "price_ex_china")
     domestic = series(rounds, "price_china")
     assert ex_china.iloc[-1] > 2 * ex_china.iloc[0]
