@@ -129,6 +129,12 @@ class Action:
         object.__setattr__(self, "materials", tuple(self.materials))
         object.__setattr__(self, "targets", tuple(self.targets))
 
+    def __reduce__(self) -> tuple:
+        """Pickle through the constructor (read-only mappings do not pickle), so models
+        holding scripted actions can be saved and resumed."""
+        return (Action, (self.actor, self.kind, self.materials, self.targets,
+                         dict(self.params), self.source))
+
     def param(self, key: str) -> Any:
         """The value of one parameter (defaults applied)."""
         return self.params[key]

@@ -85,6 +85,7 @@ class FirmPopulation:
         self.thrift_committed = np.zeros((n, len(materials)))
         self.thrift_effort = np.zeros((n, len(materials)))
         self.cumulative_profit = np.zeros(n)
+        self.discounted_profit = np.zeros(n)
         self.last_orders = np.zeros((n, len(materials)))
         self.last_shortfall = np.zeros((n, len(materials)))
         self.max_thrift = np.array([scenario.materials[m].max_thrift for m in materials])
@@ -135,7 +136,8 @@ class FirmPopulation:
         return out
 
     def receive_and_consume(self, orders: np.ndarray, fill: np.ndarray, need: np.ndarray,
-                            release: np.ndarray, price_paid: np.ndarray) -> FirmFlows:
+                            release: np.ndarray, price_paid: np.ndarray,
+                            discount: float = 1.0) -> FirmFlows:
         """Deliveries arrive, stockpile releases cover shortfalls, firms consume.
 
         Args:
@@ -144,6 +146,7 @@ class FirmPopulation:
             need: firms × materials consumption need.
             release: importers × materials state-stockpile release available, t.
             price_paid: firms × materials USD/kg paid (incl. premia).
+            discount: this month's discount factor, for discounted profits.
         """
         delivered = orders * fill[self.region]
         self.inventory += delivered
@@ -160,6 +163,7 @@ class FirmPopulation:
         cost = (delivered * price_paid).sum(axis=1) * 1e-3
         profit = value - cost
         self.cumulative_profit += profit
+        self.discounted_profit += profit * discount
         regions = len(self.importers)
         return FirmFlows(
             consumption_need=self.by_region(need), consumed=self.by_region(consumed),

@@ -43,6 +43,8 @@ def run(
         help="Bundled scenario name or YAML path.")] = "baseline",
     seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
     years: Annotated[float | None, typer.Option(help="Simulated years.")] = None,
+    rounds: Annotated[int | None, typer.Option(
+        help="Simulated decision rounds (instead of --years).")] = None,
     firms: Annotated[int | None, typer.Option(help="Number of firm agents.")] = None,
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help="Override a parameter: key.path=value (repeatable).")] = None,
@@ -59,6 +61,9 @@ def run(
             pairs.append(("seed", seed))
         if years is not None:
             pairs.append(("years", years))
+        if rounds is not None:
+            interval = load_scenario(scenario, pairs).timing.decision_interval_months
+            pairs.append(("years", rounds * interval / 12))
         if firms is not None:
             pairs.append(("firms.count", firms))
         resolved = load_scenario(scenario, pairs)

@@ -168,7 +168,7 @@ def clear_month(model: LeverageModel) -> None:
 
     # Firms receive, the state stockpiles cover gaps, firms consume.
     pool = _release_pool(model, stock)
-    flows = pop.receive_and_consume(orders_f, firm_fill, need_f, pool, paid)
+    flows = pop.receive_and_consume(orders_f, firm_fill, need_f, pool, paid, discount)
     _draw_stockpiles(model, stock, flows.release_used)
     for i, n in enumerate(names):
         state = model.importers[n]

@@ -48,6 +48,13 @@ def summarise(model: LeverageModel, rounds: pd.DataFrame) -> dict[str, Any]:
         players[producer.name] = {"cumulative_payoff": producer.discounted_profit,
                                   "undiscounted_payoff": producer.cumulative_profit,
                                   "exited": producer.exit_step is not None}
+    pop = model.firm_population
+    for i, n in enumerate(model.importer_names):
+        members = pop.region == i
+        players[f"firms_{n}"] = {
+            "cumulative_payoff": float(pop.discounted_profit[members].sum()),
+            "undiscounted_payoff": float(pop.cumulative_profit[members].sum()),
+            "firms": int(members.sum())}
     importers = {}
     for n in model.importer_names:
         r = rounds[rounds["importer"] == n]

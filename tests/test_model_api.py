@@ -76,3 +76,17 @@ def test_releases_mesa_class_level_agent_registry_and_keeps_ids_unique():
     assert model not in ids
     unique = [a.unique_id for a in model.agents]
     assert len(unique) == len(set(unique))
+
+
+def test_a_model_saved_mid_run_resumes_identically():
+    """The seminar game saves state between rounds: pickling must not change the future."""
+    import pickle
+
+    model = LeverageModel("coercion", years=3, firms=30)
+    model.run(12)
+    resumed = pickle.loads(pickle.dumps(model))
+    model.run()
+    resumed.run()
+    assert model.datacollector.get_table_dataframe("rounds").equals(
+        resumed.datacollector.get_table_dataframe("rounds"))
+    assert model.action_log == resumed.action_log
