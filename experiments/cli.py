@@ -58,14 +58,14 @@ def run(
     try:
         pairs = _overrides(set_ or [])
         if seed is not None:
-            pairs.append(("seed", seed))
+            pairs.append(("seed", seed, "--seed"))
         if years is not None:
-            pairs.append(("years", years))
+            pairs.append(("years", years, "--years"))
         if rounds is not None:
             interval = load_scenario(scenario, pairs).timing.decision_interval_months
-            pairs.append(("years", rounds * interval / 12))
+            pairs.append(("years", rounds * interval / 12, "--rounds"))
         if firms is not None:
-            pairs.append(("firms.count", firms))
+            pairs.append(("firms.count", firms, "--firms"))
         resolved = load_scenario(scenario, pairs)
     except ScenarioError as exc:
         _bad_input(exc)

@@ -27,21 +27,28 @@ def event_step(event: EventConfig, start: str) -> int:
     return event.at if isinstance(event.at, int) else step_of_date(start, event.at)
 
 
-def event_action(event: EventConfig, index: int) -> Action:
-    """The action an event stands for."""
+def make_action(actor: str, action: str, materials: list[str], targets: list[str],
+                params: dict, index: int) -> Action:
+    """The action of event number ``index``, or an :class:`EventError` locating the fault."""
     try:
-        kind = Kind(event.action)
+        kind = Kind(action)
     except ValueError:
         known = [k.value for k in Kind]
-        close = difflib.get_close_matches(event.action, known, n=1)
+        close = difflib.get_close_matches(action, known, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(known)})"
-        raise EventError(f"unknown action {event.action!r}{hint}",
+        raise EventError(f"unknown action {action!r}{hint}",
                          ("events", index, "action")) from None
     try:
-        return Action(event.actor, kind, tuple(event.materials), tuple(event.targets),
-                      dict(event.params), source="event")
+        return Action(actor, kind, tuple(materials), tuple(targets), dict(params),
+                      source="event")
     except ValueError as exc:
         raise EventError(str(exc), ("events", index, "params")) from None
+
+
+def event_action(event: EventConfig, index: int) -> Action:
+    """The action an event stands for."""
+    return make_action(event.actor, event.action, event.materials, event.targets,
+                       event.params, index)
 
 
 def compile_events(scenario: Scenario) -> dict[int, list[Action]]:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from agents.strategies import StrategyError, make_strategy
 from model.config import Scenario
-from model.events import EventError, event_action
+from model.events import EventError, make_action
 
 Loc = tuple[str | int, ...]
 LineMap = dict[Loc, tuple[str, int]]
@@ -105,27 +105,31 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
         raise ScenarioError([Problem(file, 0, "", f"cannot read: {exc.strerror}")]) from None
     except UnicodeDecodeError:
         raise ScenarioError([Problem(file, 0, "", "not UTF-8 text")]) from None
+    last_line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+    lines: LineMap = {}
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None:
+            problems: list[Problem] = []
+            _line_map(node, file, (), lines, problems)
+            if problems:
+                raise ScenarioError(problems)
         data = yaml.load(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
+        line = min(mark.line + 1, last_line) if mark else 0
         message = " ".join(str(x) for x in (exc.context, exc.problem) if x)
         if "could not determine a constructor" in message:
             message = "unsafe or unknown YAML tag; only plain YAML is allowed (" + message + ")"
-        raise ScenarioError([Problem(file, line, "", message)]) from None
+        keys = [loc for loc, (_, at) in lines.items() if at == line and loc]
+        path = _dotted(min(keys, key=len)) if keys else ""
+        raise ScenarioError([Problem(file, line, path, message)]) from None
     except yaml.YAMLError as exc:
         raise ScenarioError([Problem(file, 0, "", f"invalid YAML: {exc}")]) from None
     if data is None:
         return {}, {}
     if not isinstance(data, dict):
         raise ScenarioError([Problem(file, 1, "", "the top level must be a mapping of keys")])
-    lines: LineMap = {}
-    problems: list[Problem] = []
-    _line_map(node, file, (), lines, problems)
-    if problems:
-        raise ScenarioError(problems)
     return data, lines
 
 
@@ -143,10 +147,8 @@ def _deep_merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
 def load_raw(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], LineMap]:
     """A scenario file merged over what it ``extends``, with a line map."""
     resolved = path.resolve()
-    if resolved in chain:
-        cycle = " -> ".join(str(p) for p in (*chain, resolved))
-        raise ScenarioError([Problem(str(path), 1, "extends", f"extends cycle: {cycle}")])
     data, lines = read_yaml(path)
+    data.setdefault("name", path.stem)  # a scenario is named after its own file
     parent_ref = data.pop("extends", None)
     if parent_ref is None:
         return data, lines
@@ -158,6 +160,9 @@ def load_raw(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
         parent_path = locate(parent_ref, path.parent)
     except FileNotFoundError as exc:
         raise ScenarioError([Problem(file, line, "extends", str(exc))]) from None
+    if parent_path.resolve() in (*chain, resolved):
+        cycle = " -> ".join(str(p) for p in (*chain, resolved, parent_path.resolve()))
+        raise ScenarioError([Problem(file, line, "extends", f"extends cycle: {cycle}")])
     parent, parent_lines = load_raw(parent_path, (*chain, resolved))
     return _deep_merge(parent, data), {**parent_lines, **lines}
 
@@ -174,15 +179,23 @@ def parse_assignment(text: str, index: int) -> tuple[str, Any]:
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError as exc:
-        raise ScenarioError([Problem("--set", index, key, f"bad value: {exc}")]) from None
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError([Problem("--set", index, key, f"bad value {raw!r}: {reason}")]) \
+            from None
     return key, value
 
 
-def apply_overrides(data: dict[str, Any], overrides: dict[str, Any] | list[tuple[str, Any]],
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any] | list[tuple],
                     lines: LineMap, source: str = "--set") -> None:
-    """Set dotted keys in place; list items are addressed by index (``producers.0.name``)."""
-    items = overrides.items() if isinstance(overrides, dict) else overrides
-    for number, (dotted, value) in enumerate(items, start=1):
+    """Set dotted keys in place; list items are addressed by index (``producers.0.name``).
+
+    Items are ``(key, value)`` — located as ``SOURCE:N`` — or ``(key, value, label)``
+    for values from a named option such as ``--seed``.
+    """
+    items = list(overrides.items()) if isinstance(overrides, dict) else list(overrides)
+    for number, item in enumerate(items, start=1):
+        dotted, value = item[0], item[1]
+        where = (item[2], 1) if len(item) > 2 else (source, number)
         parts: list[str | int] = [int(p) if p.isdigit() else p for p in dotted.split(".")]
         if len(parts) > 1 and parts[0] not in data:
             seeded = _builtin_collection(str(parts[0]))
@@ -191,21 +204,24 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any] | list[tuple
         target: Any = data
         for depth, part in enumerate(parts[:-1]):
             nxt = target[part] if _has(target, part) else None
+            if part == "strategy" and isinstance(nxt, str):  # short form: strategy: NAME
+                nxt = {"name": nxt}
+                target[part] = nxt
             if nxt is None:
                 if isinstance(target, list):
-                    raise ScenarioError([Problem(source, number, dotted,
+                    raise ScenarioError([Problem(*where, dotted,
                                                  f"no item {part} in list")])
                 nxt = {}
                 target[part] = nxt
             if not isinstance(nxt, dict | list):
-                raise ScenarioError([Problem(source, number, dotted, "cannot set a key "
+                raise ScenarioError([Problem(*where, dotted, "cannot set a key "
                                              f"inside {_dotted(tuple(parts[:depth + 1]))!r}")])
             target = nxt
         last = parts[-1]
         if isinstance(target, list) and not (isinstance(last, int) and last < len(target)):
-            raise ScenarioError([Problem(source, number, dotted, f"no item {last} in list")])
+            raise ScenarioError([Problem(*where, dotted, f"no item {last} in list")])
         target[last] = value
-        lines[tuple(parts)] = (source, number)
+        lines[tuple(parts)] = where
 
 
 def _builtin_collection(key: str) -> Any:
@@ -283,37 +299,62 @@ def _pydantic_problems(exc: ValidationError, lines: LineMap,
     return problems
 
 
-def _strategy_and_event_problems(scenario: Scenario, lines: LineMap,
+def _strategy_refs(data: dict[str, Any]) -> list[tuple[Loc, Any, str]]:
+    """Where strategies are named in raw scenario data, with the role each must fill."""
+    refs: list[tuple[Loc, Any, str]] = []
+    for section, role in (("china", "china"), ("firms", "firm"), ("producer_rules", "producer")):
+        block = data.get(section)
+        if isinstance(block, dict) and "strategy" in block:
+            refs.append(((section, "strategy"), block["strategy"], role))
+    importers = data.get("importers")
+    if isinstance(importers, dict):
+        for name, block in importers.items():
+            if isinstance(block, dict) and "strategy" in block:
+                refs.append((("importers", name, "strategy"), block["strategy"], "importer"))
+    return refs
+
+
+def _strategy_and_event_problems(data: dict[str, Any], lines: LineMap,
                                  default: tuple[str, int]) -> list[Problem]:
+    """Strategy names and parameters, and event actions, checked on the raw data so they
+    are reported together with any schema problems."""
     problems = []
-    refs: list[tuple[Loc, Any, str]] = [(("china", "strategy"), scenario.china.strategy, "china")]
-    refs += [(("importers", n, "strategy"), c.strategy, "importer")
-             for n, c in scenario.importers.items()]
-    refs += [(("firms", "strategy"), scenario.firms.strategy, "firm"),
-             (("producer_rules", "strategy"), scenario.producer_rules.strategy, "producer")]
-    for loc, ref, role in refs:
+    for loc, ref, role in _strategy_refs(data):
+        name, params = (ref, {}) if isinstance(ref, str) else (
+            (ref.get("name"), ref.get("params", {})) if isinstance(ref, dict) else (None, None))
+        if not isinstance(name, str) or not isinstance(params, dict):
+            continue  # the schema reports the wrong shape
         try:
-            make_strategy(ref.name, ref.params, role)
+            make_strategy(name, params, role)
         except StrategyError as exc:
             full = (*loc, *exc.path)
-            file, line = _where(full, lines, default)
-            problems.append(Problem(file, line, _dotted(full), str(exc)))
-    for index, event in enumerate(scenario.events):
+            problems.append(Problem(*_where(full, lines, default), _dotted(full), str(exc)))
+    events = data.get("events")
+    for index, raw in enumerate(events if isinstance(events, list) else []):
+        if not isinstance(raw, dict):
+            continue
+        fields = (raw.get("actor", ""), raw.get("action"), raw.get("materials", []),
+                  raw.get("targets", []), raw.get("params", {}))
+        if not (isinstance(fields[1], str) and isinstance(fields[4], dict)
+                and all(isinstance(f, list) for f in fields[2:4])):
+            continue
         try:
-            event_action(event, index)
+            make_action(str(fields[0]), fields[1], fields[2], fields[3], fields[4], index)
         except EventError as exc:
-            file, line = _where(exc.path, lines, default)
-            problems.append(Problem(file, line, _dotted(exc.path), str(exc)))
+            problems.append(Problem(*_where(exc.path, lines, default), _dotted(exc.path),
+                                    str(exc)))
     return problems
 
 
 def validate(data: dict[str, Any], lines: LineMap, default: tuple[str, int]) -> Scenario:
     """Build a :class:`Scenario` or raise :class:`ScenarioError` listing every problem."""
+    problems = _strategy_and_event_problems(data, lines, default)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_pydantic_problems(exc, lines, default)) from None
-    problems = _strategy_and_event_problems(scenario, lines, default)
+        seen = {(p.file, p.line, p.path) for p in problems}
+        problems += [p for p in _pydantic_problems(exc, lines, default)
+                     if (p.file, p.line, p.path) not in seen]
     if problems:
         raise ScenarioError(problems)
     return scenario
@@ -327,7 +368,6 @@ def load_scenario(reference: str | Path,
     except FileNotFoundError as exc:
         raise ScenarioError([Problem(str(reference), 0, "", str(exc))]) from None
     data, lines = load_raw(path)
-    data.setdefault("name", path.stem)
     if overrides:
         apply_overrides(data, overrides, lines)
     return validate(data, lines, (str(path), 1))
