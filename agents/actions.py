@@ -71,7 +71,8 @@ REGIME_OF_KIND = {
 #: Parameters each kind accepts, with their defaults (None = required).
 PARAMETERS: dict[Kind, dict[str, Any]] = {
     Kind.OPEN: {},
-    Kind.LICENSE: {"approval_rate": 0.8, "delay_months": 2.0},
+    # delay_months < 0: the scenario's timing.licence_delay_months (45 working days [E02])
+    Kind.LICENSE: {"approval_rate": 0.8, "delay_months": -1.0},
     Kind.QUOTA: {"cut": 0.4},
     Kind.BAN: {},
     Kind.TECH_BAN: {"active": True},
@@ -109,6 +110,7 @@ class Action:
     targets: tuple[str, ...] = ()
     params: Mapping[str, Any] = field(default_factory=dict)
     source: str = "strategy"
+    note: str = ""
 
     def __post_init__(self) -> None:
         defaults = PARAMETERS[self.kind]
@@ -133,7 +135,7 @@ class Action:
         """Pickle through the constructor (read-only mappings do not pickle), so models
         holding scripted actions can be saved and resumed."""
         return (Action, (self.actor, self.kind, self.materials, self.targets,
-                         dict(self.params), self.source))
+                         dict(self.params), self.source, self.note))
 
     def param(self, key: str) -> Any:
         """The value of one parameter (defaults applied)."""

@@ -37,6 +37,8 @@ class ExportPolicy:
         if self.regime is Regime.BAN:
             return 0.0, 0.0
         if self.regime is Regime.QUOTA:
+            if self.baseline_t_per_month <= 0:  # no export history yet: cut requests
+                return 1.0 - self.cut, float("inf")
             return 1.0, (1.0 - self.cut) * self.baseline_t_per_month
         elapsed = step - self.since_step + 1
         ready = min(1.0, max(0.0, elapsed - self.delay_months))
@@ -69,6 +71,7 @@ class SupplierState(mesa.Agent):
         self.reputation: dict[str, float] = dict.fromkeys(destinations, 1.0)
         self.truce_until: dict[str, int] = {}
         self.new_restrictions: set[tuple[str, str]] = set()
+        self.quota_steps: list[int] = []
 
     # -- observation -----------------------------------------------------------------
     def observe(self) -> ChinaObservation:
@@ -99,10 +102,15 @@ class SupplierState(mesa.Agent):
                 if regime is not Regime.OPEN and self.truce_until.get(d, -1) >= step:
                     continue
                 old = self.policy[(m, d)]
+                if regime is Regime.OPEN and old.regime is Regime.OPEN:
+                    continue
+                delay = params.get("delay_months", 0.0)
+                if delay < 0:  # not given: the scenario's statutory review period
+                    delay = self.model.scenario.timing.licence_delay_months
                 new = ExportPolicy(
                     regime=regime,
                     approval_rate=params.get("approval_rate", 1.0),
-                    delay_months=params.get("delay_months", 0.0),
+                    delay_months=delay,
                     cut=params.get("cut", 0.0),
                     since_step=old.since_step if old.regime is regime else step,
                     baseline_t_per_month=baseline.get((m, d), 0.0))

@@ -38,6 +38,7 @@ class ImporterState(mesa.Agent):
         self.retaliation_instrument = ""
         self.deal_offer: float | None = None
         self.deal_months = 0.0
+        self.deal_round = -1
         self.wto_filed_step: int | None = None
         self.coordinating = False
         self.last_shortage: dict[str, float] = dict.fromkeys(materials, 0.0)
@@ -73,6 +74,7 @@ class ImporterState(mesa.Agent):
         elif kind is Kind.OFFER_DEAL:
             self.deal_offer = max(0.0, float(action.param("concession_usd_m")))
             self.deal_months = float(action.param("months"))
+            self.deal_round = self.model.round
         elif kind is Kind.WTO_CASE:
             if self.wto_filed_step is None:
                 self.wto_filed_step = self.model.step_count

@@ -114,9 +114,9 @@ class MarketConfig(Strict):
     reversion_per_month: float = Frac(0.6, "Monthly pull of the ex-China price back "
                                       "toward China's FOB price when China supplies freely. "
                                       "Sets the decay after a spike; assumption.")
-    reversion_cutoff: float = Frac(0.1, "Share of requests China refuses above which its "
-                                   "free supply no longer anchors the ex-China price; "
-                                   "assumption.")
+    reversion_cutoff: float = Field(
+        0.1, gt=0, le=1, description="Share of requests China refuses above which its "
+        "free supply no longer anchors the ex-China price; assumption.")
     max_price_multiple: float = Field(
         100.0, gt=1, le=500, description="Ceiling on price / reference, a numerical guard "
         "well above the 2011 peaks of 15–30× [P07, P08]; buyers' value added binds first.")
@@ -169,7 +169,7 @@ class RiskConfig(Strict):
                                     "diversify waned' (WSJ 2025); assumption.")
     severity_ban: float = Frac(1.0, "Risk impulse of a new ban on you.")
     severity_quota_base: float = Frac(0.3, "Impulse of a quota with zero cut; plus "
-                                      "(1 - base)·cut.")
+                                      "(severity_ban - base)·cut.")
     severity_licensing_base: float = Frac(0.25, "Impulse of licensing with full approval "
                                           "and no delay; slow, selective licensing rises "
                                           "toward a ban (de facto ban, MERICS 2025 [E02]).")

@@ -28,7 +28,7 @@ def event_step(event: EventConfig, start: str) -> int:
 
 
 def make_action(actor: str, action: str, materials: list[str], targets: list[str],
-                params: dict, index: int) -> Action:
+                params: dict, index: int, note: str = "") -> Action:
     """The action of event number ``index``, or an :class:`EventError` locating the fault."""
     try:
         kind = Kind(action)
@@ -40,7 +40,7 @@ def make_action(actor: str, action: str, materials: list[str], targets: list[str
                          ("events", index, "action")) from None
     try:
         return Action(actor, kind, tuple(materials), tuple(targets), dict(params),
-                      source="event")
+                      source="event", note=note)
     except ValueError as exc:
         raise EventError(str(exc), ("events", index, "params")) from None
 
@@ -48,7 +48,7 @@ def make_action(actor: str, action: str, materials: list[str], targets: list[str
 def event_action(event: EventConfig, index: int) -> Action:
     """The action an event stands for."""
     return make_action(event.actor, event.action, event.materials, event.targets,
-                       event.params, index)
+                       event.params, index, event.note)
 
 
 def compile_events(scenario: Scenario) -> dict[int, list[Action]]:

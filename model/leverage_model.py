@@ -34,6 +34,7 @@ from agents.actions import (
     REGIME_OF_KIND,
     Action,
     Kind,
+    Regime,
 )
 from agents.china import OTHER, SupplierState
 from agents.firms import DAYS_PER_MONTH, Firm, FirmPopulation
@@ -240,6 +241,8 @@ class LeverageModel(mesa.Model):
         if step > 1 and (step - 1) % timing.investment_interval_months == 0:
             self._investment_round()
         self._complete_projects()
+        if any(p.regime is Regime.QUOTA for p in self.china.policy.values()):
+            self.china.quota_steps.append(step)
         self._market_month()
         self._update_memories()
         self.recorder.record()
@@ -262,6 +265,10 @@ class LeverageModel(mesa.Model):
     def _decision_round(self) -> None:
         for action in self.china.decide():
             self.apply(action)
+        for name, state in self.importers.items():  # China had its chance: offers lapse
+            if state.deal_offer is not None and state.deal_round < self.round:
+                state.deal_offer = None
+                self.log_event(name, "deal_lapsed", target="china", source="timeout")
         for state in self.agents_by_type[ImporterState].shuffle(inplace=False):
             for action in state.decide():
                 self.apply(action)
@@ -318,7 +325,7 @@ class LeverageModel(mesa.Model):
                 "step": self.step_count, "date": self.date, "actor": action.actor,
                 "action": action.kind.value, "material": material, "target": target,
                 "parameters": action.describe_params(), "source": action.source,
-                "note": note})
+                "note": note or action.note})
 
     def log_event(self, actor: str, action: str, material: str = "", target: str = "",
                   parameters: str = "", source: str = "", note: str = "") -> None:
@@ -346,15 +353,19 @@ class LeverageModel(mesa.Model):
                   f"{len(changed)} restriction(s) lifted")
 
     def _resolve_wto(self, step: int) -> None:
-        """A filed case is ruled on after the ruling delay; if China used quotas since the
-        filing it loses, and complies after the compliance delay (W01, W02)."""
+        """A filed case is ruled on after the ruling delay; China loses if it applied an
+        export quota at any time since the filing (quotas breach its WTO accession terms;
+        licensing was not ruled on), and complies after the compliance delay (W01, W02)."""
         timing = self.scenario.timing
         for name, state in self.importers.items():
             filed = state.wto_filed_step
             if filed is None or name in self.wto_rulings:
                 continue
             if step == filed + timing.wto_ruling_months:
-                self.wto_rulings[name] = step + timing.wto_compliance_months
+                lost = any(s >= filed for s in self.china.quota_steps)
+                self.wto_rulings[name] = step + timing.wto_compliance_months if lost else -1
+                self.log_event("wto", "ruling", target=name, source="wto_case",
+                               note="against China's quotas" if lost else "case dismissed")
         for name, comply_at in self.wto_rulings.items():
             if step == comply_at and self.china.quota_allowed:
                 self.china.abolish_quotas(step)
@@ -516,8 +527,9 @@ class LeverageModel(mesa.Model):
                                source=f"subsidy:{name}")
 
     def _subsidy_host(self, importer: str, material: str, stage: str) -> Producer | None:
-        """An operating producer in the importer's country, else its largest partner."""
-        operating = [p for p in self.producers if p.active
+        """An operating producer in the importer's country, else its largest partner;
+        never one whose ore is all committed to Chinese separators."""
+        operating = [p for p in self.producers if p.active and p.ore_to_china < 1.0
                      and p.total_capacity(material, stage) > 0]
         home = [p for p in operating if p.country == importer]
         pool = home or operating

@@ -56,6 +56,7 @@ def clear_month(model: LeverageModel) -> None:
                          / sc.policy.stockpile_build_months, 0.0)
 
     firm_fill = np.ones((n_imp, len(mats)))
+    delivered_to_stock = np.zeros((n_imp, len(mats)))
     rows: dict[str, dict] = {}
     leak_rate = sc.market.leakage_rate * (1.0 - model.china.enforcement)
     china_payoff = 0.0
@@ -101,7 +102,8 @@ def clear_month(model: LeverageModel) -> None:
         firm_fill[:, j] = np.divide(firm_market_orders[:, j] * market_fill + recycled[:, j],
                                     region_orders[:, j], out=np.ones(n_imp),
                                     where=region_orders[:, j] > 0)
-        stock[:, j] += purchases[:, j] * market_fill
+        delivered_to_stock[:, j] = purchases[:, j] * market_fill
+        stock[:, j] += delivered_to_stock[:, j]
 
         # Prices: excess demand raises the ex-China price; free Chinese supply anchors it.
         demand_total = orders.sum()
@@ -163,6 +165,7 @@ def clear_month(model: LeverageModel) -> None:
             "exports": clearing.china[:n_imp], "leak": clearing.leak[:n_imp],
             "nonchina_received": clearing.nonchina[:n_imp],
             "world_exports": exports, "nonchina_processed": processed,
+            "other_need": max(other_need, 0.0),
             "mined_abroad": mined_sold,
             "security_premium": premium}
 
@@ -182,23 +185,24 @@ def clear_month(model: LeverageModel) -> None:
     for state in model.importers.values():
         china_payoff -= state.retaliation * state.config.retaliation_cost_to_china_usd_m_per_month
     model._add_payoff("china", china_payoff)
-    purchase_cost = np.array([[max(rows[m]["price_ex_china"] - model.reference_price[m], 0.0)
-                               for m in mats]])
+    purchase_price = np.array([rows[m]["price_ex_china"] for m in mats])
     for i, n in enumerate(names):
         state = model.importers[n]
         holding = sum(state.stockpile[m] * model.reference_price[m] for m in mats) * USD_M * (
             state.config.stockpile_holding_cost_per_year / 12)
-        premium_paid = float((purchases[i] * purchase_cost[0]).sum()) * USD_M
-        value = (flows.profit_usd_m[i] - holding - premium_paid - state.monthly_policy_cost()
+        bought = float((delivered_to_stock[i] * purchase_price).sum()) * USD_M
+        value = (flows.profit_usd_m[i] - holding - bought - state.monthly_policy_cost()
                  - floor_costs.get(n, 0.0)
                  - state.retaliation * state.config.retaliation_self_cost_usd_m_per_month)
         model._add_payoff(n, float(value))
     for producer, value in producer_profit.items():
         producer.record_profit(value, discount)
     for producer in model.producers:
-        if producer.losses_persist() and not any(
-                state.price_floor.get(m, 0) > 0 for m in mats
-                for name, state in model.importers.items() if name == producer.country):
+        host = model.importers.get(producer.country)
+        floored = host is not None and any(
+            host.price_floor[m] > 0 and producer.total_capacity(m, "processing") > 0
+            for m in mats)
+        if producer.losses_persist() and not floored:
             for (m, _stage), capacity in producer.exit(step).items():
                 model._charge_leverage_loss(m, -capacity)
             model.log_event(producer.name, "exit", source="losses", note="persistent losses")
@@ -219,32 +223,41 @@ def clear_month(model: LeverageModel) -> None:
     model.last["china_payoff"] = china_payoff
 
 
-def _release_pool(model: LeverageModel, stock: np.ndarray) -> np.ndarray:
-    """Stockpile each importer may draw on: its own, plus allies' when both coordinate."""
-    pool = stock.copy()
+def _pact(model: LeverageModel) -> dict[int, list[int]]:
+    """For each importer, the allies whose stockpiles it may draw on: both coordinate."""
     names = model.importer_names
+    pact: dict[int, list[int]] = {}
     for i, n in enumerate(names):
         state = model.importers[n]
-        if not state.coordinating:
-            continue
-        for ally in state.allies:
-            if model.importers[ally].coordinating:
-                pool[i] += stock[names.index(ally)]
+        pact[i] = [names.index(a) for a in state.allies
+                   if state.coordinating and model.importers[a].coordinating]
+    return pact
+
+
+def _release_pool(model: LeverageModel, stock: np.ndarray) -> np.ndarray:
+    """Stockpile each importer may draw on: its own, plus an equal share of each
+    coordinating ally's, so no tonne is promised twice."""
+    pact = _pact(model)
+    claimants = {a: sum(a in allies for allies in pact.values()) for a in pact}
+    pool = stock.copy()
+    for i, allies in pact.items():
+        for a in allies:
+            pool[i] += stock[a] / claimants[a]
     return pool
 
 
 def _draw_stockpiles(model: LeverageModel, stock: np.ndarray, used: np.ndarray) -> None:
-    """Take releases from the importer's own stockpile first, then from coordinating allies."""
-    names = model.importer_names
-    for i, n in enumerate(names):
+    """Take releases from the importer's own stockpile first, then from its share of its
+    coordinating allies' stockpiles."""
+    pact = _pact(model)
+    claimants = {a: sum(a in allies for allies in pact.values()) for a in pact}
+    shares = {a: stock[a] / claimants[a] for a in pact if claimants[a]}
+    for i, allies in pact.items():
         own = np.minimum(used[i], stock[i])
         stock[i] -= own
         rest = used[i] - own
-        if not rest.any():
-            continue
-        for ally in model.importers[n].allies:
-            a = names.index(ally)
-            take = np.minimum(rest, stock[a])
+        for a in allies:
+            take = np.minimum(rest, np.minimum(shares[a], stock[a]))
             stock[a] -= take
             rest = rest - take
 
@@ -262,7 +275,7 @@ def _indispensability(model: LeverageModel, region_need: np.ndarray,
     result = {}
     for j, m in enumerate(model.materials):
         nonchina = model.last["rows"][m]["nonchina_processed"]
-        need = np.append(region_need[:, j], 0.0)
+        need = np.append(region_need[:, j], model.last["rows"][m]["other_need"])
         alloc = market.allocate(need, np.append(contracted[:, j], 0.0), nonchina,
                                 np.zeros(len(need)), np.zeros(len(need)), 0.0, 0.0)
         for i, n in enumerate(names):

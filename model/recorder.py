@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from agents.actions import Regime
+from agents.china import ExportPolicy
 from agents.firms import DAYS_PER_MONTH
 
 if TYPE_CHECKING:
@@ -30,6 +32,14 @@ ROUND_COLUMNS = [
 ]
 PAYOFF_COLUMNS = ["step", "date", "player", "role", "payoff", "cumulative",
                   "discounted_cumulative"]
+
+
+def _approval(policy: ExportPolicy) -> float:
+    """Share of requests China lets through by licence: the approval rate when licensing,
+    0 under a ban, 1 when open or under a quota (quotas cap volume, not approvals)."""
+    if policy.regime is Regime.LICENSING:
+        return policy.approval_rate
+    return 0.0 if policy.regime is Regime.BAN else 1.0
 
 
 class Recorder:
@@ -86,7 +96,7 @@ class Recorder:
                     "china_dependence": china / received if received > 0 else 0.0,
                     "leverage": last["leverage"][(n, m)],
                     "china_policy": policy.regime.value,
-                    "licence_approval_rate": policy.approval_rate,
+                    "licence_approval_rate": _approval(policy),
                     "quota_cut": policy.cut,
                     "non_china_sourcing": float(sourcing[i, j]),
                     "thrift": float(thrift[i, j]),

@@ -71,7 +71,8 @@ class Hold(Strategy):
 
 class PeriodicParams(StrategyParams):
     period_rounds: int = Field(4, ge=1, description="Rounds between restriction episodes.")
-    duration_rounds: int = Field(2, ge=1, description="Rounds each episode lasts.")
+    duration_rounds: int = Field(2, ge=1, description="Rounds each episode lasts; "
+                                 "period_rounds or more restricts for good.")
     start_round: int = Field(1, ge=0, description="Round of the first episode.")
     instrument: Instrument = Field("ban", description="licensing, quota or ban.")
     materials: tuple[str, ...] = Field((), description="Material groups; empty = all.")

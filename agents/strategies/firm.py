@@ -46,7 +46,7 @@ class RiskBuffer(Strategy):
     def decide(self, observation: FirmObservation, rng: np.random.Generator) -> FirmDecision:
         p = self.params
         obs = observation
-        risk = np.clip(obs.risk * obs.sensitivity[:, None], 0.0, 1.0)
+        risk = obs.risk  # already each firm's own (impulses scaled by its sensitivity)
         target_days = obs.base_buffer_days[:, None] + obs.risk_buffer_days[:, None] * risk
         wanted = np.clip(obs.base_contracted + p.sourcing_sensitivity * risk, 0.0, 1.0)
         contracted = np.where(np.abs(wanted - obs.contracted) > p.switch_threshold,

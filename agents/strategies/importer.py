@@ -50,8 +50,9 @@ class ThresholdParams(StrategyParams):
 @register
 class ThresholdDiversifier(Strategy):
     """Builds stockpiles, subsidises non-China capacity and funds R&D in proportion to
-    perceived risk once it passes a threshold, and stops when risk fades (the post-2011
-    pattern: urgency waned once prices fell, domain notes M12)."""
+    perceived risk once it passes a threshold; stops subsidies and R&D when risk fades
+    but keeps the stockpiles it built (the post-2011 pattern: urgency waned once prices
+    fell, domain notes M12)."""
 
     name = "threshold_diversifier"
     role = "importer"
