@@ -80,7 +80,7 @@ class TestAllocate:
     @SETTINGS
     @given(clearing_inputs())
     def test_china_respects_share_caps_and_availability(self, args):
-        orders, contracted, supply, share, caps, available, leak = args
+        orders, _contracted, _supply, share, caps, available, _leak = args
         c = _allocate(args)
         tol = close_enough(np.maximum(orders, 0.0))
         assert np.all(c.china <= share * c.requested + tol)
@@ -127,7 +127,7 @@ class TestAllocate:
     @SETTINGS
     @given(clearing_inputs())
     def test_leakage_only_from_blocked_demand(self, args):
-        orders, contracted, supply, share, caps, available, leak = args
+        orders, _contracted, _supply, _share, _caps, _available, leak = args
         c = _allocate(args)
         tol = close_enough(np.maximum(orders, 0.0))
         assert np.all(c.leak <= leak * c.refused + tol)
@@ -208,9 +208,9 @@ def price_inputs(draw):
     constrained = draw(fraction)
     adjustment = draw(st.floats(0.01, 2.0))
     reversion = draw(fraction)
-    return dict(price=price, anchor=anchor, demand=demand, supply=supply,
-                constrained_share=constrained, adjustment=adjustment, reversion=reversion,
-                floor=floor, ceiling=ceiling)
+    return {"price": price, "anchor": anchor, "demand": demand, "supply": supply,
+                "constrained_share": constrained, "adjustment": adjustment, "reversion": reversion,
+                "floor": floor, "ceiling": ceiling}
 
 
 class TestUpdatePrice:
@@ -228,7 +228,7 @@ class TestUpdatePrice:
         or the anchor is not below the price)."""
         kw["supply"] = max(kw["supply"], 1.0)
         kw["demand"] = kw["supply"] * excess
-        for variant in (dict(constrained_share=1.0), dict(anchor=kw["price"])):
+        for variant in ({"constrained_share": 1.0}, {"anchor": kw["price"]}):
             p = update_price(**{**kw, **variant})
             if kw["price"] < kw["ceiling"] * (1 - 1e-9):
                 assert p > kw["price"]
@@ -266,6 +266,23 @@ class TestUpdatePrice:
     def test_no_reversion_when_fully_constrained(self, kw):
         kw.update(demand=kw["supply"] + 1.0, supply=kw["supply"] + 1.0, constrained_share=1.0)
         assert update_price(**kw) == pytest.approx(kw["price"], rel=1e-9)
+
+    @SETTINGS
+    @given(price_inputs(), fraction, fraction, fraction)
+    def test_reversion_weakens_as_china_refuses_more(self, kw, c1, c2, cutoff):
+        """The pull toward the anchor never grows with the refused share, and vanishes
+        once the refused share reaches the cutoff (a binding restriction)."""
+        kw.update(demand=kw["supply"])
+        low, high = sorted((c1, c2))
+
+        def gap(c):
+            p = update_price(**{**kw, "constrained_share": c}, cutoff=cutoff)
+            return abs(math.log(p) - math.log(kw["anchor"]))
+
+        assert gap(low) <= gap(high) + 1e-9
+        if high >= cutoff:
+            p = update_price(**{**kw, "constrained_share": high}, cutoff=cutoff)
+            assert p == pytest.approx(kw["price"], rel=1e-9)
 
     @SETTINGS
     @given(price_inputs(), st.floats(0.0, 1e6), st.floats(0.0, 1e6))

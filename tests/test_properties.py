@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import gc
 import math
+import os
+import subprocess
+import sys
 import weakref
 from collections.abc import Callable
 from contextlib import contextmanager
 from functools import cache
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -30,7 +34,6 @@ from hypothesis import strategies as st
 from agents.actions import Regime
 from agents.producers import STAGES
 from model import LeverageModel, ScenarioError, load_scenario, market
-from model.scenarios import load_raw, locate
 
 BUNDLED = ("baseline", "coercion", "restraint", "crisis_2010", "licensing_2025")
 TOL = 1e-6
@@ -49,26 +52,9 @@ POSITIVE_COLUMNS = ["price_ex_china", "price_china", "price_multiple"]
 
 
 # -- loading --------------------------------------------------------------------------------
-# licensing_2025's events toward third countries target "other", which the model accepts
-# as a destination but the schema's event validator rejects (see
-# test_every_bundled_scenario_loads). Until that is fixed, the property runs drop
-# "other" from those events' targets so licensing_2025 is still exercised.
-def _third_country_workaround(name: str) -> list[tuple[str, Any]]:
-    data, _lines = load_raw(locate(name))
-    importers = list(data.get("importers", {}))
-    return [(f"events.{i}.targets", [t for t in event.get("targets", []) if t in importers])
-            for i, event in enumerate(data.get("events", []))
-            if "other" in event.get("targets", [])]
-
-
 def load(name: str, overrides: list[tuple[str, Any]] | None = None):
-    overrides = list(overrides or [])
-    try:
-        return load_scenario(name, overrides)
-    except ScenarioError as exc:
-        if "unknown ['other']" not in str(exc):
-            raise
-        return load_scenario(name, _third_country_workaround(name) + overrides)
+    """A bundled scenario with dotted overrides."""
+    return load_scenario(name, list(overrides or []))
 
 
 @cache
@@ -304,16 +290,10 @@ def test_bundled_scenario_invariants(name):
     run_checked(name, [("firms.count", 40)])
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(
-        reason="Scenario schema rejects 'other' as an event target although the model "
-               "accepts it (model.destinations includes 'other'): "
-               "load_scenario('licensing_2025') raises ScenarioError "
-               "'licensing_2025.yaml:34: events.4.targets: unknown ['other']' "
-               "(Scenario._consistent checks event.targets against importer names only)",
-        strict=True) if n == "licensing_2025" else ())
-    for n in BUNDLED])
+@pytest.mark.parametrize("name", BUNDLED)
 def test_every_bundled_scenario_loads(name):
+    """Regression: licensing_2025's events toward third countries ('other') used to be
+    rejected by the schema although the model accepts 'other' as a destination."""
     scenario = load_scenario(name)
     assert scenario.steps > 0
 
@@ -322,6 +302,65 @@ def test_other_is_a_valid_event_target_in_the_model():
     """The model itself accepts actions toward third countries ('other')."""
     model = LeverageModel("baseline", firms=5, years=1)
     assert "other" in model.destinations
+
+
+# -- schema edge values ------------------------------------------------------------------------
+def _edge(label: str, overrides: list[tuple[str, Any]]):
+    return pytest.param(overrides, id=label)
+
+
+EDGE_CASES = [
+    _edge("utilisation_one", [("market.capacity_utilisation", 1.0)]),
+    _edge("utilisation_tiny", [("market.capacity_utilisation", 0.01)]),
+    _edge("china_cost_share_tiny", [("market.china_cost_share", 0.01)]),
+    _edge("china_processes_everything", [("materials.light.china_processing_share", 1.0),
+                                         ("materials.light.china_mining_share", 1.0)]),
+    _edge("no_china_consumption", [("materials.light.china_consumption_share", 0.0)]),
+    _edge("no_reversion", [("market.reversion_per_month", 0.0)]),
+    _edge("ore_value_extremes", [("market.ore_value_share", 1.0)]),
+    _edge("full_learning", [("producer_rules.learning_rate", 1.0)]),
+    _edge("shrinking_demand", [("materials.light.demand_growth_per_year", -0.2)]),
+    _edge("full_thrift", [("materials.light.max_thrift", 1.0),
+                          ("policy.thrift_rate_per_year", 1.0)]),
+    _edge("huge_entrant_pool", [("materials.light.entrant_pool", 100)]),
+    _edge("tiny_lead_times", [("timing.brownfield_lead_time_years", 0.01),
+                              ("timing.greenfield_mining_lead_time_years", 0.01),
+                              ("timing.greenfield_processing_lead_time_years", 0.01)]),
+    _edge("one_firm", [("firms.count", 1)]),
+    _edge("big_stockpiles", [("importers.us.stockpile_initial_days", 720),
+                             ("importers.us.stockpile_target_days", 720)]),
+    _edge("low_price_ceiling", [("market.max_price_multiple", 1.0001)]),
+    _edge("worthless_output", [("materials.light.value_added_usd_per_kg", 1e-3)]),
+    _edge("fast_inventory", [("firms.inventory_adjustment_months", 1e-3)]),
+]
+
+
+@pytest.mark.parametrize("overrides", EDGE_CASES)
+@pytest.mark.parametrize("name", ["baseline", "coercion"])
+def test_schema_edge_values_run(name, overrides):
+    """Extreme but schema-valid parameter values still run and keep the invariants."""
+    run_checked(name, [("firms.count", 20), ("years", 3), *overrides])
+
+
+@pytest.mark.parametrize("key, value", [("market.capacity_utilisation", 0.0),
+                                        ("market.china_cost_share", 0.0),
+                                        ("years", 0.01)])
+def test_degenerate_values_are_rejected_with_a_located_error(key, value):
+    """Regression: zero utilisation or cost crashed the model, and a horizon under one
+    month gave 0 steps (so the run length depended on the driver). The schema now
+    refuses them."""
+    with pytest.raises(ScenarioError) as error:
+        load("baseline", [(key, value)])
+    assert error.value.problems[0].path == key
+
+
+def test_shortest_horizon_is_consistent():
+    scenario = load("baseline", [("firms.count", 5), ("years", 1 / 12)])
+    by_run = LeverageModel(scenario).run()
+    by_loop = LeverageModel(scenario)
+    while by_loop.running:
+        by_loop.step()
+    assert by_run.step_count == by_loop.step_count == scenario.steps == 1
 
 
 # -- determinism --------------------------------------------------------------------------------
@@ -357,6 +396,30 @@ def test_same_seed_same_run_random_overrides(case):
     for ta, tb in zip(_tables(a), _tables(b), strict=True):
         pd.testing.assert_frame_equal(ta, tb)
     assert a.action_log == b.action_log
+
+
+_HASH_SCRIPT = """
+import hashlib
+from model import LeverageModel, load_scenario
+scenario = load_scenario("coercion", [("seed", 4), ("years", 2), ("firms.count", 20)])
+model = LeverageModel(scenario).run()
+rounds = model.datacollector.get_table_dataframe("rounds").to_csv().encode()
+payoffs = model.datacollector.get_table_dataframe("payoffs").to_csv().encode()
+log = repr(model.action_log).encode()
+print(hashlib.sha256(rounds + payoffs + log).hexdigest())
+"""
+
+
+def test_same_seed_same_run_across_processes():
+    """Nothing depends on string hashing (PYTHONHASHSEED) or other per-process state."""
+    root = Path(__file__).resolve().parents[1]
+    digests = set()
+    for hash_seed in ("0", "1", "12345"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        out = subprocess.run([sys.executable, "-c", _HASH_SCRIPT], cwd=root, env=env,
+                             capture_output=True, text=True, check=True, timeout=120)
+        digests.add(out.stdout.strip().splitlines()[-1])
+    assert len(digests) == 1
 
 
 @pytest.mark.parametrize("name", ["baseline", "coercion"])

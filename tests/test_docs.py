@@ -1,0 +1,201 @@
+"""The documentation keeps up with the code.
+
+``docs/odd.md`` must have a parameter-table row for every field of the scenario
+schema, and only for fields that exist; ``docs/outputs.md`` must document every
+column of the output tables and every key of ``summary.json`` and
+``manifest.json``. Field paths are dotted; fields of per-material,
+per-importer, per-producer and per-event entries are written
+``materials.<field>``, ``importers.<field>``, ``producers.<field>`` and
+``events.<field>`` (no entry name), and strategy references as
+``<section>.strategy.name`` / ``<section>.strategy.params``.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from experiments.single_run import ACTION_COLUMNS, OUTPUT_FILES, manifest, run_scenario
+from model.config import Scenario
+from model.recorder import PAYOFF_COLUMNS, ROUND_COLUMNS
+from model.scenarios import load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+ODD = ROOT / "docs" / "odd.md"
+OUTPUTS = ROOT / "docs" / "outputs.md"
+CONFIG = ROOT / "model" / "config.py"
+FACTS = ROOT.parent / "shared" / "data" / "stylized_facts.csv"
+
+FACT_ID = re.compile(r"\b[A-Z]\d{2}\b")
+
+
+# -- helpers ------------------------------------------------------------------------------
+def _nested_models(annotation: Any) -> list[type[BaseModel]]:
+    """Pydantic models inside an annotation: the model itself, dict values, list items,
+    optional and annotated types."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    found: list[type[BaseModel]] = []
+    for arg in typing.get_args(annotation):
+        found.extend(_nested_models(arg))
+    return found
+
+
+def parameter_paths(model: type[BaseModel] = Scenario, prefix: str = "") -> list[str]:
+    """Every leaf field of the schema as a dotted path (no names of dict entries)."""
+    paths: list[str] = []
+    for name, field in model.model_fields.items():
+        nested = _nested_models(field.annotation)
+        if nested:
+            for sub in nested:
+                paths.extend(parameter_paths(sub, f"{prefix}{name}."))
+        else:
+            paths.append(prefix + name)
+    return list(dict.fromkeys(paths))
+
+
+def section(text: str, heading: str) -> str:
+    """The body of the Markdown section whose heading starts with ``heading``, up to the
+    next heading of the same or a higher level."""
+    match = re.search(rf"(?m)^(#+) {re.escape(heading)}.*$", text)
+    assert match, f"no section {heading!r}"
+    level = len(match.group(1))
+    rest = text[match.end():]
+    end = re.search(rf"(?m)^#{{1,{level}}} ", rest)
+    return rest[: end.start()] if end else rest
+
+
+def first_cells(text: str) -> set[str]:
+    """Backticked names in the first cell of Markdown table rows."""
+    return set(re.findall(r"(?m)^\|\s*`([^`]+)`\s*\|", text))
+
+
+def backticked(text: str) -> set[str]:
+    return set(re.findall(r"`([^`\n]+)`", text))
+
+
+@pytest.fixture(scope="module")
+def odd() -> str:
+    return ODD.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def outputs() -> str:
+    return OUTPUTS.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def short_run():
+    """A real one-year run of the baseline scenario."""
+    return run_scenario(load_scenario("baseline", [("years", 1)]))
+
+
+# -- docs/odd.md --------------------------------------------------------------------------
+def test_walker_sees_nested_sections_and_entries():
+    paths = parameter_paths()
+    for expected in ("seed", "market.price_adjustment_per_month",
+                     "materials.demand_t_per_year", "importers.allies",
+                     "producers.ore_to_china", "events.at", "china.strategy.name"):
+        assert expected in paths
+
+
+def test_every_scenario_parameter_has_a_row_in_the_parameter_table(odd):
+    table = first_cells(section(odd, "8. Parameters"))
+    missing = [p for p in parameter_paths() if p not in table]
+    assert not missing, f"docs/odd.md §8 lacks rows for: {missing}"
+
+
+def test_parameter_table_lists_no_parameter_that_does_not_exist(odd):
+    table = first_cells(section(odd, "8. Parameters"))
+    stale = sorted(table - set(parameter_paths()))
+    assert not stale, f"docs/odd.md §8 documents unknown parameters: {stale}"
+
+
+def test_odd_has_a_subsection_per_mechanism_and_for_payoffs(odd):
+    headings = re.findall(r"(?m)^### (.*)$", section(odd, "7. Submodels"))
+    for number in range(1, 11):
+        assert any(f"Mechanism {number} " in h for h in headings), f"mechanism {number}"
+    assert any("Payoffs" in h and "discounting" in h for h in headings)
+
+
+def test_fact_ids_cited_in_config_and_odd_are_in_the_references(odd):
+    references = section(odd, "10. References")
+    listed = set(re.findall(r"(?m)^\|\s*([A-Z]\d{2})\s*\|", references))
+    config_text = CONFIG.read_text(encoding="utf-8")
+    cited = set()
+    for text in (config_text, odd.replace(references, "")):
+        for group in re.findall(r"\[([^\]\n]+)\]", text):
+            cited |= set(FACT_ID.findall(group))
+    missing = sorted(cited - listed)
+    assert not missing, f"fact ids cited but not in docs/odd.md references: {missing}"
+
+
+def test_referenced_fact_ids_exist_in_the_facts_file(odd):
+    if not FACTS.exists():
+        pytest.skip(f"{FACTS} not available")
+    known = set(re.findall(r"(?m)^([A-Z]\d{2}),", FACTS.read_text(encoding="utf-8")))
+    listed = set(re.findall(r"(?m)^\|\s*([A-Z]\d{2})\s*\|", section(odd, "10. References")))
+    assert not sorted(listed - known)
+
+
+# -- docs/outputs.md ----------------------------------------------------------------------
+@pytest.mark.parametrize(("heading", "columns"), [
+    ("rounds.parquet", ROUND_COLUMNS),
+    ("payoffs.parquet", PAYOFF_COLUMNS),
+    ("actions.csv", ACTION_COLUMNS),
+])
+def test_every_output_column_is_documented_and_no_other(outputs, heading, columns):
+    documented = first_cells(section(outputs, heading))
+    assert not [c for c in columns if c not in documented], f"{heading}: undocumented columns"
+    assert not sorted(documented - set(columns)), f"{heading}: documents unknown columns"
+
+
+def test_written_tables_have_the_documented_columns(short_run):
+    assert list(short_run.rounds.columns) == ROUND_COLUMNS
+    assert list(short_run.payoffs.columns) == PAYOFF_COLUMNS
+    assert list(short_run.actions.columns) == ACTION_COLUMNS
+
+
+def test_every_output_file_is_documented(outputs):
+    files = first_cells(outputs)
+    headings = set(re.findall(r"(?m)^## (\S+)\s*$", outputs))
+    for name in OUTPUT_FILES:
+        assert name in files, f"{name} missing from the file table"
+        assert name in headings, f"{name} has no section"
+
+
+def test_every_summary_key_is_documented(outputs, short_run):
+    summary = short_run.summary
+    text = section(outputs, "summary.json")
+    documented = first_cells(text)
+    expected = set(summary)
+    for group in ("materials", "players", "importers"):
+        for entry in summary[group].values():
+            expected |= set(entry)
+    missing = sorted(expected - documented)
+    assert not missing, f"summary.json keys missing from docs/outputs.md: {missing}"
+    missing = sorted(set(summary["restriction_rounds"]) - backticked(text))
+    assert not missing, f"restriction_rounds keys missing: {missing}"
+
+
+def test_every_manifest_key_is_documented(outputs, short_run):
+    from datetime import UTC, datetime
+
+    keys = manifest(short_run.model.scenario, datetime.now(UTC), "completed")
+    missing = sorted(set(keys) - backticked(section(outputs, "manifest.json")))
+    assert not missing, f"manifest.json keys missing from docs/outputs.md: {missing}"
+
+
+def test_every_registered_strategy_and_parameter_is_described(odd):
+    from agents.strategies import REGISTRY
+
+    text = backticked(section(odd, "7.14 Default strategies"))
+    missing = [name for name in REGISTRY if name not in text]
+    missing += [f"{name}.{param}" for name, cls in REGISTRY.items()
+                for param in cls.Params.model_fields if param not in text]
+    assert not missing, f"docs/odd.md §7.14 does not describe: {missing}"
