@@ -66,6 +66,7 @@ class ImporterObservation:
     stockpile_target_days: Mapping[str, float]
     subsidy: Mapping[tuple[str, str], float]
     research: Mapping[str, float]
+    import_value_share: Mapping[str, float]
     leverage: Mapping[str, float]
     retaliating: float
     wto_case_filed: bool

@@ -124,10 +124,11 @@ class MarketConfig(Strict):
                                                    "output adapts to its sales; assumption.")
     ore_value_share: float = Frac(0.5, "Value of mined concentrate as a share of the "
                                   "separated-oxide price; assumption.")
-    china_cost_share: float = Frac(0.8, "China's unit cost / reference price; assumption "
-                                   "(thin margins after years of oversupply).")
-    capacity_utilisation: float = Frac(0.85, "Normal output / nameplate capacity; "
-                                       "assumption.")
+    china_cost_share: float = Field(0.8, gt=0, le=1, description="China's unit cost / "
+                                    "reference price; assumption (thin margins after years "
+                                    "of oversupply).")
+    capacity_utilisation: float = Field(0.85, gt=0, le=1, description="Normal output / "
+                                        "nameplate capacity; assumption.")
     leakage_rate: float = Frac(0.2, "Share of blocked Chinese supply that leaks out by "
                                "smuggling or transshipment without enforcement. Foreign-"
                                "recorded imports were 1.2× China's exports in 2011 [Q13].")
@@ -226,6 +227,10 @@ class ChinaConfig(Strict):
     leverage_loss_years: float = Field(10.0, ge=0, le=50, description="Years of lost export "
                                        "margin charged when non-China capacity comes "
                                        "online (China's loss of future market share).")
+    leverage_value_usd_m_per_month: float = Field(
+        200.0, ge=0, description="What holding leverage is worth to China each month per "
+        "importer at full indispensability (averaged over materials): bargaining and "
+        "deterrence value even when unused, USD m/month; assumption.")
     partnership_value_usd_m: float = Field(200.0, ge=0, description="Value to China of one "
                                            "accepted partnership, USD m; assumption.")
     partnership_ore_share: float = Frac(0.1, "Share of non-China ore committed to Chinese "
@@ -411,7 +416,8 @@ class Scenario(Strict):
     name: str = Field("scenario", description="Short name.")
     description: str = Field("", description="What this scenario represents.")
     start: str = Field("2025-01", description="First simulated month, YYYY-MM.")
-    years: float = Field(10.0, gt=0, le=100, description="Simulated years.")
+    years: float = Field(10.0, ge=1 / 12, le=100, description="Simulated years (at least "
+                         "one month).")
     seed: int = Field(1, ge=0, description="Random seed.")
     timing: TimingConfig = Field(default_factory=TimingConfig)
     market: MarketConfig = Field(default_factory=MarketConfig)

@@ -583,6 +583,7 @@ class LeverageModel(mesa.Model):
                             for m in self.materials},
             stockpile_target_days=dict(state.stockpile_target_days),
             subsidy=dict(state.subsidy), research=dict(state.research),
+            import_value_share=self._import_value_share(need),
             leverage={m: self.last["leverage"][(state.name, m)] for m in self.materials},
             retaliating=state.retaliation, wto_case_filed=state.wto_filed_step is not None,
             coordinating=state.coordinating, deal_pending=state.deal_offer is not None)
@@ -629,6 +630,12 @@ class LeverageModel(mesa.Model):
         mask = pop.region == r
         return {m: float(pop.base_need[mask, j].sum() * self._growth(m)) / DAYS_PER_MONTH
                 for j, m in enumerate(self.materials)}
+
+    def _import_value_share(self, need_per_day: dict[str, float]) -> dict[str, float]:
+        """Each material's share of an importer's needs valued at reference prices."""
+        value = {m: need_per_day[m] * self.reference_price[m] for m in self.materials}
+        total = sum(value.values())
+        return {m: (v / total if total > 0 else 1 / len(value)) for m, v in value.items()}
 
     def _add_payoff(self, player: str, value: float) -> None:
         self.payoff[player] += value

@@ -217,6 +217,8 @@ def clear_month(model: LeverageModel) -> None:
                                               if need > 0 else 0.0)
     model.last["rows"] = rows
     model.last["leverage"] = _indispensability(model, region_need, recycled)
+    held = sum(model.last["leverage"].values()) / len(mats)
+    model._add_payoff("china", sc.china.leverage_value_usd_m_per_month * held)
     model.last["flows"] = flows
     model.last["region_need"] = region_need
     model.last["recycled"] = recycled

@@ -338,3 +338,16 @@ def test_non_china_capacity_coming_online_costs_china_future_margin():
     run(calm, 60)
     run(diversifying, 60)
     assert diversifying.payoff["china"] < calm.payoff["china"]
+
+
+def test_china_values_the_leverage_it_holds():
+    """Leverage is worth something unused; importers' stockpiles take that value away."""
+    def china(**dotted) -> float:
+        model = build(**dotted)
+        run(model, 12)
+        return model.payoff["china"]
+
+    assert china(china__leverage_value_usd_m_per_month=500) > china()
+    buffered = {f"importers__{n}__{k}": 365 for n in ("us", "japan", "eu")
+                for k in ("stockpile_target_days", "stockpile_initial_days")}
+    assert china(**buffered) < china()

@@ -33,8 +33,9 @@ class ThresholdParams(StrategyParams):
     stockpile_days_at_full_risk: float = Field(120.0, ge=0, le=720, description="Stockpile "
                                                "target at risk 1, days (JOGMEC up to 180 [E17]).")
     subsidy_usd_m_per_year_at_full_risk: float = Field(
-        400.0, ge=0, description="Diversification budget at risk 1, USD m/yr, split "
-        "evenly over materials (Japan's ¥100 bn ≈ $1.2 bn [J11], spent over ~3 years).")
+        400.0, ge=0, description="Diversification budget at risk 1, USD m/yr, split over "
+        "materials by their share of import value (Japan's ¥100 bn ≈ $1.2 bn [J11], "
+        "spent over ~3 years).")
     processing_share_of_subsidy: float = Field(0.7, ge=0, le=1, description="Share of the "
                                                "budget for processing (the chokepoint).")
     research_usd_m_per_year_at_full_risk: float = Field(200.0, ge=0, description="R&D "
@@ -71,14 +72,15 @@ class ThresholdDiversifier(Strategy):
             if abs(target - obs.stockpile_target_days[material]) > 5 and active:
                 actions.append(Action(obs.name, Kind.STOCKPILE, (material,),
                                       params={"target_days": target}))
-            budget = p.subsidy_usd_m_per_year_at_full_risk * intensity / len(obs.materials)
+            weight = obs.import_value_share[material]
+            budget = p.subsidy_usd_m_per_year_at_full_risk * intensity * weight
             for stage, share in (("processing", p.processing_share_of_subsidy),
                                  ("mining", 1 - p.processing_share_of_subsidy)):
                 if _changed(obs.subsidy[(material, stage)], budget * share):
                     actions.append(Action(obs.name, Kind.SUBSIDIZE, (material,),
                                           params={"usd_m_per_year": budget * share,
                                                   "stage": stage}))
-            research = p.research_usd_m_per_year_at_full_risk * intensity / len(obs.materials)
+            research = p.research_usd_m_per_year_at_full_risk * intensity * weight
             if _changed(obs.research[material], research):
                 actions.append(Action(obs.name, Kind.RESEARCH, (material,),
                                       params={"usd_m_per_year": research}))
