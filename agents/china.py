@@ -93,7 +93,7 @@ class SupplierState(mesa.Agent):
             # After a lost WTO case, quotas are replaced by licensing (W02).
             regime = Regime.LICENSING
             params = {"approval_rate": 1.0 - params["cut"],
-                      "delay_months": self.model.scenario.timing.licence_delay_months}
+                      "delay_months": self.model.config.timing.licence_delay_months}
         materials = action.materials or tuple(self.materials)
         targets = action.targets or tuple(self.destinations)
         changed = []
@@ -106,7 +106,7 @@ class SupplierState(mesa.Agent):
                     continue
                 delay = params.get("delay_months", 0.0)
                 if delay < 0:  # not given: the scenario's statutory review period
-                    delay = self.model.scenario.timing.licence_delay_months
+                    delay = self.model.config.timing.licence_delay_months
                 new = ExportPolicy(
                     regime=regime,
                     approval_rate=params.get("approval_rate", 1.0),
@@ -128,7 +128,7 @@ class SupplierState(mesa.Agent):
         (the licence is dated as if in place for its whole delay).
         """
         self.quota_allowed = False
-        delay = self.model.scenario.timing.licence_delay_months
+        delay = self.model.config.timing.licence_delay_months
         for key, policy in self.policy.items():
             if policy.regime is Regime.QUOTA:
                 self.policy[key] = replace(

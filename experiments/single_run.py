@@ -116,7 +116,7 @@ def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 def write_outputs(result: RunResult, out_dir: Path, started: datetime) -> None:
     """Write every contract file into ``out_dir`` (created if needed)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    scenario = result.model.scenario
+    scenario = result.model.config
 
     def text(content: str) -> Callable[[Path], None]:
         return lambda p: p.write_text(content, encoding="utf-8")

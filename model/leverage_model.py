@@ -86,13 +86,14 @@ class LeverageModel(mesa.Model):
             base = resolve_scenario(scenario, {})
             for name in base.importers:
                 flat[f"importers.{name}.strategy"] = {"name": importer_strategy}
-        self.scenario: Scenario = resolve_scenario(scenario, flat)
+        self.config: Scenario = resolve_scenario(scenario, flat)
         if isinstance(rng, str):
             rng = int(rng) if rng.strip() else None
-        super().__init__(rng=self.scenario.seed if rng is None else rng)
+        super().__init__(rng=self.config.seed if rng is None else rng)
         self._id_counter = None
         self._build()
         self._release_agent_registry()
+        self.datacollector.collect(self)  # the state at step 0, as Mesa's tools expect
 
     @classmethod
     def from_scenario(cls, source: Scenario | str | Path, seed: int | None = None,
@@ -105,7 +106,7 @@ class LeverageModel(mesa.Model):
 
     # -- construction -----------------------------------------------------------------
     def _build(self) -> None:
-        sc = self.scenario
+        sc = self.config
         self.materials: list[str] = list(sc.materials)
         self.importer_names: list[str] = list(sc.importers)
         self.destinations = [*self.importer_names, OTHER]
@@ -163,7 +164,7 @@ class LeverageModel(mesa.Model):
         self.last = self._initial_market_state()
 
     def _build_producers(self) -> None:
-        sc = self.scenario
+        sc = self.config
         self.producers: list[Producer] = []
         initial: dict[tuple[str, str], float] = {}
         for m in self.materials:
@@ -196,9 +197,9 @@ class LeverageModel(mesa.Model):
     def _initial_market_state(self) -> dict[str, Any]:
         zeros = dict.fromkeys(self.materials, 0.0)
         return {
-            "china_processing_share": {m: self.scenario.materials[m].china_processing_share
+            "china_processing_share": {m: self.config.materials[m].china_processing_share
                                        for m in self.materials},
-            "china_mining_share": {m: self.scenario.materials[m].china_mining_share
+            "china_mining_share": {m: self.config.materials[m].china_mining_share
                                    for m in self.materials},
             "local_ore_share": dict.fromkeys(self.materials, 1.0),
             "shortage": {(r, m): 0.0 for r in self.importer_names for m in self.materials},
@@ -231,7 +232,7 @@ class LeverageModel(mesa.Model):
         """Advance one month."""
         self.step_count += 1
         step = self.step_count
-        timing = self.scenario.timing
+        timing = self.config.timing
         self._resolve_wto(step)
         for action in self.events.get(step, ()):
             self.apply(action)
@@ -260,7 +261,7 @@ class LeverageModel(mesa.Model):
 
     @property
     def date(self) -> str:
-        return date_of_step(self.scenario.start, max(self.step_count, 1))
+        return date_of_step(self.config.start, max(self.step_count, 1))
 
     def _decision_round(self) -> None:
         for action in self.china.decide():
@@ -356,7 +357,7 @@ class LeverageModel(mesa.Model):
         """A filed case is ruled on after the ruling delay; China loses if it applied an
         export quota at any time since the filing (quotas breach its WTO accession terms;
         licensing was not ruled on), and complies after the compliance delay (W01, W02)."""
-        timing = self.scenario.timing
+        timing = self.config.timing
         for name, state in self.importers.items():
             filed = state.wto_filed_step
             if filed is None or name in self.wto_rulings:
@@ -374,7 +375,7 @@ class LeverageModel(mesa.Model):
 
     # -- investment ---------------------------------------------------------------------
     def _expected_margins(self, country: str, cost_factor: float) -> dict[tuple[str, str], float]:
-        sc = self.scenario
+        sc = self.config
         pm = sc.producer_rules.price_memory
         margins = {}
         for m in self.materials:
@@ -409,7 +410,7 @@ class LeverageModel(mesa.Model):
     def _producer_observation(self, producer: Producer | None, name: str,
                               materials: tuple[str, ...], country: str,
                               cost_factor: float) -> ProducerObservation:
-        sc = self.scenario
+        sc = self.config
         timing = sc.timing
         rules = sc.producer_rules
         return ProducerObservation(
@@ -436,7 +437,7 @@ class LeverageModel(mesa.Model):
             for action in producer.strategy.decide(obs, self.rng):
                 self.apply(action)
         for m in self.materials:
-            for _ in range(self.scenario.materials[m].entrant_pool):
+            for _ in range(self.config.materials[m].entrant_pool):
                 obs = self._producer_observation(None, "prospect", (m,), "other", 1.0)
                 actions = self.producer_strategy.decide(obs, self.rng)
                 if actions:
@@ -449,7 +450,7 @@ class LeverageModel(mesa.Model):
     def _abandon_unviable_projects(self) -> None:
         """Private projects whose expected margin has turned negative may be dropped;
         state-funded ones are kept (diversification by subsidy is sticky)."""
-        chance = self.scenario.producer_rules.abandon_probability
+        chance = self.config.producer_rules.abandon_probability
         for producer in self.producers:
             if not producer.projects:
                 continue
@@ -473,7 +474,7 @@ class LeverageModel(mesa.Model):
     def _new_producer(self, name: str, country: str, cost_factor: float) -> Producer:
         with self._registering_agents():
             producer = Producer(self, name, country, self.producer_strategy,
-                                self.scenario.producer_rules.exit_after_months)
+                                self.config.producer_rules.exit_after_months)
         producer.cost_factor = cost_factor
         self.producers.append(producer)
         return producer
@@ -489,7 +490,7 @@ class LeverageModel(mesa.Model):
 
     def _start_project(self, producer: Producer, material: str, stage: str, capacity: float,
                        lead_years: float, funded_by: str) -> None:
-        sc = self.scenario
+        sc = self.config
         jitter = sc.timing.lead_time_jitter
         tech = self.china.tech_ban and stage == "processing"
         lead = lead_years * (sc.china.tech_ban_lead_time_factor if tech else 1.0)
@@ -504,13 +505,13 @@ class LeverageModel(mesa.Model):
     def _fund_subsidised_capacity(self) -> None:
         """Turn a year of each state's subsidy budget into capacity projects, at the
         Molycorp capex of ~$79k per t/yr [S05]; joint procurement stretches the money."""
-        timing = self.scenario.timing
+        timing = self.config.timing
         for name, state in self.importers.items():
-            efficiency = self.scenario.policy.coordination_efficiency if state.coordinating else 1.0
+            efficiency = self.config.policy.coordination_efficiency if state.coordinating else 1.0
             for (m, stage), pot in state.subsidy_pot.items():
                 if pot <= 0:
                     continue
-                capex = self.scenario.materials[m].capex_usd_per_t_per_year
+                capex = self.config.materials[m].capex_usd_per_t_per_year
                 capacity = pot * 1e6 / capex * efficiency
                 state.subsidy_pot[(m, stage)] = 0.0
                 host = self._subsidy_host(name, m, stage)
@@ -544,7 +545,7 @@ class LeverageModel(mesa.Model):
     def _charge_leverage_loss(self, material: str, capacity: float) -> None:
         """China's loss of future market: years of its lost margin on capacity that now
         exists outside China (negative when capacity exits)."""
-        sc = self.scenario
+        sc = self.config
         cfg = sc.materials[material]
         margin = cfg.reference_price_usd_per_kg * (1 - sc.market.china_cost_share) * 0.5
         self.pending_leverage_change[material] += (capacity * sc.market.capacity_utilisation
@@ -615,13 +616,13 @@ class LeverageModel(mesa.Model):
         perceived risk and with China's lost reputation."""
         risk = np.mean([s.risk[material] for s in self.importers.values()])
         reputation = np.mean([self.china.reputation[n] for n in self.importer_names])
-        return self.scenario.market.security_premium_max * max(risk, 1.0 - reputation)
+        return self.config.market.security_premium_max * max(risk, 1.0 - reputation)
 
     def price_floors(self) -> dict[str, dict[str, float]]:
         return {n: s.price_floor for n, s in self.importers.items()}
 
     def _growth(self, material: str) -> float:
-        return (1 + self.scenario.materials[material].demand_growth_per_year) ** (
+        return (1 + self.config.materials[material].demand_growth_per_year) ** (
             (max(self.step_count, 1) - 1) / 12)
 
     def _region_need_per_day(self, importer: str) -> dict[str, float]:

@@ -24,7 +24,7 @@ USD_M = 1e-3  # t × USD/kg → USD m
 
 def clear_month(model: LeverageModel) -> None:
     """Demand, allocation, consumption, prices, shares, producers' and players' payoffs."""
-    sc = model.scenario
+    sc = model.config
     mats = model.materials
     names = model.importer_names
     pop = model.firm_population
@@ -268,7 +268,7 @@ def _indispensability(model: LeverageModel, region_need: np.ndarray,
                       recycled: np.ndarray) -> dict[tuple[str, str], float]:
     """Leverage: share of an importer's demand over the buffer horizon it could not meet
     without China, from non-China output (contracts first), stocks and recycling."""
-    sc = model.scenario
+    sc = model.config
     horizon = sc.policy.leverage_horizon_months
     names = model.importer_names
     pop = model.firm_population
@@ -293,7 +293,7 @@ def _indispensability(model: LeverageModel, region_need: np.ndarray,
 
 def update_memories(model: LeverageModel) -> None:
     """Perceived risk (importers, firms), reputation, recycling and thrifting."""
-    sc = model.scenario
+    sc = model.config
     cfg = sc.risk
     names = model.importer_names
     mats = model.materials

@@ -7,6 +7,7 @@ documented in ``docs/outputs.md``.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 import mesa
@@ -32,6 +33,15 @@ ROUND_COLUMNS = [
 ]
 PAYOFF_COLUMNS = ["step", "date", "player", "role", "payoff", "cumulative",
                   "discounted_cumulative"]
+#: World-level series per material, cached each step and collected by Mesa's model
+#: reporters (what ``mesa.batch_run`` and SolaraViz plots read).
+WORLD_SERIES = ("price_multiple", "china_processing_share", "china_mining_share",
+                "non_china_processing_capacity")
+
+
+def read_world(key: str, model: LeverageModel) -> float:
+    """A model reporter: one cached world value (picklable via ``functools.partial``)."""
+    return model.recorder.world[key]
 
 
 def _approval(policy: ExportPolicy) -> float:
@@ -47,7 +57,16 @@ class Recorder:
 
     def __init__(self, model: LeverageModel) -> None:
         self.model = model
+        self.world: dict[str, float] = {"china_payoff": 0.0}
+        for m in model.materials:
+            cfg = model.config.materials[m]
+            self.world |= {f"price_multiple_{m}": 1.0,
+                           f"china_processing_share_{m}": cfg.china_processing_share,
+                           f"china_mining_share_{m}": cfg.china_mining_share,
+                           f"non_china_processing_capacity_{m}":
+                               model.nonchina_capacity(m, "processing")}
         self.datacollector = mesa.DataCollector(
+            model_reporters={key: partial(read_world, key) for key in self.world},
             tables={"rounds": ROUND_COLUMNS, "payoffs": PAYOFF_COLUMNS})
         self._previous_payoff: dict[str, float] = {}
 
@@ -104,6 +123,15 @@ class Recorder:
                     "security_premium": row["security_premium"],
                     "china_payoff": payoffs["china"], "importer_payoff": payoffs[n],
                 })
+        for m in model.materials:
+            row = rows[m]
+            self.world[f"price_multiple_{m}"] = row["price_ex_china"] / model.reference_price[m]
+            self.world[f"china_processing_share_{m}"] = row["china_processing_share"]
+            self.world[f"china_mining_share_{m}"] = row["china_mining_share"]
+            self.world[f"non_china_processing_capacity_{m}"] = model.nonchina_capacity(
+                m, "processing")
+        self.world["china_payoff"] = model.payoff["china"]
+        self.datacollector.collect(model)
         for player, role, cumulative, discounted in self._players():
             table("payoffs", {"step": model.step_count, "date": model.date, "player": player,
                               "role": role, "payoff": payoffs.get(player, 0.0),

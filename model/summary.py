@@ -24,10 +24,10 @@ def summarise(model: LeverageModel, rounds: pd.DataFrame) -> dict[str, Any]:
         below = w[w["china_processing_share"] < SHARE_THRESHOLD]
         first = int(below["step"].iloc[0]) if len(below) else None
         materials[m] = {
-            "china_processing_share_initial": model.scenario.materials[m].china_processing_share,
+            "china_processing_share_initial": model.config.materials[m].china_processing_share,
             "china_processing_share_final": float(w["china_processing_share"].iloc[-1]),
             "china_processing_share_min": float(w["china_processing_share"].min()),
-            "china_mining_share_initial": model.scenario.materials[m].china_mining_share,
+            "china_mining_share_initial": model.config.materials[m].china_mining_share,
             "china_mining_share_final": float(w["china_mining_share"].iloc[-1]),
             "peak_price_multiple": float(w["price_multiple"].max()),
             "peak_price_date": str(w.loc[w["price_multiple"].idxmax(), "date"]),
@@ -65,13 +65,13 @@ def summarise(model: LeverageModel, rounds: pd.DataFrame) -> dict[str, Any]:
             "final_reputation_of_china": model.china.reputation[n],
         }
     return {
-        "scenario": model.scenario.name, "seed": model.scenario.seed,
-        "steps": model.step_count, "start": model.scenario.start, "end": model.date,
+        "scenario": model.config.name, "seed": model.config.seed,
+        "steps": model.step_count, "start": model.config.start, "end": model.date,
         "materials": materials, "players": players, "importers": importers,
         "restriction_rounds": restriction_rounds(rounds),
         "entrants": sum(1 for p in model.producers if p.name.startswith("entrant_")),
         "exits": sum(1 for p in model.producers if p.exit_step is not None),
-        "discount_rate_per_year": model.scenario.payoffs.discount_rate_per_year,
+        "discount_rate_per_year": model.config.payoffs.discount_rate_per_year,
     }
 
 

@@ -186,7 +186,7 @@ def test_every_summary_key_is_documented(outputs, short_run):
 def test_every_manifest_key_is_documented(outputs, short_run):
     from datetime import UTC, datetime
 
-    keys = manifest(short_run.model.scenario, datetime.now(UTC), "completed")
+    keys = manifest(short_run.model.config, datetime.now(UTC), "completed")
     missing = sorted(set(keys) - backticked(section(outputs, "manifest.json")))
     assert not missing, f"manifest.json keys missing from docs/outputs.md: {missing}"
 

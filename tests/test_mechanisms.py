@@ -104,7 +104,7 @@ def test_no_entry_at_chinese_prices_without_floor_or_subsidy():
     margin = model._expected_margins("other", 1.0)[("light", "processing")]
     # NdPr needs $75–85/kg abroad against China's ~$54 [X03]: premium 1.5 leaves a
     # greenfield separator below the 15 % hurdle at reference prices.
-    assert margin < model.scenario.producer_rules.hurdle_margin
+    assert margin < model.config.producer_rules.hurdle_margin
 
 
 def test_price_floor_makes_separation_investment_viable():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import mesa
 import pytest
 
@@ -14,7 +16,7 @@ from model import LeverageModel, ScenarioError, load_scenario
 
 def test_constructs_with_no_arguments_and_steps():
     model = LeverageModel()
-    assert model.scenario.name == "baseline"
+    assert model.config.name == "baseline"
     model.step()
     assert model.step_count == 1 and model.round == 0
 
@@ -24,10 +26,10 @@ def test_flat_keywords_set_parameters():
                           importer_strategy="passive", materials__light__price_elasticity=0.3)
     assert len(model.agents_by_type[Firm]) == 37
     assert model.total_steps == 24
-    assert model.scenario.china.strategy.name == "tit_for_tat"
+    assert model.config.china.strategy.name == "tit_for_tat"
     assert {s.strategy.name for s in model.importers.values()} == {"passive"}
-    assert model.scenario.materials["light"].price_elasticity == 0.3
-    assert model.scenario.materials["heavy"].price_elasticity == 0.25
+    assert model.config.materials["light"].price_elasticity == 0.3
+    assert model.config.materials["heavy"].price_elasticity == 0.25
 
 
 def test_bad_flat_keyword_is_a_scenario_error():
@@ -45,8 +47,8 @@ def test_seed_given_as_text_works_as_solara_sends_it():
 
 def test_from_scenario_with_overrides():
     model = LeverageModel.from_scenario("coercion", seed=4, overrides={"years": 1})
-    assert model.scenario.name == "coercion" and model.total_steps == 12
-    assert model.scenario.china.strategy.name == "periodic_coercion"
+    assert model.config.name == "coercion" and model.total_steps == 12
+    assert model.config.china.strategy.name == "periodic_coercion"
 
 
 def test_every_role_is_a_mesa_agent():
@@ -62,10 +64,15 @@ def test_every_role_is_a_mesa_agent():
 
 
 def test_mesa_batch_run_drives_the_model():
-    results = mesa.batch_run(LeverageModel, parameters={"years": 1, "firms": 10, "rng": [1, 2]},
-                             iterations=1, max_steps=3, number_processes=1,
-                             display_progress=False)
-    assert len(results) == 2
+    """Seeds go in ``parameters`` on Mesa 3.3 and through ``rng=`` from Mesa 3.4 on."""
+    options = {"max_steps": 3, "number_processes": 1, "display_progress": False}
+    parameters = {"years": 1, "firms": 10}
+    if "rng" in inspect.signature(mesa.batch_run).parameters:
+        results = mesa.batch_run(LeverageModel, parameters=parameters, rng=[1, 2], **options)
+    else:
+        results = mesa.batch_run(LeverageModel, parameters={**parameters, "rng": [1, 2]},
+                                 iterations=1, **options)
+    assert len({r["RunId"] for r in results}) == 2
 
 
 def test_releases_mesa_class_level_agent_registry_and_keeps_ids_unique():
