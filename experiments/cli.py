@@ -17,7 +17,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from agents.strategies import REGISTRY
+from agents.strategies import REGISTRY, strategies_for
+from agents.strategies.base import PLAYER_ROLES
 from model.scenarios import ScenarioError, bundled_names, load_scenario, parse_assignment
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -152,12 +153,13 @@ def strategies(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """List the registered strategies."""
-    rows = [{"name": name, "role": cls.role, "classifier": cls.classifier,
-             "rule": " ".join((cls.__doc__ or "").split()),
-             "params": list(cls.Params.model_fields)}
-            for name, cls in sorted(REGISTRY.items()) if role in (None, cls.role)]
+    if role is not None and role not in (*PLAYER_ROLES, "firm", "producer"):
+        err.print(f"--role: unknown role {role!r}; choose china, importer, firm or producer")
+        raise typer.Exit(2)
+    classes = strategies_for(role) if role else [c for _, c in sorted(REGISTRY.items())]
+    rows = [cls.describe() for cls in classes]
     if as_json:
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
         return
     table = Table(title="Strategies")
     for column in ("name", "role", "rule"):

@@ -195,7 +195,7 @@ def test_every_registered_strategy_and_parameter_is_described(odd):
     from agents.strategies import REGISTRY
 
     text = backticked(section(odd, "7.14 Default strategies"))
-    missing = [name for name in REGISTRY if name not in text]
-    missing += [f"{name}.{param}" for name, cls in REGISTRY.items()
+    missing = [cls.name for cls in REGISTRY.values() if cls.name not in text]
+    missing += [f"{cls.name}.{param}" for cls in REGISTRY.values()
                 for param in cls.Params.model_fields if param not in text]
     assert not missing, f"docs/odd.md §7.14 does not describe: {missing}"

@@ -15,7 +15,13 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-REGISTRY: dict[str, type[Strategy]] = {}
+#: Registered strategies keyed by (role, name): the same name may serve several roles
+#: (``myopic_best_response`` for China and for importers). Role ``any`` fills either
+#: player role (the human player).
+REGISTRY: dict[tuple[str, str], type[Strategy]] = {}
+PLAYER_ROLES = ("china", "importer")
+CLASSIFIER_DEFAULTS: dict[str, Any] = {
+    "memory_depth": 0, "stochastic": False, "look_ahead": False, "learns": False}
 
 
 class StrategyParams(BaseModel):
@@ -37,7 +43,23 @@ class Strategy(ABC):
 
     @abstractmethod
     def decide(self, observation: Any, rng: np.random.Generator) -> Any:
-        """Map an observation to this role's decision."""
+        """Map an observation to this role's decision. Must not change the world."""
+
+    def update(self, payoff: float) -> None:
+        """Learn from the payoff (USD m) the player earned over the round just ended.
+
+        Called by the agent after each round; only learning strategies override it, so
+        that ``decide`` itself stays free of side effects.
+        """
+
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        """Name, role, full classifier, one-sentence rule and parameters (for listings)."""
+        return {"name": cls.name, "role": cls.role,
+                "classifier": {**CLASSIFIER_DEFAULTS, **cls.classifier},
+                "rule": " ".join((cls.__doc__ or "").split()),
+                "params": {k: {"default": f.default, "description": f.description}
+                           for k, f in cls.Params.model_fields.items()}}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.params!r})"
@@ -52,23 +74,38 @@ class StrategyError(ValueError):
 
 
 def register(cls: type[Strategy]) -> type[Strategy]:
-    """Class decorator adding a strategy to the registry under its name."""
-    if cls.name in REGISTRY:
-        raise ValueError(f"strategy {cls.name!r} registered twice")
-    REGISTRY[cls.name] = cls
+    """Class decorator adding a strategy to the registry under (role, name)."""
+    key = (cls.role, cls.name)
+    if key in REGISTRY:
+        raise ValueError(f"strategy {cls.name!r} registered twice for role {cls.role!r}")
+    REGISTRY[key] = cls
     return cls
+
+
+def strategies_for(role: str) -> list[type[Strategy]]:
+    """Strategies that can fill ``role`` (role-``any`` ones included for players)."""
+    roles = {role, "any"} if role in PLAYER_ROLES else {role}
+    return [cls for (r, _), cls in sorted(REGISTRY.items()) if r in roles]
 
 
 def names_for(role: str) -> list[str]:
     """Registered strategy names for one role, sorted."""
-    return sorted(name for name, cls in REGISTRY.items() if cls.role == role)
+    return sorted({cls.name for cls in strategies_for(role)})
+
+
+def lookup(name: str, role: str) -> type[Strategy] | None:
+    """The strategy registered under ``name`` for ``role``, if any."""
+    cls = REGISTRY.get((role, name))
+    if cls is None and role in PLAYER_ROLES:
+        cls = REGISTRY.get(("any", name))
+    return cls
 
 
 def make_strategy(name: str, params: dict[str, Any], role: str) -> Strategy:
     """Build a registered strategy, with a did-you-mean for misspelled names."""
     candidates = names_for(role)
-    cls = REGISTRY.get(name)
-    if cls is None or cls.role != role:
+    cls = lookup(name, role)
+    if cls is None:
         close = difflib.get_close_matches(name, candidates, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise StrategyError(
