@@ -45,7 +45,7 @@ class Strategy(ABC):
     def decide(self, observation: Any, rng: np.random.Generator) -> Any:
         """Map an observation to this role's decision. Must not change the world."""
 
-    def update(self, payoff: float) -> None:
+    def update(self, payoff: float) -> None:  # noqa: B027 - an optional hook
         """Learn from the payoff (USD m) the player earned over the round just ended.
 
         Called by the agent after each round; only learning strategies override it, so
