@@ -8,8 +8,8 @@ actions — and a person in the seminar sees exactly what an algorithm sees.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -45,11 +45,16 @@ class ChinaObservation:
     quota_allowed: bool
     tech_ban: bool
     price_war: Mapping[str, float]
+    forecast: Callable[..., float] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class ImporterObservation:
-    """What one importer state sees at the start of a round."""
+    """What one importer state sees at the start of a round.
+
+    ``forecast(actions, rounds)`` values candidate actions by simulating a copy of
+    the world (best-response strategies use it; ChinaObservation has one too).
+    """
 
     name: str
     round: int
@@ -72,6 +77,7 @@ class ImporterObservation:
     wto_case_filed: bool
     coordinating: bool
     deal_pending: bool
+    forecast: Callable[..., float] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,40 @@ def strategies(
     out.print(table)
 
 
+@app.command()
+def tournament(
+    spec: Annotated[Path, typer.Argument(help="Tournament spec YAML.")],
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder (default: results/<spec name>).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
+) -> None:
+    """Round-robin of China's strategies against importer profiles over seeded replicates."""
+    from experiments.tournament import load_tournament, matches, run_tournament
+    from experiments.tournament_output import print_ranking, write_tournament
+
+    try:
+        parsed = load_tournament(spec)
+    except ScenarioError as exc:
+        _bad_input(exc)
+    target = out_dir or Path("results") / parsed.name
+    started = datetime.now(UTC)
+    total = len(matches(parsed, spec))
+    if quiet:
+        tables = run_tournament(parsed, spec, workers)
+    else:
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                      TextColumn("{task.completed}/{task.total} matches"),
+                      TimeRemainingColumn(), console=err, transient=True) as bar:
+            task = bar.add_task(f"{parsed.name} ({workers} worker(s))", total=total)
+            tables = run_tournament(parsed, spec, workers,
+                                    progress=lambda n: bar.advance(task, n))
+    write_tournament(tables, parsed, target, started, workers)
+    if not quiet:
+        print_ranking(tables["ranking"], out)
+        out.print(f"Wrote {target}/ ({', '.join(sorted(tables))}.parquet, manifest.json)")
+
+
 def main() -> None:
     """Console-script entry point: user mistakes exit 2 without a traceback."""
     try:

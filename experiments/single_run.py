@@ -80,6 +80,18 @@ def git_commit() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
+def manifest_common(started: datetime, status: str) -> dict[str, Any]:
+    """What every output folder's manifest records about how it was made."""
+    return {
+        "versions": package_versions(),
+        "git_commit": git_commit(),
+        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "status": status,
+    }
+
+
 def manifest(scenario: Scenario, started: datetime, status: str,
              extra: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
@@ -88,18 +100,13 @@ def manifest(scenario: Scenario, started: datetime, status: str,
         "config_hash": config_hash(scenario),
         "seed": scenario.seed,
         "steps": scenario.steps,
-        "versions": package_versions(),
-        "git_commit": git_commit(),
-        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
-        "started": started.isoformat(timespec="seconds"),
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "status": status,
+        **manifest_common(started, status),
         "files": list(OUTPUT_FILES),
         **(extra or {}),
     }
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(handle)
     try:
@@ -121,14 +128,14 @@ def write_outputs(result: RunResult, out_dir: Path, started: datetime) -> None:
     def text(content: str) -> Callable[[Path], None]:
         return lambda p: p.write_text(content, encoding="utf-8")
 
-    _atomic_write(out_dir / "rounds.parquet", lambda p: result.rounds.to_parquet(p, index=False))
-    _atomic_write(out_dir / "payoffs.parquet",
+    atomic_write(out_dir / "rounds.parquet", lambda p: result.rounds.to_parquet(p, index=False))
+    atomic_write(out_dir / "payoffs.parquet",
                   lambda p: result.payoffs.to_parquet(p, index=False))
-    _atomic_write(out_dir / "actions.csv", lambda p: result.actions.to_csv(p, index=False))
-    _atomic_write(out_dir / "summary.json",
+    atomic_write(out_dir / "actions.csv", lambda p: result.actions.to_csv(p, index=False))
+    atomic_write(out_dir / "summary.json",
                   text(json.dumps(result.summary, indent=2, default=_json_default) + "\n"))
-    _atomic_write(out_dir / "scenario.resolved.yaml", text(dump_scenario(scenario)))
-    _atomic_write(out_dir / "manifest.json",
+    atomic_write(out_dir / "scenario.resolved.yaml", text(dump_scenario(scenario)))
+    atomic_write(out_dir / "manifest.json",
                   text(json.dumps(manifest(scenario, started, "completed"), indent=2) + "\n"))
 
 

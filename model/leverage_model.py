@@ -46,6 +46,7 @@ from model import supply
 from model.calendar import date_of_step
 from model.config import Scenario
 from model.events import compile_events
+from model.forecast import Forecaster
 from model.month import clear_month, update_memories
 from model.recorder import Recorder
 from model.risk import decay_factor
@@ -156,6 +157,10 @@ class LeverageModel(mesa.Model):
         self.datacollector = self.recorder.datacollector
         self.action_log: list[dict[str, Any]] = []
         self.payoff = {"china": 0.0, **dict.fromkeys(self.importer_names, 0.0)}
+        self.round_start_payoff = dict(self.payoff)
+        self.last_chosen: dict[str, tuple[Action, ...]] = dict.fromkeys(self.payoff, ())
+        self.round_order: list[str] = []
+        self.decider_index = 0
         self.discounted_payoff = dict.fromkeys(self.payoff, 0.0)
         self.discount_per_month = (1 + sc.payoffs.discount_rate_per_year) ** (-1 / 12)
         self.pending_leverage_change = dict.fromkeys(self.materials, 0.0)
@@ -230,16 +235,22 @@ class LeverageModel(mesa.Model):
     # -- the step -----------------------------------------------------------------------
     def step(self) -> None:
         """Advance one month."""
-        self.step_count += 1
-        step = self.step_count
-        timing = self.config.timing
-        self._resolve_wto(step)
-        for action in self.events.get(step, ()):
-            self.apply(action)
-        if (step - 1) % timing.decision_interval_months == 0:
-            self.round += 1
+        self._begin_step()
+        if (self.step_count - 1) % self.config.timing.decision_interval_months == 0:
             self._decision_round()
-        if step > 1 and (step - 1) % timing.investment_interval_months == 0:
+        self._end_step()
+
+    def _begin_step(self) -> None:
+        """A new month: WTO rulings fall due and scripted events happen."""
+        self.step_count += 1
+        self._resolve_wto(self.step_count)
+        for action in self.events.get(self.step_count, ()):
+            self.apply(action)
+
+    def _end_step(self) -> None:
+        """Everything after the decisions: investment, projects, markets, memories, records."""
+        step = self.step_count
+        if step > 1 and (step - 1) % self.config.timing.investment_interval_months == 0:
             self._investment_round()
         self._complete_projects()
         if any(p.regime is Regime.QUOTA for p in self.china.policy.values()):
@@ -264,18 +275,48 @@ class LeverageModel(mesa.Model):
         return date_of_step(self.config.start, max(self.step_count, 1))
 
     def _decision_round(self) -> None:
-        for action in self.china.decide():
-            self.apply(action)
-        for name, state in self.importers.items():  # China had its chance: offers lapse
-            if state.deal_offer is not None and state.deal_round < self.round:
-                state.deal_offer = None
-                self.log_event(name, "deal_lapsed", target="china", source="timeout")
-        for state in self.agents_by_type[ImporterState].shuffle(inplace=False):
-            for action in state.decide():
+        """A round: learners hear last round's payoff, then China decides, then the
+        importers in shuffled order, then the firms."""
+        self.round += 1
+        for player in self.players():
+            earned = self.payoff[player] - self.round_start_payoff[player]
+            self.round_start_payoff[player] = self.payoff[player]
+            if self.round > 0:
+                self.player_agent(player).strategy.update(earned, self.last_chosen[player])
+        shuffled = [s.name for s in self.agents_by_type[ImporterState].shuffle(inplace=False)]
+        self.round_order = ["china", *shuffled]
+        self._continue_round(0)
+
+    def _continue_round(self, start: int) -> None:
+        """Let the deciders from position ``start`` of this round's order decide, then the
+        firms. (A forecast on a copy resumes a round half-way through.)"""
+        for index in range(start, len(self.round_order)):
+            self.decider_index = index
+            player = self.round_order[index]
+            if index == 1:  # China (always first) has had its chance at the offers
+                self._lapse_deal_offers()
+            chosen = self.player_agent(player).decide()
+            self.last_chosen[player] = chosen
+            for action in chosen:
                 self.apply(action)
+        self.decider_index = len(self.round_order)
         pop = self.firm_population
         multiple = np.array([self.price_x[m] / self.reference_price[m] for m in self.materials])
         pop.apply(self.firm_strategy.decide(pop.observe(multiple), self.rng))
+
+    def _lapse_deal_offers(self) -> None:
+        """China had its chance this round: offers it did not accept lapse."""
+        for name, state in self.importers.items():
+            if state.deal_offer is not None and state.deal_round < self.round:
+                state.deal_offer = None
+                self.log_event(name, "deal_lapsed", target="china", source="timeout")
+
+    def players(self) -> list[str]:
+        """The strategic players: China and the importer states."""
+        return ["china", *self.importer_names]
+
+    def player_agent(self, player: str) -> SupplierState | ImporterState:
+        return self.china if player == "china" else self.importers[player]
 
     # -- actions ------------------------------------------------------------------------
     def apply(self, action: Action) -> None:
@@ -567,7 +608,8 @@ class LeverageModel(mesa.Model):
             deal_offers={n: s.deal_offer for n, s in self.importers.items()
                          if s.deal_offer is not None},
             leverage=dict(self.last["leverage"]), quota_allowed=self.china.quota_allowed,
-            tech_ban=self.china.tech_ban, price_war=dict(self.china.price_war))
+            tech_ban=self.china.tech_ban, price_war=dict(self.china.price_war),
+            forecast=Forecaster(self, "china"))
 
     def observe_importer(self, state: ImporterState) -> ImporterObservation:
         step = self.step_count
@@ -587,7 +629,8 @@ class LeverageModel(mesa.Model):
             import_value_share=self._import_value_share(need),
             leverage={m: self.last["leverage"][(state.name, m)] for m in self.materials},
             retaliating=state.retaliation, wto_case_filed=state.wto_filed_step is not None,
-            coordinating=state.coordinating, deal_pending=state.deal_offer is not None)
+            coordinating=state.coordinating, deal_pending=state.deal_offer is not None,
+            forecast=Forecaster(self, state.name))
 
     # -- derived quantities -----------------------------------------------------------
     def nonchina_capacity(self, material: str, stage: str) -> float:

@@ -31,7 +31,7 @@ ROUND_COLUMNS = [
     "non_china_sourcing", "thrift", "recycling_rate", "security_premium",
     "china_payoff", "importer_payoff",
 ]
-PAYOFF_COLUMNS = ["step", "date", "player", "role", "payoff", "cumulative",
+PAYOFF_COLUMNS = ["step", "date", "round", "player", "role", "payoff", "cumulative",
                   "discounted_cumulative"]
 #: World-level series per material, cached each step and collected by Mesa's model
 #: reporters (what ``mesa.batch_run`` and SolaraViz plots read).
@@ -133,7 +133,8 @@ class Recorder:
         self.world["china_payoff"] = model.payoff["china"]
         self.datacollector.collect(model)
         for player, role, cumulative, discounted in self._players():
-            table("payoffs", {"step": model.step_count, "date": model.date, "player": player,
+            table("payoffs", {"step": model.step_count, "date": model.date,
+                              "round": model.round, "player": player,
                               "role": role, "payoff": payoffs.get(player, 0.0),
                               "cumulative": cumulative, "discounted_cumulative": discounted})
 

@@ -246,16 +246,16 @@ def _dotted(loc: Loc) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def _where(loc: Loc, lines: LineMap, default: tuple[str, int]) -> tuple[str, int]:
+def where(loc: Loc, lines: LineMap, default: tuple[str, int]) -> tuple[str, int]:
     for cut in range(len(loc), -1, -1):
         if loc[:cut] in lines:
             return lines[loc[:cut]]
     return default
 
 
-def _fields_at(loc: Loc) -> list[str]:
+def _fields_at(loc: Loc, root: type[BaseModel] = Scenario) -> list[str]:
     """The keys allowed at ``loc`` in the schema (for did-you-mean)."""
-    annotation: Any = Scenario
+    annotation: Any = root
     for part in loc:
         origin = typing.get_origin(annotation)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -276,8 +276,9 @@ def _fields_at(loc: Loc) -> list[str]:
     return []
 
 
-def _pydantic_problems(exc: ValidationError, lines: LineMap,
-                       default: tuple[str, int]) -> list[Problem]:
+def pydantic_problems(exc: ValidationError, lines: LineMap, default: tuple[str, int],
+                      root: type[BaseModel] = Scenario) -> list[Problem]:
+    """Located, one-line problems from a pydantic validation error."""
     problems = []
     for error in exc.errors():
         loc: Loc = tuple(error["loc"])
@@ -288,13 +289,13 @@ def _pydantic_problems(exc: ValidationError, lines: LineMap,
                 loc = tuple(int(p) if p.isdigit() else p for p in head.split("."))
                 message = rest
         elif error["type"] == "extra_forbidden":
-            allowed = _fields_at(loc[:-1])
+            allowed = _fields_at(loc[:-1], root)
             close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
             message = "unknown key" + (f"; did you mean {close[0]!r}?" if close else
                                        (f" (allowed: {', '.join(allowed)})" if allowed else ""))
         elif error["type"] == "missing":
             message = "required key is missing"
-        file, line = _where(loc, lines, default)
+        file, line = where(loc, lines, default)
         problems.append(Problem(file, line, _dotted(loc), message))
     return problems
 
@@ -328,7 +329,7 @@ def _strategy_and_event_problems(data: dict[str, Any], lines: LineMap,
             make_strategy(name, params, role)
         except StrategyError as exc:
             full = (*loc, *exc.path)
-            problems.append(Problem(*_where(full, lines, default), _dotted(full), str(exc)))
+            problems.append(Problem(*where(full, lines, default), _dotted(full), str(exc)))
     events = data.get("events")
     for index, raw in enumerate(events if isinstance(events, list) else []):
         if not isinstance(raw, dict):
@@ -341,7 +342,7 @@ def _strategy_and_event_problems(data: dict[str, Any], lines: LineMap,
         try:
             make_action(str(fields[0]), fields[1], fields[2], fields[3], fields[4], index)
         except EventError as exc:
-            problems.append(Problem(*_where(exc.path, lines, default), _dotted(exc.path),
+            problems.append(Problem(*where(exc.path, lines, default), _dotted(exc.path),
                                     str(exc)))
     return problems
 
@@ -353,7 +354,7 @@ def validate(data: dict[str, Any], lines: LineMap, default: tuple[str, int]) -> 
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         seen = {(p.file, p.line, p.path) for p in problems}
-        problems += [p for p in _pydantic_problems(exc, lines, default)
+        problems += [p for p in pydantic_problems(exc, lines, default)
                      if (p.file, p.line, p.path) not in seen]
     if problems:
         raise ScenarioError(problems)

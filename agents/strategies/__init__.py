@@ -1,6 +1,6 @@
 """Decision rules, chosen by name in YAML. Importing this package registers them all."""
 
-from agents.strategies import china, firm, importer, producer
+from agents.strategies import adaptive, china, firm, human, importer, producer
 from agents.strategies.base import (
     REGISTRY,
     Strategy,
@@ -11,5 +11,5 @@ from agents.strategies.base import (
     strategies_for,
 )
 
-__all__ = ["REGISTRY", "Strategy", "StrategyError", "china", "firm", "importer", "lookup",
-           "make_strategy", "names_for", "producer", "strategies_for"]
+__all__ = ["REGISTRY", "Strategy", "StrategyError", "adaptive", "china", "firm", "human",
+           "importer", "lookup", "make_strategy", "names_for", "producer", "strategies_for"]

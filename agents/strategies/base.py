@@ -45,11 +45,12 @@ class Strategy(ABC):
     def decide(self, observation: Any, rng: np.random.Generator) -> Any:
         """Map an observation to this role's decision. Must not change the world."""
 
-    def update(self, payoff: float) -> None:  # noqa: B027 - an optional hook
-        """Learn from the payoff (USD m) the player earned over the round just ended.
+    def update(self, payoff: float, chosen: tuple) -> None:  # noqa: B027 - optional hook
+        """Learn from the payoff (USD m) earned over the round just ended, in which the
+        player took the actions ``chosen`` (what ``decide`` returned).
 
-        Called by the agent after each round; only learning strategies override it, so
-        that ``decide`` itself stays free of side effects.
+        Called by the model at the start of each round; only learning strategies
+        override it, so that ``decide`` itself stays free of side effects.
         """
 
     @classmethod

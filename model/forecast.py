@@ -1,0 +1,71 @@
+"""Forecasting on a copy: what would a player earn if it took these actions now?
+
+Best-response and look-ahead strategies value their candidate moves by simulating
+the world forward on a deep copy of the model (pickled, random generator
+included), so the live model — and its random stream — are never touched.
+"""
+
+from __future__ import annotations
+
+import pickle
+from typing import TYPE_CHECKING
+
+from agents.actions import Action
+from agents.strategies.base import make_strategy
+
+if TYPE_CHECKING:
+    from model.leverage_model import LeverageModel
+
+PASSIVE = {"china": "hold", "importer": "passive"}
+
+
+def role_of(player: str) -> str:
+    return "china" if player == "china" else "importer"
+
+
+def _without_foresight(copy: LeverageModel, player: str) -> None:
+    """In the copy, the deciding player holds its new policy, and every other player
+    that would itself forecast (or wait for a person) falls back to a plain rule, so
+    forecasts never recurse and never block."""
+    for name in copy.players():
+        agent = copy.player_agent(name)
+        strategy = agent.strategy
+        if name == player:
+            agent.strategy = make_strategy(PASSIVE[role_of(name)], {}, role_of(name))
+        elif strategy.classifier.get("look_ahead") or strategy.classifier.get("human"):
+            fallback = getattr(strategy.params, "fallback", PASSIVE[role_of(name)])
+            agent.strategy = make_strategy(fallback, {}, role_of(name))
+
+
+def simulate(copy: LeverageModel, player: str, actions: tuple[Action, ...],
+             rounds: int) -> float:
+    """On ``copy`` — taken while ``player`` decides — apply ``actions``, finish the round
+    and run ``rounds`` decision rounds in all; return the player's payoff over them,
+    discounted to now (USD m)."""
+    _without_foresight(copy, player)
+    start = copy.payoff[player]
+    for action in actions:
+        copy.apply(action)
+    copy.last_chosen[player] = actions
+    copy._continue_round(copy.decider_index + 1)
+    copy._end_step()
+    earned = copy.payoff[player] - start
+    previous = copy.payoff[player]
+    months = rounds * copy.config.timing.decision_interval_months
+    for month in range(1, months):
+        copy.step()
+        earned += (copy.payoff[player] - previous) * copy.discount_per_month ** month
+        previous = copy.payoff[player]
+    return earned
+
+
+class Forecaster:
+    """Handed to a player in its observation: ``forecast(actions, rounds)`` → payoff."""
+
+    def __init__(self, model: LeverageModel, player: str) -> None:
+        self._model = model
+        self.player = player
+
+    def __call__(self, actions: tuple[Action, ...], rounds: int = 1) -> float:
+        copy = pickle.loads(pickle.dumps(self._model, protocol=pickle.HIGHEST_PROTOCOL))
+        return simulate(copy, self.player, tuple(actions), rounds)
