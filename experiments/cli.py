@@ -157,7 +157,11 @@ def strategies(
         err.print(f"--role: unknown role {role!r}; choose china, importer, firm or producer")
         raise typer.Exit(2)
     classes = strategies_for(role) if role else [c for _, c in sorted(REGISTRY.items())]
-    rows = [cls.describe() for cls in classes]
+    rows = []
+    for cls in classes:  # a role-'any' strategy is listed once per role it can fill
+        for filled in ((role,) if role else PLAYER_ROLES) if cls.role == "any" else (cls.role,):
+            rows.append(cls.describe() | {"role": filled})
+    rows.sort(key=lambda r: (r["role"], r["name"]))
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
         return
