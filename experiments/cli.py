@@ -207,6 +207,48 @@ def tournament(
         out.print(f"Wrote {target}/ ({', '.join(sorted(tables))}.parquet, manifest.json)")
 
 
+@app.command()
+def equilibrium(
+    spec: Annotated[Path, typer.Argument(help="Equilibrium spec YAML.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
+    workers: Annotated[int, typer.Option(min=1, help="Workers for the tournament.")] = 1,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Also write tables here (default: results/<spec name>).")] = None,
+) -> None:
+    """Nash equilibria of the stage game at a model state, of the meta-game over
+    strategies, and across discount factors."""
+    from experiments.equilibrium import as_json as to_json
+    from experiments.equilibrium import load_equilibrium, run_equilibrium
+    from experiments.equilibrium_output import print_equilibria, write_equilibrium
+
+    try:
+        parsed = load_equilibrium(spec)
+    except ScenarioError as exc:
+        _bad_input(exc)
+    started = datetime.now(UTC)
+    try:
+        if as_json:
+            result = run_equilibrium(parsed, spec, workers)
+        else:
+            with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                          TextColumn("{task.completed} simulations"), console=err,
+                          transient=True) as bar:
+                task = bar.add_task(parsed.name, total=None)
+                result = run_equilibrium(parsed, spec, workers,
+                                         progress=lambda n: bar.advance(task, n))
+    except RuntimeError as exc:
+        err.print(str(exc))
+        raise typer.Exit(1) from None
+    document = to_json(result)
+    target = out_dir or Path("results") / parsed.name
+    write_equilibrium(result, document, target, started)
+    if as_json:
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    else:
+        print_equilibria(document, out)
+        out.print(f"Wrote {target}/")
+
+
 def main() -> None:
     """Console-script entry point: user mistakes exit 2 without a traceback."""
     try:

@@ -100,7 +100,7 @@ def load_tournament(path: str | Path) -> TournamentSpec:
             problems += check_strategy(entry.name, entry.params, "importer", (*loc, "name"),
                                        lines, file)
     try:
-        scenario = load_scenario(_scenario_path(spec, Path(path)), list(spec.overrides.items()))
+        scenario = load_scenario(scenario_reference(spec, Path(path)), list(spec.overrides.items()))
         for profile, value in spec.importers.items():
             unknown = set(value) - set(scenario.importers) if isinstance(value, dict) else set()
             if unknown:
@@ -114,8 +114,8 @@ def load_tournament(path: str | Path) -> TournamentSpec:
     return spec
 
 
-def _scenario_path(spec: TournamentSpec, spec_file: Path) -> str:
-    """A bundled name as is; a path relative to the spec file."""
+def scenario_reference(spec: Any, spec_file: Path) -> str:
+    """A spec's ``scenario``: a bundled name as is, a path relative to the spec file."""
     if spec.scenario in bundled_names():
         return spec.scenario
     path = Path(spec.scenario)
@@ -124,7 +124,7 @@ def _scenario_path(spec: TournamentSpec, spec_file: Path) -> str:
 
 def matches(spec: TournamentSpec, spec_file: Path) -> list[Match]:
     """Every match, in a fixed order, each with its own spawned seed."""
-    scenario = load_scenario(_scenario_path(spec, spec_file), list(spec.overrides.items()))
+    scenario = load_scenario(scenario_reference(spec, spec_file), list(spec.overrides.items()))
     base = [*spec.overrides.items(), ("years", spec.years), ("firms.count", spec.firms)]
     if spec.discount_rate_per_year is not None:
         base.append(("payoffs.discount_rate_per_year", spec.discount_rate_per_year))
@@ -141,7 +141,7 @@ def matches(spec: TournamentSpec, spec_file: Path) -> list[Match]:
         overrides += [(f"importers.{n}.strategy", {"name": e.name, "params": e.params})
                       for n, e in roles.items()]
         result.append(Match(index, china.shown, profile, replicate, seed,
-                            _scenario_path(spec, spec_file), tuple(overrides)))
+                            scenario_reference(spec, spec_file), tuple(overrides)))
     return result
 
 

@@ -59,6 +59,45 @@ def simulate(copy: LeverageModel, player: str, actions: tuple[Action, ...],
     return earned
 
 
+def advance_to_round(model: LeverageModel, date: str) -> LeverageModel:
+    """Run ``model`` up to the first decision round that starts in or after ``date``
+    (YYYY-MM), and open that round: the state a stage game is played from."""
+    from model.calendar import step_of_date
+
+    target = max(1, step_of_date(model.config.start, date))
+    interval = model.config.timing.decision_interval_months
+    while not (model.step_count + 1 >= target and model.step_count % interval == 0):
+        model.step()
+    model._begin_step()
+    model.open_round()
+    return model
+
+
+def play_profile(state: LeverageModel, moves: dict[str, tuple[Action, ...]],
+                 rounds: int) -> dict[str, float]:
+    """From an opened round, every player takes its move at once, then holds its policy
+    for ``rounds`` rounds; each player's payoff over them, discounted to now (USD m)."""
+    copy = pickle.loads(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+    for name in copy.players():
+        copy.player_agent(name).strategy = make_strategy(PASSIVE[role_of(name)], {},
+                                                         role_of(name))
+    start = dict(copy.payoff)
+    for player, actions in moves.items():
+        for action in actions:
+            copy.apply(action)
+        copy.last_chosen[player] = actions
+    copy._continue_round(len(copy.round_order))
+    copy._end_step()
+    earned = {p: copy.payoff[p] - start[p] for p in copy.players()}
+    previous = dict(copy.payoff)
+    for month in range(1, rounds * copy.config.timing.decision_interval_months):
+        copy.step()
+        for p in earned:
+            earned[p] += (copy.payoff[p] - previous[p]) * copy.discount_per_month ** month
+            previous[p] = copy.payoff[p]
+    return earned
+
+
 class Forecaster:
     """Handed to a player in its observation: ``forecast(actions, rounds)`` → payoff."""
 

@@ -277,6 +277,13 @@ class LeverageModel(mesa.Model):
     def _decision_round(self) -> None:
         """A round: learners hear last round's payoff, then China decides, then the
         importers in shuffled order, then the firms."""
+        self.open_round()
+        self._continue_round(0)
+
+    def open_round(self) -> None:
+        """Start a decision round without anyone deciding yet: learners hear last round's
+        payoff and the importers' order is drawn. (A stage game then lets every player
+        move at once.)"""
         self.round += 1
         for player in self.players():
             earned = self.payoff[player] - self.round_start_payoff[player]
@@ -285,7 +292,7 @@ class LeverageModel(mesa.Model):
                 self.player_agent(player).strategy.update(earned, self.last_chosen[player])
         shuffled = [s.name for s in self.agents_by_type[ImporterState].shuffle(inplace=False)]
         self.round_order = ["china", *shuffled]
-        self._continue_round(0)
+        self.decider_index = 0
 
     def _continue_round(self, start: int) -> None:
         """Let the deciders from position ``start`` of this round's order decide, then the
