@@ -91,14 +91,14 @@ def load_tournament(path: str | Path) -> TournamentSpec:
     file = str(path)
     problems: list[Problem] = []
     for i, entry in enumerate(spec.china):
-        problems += check_strategy(entry.name, entry.params, "china", ("china", i, "name"),
+        problems += check_strategy(entry.name, entry.params, "china", ("china", i),
                                    lines, file)
     for profile, value in spec.importers.items():
         entries = value.items() if isinstance(value, dict) else [(None, value)]
         for importer, entry in entries:
             loc = ("importers", profile) + ((importer,) if importer else ())
-            problems += check_strategy(entry.name, entry.params, "importer", (*loc, "name"),
-                                       lines, file)
+            problems += check_strategy(entry.name, entry.params, "importer", loc, lines,
+                                       file)
     try:
         scenario = load_scenario(scenario_reference(spec, Path(path)), list(spec.overrides.items()))
         for profile, value in spec.importers.items():
