@@ -220,10 +220,11 @@ class ChinaConfig(Strict):
     enforcement_cost_usd_m_per_month: float = Field(
         30.0, ge=0, description="Cost of full anti-transshipment enforcement, USD m/month. "
         "Assumption (end-user certificates, customs checks).")
-    domestic_industry_weight: float = Frac(0.5, "Share of importers' lost manufacturing "
+    domestic_industry_weight: float = Frac(0.1, "Share of importers' lost manufacturing "
                                            "output captured by Chinese manufacturers "
                                            "(restrictions pull magnet making into China: "
-                                           "Pothen & Fink 2015; Wübbeke 2013); assumption.")
+                                           "Pothen & Fink 2015; Wübbeke 2013); assumption: "
+                                           "most lost output is lost, not relocated.")
     leverage_loss_years: float = Field(10.0, ge=0, le=50, description="Years of lost export "
                                        "margin charged when non-China capacity comes "
                                        "online (China's loss of future market share).")
@@ -266,10 +267,12 @@ class ImporterConfig(Strict):
     risk_sensitivity: float = Field(1.0, ge=0, le=5, description="Scales this importer's "
                                     "risk impulses (Japan's memory of 2010 is sharper).")
     retaliation_cost_to_china_usd_m_per_month: float = Field(
-        300.0, ge=0, description="China's loss per month at full retaliation (chip "
-        "controls, tariffs); assumption.")
+        2000.0, ge=0, description="China's loss per month at full retaliation (tariffs, "
+        "chip controls): ~5 %/yr of ~USD 440 bn of exports to the US, under tariffs that "
+        "peaked at 145 % [E14]; assumption.")
     retaliation_self_cost_usd_m_per_month: float = Field(
-        150.0, ge=0, description="The importer's own cost of retaliating, USD m/month.")
+        1000.0, ge=0, description="The importer's own cost of retaliating (dearer imports, "
+        "lost sales), USD m/month; assumption.")
     stockpile_holding_cost_per_year: float = Frac(0.1, "Holding cost, fraction of value "
                                                   "per year; assumption.")
     initial_risk: float = Frac(0.0, "Perceived risk at the start.")

@@ -7,7 +7,9 @@ column of the output tables and every key of ``summary.json`` and
 per-importer, per-producer and per-event entries are written
 ``materials.<field>``, ``importers.<field>``, ``producers.<field>`` and
 ``events.<field>`` (no entry name), and strategy references as
-``<section>.strategy.name`` / ``<section>.strategy.params``.
+``<section>.strategy.name`` / ``<section>.strategy.params``. Every registered
+strategy and parameter appears in the generated catalogue ``docs/strategies.md``;
+``docs/odd.md`` §7.14 describes the strategies the bundled scenarios use.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from model.scenarios import load_scenario
 ROOT = Path(__file__).resolve().parent.parent
 ODD = ROOT / "docs" / "odd.md"
 OUTPUTS = ROOT / "docs" / "outputs.md"
+STRATEGIES = ROOT / "docs" / "strategies.md"
 CONFIG = ROOT / "model" / "config.py"
 FACTS = ROOT.parent / "shared" / "data" / "stylized_facts.csv"
 
@@ -191,11 +194,27 @@ def test_every_manifest_key_is_documented(outputs, short_run):
     assert not missing, f"manifest.json keys missing from docs/outputs.md: {missing}"
 
 
-def test_every_registered_strategy_and_parameter_is_described(odd):
+def test_every_registered_strategy_and_parameter_is_described():
+    """The generated catalogue (docs/strategies.md) names every strategy and parameter;
+    tests/test_strategies.py checks that it is up to date with the registry."""
     from agents.strategies import REGISTRY
 
-    text = backticked(section(odd, "7.14 Default strategies"))
+    text = backticked(STRATEGIES.read_text(encoding="utf-8"))
     missing = [cls.name for cls in REGISTRY.values() if cls.name not in text]
     missing += [f"{cls.name}.{param}" for cls in REGISTRY.values()
                 for param in cls.Params.model_fields if param not in text]
+    assert not missing, f"docs/strategies.md does not describe: {missing}"
+
+
+def test_odd_describes_the_bundled_scenarios_strategies_and_points_to_the_catalogue(odd):
+    from model.scenarios import bundled_names
+
+    text = section(odd, "7.14 Default strategies")
+    used: set[str] = set()
+    for scenario in [Scenario(), *(load_scenario(name) for name in bundled_names())]:
+        used |= {scenario.china.strategy.name, scenario.firms.strategy.name,
+                 scenario.producer_rules.strategy.name}
+        used |= {importer.strategy.name for importer in scenario.importers.values()}
+    missing = sorted(used - backticked(text))
     assert not missing, f"docs/odd.md §7.14 does not describe: {missing}"
+    assert "docs/strategies.md" in text

@@ -189,7 +189,8 @@ def test_retaliation_costs_china():
     run(calm, 12)
     run(hit, 12)
     cost = calm.payoff["china"] - hit.payoff["china"]
-    assert cost == pytest.approx(12 * 300, rel=0.05)
+    monthly = hit.config.importers["us"].retaliation_cost_to_china_usd_m_per_month
+    assert cost == pytest.approx(12 * monthly, rel=0.05)
     assert hit.payoff["us"] < calm.payoff["us"]
 
 

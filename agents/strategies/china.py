@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from agents.actions import Action, Kind
 from agents.observations import ChinaObservation
@@ -14,17 +14,25 @@ from agents.strategies.base import Strategy, StrategyParams, register
 CHINA = "china"
 
 
+def _covering(obs: ChinaObservation, kind: Kind, regime: str, materials: tuple[str, ...],
+              targets: tuple[str, ...]) -> tuple[Action, ...]:
+    """One ``kind`` action covering every (material, destination) in scope not yet under
+    ``regime``; no materials means all, no targets every destination, third countries
+    included."""
+    mats = materials or obs.materials
+    dests = targets or tuple(sorted({d for _, d in obs.policy}))
+    pending = [(m, d) for m in mats for d in dests if obs.policy[(m, d)].regime != regime]
+    if not pending:
+        return ()
+    return (Action(CHINA, kind, tuple(sorted({m for m, _ in pending})),
+                   tuple(sorted({d for _, d in pending}))),)
+
+
 def _open_all(obs: ChinaObservation, materials: tuple[str, ...] = (),
               targets: tuple[str, ...] = ()) -> tuple[Action, ...]:
     """One OPEN action covering every restricted (material, destination) in scope;
     no targets means every destination, third countries included."""
-    mats = materials or obs.materials
-    dests = targets or tuple(sorted({d for _, d in obs.policy}))
-    restricted = [(m, d) for m in mats for d in dests if obs.policy[(m, d)].regime != "open"]
-    if not restricted:
-        return ()
-    return (Action(CHINA, Kind.OPEN, tuple(sorted({m for m, _ in restricted})),
-                   tuple(sorted({d for _, d in restricted}))),)
+    return _covering(obs, Kind.OPEN, "open", materials, targets)
 
 
 def _restriction(instrument: str, materials: tuple[str, ...], targets: tuple[str, ...],
@@ -51,7 +59,8 @@ class AlwaysOpen(Strategy):
 
     name = "always_open"
     role = "china"
-    classifier = {"memory_depth": 0, "stochastic": False, "restricts": False}
+    classifier = {"memory_depth": 0, "stochastic": False, "look_ahead": False, "learns": False,
+                  "restricts": False}
 
     def decide(self, observation: ChinaObservation, rng: np.random.Generator):
         return _open_all(observation)
@@ -63,7 +72,8 @@ class Hold(Strategy):
 
     name = "hold"
     role = "china"
-    classifier = {"memory_depth": 0, "stochastic": False, "restricts": False}
+    classifier = {"memory_depth": 0, "stochastic": False, "look_ahead": False, "learns": False,
+                  "restricts": False}
 
     def decide(self, observation: ChinaObservation, rng: np.random.Generator):
         return ()
@@ -88,7 +98,8 @@ class PeriodicCoercion(Strategy):
 
     name = "periodic_coercion"
     role = "china"
-    classifier = {"memory_depth": 0, "stochastic": False, "restricts": True}
+    classifier = {"memory_depth": 0, "stochastic": False, "look_ahead": False, "learns": False,
+                  "restricts": True}
     Params = PeriodicParams
 
     def decide(self, observation: ChinaObservation, rng: np.random.Generator):
@@ -127,7 +138,8 @@ class CalibratedRestraint(Strategy):
 
     name = "calibrated_restraint"
     role = "china"
-    classifier = {"memory_depth": 1, "stochastic": False, "restricts": True}
+    classifier = {"memory_depth": 1, "stochastic": False, "look_ahead": False, "learns": False,
+                  "restricts": True}
     Params = RestraintParams
 
     def decide(self, observation: ChinaObservation, rng: np.random.Generator):
@@ -173,7 +185,8 @@ class TitForTat(Strategy):
 
     name = "tit_for_tat"
     role = "china"
-    classifier = {"memory_depth": 1, "stochastic": False, "restricts": True}
+    classifier = {"memory_depth": 1, "stochastic": False, "look_ahead": False, "learns": False,
+                  "restricts": True}
     Params = TitForTatParams
 
     def decide(self, observation: ChinaObservation, rng: np.random.Generator):
@@ -189,4 +202,138 @@ class TitForTat(Strategy):
                                             p.delay_months, p.cut))
             elif restricted and not hostile:
                 actions.extend(_open_all(observation, mats, (name,)))
+        return tuple(actions)
+
+
+@register
+class AlwaysBan(Strategy):
+    """Bans both material groups to every destination and keeps them banned, whatever
+    anyone does. The worst case importers' contingency plans are tested against; in 2010
+    China halted shipments 'first to Japan, then to the United States and Europe' (seed
+    000)."""
+
+    name = "always_ban"
+    role = "china"
+    classifier = {"memory_depth": 0, "stochastic": False, "look_ahead": False, "learns": False,
+                  "restricts": True}
+
+    def decide(self, observation: ChinaObservation, rng: np.random.Generator):
+        return _covering(observation, Kind.BAN, "ban", (), ())
+
+
+#: The escalation ladder, mildest rung first; quotas drop out once a WTO ruling bans them.
+LADDER = ("open", "licensing", "quota", "ban")
+
+
+class EscalationParams(StrategyParams):
+    against: Literal["retaliators", "all"] = Field(
+        "retaliators", description="Whom to escalate against: each importer that "
+        "retaliates (retaliators), or every importer while any of them retaliates (all).")
+    materials: tuple[str, ...] = Field((), description="Material groups restricted; "
+                                       "empty = all.")
+    approval_rate: float = Field(0.5, ge=0, le=1, description="Licensing rung: share of "
+                                 "requests approved.")
+    delay_months: float = Field(2.0, ge=0, le=24, description="Licensing rung: review "
+                                "delay, months (45 working days [E02]).")
+    cut: float = Field(0.4, ge=0, le=1, description="Quota rung: fraction cut (2010: "
+                       "40 % [Q04]).")
+    accept_deals_above_usd_m: float = Field(100.0, ge=0, description="Accept deals worth "
+                                            "at least this much; an accepted deal ends the "
+                                            "trigger (and the model opens and holds a truce).")
+
+
+@register
+class Escalation(Strategy):
+    """Climbs the ladder open → licensing → quota → ban one rung per round against each
+    importer that retaliates without an acceptable deal on the table, and steps back down
+    one rung per round once the retaliation stops. Graduated escalation after the 2010 quota cut and
+    halt of shipments (seed 000) and the Oct 2025 'rare earth counter' to US chip controls
+    (seed 001).
+
+    With ``against: all`` it climbs against every importer while any one retaliates. The
+    rung is read off the current policy toward the importer (its most severe regime
+    over the materials in scope), so the strategy keeps no memory of its own; quotas drop
+    out of the ladder once a WTO ruling has abolished them.
+    """
+
+    name = "escalation"
+    role = "china"
+    classifier = {"memory_depth": 1, "stochastic": False, "look_ahead": False, "learns": False,
+                  "restricts": True}
+    Params = EscalationParams
+
+    def decide(self, observation: ChinaObservation, rng: np.random.Generator):
+        p = self.params
+        obs = observation
+        actions = list(_accept_deals(obs, p.accept_deals_above_usd_m))
+        accepted = {a.param("importer") for a in actions}
+        mats = p.materials or obs.materials
+        hostile = {n for n in obs.importers
+                   if obs.retaliation.get(n, 0.0) > 0 and n not in accepted}
+        ladder = [r for r in LADDER if r != "quota" or obs.quota_allowed]
+        for name in obs.importers:
+            if name in accepted:  # the deal opens it; a truce follows
+                continue
+            triggered = name in hostile if p.against == "retaliators" else bool(hostile)
+            current = max(LADDER.index(obs.policy[(m, name)].regime) for m in mats)
+            if triggered:
+                rung = next((r for r in ladder if LADDER.index(r) > current), None)
+            else:
+                rung = next((r for r in reversed(ladder) if LADDER.index(r) < current), None)
+            if rung == "open":
+                actions.extend(_open_all(obs, mats, (name,)))
+            elif rung is not None:
+                actions.append(_restriction(rung, mats, (name,), p.approval_rate,
+                                            p.delay_months, p.cut))
+        return tuple(actions)
+
+
+class PriceWarParams(StrategyParams):
+    start_momentum: float = Field(0.10, ge=0, description="Start a price war on a material "
+                                  "when non-China processing capacity, projects under way "
+                                  "included, has grown more than this fraction in a year.")
+    stop_momentum: float = Field(0.02, ge=0, description="End it when that growth falls "
+                                 "below this (at most start_momentum).")
+    discount: float = Field(0.3, gt=0, le=0.9, description="Cut in China's export price "
+                            "while at war, fraction.")
+    materials: tuple[str, ...] = Field((), description="Material groups watched; "
+                                       "empty = all.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PriceWarParams:
+        if self.stop_momentum > self.start_momentum:
+            raise ValueError("stop_momentum must not exceed start_momentum")
+        return self
+
+
+@register
+class PriceWarOnEntrants(Strategy):
+    """Starts a price war on a material when non-China processing momentum passes
+    ``start_momentum``, keeps that material's exports open while the war lasts and ends
+    it once momentum falls below ``stop_momentum``. Limit pricing: China deters the rest
+    of the world's fringe entrants by price rather than quantity (Minooei Fard, Semmler &
+    Di Bartolomeo 2023, 'Rare Earth Elements: A game between China and the rest of the
+    world', working paper); low-cost Chinese competition closed Mountain Pass in 2002
+    and Molycorp went bankrupt in 2015 (seed 003)."""
+
+    name = "price_war_on_entrants"
+    role = "china"
+    classifier = {"memory_depth": 1, "stochastic": False, "look_ahead": False, "learns": False,
+                  "restricts": False}
+    Params = PriceWarParams
+
+    def decide(self, observation: ChinaObservation, rng: np.random.Generator):
+        p = self.params
+        obs = observation
+        mats = p.materials or obs.materials
+        momentum = obs.diversification_momentum
+        waging = {m for m in mats if obs.price_war.get(m, 0.0) > 0}
+        start = tuple(m for m in mats if m not in waging and momentum[m] > p.start_momentum)
+        stop = tuple(m for m in mats if m in waging and momentum[m] < p.stop_momentum)
+        at_war = tuple(m for m in mats if (m in waging and m not in stop) or m in start)
+        actions = list(_open_all(obs, at_war)) if at_war else []
+        if start:
+            actions.append(Action(CHINA, Kind.PRICE_WAR, start, params={"discount": p.discount}))
+        if stop:
+            actions.append(Action(CHINA, Kind.PRICE_WAR, stop, params={"active": False}))
         return tuple(actions)
