@@ -1,0 +1,1 @@
+"""Game-theoretic solving on top of well-kept libraries (pygambit, nashpy)."""
