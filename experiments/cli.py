@@ -249,6 +249,61 @@ def equilibrium(
         out.print(f"Wrote {target}/")
 
 
+def _rate(bar: Progress, task: Any) -> str:
+    speed = bar.tasks[task].speed
+    return f"{speed:.1f} runs/s" if speed else ""
+
+
+@app.command()
+def sweep(
+    spec: Annotated[Path, typer.Argument(help="Sweep spec YAML.")],
+    workers: Annotated[int | None, typer.Option(min=1, help="Workers (default: cores).")] = None,
+    executor: Annotated[str, typer.Option(help="serial, processes or dask.")] = "processes",
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler address (tcp://HOST:PORT) instead of a local cluster.")] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder (default: results/<spec name>).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """A designed batch of runs, streamed to disk; re-run the same command to resume."""
+    from experiments.sweep.runner import run_sweep
+    from experiments.sweep.spec import load_sweep
+
+    if executor not in ("serial", "processes", "dask"):
+        err.print(f"--executor: unknown executor {executor!r}; choose serial, processes "
+                  "or dask")
+        raise typer.Exit(2)
+    if scheduler and executor != "dask":
+        err.print("--scheduler needs --executor dask")
+        raise typer.Exit(2)
+    try:
+        parsed = load_sweep(spec)
+    except ScenarioError as exc:
+        _bad_input(exc)
+    target = out_dir or Path("results") / parsed.name
+    try:
+        if quiet:
+            table = run_sweep(parsed, spec, target, executor, workers, scheduler)
+        else:
+            with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                          TextColumn("{task.completed}/{task.total} runs"),
+                          TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+                          console=err) as bar:
+                task = bar.add_task(parsed.name, total=None, rate="")
+                table = run_sweep(parsed, spec, target, executor, workers, scheduler,
+                                  progress=lambda done, total: bar.update(
+                                      task, completed=done, total=total,
+                                      rate=_rate(bar, task)))
+    except ScenarioError as exc:
+        _bad_input(exc)
+    except KeyboardInterrupt:
+        err.print(f"interrupted: finished runs are in {target}/parts; run the same "
+                  "command again to finish the rest")
+        raise typer.Exit(130) from None
+    failed = int((table["status"] != "ok").sum()) if len(table) else 0
+    out.print(f"{len(table)} runs ({failed} failed) in {target}/runs.parquet")
+
+
 def main() -> None:
     """Console-script entry point: user mistakes exit 2 without a traceback."""
     try:

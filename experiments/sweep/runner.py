@@ -1,0 +1,166 @@
+"""Running a sweep: run configurations, executors (serial, processes, Dask) and the loop
+that streams finished chunks into the store.
+
+Results never depend on the executor: every run's seed is spawned from the root
+seed by its run id, each run is independent, and the store sorts by run id.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import traceback
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from experiments.outcomes import outcomes_of
+from experiments.single_run import manifest_common
+from experiments.sweep.designs import design_points, salib_problem
+from experiments.sweep.spec import SweepSpec, spec_hash
+from experiments.sweep.store import Store, spec_yaml
+from experiments.tournament import scenario_reference
+from model import LeverageModel, load_scenario
+
+Executor = Literal["serial", "processes", "dask"]
+
+
+@dataclass(frozen=True)
+class RunConfiguration:
+    """One run: its design point, replicate and seed, and the scenario overrides that
+    make it (the name follows Mesa 4's experiment layer)."""
+
+    run_id: int
+    point_id: int
+    replicate: int
+    seed: int
+    scenario: str
+    overrides: tuple[tuple[str, Any], ...]
+    inputs: tuple[tuple[str, Any], ...]
+    outcomes: tuple[str, ...]
+    per_round: str | int
+
+
+def configurations(spec: SweepSpec, spec_file: Path) -> tuple[list[RunConfiguration],
+                                                              pd.DataFrame]:
+    """Every run of the sweep in run-id order (point-major), and the design table."""
+    points = design_points(spec.design, spec.inputs, spec.seed)
+    keys = {p.name: p.key for p in spec.inputs}
+    children = np.random.SeedSequence(spec.seed).spawn(len(points) * spec.replicates)
+    reference = scenario_reference(spec, spec_file)
+    runs = []
+    for point_id, point in enumerate(points):
+        for replicate in range(spec.replicates):
+            run_id = point_id * spec.replicates + replicate
+            seed = int(children[run_id].generate_state(1, dtype=np.uint32)[0])
+            overrides = (*spec.overrides.items(), *((keys[n], v) for n, v in point.items()),
+                         ("seed", seed))
+            runs.append(RunConfiguration(run_id, point_id, replicate, seed, reference,
+                                         tuple(overrides), tuple(point.items()),
+                                         tuple(spec.outcomes), spec.per_round))
+    design = pd.DataFrame([{"point_id": i, **p} for i, p in enumerate(points)])
+    return runs, design
+
+
+def run_one(config: RunConfiguration) -> tuple[dict[str, Any], pd.DataFrame | None]:
+    """Run a configuration; a failure becomes a row with its error, never an exception."""
+    row: dict[str, Any] = {"run_id": config.run_id, "point_id": config.point_id,
+                           "replicate": config.replicate, "seed": config.seed,
+                           **dict(config.inputs)}
+    try:
+        model = LeverageModel(load_scenario(config.scenario, list(config.overrides)))
+        model.run()
+        rounds = model.datacollector.get_table_dataframe("rounds")
+        values = outcomes_of(model, rounds)
+        row |= {name: values.get(name, np.nan) for name in config.outcomes}
+        row |= {"status": "ok", "error": ""}
+        kept = None
+        if config.per_round != "none":
+            every = 1 if config.per_round == "all" else int(config.per_round)
+            kept = rounds[rounds["step"] % every == 0].copy()
+            kept.insert(0, "run_id", config.run_id)
+        return row, kept
+    except Exception as exc:  # noqa: BLE001 - one failing run must not stop the sweep
+        last = traceback.extract_tb(exc.__traceback__)[-1]
+        row |= dict.fromkeys(config.outcomes, np.nan)
+        row |= {"status": "error",
+                "error": f"{type(exc).__name__}: {exc} ({Path(last.filename).name}:"
+                         f"{last.lineno})"}
+        return row, None
+
+
+def run_chunk(chunk: list[RunConfiguration]) -> list[tuple[dict[str, Any], Any]]:
+    """A unit of work for an executor: several runs, to amortise dispatch."""
+    return [run_one(config) for config in chunk]
+
+
+def _chunks(runs: list[RunConfiguration], size: int) -> list[list[RunConfiguration]]:
+    return [runs[i:i + size] for i in range(0, len(runs), size)]
+
+
+def execute(chunks: list[list[RunConfiguration]], executor: Executor, workers: int,
+            scheduler: str | None) -> Iterator[list[tuple[dict[str, Any], Any]]]:
+    """Finished chunks, in completion order, from the chosen executor."""
+    if executor == "serial":
+        for chunk in chunks:
+            yield run_chunk(chunk)
+    elif executor == "processes":
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [pool.submit(run_chunk, chunk) for chunk in chunks]
+            for future in as_completed(futures):
+                yield future.result()
+    else:
+        from dask.distributed import Client, LocalCluster
+        from dask.distributed import as_completed as dask_completed
+
+        cluster = None if scheduler else LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        with Client(scheduler or cluster) as client:
+            futures = client.map(run_chunk, chunks, pure=False)
+            for future in dask_completed(futures):
+                yield future.result()
+        if cluster is not None:
+            cluster.close()
+
+
+def run_sweep(spec: SweepSpec, spec_file: Path, out_dir: Path, executor: Executor = "processes",
+              workers: int | None = None, scheduler: str | None = None,
+              progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """Run what is not in ``out_dir`` yet; return the consolidated runs table.
+
+    ``progress(done, total)`` is called as chunks finish.
+    """
+    workers = workers or max(1, multiprocessing.cpu_count())
+    runs, design = configurations(spec, spec_file)
+    store = Store(out_dir)
+    started = datetime.now(UTC)
+    manifest = {"kind": "sweep", "spec": spec.name, "spec_hash": spec_hash(spec),
+                "root_seed": spec.seed, "runs": len(runs), "design": spec.design.method,
+                "problem": salib_problem(spec.inputs), "executor": executor,
+                "workers": workers, **manifest_common(started, "running")}
+    store.open(manifest["spec_hash"], spec_yaml(spec), design, manifest)
+    done = store.done()
+    todo = [r for r in runs if r.run_id not in done]
+    size = max(1, min(16, len(todo) // (4 * workers) if todo else 1))
+    finished = len(runs) - len(todo)
+    if progress:
+        progress(finished, len(runs))
+    for results in execute(_chunks(todo, size), executor, workers, scheduler):
+        rounds = [r for _, r in results if r is not None]
+        store.append([row for row, _ in results],
+                     pd.concat(rounds, ignore_index=True) if rounds else None)
+        finished += len(results)
+        if progress:
+            progress(finished, len(runs))
+    table = store.consolidate()
+    failed = int((table["status"] != "ok").sum()) if len(table) else 0
+    store.write_manifest(manifest | manifest_common(started, "completed") | {
+        "failed_runs": failed, "seeds": table["seed"].tolist() if len(table) else []})
+    return table
+

@@ -1,0 +1,149 @@
+"""Sweeps: designs, executors agree, resume after kill -9, failures isolated, bad specs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from experiments.sweep.runner import configurations, run_sweep
+from experiments.sweep.spec import load_sweep
+from model.scenarios import ScenarioError
+
+TINY = """\
+name: tiny
+scenario: baseline
+overrides: {{years: {years}, firms.count: 10}}
+uncertainties:
+  - {{name: elasticity, key: materials.light.price_elasticity, kind: real, low: 0.1, high: 0.4}}
+levers:
+  - {{name: china_strategy, key: china.strategy, kind: categorical,
+      values: [always_open, periodic_coercion]}}
+design: {{method: latin_hypercube, samples: {samples}}}
+replicates: {replicates}
+seed: {seed}
+outcomes: [china_processing_share_final_light, payoff_china, restriction_rounds]
+per_round: {per_round}
+"""
+
+
+def _spec(tmp_path: Path, name: str = "tiny.yaml", years: float = 1, samples: int = 4,
+          replicates: int = 1, seed: int = 5, per_round: str = "none") -> Path:
+    path = tmp_path / name
+    path.write_text(TINY.format(years=years, samples=samples, replicates=replicates,
+                                seed=seed, per_round=per_round))
+    return path
+
+
+def test_serial_processes_and_dask_give_identical_runs(tmp_path):
+    spec_file = _spec(tmp_path)
+    spec = load_sweep(spec_file)
+    tables = {executor: run_sweep(spec, spec_file, tmp_path / executor, executor, workers=2)
+              for executor in ("serial", "processes", "dask")}
+    assert len(tables["serial"]) == 4
+    assert (tables["serial"]["status"] == "ok").all()
+    pd.testing.assert_frame_equal(tables["serial"], tables["processes"])
+    pd.testing.assert_frame_equal(tables["serial"], tables["dask"])
+    stored = pd.read_parquet(tmp_path / "dask" / "runs.parquet")
+    pd.testing.assert_frame_equal(stored, tables["serial"])
+
+
+def test_every_run_gets_its_own_spawned_seed_and_design_point(tmp_path):
+    spec_file = _spec(tmp_path, samples=3, replicates=2)
+    runs, design = configurations(load_sweep(spec_file), spec_file)
+    assert [r.run_id for r in runs] == list(range(6))
+    assert [r.point_id for r in runs] == [0, 0, 1, 1, 2, 2]
+    assert len({r.seed for r in runs}) == 6
+    assert len(design) == 3 and set(design.columns) == {"point_id", "elasticity",
+                                                        "china_strategy"}
+
+
+def test_killed_sweep_resumes_without_losing_or_duplicating_runs(tmp_path):
+    spec_file = _spec(tmp_path, years=3, samples=12, replicates=2)
+    command = [sys.executable, "-m", "experiments.cli", "sweep", str(spec_file),
+               "--executor", "serial", "--workers", "1", "--quiet"]
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen([*command, "--out", str(killed)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list((killed / "parts").glob("runs-*.parquet")):
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = len(list((killed / "parts").glob("runs-*.parquet")))
+    assert 0 < partial
+    assert not (killed / "runs.parquet").exists()
+    assert subprocess.run([*command, "--out", str(killed)], check=False).returncode == 0
+    whole = tmp_path / "whole"
+    assert subprocess.run([*command, "--out", str(whole)], check=False).returncode == 0
+    resumed = pd.read_parquet(killed / "runs.parquet")
+    uninterrupted = pd.read_parquet(whole / "runs.parquet")
+    assert resumed["run_id"].is_unique and len(resumed) == 24
+    pd.testing.assert_frame_equal(resumed, uninterrupted)
+
+
+def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path):
+    text = _spec(tmp_path).read_text().replace(
+        "values: [always_open, periodic_coercion]",
+        "values: [always_open, periodic_coercion]}\n  - {name: leak, key: market.leakage_rate,"
+        " kind: categorical, values: [0.2, 5.0]")
+    spec_file = tmp_path / "failing.yaml"
+    spec_file.write_text(text.replace("samples: 4", "samples: 6"))
+    table = run_sweep(load_sweep(spec_file), spec_file, tmp_path / "out", "serial")
+    failed = table[table["status"] == "error"]
+    assert len(failed) and len(failed) < len(table)
+    assert failed["error"].str.contains("leakage_rate").all()
+    assert failed["payoff_china"].isna().all()
+    assert (table.loc[table["status"] == "ok", "payoff_china"].notna()).all()
+
+
+def test_a_changed_spec_is_refused_in_the_same_folder(tmp_path):
+    out = tmp_path / "out"
+    first = _spec(tmp_path, seed=5)
+    run_sweep(load_sweep(first), first, out, "serial")
+    second = _spec(tmp_path, name="changed.yaml", seed=6)
+    with pytest.raises(ScenarioError, match="different spec"):
+        run_sweep(load_sweep(second), second, out, "serial")
+
+
+def test_per_round_data_is_partitioned_by_chunk(tmp_path):
+    spec_file = _spec(tmp_path, per_round="3")
+    run_sweep(load_sweep(spec_file), spec_file, tmp_path / "out", "serial")
+    rounds = pd.read_parquet(tmp_path / "out" / "rounds")
+    assert set(rounds["run_id"]) == {0, 1, 2, 3}
+    assert set(rounds["step"]) == {3, 6, 9, 12}
+
+
+@pytest.mark.parametrize("method, expected", [("sobol", 4 * (2 + 2)), ("morris", 4 * 3),
+                                              ("full_factorial", 3 * 2)])
+def test_design_sizes(tmp_path, method, expected):
+    text = _spec(tmp_path).read_text().replace(
+        "design: {method: latin_hypercube, samples: 4}",
+        f"design: {{method: {method}, samples: 4, levels: {4 if method == 'morris' else 3}}}")
+    spec_file = tmp_path / "design.yaml"
+    spec_file.write_text(text)
+    runs, _ = configurations(load_sweep(spec_file), spec_file)
+    assert len(runs) == expected
+
+
+@pytest.mark.parametrize("change, path, message", [
+    (("payoff_china", "payof_china"), "outcomes", "unknown"),
+    (("materials.light.price_elasticity", "materials.light.price_elastcity"),
+     "uncertainties.0.key", "did you mean"),
+    (("low: 0.1, high: 0.4", "low: 0.4, high: 0.1"), "uncertainties.0", "low < high"),
+    (("method: latin_hypercube", "method: lhs"), "design.method", "Input should be"),
+    (("replicates: 1", "replicate: 1"), "replicate", "did you mean 'replicates'"),
+])
+def test_bad_specs_are_located(tmp_path, change, path, message):
+    spec_file = tmp_path / "bad.yaml"
+    spec_file.write_text(_spec(tmp_path).read_text().replace(*change))
+    with pytest.raises(ScenarioError) as error:
+        load_sweep(spec_file)
+    problem = error.value.problems[0]
+    assert problem.path == path and message in problem.message
