@@ -29,7 +29,7 @@ def from_unit(parameter: Parameter, u: float) -> Any:
         values = parameter.values or []
         return values[min(int(u * len(values)), len(values) - 1)]
     value = parameter.low + u * (parameter.high - parameter.low)
-    return int(round(value)) if parameter.kind == "integer" else float(value)
+    return round(value) if parameter.kind == "integer" else float(value)
 
 
 def _levels(parameter: Parameter, levels: int) -> list[Any]:
@@ -37,7 +37,7 @@ def _levels(parameter: Parameter, levels: int) -> list[Any]:
         return list(parameter.values or [])
     grid = np.linspace(parameter.low, parameter.high, levels)
     if parameter.kind == "integer":
-        return sorted({int(round(v)) for v in grid})
+        return sorted({round(float(v)) for v in grid})
     return [float(v) for v in grid]
 
 

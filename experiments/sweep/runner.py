@@ -85,7 +85,7 @@ def run_one(config: RunConfiguration) -> tuple[dict[str, Any], pd.DataFrame | No
             kept = rounds[rounds["step"] % every == 0].copy()
             kept.insert(0, "run_id", config.run_id)
         return row, kept
-    except Exception as exc:  # noqa: BLE001 - one failing run must not stop the sweep
+    except Exception as exc:  # one failing run must not stop the sweep
         last = traceback.extract_tb(exc.__traceback__)[-1]
         row |= dict.fromkeys(config.outcomes, np.nan)
         row |= {"status": "error",
