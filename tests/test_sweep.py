@@ -77,7 +77,7 @@ def test_killed_sweep_resumes_without_losing_or_duplicating_runs(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     partial = len(list((killed / "parts").glob("runs-*.parquet")))
-    assert 0 < partial
+    assert partial > 0
     assert not (killed / "runs.parquet").exists()
     assert subprocess.run([*command, "--out", str(killed)], check=False).returncode == 0
     whole = tmp_path / "whole"
