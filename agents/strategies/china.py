@@ -90,6 +90,10 @@ class PeriodicParams(StrategyParams):
     approval_rate: float = Field(0.3, ge=0, le=1, description="For licensing.")
     delay_months: float = Field(3.0, ge=0, le=24, description="For licensing.")
     cut: float = Field(0.5, ge=0, le=1, description="For quotas: fraction cut.")
+    severity: float | None = Field(None, ge=0, le=1, description="If given, one knob for "
+                                   "both instruments: licences approve 1 − severity of "
+                                   "requests and quotas cut severity (for sweeps over "
+                                   "severity × instrument).")
 
 
 @register
@@ -108,8 +112,10 @@ class PeriodicCoercion(Strategy):
             return ()
         phase = (observation.round - p.start_round) % p.period_rounds
         if phase == 0:
-            return (_restriction(p.instrument, p.materials, p.targets,
-                                 p.approval_rate, p.delay_months, p.cut),)
+            approval = p.approval_rate if p.severity is None else 1.0 - p.severity
+            cut = p.cut if p.severity is None else p.severity
+            return (_restriction(p.instrument, p.materials, p.targets, approval,
+                                 p.delay_months, cut),)
         if phase == p.duration_rounds:
             return _open_all(observation, p.materials, p.targets)
         return ()
