@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import time
 import warnings
 
@@ -20,6 +21,7 @@ import pytest
 pytest.importorskip("nashpy")
 pytest.importorskip("pygambit")
 
+from experiments.games import solvers
 from experiments.games.solvers import Equilibrium, replicator_dynamics, solve_game
 
 # ------------------------------------------------------------------------------ games
@@ -72,6 +74,11 @@ ALL_GAMES = {"prisoners_dilemma": PRISONERS_DILEMMA, "matching_pennies": MATCHIN
 def _solve(game) -> list[Equilibrium]:
     payoffs, labels = game
     return solve_game(payoffs, labels)
+
+
+def _solve_with(game, **options) -> list[Equilibrium]:
+    payoffs, labels = game
+    return solve_game(payoffs, labels, **options)
 
 
 def _rounded(equilibria: list[Equilibrium], digits: int = 6) -> list[dict]:
@@ -238,10 +245,13 @@ def test_a_three_player_game_that_hangs_a_solver_still_returns_in_time():
     }
     labels = {p: ["A", "B"] for p in "abc"}
     started = time.monotonic()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # the cut-off is reported so
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         equilibria = solve_game(payoffs, labels, solver_timeout=2.0, time_budget=20.0)
     assert time.monotonic() - started < 20.0
+    for warning in caught:  # the cut-off, if any, is reported
+        assert warning.category is RuntimeWarning
+        assert "may be missing" in str(warning.message)
     assert [e.pure for e in equilibria][:2] == [True, True]
     assert [{p: max(m, key=m.get) for p, m in e.strategies.items()} for e in equilibria
             if e.pure] == [{"a": "A", "b": "B", "c": "B"}, {"a": "B", "b": "A", "c": "B"}]
@@ -249,6 +259,30 @@ def test_a_three_player_game_that_hangs_a_solver_still_returns_in_time():
             "c": {"A": 0.0, "B": 1.0}} in _rounded(equilibria)
     for e in equilibria:
         _independent_check(payoffs, e)
+
+
+def test_solver_calls_that_hang_or_crash_are_cut_off_and_the_rest_still_run(monkeypatch):
+    """The isolation itself, with a deliberately hanging and a crashing call: both are
+    reported, and the remaining gnm rays still find Jordan's equilibrium."""
+    if solvers._context().get_start_method() != "fork":
+        pytest.skip("the patched solver reaches the child only through fork")
+    real = solvers._run_gambit_job
+
+    def flaky(game, job):
+        if job[0] == "enumpoly_solve":
+            time.sleep(60)
+        if job[1] == (0, 0, 0):
+            os._exit(3)
+        return real(game, job)
+
+    monkeypatch.setattr(solvers, "_run_gambit_job", flaky)
+    started = time.monotonic()
+    with pytest.warns(RuntimeWarning, match=r"enumpoly_solve gave no answer within 1 s.*"
+                                            r"ray \[0, 0, 0\]\) crashed \(exit code 3\)"):
+        equilibria = _solve_with(JORDAN_3, solver_timeout=1.0)
+    assert time.monotonic() - started < 10.0
+    assert _rounded(equilibria) == [{p: {"H": 0.5, "T": 0.5} for p in "abc"}]
+    assert equilibria[0].solver == "pygambit.gnm_solve"
 
 
 # ---------------------------------------------------------------------- bad input

@@ -24,16 +24,19 @@ Three or more players (pygambit 16.7):
       issues #198, #1055); hence also
     * ``pygambit.nash.gnm_solve`` (global Newton) along up to :data:`GNM_RAYS`
       perturbation rays, one towards each of a spread of pure profiles: each ray can
-      reach different equilibria. It too can hang on degenerate games.
+      reach different equilibria. It too can hang, on some rays even of generic games.
     * ``pygambit.nash.logit_solve`` and ``pygambit.nash.simpdiv_solve`` — one
       equilibrium each, only if nothing above produced any.
 
     Because two of these can hang inside C++, every mixed solver call for three or more
     players runs in a child process under a per-call time limit and an overall budget;
     a call that overruns is killed and reported in a ``RuntimeWarning``, and the list of
-    equilibria is then possibly incomplete (never wrong). Inside a daemonic process
-    (e.g. a ``multiprocessing.Pool`` worker), which may not start children, the calls
-    run in-process without that protection.
+    equilibria is then possibly incomplete (never wrong). The child is forked when this
+    process has a single thread (milliseconds) and spawned otherwise (about a second,
+    and, as always with ``spawn``, a script's ``__main__`` needs its
+    ``if __name__ == "__main__"`` guard). Inside a daemonic process (e.g. a
+    ``multiprocessing.Pool`` worker), which may not start children, the calls run
+    in-process without that protection.
 
 Every candidate, whatever its source, is accepted only if it is a probability profile
 (after cleaning solver noise) whose largest regret is at most :data:`REGRET_TOLERANCE`
@@ -81,6 +84,9 @@ SOLVER_TIMEOUT = 10.0
 
 TIME_BUDGET = 120.0
 """Seconds all pygambit mixed-solver calls of one ``solve_game`` (3+ players) may take."""
+
+STARTUP_TIMEOUT = 60.0
+"""Seconds a solver child process may take to start (within the time budget)."""
 
 Profile = tuple[np.ndarray, ...]
 """One mixed strategy per player, each a probability vector over its strategies."""
@@ -248,10 +254,16 @@ def _run_gambit_job(game: pygambit.Game, job: _Job) -> list[list[list[float]]]:
     if name == "enumpoly_solve":
         result = pygambit.nash.enumpoly_solve(game, use_strategic=True)
     elif name == "gnm_solve":
+        # The ray points at the pure profile ``ray``. The other strategies get small
+        # distinct weights, not zeros: pygambit 16.7's uniqueness check of the maximiser
+        # wrongly rejects any vector whose first two entries tie, even if a later
+        # entry is the largest (e.g. (0, 0, 1)).
         perturbation = game.mixed_strategy_profile(rational=False)
         for player, chosen in zip(game.players, ray or (), strict=True):
+            size = len(player.strategies)
             for index, strategy in enumerate(player.strategies):
-                perturbation[strategy] = 1.0 if index == chosen else 0.0
+                perturbation[strategy] = (1.0 if index == chosen
+                                          else 0.1 * (index + 1) / (size + 1))
         result = pygambit.nash.gnm_solve(perturbation)
     elif name == "logit_solve":
         result = pygambit.nash.logit_solve(game, use_strategic=True)
@@ -264,10 +276,12 @@ def _run_gambit_job(game: pygambit.Game, job: _Job) -> list[list[list[float]]]:
 
 def _gambit_worker(connection: Connection, arrays: tuple[np.ndarray, ...],
                    jobs: list[_Job]) -> None:
-    """Child-process side: run ``jobs`` in order, streaming each equilibrium found and a
-    ``done``/``error`` marker per job, so the parent keeps what arrived before a hang."""
+    """Child-process side: say ``ready``, then run ``jobs`` in order, streaming each
+    equilibrium found and a ``done``/``error`` marker per job, so that the parent keeps
+    what arrived before a hang."""
     try:
         game = _gambit_game(arrays)
+        connection.send(("ready", None))
         for job in jobs:
             try:
                 profiles = _run_gambit_job(game, job)
@@ -292,6 +306,17 @@ def _context() -> Any:
 def _job_name(job: _Job) -> str:
     name, ray = job
     return f"pygambit.{name}" + (f" (ray {list(ray)})" if ray is not None else "")
+
+
+def _receive(receiver: Connection, until: float) -> tuple[str, Any] | None:
+    """The child's next message, ``("eof", None)`` if it died, ``None`` if none came
+    by ``until`` (a ``time.monotonic()`` value)."""
+    if not receiver.poll(max(0.0, until - time.monotonic())):
+        return None
+    try:
+        return receiver.recv()
+    except EOFError:
+        return ("eof", None)
 
 
 def _run_gambit_jobs(arrays: tuple[np.ndarray, ...], jobs: list[_Job], timeout: float,
@@ -327,23 +352,29 @@ def _run_gambit_jobs(arrays: tuple[np.ndarray, ...], jobs: list[_Job], timeout: 
         process.start()
         sender.close()
         try:
+            # Start-up (a spawned child imports numpy and pygambit) is not a solver's time.
+            if _receive(receiver, min(deadline, time.monotonic() + STARTUP_TIMEOUT)) != (
+                    "ready", None):
+                problems.append(f"the pygambit child process did not start "
+                                f"(exit code {process.exitcode}); {len(pending)} call(s) "
+                                "skipped")
+                break
             started = time.monotonic()
             while pending:
-                remaining = min(started + timeout, deadline) - time.monotonic()
-                if not receiver.poll(max(0.0, remaining)):
+                message = _receive(receiver, min(started + timeout, deadline))
+                if message is None:
                     problems.append(f"{_job_name(pending.pop(0))} gave no answer within "
                                     f"{min(timeout, budget):g} s and was stopped")
                     break
-                try:
-                    kind, payload = receiver.recv()
-                except EOFError:
+                kind, payload = message
+                if kind == "equilibrium":
+                    found.append((payload, f"pygambit.{pending[0][0]}"))
+                    continue
+                if kind == "eof":
                     process.join(1.0)
                     problems.append(f"{_job_name(pending.pop(0))} crashed "
                                     f"(exit code {process.exitcode})")
                     break
-                if kind == "equilibrium":
-                    found.append((payload, f"pygambit.{pending[0][0]}"))
-                    continue
                 if kind == "error":
                     problems.append(f"{_job_name(pending[0])} failed: {payload}")
                 pending.pop(0)
