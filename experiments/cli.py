@@ -10,8 +10,9 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -20,6 +21,9 @@ from rich.table import Table
 from agents.strategies import REGISTRY, strategies_for
 from agents.strategies.base import PLAYER_ROLES
 from model.scenarios import ScenarioError, bundled_names, load_scenario, parse_assignment
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Overplay: an agent-based, game-theoretic model of rare-earth "
@@ -302,6 +306,72 @@ def sweep(
         raise typer.Exit(130) from None
     failed = int((table["status"] != "ok").sum()) if len(table) else 0
     out.print(f"{len(table)} runs ({failed} failed) in {target}/runs.parquet")
+
+
+def _cell(value: Any) -> str:
+    """A table cell: NaN as a dash, large numbers with thousands separators."""
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, float | np.floating):
+        if np.isnan(value):
+            return "–"
+        return f"{value:,.0f}" if abs(value) >= 1e4 else f"{value:.4g}"
+    return str(value)
+
+
+def _print_frame(frame: pd.DataFrame, title: str) -> None:
+    table = Table(title=title)
+    for column in frame.columns:
+        numeric = frame[column].dtype.kind in "iufc"
+        table.add_column(str(column), justify="right" if numeric else "left")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(_cell(v) for v in row))
+    out.print(table)
+
+
+@app.command("analyze")
+def analyze_command(
+    folder: Annotated[Path, typer.Argument(help="A sweep's output folder.")],
+    method: Annotated[str | None, typer.Option(
+        help="sobol, morris (need that design), prim or curve (any design).")] = None,
+    outcome: Annotated[list[str] | None, typer.Option(
+        help="Outcome to analyse (repeatable; default: every numeric outcome; prim: "
+             "exactly one).")] = None,
+    below: Annotated[float | None, typer.Option(
+        help="prim: the condition is outcome < X.")] = None,
+    above: Annotated[float | None, typer.Option(
+        help="prim: the condition is outcome > X.")] = None,
+    min_density: Annotated[float | None, typer.Option(
+        help="prim: density the chosen box must reach (default 0.8).")] = None,
+    x: Annotated[str | None, typer.Option(
+        help="curve: input on the figure's x axis (default: the first lever).")] = None,
+    hue: Annotated[str | None, typer.Option(
+        help="curve: input that splits the figure's lines (default: the second lever).")
+    ] = None,
+    by: Annotated[list[str] | None, typer.Option(
+        help="curve: group by these inputs instead of the levers (repeatable).")] = None,
+) -> None:
+    """Sensitivity indices (sobol, morris), scenario discovery (prim) or the overuse
+    curve (curve) of a finished sweep; tables and figures go to DIR/analysis/."""
+    from experiments.analysis import METHODS, AnalysisError, analyze
+
+    if method is None:
+        err.print(f"--method: give one of {', '.join(METHODS)}")
+        raise typer.Exit(2)
+    try:
+        result = analyze(folder, method, outcome, below=below, above=above,
+                         min_density=min_density, x=x, hue=hue, by=by)
+    except AnalysisError as exc:
+        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    _print_frame(result.table, f"{method} · {folder}")
+    for name, frame in result.tables.items():
+        if name != result.main and method == "prim":
+            _print_frame(frame, "peeling trajectory")
+    for note in result.notes:
+        out.print(f"note: {note}", markup=False, highlight=False)
+    if result.files:
+        out.print(f"Wrote {len(result.files)} file(s) to {result.files[0].parent}/")
 
 
 def main() -> None:
