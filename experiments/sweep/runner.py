@@ -110,23 +110,31 @@ def execute(chunks: list[list[RunConfiguration]], executor: Executor, workers: i
         for chunk in chunks:
             yield run_chunk(chunk)
     elif executor == "processes":
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers,
+                                   mp_context=multiprocessing.get_context("spawn"))
+        try:
             futures = [pool.submit(run_chunk, chunk) for chunk in chunks]
             for future in as_completed(futures):
                 yield future.result()
+        finally:  # on an error or Ctrl-C, drop the work not yet started
+            pool.shutdown(wait=True, cancel_futures=True)
     else:
         from dask.distributed import Client, LocalCluster
         from dask.distributed import as_completed as dask_completed
 
         cluster = None if scheduler else LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
-        with Client(scheduler or cluster) as client:
-            futures = client.map(run_chunk, chunks, pure=False)
-            for future in dask_completed(futures):
-                yield future.result()
-        if cluster is not None:
-            cluster.close()
+        try:
+            with Client(scheduler or cluster) as client:
+                futures = client.map(run_chunk, chunks, pure=False)
+                try:
+                    for future in dask_completed(futures):
+                        yield future.result()
+                finally:
+                    client.cancel(futures)
+        finally:
+            if cluster is not None:
+                cluster.close()
 
 
 def run_sweep(spec: SweepSpec, spec_file: Path, out_dir: Path, executor: Executor = "processes",
@@ -136,7 +144,7 @@ def run_sweep(spec: SweepSpec, spec_file: Path, out_dir: Path, executor: Executo
 
     ``progress(done, total)`` is called as chunks finish.
     """
-    workers = workers or max(1, multiprocessing.cpu_count())
+    workers = 1 if executor == "serial" else (workers or max(1, multiprocessing.cpu_count()))
     runs, design = configurations(spec, spec_file)
     store = Store(out_dir)
     started = datetime.now(UTC)
