@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import math
 import multiprocessing
-import threading
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -296,11 +295,11 @@ def _gambit_worker(connection: Connection, arrays: tuple[np.ndarray, ...],
 
 
 def _context() -> Any:
-    """``fork`` (cheap: pygambit is already loaded) when this process has no other
-    threads; otherwise ``spawn``, since forking a threaded process can deadlock."""
-    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
+    """``forkserver`` where available: children fork from a clean single-threaded server,
+    so they start fast without forking this process, whose native threads (BLAS, Arrow)
+    could deadlock a forked child (Python 3.12 warns about exactly that); else ``spawn``."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
 def _job_name(job: _Job) -> str:
