@@ -35,13 +35,11 @@ class ImporterState(mesa.Agent):
         self.recycling_rate: dict[str, float] = dict.fromkeys(materials, 0.0)
         self.risk: dict[str, float] = dict.fromkeys(materials, 0.0)
         self.retaliation = 0.0
-        self.retaliation_instrument = ""
         self.deal_offer: float | None = None
         self.deal_months = 0.0
         self.deal_round = -1
         self.wto_filed_step: int | None = None
         self.coordinating = False
-        self.last_shortage: dict[str, float] = dict.fromkeys(materials, 0.0)
 
     def observe(self) -> ImporterObservation:
         return self.model.observe_importer(self)
@@ -70,7 +68,6 @@ class ImporterState(mesa.Agent):
                 self.research[m] = max(0.0, float(action.param("usd_m_per_year")))
         elif kind is Kind.RETALIATE:
             self.retaliation = min(max(float(action.param("level")), 0.0), 1.0)
-            self.retaliation_instrument = str(action.param("instrument"))
         elif kind is Kind.OFFER_DEAL:
             self.deal_offer = max(0.0, float(action.param("concession_usd_m")))
             self.deal_months = float(action.param("months"))

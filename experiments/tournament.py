@@ -21,6 +21,7 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 from scipy import stats
 
+from experiments.outcomes import outcomes_of
 from experiments.specs import StrictSpec, check_strategy, load_spec
 from model import LeverageModel, load_scenario
 from model.scenarios import Problem, ScenarioError, bundled_names
@@ -155,27 +156,10 @@ def play(match: Match) -> dict[str, Any]:
                .groupby(["round", "player"], as_index=False)["payoff"].sum())
     streams.insert(0, "match_id", match.match_id)
     rounds = model.datacollector.get_table_dataframe("rounds")
-    world = rounds.drop_duplicates(["step", "material"])
     row: dict[str, Any] = {"match_id": match.match_id, "china_strategy": match.china,
                            "profile": match.profile, "replicate": match.replicate,
-                           "seed": match.seed}
-    for player in players:
-        row[f"payoff_{player}"] = model.discounted_payoff[player]
-    row["payoff_importers"] = sum(model.discounted_payoff[p] for p in model.importer_names)
-    for m in model.materials:
-        w = world[world["material"] == m]
-        below = w[w["china_processing_share"] < 0.8]
-        row[f"china_processing_share_final_{m}"] = float(w["china_processing_share"].iloc[-1])
-        row[f"china_mining_share_final_{m}"] = float(w["china_mining_share"].iloc[-1])
-        row[f"non_china_processing_capacity_final_{m}"] = float(
-            w["non_china_processing_capacity"].iloc[-1])
-        row[f"peak_price_multiple_{m}"] = float(w["price_multiple"].max())
-        row[f"years_to_processing_share_below_80pct_{m}"] = (
-            (int(below["step"].iloc[0]) - 1) / 12 if len(below) else math.nan)
-    restricted = rounds[rounds["china_policy"] != "open"]
-    row["restriction_rounds"] = int(restricted["round"].nunique())
-    return {"row": row, "streams": streams,
-            "months_per_round": model.config.timing.decision_interval_months}
+                           "seed": match.seed, **outcomes_of(model, rounds)}
+    return {"row": row, "streams": streams}
 
 
 def run_tournament(spec: TournamentSpec, spec_file: Path, workers: int = 1,

@@ -48,14 +48,20 @@ def simulate(copy: LeverageModel, player: str, actions: tuple[Action, ...],
         copy.apply(action)
     copy.last_chosen[player] = actions
     copy._continue_round(copy.decider_index + 1)
+    return _earnings(copy, {player: start}, rounds)[player]
+
+
+def _earnings(copy: LeverageModel, start: dict[str, float], rounds: int) -> dict[str, float]:
+    """Finish the current month, run on to ``rounds`` rounds in all, and return each
+    player's payoff since ``start`` (its cumulative payoff then), discounted to now."""
     copy._end_step()
-    earned = copy.payoff[player] - start
-    previous = copy.payoff[player]
-    months = rounds * copy.config.timing.decision_interval_months
-    for month in range(1, months):
+    earned = {p: copy.payoff[p] - start[p] for p in start}
+    previous = {p: copy.payoff[p] for p in start}
+    for month in range(1, rounds * copy.config.timing.decision_interval_months):
         copy.step()
-        earned += (copy.payoff[player] - previous) * copy.discount_per_month ** month
-        previous = copy.payoff[player]
+        for p in earned:
+            earned[p] += (copy.payoff[p] - previous[p]) * copy.discount_per_month ** month
+            previous[p] = copy.payoff[p]
     return earned
 
 
@@ -87,15 +93,7 @@ def play_profile(state: LeverageModel, moves: dict[str, tuple[Action, ...]],
             copy.apply(action)
         copy.last_chosen[player] = actions
     copy._continue_round(len(copy.round_order))
-    copy._end_step()
-    earned = {p: copy.payoff[p] - start[p] for p in copy.players()}
-    previous = dict(copy.payoff)
-    for month in range(1, rounds * copy.config.timing.decision_interval_months):
-        copy.step()
-        for p in earned:
-            earned[p] += (copy.payoff[p] - previous[p]) * copy.discount_per_month ** month
-            previous[p] = copy.payoff[p]
-    return earned
+    return _earnings(copy, start, rounds)
 
 
 class Forecaster:
