@@ -5,7 +5,8 @@ with ``load_sweep``, as ``overplay sweep SPEC`` does): the baseline scenario wit
 ``years`` and ``firms.count`` fixed, a full factorial over ``china.strategy``
 (always_open, periodic_coercion, calibrated_restraint) × ``materials.light.price_elasticity``
 (evenly spaced levels in [0.1, 0.4]), and several replicates per point. Default: 3 × 4
-points × 5 replicates = 60 runs of 10 years (120 steps) with 60 firms; ``--quick``:
+points × 10 replicates = 120 runs of 10 years (120 steps) with 60 firms (enough that
+a worker pool's start-up, ~0.8 s of imports, does not dominate); ``--quick``:
 2 × 2 points × 2 replicates = 8 runs of 1 year. Then it measures, with
 ``time.perf_counter`` and ``gc.collect()`` before each case:
 
@@ -55,6 +56,11 @@ i.e. the state one step before the end (LeverageModel collects at step 0 and aft
 step), so its last row is step T-1 of T, not the final state; ``batch_run_reported_step``
 shows it. That is why the final-share check goes through a direct run.
 
+``--memory`` adds the memory-bound case: a 10,000-run sweep (Latin hypercube, 5,000
+points × 2 seeds, 1-year runs, 10 firms) keeping per-step data at *every* step
+(``per_round: all``), with 2 workers, its peak RSS sampled as in (c):
+``memory_sweep`` = {runs, wall_s, peak_rss_mib, per_step_rows, stored_mib}.
+
 It prints figures and asserts nothing: timings depend on the machine.
 
 Run from the repository root with the project's environment:
@@ -62,6 +68,7 @@ Run from the repository root with the project's environment:
     python benchmarks/sweep_throughput.py            # full run, human-readable table
     python benchmarks/sweep_throughput.py --json     # one JSON object on stdout, nothing else
     python benchmarks/sweep_throughput.py --quick    # smoke mode: 8 runs of 1 year
+    python benchmarks/sweep_throughput.py --memory   # also the 10,000-run memory case
     python benchmarks/sweep_throughput.py --years 5 --firms 100 --replicates 3 --repeats 3
 
 JSON keys: ``sweep_runs_per_s``, ``sweep_runs_per_s_2_workers``,
@@ -70,7 +77,8 @@ JSON keys: ``sweep_runs_per_s``, ``sweep_runs_per_s_2_workers``,
 ``sweep_serial_vs_batch_run_ratio``, ``speedup_2_workers``,
 ``batch_run_speedup_2_processes``, ``peak_rss_mib``, ``peak_rss_mib_by_case``,
 ``wall_s_by_case`` (median seconds), ``same_results``, ``checks``, ``runs``,
-``batch_run_reported_step``, ``settings`` and ``versions``.
+``batch_run_reported_step``, ``settings``, ``versions`` and, with ``--memory``,
+``memory_sweep``.
 """
 
 from __future__ import annotations
@@ -95,6 +103,7 @@ from typing import Any
 
 import mesa
 import pandas as pd
+import pyarrow.parquet as pq
 import yaml
 
 from experiments.sweep.runner import configurations, run_sweep
@@ -124,6 +133,13 @@ CASES = {
 
 
 # -- the runs -------------------------------------------------------------------------
+def memory_spec_data(runs: int) -> dict[str, Any]:
+    """The memory case: ``runs`` one-year runs keeping every step's rows."""
+    return {**spec_data(1, 10, len(STRATEGIES), 2, 2),
+            "name": "memory", "design": {"method": "latin_hypercube", "samples": runs // 2},
+            "per_round": "all"}
+
+
 def spec_data(years: int, firms: int, strategies: int, levels: int,
               replicates: int) -> dict[str, Any]:
     """The generated sweep spec, as it would be written in YAML."""
@@ -377,6 +393,25 @@ def measure(years: int, firms: int, strategies: int, levels: int, replicates: in
     }
 
 
+def measure_memory(runs: int, interval: float) -> dict[str, Any]:
+    """Peak RSS of a large sweep that stores per-step data at every step (2 workers)."""
+    with tempfile.TemporaryDirectory(prefix="overplay-sweep-bench-memory-") as tmp:
+        spec_file = Path(tmp) / "memory.yaml"
+        spec_file.write_text(yaml.safe_dump(memory_spec_data(runs), sort_keys=False))
+        spec = load_sweep(spec_file)
+        out = Path(tmp) / "sweep"
+        gc.collect()
+        with PeakRss(interval) as rss:
+            start = time.perf_counter()
+            table = run_sweep(spec, spec_file, out, executor="processes", workers=2)
+            seconds = time.perf_counter() - start
+        rows = sum(pq.ParquetFile(p).metadata.num_rows for p in (out / "rounds").iterdir())
+        stored = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    return {"runs": len(table), "ok": int((table["status"] == "ok").sum()),
+            "wall_s": seconds, "peak_rss_mib": rss.mib, "per_step_rows": rows,
+            "stored_mib": stored / 2**20}
+
+
 def versions() -> dict[str, Any]:
     out: dict[str, Any] = {"python": platform.python_version(),
                            "cpu_count": os.cpu_count()}
@@ -425,6 +460,12 @@ def report(result: dict[str, Any]) -> str:
         f"batch_run's last row is Step {result['batch_run_reported_step']} of "
         f"{result['steps']} steps (Mesa {result['versions']['mesa']})",
     ]
+    memory = result.get("memory_sweep")
+    if memory:
+        lines.append(
+            f"memory case: {memory['runs']:,} one-year runs with every step kept "
+            f"({memory['per_step_rows']:,} rows, {memory['stored_mib']:.0f} MiB on disk), "
+            f"2 workers: {memory['wall_s']:.0f} s, peak RSS {memory['peak_rss_mib']:.0f} MiB")
     for d in result["checks"]["direct"]:
         lines.append(
             f"  run {d['run_id']}: final China processing share (light) sweep "
@@ -445,22 +486,28 @@ def main(argv: list[str] | None = None) -> int:
                         help="simulated years per run (default 10; 1 with --quick)")
     parser.add_argument("--firms", type=int, default=60, help="firms per run (default 60)")
     parser.add_argument("--replicates", type=int, default=None,
-                        help="seeds per design point (default 5; 2 with --quick)")
+                        help="seeds per design point (default 10; 2 with --quick)")
     parser.add_argument("--repeats", type=int, default=1,
                         help="times each case is timed; the median is reported (default 1)")
     parser.add_argument("--check-runs", type=int, default=3,
                         help="runs re-run directly to check the results agree (default 3)")
+    parser.add_argument("--memory", action="store_true",
+                        help="also run the 10,000-run memory case (about 2 minutes)")
+    parser.add_argument("--memory-runs", type=int, default=10_000,
+                        help="runs in the memory case (default 10,000)")
     parser.add_argument("--rss-interval", type=float, default=0.05,
                         help="seconds between RSS samples (default 0.05)")
     args = parser.parse_args(argv)
     quick = args.quick
     years = args.years or (1 if quick else 10)
-    replicates = args.replicates or (2 if quick else 5)
+    replicates = args.replicates or (2 if quick else 10)
     strategies, levels = (2, 2) if quick else (3, 4)
     if min(years, args.firms, replicates, args.repeats, args.check_runs) < 1:
         parser.error("--years, --firms, --replicates, --repeats and --check-runs must be >= 1")
     if args.rss_interval <= 0:
         parser.error("--rss-interval must be positive")
+    if args.memory_runs < 2:
+        parser.error("--memory-runs must be >= 2")
 
     result = measure(years, args.firms, strategies, levels, replicates, args.repeats,
                      args.check_runs, args.rss_interval)
@@ -476,6 +523,8 @@ def main(argv: list[str] | None = None) -> int:
         "batch_run_swept_parameter": "scenario (the sweep's per-run scenarios)",
         "batch_run_takes_keyword_rng": "rng" in inspect.signature(mesa.batch_run).parameters,
     }
+    if args.memory:
+        result["memory_sweep"] = measure_memory(args.memory_runs, args.rss_interval)
     result["versions"] = versions()
     if args.json:
         sys.stdout.write(json.dumps(result) + "\n")

@@ -268,6 +268,8 @@ def sweep(
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="Output folder (default: results/<spec name>).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    retry_failed: Annotated[bool, typer.Option(
+        "--retry-failed", help="Run again the runs stored as failed.")] = False,
 ) -> None:
     """A designed batch of runs, streamed to disk; re-run the same command to resume."""
     from experiments.sweep.runner import run_sweep
@@ -287,7 +289,8 @@ def sweep(
     target = out_dir or Path("results") / parsed.name
     try:
         if quiet:
-            table = run_sweep(parsed, spec, target, executor, workers, scheduler)
+            table = run_sweep(parsed, spec, target, executor, workers, scheduler,
+                              retry_failed=retry_failed)
         else:
             with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                           TextColumn("{task.completed}/{task.total} runs"),
@@ -297,7 +300,8 @@ def sweep(
                 table = run_sweep(parsed, spec, target, executor, workers, scheduler,
                                   progress=lambda done, total: bar.update(
                                       task, completed=done, total=total,
-                                      rate=_rate(bar, task)))
+                                      rate=_rate(bar, task)),
+                                  retry_failed=retry_failed)
     except ScenarioError as exc:
         _bad_input(exc)
     except KeyboardInterrupt:

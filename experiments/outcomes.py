@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING, Any
 from model.summary import summarise
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from model.leverage_model import LeverageModel
 
 MATERIALS = ("light", "heavy")
@@ -30,10 +28,10 @@ OUTCOMES: dict[str, str] = {
 }
 
 
-def outcomes_of(model: LeverageModel, rounds: pd.DataFrame) -> dict[str, Any]:
+def outcomes_of(model: LeverageModel) -> dict[str, Any]:
     """Every catalogued outcome a finished run has (others are absent, e.g. a scenario
     without Japan has no ``payoff_japan``)."""
-    summary = summarise(model, rounds)
+    summary = summarise(model)
     out: dict[str, Any] = {}
     for material, values in summary["materials"].items():
         years = values["years_to_processing_share_below_80pct"]
@@ -47,8 +45,7 @@ def outcomes_of(model: LeverageModel, rounds: pd.DataFrame) -> dict[str, Any]:
     out["payoff_importers"] = sum(model.discounted_payoff[p] for p in model.importer_names)
     for name, values in summary["importers"].items():
         out[f"lost_output_{name}"] = values["total_lost_output_usd_m"]
-    out["restriction_rounds"] = int(rounds.loc[rounds["china_policy"] != "open",
-                                               "round"].nunique())
+    out["restriction_rounds"] = model.recorder.tally.rounds_with_any_restriction()
     out["entrants"] = summary["entrants"]
     out["exits"] = summary["exits"]
     return out

@@ -51,7 +51,7 @@ def run_scenario(scenario: Scenario, progress: Callable[[int], None] | None = No
     rounds = model.datacollector.get_table_dataframe("rounds")
     payoffs = model.datacollector.get_table_dataframe("payoffs")
     actions = pd.DataFrame(model.action_log, columns=ACTION_COLUMNS)
-    return RunResult(model, rounds, payoffs, actions, summarise(model, rounds))
+    return RunResult(model, rounds, payoffs, actions, summarise(model))
 
 
 def config_hash(scenario: Scenario) -> str:

@@ -155,10 +155,9 @@ def play(match: Match) -> dict[str, Any]:
     streams = (payoffs[payoffs["player"].isin(players)]
                .groupby(["round", "player"], as_index=False)["payoff"].sum())
     streams.insert(0, "match_id", match.match_id)
-    rounds = model.datacollector.get_table_dataframe("rounds")
     row: dict[str, Any] = {"match_id": match.match_id, "china_strategy": match.china,
                            "profile": match.profile, "replicate": match.replicate,
-                           "seed": match.seed, **outcomes_of(model, rounds)}
+                           "seed": match.seed, **outcomes_of(model)}
     return {"row": row, "streams": streams}
 
 

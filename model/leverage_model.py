@@ -65,6 +65,9 @@ class LeverageModel(mesa.Model):
         china_strategy: China's strategy name (overrides ``china.strategy``).
         importer_strategy: every importer's strategy name.
         rng: seed or generator; defaults to the scenario's ``seed``.
+        record_tables: write the per-step ``rounds`` and ``payoffs`` tables (a sweep
+            that keeps no per-step data turns them off; summaries and outcomes come
+            from running tallies either way).
         **overrides: any other parameter as a flat keyword, with ``__`` for dots
             (``materials__light__price_elasticity=0.2``), so ``mesa.batch_run`` and
             SolaraViz can set it.
@@ -73,7 +76,7 @@ class LeverageModel(mesa.Model):
     def __init__(self, scenario: Scenario | str | Path | None = None, *,
                  firms: int | None = None, years: float | None = None,
                  china_strategy: str | None = None, importer_strategy: str | None = None,
-                 rng: Any = None, **overrides: Any) -> None:
+                 rng: Any = None, record_tables: bool = True, **overrides: Any) -> None:
         from model.scenarios import resolve_scenario
 
         flat = {k.replace("__", "."): v for k, v in overrides.items()}
@@ -92,6 +95,7 @@ class LeverageModel(mesa.Model):
             rng = int(rng) if rng.strip() else None
         super().__init__(rng=self.config.seed if rng is None else rng)
         self._id_counter = None
+        self.record_tables = record_tables
         self._build()
         self._release_agent_registry()
         self.datacollector.collect(self)  # the state at step 0, as Mesa's tools expect
@@ -153,7 +157,7 @@ class LeverageModel(mesa.Model):
                                for d in self.destinations}
         self._build_producers()
         self.events = compile_events(sc)
-        self.recorder = Recorder(self)
+        self.recorder = Recorder(self, tables=self.record_tables)
         self.datacollector = self.recorder.datacollector
         self.action_log: list[dict[str, Any]] = []
         self.payoff = {"china": 0.0, **dict.fromkeys(self.importer_names, 0.0)}

@@ -15,6 +15,7 @@ import mesa
 from agents.actions import Regime
 from agents.china import ExportPolicy
 from agents.firms import DAYS_PER_MONTH
+from model.tally import RunTally
 
 if TYPE_CHECKING:
     from model.leverage_model import LeverageModel
@@ -53,10 +54,14 @@ def _approval(policy: ExportPolicy) -> float:
 
 
 class Recorder:
-    """Writes this step's rows into the model's DataCollector tables."""
+    """Each step: folds the month into the run's tallies, caches the world series for
+    Mesa's model reporters and, when ``tables`` is on, writes the month's rows into the
+    DataCollector tables (the costliest part; sweeps keeping no per-step data skip it)."""
 
-    def __init__(self, model: LeverageModel) -> None:
+    def __init__(self, model: LeverageModel, tables: bool = True) -> None:
         self.model = model
+        self.tables = tables
+        self.tally = RunTally.for_model(model)
         self.world: dict[str, float] = {"china_payoff": 0.0}
         for m in model.materials:
             cfg = model.config.materials[m]
@@ -72,6 +77,25 @@ class Recorder:
 
     def record(self) -> None:
         model = self.model
+        self.tally.add(model)
+        payoffs = self._payoff_deltas() if self.tables else {}
+        if self.tables:
+            self._add_rows(payoffs)
+        for m in model.materials:
+            row = model.last["rows"][m]
+            self.world[f"price_multiple_{m}"] = row["price_ex_china"] / model.reference_price[m]
+            self.world[f"china_processing_share_{m}"] = row["china_processing_share"]
+            self.world[f"china_mining_share_{m}"] = row["china_mining_share"]
+            self.world[f"non_china_processing_capacity_{m}"] = model.nonchina_capacity(
+                m, "processing")
+        self.world["china_payoff"] = model.payoff["china"]
+        self.datacollector.collect(model)
+        if self.tables:
+            self._add_payoff_rows(payoffs)
+
+    def _add_rows(self, payoffs: dict[str, float]) -> None:
+        """The month's tidy rows, one per material × importer."""
+        model = self.model
         last = model.last
         rows, flows = last["rows"], last["flows"]
         pop = model.firm_population
@@ -79,7 +103,6 @@ class Recorder:
         firm_risk = pop.mean_by_region(pop.risk, pop.base_need)
         sourcing = pop.mean_by_region(pop.contracted, pop.base_need)
         thrift = pop.mean_by_region(pop.thrift, pop.base_need)
-        payoffs = self._payoff_deltas()
         table = self.datacollector.add_table_row
         for j, m in enumerate(model.materials):
             row = rows[m]
@@ -123,20 +146,15 @@ class Recorder:
                     "security_premium": row["security_premium"],
                     "china_payoff": payoffs["china"], "importer_payoff": payoffs[n],
                 })
-        for m in model.materials:
-            row = rows[m]
-            self.world[f"price_multiple_{m}"] = row["price_ex_china"] / model.reference_price[m]
-            self.world[f"china_processing_share_{m}"] = row["china_processing_share"]
-            self.world[f"china_mining_share_{m}"] = row["china_mining_share"]
-            self.world[f"non_china_processing_capacity_{m}"] = model.nonchina_capacity(
-                m, "processing")
-        self.world["china_payoff"] = model.payoff["china"]
-        self.datacollector.collect(model)
+
+    def _add_payoff_rows(self, payoffs: dict[str, float]) -> None:
+        """The month's payoff rows, one per player (China, importers, producers)."""
+        model = self.model
         for player, role, cumulative, discounted in self._players():
-            table("payoffs", {"step": model.step_count, "date": model.date,
-                              "round": model.round, "player": player,
-                              "role": role, "payoff": payoffs.get(player, 0.0),
-                              "cumulative": cumulative, "discounted_cumulative": discounted})
+            self.datacollector.add_table_row("payoffs", {
+                "step": model.step_count, "date": model.date, "round": model.round,
+                "player": player, "role": role, "payoff": payoffs.get(player, 0.0),
+                "cumulative": cumulative, "discounted_cumulative": discounted})
 
     def _players(self):
         model = self.model

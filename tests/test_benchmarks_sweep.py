@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from model import load_scenario
+
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ("sweep_runs_per_s", "sweep_runs_per_s_2_workers",
            "sweep_serial_executor_runs_per_s", "batch_run_runs_per_s",
@@ -23,8 +25,8 @@ def _positive(value: object) -> bool:
 
 def test_quick_json_reports_every_figure_and_the_same_results() -> None:
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "sweep_throughput.py"),
-                           "--quick", "--json"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600, check=False)
+                           "--quick", "--json", "--memory", "--memory-runs", "8"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     result = json.loads(proc.stdout)  # stdout is one JSON object and nothing else
@@ -36,6 +38,10 @@ def test_quick_json_reports_every_figure_and_the_same_results() -> None:
     assert isinstance(result["settings"], dict) and result["settings"]["quick"] is True
     assert isinstance(result["versions"], dict) and "mesa" in result["versions"]
     assert result["same_results"] is True, result.get("checks")
+    memory = result["memory_sweep"]
+    baseline = load_scenario("baseline")
+    assert memory["runs"] == memory["ok"] == 8 and _positive(memory["peak_rss_mib"])
+    assert memory["per_step_rows"] == 8 * 12 * len(baseline.materials) * len(baseline.importers)
     assert math.isclose(result["sweep_vs_batch_run_ratio"],
                         result["sweep_runs_per_s"] / result["batch_run_runs_per_s"],
                         rel_tol=1e-9)

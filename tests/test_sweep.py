@@ -54,14 +54,30 @@ def test_serial_processes_and_dask_give_identical_runs(tmp_path):
     pd.testing.assert_frame_equal(stored, tables["serial"])
 
 
-def test_every_run_gets_its_own_spawned_seed_and_design_point(tmp_path):
+def test_seeds_are_spawned_per_replicate_or_per_run(tmp_path):
     spec_file = _spec(tmp_path, samples=3, replicates=2)
     runs, design = configurations(load_sweep(spec_file), spec_file)
     assert [r.run_id for r in runs] == list(range(6))
     assert [r.point_id for r in runs] == [0, 0, 1, 1, 2, 2]
-    assert len({r.seed for r in runs}) == 6
+    first, second = runs[0].seed, runs[1].seed  # common random numbers by default
+    assert first != second and [r.seed for r in runs] == [first, second] * 3
     assert len(design) == 3 and set(design.columns) == {"point_id", "elasticity",
                                                         "china_strategy"}
+    independent = tmp_path / "independent.yaml"
+    independent.write_text(spec_file.read_text() + "seeds: per_run\n")
+    runs, _ = configurations(load_sweep(independent), independent)
+    assert len({r.seed for r in runs}) == 6
+
+
+def test_integer_inputs_sample_every_value_equally():
+    from experiments.sweep.designs import from_unit
+    from experiments.sweep.spec import Parameter
+
+    rounds = Parameter(name="k", key="x", kind="integer", low=2, high=5)
+    drawn = [from_unit(rounds, u) for u in (i / 4000 for i in range(4001))]
+    counts = pd.Series(drawn).value_counts().sort_index()
+    assert list(counts.index) == [2, 3, 4, 5]
+    assert counts.max() - counts.min() <= 2  # rounding gave the ends half as many
 
 
 def test_killed_sweep_resumes_without_losing_or_duplicating_runs(tmp_path):
@@ -103,6 +119,47 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path):
     assert (table.loc[table["status"] == "ok", "payoff_china"].notna()).all()
 
 
+def test_failed_runs_are_retried_on_request_without_losing_their_chunk(tmp_path,
+                                                                       monkeypatch):
+    import experiments.sweep.work as work
+
+    spec_file = _spec(tmp_path, samples=12)
+    spec_file.write_text(spec_file.read_text() + "seeds: per_run\n")  # seeds name runs
+    spec = load_sweep(spec_file)
+    runs, _ = configurations(spec, spec_file)
+    doomed = {runs[0].seed, runs[2].seed}  # first and last of the first chunk of three
+    real = work.LeverageModel
+
+    def flaky(scenario, **kwargs):
+        if scenario.seed in doomed:
+            raise MemoryError("out of memory")
+        return real(scenario, **kwargs)
+
+    monkeypatch.setattr(work, "LeverageModel", flaky)
+    out = tmp_path / "out"
+    first = run_sweep(spec, spec_file, out, "serial")
+    assert list(first.loc[first["status"] == "error", "run_id"]) == [0, 2]
+    monkeypatch.setattr(work, "LeverageModel", real)
+    assert run_sweep(spec, spec_file, out, "serial").equals(first)  # failures are final
+    retried = run_sweep(spec, spec_file, out, "serial", retry_failed=True)
+    whole = run_sweep(spec, spec_file, tmp_path / "whole", "serial")
+    # same rows and values; counts stored next to a failure's NaN stay floats
+    pd.testing.assert_frame_equal(retried, whole, check_dtype=False)
+
+
+def test_per_step_parts_of_unfinished_chunks_are_dropped_on_resume(tmp_path):
+    spec_file = _spec(tmp_path, per_round="all")
+    spec = load_sweep(spec_file)
+    out = tmp_path / "out"
+    run_sweep(spec, spec_file, out, "serial")
+    runs_part = sorted((out / "parts").glob("runs-*.parquet"))[-1]
+    runs_part.unlink()  # as if killed between the per-step part and the runs part
+    run_sweep(spec, spec_file, out, "serial")
+    rounds = pd.read_parquet(out / "rounds")
+    assert not rounds.duplicated(["run_id", "step", "material", "importer"]).any()
+    assert set(rounds["run_id"]) == {0, 1, 2, 3}
+
+
 def test_a_changed_spec_is_refused_in_the_same_folder(tmp_path):
     out = tmp_path / "out"
     first = _spec(tmp_path, seed=5)
@@ -139,6 +196,10 @@ def test_design_sizes(tmp_path, method, expected):
     (("low: 0.1, high: 0.4", "low: 0.4, high: 0.1"), "uncertainties.0", "low < high"),
     (("method: latin_hypercube", "method: lhs"), "design.method", "Input should be"),
     (("replicates: 1", "replicate: 1"), "replicate", "did you mean 'replicates'"),
+    (("method: latin_hypercube, samples: 4", "method: sobol, samples: 6"), "design.samples",
+     "power of 2"),
+    (("kind: real, low: 0.1, high: 0.4", "kind: integer, low: 1, high: 2.5"),
+     "uncertainties.0", "whole-number"),
 ])
 def test_bad_specs_are_located(tmp_path, change, path, message):
     spec_file = tmp_path / "bad.yaml"

@@ -2,12 +2,14 @@
 
 Every design first produces points in the unit cube (or, for full factorials and
 explicit lists, values directly); unit coordinates are then mapped to each input's
-range: reals linearly, integers by rounding, categories by equal-width bins.
+range: reals linearly, integers and categories by equal-width bins (so the end values
+are as likely as any other; rounding would give them half-width bins).
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 import numpy as np
@@ -28,8 +30,10 @@ def from_unit(parameter: Parameter, u: float) -> Any:
     if parameter.kind == "categorical":
         values = parameter.values or []
         return values[min(int(u * len(values)), len(values) - 1)]
-    value = parameter.low + u * (parameter.high - parameter.low)
-    return round(value) if parameter.kind == "integer" else float(value)
+    if parameter.kind == "integer":
+        low, high = math.ceil(parameter.low), math.floor(parameter.high)
+        return low + min(int(u * (high - low + 1)), high - low)
+    return float(parameter.low + u * (parameter.high - parameter.low))
 
 
 def _levels(parameter: Parameter, levels: int) -> list[Any]:

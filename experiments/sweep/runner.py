@@ -2,7 +2,8 @@
 that streams finished chunks into the store.
 
 Results never depend on the executor: every run's seed is spawned from the root
-seed by its run id, each run is independent, and the store sorts by run id.
+seed (by replicate, or by run id without common random numbers), each run is
+independent, and the store sorts by run id.
 """
 
 from __future__ import annotations
@@ -32,13 +33,16 @@ def configurations(spec: SweepSpec, spec_file: Path) -> tuple[list[RunConfigurat
     """Every run of the sweep in run-id order (point-major), and the design table."""
     points = design_points(spec.design, spec.inputs, spec.seed)
     keys = {p.name: p.key for p in spec.inputs}
-    children = np.random.SeedSequence(spec.seed).spawn(len(points) * spec.replicates)
+    common = spec.seeds == "per_replicate"
+    children = np.random.SeedSequence(spec.seed).spawn(
+        spec.replicates if common else len(points) * spec.replicates)
     reference = scenario_reference(spec, spec_file)
     runs = []
     for point_id, point in enumerate(points):
         for replicate in range(spec.replicates):
             run_id = point_id * spec.replicates + replicate
-            seed = int(children[run_id].generate_state(1, dtype=np.uint32)[0])
+            child = children[replicate if common else run_id]
+            seed = int(child.generate_state(1, dtype=np.uint32)[0])
             overrides = (*spec.overrides.items(), *((keys[n], v) for n, v in point.items()),
                          ("seed", seed))
             runs.append(RunConfiguration(run_id, point_id, replicate, seed, reference,
@@ -48,8 +52,17 @@ def configurations(spec: SweepSpec, spec_file: Path) -> tuple[list[RunConfigurat
     return runs, design
 
 
-def _chunks(runs: list[RunConfiguration], size: int) -> list[list[RunConfiguration]]:
-    return [runs[i:i + size] for i in range(0, len(runs), size)]
+def _chunks(runs: list[RunConfiguration], workers: int,
+            largest: int = 16) -> list[list[RunConfiguration]]:
+    """Guided self-scheduling: each chunk a quarter of each worker's remaining share (at
+    most ``largest`` runs), so chunks shrink toward the end and the workers finish
+    together, while early chunks are large enough to amortise dispatch and Parquet parts."""
+    chunks, start = [], 0
+    while start < len(runs):
+        size = max(1, min(largest, (len(runs) - start) // (4 * workers)))
+        chunks.append(runs[start:start + size])
+        start += size
+    return chunks
 
 
 def execute(chunks: list[list[RunConfiguration]], executor: Executor, workers: int,
@@ -88,10 +101,12 @@ def execute(chunks: list[list[RunConfiguration]], executor: Executor, workers: i
 
 def run_sweep(spec: SweepSpec, spec_file: Path, out_dir: Path, executor: Executor = "processes",
               workers: int | None = None, scheduler: str | None = None,
-              progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+              progress: Callable[[int, int], None] | None = None,
+              retry_failed: bool = False) -> pd.DataFrame:
     """Run what is not in ``out_dir`` yet; return the consolidated runs table.
 
-    ``progress(done, total)`` is called as chunks finish.
+    ``progress(done, total)`` is called as chunks finish. Failed runs are final (a run
+    is deterministic) unless ``retry_failed`` — e.g. after fixing a bug or freeing memory.
     """
     workers = 1 if executor == "serial" else (workers or max(1, multiprocessing.cpu_count()))
     runs, design = configurations(spec, spec_file)
@@ -102,13 +117,12 @@ def run_sweep(spec: SweepSpec, spec_file: Path, out_dir: Path, executor: Executo
                 "problem": salib_problem(spec.inputs), "executor": executor,
                 "workers": workers, **manifest_common(started, "running")}
     store.open(manifest["spec_hash"], spec_yaml(spec), design, manifest)
-    done = store.done()
+    done = store.done(retry_failed)
     todo = [r for r in runs if r.run_id not in done]
-    size = max(1, min(16, len(todo) // (4 * workers) if todo else 1))
     finished = len(runs) - len(todo)
     if progress:
         progress(finished, len(runs))
-    for results in execute(_chunks(todo, size), executor, workers, scheduler):
+    for results in execute(_chunks(todo, workers), executor, workers, scheduler):
         rounds = [r for _, r in results if r is not None]
         store.append([row for row, _ in results],
                      pd.concat(rounds, ignore_index=True) if rounds else None)

@@ -40,6 +40,8 @@ class Parameter(StrictSpec):
                 raise ValueError("categorical inputs need values")
         elif self.low is None or self.high is None or not self.low < self.high:
             raise ValueError("real and integer inputs need low < high")
+        elif self.kind == "integer" and not (self.low.is_integer() and self.high.is_integer()):
+            raise ValueError("integer inputs need whole-number low and high")
         return self
 
 
@@ -70,6 +72,11 @@ class SweepSpec(StrictSpec):
     design: Design = Field(description="The experimental design.")
     replicates: int = Field(1, ge=1, le=10_000, description="Seeds per design point.")
     seed: int = Field(2026, ge=0, description="Root seed; every run's seed is spawned from it.")
+    seeds: Literal["per_replicate", "per_run"] = Field(
+        "per_replicate", description="per_replicate: common random numbers — replicate r "
+        "of every design point runs with the same seed, so differences between points are "
+        "the inputs' doing (paired comparisons; Sobol and Morris see a deterministic "
+        "function of the inputs); per_run: every run draws its own seed.")
     outcomes: list[str] = Field(description="Outcomes to keep (see docs/experiments.md).")
     per_round: Literal["none", "all"] | int = Field("none", description="Per-step data: "
                                                     "none, all, or every k steps.")
@@ -84,6 +91,11 @@ class SweepSpec(StrictSpec):
         unknown = sorted(set(self.outcomes) - set(OUTCOMES))
         if unknown:
             raise ValueError(f"outcomes: unknown {unknown}; known: {', '.join(sorted(OUTCOMES))}")
+        samples = self.design.samples
+        if self.design.method == "sobol" and samples & (samples - 1):
+            raise ValueError(f"design.samples: Saltelli sampling needs a power of 2 "
+                             f"(Sobol' sequence balance); {samples} is not — use "
+                             f"{1 << (samples.bit_length() - 1)} or {1 << samples.bit_length()}")
         if self.design.method == "morris" and self.design.levels % 2:
             raise ValueError("design.levels: Morris needs an even number of levels")
         if isinstance(self.per_round, int) and self.per_round < 1:

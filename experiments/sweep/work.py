@@ -42,14 +42,16 @@ def run_one(config: RunConfiguration) -> tuple[dict[str, Any], pd.DataFrame | No
                            "replicate": config.replicate, "seed": config.seed,
                            **dict(config.inputs)}
     try:
-        model = LeverageModel(load_scenario(config.scenario, list(config.overrides)))
+        scenario = load_scenario(config.scenario, list(config.overrides), parse_once=True)
+        keep_rounds = config.per_round != "none"
+        model = LeverageModel(scenario, record_tables=keep_rounds)
         model.run()
-        rounds = model.datacollector.get_table_dataframe("rounds")
-        values = outcomes_of(model, rounds)
+        values = outcomes_of(model)
         row |= {name: values.get(name, np.nan) for name in config.outcomes}
         row |= {"status": "ok", "error": ""}
         kept = None
-        if config.per_round != "none":
+        if keep_rounds:
+            rounds = model.datacollector.get_table_dataframe("rounds")
             every = 1 if config.per_round == "all" else int(config.per_round)
             kept = rounds[rounds["step"] % every == 0].copy()
             kept.insert(0, "run_id", config.run_id)

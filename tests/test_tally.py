@@ -1,0 +1,57 @@
+"""The running tallies behind summaries and outcomes equal what the per-step tables say,
+and turning the tables off changes nothing but the tables."""
+
+from __future__ import annotations
+
+import pytest
+
+from experiments.outcomes import outcomes_of
+from model import LeverageModel, load_scenario
+from model.summary import summarise
+
+
+def _run(record_tables: bool) -> LeverageModel:
+    scenario = load_scenario("coercion", [("seed", 5), ("years", 4)])
+    return LeverageModel(scenario, record_tables=record_tables).run()
+
+
+@pytest.fixture(scope="module")
+def with_tables() -> LeverageModel:
+    return _run(True)
+
+
+def test_summary_matches_the_rounds_table(with_tables: LeverageModel) -> None:
+    rounds = with_tables.datacollector.get_table_dataframe("rounds")
+    summary = summarise(with_tables)
+    assert sum(summary["restriction_rounds"].values()) > 0, "coercion should restrict"
+    for m, values in summary["materials"].items():
+        w = rounds[rounds["material"] == m].drop_duplicates("step").sort_values("step")
+        assert values["china_processing_share_final"] == w["china_processing_share"].iloc[-1]
+        assert values["china_processing_share_min"] == w["china_processing_share"].min()
+        assert values["peak_price_multiple"] == w["price_multiple"].max()
+        assert values["peak_price_date"] == w.loc[w["price_multiple"].idxmax(), "date"]
+        assert values["non_china_processing_capacity_initial"] == (
+            w["non_china_processing_capacity"].iloc[0])
+        below = w[w["china_processing_share"] < 0.8]
+        expected = None if below.empty else round((below["step"].iloc[0] - 1) / 12, 2)
+        assert values["years_to_processing_share_below_80pct"] == expected
+    for n, values in summary["importers"].items():
+        r = rounds[rounds["importer"] == n]
+        assert values["total_lost_output_usd_m"] == pytest.approx(r["lost_output"].sum(),
+                                                                  rel=1e-12)
+        assert values["max_shortage_fraction"] == r["shortage_fraction"].max()
+    by_round = rounds.groupby("round")["china_policy"].agg(set)
+    for regime, count in summary["restriction_rounds"].items():
+        assert count == sum(regime in seen for seen in by_round)
+    assert outcomes_of(with_tables)["restriction_rounds"] == sum(
+        seen != {"open"} for seen in by_round)
+
+
+def test_tables_off_changes_only_the_tables(with_tables: LeverageModel) -> None:
+    lean = _run(False)
+    assert lean.datacollector.get_table_dataframe("rounds").empty
+    assert lean.datacollector.get_table_dataframe("payoffs").empty
+    assert summarise(lean) == summarise(with_tables)
+    assert outcomes_of(lean) == outcomes_of(with_tables)
+    assert lean.datacollector.get_model_vars_dataframe().equals(
+        with_tables.datacollector.get_model_vars_dataframe())
