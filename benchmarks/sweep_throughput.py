@@ -58,7 +58,8 @@ shows it. That is why the final-share check goes through a direct run.
 
 ``--memory`` adds the memory-bound case: a 10,000-run sweep (Latin hypercube, 5,000
 points × 2 seeds, 1-year runs, 10 firms) keeping per-step data at *every* step
-(``per_round: all``), with 2 workers, its peak RSS sampled as in (c):
+(``per_round: all``), run as ``overplay sweep SPEC --workers 2`` in a fresh process
+whose process tree's peak RSS is sampled as in (c):
 ``memory_sweep`` = {runs, wall_s, peak_rss_mib, per_step_rows, stored_mib}.
 
 It prints figures and asserts nothing: timings depend on the machine.
@@ -92,6 +93,7 @@ import math
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -184,12 +186,12 @@ def _maxrss_bytes() -> int:
 class PeakRss:
     """Samples the process tree's RSS in a background thread while the block runs."""
 
-    def __init__(self, interval: float) -> None:
+    def __init__(self, interval: float, pid: int | None = None) -> None:
         self.interval = interval
         self.peak = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._process = psutil.Process() if psutil is not None else None
+        self._process = psutil.Process(pid) if psutil is not None else None
 
     def _sample(self) -> None:
         if self._process is not None:
@@ -394,17 +396,23 @@ def measure(years: int, firms: int, strategies: int, levels: int, replicates: in
 
 
 def measure_memory(runs: int, interval: float) -> dict[str, Any]:
-    """Peak RSS of a large sweep that stores per-step data at every step (2 workers)."""
+    """Peak RSS of a large sweep that stores per-step data at every step: ``overplay
+    sweep SPEC --workers 2`` in a fresh process, as a user runs it, its process tree
+    sampled (this benchmark's own memory is not counted)."""
     with tempfile.TemporaryDirectory(prefix="overplay-sweep-bench-memory-") as tmp:
         spec_file = Path(tmp) / "memory.yaml"
         spec_file.write_text(yaml.safe_dump(memory_spec_data(runs), sort_keys=False))
-        spec = load_sweep(spec_file)
         out = Path(tmp) / "sweep"
-        gc.collect()
-        with PeakRss(interval) as rss:
-            start = time.perf_counter()
-            table = run_sweep(spec, spec_file, out, executor="processes", workers=2)
-            seconds = time.perf_counter() - start
+        command = [sys.executable, "-m", "experiments.cli", "sweep", str(spec_file),
+                   "--workers", "2", "--out", str(out), "--quiet"]
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        with PeakRss(interval, process.pid) as rss:
+            process.wait()
+        seconds = time.perf_counter() - start
+        if process.returncode != 0:
+            raise RuntimeError(f"the memory sweep failed (exit {process.returncode})")
+        table = pd.read_parquet(out / "runs.parquet")
         rows = sum(pq.ParquetFile(p).metadata.num_rows for p in (out / "rounds").iterdir())
         stored = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     return {"runs": len(table), "ok": int((table["status"] == "ok").sum()),

@@ -324,10 +324,16 @@ def _cell(value: Any) -> str:
 
 
 def _print_frame(frame: pd.DataFrame, title: str) -> None:
+    """A table per outcome (narrow enough for a terminal), names never cut short."""
+    if "outcome" in frame.columns and frame["outcome"].nunique() > 1:
+        for outcome, rows in frame.groupby("outcome", sort=False):
+            _print_frame(rows.drop(columns="outcome"), f"{title}: {outcome}")
+        return
     table = Table(title=title)
     for column in frame.columns:
         numeric = frame[column].dtype.kind in "iufc"
-        table.add_column(str(column), justify="right" if numeric else "left")
+        table.add_column(str(column), justify="right" if numeric else "left",
+                         no_wrap=not numeric)
     for row in frame.itertuples(index=False):
         table.add_row(*(_cell(v) for v in row))
     out.print(table)

@@ -117,9 +117,15 @@ def load_tournament(path: str | Path) -> TournamentSpec:
 
 def scenario_reference(spec: Any, spec_file: Path) -> str:
     """A spec's ``scenario``: a bundled name as is, a path relative to the spec file."""
-    if spec.scenario in bundled_names():
-        return spec.scenario
-    path = Path(spec.scenario)
+    return reference_from(spec.scenario, spec_file)
+
+
+def reference_from(scenario: str, spec_file: Path) -> str:
+    """A scenario named in a spec: a bundled name as is (a bare word that is not one is
+    left for the loader to suggest a bundled name), a path relative to the spec."""
+    if scenario in bundled_names() or not any(c in scenario for c in "./\\"):
+        return scenario
+    path = Path(scenario)
     return str(path if path.is_absolute() else spec_file.parent / path)
 
 

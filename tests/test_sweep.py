@@ -208,3 +208,23 @@ def test_bad_specs_are_located(tmp_path, change, path, message):
         load_sweep(spec_file)
     problem = error.value.problems[0]
     assert problem.path == path and message in problem.message
+
+
+def test_a_scenario_input_compares_scenarios(tmp_path):
+    spec_file = tmp_path / "compare.yaml"
+    spec_file.write_text(
+        "name: compare\nscenario: baseline\noverrides: {years: 2, firms.count: 10}\n"
+        "levers:\n  - {name: scenario, key: scenario, kind: categorical,"
+        " values: [baseline, coercion]}\n"
+        "design: {method: full_factorial}\nreplicates: 2\n"
+        "outcomes: [restriction_rounds]\n")
+    spec = load_sweep(spec_file)
+    runs, _ = configurations(spec, spec_file)
+    assert [r.scenario for r in runs] == ["baseline"] * 2 + ["coercion"] * 2
+    assert all("scenario" not in dict(r.overrides) for r in runs)
+    table = run_sweep(spec, spec_file, tmp_path / "out", "serial")
+    by_scenario = table.groupby("scenario")["restriction_rounds"].min()
+    assert by_scenario["baseline"] == 0 and by_scenario["coercion"] > 0
+    spec_file.write_text(spec_file.read_text().replace("coercion]", "coercoin]"))
+    with pytest.raises(ScenarioError, match="coercoin"):
+        load_sweep(spec_file)

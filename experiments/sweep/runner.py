@@ -8,9 +8,10 @@ independent, and the store sorts by run id.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -20,12 +21,15 @@ import pandas as pd
 
 from experiments.single_run import manifest_common
 from experiments.sweep.designs import design_points, salib_problem
-from experiments.sweep.spec import SweepSpec, spec_hash
+from experiments.sweep.spec import SCENARIO_KEY, SweepSpec, spec_hash
 from experiments.sweep.store import Store, spec_yaml
 from experiments.sweep.work import RunConfiguration, run_chunk
-from experiments.tournament import scenario_reference
+from experiments.tournament import reference_from, scenario_reference
 
 Executor = Literal["serial", "processes", "dask"]
+#: Chunks queued per worker: enough to keep workers busy, few enough that finished
+#: results are never held beyond the moment they are stored (memory stays flat).
+IN_FLIGHT = 2
 
 
 def configurations(spec: SweepSpec, spec_file: Path) -> tuple[list[RunConfiguration],
@@ -36,15 +40,18 @@ def configurations(spec: SweepSpec, spec_file: Path) -> tuple[list[RunConfigurat
     common = spec.seeds == "per_replicate"
     children = np.random.SeedSequence(spec.seed).spawn(
         spec.replicates if common else len(points) * spec.replicates)
-    reference = scenario_reference(spec, spec_file)
+    base = scenario_reference(spec, spec_file)
     runs = []
     for point_id, point in enumerate(points):
+        settings = [(keys[n], v) for n, v in point.items()]
+        reference = next((reference_from(str(v), spec_file) for k, v in settings
+                          if k == SCENARIO_KEY), base)
         for replicate in range(spec.replicates):
             run_id = point_id * spec.replicates + replicate
             child = children[replicate if common else run_id]
             seed = int(child.generate_state(1, dtype=np.uint32)[0])
-            overrides = (*spec.overrides.items(), *((keys[n], v) for n, v in point.items()),
-                         ("seed", seed))
+            overrides = (*spec.overrides.items(),
+                         *((k, v) for k, v in settings if k != SCENARIO_KEY), ("seed", seed))
             runs.append(RunConfiguration(run_id, point_id, replicate, seed, reference,
                                          tuple(overrides), tuple(point.items()),
                                          tuple(spec.outcomes), spec.per_round))
@@ -74,10 +81,14 @@ def execute(chunks: list[list[RunConfiguration]], executor: Executor, workers: i
     elif executor == "processes":
         pool = ProcessPoolExecutor(max_workers=workers,
                                    mp_context=multiprocessing.get_context("spawn"))
+        queue = iter(chunks)
+        pending = {pool.submit(run_chunk, c) for c in itertools.islice(queue, IN_FLIGHT * workers)}
         try:
-            futures = [pool.submit(run_chunk, chunk) for chunk in chunks]
-            for future in as_completed(futures):
-                yield future.result()
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    pending |= {pool.submit(run_chunk, c) for c in itertools.islice(queue, 1)}
+                    yield future.result()
         finally:  # on an error or Ctrl-C, drop the work not yet started
             pool.shutdown(wait=True, cancel_futures=True)
     else:
@@ -88,12 +99,19 @@ def execute(chunks: list[list[RunConfiguration]], executor: Executor, workers: i
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
         try:
             with Client(scheduler or cluster) as client:
-                futures = client.map(run_chunk, chunks, pure=False)
+                queue = iter(chunks)
+                size = IN_FLIGHT * len(client.scheduler_info()["workers"] or [None])
+                running = dask_completed(client.map(run_chunk, list(itertools.islice(
+                    queue, max(size, IN_FLIGHT))), pure=False))
                 try:
-                    for future in dask_completed(futures):
-                        yield future.result()
+                    for future in running:
+                        for chunk in itertools.islice(queue, 1):
+                            running.add(client.submit(run_chunk, chunk, pure=False))
+                        result = future.result()
+                        future.release()  # the cluster may now forget it
+                        yield result
                 finally:
-                    client.cancel(futures)
+                    running.clear()
         finally:
             if cluster is not None:
                 cluster.close()

@@ -11,10 +11,12 @@ from pydantic import Field, model_validator
 
 from experiments.outcomes import OUTCOMES
 from experiments.specs import StrictSpec, load_spec
-from experiments.tournament import scenario_reference
+from experiments.tournament import reference_from, scenario_reference
 from model import load_scenario
 from model.scenarios import Problem, ScenarioError
 
+#: An input with this key swaps the base scenario (values: bundled names or paths).
+SCENARIO_KEY = "scenario"
 Method = Literal["full_factorial", "explicit", "latin_hypercube", "sobol", "morris"]
 
 
@@ -27,7 +29,8 @@ class Parameter(StrictSpec):
 
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="Column name.")
     key: str = Field(description="Dotted scenario key it sets, e.g. "
-                     "materials.light.price_elasticity or china.strategy.")
+                     "materials.light.price_elasticity or china.strategy; or `scenario` "
+                     "(categorical): the base scenario itself, to compare scenarios.")
     kind: Literal["real", "integer", "categorical"] = Field(description="Value type.")
     low: float | None = Field(None, description="Lower bound (real, integer).")
     high: float | None = Field(None, description="Upper bound (real, integer).")
@@ -35,6 +38,8 @@ class Parameter(StrictSpec):
 
     @model_validator(mode="after")
     def _range(self) -> Parameter:
+        if self.key == SCENARIO_KEY and self.kind != "categorical":
+            raise ValueError("the scenario input must be categorical (scenario names)")
         if self.kind == "categorical":
             if not self.values:
                 raise ValueError("categorical inputs need values")
@@ -86,6 +91,8 @@ class SweepSpec(StrictSpec):
         names = [p.name for p in self.inputs]
         if len(set(names)) != len(names):
             raise ValueError("input names must be unique")
+        if sum(p.key == SCENARIO_KEY for p in self.inputs) > 1:
+            raise ValueError("at most one input may set the scenario")
         if not names and self.design.method != "explicit":
             raise ValueError("give at least one uncertainty or lever")
         unknown = sorted(set(self.outcomes) - set(OUTCOMES))
@@ -121,18 +128,34 @@ def load_sweep(path: str | Path) -> SweepSpec:
     """Validate a sweep spec, including that every input key exists in the scenario."""
     spec, lines = load_spec(path, SweepSpec)
     file = Path(path)
-    reference = scenario_reference(spec, file)
+    references = [scenario_reference(spec, file)]
     problems: list[Problem] = []
-    try:
-        load_scenario(reference, list(spec.overrides.items()))
-    except ScenarioError as exc:
-        problems += exc.problems
     for section in ("uncertainties", "levers"):
         for i, parameter in enumerate(getattr(spec, section)):
+            if parameter.key == SCENARIO_KEY:
+                references = []
+                where = lines.get((section, i, "values"), (str(file), 1))
+                for j, value in enumerate(parameter.values or []):
+                    try:
+                        load_scenario(reference_from(str(value), file))
+                        references.append(reference_from(str(value), file))
+                    except ScenarioError as exc:
+                        reasons = "; ".join(p.message for p in exc.problems)
+                        problems.append(Problem(*where, f"{section}.{i}.values.{j}", reasons))
+    for reference in references:
+        try:
+            load_scenario(reference, list(spec.overrides.items()))
+        except ScenarioError as exc:
+            problems += exc.problems
+    for section in ("uncertainties", "levers"):
+        for i, parameter in enumerate(getattr(spec, section)):
+            if parameter.key == SCENARIO_KEY:
+                continue
             probe = parameter.values[0] if parameter.kind == "categorical" else (
                 int(parameter.low) if parameter.kind == "integer" else parameter.low)
             try:
-                load_scenario(reference, [*spec.overrides.items(), (parameter.key, probe)])
+                load_scenario(references[0],
+                              [*spec.overrides.items(), (parameter.key, probe)])
             except ScenarioError as exc:
                 where = lines.get((section, i, "key"), (str(file), 1))
                 reasons = "; ".join(p.message for p in exc.problems)
