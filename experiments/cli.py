@@ -384,6 +384,29 @@ def analyze_command(
         out.print(f"Wrote {len(result.files)} file(s) to {result.files[0].parent}/")
 
 
+@app.command("plot")
+def plot_command(
+    folder: Annotated[Path, typer.Argument(help="A result folder (run, sweep, tournament, "
+                                                "equilibrium).")],
+    fmt: Annotated[list[str] | None, typer.Option(
+        "--format", help="png and/or svg (repeatable; default both).")] = None,
+) -> None:
+    """Draw every figure for the result in FOLDER into FOLDER/figures."""
+    from experiments.plots import PlotError, plot_folder
+
+    formats = fmt or ["png", "svg"]
+    wrong = sorted(set(formats) - {"png", "svg"})
+    if wrong:
+        err.print(f"--format: unknown format(s) {', '.join(wrong)}; choose png or svg")
+        raise typer.Exit(2)
+    try:
+        written = plot_folder(folder, formats)
+    except PlotError as exc:
+        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    out.print(f"Wrote {len(written)} file(s) to {folder / 'figures'}/")
+
+
 def main() -> None:
     """Console-script entry point: user mistakes exit 2 without a traceback."""
     try:
