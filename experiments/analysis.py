@@ -2,7 +2,8 @@
 
 Four methods, each reading what ``overplay sweep`` wrote (``manifest.json``,
 ``spec.resolved.yaml``, ``design.parquet``, ``runs.parquet``) and writing its tables
-(Parquet) and figures (PNG) into ``DIR/analysis/``:
+(Parquet) and figures (PNG, drawn by ``experiments.plots.sensitivity`` and ``.curve``,
+which ``overplay plot`` also uses) into ``DIR/analysis/``:
 
 ``sobol``
     Variance-based indices (SALib, Saltelli/Jansen estimators) from a sobol design.
@@ -31,7 +32,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import textwrap
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +46,8 @@ from pydantic import ValidationError
 from scipy import stats
 
 from experiments.outcomes import OUTCOMES
+from experiments.plots import curve, sensitivity
+from experiments.plots.theme import save, themed
 from experiments.single_run import atomic_write
 from experiments.sweep.spec import Parameter
 
@@ -116,7 +118,8 @@ class Sweep:
 @dataclass
 class AnalysisResult:
     """The tables of one analysis (``main`` is the one to show first), the files
-    written, and notes on what was skipped or chosen."""
+    written, notes on what was skipped or chosen, and its figures as (file stem,
+    figure), drawn on demand (``overplay plot`` draws them without writing tables)."""
 
     method: str
     main: str
@@ -170,10 +173,9 @@ def analyze(folder: str | Path, method: str, outcomes: Sequence[str] | None = No
             path = target / f"{name}.parquet"
             atomic_write(path, lambda p, t=table: t.to_parquet(p, index=False))
             result.files.append(path)
-        for path, figure in result.draw():
-            atomic_write(target / path, lambda p, f=figure: f.savefig(p, format="png",
-                                                                         dpi=120))
-            result.files.append(target / path)
+        with themed():
+            for stem, figure in result.draw():
+                result.files += save(figure, target, stem, formats=("png",))
     return result
 
 
@@ -440,8 +442,8 @@ def _sobol(sweep: Sweep, requested: list[str], num_resamples: int = 100,
     tables = {"sobol": pd.DataFrame(rows)}
     if second_order:
         tables["sobol_s2"] = pd.DataFrame(pairs)
-    return AnalysisResult("sobol", "sobol", tables, notes=notes,
-                          draw=lambda: _per_outcome("sobol", tables["sobol"], _sobol_figure))
+    return AnalysisResult("sobol", "sobol", tables, notes=notes, draw=lambda:
+                          sensitivity.sobol_figures(tables["sobol"], n_base))
 
 
 # ---------------------------------------------------------------------------------------
@@ -496,8 +498,8 @@ def _morris(sweep: Sweep, requested: list[str], num_resamples: int = 100,
         notes.append(f"{trajectories} trajectories: use design.samples >= 10 for a "
                      "reliable ranking")
     table = pd.DataFrame(rows)
-    return AnalysisResult("morris", "morris", {"morris": table}, notes=notes,
-                          draw=lambda: _per_outcome("morris", table, _morris_figure))
+    return AnalysisResult("morris", "morris", {"morris": table}, notes=notes, draw=lambda:
+                          sensitivity.morris_figures(table, trajectories))
 
 
 # ---------------------------------------------------------------------------------------
@@ -578,16 +580,26 @@ def _prim(sweep: Sweep, requested: list[str], below: float | None = None,
                     "restricted input(s)")
     stem = f"prim_{outcome}_{'below' if below is not None else 'above'}_{_slug(threshold)}"
     tables = {f"{stem}_box": limits, f"{stem}_trajectory": trajectory}
-    return AnalysisResult("prim", f"{stem}_box", tables, notes=notes, draw=lambda: [
-        (f"{stem}_tradeoff.png", _prim_figure(trajectory, condition))])
+    ranges = {p.name: _sampled_range(p) for p in sweep.inputs}
+    return AnalysisResult("prim", f"{stem}_box", tables, notes=notes, draw=lambda:
+                          sensitivity.prim_figures(stem, trajectory, limits, ranges,
+                                                   condition))
+
+
+def _sampled_range(parameter: Parameter) -> sensitivity.Range:
+    """What an input was sampled over (categories named as in the box table), so the
+    box figure can show the box against it."""
+    if parameter.kind == "categorical":
+        return [_key(v) for v in parameter.values or []]
+    return float(parameter.low), float(parameter.high)  # type: ignore[arg-type]
 
 
 def _prim_column(parameter: Parameter, values: pd.Series) -> pd.Series:
-    """PRIM treats float columns as real, int as ordered, the rest as categories."""
+    """PRIM treats float columns as real and the rest as categories. Integers go in as
+    floats: the EMA Workbench pastes an integer box out to a fractional limit (2.5),
+    which pandas 3 refuses to store in an integer column (a crash, not a box)."""
     if parameter.kind == "categorical":
         return values.map(_key).astype(object)
-    if parameter.kind == "integer":
-        return values.astype("int64")
     return values.astype("float64")
 
 
@@ -669,7 +681,7 @@ def _curve(sweep: Sweep, requested: list[str], by: Sequence[str] | None = None,
                                 f"{', '.join(sweep.names)}")
     if hue == x:
         hue = None
-    keys = {p.name: p.key for p in sweep.inputs}
+    inputs = {p.name: p for p in sweep.inputs}
     notes: list[str] = []
     runs = sweep.runs
     failed = int((runs["status"] != "ok").sum())
@@ -680,9 +692,8 @@ def _curve(sweep: Sweep, requested: list[str], by: Sequence[str] | None = None,
                            or _is_years(c)]
     table = summarise(runs, columns, chosen, conf_level)
     plot = summarise(runs, [c for c in (x, hue) if c is not None], chosen, conf_level)
-    return AnalysisResult("curve", "curve", {"curve": table}, notes=notes, draw=lambda: [
-        (f"curve_{o}.png", _curve_figure(o, t, x, hue, keys[x]))
-        for o, t in plot.groupby("outcome", sort=False)])
+    return AnalysisResult("curve", "curve", {"curve": table}, notes=notes, draw=lambda:
+                          curve.figures(plot, inputs[x], inputs[hue] if hue else None))
 
 
 def summarise(runs: pd.DataFrame, columns: list[str], outcomes: list[str],
@@ -710,149 +721,3 @@ def summarise(runs: pd.DataFrame, columns: list[str], outcomes: list[str],
                 "reached_share": n / len(values) if _is_years(outcome) else np.nan}
             rows.append(row)
     return pd.DataFrame(rows)
-
-
-# ---------------------------------------------------------------------------------------
-# figures
-
-
-def unit_of(outcome: str) -> str:
-    """The unit of an outcome, for axis labels."""
-    if outcome.startswith(("payoff_", "lost_output_")):
-        return "USD m"
-    if outcome.startswith(("china_processing_share_final", "china_mining_share_final")):
-        return "share of world, 0–1"
-    if outcome.startswith("peak_price_multiple"):
-        return "× reference price"
-    if outcome.startswith("non_china_processing_capacity"):
-        return "t/yr"
-    if _is_years(outcome):
-        return "years"
-    if outcome.startswith("processing_share_below_80pct"):
-        return "share of runs, 0–1"
-    if outcome == "restriction_rounds":
-        return "decision rounds"
-    if outcome in ("entrants", "exits"):
-        return "producers"
-    return "–"
-
-
-def _label(outcome: str, extra: str = "", width: int = 45) -> str:
-    """An axis label with the unit, wrapped so long outcome names are not clipped."""
-    return textwrap.fill(f"{outcome} ({unit_of(outcome)}){extra}", width)
-
-
-def _per_outcome(method: str, table: pd.DataFrame,
-                 draw: Callable[[str, pd.DataFrame], Figure]) -> list[tuple[str, Figure]]:
-    """One figure per outcome (file name, figure); figures use matplotlib's object API,
-    so no pyplot state or GUI backend is touched."""
-    return [(f"{method}_{o}.png", draw(o, t)) for o, t in table.groupby("outcome", sort=False)]
-
-
-def _sobol_figure(outcome: str, table: pd.DataFrame) -> Figure:
-    """S1 beside ST per input: the gap between them is the input's share through
-    interactions, and the error bars show whether N was large enough to tell."""
-    figure = Figure(figsize=(max(4.5, 1.1 * len(table) + 2), 3.6), layout="constrained")
-    ax = figure.subplots()
-    positions = np.arange(len(table))
-    ax.bar(positions - 0.2, table["S1"], 0.4, yerr=table["S1_conf"], capsize=3,
-           label="S1 (first order)")
-    ax.bar(positions + 0.2, table["ST"], 0.4, yerr=table["ST_conf"], capsize=3,
-           label="ST (total)")
-    ax.set_xticks(positions, table["input"], rotation=20, ha="right")
-    ax.set_xlabel("input")
-    ax.set_ylabel("Sobol index (share of variance, –)")
-    ax.axhline(0, color="black", linewidth=0.6)
-    ax.set_title(textwrap.fill(f"Sobol indices of {outcome}", 60)
-                 + "\n(bars: 95 % bootstrap interval)",
-                 fontsize=10)
-    ax.legend(fontsize=8)
-    return figure
-
-
-def _morris_figure(outcome: str, table: pd.DataFrame) -> Figure:
-    """The classic μ*–σ plane: far right = influential, high = non-linear or
-    interacting, near the origin = negligible."""
-    figure = Figure(figsize=(5.5, 4.2), layout="constrained")
-    ax = figure.subplots()
-    ax.errorbar(table["mu_star"], table["sigma"], xerr=table["mu_star_conf"], fmt="o",
-                capsize=3)
-    for _, row in table.iterrows():
-        ax.annotate(row["input"], (row["mu_star"], row["sigma"]), fontsize=8,
-                    xytext=(4, 4), textcoords="offset points")
-    unit = unit_of(outcome)
-    ax.set_xlabel(f"μ*: mean |elementary effect| ({unit} per full input range)")
-    ax.set_ylabel(textwrap.fill(f"σ of elementary effects ({unit} per full input range)",
-                                40))
-    ax.set_title(textwrap.fill(f"Morris screening of {outcome}", 60), fontsize=10)
-    return figure
-
-
-def _prim_figure(trajectory: pd.DataFrame, condition: str) -> Figure:
-    """Coverage against density along the peeling trajectory, the trade-off an analyst
-    picks a box from; colour shows how many inputs each box restricts."""
-    figure = Figure(figsize=(5.5, 4.2), layout="constrained")
-    ax = figure.subplots()
-    points = ax.scatter(trajectory["coverage"], trajectory["density"],
-                        c=trajectory["restricted_dims"], cmap="viridis")
-    ax.plot(trajectory["coverage"], trajectory["density"], color="grey", linewidth=0.6,
-            zorder=0)
-    chosen = trajectory[trajectory["chosen"]]
-    ax.scatter(chosen["coverage"], chosen["density"], s=160, facecolors="none",
-               edgecolors="red", label="chosen box")
-    ax.set_xlabel("coverage: share of the condition's runs inside the box (0–1)")
-    ax.set_ylabel(textwrap.fill("density: share of the box's runs meeting the "
-                                "condition (0–1)", 35))
-    ax.set_title(textwrap.fill(f"PRIM peeling trajectory: {condition}", 55), fontsize=10)
-    ax.set_xlim(0, 1.05)
-    ax.set_ylim(0, 1.05)
-    top = int(trajectory["restricted_dims"].max())
-    figure.colorbar(points, ax=ax, label="restricted inputs (count)",
-                    ticks=range(top + 1) if top < 12 else None)
-    ax.legend(fontsize=8)
-    return figure
-
-
-def _curve_figure(outcome: str, table: pd.DataFrame, x: str, hue: str | None,
-                  key: str) -> Figure:
-    """Mean outcome with its t-interval against ``x``, one line per ``hue`` value
-    (bands for numeric x); years-to outcomes get a second panel with the share of runs
-    that reached the threshold, since their mean covers only those runs."""
-    years = _is_years(outcome)
-    figure = Figure(figsize=(6.5, 6.5 if years else 4.2), layout="constrained")
-    axes = figure.subplots(2 if years else 1, 1, sharex=True, squeeze=False)[:, 0]
-    numeric = pd.api.types.is_numeric_dtype(table[x])
-    levels = list(dict.fromkeys(table[x])) if not numeric else None
-    groups = table.groupby(hue, sort=True) if hue else [(None, table)]
-    groups = list(groups)
-    for g, (value, rows) in enumerate(groups):
-        rows = rows.sort_values(x)
-        if numeric:
-            positions = rows[x].to_numpy(dtype=float)
-        else:
-            offset = (g - (len(groups) - 1) / 2) * 0.08
-            positions = np.array([levels.index(v) for v in rows[x]]) + offset
-        label = f"{hue} = {value}" if hue else None
-        mean = rows["mean"].to_numpy(dtype=float)
-        low, high = rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float)
-        errors = np.vstack([mean - low, high - mean])
-        line = axes[0].errorbar(positions, mean, yerr=np.nan_to_num(errors), fmt="o-" if
-                                numeric else "o", capsize=3, label=label)
-        if numeric and len(positions) > 1:
-            axes[0].fill_between(positions, low, high, alpha=0.2, color=line[0].get_color())
-        if years:
-            axes[1].plot(positions, rows["reached_share"], "s-" if numeric else "s",
-                         color=line[0].get_color(), label=label)
-    axes[0].set_ylabel(_label(outcome, ", runs that reached it" if years else ""))
-    axes[0].set_title(textwrap.fill(f"{outcome} by {x}" + (f" and {hue}" if hue else ""), 60)
-                      + "\n(mean and 95 % t-interval over runs)", fontsize=10)
-    if years:
-        axes[1].set_ylabel(textwrap.fill("share of runs that reached the threshold (0–1)",
-                                         35))
-        axes[1].set_ylim(-0.05, 1.05)
-    if not numeric:
-        axes[-1].set_xticks(range(len(levels)), [str(v) for v in levels])
-    axes[-1].set_xlabel(f"{x} (scenario key {key}, in its units)")
-    if hue:
-        axes[0].legend(fontsize=8)
-    return figure

@@ -272,9 +272,6 @@ def sweep(
         "--retry-failed", help="Run again the runs stored as failed.")] = False,
 ) -> None:
     """A designed batch of runs, streamed to disk; re-run the same command to resume."""
-    from experiments.sweep.runner import run_sweep
-    from experiments.sweep.spec import load_sweep
-
     if executor not in ("serial", "processes", "dask"):
         err.print(f"--executor: unknown executor {executor!r}; choose serial, processes "
                   "or dask")
@@ -282,6 +279,15 @@ def sweep(
     if scheduler and executor != "dask":
         err.print("--scheduler needs --executor dask")
         raise typer.Exit(2)
+    _run_sweep_file(spec, out_dir, executor, workers, scheduler, quiet, retry_failed)
+
+
+def _run_sweep_file(spec: Path, out_dir: Path | None, executor: str, workers: int | None,
+                    scheduler: str | None, quiet: bool, retry_failed: bool = False) -> Path:
+    """Validate and run a sweep spec with a progress bar; the output folder."""
+    from experiments.sweep.runner import run_sweep
+    from experiments.sweep.spec import load_sweep
+
     try:
         parsed = load_sweep(spec)
     except ScenarioError as exc:
@@ -310,6 +316,44 @@ def sweep(
         raise typer.Exit(130) from None
     failed = int((table["status"] != "ok").sum()) if len(table) else 0
     out.print(f"{len(table)} runs ({failed} failed) in {target}/runs.parquet")
+    return target
+
+
+@app.command()
+def compare(
+    scenarios: Annotated[list[str], typer.Argument(help="Bundled names or YAML paths.")],
+    seeds: Annotated[int, typer.Option(min=1, help="Runs per scenario (common seeds).")] = 20,
+    seed: Annotated[int, typer.Option(min=0, help="Root seed.")] = 2026,
+    years: Annotated[float | None, typer.Option(help="Simulated years.")] = None,
+    firms: Annotated[int | None, typer.Option(min=1, help="Firm agents per run.")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Workers (default: cores).")] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder (default: results/compare-<names>).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Run scenarios over the same seeds, keep every step, and draw the comparison
+    (and, for scenarios with observed facts, the history figure)."""
+    import yaml
+
+    from experiments.plots import plot_folder
+    from experiments.single_run import atomic_write
+    from experiments.sweep.comparison import comparison_spec
+
+    for i, name in enumerate(scenarios, start=1):
+        try:
+            load_scenario(name)
+        except ScenarioError as exc:
+            err.print(f"SCENARIOS (argument {i}): {exc.problems[0].message}", markup=False,
+                      highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+    data = comparison_spec(scenarios, seeds, seed, years, firms)
+    target = out_dir or Path("results") / data["name"]
+    target.mkdir(parents=True, exist_ok=True)
+    spec_file = target / "compare.yaml"
+    atomic_write(spec_file, lambda p: p.write_text(yaml.safe_dump(data, sort_keys=False)))
+    _run_sweep_file(spec_file, target, "processes", workers, None, quiet)
+    written = plot_folder(target)
+    out.print(f"Wrote {len(written)} figure file(s) to {target / 'figures'}/")
 
 
 def _cell(value: Any) -> str:
@@ -405,6 +449,23 @@ def plot_command(
         err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     out.print(f"Wrote {len(written)} file(s) to {folder / 'figures'}/")
+
+
+@app.command("report")
+def report_command(
+    folder: Annotated[Path, typer.Argument(help="A result folder (run, sweep, tournament, "
+                                                "equilibrium).")],
+) -> None:
+    """Write FOLDER/report.html: one self-contained page to hand out or print."""
+    from experiments.plots import PlotError
+    from experiments.report import write_report
+
+    try:
+        path = write_report(folder)
+    except PlotError as exc:
+        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    out.print(f"Wrote {path}")
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
@@ -29,11 +30,14 @@ def _texts(figure: Figure) -> list[tuple[str, Text]]:
         found += [(f"axes{i}.xtick", t) for t in _shown_tick_labels(ax.xaxis)]
         found += [(f"axes{i}.ytick", t) for t in _shown_tick_labels(ax.yaxis)]
         found += [(f"axes{i}.text", t) for t in ax.texts]
-        legend = ax.get_legend()
-        if legend is not None:
-            found += [(f"axes{i}.legend", t) for t in legend.get_texts()]
-            found.append((f"axes{i}.legend_title", legend.get_title()))
+    for i, legend in enumerate(_legends(figure)):
+        found += [(f"legend{i}", t) for t in legend.get_texts()]
+        found.append((f"legend{i}.title", legend.get_title()))
     return [(n, t) for n, t in found if t.get_visible() and t.get_text().strip()]
+
+
+def _legends(figure: Figure) -> list[Legend]:
+    return [*(ax.get_legend() for ax in figure.axes if ax.get_legend()), *figure.legends]
 
 
 def _shown_tick_labels(axis: Axis) -> list[Text]:
@@ -60,6 +64,10 @@ def text_problems(figure: Figure) -> list[str]:
              for name, text in _texts(figure)]
     problems = [f"{name} {label!r} outside the figure" for name, label, box in boxes
                 if _area(box, page) < box.width * box.height - TOLERANCE_PX2]
+    for i, legend in enumerate(_legends(figure)):  # a legend box hiding other text
+        frame = legend.get_window_extent(renderer)
+        problems += [f"legend{i} covers {name} {label!r}" for name, label, box in boxes
+                     if not name.startswith(f"legend{i}") and _area(frame, box) > TOLERANCE_PX2]
     for (n1, t1, b1), (n2, t2, b2) in itertools.combinations(boxes, 2):
         if _area(b1, b2) > TOLERANCE_PX2:
             problems.append(f"{n1} {t1!r} overlaps {n2} {t2!r}")

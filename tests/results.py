@@ -42,7 +42,8 @@ discount_sweep:
 SWEEP = """\
 name: plots_{name}
 scenario: baseline
-overrides: {{years: {years}, firms.count: 10, china.strategy: {{name: periodic_coercion}}}}
+overrides: {{years: {years}, firms.count: 10, china.strategy: {{name: periodic_coercion}},
+            materials.light.china_processing_share: 0.81}}
 uncertainties:
   - {{name: elasticity, key: materials.light.price_elasticity, kind: real, low: 0.1, high: 0.4}}
 levers:

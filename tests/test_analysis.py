@@ -74,6 +74,12 @@ def sweeps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
+def _png_size(path: Path) -> tuple[int, int]:
+    """Width and height from a PNG's header (IHDR)."""
+    header = path.read_bytes()[16:24]
+    return int.from_bytes(header[:4], "big"), int.from_bytes(header[4:], "big")
+
+
 def _copy(folder: Path, tmp_path: Path) -> Path:
     target = tmp_path / folder.name
     shutil.copytree(folder, target)
@@ -93,8 +99,8 @@ def test_sobol_table_has_a_row_per_outcome_and_input_with_finite_indices(sweeps)
     assert np.isfinite(table[["S1", "S1_conf", "ST", "ST_conf"]].to_numpy()).all()
     stored = pd.read_parquet(sweeps["sobol"] / "analysis" / "sobol.parquet")
     pd.testing.assert_frame_equal(stored, table)
-    for outcome in OUTCOMES:
-        assert (sweeps["sobol"] / "analysis" / f"sobol_{outcome}.png").stat().st_size > 0
+    for outcome in OUTCOMES:  # slide-sized, drawn by experiments.plots.sensitivity
+        assert _png_size(sweeps["sobol"] / "analysis" / f"sobol_{outcome}.png") == (1280, 720)
 
 
 def test_sobol_ranks_the_driver_first_and_gives_the_irrelevant_input_nothing(sweeps):
@@ -188,6 +194,7 @@ def test_prim_finds_chinas_ban_as_the_box_for_restrictions(sweeps):
     assert not box.loc["elasticity", "restricted"]
     folder = sweeps["lhs"] / "analysis"
     assert (folder / "prim_restriction_rounds_above_0_tradeoff.png").exists()
+    assert (folder / "prim_restriction_rounds_above_0_box.png").exists()  # the box's limits
     assert (folder / "prim_restriction_rounds_above_0_box.parquet").exists()
 
 

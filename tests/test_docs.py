@@ -218,3 +218,22 @@ def test_odd_describes_the_bundled_scenarios_strategies_and_points_to_the_catalo
     missing = sorted(used - backticked(text))
     assert not missing, f"docs/odd.md §7.14 does not describe: {missing}"
     assert "docs/strategies.md" in text
+
+
+# -- figures ------------------------------------------------------------------------------
+def test_figure_units_match_the_documented_output_units(outputs):
+    from experiments.plots.labels import SERIES
+
+    rows = dict(re.findall(r"(?m)^\|\s*`(\w+)`\s*\|[^|]*\|\s*([^|]+?)\s*\|\s*$",
+                           section(outputs, "rounds.parquet")))
+    for column, (_what, unit) in SERIES.items():
+        assert rows[column] == unit, f"{column}: figures say {unit!r}, outputs.md {rows[column]!r}"
+
+
+def test_every_run_figure_is_described_in_the_figures_guide(run_result):
+    from experiments.plots import figures_of
+
+    guide = (ROOT / "docs" / "figures.md").read_text()
+    for stem, _figure in figures_of(run_result):
+        generic = re.sub(r"_(light|heavy)$", "_<material>", stem)
+        assert f"`{generic}`" in guide, stem

@@ -45,7 +45,7 @@ def test_restrictions_are_shaded_and_events_numbered(run_result, dashboard):
     assert [regime for _, _, regime in spans][:1] == ["quota"]  # the July 2010 cut
     assert spans[0][0] == pd.Timestamp("2010-07-01")
     prices = dashboard["run_prices"]
-    legend = [t.get_text() for t in prices.axes[0].get_legend().get_texts()]
+    legend = [t.get_text() for t in prices.legends[0].get_texts()]
     assert "China: quota" in legend and "China: ban" in legend  # the halt to Japan
     numbers = [t.get_text() for t in prices.axes[0].texts]
     assert numbers == ["1", "2", "3"]  # 2010-07, 2010-09, 2010-11 (WTO case is later)

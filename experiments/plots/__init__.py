@@ -17,7 +17,8 @@ from matplotlib.figure import Figure
 from experiments.plots.theme import FORMATS, save, themed
 
 #: Result kind (manifest ``kind``) → module drawing its figures.
-KINDS = {"run": "experiments.plots.run"}
+KINDS = {"run": "experiments.plots.run", "tournament": "experiments.plots.tournament",
+         "equilibrium": "experiments.plots.equilibrium", "sweep": "experiments.plots.sweep"}
 
 
 class PlotError(ValueError):

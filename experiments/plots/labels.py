@@ -6,6 +6,13 @@ the outcome catalogue's naming scheme.
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+
+from experiments.outcomes import OUTCOMES
+from experiments.sweep.spec import Parameter
+
 #: rounds.parquet column → (what it is, unit).
 SERIES: dict[str, tuple[str, str]] = {
     "price_ex_china": ("ex-China price", "USD/kg"),
@@ -60,3 +67,69 @@ def outcome_unit(outcome: str) -> str:
 def outcome_label(outcome: str) -> str:
     """A readable outcome name with its unit: ``payoff china (USD m)``."""
     return f"{outcome.replace('_', ' ')} ({outcome_unit(outcome)})"
+
+
+#: Per-material outcome (without its ``_light``/``_heavy`` suffix) → words for headlines.
+MATERIAL_OUTCOMES = {
+    "china_processing_share_final": "China's final share of {} separation",
+    "china_mining_share_final": "China's final share of {} mining",
+    "peak_price_multiple": "the peak {} price",
+    "non_china_processing_capacity_final": "final {} separation capacity outside China",
+    "years_to_processing_share_below_80pct": "years until China's {} separation share is "
+                                             "below 80 %",
+    "processing_share_below_80pct": "runs in which China's {} separation share fell below "
+                                    "80 %",
+}
+
+
+def outcome_name(outcome: str, capital: bool = False) -> str:
+    """An outcome in words for headlines (the catalogue's description, unit dropped);
+    ``capital`` to start a sentence."""
+    stem, _, material = outcome.rpartition("_")
+    if stem in MATERIAL_OUTCOMES:
+        text = MATERIAL_OUTCOMES[stem].format(material)
+    else:
+        text = OUTCOMES.get(outcome, outcome.replace("_", " ")).removesuffix(
+            f" ({outcome_unit(outcome)})")
+    return text[:1].upper() + text[1:] if capital else text
+
+
+#: Ending of a scenario key's last part → unit (the naming scheme of model/config.py).
+KEY_UNITS = (("_usd_m_per_year", "USD m/yr"), ("_usd_m", "USD m"), ("_months", "months"),
+             ("_years", "yr"), ("_rounds", "decision rounds"), ("_days", "days"),
+             ("_rate", "fraction"), ("_share", "fraction"), ("elasticity", "–"))
+
+
+def input_unit(key: str) -> str:
+    """The unit of a sweep input from its scenario key; '' when the name does not say
+    (categories such as an instrument or a strategy)."""
+    field = key.rsplit(".", 1)[-1]
+    return next((unit for part, unit in KEY_UNITS if part in field), "")
+
+
+def input_label(name: str, key: str) -> str:
+    """``name (unit)`` for a sweep input, or just the name when it has no unit."""
+    unit = input_unit(key)
+    return f"{name} ({unit})" if unit else name
+
+
+#: Characters of a headline that fit the slide's width at the theme's headline size.
+HEADLINE_WIDTH = 88
+
+
+def number(value: float, digits: int = 4) -> str:
+    """A value for ticks and cells: thousands separated, no exponent for large payoffs,
+    ``digits`` significant digits below 1,000."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.{digits}g}"
+
+
+def value_text(value: Any) -> str:
+    """An input's value as a tick label (numbers via :func:`number`)."""
+    return number(value) if isinstance(value, int | float | np.number) else str(value)
+
+
+def keys_note(*inputs: Parameter) -> str:
+    """Which scenario key each sweep input sets, for a figure note (researchers check
+    the figure against the spec); inputs named after their key are left out."""
+    keys = [f"{p.name} sets {p.key}" for p in inputs if p.key != p.name]
+    return f"{'; '.join(keys)}." if keys else ""

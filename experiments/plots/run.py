@@ -22,7 +22,7 @@ from matplotlib.ticker import FuncFormatter
 
 from experiments.plots import timeline
 from experiments.plots.labels import FRACTIONS, SERIES, series_label
-from experiments.plots.theme import PALETTE, note, slide, title
+from experiments.plots.theme import PALETTE, legend, note, slide, title
 from model.tally import SHARE_THRESHOLD
 
 
@@ -93,19 +93,20 @@ def _note(figure: Figure, run: RunResult, reading: str) -> None:
     note(figure, reading, f"Scripted events (dotted lines): {key}." if key else "")
 
 
-def _legend(ax: Axes, extra: list[Any]) -> None:
-    handles, labels = ax.get_legend_handles_labels()
-    ax.legend(handles + extra, labels + [h.get_label() for h in extra], fontsize="x-small",
-              loc="best")
+def _handles(axes: list[Axes], shading: list[Any]) -> list[Any]:
+    """The lines of every panel and the regime patches, for the figure's one legend."""
+    return [h for ax in axes for h in ax.get_legend_handles_labels()[0]] + shading
 
 
 def _per_material(run: RunResult, headline: str, reading: str, draw: Any) -> Figure:
     figure, axes = slide(1, len(run.materials), sharex=True)
     world = run.world
+    shading = []
     for ax, material in zip(axes, run.materials, strict=True):
         draw(ax, world[world["material"] == material], material)
         ax.set_title(f"{material} rare earths")
-        _legend(ax, _decorate(ax, run, material))
+        shading += _decorate(ax, run, material)
+    legend(figure, _handles(axes, shading))
     title(figure, headline)
     _note(figure, run, reading)
     return figure
@@ -166,6 +167,7 @@ def _by_importer(run: RunResult, headline: str, reading: str,
     same on every material row), a line per importer."""
     figure, axes = slide(1, len(panels), sharex=True)
     colours = dict(zip(run.importers, PALETTE, strict=False))
+    shading = []
     for ax, (heading, column, material) in zip(axes, panels, strict=True):
         rows = run.rounds[run.rounds["material"] == (material or run.materials[0])]
         for importer, group in rows.groupby("importer", sort=False):
@@ -176,7 +178,8 @@ def _by_importer(run: RunResult, headline: str, reading: str,
         # fractions keep a visible scale, so rounding noise does not fill the panel
         top = rows[column].max()
         ax.set_ylim(0, max(top * 1.08, 0.05) if SERIES[column][1] in FRACTIONS else None)
-        _legend(ax, _decorate(ax, run, material))
+        shading += _decorate(ax, run, material)
+    legend(figure, _handles(axes, shading))
     title(figure, headline)
     _note(figure, run, reading)
     return figure
@@ -215,7 +218,7 @@ def payoffs(run: RunResult) -> Figure:
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set_title("China and the importing states")
     ax.set_ylabel("discounted cumulative payoff (USD m)")
-    _legend(ax, _decorate(ax, run, None))
+    legend(figure, _handles(axes, _decorate(ax, run, None)))
     title(figure, f"Who gained? Discounted payoffs — {run.name}")
     _note(figure, run, f"Discount rate {run.scenario['payoffs']['discount_rate_per_year']:.0%}"
           " a year. Shaded: China restricting any material.")

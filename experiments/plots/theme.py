@@ -14,6 +14,7 @@ from pathlib import Path
 
 import matplotlib as mpl
 import seaborn as sns
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -62,12 +63,21 @@ def title(figure: Figure, text: str) -> None:
                     fontweight="bold")
 
 
-def note(figure: Figure, *lines: str, width: int = 175) -> None:
+def note(figure: Figure, *lines: str, width: int = 160) -> None:
     """How to read the figure, under the panels (a figure note, as in print)."""
     text = "\n".join(textwrap.fill(line, width) for line in lines if line)
     if text:
         figure.supxlabel(text, x=0.01, horizontalalignment="left", fontsize="x-small",
                          color="0.25")
+
+
+def legend(figure: Figure, handles: Sequence[Artist]) -> None:
+    """One legend for the whole figure, under the panels: it never covers data, event
+    numbers or titles, and panels drawing the same series share it."""
+    unique = {h.get_label(): h for h in handles if not h.get_label().startswith("_")}
+    if unique:
+        figure.legend(list(unique.values()), list(unique), loc="outside right center",
+                      fontsize="small")
 
 
 def wrap(text: str, width: int = 40) -> str:

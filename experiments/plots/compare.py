@@ -1,0 +1,164 @@
+"""Scenario comparison and history: per-step series over seeds, from a sweep that kept
+per-step data (``per_round: all``, e.g. ``overplay compare coercion restraint``).
+
+Comparison: for each design point (a scenario, or a combination of inputs), the mean
+over its runs each month with a 95 % t-interval band — where two bands separate, the
+difference is the inputs', not the seeds'. History: for scenarios with observed facts
+(``experiments/data/history.csv``, each traced to ``shared/data/stylized_facts.csv``),
+the range of simulated runs (5th–95th percentile) with the facts as points — what a
+calibration study would match.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from matplotlib.figure import Figure
+from scipy import stats
+
+from experiments.plots import timeline
+from experiments.plots.labels import FRACTIONS, SERIES, series_label
+from experiments.plots.theme import PALETTE, legend, note, slide, title
+from experiments.sweep.spec import SCENARIO_KEY
+
+#: World series compared, one figure each.
+COMPARED = ("price_multiple", "china_processing_share", "china_mining_share",
+            "non_china_processing_capacity")
+#: More design points than this are a sweep, not a comparison (use curves, heatmaps).
+MAX_GROUPS = 6
+#: Short panel titles (three panels share a slide).
+PANEL_TITLES = {"price_multiple": "price multiple", "china_mining_share": "China's mining share",
+                "china_processing_share": "China's separation share"}
+
+
+def observed() -> pd.DataFrame:
+    """The bundled observed facts, one row per (scenario, series, material, month)."""
+    text = resources.files("experiments").joinpath("data/history.csv").read_text()
+    from io import StringIO
+
+    facts = pd.read_csv(StringIO(text))
+    facts["month"] = timeline.months(facts["date"])
+    return facts
+
+
+def _groups(folder: Path) -> tuple[pd.DataFrame, dict[int, str]]:
+    """Successful runs with their scenario, and a label per design point built from the
+    inputs that vary (``scenario = coercion``)."""
+    runs = pd.read_parquet(folder / "runs.parquet")
+    runs = runs[runs["status"] == "ok"]
+    spec = yaml.safe_load((folder / "spec.resolved.yaml").read_text())
+    parameters = (spec.get("uncertainties") or []) + (spec.get("levers") or [])
+    inputs = [p["name"] for p in parameters]
+    varying = [c for c in inputs if runs[c].nunique() > 1] or inputs[:1]
+    swapped = next((p["name"] for p in parameters if p["key"] == SCENARIO_KEY), None)
+    runs = runs.assign(scenario=runs[swapped].astype(str) if swapped
+                       else spec.get("scenario", "baseline"))
+    labels = {int(p): ", ".join(f"{c} = {v}" for c, v in zip(varying, row, strict=True))
+              for p, row in runs.groupby("point_id")[varying].first().iterrows()}
+    return runs, labels
+
+
+def _world(folder: Path, runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per run, month and material (world values repeat on importer rows)."""
+    rounds = pd.read_parquet(folder / "rounds")
+    rounds = rounds.drop_duplicates(["run_id", "step", "material"])
+    rounds = rounds.merge(runs[["run_id", "point_id", "scenario"]], on="run_id")
+    rounds["month"] = timeline.months(rounds["date"])
+    return rounds
+
+
+def _band(values: pd.Series) -> tuple[float, float, float]:
+    """Mean and 95 % t-interval of the mean over runs."""
+    n, mean = len(values), float(values.mean())
+    if n < 2:
+        return mean, mean, mean
+    half = float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / np.sqrt(n))
+    return mean, mean - half, mean + half
+
+
+def _ylim(ax, column: str) -> None:
+    if SERIES[column][1] in FRACTIONS:
+        ax.set_ylim(0, 1.02)
+    else:
+        ax.set_ylim(bottom=0)
+
+
+def comparison(world: pd.DataFrame, labels: dict[int, str], column: str,
+               runs_per_point: int) -> Figure:
+    """Mean and 95 % band of one world series per design point, a panel per material."""
+    materials = list(dict.fromkeys(world["material"]))
+    figure, axes = slide(1, len(materials), sharex=True)
+    for ax, material in zip(axes, materials, strict=True):
+        rows = world[world["material"] == material]
+        for colour, (point, group) in zip(PALETTE, rows.groupby("point_id"), strict=False):
+            band = group.groupby("month")[column].apply(_band)
+            mean, low, high = (np.array([b[k] for b in band]) for k in range(3))
+            ax.plot(band.index, mean, color=colour, lw=2.5, label=labels[int(point)])
+            ax.fill_between(band.index, low, high, color=colour, alpha=0.25, linewidth=0)
+        ax.set_title(f"{material} rare earths")
+        ax.set_xlabel("month")
+        ax.set_ylabel(series_label(column))
+        _ylim(ax, column)
+        timeline.date_axis(ax)
+    legend(figure, axes[0].get_legend_handles_labels()[0])
+    title(figure, f"{SERIES[column][0][0].upper()}{SERIES[column][0][1:]}, compared")
+    note(figure, f"Lines: mean over the {runs_per_point} runs of each design point; bands: "
+         "95 % t-interval of that mean. Seeds are common to all points unless the spec "
+         "says seeds: per_run, so differences between lines are the inputs' doing.")
+    return figure
+
+
+def history(world: pd.DataFrame, facts: pd.DataFrame, scenario: str) -> Figure:
+    """Simulated 5–95 % range and median against observed facts, a panel per series and
+    material that has facts."""
+    panels = list(facts.groupby(["series", "material"], sort=False).groups)
+    figure, axes = slide(1, len(panels), sharex=True)
+    runs = world[world["scenario"] == scenario]
+    for ax, (column, material) in zip(axes, panels, strict=True):
+        rows = runs[runs["material"] == material].groupby("month")[column]
+        low, mid, high = rows.quantile(0.05), rows.median(), rows.quantile(0.95)
+        ax.fill_between(low.index, low, high, color=PALETTE[0], alpha=0.25, linewidth=0,
+                        label="simulated, 5–95 % of runs")
+        ax.plot(mid.index, mid, color=PALETTE[0], lw=2.5, label="simulated median")
+        points = facts[(facts["series"] == column) & (facts["material"] == material)]
+        ax.scatter(points["month"], points["value"], color=PALETTE[3], s=70, zorder=3,
+                   edgecolor="black", label="observed")
+        for _, fact in points.iterrows():
+            ax.annotate(fact["fact"], (fact["month"], fact["value"]), xytext=(6, 0),
+                        textcoords="offset points", fontsize="x-small", va="center")
+        ax.set_title(f"{PANEL_TITLES.get(column, column)}, {material}")
+        ax.set_xlabel("month")
+        ax.set_ylabel(series_label(column))
+        _ylim(ax, column)
+        timeline.date_axis(ax)
+    legend(figure, axes[0].get_legend_handles_labels()[0])
+    title(figure, f"History: {scenario} simulated against observed facts")
+    sources = "; ".join(f"{f.fact} {f.source}" for f in facts.itertuples())
+    note(figure, f"Band: 5th–95th percentile of {runs['run_id'].nunique()} runs; line: "
+         f"median. Points: observed facts (ids of shared/data/stylized_facts.csv): "
+         f"{sources}.")
+    return figure
+
+
+def figures(folder: Path) -> list[tuple[str, Figure]]:
+    """Comparison figures (at most :data:`MAX_GROUPS` design points) and a history figure
+    per compared scenario that has observed facts; none without per-step data."""
+    if not any((folder / "rounds").glob("*.parquet")):
+        return []
+    runs, labels = _groups(folder)
+    world = _world(folder, runs)
+    drawn: list[tuple[str, Figure]] = []
+    if len(labels) <= MAX_GROUPS:
+        per_point = int(runs.groupby("point_id").size().min())
+        drawn += [(f"compare_{column}", comparison(world, labels, column, per_point))
+                  for column in COMPARED]
+    facts = observed()
+    for scenario in dict.fromkeys(runs["scenario"]):
+        mine = facts[facts["scenario"] == scenario]
+        if len(mine):
+            drawn.append((f"history_{scenario}", history(world, mine, scenario)))
+    return drawn

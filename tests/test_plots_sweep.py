@@ -1,0 +1,212 @@
+"""Sweep figures, drawn from small real sweeps of each design (``tests/results.py``):
+clean slides, units on the axes, and drawn values equal to the analysis tables and to
+group means computed here with pandas."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.container import BarContainer
+
+from experiments.analysis import analyze
+from experiments.plots import PlotError, figures_of
+from experiments.plots.compare import COMPARED
+from experiments.plots.labels import number, outcome_unit
+from experiments.plots.sweep import PRIM_BELOW, PRIM_OUTCOME
+from experiments.plots.theme import themed
+from tests.figure_checks import check_figure
+
+#: The outcomes the fixture sweeps keep (``tests/results.py``).
+OUTCOMES = ["china_processing_share_final_light", "payoff_china", "payoff_importers",
+            "restriction_rounds", "years_to_processing_share_below_80pct_light"]
+YEARS = OUTCOMES[-1]
+
+
+@pytest.fixture(scope="module")
+def drawn(sweep_result):
+    return dict(figures_of(sweep_result))
+
+
+def _runs(folder: Path) -> pd.DataFrame:
+    return pd.read_parquet(folder / "runs.parquet")
+
+
+def _only(folder: Path, *names: str) -> None:
+    if folder.name not in names:
+        pytest.skip(f"nothing to check on the {folder.name} sweep")
+
+
+def _expected_stems(folder: Path) -> set[str]:
+    """What each design should draw, from its data: outcomes without any value (a
+    threshold never reached) have indices and heatmaps left out."""
+    runs = _runs(folder)
+    valued = [o for o in OUTCOMES if o in runs and runs[o].notna().any()]
+    # indices need a value at every point, and Sobol some variance
+    complete = [o for o in OUTCOMES if o in runs and runs[o].notna().all()
+                and (folder.name != "sobol" or runs[o].nunique() > 1)]
+    if folder.name == "factorial":
+        return {f"curve_{o}" for o in OUTCOMES} | {f"heatmap_{o}" for o in valued}
+    if folder.name in ("sobol", "morris"):
+        return {f"{folder.name}_{o}" for o in complete}
+    if folder.name == "compare":  # one input: a curve per outcome, nothing to cross; and
+        # the per-step comparison figures
+        return ({f"curve_{o}" for o in ("china_processing_share_final_light", "payoff_china")}
+                | {f"compare_{c}" for c in COMPARED})
+    holds = runs[PRIM_OUTCOME] < PRIM_BELOW
+    stem = f"prim_{PRIM_OUTCOME}_below_{PRIM_BELOW:g}"
+    return {f"{stem}_tradeoff", f"{stem}_box"} if holds.any() and not holds.all() else set()
+
+
+def test_each_design_draws_its_analysis_on_clean_slides(sweep_result, drawn):
+    assert set(drawn) == _expected_stems(sweep_result)
+    for stem, figure in drawn.items():
+        assert check_figure(figure) == [], stem
+
+
+def _outcome_labels(stem: str, figure) -> list[str]:
+    """The labels that must carry the outcome's unit, by kind of figure."""
+    ax = figure.axes[0]
+    kind = stem.split("_")[0]
+    if kind == "heatmap":
+        return [figure.axes[1].get_ylabel()]  # the colour bar
+    if kind == "morris":
+        return [ax.get_xlabel(), ax.get_ylabel()]
+    return [ax.get_ylabel()]
+
+
+def test_outcome_axes_carry_units(sweep_result, drawn):
+    for stem, figure in drawn.items():
+        if stem.startswith("sobol"):  # indices are shares of the outcome's variance
+            assert figure.axes[0].get_xlabel().endswith("(0–1)"), stem
+            continue
+        if stem.startswith(("prim", "compare")):  # shares of runs; per-step series
+            continue
+        outcome = next(o for o in OUTCOMES if stem.endswith(o))
+        for label in _outcome_labels(stem, figure):
+            assert label.replace("\n", " ").endswith(f"({outcome_unit(outcome)})"), stem
+
+
+def test_sobol_bars_are_the_indices(sweep_result, drawn):
+    _only(sweep_result, "sobol")
+    table = analyze(sweep_result, "sobol", write=False).table
+    for outcome, rows in table.groupby("outcome"):
+        ax = drawn[f"sobol_{outcome}"].axes[0]
+        inputs = [t.get_text() for t in ax.get_yticklabels()]
+        assert inputs == list(rows.sort_values("ST")["input"])  # largest ST on top
+        bars = {c.get_label().split(":")[0]: [p.get_width() for p in c]
+                for c in ax.containers if isinstance(c, BarContainer)}
+        rows = rows.set_index("input").loc[inputs]
+        np.testing.assert_allclose(bars["S1"], rows["S1"])
+        np.testing.assert_allclose(bars["ST"], rows["ST"])
+
+
+def test_morris_points_are_mu_star_and_sigma(sweep_result, drawn):
+    _only(sweep_result, "morris")
+    table = analyze(sweep_result, "morris", write=False).table
+    for outcome, rows in table.groupby("outcome"):
+        ax = drawn[f"morris_{outcome}"].axes[0]
+        points = {c.get_label(): (c.lines[0].get_xdata()[0], c.lines[0].get_ydata()[0])
+                  for c in ax.containers}
+        for _, row in rows.iterrows():
+            assert points[row["input"]] == pytest.approx((row["mu_star"], row["sigma"]))
+
+
+def test_heatmap_cells_are_group_means(sweep_result, drawn):
+    _only(sweep_result, "factorial")
+    runs = _runs(sweep_result)
+    for outcome in ("payoff_china", "china_processing_share_final_light"):
+        figure = drawn[f"heatmap_{outcome}"]
+        ax = figure.axes[0]
+        assert (ax.get_xlabel(), ax.get_ylabel()) == ("frequency_rounds (decision rounds)",
+                                                      "instrument")
+        columns = [t.get_text() for t in ax.get_xticklabels()]
+        rows = [t.get_text() for t in ax.get_yticklabels()]
+        assert (columns, rows) == (["2", "4"], ["licensing", "ban"])  # the spec's order
+        means = runs.pivot_table(index="instrument", columns="frequency_rounds",
+                                 values=outcome, aggfunc="mean").rename(columns=str)
+        expected = means.loc[rows, columns].to_numpy()
+        np.testing.assert_allclose(ax.images[0].get_array(), expected)
+        assert [t.get_text() for t in ax.texts] == [number(v, 3) for v in expected.flat]
+
+
+def test_curve_lines_are_group_means_with_reached_shares(sweep_result, drawn):
+    _only(sweep_result, "factorial")
+    runs = _runs(sweep_result)
+    ax = drawn["curve_payoff_china"].axes[0]
+    means = runs.groupby(["instrument", "frequency_rounds"])["payoff_china"].mean()
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == {"licensing", "ban"}
+    for instrument, line in lines.items():
+        np.testing.assert_allclose(line.get_xdata(), [2, 4])
+        np.testing.assert_allclose(line.get_ydata(), means.loc[instrument].loc[[2, 4]])
+    years = drawn[f"curve_{YEARS}"]
+    assert len(years.axes) == 2  # the share that reached the threshold, under the means
+    reached = runs[YEARS].notna().groupby([runs["instrument"], runs["frequency_rounds"]]).mean()
+    for line in years.axes[1].get_lines():
+        np.testing.assert_allclose(line.get_ydata(), reached.loc[line.get_label()].loc[[2, 4]])
+
+
+def test_prim_figures_show_the_trajectory_and_the_box(sweep_result):
+    _only(sweep_result, "lhs")
+    runs = _runs(sweep_result)
+    threshold = float(runs["payoff_china"].median())
+    with themed():  # pastes the integer frequency_rounds to 2.5 (once a pandas 3 crash)
+        result = analyze(sweep_result, "prim", ["payoff_china"], above=threshold,
+                         write=False)
+        drawn = dict(result.draw())
+    trajectory = next(t for n, t in result.tables.items() if n.endswith("trajectory"))
+    tradeoff, box = drawn[f"{result.main.removesuffix('_box')}_tradeoff"], drawn[result.main]
+    for figure in (tradeoff, box):
+        assert check_figure(figure) == []
+    points = tradeoff.axes[0].collections[0].get_offsets()
+    np.testing.assert_allclose(points, trajectory[["coverage", "density"]].to_numpy())
+    restricted = result.table[result.table["restricted"]]
+    shown = [t.get_text() for t in box.axes[0].get_yticklabels()]
+    assert sorted(shown) == sorted(restricted["input"])
+    assert "quasi-p" in " ".join(t.get_text() for t in box.axes[0].texts)
+
+
+def test_a_latin_hypercube_gets_prim_when_the_share_falls_below_80_percent(sweep_result,
+                                                                          tmp_path):
+    _only(sweep_result, "lhs")
+    folder = tmp_path / "lhs"
+    shutil.copytree(sweep_result, folder)
+    runs = _runs(folder)
+    # bans cost China 0.15 of its share: the box to find is instrument = ban
+    runs.loc[runs["instrument"] == "ban", PRIM_OUTCOME] -= 0.15
+    runs.to_parquet(folder / "runs.parquet", index=False)
+    drawn = dict(figures_of(folder))
+    stem = f"prim_{PRIM_OUTCOME}_below_{PRIM_BELOW:g}"
+    assert set(drawn) == {f"{stem}_tradeoff", f"{stem}_box"}
+    texts = [t.get_text() for t in drawn[f"{stem}_box"].axes[0].texts]
+    assert any(t.startswith("ban\nof licensing, ban\nquasi-p") for t in texts)
+    assert not (folder / "analysis").exists()  # plotting writes no tables
+
+
+def test_plot_command_writes_png_and_svg_for_a_sweep(sweep_result, tmp_path):
+    _only(sweep_result, "factorial")
+    folder = tmp_path / "factorial"
+    shutil.copytree(sweep_result, folder, ignore=shutil.ignore_patterns("figures"))
+    proc = subprocess.run([sys.executable, "-m", "experiments.cli", "plot", str(folder)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    written = sorted(p.name for p in (folder / "figures").iterdir())
+    stems = _expected_stems(sweep_result)
+    assert written == sorted(f"{s}.{f}" for s in stems for f in ("png", "svg"))
+    assert all((folder / "figures" / name).stat().st_size > 0 for name in written)
+    assert not (folder / "analysis").exists()
+
+
+def test_an_unfinished_sweep_is_a_plot_error_with_advice(sweep_result, tmp_path):
+    _only(sweep_result, "sobol")
+    folder = tmp_path / "sobol"
+    shutil.copytree(sweep_result, folder)
+    (folder / "runs.parquet").unlink()
+    with pytest.raises(PlotError, match="run the same `overplay sweep` command again"):
+        figures_of(folder)
