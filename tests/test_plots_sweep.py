@@ -20,6 +20,7 @@ from experiments.plots.compare import COMPARED
 from experiments.plots.labels import number, outcome_unit
 from experiments.plots.sweep import PRIM_BELOW, PRIM_OUTCOME
 from experiments.plots.theme import themed
+from tests import results
 from tests.figure_checks import check_figure
 
 #: The outcomes the fixture sweeps keep (``tests/results.py``).
@@ -210,3 +211,23 @@ def test_an_unfinished_sweep_is_a_plot_error_with_advice(sweep_result, tmp_path)
     (folder / "runs.parquet").unlink()
     with pytest.raises(PlotError, match="run the same `overplay sweep` command again"):
         figures_of(folder)
+
+
+def test_figure_hints_choose_the_curve_axes_and_heatmap_pair(result_root, tmp_path):
+    folder = result_root / "factorial"
+    if not (folder / "runs.parquet").exists():
+        results.make_sweep(result_root, "factorial")
+    hinted = tmp_path / "hinted"
+    shutil.copytree(folder, hinted)
+    spec = (hinted / "spec.resolved.yaml").read_text()
+    spec = spec.replace("figures:\n  x: null\n  hue: null",
+                        "figures:\n  x: instrument\n  hue: frequency_rounds")
+    assert "x: instrument" in spec
+    (hinted / "spec.resolved.yaml").write_text(spec)
+    with themed():
+        drawn = dict(figures_of(hinted))
+    curve = drawn["curve_payoff_china"]
+    assert curve.axes[0].get_xlabel().startswith("instrument")
+    heat = drawn["heatmap_payoff_china"]
+    labels = {heat.axes[0].get_xlabel().split(" ")[0], heat.axes[0].get_ylabel().split(" ")[0]}
+    assert labels == {"instrument", "frequency_rounds"}

@@ -127,6 +127,8 @@ def prices(run: RunResult) -> Figure:
             ax.set_yscale("log")
             ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
             ax.yaxis.set_minor_formatter(FuncFormatter(_two_and_five))
+        else:  # from zero: small moves must not look like spikes
+            ax.set_ylim(0, top * 1.2)
         ax.set_ylabel("price (USD/kg)")
     return _per_material(run, f"Prices inside and outside China — {run.name}",
                          "Shaded: China restricting exports of that material (the harshest "

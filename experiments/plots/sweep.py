@@ -51,8 +51,11 @@ def _grid(sweep: Sweep) -> Figures:
     by = sweep.levers or _most_levels(sweep)
     if not by:
         return []
-    drawn = analyze(sweep.folder, "curve", by=by, write=False).draw()
-    pair = sweep.levers[:2] if len(sweep.levers) >= 2 else _most_levels(sweep)
+    hints = sweep.spec.get("figures") or {}
+    x, hue = hints.get("x"), hints.get("hue")
+    drawn = analyze(sweep.folder, "curve", by=by, x=x, hue=hue, write=False).draw()
+    pair = ([x, hue] if x and hue else sweep.levers[:2] if len(sweep.levers) >= 2
+            else _most_levels(sweep))
     if len(pair) == 2:
         inputs = {p.name: p for p in sweep.inputs}
         table = analyze(sweep.folder, "curve", by=pair, write=False).table

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
@@ -50,12 +51,23 @@ def _png(figure: Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
-def _figure_html(stem: str, figure: Figure) -> str:
-    headline = figure.get_suptitle()
-    reading = figure.get_supxlabel() if hasattr(figure, "get_supxlabel") else ""
-    return (f'<figure id="{escape(stem)}"><img alt="{escape(headline)}" '
+def _figure_html(number: int, stem: str, figure: Figure) -> str:
+    """The figure as an embedded image; its headline as caption and alt text (the
+    reading note is part of the image)."""
+    headline = escape(figure.get_suptitle())
+    return (f'<figure id="{escape(stem)}"><img alt="{headline}" '
             f'src="data:image/png;base64,{_png(figure)}">'
-            f"<figcaption><b>{escape(headline)}.</b> {escape(reading)}</figcaption></figure>")
+            f"<figcaption>Figure {number}: {headline} (<code>{escape(stem)}</code>)"
+            "</figcaption></figure>")
+
+
+def _name(folder: Path) -> str:
+    """What the result is called: the scenario and seed of a run, the spec's name
+    otherwise (the folder's name if neither is recorded)."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    if manifest.get("scenario"):
+        return f"{manifest['scenario']}, seed {manifest.get('seed')}"
+    return str(manifest.get("spec") or folder.name)
 
 
 def render(folder: Path) -> str:
@@ -64,7 +76,8 @@ def render(folder: Path) -> str:
     sections: list[Section] = SECTIONS[kind](folder)
     with themed():
         figures = figures_of(folder)
-        sections.append(("Figures", "".join(_figure_html(s, f) for s, f in figures)
+        sections.append(("Figures", "".join(_figure_html(n, s, f) for n, (s, f)
+                                            in enumerate(figures, start=1))
                          or "<p>No figures for this result.</p>"))
     sections.append(manifest_section(folder))
     toc = "".join(f'<li><a href="#s{i}">{escape(h)}</a></li>'
@@ -72,10 +85,11 @@ def render(folder: Path) -> str:
     body = "".join(f'<section id="s{i}"><h2>{escape(h)}</h2>{html}</section>'
                    for i, (h, html) in enumerate(sections))
     made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    name = escape(_name(folder))
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-            f"<title>Overplay {KIND_TITLES[kind].lower()} report — {escape(folder.name)}</title>"
+            f"<title>Overplay {KIND_TITLES[kind].lower()} report — {name}</title>"
             f"<style>{STYLE}</style></head><body>"
-            f"<h1>Overplay {KIND_TITLES[kind].lower()} report: {escape(folder.name)}</h1>"
+            f"<h1>Overplay {KIND_TITLES[kind].lower()} report: {name}</h1>"
             f'<p class="meta">Made {made} from <code>{escape(str(folder))}</code> by '
             f"<code>overplay report</code>.</p><nav><ol>{toc}</ol></nav>{body}</body></html>")
 

@@ -75,7 +75,8 @@ def sweep_sections(folder: Path) -> list[Section]:
     spec = _scenario(folder, "spec.resolved.yaml") or {}
     runs = pd.read_parquet(folder / "runs.parquet")
     inputs = pd.DataFrame([
-        {"input": p["name"], "role": role, "scenario key": p["key"], "kind": p["kind"],
+        {"input": p["name"], "role": {"uncertainties": "uncertainty", "levers": "lever"}[role],
+         "scenario key": p["key"], "kind": p["kind"],
          "values": ", ".join(map(str, p["values"])) if p.get("values")
          else f"{p['low']:g} to {p['high']:g}"}
         for role in ("uncertainties", "levers") for p in spec.get(role) or []])

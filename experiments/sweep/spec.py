@@ -65,6 +65,14 @@ class Design(StrictSpec):
     second_order: bool = Field(False, description="Sobol: also second-order indices.")
 
 
+class FigureHints(StrictSpec):
+    """How `overplay plot` should draw a factorial sweep (input names)."""
+
+    x: str | None = Field(None, description="The curve's x axis (default: the first lever).")
+    hue: str | None = Field(None, description="One line per value of this input (default: "
+                            "the second lever).")
+
+
 class SweepSpec(StrictSpec):
     """A designed batch of runs."""
 
@@ -85,6 +93,8 @@ class SweepSpec(StrictSpec):
     outcomes: list[str] = Field(description="Outcomes to keep (see docs/experiments.md).")
     per_round: Literal["none", "all"] | int = Field("none", description="Per-step data: "
                                                     "none, all, or every k steps.")
+    figures: FigureHints = Field(default_factory=FigureHints, description="How `overplay "
+                                 "plot` draws the overuse curve and heatmap (x, hue).")
 
     @model_validator(mode="after")
     def _consistent(self) -> SweepSpec:
@@ -107,6 +117,11 @@ class SweepSpec(StrictSpec):
             raise ValueError("design.levels: Morris needs an even number of levels")
         if isinstance(self.per_round, int) and self.per_round < 1:
             raise ValueError("per_round: every k steps needs k >= 1")
+        for axis in ("x", "hue"):
+            hinted = getattr(self.figures, axis)
+            if hinted is not None and hinted not in names:
+                raise ValueError(f"figures.{axis}: unknown input {hinted!r}; choose one of "
+                                 f"{', '.join(names)}")
         for i, point in enumerate(self.design.points):
             extra = set(point) - set(names)
             if extra:
