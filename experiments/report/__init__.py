@@ -29,8 +29,8 @@ h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { border-bottom: 2px solid #01
 .meta { color: #555; } nav ol { columns: 2; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.85em; min-width: 40%; }
 caption { text-align: left; font-weight: bold; padding: 0.3em 0; }
-th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: right; }
-th:first-child, td:first-child { text-align: left; } th { background: #eef4fa; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: left; }
+.num { text-align: right; font-variant-numeric: tabular-nums; } th { background: #eef4fa; }
 figure { margin: 1.5em 0; } figure img { width: 100%; height: auto; border: 1px solid #ddd; }
 figcaption { font-size: 0.85em; color: #444; }
 code { background: #f3f3f3; padding: 0 0.2em; }

@@ -18,14 +18,20 @@ Section = tuple[str, str]  # (heading, HTML body)
 def table(frame: pd.DataFrame, caption: str = "") -> str:
     """A compact HTML table: thousands separators, 3 significant digits for fractions."""
     def cell(value: Any) -> str:
-        if isinstance(value, float):
-            if pd.isna(value):
-                return "–"
-            return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
-        return escape(str(value))
+        """Numbers right-aligned (class num), text left."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"<td>{escape(str(value))}</td>"
+        if pd.isna(value):
+            return '<td class="num">–</td>'
+        shown = f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() \
+            else f"{value:.3g}"
+        return f'<td class="num">{shown}</td>'
 
-    head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
-    rows = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>"
+    numeric = ['<th class="num">' if frame[c].dtype.kind in "iuf" else "<th>"
+               for c in frame.columns]
+    head = "".join(f"{opening}{escape(str(c))}</th>"
+                   for c, opening in zip(frame.columns, numeric, strict=True))
+    rows = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>"
                    for row in frame.itertuples(index=False))
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
