@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from scipy import stats
 
@@ -80,11 +81,16 @@ def _band(values: pd.Series) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
-def _ylim(ax, column: str) -> None:
+def _time_panel(ax: Axes, heading: str, column: str) -> None:
+    """Title, labelled axes (dates on x) and a y range from zero (fractions up to 1)."""
+    ax.set_title(heading)
+    ax.set_xlabel("month")
+    ax.set_ylabel(series_label(column))
     if SERIES[column][1] in FRACTIONS:
         ax.set_ylim(0, 1.02)
     else:
         ax.set_ylim(bottom=0)
+    timeline.date_axis(ax)
 
 
 def comparison(world: pd.DataFrame, labels: dict[int, str], column: str,
@@ -99,11 +105,7 @@ def comparison(world: pd.DataFrame, labels: dict[int, str], column: str,
             mean, low, high = (np.array([b[k] for b in band]) for k in range(3))
             ax.plot(band.index, mean, color=colour, lw=2.5, label=labels[int(point)])
             ax.fill_between(band.index, low, high, color=colour, alpha=0.25, linewidth=0)
-        ax.set_title(f"{material} rare earths")
-        ax.set_xlabel("month")
-        ax.set_ylabel(series_label(column))
-        _ylim(ax, column)
-        timeline.date_axis(ax)
+        _time_panel(ax, f"{material} rare earths", column)
     legend(figure, axes[0].get_legend_handles_labels()[0])
     title(figure, f"{SERIES[column][0][0].upper()}{SERIES[column][0][1:]}, compared")
     note(figure, f"Lines: mean over the {runs_per_point} runs of each design point; bands: "
@@ -130,11 +132,7 @@ def history(world: pd.DataFrame, facts: pd.DataFrame, scenario: str) -> Figure:
         for _, fact in points.iterrows():
             ax.annotate(fact["fact"], (fact["month"], fact["value"]), xytext=(6, 0),
                         textcoords="offset points", fontsize="x-small", va="center")
-        ax.set_title(f"{PANEL_TITLES.get(column, column)}, {material}")
-        ax.set_xlabel("month")
-        ax.set_ylabel(series_label(column))
-        _ylim(ax, column)
-        timeline.date_axis(ax)
+        _time_panel(ax, f"{PANEL_TITLES.get(column, column)}, {material}", column)
     legend(figure, axes[0].get_legend_handles_labels()[0])
     title(figure, f"History: {scenario} simulated against observed facts")
     sources = "; ".join(f"{f.fact} {f.source}" for f in facts.itertuples())
