@@ -47,15 +47,17 @@ def _morris(sweep: Sweep) -> Figures:
 
 def _grid(sweep: Sweep) -> Figures:
     """The overuse curve by the levers (by the inputs with most levels if there are no
-    levers), and a heatmap per outcome over two of them."""
-    by = sweep.levers or _most_levels(sweep)
+    levers), and a heatmap per outcome over two of them; nothing when no input varies
+    (a curve of one point says nothing)."""
+    varied = [name for name in sweep.names if sweep.design[name].nunique() > 1]
+    by = [lever for lever in sweep.levers if lever in varied] or _most_levels(sweep)
+    by = [name for name in by if name in varied]
     if not by:
         return []
     hints = sweep.spec.get("figures") or {}
     x, hue = hints.get("x"), hints.get("hue")
     drawn = analyze(sweep.folder, "curve", by=by, x=x, hue=hue, write=False).draw()
-    pair = ([x, hue] if x and hue else sweep.levers[:2] if len(sweep.levers) >= 2
-            else _most_levels(sweep))
+    pair = [x, hue] if x and hue else by[:2]
     if len(pair) == 2:
         inputs = {p.name: p for p in sweep.inputs}
         table = analyze(sweep.folder, "curve", by=pair, write=False).table
