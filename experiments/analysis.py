@@ -47,6 +47,7 @@ from scipy import stats
 
 from experiments.outcomes import OUTCOMES
 from experiments.plots import curve, sensitivity
+from experiments.plots.labels import category_key
 from experiments.plots.theme import save, themed
 from experiments.single_run import atomic_write
 from experiments.sweep.spec import Parameter
@@ -346,22 +347,15 @@ def to_unit(parameter: Parameter, values: pd.Series) -> np.ndarray:
     """
     if parameter.kind == "categorical":
         categories = list(parameter.values or [])
-        lookup = {_key(v): i for i, v in enumerate(categories)}
-        unknown = sorted({str(v) for v in values if _key(v) not in lookup})
+        lookup = {category_key(v): i for i, v in enumerate(categories)}
+        unknown = sorted({str(v) for v in values if category_key(v) not in lookup})
         if unknown:
             raise AnalysisError(f"design.parquet: {parameter.name} has value(s) {unknown} "
                                 f"outside its categories {categories}")
-        index = np.array([lookup[_key(v)] for v in values], dtype=float)
+        index = np.array([lookup[category_key(v)] for v in values], dtype=float)
         return (index + 0.5) / len(categories)
     low, high = float(parameter.low), float(parameter.high)  # type: ignore[arg-type]
     return (values.to_numpy(dtype=float) - low) / (high - low)
-
-
-def _key(value: Any) -> str:
-    """Categories compare as text: Parquet may hand back 1 for 1.0 or numpy scalars."""
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        value = int(value)
-    return str(value.item() if isinstance(value, np.generic) else value)
 
 
 def unit_design(sweep: Sweep) -> np.ndarray:
@@ -590,7 +584,7 @@ def _sampled_range(parameter: Parameter) -> sensitivity.Range:
     """What an input was sampled over (categories named as in the box table), so the
     box figure can show the box against it."""
     if parameter.kind == "categorical":
-        return [_key(v) for v in parameter.values or []]
+        return [category_key(v) for v in parameter.values or []]
     return float(parameter.low), float(parameter.high)  # type: ignore[arg-type]
 
 
@@ -599,7 +593,7 @@ def _prim_column(parameter: Parameter, values: pd.Series) -> pd.Series:
     floats: the EMA Workbench pastes an integer box out to a fractional limit (2.5),
     which pandas 3 refuses to store in an integer column (a crash, not a box)."""
     if parameter.kind == "categorical":
-        return values.map(_key).astype(object)
+        return values.map(category_key).astype(object)
     return values.astype("float64")
 
 
@@ -644,7 +638,7 @@ def _box_limits(sweep: Sweep, box: Any, chosen: int) -> pd.DataFrame:
                                "qp_low": np.nan if qp_low == -1 else float(qp_low),
                                "qp_high": np.nan if qp_high == -1 else float(qp_high)}
         if p.kind == "categorical":
-            order = [_key(v) for v in p.values or []]
+            order = [category_key(v) for v in p.values or []]
             kept = [v for v in order if v in set(low)]
             row |= {"restricted": set(low) != set(start_low), "low": np.nan,
                     "high": np.nan, "categories": ", ".join(kept)}

@@ -231,3 +231,27 @@ def test_figure_hints_choose_the_curve_axes_and_heatmap_pair(result_root, tmp_pa
     heat = drawn["heatmap_payoff_china"]
     labels = {heat.axes[0].get_xlabel().split(" ")[0], heat.axes[0].get_ylabel().split(" ")[0]}
     assert labels == {"instrument", "frequency_rounds"}
+
+
+def test_categories_keep_the_spec_order_and_read_as_written():
+    from experiments.plots.curve import levels
+    from experiments.plots.labels import value_text
+    from experiments.sweep.spec import Parameter
+
+    severity = Parameter(name="severity", key="x", kind="categorical", values=[1, 0.5, 0.25])
+    stored = pd.Series([0.25, 0.5, 1.0, 0.5])  # Parquet hands back floats
+    assert levels(stored, severity) == [1.0, 0.5, 0.25]
+    assert [value_text(v) for v in (True, np.bool_(False), 2, 12_500.0)] == [
+        "True", "False", "2", "12,500"]
+
+
+def test_figure_hints_must_name_two_different_inputs(tmp_path):
+    from experiments.sweep.spec import load_sweep
+    from model.scenarios import ScenarioError
+
+    spec = tmp_path / "hints.yaml"
+    spec.write_text(results.SWEEP.format(name="h", design="{method: full_factorial}",
+                                         replicates=1, years=1, per_round="none")
+                    + "figures: {x: instrument, hue: instrument}\n")
+    with pytest.raises(ScenarioError, match="different inputs"):
+        load_sweep(spec)

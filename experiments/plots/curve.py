@@ -19,6 +19,7 @@ from matplotlib.ticker import FuncFormatter
 
 from experiments.plots.labels import (
     HEADLINE_WIDTH,
+    category_key,
     input_label,
     keys_note,
     number,
@@ -39,8 +40,8 @@ def levels(values: pd.Series, parameter: Parameter) -> list[Any]:
     present = list(pd.unique(values))
     if parameter.kind != "categorical":
         return sorted(present)
-    order = {str(v): i for i, v in enumerate(parameter.values or [])}
-    return sorted(present, key=lambda v: order.get(str(v), len(order)))
+    order = {category_key(v): i for i, v in enumerate(parameter.values or [])}
+    return sorted(present, key=lambda v: order.get(category_key(v), len(order)))
 
 
 def figures(table: pd.DataFrame, x: Parameter,

@@ -124,8 +124,17 @@ def number(value: float, digits: int = 4) -> str:
 
 
 def value_text(value: Any) -> str:
-    """An input's value as a tick label (numbers via :func:`number`)."""
+    """An input's value as a tick label (numbers via :func:`number`; booleans as words)."""
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
     return number(value) if isinstance(value, int | float | np.number) else str(value)
+
+
+def category_key(value: Any) -> str:
+    """Categories compare as text: Parquet may hand back 1.0 for 1 or numpy scalars."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        value = int(value)
+    return str(value.item() if isinstance(value, np.generic) else value)
 
 
 def keys_note(*inputs: Parameter) -> str:

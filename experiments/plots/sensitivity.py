@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from itertools import cycle
 
 import matplotlib as mpl
 import numpy as np
@@ -70,8 +69,9 @@ def morris(outcome: str, table: pd.DataFrame, trajectories: int) -> Figure:
     origin = negligible. Inputs are told apart by a legend (labels at the points
     would collide where inputs have similar effects)."""
     figure, (ax,) = slide()
-    for (_, row), colour, marker in zip(table.iterrows(), cycle(PALETTE), cycle(MARKERS),
-                                        strict=False):
+    for i, (_, row) in enumerate(table.iterrows()):
+        # colour cycles fastest, marker per round of colours: no two inputs look alike
+        colour, marker = PALETTE[i % len(PALETTE)], MARKERS[i // len(PALETTE) % len(MARKERS)]
         ax.errorbar(row["mu_star"], row["sigma"], xerr=row["mu_star_conf"], fmt=marker,
                     ms=12, capsize=5, color=colour, label=row["input"])
     top = float(np.nanmax([*(table["mu_star"] + table["mu_star_conf"]), *table["sigma"]]))

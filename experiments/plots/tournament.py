@@ -81,7 +81,7 @@ class TournamentResult:
                  f"({profiles} importer profiles × {self.spec['replicates']} replicates, "
                  f"{self.spec['years']:g}-year runs)"]
         rate = self.spec["discount_rate_per_year"]
-        parts.append(f"discounted at {rate:.0%} a year" if rate is not None
+        parts.append(f"discounted at {100 * rate:g} % a year" if rate is not None
                      else "discounted at the base scenario's rate")
         return ", ".join(parts) + "."
 

@@ -117,6 +117,8 @@ class SweepSpec(StrictSpec):
             raise ValueError("design.levels: Morris needs an even number of levels")
         if isinstance(self.per_round, int) and self.per_round < 1:
             raise ValueError("per_round: every k steps needs k >= 1")
+        if self.figures.x is not None and self.figures.x == self.figures.hue:
+            raise ValueError("figures: x and hue must be different inputs")
         for axis in ("x", "hue"):
             hinted = getattr(self.figures, axis)
             if hinted is not None and hinted not in names:
