@@ -54,6 +54,9 @@ class FirmPopulation:
         if n >= len(importers):
             self.region[: len(importers)] = np.arange(len(importers))
             self.region.sort()
+        # bin of each (firm, material) cell in an importers × materials sum, row-major
+        self._cell_bin = (self.region[:, None] * len(materials)
+                          + np.arange(len(materials))[None, :]).ravel()
         sectors = list(cfg.sectors)
         self.sector_names = sectors
         self.sector = rng.choice(len(sectors), size=n, p=[cfg.sectors[s] for s in sectors])
@@ -128,12 +131,11 @@ class FirmPopulation:
         return orders
 
     def by_region(self, values: np.ndarray) -> np.ndarray:
-        """Sum a firms × materials array per importer (importers × materials)."""
-        out = np.zeros((len(self.importers), values.shape[1]))
-        for j in range(values.shape[1]):
-            out[:, j] = np.bincount(self.region, weights=values[:, j],
-                                    minlength=len(self.importers))
-        return out
+        """Sum a firms × materials array per importer (importers × materials): one
+        bincount over all cells, each bin summed in firm order (as per column)."""
+        cells = len(self.importers) * len(self.materials)
+        return np.bincount(self._cell_bin, weights=values.ravel(),
+                           minlength=cells).reshape(len(self.importers), len(self.materials))
 
     def receive_and_consume(self, orders: np.ndarray, fill: np.ndarray, need: np.ndarray,
                             release: np.ndarray, price_paid: np.ndarray,

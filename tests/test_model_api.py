@@ -97,3 +97,18 @@ def test_a_model_saved_mid_run_resumes_identically():
     assert model.datacollector.get_table_dataframe("rounds").equals(
         resumed.datacollector.get_table_dataframe("rounds"))
     assert model.action_log == resumed.action_log
+
+
+def test_firm_sums_per_importer_equal_a_pandas_groupby():
+    """by_region adds every firm's value into its importer's cell, in firm order."""
+    import numpy as np
+    import pandas as pd
+
+    from model import LeverageModel
+
+    population = LeverageModel("baseline", firms=300).firm_population
+    values = np.random.default_rng(4).random((population.n, len(population.materials)))
+    expected = pd.DataFrame(values).groupby(population.region).sum().to_numpy()
+    np.testing.assert_allclose(population.by_region(values), expected, rtol=1e-12)
+    assert population.by_region(values).shape == (len(population.importers),
+                                                  len(population.materials))
