@@ -62,6 +62,14 @@ points × 2 seeds, 1-year runs, 10 firms) keeping per-step data at *every* step
 whose process tree's peak RSS is sampled as in (c):
 ``memory_sweep`` = {runs, wall_s, peak_rss_mib, per_step_rows, stored_mib}.
 
+``--sobol N`` adds the Sobol-study case: ``experiments/specs/sobol.yaml`` (8 inputs,
+ten-year coercion runs, 40 firms) with its Saltelli base sample cut to N (a power of
+2; N·10 runs), run by ``run_sweep`` with 2 workers: ``sobol_study`` = {runs,
+wall_s, runs_per_s, full_study_runs, projected_full_study_min} — the projection
+divides the bundled study's 10,240 runs by the measured rate, so take N >= 64 (640
+runs) for the pool's start-up (about a second) not to dominate; the full study took
+9 min 18 s on the 2-core machine.
+
 It prints figures and asserts nothing: timings depend on the machine.
 
 Run from the repository root with the project's environment:
@@ -70,6 +78,7 @@ Run from the repository root with the project's environment:
     python benchmarks/sweep_throughput.py --json     # one JSON object on stdout, nothing else
     python benchmarks/sweep_throughput.py --quick    # smoke mode: 8 runs of 1 year
     python benchmarks/sweep_throughput.py --memory   # also the 10,000-run memory case
+    python benchmarks/sweep_throughput.py --sobol 32 # also the Sobol study's rate
     python benchmarks/sweep_throughput.py --years 5 --firms 100 --replicates 3 --repeats 3
 
 JSON keys: ``sweep_runs_per_s``, ``sweep_runs_per_s_2_workers``,
@@ -79,7 +88,7 @@ JSON keys: ``sweep_runs_per_s``, ``sweep_runs_per_s_2_workers``,
 ``batch_run_speedup_2_processes``, ``peak_rss_mib``, ``peak_rss_mib_by_case``,
 ``wall_s_by_case`` (median seconds), ``same_results``, ``checks``, ``runs``,
 ``batch_run_reported_step``, ``settings``, ``versions`` and, with ``--memory``,
-``memory_sweep``.
+``memory_sweep``; with ``--sobol``, ``sobol_study``.
 """
 
 from __future__ import annotations
@@ -420,6 +429,30 @@ def measure_memory(runs: int, interval: float) -> dict[str, Any]:
             "stored_mib": stored / 2**20}
 
 
+def measure_sobol(base_samples: int) -> dict[str, Any]:
+    """Runs per second of the bundled Sobol study with a smaller base sample (2 workers),
+    and the time the full study would take at that rate."""
+    from importlib import resources
+
+    bundled = resources.files("experiments").joinpath("specs/sobol.yaml")
+    data = yaml.safe_load(bundled.read_text())
+    full = load_sweep(Path(str(bundled)))
+    full_runs = len(configurations(full, Path(str(bundled)))[0])
+    data["design"]["samples"] = base_samples
+    with tempfile.TemporaryDirectory(prefix="overplay-sweep-bench-sobol-") as tmp:
+        spec_file = Path(tmp) / "sobol.yaml"
+        spec_file.write_text(yaml.safe_dump(data, sort_keys=False))
+        spec = load_sweep(spec_file)
+        gc.collect()
+        start = time.perf_counter()
+        table = run_sweep(spec, spec_file, Path(tmp) / "sweep", executor="processes",
+                          workers=2)
+        seconds = time.perf_counter() - start
+    rate = len(table) / seconds
+    return {"runs": len(table), "wall_s": seconds, "runs_per_s": rate,
+            "full_study_runs": full_runs, "projected_full_study_min": full_runs / rate / 60}
+
+
 def versions() -> dict[str, Any]:
     out: dict[str, Any] = {"python": platform.python_version(),
                            "cpu_count": os.cpu_count()}
@@ -474,6 +507,12 @@ def report(result: dict[str, Any]) -> str:
             f"memory case: {memory['runs']:,} one-year runs with every step kept "
             f"({memory['per_step_rows']:,} rows, {memory['stored_mib']:.0f} MiB on disk), "
             f"2 workers: {memory['wall_s']:.0f} s, peak RSS {memory['peak_rss_mib']:.0f} MiB")
+    sobol = result.get("sobol_study")
+    if sobol:
+        lines.append(
+            f"Sobol study slice: {sobol['runs']:,} ten-year coercion runs, 2 workers: "
+            f"{sobol['runs_per_s']:.1f} runs/s -> the full {sobol['full_study_runs']:,} runs "
+            f"in ~{sobol['projected_full_study_min']:.1f} min")
     for d in result["checks"]["direct"]:
         lines.append(
             f"  run {d['run_id']}: final China processing share (light) sweep "
@@ -503,6 +542,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also run the 10,000-run memory case (about 2 minutes)")
     parser.add_argument("--memory-runs", type=int, default=10_000,
                         help="runs in the memory case (default 10,000)")
+    parser.add_argument("--sobol", type=int, default=None, metavar="N",
+                        help="also time the Sobol study with N base samples (power of 2)")
     parser.add_argument("--rss-interval", type=float, default=0.05,
                         help="seconds between RSS samples (default 0.05)")
     args = parser.parse_args(argv)
@@ -516,6 +557,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--rss-interval must be positive")
     if args.memory_runs < 2:
         parser.error("--memory-runs must be >= 2")
+    if args.sobol is not None and (args.sobol < 1 or args.sobol & (args.sobol - 1)):
+        parser.error("--sobol must be a power of 2 (Saltelli sampling)")
 
     result = measure(years, args.firms, strategies, levels, replicates, args.repeats,
                      args.check_runs, args.rss_interval)
@@ -533,6 +576,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.memory:
         result["memory_sweep"] = measure_memory(args.memory_runs, args.rss_interval)
+    if args.sobol:
+        result["sobol_study"] = measure_sobol(args.sobol)
     result["versions"] = versions()
     if args.json:
         sys.stdout.write(json.dumps(result) + "\n")

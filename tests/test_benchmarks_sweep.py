@@ -25,7 +25,8 @@ def _positive(value: object) -> bool:
 
 def test_quick_json_reports_every_figure_and_the_same_results() -> None:
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "sweep_throughput.py"),
-                           "--quick", "--json", "--memory", "--memory-runs", "8"],
+                           "--quick", "--json", "--memory", "--memory-runs", "8",
+                           "--sobol", "2"],
                           cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -42,6 +43,10 @@ def test_quick_json_reports_every_figure_and_the_same_results() -> None:
     baseline = load_scenario("baseline")
     assert memory["runs"] == memory["ok"] == 8 and _positive(memory["peak_rss_mib"])
     assert memory["per_step_rows"] == 8 * 12 * len(baseline.materials) * len(baseline.importers)
+    sobol = result["sobol_study"]
+    assert sobol["runs"] == 2 * (8 + 2) and sobol["full_study_runs"] == 1024 * (8 + 2)
+    assert math.isclose(sobol["projected_full_study_min"],
+                        sobol["full_study_runs"] / sobol["runs_per_s"] / 60, rel_tol=1e-9)
     assert math.isclose(result["sweep_vs_batch_run_ratio"],
                         result["sweep_runs_per_s"] / result["batch_run_runs_per_s"],
                         rel_tol=1e-9)
