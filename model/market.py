@@ -129,7 +129,7 @@ def update_price(
     log_price = np.log(price) + adjustment * np.log(ratio)
     weight = max(0.0, 1.0 - constrained_share / cutoff) if cutoff > 0 else 0.0
     log_price += reversion * weight * (np.log(anchor) - np.log(price))
-    return float(np.clip(np.exp(log_price), floor, ceiling))
+    return min(max(float(np.exp(log_price)), floor), ceiling)  # scalar: no np.clip call
 
 
 def demand_multiplier(price: float, reference: float, elasticity: float) -> float:

@@ -287,7 +287,7 @@ def _indispensability(model: LeverageModel, region_need: np.ndarray,
                 continue
             have = ((alloc.nonchina[i] + recycled[i, j]) * horizon + inventory[i, j]
                     + model.importers[n].stockpile[m])
-            result[(n, m)] = float(np.clip(1.0 - have / demand, 0.0, 1.0))
+            result[(n, m)] = min(max(float(1.0 - have / demand), 0.0), 1.0)
     return result
 
 

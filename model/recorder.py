@@ -11,6 +11,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 from agents.actions import Regime
 from agents.china import ExportPolicy
@@ -43,6 +44,12 @@ WORLD_SERIES = ("price_multiple", "china_processing_share", "china_mining_share"
 def read_world(key: str, model: LeverageModel) -> float:
     """A model reporter: one cached world value (picklable via ``functools.partial``)."""
     return model.recorder.world[key]
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> list[float]:
+    """Element-wise numerator / denominator, 0 where the denominator is not positive."""
+    return np.divide(numerator, denominator, out=np.zeros_like(numerator, dtype=float),
+                     where=denominator > 0).tolist()
 
 
 def _approval(policy: ExportPolicy) -> float:
@@ -94,58 +101,63 @@ class Recorder:
             self._add_payoff_rows(payoffs)
 
     def _add_rows(self, payoffs: dict[str, float]) -> None:
-        """The month's tidy rows, one per material × importer."""
+        """The month's tidy rows, one per material × importer, appended column by column
+        to the DataCollector's table (the same values ``add_table_row`` would store, in
+        the same order, without building a dict per row)."""
         model = self.model
         last = model.last
         rows, flows = last["rows"], last["flows"]
         pop = model.firm_population
-        need = last["region_need"]
+        names = model.importer_names
+        k = len(names)
+        states = [model.importers[n] for n in names]
+        daily = last["region_need"] / DAYS_PER_MONTH
         firm_risk = pop.mean_by_region(pop.risk, pop.base_need)
         sourcing = pop.mean_by_region(pop.contracted, pop.base_need)
         thrift = pop.mean_by_region(pop.thrift, pop.base_need)
-        table = self.datacollector.add_table_row
+        table = self.datacollector.tables["rounds"]
         for j, m in enumerate(model.materials):
             row = rows[m]
-            mining = model.nonchina_capacity(m, "mining")
-            processing = model.nonchina_capacity(m, "processing")
-            pipeline = model.nonchina_pipeline(m, "processing")
-            ref = model.reference_price[m]
-            for i, n in enumerate(model.importer_names):
-                state = model.importers[n]
-                policy = model.china.policy[(m, n)]
-                china = float(row["exports"][i] + row["leak"][i])
-                received = china + float(row["nonchina_received"][i]) + last["recycled"][i, j]
-                daily = need[i, j] / DAYS_PER_MONTH
-                table("rounds", {
-                    "step": model.step_count, "date": model.date, "round": model.round,
-                    "material": m, "importer": n,
-                    "price_ex_china": row["price_ex_china"], "price_china": row["price_china"],
-                    "price_multiple": row["price_ex_china"] / ref,
+            exports, leak = row["exports"][:k], row["leak"][:k]
+            china = exports + leak
+            received = china + row["nonchina_received"][:k] + last["recycled"][:, j]
+            stock = np.array([s.stockpile[m] for s in states])
+            policies = [model.china.policy[(m, n)] for n in names]
+            same = {"step": model.step_count, "date": model.date, "round": model.round,
+                    "material": m, "price_ex_china": row["price_ex_china"],
+                    "price_china": row["price_china"],
+                    "price_multiple": row["price_ex_china"] / model.reference_price[m],
                     "china_mining_share": row["china_mining_share"],
                     "china_processing_share": row["china_processing_share"],
-                    "non_china_mining_capacity": mining,
-                    "non_china_processing_capacity": processing,
-                    "non_china_processing_pipeline": pipeline,
-                    "exports_from_china": float(row["exports"][i]),
-                    "leakage": float(row["leak"][i]),
-                    "non_china_supply": float(row["nonchina_received"][i]),
-                    "stockpile_t": state.stockpile[m],
-                    "stockpile_days": state.stockpile[m] / daily if daily > 0 else 0.0,
-                    "shortage_fraction": last["shortage"][(n, m)],
-                    "lost_output": float(flows.lost_output_usd_m[i, j]),
-                    "perceived_risk": state.risk[m], "firm_risk": float(firm_risk[i, j]),
-                    "reputation": model.china.reputation[n],
-                    "china_dependence": china / received if received > 0 else 0.0,
-                    "leverage": last["leverage"][(n, m)],
-                    "china_policy": policy.regime.value,
-                    "licence_approval_rate": _approval(policy),
-                    "quota_cut": policy.cut,
-                    "non_china_sourcing": float(sourcing[i, j]),
-                    "thrift": float(thrift[i, j]),
-                    "recycling_rate": state.recycling_rate[m],
+                    "non_china_mining_capacity": model.nonchina_capacity(m, "mining"),
+                    "non_china_processing_capacity": model.nonchina_capacity(m, "processing"),
+                    "non_china_processing_pipeline": model.nonchina_pipeline(m, "processing"),
                     "security_premium": row["security_premium"],
-                    "china_payoff": payoffs["china"], "importer_payoff": payoffs[n],
-                })
+                    "china_payoff": payoffs["china"]}
+            for column, value in same.items():
+                table[column].extend([value] * k)
+            per_importer = {
+                "importer": names,
+                "exports_from_china": exports.tolist(), "leakage": leak.tolist(),
+                "non_china_supply": row["nonchina_received"][:k].tolist(),
+                "stockpile_t": stock.tolist(),
+                "stockpile_days": _ratio(stock, daily[:, j]),
+                "shortage_fraction": [last["shortage"][(n, m)] for n in names],
+                "lost_output": flows.lost_output_usd_m[:, j].tolist(),
+                "perceived_risk": [s.risk[m] for s in states],
+                "firm_risk": firm_risk[:, j].tolist(),
+                "reputation": [model.china.reputation[n] for n in names],
+                "china_dependence": _ratio(china, received),
+                "leverage": [last["leverage"][(n, m)] for n in names],
+                "china_policy": [p.regime.value for p in policies],
+                "licence_approval_rate": [_approval(p) for p in policies],
+                "quota_cut": [p.cut for p in policies],
+                "non_china_sourcing": sourcing[:, j].tolist(),
+                "thrift": thrift[:, j].tolist(),
+                "recycling_rate": [s.recycling_rate[m] for s in states],
+                "importer_payoff": [payoffs[n] for n in names]}
+            for column, values in per_importer.items():
+                table[column].extend(values)
 
     def _add_payoff_rows(self, payoffs: dict[str, float]) -> None:
         """The month's payoff rows, one per player (China, importers, producers)."""

@@ -49,4 +49,4 @@ def update_risk(risk: np.ndarray | float, impulse: np.ndarray | float,
 def update_reputation(reputation: float, loss: float, recovery: float) -> float:
     """Recover part of the gap to 1, then lose ``loss`` of what is left."""
     recovered = reputation + (1.0 - reputation) * recovery
-    return float(np.clip(recovered * (1.0 - min(max(loss, 0.0), 1.0)), 0.0, 1.0))
+    return min(max(float(recovered * (1.0 - min(max(loss, 0.0), 1.0))), 0.0), 1.0)
