@@ -186,9 +186,11 @@ class FirmPopulation:
         scaled = np.clip(impulse[self.region] * self.sensitivity[:, None], 0.0, 1.0)
         self.risk = update_risk(self.risk, scaled, retention)
 
-    def mean_by_region(self, values: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Weighted mean of a firms × materials array per importer."""
-        total = self.by_region(weights)
+    def mean_by_region(self, values: np.ndarray, weights: np.ndarray,
+                       total: np.ndarray | None = None) -> np.ndarray:
+        """Weighted mean of a firms × materials array per importer (``total``: the
+        weights' sum per importer, when the caller already has it)."""
+        total = self.by_region(weights) if total is None else total
         return np.divide(self.by_region(values * weights), total,
                          out=np.zeros_like(total), where=total > 0)
 

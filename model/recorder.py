@@ -112,9 +112,10 @@ class Recorder:
         k = len(names)
         states = [model.importers[n] for n in names]
         daily = last["region_need"] / DAYS_PER_MONTH
-        firm_risk = pop.mean_by_region(pop.risk, pop.base_need)
-        sourcing = pop.mean_by_region(pop.contracted, pop.base_need)
-        thrift = pop.mean_by_region(pop.thrift, pop.base_need)
+        weight = pop.by_region(pop.base_need)  # one weight sum for the three means
+        firm_risk = pop.mean_by_region(pop.risk, pop.base_need, weight)
+        sourcing = pop.mean_by_region(pop.contracted, pop.base_need, weight)
+        thrift = pop.mean_by_region(pop.thrift, pop.base_need, weight)
         table = self.datacollector.tables["rounds"]
         for j, m in enumerate(model.materials):
             row = rows[m]
@@ -160,13 +161,19 @@ class Recorder:
                 table[column].extend(values)
 
     def _add_payoff_rows(self, payoffs: dict[str, float]) -> None:
-        """The month's payoff rows, one per player (China, importers, producers)."""
+        """The month's payoff rows, one per player (China, importers, producers),
+        appended column by column like the rounds rows."""
         model = self.model
-        for player, role, cumulative, discounted in self._players():
-            self.datacollector.add_table_row("payoffs", {
-                "step": model.step_count, "date": model.date, "round": model.round,
-                "player": player, "role": role, "payoff": payoffs.get(player, 0.0),
-                "cumulative": cumulative, "discounted_cumulative": discounted})
+        players = list(self._players())
+        table = self.datacollector.tables["payoffs"]
+        for column, value in (("step", model.step_count), ("date", model.date),
+                              ("round", model.round)):
+            table[column].extend([value] * len(players))
+        table["player"].extend(p[0] for p in players)
+        table["role"].extend(p[1] for p in players)
+        table["payoff"].extend(payoffs.get(p[0], 0.0) for p in players)
+        table["cumulative"].extend(p[2] for p in players)
+        table["discounted_cumulative"].extend(p[3] for p in players)
 
     def _players(self):
         model = self.model
