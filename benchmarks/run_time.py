@@ -35,15 +35,14 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import platform
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from importlib import metadata
 from typing import Any
 
 import mesa
+from environment import versions  # benchmarks/, the script's folder
 
 from model import LeverageModel
 
@@ -118,16 +117,6 @@ def measure(repeats: int, step_repeats: int, steps: int) -> dict[str, Any]:
         "scaling_10000_over_1000": overplay["10000"] / overplay["1000"],
         "bare_mesa_scaling_10000_over_1000": floor["10000"] / floor["1000"],
     }
-
-
-def versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for name in ("overplay", "mesa", "numpy"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
 
 
 def report(result: dict[str, Any]) -> str:

@@ -99,8 +99,6 @@ import gc
 import inspect
 import json
 import math
-import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -108,7 +106,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +113,7 @@ import mesa
 import pandas as pd
 import pyarrow.parquet as pq
 import yaml
+from environment import versions  # benchmarks/, the script's folder
 
 from experiments.sweep.runner import configurations, run_sweep
 from experiments.sweep.spec import load_sweep
@@ -451,17 +449,6 @@ def measure_sobol(base_samples: int) -> dict[str, Any]:
     rate = len(table) / seconds
     return {"runs": len(table), "wall_s": seconds, "runs_per_s": rate,
             "full_study_runs": full_runs, "projected_full_study_min": full_runs / rate / 60}
-
-
-def versions() -> dict[str, Any]:
-    out: dict[str, Any] = {"python": platform.python_version(),
-                           "cpu_count": os.cpu_count()}
-    for name in ("overplay", "mesa", "numpy", "pandas", "pyarrow", "psutil"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
 
 
 def report(result: dict[str, Any]) -> str:

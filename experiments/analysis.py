@@ -271,6 +271,15 @@ def _require_design(sweep: Sweep, method: str) -> None:
                             "--method prim or curve, which take any design")
 
 
+def _successful(sweep: Sweep, notes: list[str]) -> pd.DataFrame:
+    """The runs that finished; how many failed goes into ``notes`` (PRIM and the curve
+    use what there is, unlike the indices, which need every design point)."""
+    failed = int((sweep.runs["status"] != "ok").sum())
+    if failed:
+        notes.append(f"left out {failed} failed run(s)")
+    return sweep.runs[sweep.runs["status"] == "ok"]
+
+
 def _point_means(sweep: Sweep, method: str) -> pd.DataFrame:
     """Per-design-point means over replicates, in design (SALib sample) order.
 
@@ -284,7 +293,7 @@ def _point_means(sweep: Sweep, method: str) -> pd.DataFrame:
         raise AnalysisError(
             f"{sweep.folder}: {len(failed)} of {len(runs)} runs failed (first: run "
             f"{int(first['run_id'])}: {first['error']}); {method} needs every design point, "
-            "so fix the cause and run the sweep again into a new --out folder")
+            "so fix the cause and run the same `overplay sweep` command with --retry-failed")
     expected = len(sweep.design) * sweep.replicates
     counts = runs.groupby("point_id").size().reindex(sweep.design["point_id"], fill_value=0)
     short = counts[counts < sweep.replicates]
@@ -527,11 +536,7 @@ def _prim(sweep: Sweep, requested: list[str], below: float | None = None,
         raise AnalysisError(f"min_density must be in (0, 1], not {min_density}")
     outcome = requested[0]
     notes: list[str] = []
-    runs = sweep.runs
-    failed = int((runs["status"] != "ok").sum())
-    if failed:
-        notes.append(f"left out {failed} failed run(s)")
-        runs = runs[runs["status"] == "ok"]
+    runs = _successful(sweep, notes)
     values = runs[outcome].astype(float)
     if _is_years(outcome):
         values = values.fillna(math.inf)
@@ -677,11 +682,7 @@ def _curve(sweep: Sweep, requested: list[str], by: Sequence[str] | None = None,
         hue = None
     inputs = {p.name: p for p in sweep.inputs}
     notes: list[str] = []
-    runs = sweep.runs
-    failed = int((runs["status"] != "ok").sum())
-    if failed:
-        notes.append(f"left out {failed} failed run(s)")
-        runs = runs[runs["status"] == "ok"]
+    runs = _successful(sweep, notes)
     chosen = requested or [c for c in sweep.outcome_columns if runs[c].notna().any()
                            or _is_years(c)]
     table = summarise(runs, columns, chosen, conf_level)

@@ -85,9 +85,6 @@ class Recorder:
     def record(self) -> None:
         model = self.model
         self.tally.add(model)
-        payoffs = self._payoff_deltas() if self.tables else {}
-        if self.tables:
-            self._add_rows(payoffs)
         for m in model.materials:
             row = model.last["rows"][m]
             self.world[f"price_multiple_{m}"] = row["price_ex_china"] / model.reference_price[m]
@@ -98,12 +95,15 @@ class Recorder:
         self.world["china_payoff"] = model.payoff["china"]
         self.datacollector.collect(model)
         if self.tables:
+            payoffs = self._payoff_deltas()
+            self._add_rows(payoffs)
             self._add_payoff_rows(payoffs)
 
     def _add_rows(self, payoffs: dict[str, float]) -> None:
-        """The month's tidy rows, one per material × importer, appended column by column
-        to the DataCollector's table (the same values ``add_table_row`` would store, in
-        the same order, without building a dict per row)."""
+        """The month's tidy rows, one per material × importer (world values read from
+        this step's cache), appended column by column to the DataCollector's table (the
+        same values ``add_table_row`` would store, in the same order, without a dict per
+        row)."""
         model = self.model
         last = model.last
         rows, flows = last["rows"], last["flows"]
@@ -127,11 +127,12 @@ class Recorder:
             same = {"step": model.step_count, "date": model.date, "round": model.round,
                     "material": m, "price_ex_china": row["price_ex_china"],
                     "price_china": row["price_china"],
-                    "price_multiple": row["price_ex_china"] / model.reference_price[m],
+                    "price_multiple": self.world[f"price_multiple_{m}"],
                     "china_mining_share": row["china_mining_share"],
                     "china_processing_share": row["china_processing_share"],
                     "non_china_mining_capacity": model.nonchina_capacity(m, "mining"),
-                    "non_china_processing_capacity": model.nonchina_capacity(m, "processing"),
+                    "non_china_processing_capacity":
+                        self.world[f"non_china_processing_capacity_{m}"],
                     "non_china_processing_pipeline": model.nonchina_pipeline(m, "processing"),
                     "security_premium": row["security_premium"],
                     "china_payoff": payoffs["china"]}

@@ -38,10 +38,8 @@ PANEL_TITLES = {"price_multiple": "price multiple", "china_mining_share": "China
 
 def observed() -> pd.DataFrame:
     """The bundled observed facts, one row per (scenario, series, material, month)."""
-    text = resources.files("experiments").joinpath("data/history.csv").read_text()
-    from io import StringIO
-
-    facts = pd.read_csv(StringIO(text))
+    with resources.files("experiments").joinpath("data/history.csv").open() as file:
+        facts = pd.read_csv(file)
     facts["month"] = timeline.months(facts["date"])
     return facts
 

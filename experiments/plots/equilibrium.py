@@ -19,8 +19,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from experiments.plots.theme import PALETTE, note, slide, title
-from experiments.plots.tournament import (
+from experiments.plots.cells import (
     STATES,
     cell_size,
     colour_bar,
@@ -30,6 +29,7 @@ from experiments.plots.tournament import (
     outline,
     shown,
 )
+from experiments.plots.theme import PALETTE, note, slide, title
 
 #: Probabilities below this count as "not played".
 PLAYED = 1e-9

@@ -93,7 +93,6 @@ class Store:
 
     def consolidate(self) -> pd.DataFrame:
         """All runs, one row each, sorted by run id, written to runs.parquet."""
-        self._drop_orphan_rounds()
         parts = [pd.read_parquet(p) for p in sorted(self.parts.glob("runs-*.parquet"))]
         table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
         if len(table):  # a run stored twice (retried after failing): keep its success
