@@ -58,7 +58,7 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
     """Run one scenario and write rounds.parquet, actions.csv, summary.json and a manifest."""
-    from experiments.single_run import run_scenario, write_outputs
+    from experiments.single_run import OUTPUT_FILES, run_scenario, write_outputs
 
     try:
         pairs = _overrides(set_ or [])
@@ -90,8 +90,8 @@ def run(
     write_outputs(result, target, started)
     if not quiet:
         _print_summary(result.summary)
-        out.print(f"Wrote {target}/ (rounds.parquet, actions.csv, summary.json, "
-                  "scenario.resolved.yaml, manifest.json)")
+        out.print(f"Wrote {target}/ ({', '.join(OUTPUT_FILES)})")
+        out.print(f"Figures: overplay plot {target}   Report: overplay report {target}")
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
