@@ -90,6 +90,7 @@ class FirmPopulation:
         self.cumulative_profit = np.zeros(n)
         self.discounted_profit = np.zeros(n)
         self.last_orders = np.zeros((n, len(materials)))
+        self.last_shortfall = np.zeros((n, len(materials)))
         self.max_thrift = np.array([scenario.materials[m].max_thrift for m in materials])
         self.adjust_months = cfg.inventory_adjustment_months
 
@@ -159,6 +160,7 @@ class FirmPopulation:
         consumed = np.minimum(need, self.inventory)
         self.inventory -= consumed
         shortfall = need - consumed
+        self.last_shortfall = shortfall
         value = (consumed * self.value_added).sum(axis=1) * 1e-3  # t·USD/kg → USD m
         cost = (delivered * price_paid).sum(axis=1) * 1e-3
         profit = value - cost
