@@ -33,17 +33,21 @@ class Producer(mesa.Agent):
     """
 
     def __init__(self, model: mesa.Model, name: str, country: str,
-                 strategy: Strategy, exit_after_months: int) -> None:
+                 strategy: Strategy, exit_after_months: int, *, cost_factor: float = 1.0,
+                 ore_to_china: float = 0.0) -> None:
         super().__init__(model)
         self.name = name
         self.country = country
-        self.cost_factor = 1.0
-        self.ore_to_china = 0.0
+        self.cost_factor = cost_factor
+        self.ore_to_china = ore_to_china
         self.strategy = strategy
         self.capacity: dict[tuple[str, str], float] = {}
         self.unit_cost: dict[tuple[str, str], float] = {}
         self.projects: list[Project] = []
         self.active = True
+        #: Bumped by every change of capacity, cost, projects or activity, so the model
+        #: can keep all producers' numbers as arrays and rebuild them only on a change.
+        self.version = 0
         self.exit_step: int | None = None
         self.profit_history: deque[float] = deque(maxlen=exit_after_months)
         self.cumulative_profit = 0.0
@@ -59,14 +63,30 @@ class Producer(mesa.Agent):
         self.unit_cost[key] = (self.unit_cost.get(key, unit_cost) * old
                                + unit_cost * capacity) / total
         self.capacity[key] = total
+        self.version += 1
 
     def start_project(self, project: Project) -> None:
         self.projects.append(project)
+        self.version += 1
+
+    def keep_projects(self, projects: list[Project]) -> None:
+        """Replace the projects under way (the rest are abandoned)."""
+        if len(projects) != len(self.projects):
+            self.projects = projects
+            self.version += 1
+
+    def deactivate(self) -> None:
+        """Stop operating without writing capacity off (an entrant whose plans all failed)."""
+        self.active = False
+        self.version += 1
 
     def complete_projects(self, step: int) -> list[Project]:
         """Projects whose lead time has passed come online this step."""
+        if not any(p.ready_step <= step for p in self.projects):
+            return []
         done = [p for p in self.projects if p.ready_step <= step]
         self.projects = [p for p in self.projects if p.ready_step > step]
+        self.version += 1
         for project in done:
             self.add_capacity(project.material, project.stage, project.capacity_t_per_year,
                               project.unit_cost)
@@ -93,6 +113,7 @@ class Producer(mesa.Agent):
         self.projects = []
         self.active = False
         self.exit_step = step
+        self.version += 1
         return lost
 
     def total_capacity(self, material: str, stage: str) -> float:

@@ -175,6 +175,7 @@ class LeverageModel(mesa.Model):
     def _build_producers(self) -> None:
         sc = self.config
         self.producers: list[Producer] = []
+        self._producer_key: tuple[int, int] | None = None
         initial: dict[tuple[str, str], float] = {}
         for m in self.materials:
             cfg = sc.materials[m]
@@ -188,9 +189,8 @@ class LeverageModel(mesa.Model):
             sc.producer_rules.learning_rate)
         for cfg in sc.producers:
             producer = Producer(self, cfg.name, cfg.country, self.producer_strategy,
-                                sc.producer_rules.exit_after_months)
-            producer.cost_factor = cfg.cost_factor
-            producer.ore_to_china = cfg.ore_to_china
+                                sc.producer_rules.exit_after_months,
+                                cost_factor=cfg.cost_factor, ore_to_china=cfg.ore_to_china)
             for m in self.materials:
                 for stage, shares in (("mining", cfg.mining_share),
                                       ("processing", cfg.processing_share)):
@@ -518,16 +518,16 @@ class LeverageModel(mesa.Model):
                                    source="margin", note="expected margin below zero")
                 else:
                     keep.append(project)
-            producer.projects = keep
+            producer.keep_projects(keep)
             if not producer.projects and producer.name.startswith("entrant_") and not any(
                     v > 0 for v in producer.capacity.values()):
-                producer.active = False
+                producer.deactivate()
 
     def _new_producer(self, name: str, country: str, cost_factor: float) -> Producer:
         with self._registering_agents():
             producer = Producer(self, name, country, self.producer_strategy,
-                                self.config.producer_rules.exit_after_months)
-        producer.cost_factor = cost_factor
+                                self.config.producer_rules.exit_after_months,
+                                cost_factor=cost_factor)
         self.producers.append(producer)
         return producer
 
@@ -644,18 +644,32 @@ class LeverageModel(mesa.Model):
             forecast=Forecaster(self, state.name))
 
     # -- derived quantities -----------------------------------------------------------
+    def _producer_totals(self) -> dict[str, dict]:
+        """Operating capacity, pipeline and free ore summed over active producers (in
+        producer order), recomputed only after some producer changed."""
+        key = (len(self.producers), sum(p.version for p in self.producers))
+        if key != self._producer_key:
+            active = [p for p in self.producers if p.active]
+            pairs = [(m, s) for m in self.materials for s in STAGES]
+            self._producer_sums = {
+                "capacity": {k: sum(p.total_capacity(*k) for p in active) for k in pairs},
+                "pipeline": {k: sum(p.pipeline(*k) for p in active) for k in pairs},
+                "free_ore": {m: sum((p.total_capacity(m, "mining") + p.pipeline(m, "mining"))
+                                    * (1.0 - p.ore_to_china) for p in active)
+                             for m in self.materials}}
+            self._producer_key = key
+        return self._producer_sums
+
     def nonchina_capacity(self, material: str, stage: str) -> float:
         """Operating non-China nameplate capacity, t/yr."""
-        return sum(p.total_capacity(material, stage) for p in self.producers if p.active)
+        return self._producer_totals()["capacity"][(material, stage)]
 
     def free_ore_capacity(self, material: str) -> float:
         """Non-China mining capacity, incl. projects, not committed to Chinese separators."""
-        share = 1.0 - self.partner_ore_share
-        return share * sum((p.total_capacity(material, "mining") + p.pipeline(material, "mining"))
-                           * (1.0 - p.ore_to_china) for p in self.producers if p.active)
+        return (1.0 - self.partner_ore_share) * self._producer_totals()["free_ore"][material]
 
     def nonchina_pipeline(self, material: str, stage: str) -> float:
-        return sum(p.pipeline(material, stage) for p in self.producers if p.active)
+        return self._producer_totals()["pipeline"][(material, stage)]
 
     def diversification_momentum(self, material: str) -> float:
         """Growth of non-China processing capacity incl. projects under way, over a year."""

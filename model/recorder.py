@@ -7,8 +7,10 @@ documented in ``docs/outputs.md``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -16,6 +18,7 @@ import numpy as np
 from agents.actions import Regime
 from agents.china import ExportPolicy
 from agents.firms import DAYS_PER_MONTH
+from model.calendar import date_of_step
 from model.tally import RunTally
 
 if TYPE_CHECKING:
@@ -60,10 +63,63 @@ def _approval(policy: ExportPolicy) -> float:
     return 0.0 if policy.regime is Regime.BAN else 1.0
 
 
+@dataclass(frozen=True)
+class MonthRecord:
+    """What one month's table rows are made of, captured when the month ends.
+
+    Mutable state (stockpiles, reputations, policies, thrift) is copied; arrays and
+    dicts the model replaces every month are kept by reference.
+    """
+
+    step: int
+    round: int
+    rows: dict[str, dict]
+    shortage: dict[tuple[str, str], float]
+    leverage: dict[tuple[str, str], float]
+    flows: Any
+    region_need: np.ndarray
+    recycled: np.ndarray
+    stockpile: list[dict[str, float]]
+    risk: list[dict[str, float]]
+    recycling: list[dict[str, float]]
+    reputation: dict[str, float]
+    policy: dict[tuple[str, str], ExportPolicy]
+    capacity: dict[str, float]
+    firm_risk: np.ndarray
+    firm_contracted: np.ndarray
+    firm_thrift: np.ndarray
+    players: list[tuple[str, str, float, float]]
+
+
+class DeferredTables(mesa.DataCollector):
+    """Mesa's DataCollector whose tables are written when read.
+
+    Each month leaves a :class:`MonthRecord`; the rows are built from them the first
+    time ``tables`` or ``get_table_dataframe`` is used, with the values they would
+    have had if written at once. A step then costs a few references instead of
+    34 columns × importers × materials appends.
+    """
+
+    def __init__(self, write_pending: Callable[[], None], **kwargs: Any) -> None:
+        self._write_pending = write_pending
+        self._tables: dict[str, dict[str, list]] = {}
+        super().__init__(**kwargs)
+
+    @property
+    def tables(self) -> dict[str, dict[str, list]]:
+        self._write_pending()
+        return self._tables
+
+    @tables.setter
+    def tables(self, value: dict[str, dict[str, list]]) -> None:
+        self._tables = value
+
+
 class Recorder:
     """Each step: folds the month into the run's tallies, caches the world series for
-    Mesa's model reporters and, when ``tables`` is on, writes the month's rows into the
-    DataCollector tables (the costliest part; sweeps keeping no per-step data skip it)."""
+    Mesa's model reporters and, when ``tables`` is on, keeps the month's record for the
+    DataCollector tables (written when first read; sweeps keeping no per-step data
+    skip even the record)."""
 
     def __init__(self, model: LeverageModel, tables: bool = True) -> None:
         self.model = model
@@ -77,10 +133,12 @@ class Recorder:
                            f"china_mining_share_{m}": cfg.china_mining_share,
                            f"non_china_processing_capacity_{m}":
                                model.nonchina_capacity(m, "processing")}
-        self.datacollector = mesa.DataCollector(
+        self._pending: list[MonthRecord] = []
+        self._previous_payoff: dict[str, float] = {}
+        self.datacollector = DeferredTables(
+            self._write_pending,
             model_reporters={key: partial(read_world, key) for key in self.world},
             tables={"rounds": ROUND_COLUMNS, "payoffs": PAYOFF_COLUMNS})
-        self._previous_payoff: dict[str, float] = {}
 
     def record(self) -> None:
         model = self.model
@@ -95,45 +153,68 @@ class Recorder:
         self.world["china_payoff"] = model.payoff["china"]
         self.datacollector.collect(model)
         if self.tables:
-            payoffs = self._payoff_deltas()
-            self._add_rows(payoffs)
-            self._add_payoff_rows(payoffs)
+            self._pending.append(self._month_record())
 
-    def _add_rows(self, payoffs: dict[str, float]) -> None:
-        """The month's tidy rows, one per material × importer (world values read from
-        this step's cache), appended column by column to the DataCollector's table (the
-        same values ``add_table_row`` would store, in the same order, without a dict per
-        row)."""
+    def _month_record(self) -> MonthRecord:
         model = self.model
         last = model.last
-        rows, flows = last["rows"], last["flows"]
+        states = [model.importers[n] for n in model.importer_names]
+        pop = model.firm_population
+        capacity = {}
+        for m in model.materials:
+            capacity[f"mining_{m}"] = model.nonchina_capacity(m, "mining")
+            capacity[f"processing_{m}"] = model.nonchina_capacity(m, "processing")
+            capacity[f"pipeline_{m}"] = model.nonchina_pipeline(m, "processing")
+        return MonthRecord(
+            step=model.step_count, round=model.round, rows=last["rows"],
+            shortage=dict(last["shortage"]), leverage=last["leverage"], flows=last["flows"],
+            region_need=last["region_need"], recycled=last["recycled"],
+            stockpile=[dict(s.stockpile) for s in states], risk=[s.risk for s in states],
+            recycling=[dict(s.recycling_rate) for s in states],
+            reputation=dict(model.china.reputation), policy=dict(model.china.policy),
+            capacity=capacity, firm_risk=pop.risk, firm_contracted=pop.contracted,
+            firm_thrift=pop.thrift.copy(), players=list(self._players()))
+
+    def _write_pending(self) -> None:
+        """Turn the months recorded since the last read into table rows."""
+        pending, self._pending = self._pending, []
+        for month in pending:
+            payoffs = self._payoff_deltas(month.players)
+            self._add_rows(month, payoffs)
+            self._add_payoff_rows(month, payoffs)
+
+    def _add_rows(self, month: MonthRecord, payoffs: dict[str, float]) -> None:
+        """The month's tidy rows, one per material × importer, appended column by column
+        to the DataCollector's table (the same values ``add_table_row`` would store, in
+        the same order, without a dict per row)."""
+        model = self.model
+        rows, flows = month.rows, month.flows
         pop = model.firm_population
         names = model.importer_names
         k = len(names)
-        states = [model.importers[n] for n in names]
-        daily = last["region_need"] / DAYS_PER_MONTH
+        date = date_of_step(model.config.start, month.step)
+        daily = month.region_need / DAYS_PER_MONTH
         weight = pop.by_region(pop.base_need)  # one weight sum for the three means
-        firm_risk = pop.mean_by_region(pop.risk, pop.base_need, weight)
-        sourcing = pop.mean_by_region(pop.contracted, pop.base_need, weight)
-        thrift = pop.mean_by_region(pop.thrift, pop.base_need, weight)
+        firm_risk = pop.mean_by_region(month.firm_risk, pop.base_need, weight)
+        sourcing = pop.mean_by_region(month.firm_contracted, pop.base_need, weight)
+        thrift = pop.mean_by_region(month.firm_thrift, pop.base_need, weight)
         table = self.datacollector.tables["rounds"]
         for j, m in enumerate(model.materials):
             row = rows[m]
             exports, leak = row["exports"][:k], row["leak"][:k]
             china = exports + leak
-            received = china + row["nonchina_received"][:k] + last["recycled"][:, j]
-            stock = np.array([s.stockpile[m] for s in states])
-            policies = [model.china.policy[(m, n)] for n in names]
-            same = {"step": model.step_count, "date": model.date, "round": model.round,
+            received = china + row["nonchina_received"][:k] + month.recycled[:, j]
+            stock = np.array([s[m] for s in month.stockpile])
+            policies = [month.policy[(m, n)] for n in names]
+            same = {"step": month.step, "date": date, "round": month.round,
                     "material": m, "price_ex_china": row["price_ex_china"],
                     "price_china": row["price_china"],
-                    "price_multiple": self.world[f"price_multiple_{m}"],
+                    "price_multiple": row["price_ex_china"] / model.reference_price[m],
                     "china_mining_share": row["china_mining_share"],
                     "china_processing_share": row["china_processing_share"],
-                    "non_china_mining_capacity": model.nonchina_capacity(m, "mining"),
-                    "non_china_processing_capacity":
-                        self.world[f"non_china_processing_capacity_{m}"],
-                    "non_china_processing_pipeline": model.nonchina_pipeline(m, "processing"),
+                    "non_china_mining_capacity": month.capacity[f"mining_{m}"],
+                    "non_china_processing_capacity": month.capacity[f"processing_{m}"],
+                    "non_china_processing_pipeline": month.capacity[f"pipeline_{m}"],
                     "security_premium": row["security_premium"],
                     "china_payoff": payoffs["china"]}
             for column, value in same.items():
@@ -144,31 +225,30 @@ class Recorder:
                 "non_china_supply": row["nonchina_received"][:k].tolist(),
                 "stockpile_t": stock.tolist(),
                 "stockpile_days": _ratio(stock, daily[:, j]),
-                "shortage_fraction": [last["shortage"][(n, m)] for n in names],
+                "shortage_fraction": [month.shortage[(n, m)] for n in names],
                 "lost_output": flows.lost_output_usd_m[:, j].tolist(),
-                "perceived_risk": [s.risk[m] for s in states],
+                "perceived_risk": [r[m] for r in month.risk],
                 "firm_risk": firm_risk[:, j].tolist(),
-                "reputation": [model.china.reputation[n] for n in names],
+                "reputation": [month.reputation[n] for n in names],
                 "china_dependence": _ratio(china, received),
-                "leverage": [last["leverage"][(n, m)] for n in names],
+                "leverage": [month.leverage[(n, m)] for n in names],
                 "china_policy": [p.regime.value for p in policies],
                 "licence_approval_rate": [_approval(p) for p in policies],
                 "quota_cut": [p.cut for p in policies],
                 "non_china_sourcing": sourcing[:, j].tolist(),
                 "thrift": thrift[:, j].tolist(),
-                "recycling_rate": [s.recycling_rate[m] for s in states],
+                "recycling_rate": [r[m] for r in month.recycling],
                 "importer_payoff": [payoffs[n] for n in names]}
             for column, values in per_importer.items():
                 table[column].extend(values)
 
-    def _add_payoff_rows(self, payoffs: dict[str, float]) -> None:
+    def _add_payoff_rows(self, month: MonthRecord, payoffs: dict[str, float]) -> None:
         """The month's payoff rows, one per player (China, importers, producers),
         appended column by column like the rounds rows."""
-        model = self.model
-        players = list(self._players())
+        players = month.players
         table = self.datacollector.tables["payoffs"]
-        for column, value in (("step", model.step_count), ("date", model.date),
-                              ("round", model.round)):
+        date = date_of_step(self.model.config.start, month.step)
+        for column, value in (("step", month.step), ("date", date), ("round", month.round)):
             table[column].extend([value] * len(players))
         table["player"].extend(p[0] for p in players)
         table["role"].extend(p[1] for p in players)
@@ -176,7 +256,7 @@ class Recorder:
         table["cumulative"].extend(p[2] for p in players)
         table["discounted_cumulative"].extend(p[3] for p in players)
 
-    def _players(self):
+    def _players(self) -> Iterator[tuple[str, str, float, float]]:
         model = self.model
         for player, value in model.payoff.items():
             role = "china" if player == "china" else "importer"
@@ -184,10 +264,10 @@ class Recorder:
         for producer in model.producers:
             yield producer.name, "producer", producer.cumulative_profit, producer.discounted_profit
 
-    def _payoff_deltas(self) -> dict[str, float]:
-        """This step's payoff per player, from the running totals."""
+    def _payoff_deltas(self, players: list[tuple[str, str, float, float]]) -> dict[str, float]:
+        """A month's payoff per player, from the running totals."""
         deltas = {}
-        for player, _role, cumulative, _discounted in self._players():
+        for player, _role, cumulative, _discounted in players:
             deltas[player] = cumulative - self._previous_payoff.get(player, 0.0)
             self._previous_payoff[player] = cumulative
         return deltas
