@@ -55,8 +55,10 @@ def clear_month(model: LeverageModel) -> None:
     purchases = np.where(calm, np.maximum(target_stock - stock, 0.0)
                          / sc.policy.stockpile_build_months, 0.0)
 
-    firm_fill = np.ones((n_imp, len(mats)))
-    delivered_to_stock = np.zeros((n_imp, len(mats)))
+    # Per material, plain floats: a handful of regions (see market.allocate).
+    order_rows = (firm_market_orders + purchases).T.tolist()
+    contracted_rows = np.minimum(region_contracted, firm_market_orders).T.tolist()
+    market_fill = np.ones((len(mats), n_imp))
     rows: dict[str, dict] = {}
     leak_rate = sc.market.leakage_rate * (1.0 - model.china.enforcement)
     china_payoff = 0.0
@@ -68,11 +70,11 @@ def clear_month(model: LeverageModel) -> None:
         other_need = ((1 - cfg.china_consumption_share - sum(
             sc.importers[n].demand_share.get(m, 0.0) for n in names))
             * cfg.demand_t_per_year / 12 * growth[j] * mult_x[j])
-        orders = np.append(firm_market_orders[:, j] + purchases[:, j], max(other_need, 0.0))
-        contracted = np.append(np.minimum(region_contracted[:, j], firm_market_orders[:, j]), 0.0)
+        orders = [*order_rows[j], max(other_need, 0.0)]
+        contracted = [*contracted_rows[j], 0.0]
         limits = [model.china.policy[(m, d)].limits(step) for d in model.destinations]
-        share = np.array([x[0] for x in limits])
-        caps = np.array([x[1] for x in limits])
+        share = [x[0] for x in limits]
+        caps = [x[1] for x in limits]
 
         premium = premia[j]
         contracted_share = model.last["contracted_share"][m]
@@ -93,22 +95,16 @@ def clear_month(model: LeverageModel) -> None:
         clearing = market.allocate(orders, contracted, processed_offered, share, caps,
                                    china_capacity - domestic, leak_rate)
         received = clearing.received
-        for d_index, d in enumerate(model.destinations):
-            model.export_history[(m, d)].append(float(clearing.china[d_index]))
-
-        # Deliveries to importers: firms' part plus recycling, and stockpile purchases.
-        market_fill = np.divide(received[:n_imp], orders[:n_imp],
-                                out=np.ones(n_imp), where=orders[:n_imp] > 0)
-        firm_fill[:, j] = np.divide(firm_market_orders[:, j] * market_fill + recycled[:, j],
-                                    region_orders[:, j], out=np.ones(n_imp),
-                                    where=region_orders[:, j] > 0)
-        delivered_to_stock[:, j] = purchases[:, j] * market_fill
-        stock[:, j] += delivered_to_stock[:, j]
+        for d, shipped in zip(model.destinations, clearing.china, strict=True):
+            model.export_history[(m, d)].append(shipped)
+        # Share of each importer's orders delivered (firms' and stockpile purchases).
+        market_fill[j] = [r / o if o > 0 else 1.0
+                          for r, o in zip(received[:n_imp], orders[:n_imp], strict=False)]
 
         # Prices: excess demand raises the ex-China price; free Chinese supply anchors it.
-        demand_total = orders.sum()
-        supply_total = received.sum()
-        constrained = min(1.0, clearing.refused.sum() / max(clearing.requested.sum(), 1e-12))
+        demand_total = sum(orders)
+        supply_total = sum(received)
+        constrained = min(1.0, sum(clearing.refused) / max(sum(clearing.requested), 1e-12))
         anchor = pc * (1.0 - model.china.price_war[m])
         ref = model.reference_price[m]
         new_px = market.update_price(px, anchor, demand_total, supply_total, constrained,
@@ -116,8 +112,8 @@ def clear_month(model: LeverageModel) -> None:
                                      sc.market.reversion_per_month, 0.2 * ref,
                                      sc.market.max_price_multiple * ref,
                                      sc.market.reversion_cutoff)
-        exports = float(clearing.china.sum())
-        leaked = float(clearing.leak.sum())
+        exports = sum(clearing.china)
+        leaked = sum(clearing.leak)
         offered_home = model.china_output_plan[m] - exports - leaked
         new_pc = market.update_price(pc, ref, domestic, max(offered_home, 1e-9), 0.0,
                                      sc.market.price_adjustment_per_month,
@@ -154,7 +150,7 @@ def clear_month(model: LeverageModel) -> None:
         model.last["china_mining_share"][m] = mining_share
         model.last["local_ore_share"][m] = (min(1.0, processed / mined_sold)
                                             if mined_sold > 0 else 1.0)
-        model.last["contracted_share"][m] = (min(1.0, float(contracted.sum()) / processed)
+        model.last["contracted_share"][m] = (min(1.0, sum(contracted) / processed)
                                              if processed > 0 else 0.0)
         model.price_x[m], model.price_c[m] = new_px, new_pc
         model.price_history[m].append(new_px)
@@ -168,6 +164,13 @@ def clear_month(model: LeverageModel) -> None:
             "other_need": max(other_need, 0.0),
             "mined_abroad": mined_sold,
             "security_premium": premium}
+
+    # Deliveries to importers: firms' part plus recycling, and stockpile purchases.
+    market_fill = market_fill.T
+    firm_fill = np.divide(firm_market_orders * market_fill + recycled, region_orders,
+                          out=np.ones((n_imp, len(mats))), where=region_orders > 0)
+    delivered_to_stock = purchases * market_fill
+    stock += delivered_to_stock
 
     # Firms receive, the state stockpiles cover gaps, firms consume.
     pool = _release_pool(model, stock)
@@ -274,20 +277,22 @@ def _indispensability(model: LeverageModel, region_need: np.ndarray,
     pop = model.firm_population
     inventory = pop.by_region(pop.inventory)
     contracted = pop.by_region(pop.last_orders * pop.contracted)
+    inventory, contracted = inventory.T.tolist(), contracted.T.tolist()
+    needs, recycled_rows = region_need.T.tolist(), recycled.T.tolist()
+    no_china = [0.0] * (len(names) + 1)
     result = {}
     for j, m in enumerate(model.materials):
-        nonchina = model.last["rows"][m]["nonchina_processed"]
-        need = np.append(region_need[:, j], model.last["rows"][m]["other_need"])
-        alloc = market.allocate(need, np.append(contracted[:, j], 0.0), nonchina,
-                                np.zeros(len(need)), np.zeros(len(need)), 0.0, 0.0)
+        row = model.last["rows"][m]
+        alloc = market.allocate([*needs[j], row["other_need"]], [*contracted[j], 0.0],
+                                row["nonchina_processed"], no_china, no_china, 0.0, 0.0)
         for i, n in enumerate(names):
-            demand = region_need[i, j] * horizon
+            demand = needs[j][i] * horizon
             if demand <= 0:
                 result[(n, m)] = 0.0
                 continue
-            have = ((alloc.nonchina[i] + recycled[i, j]) * horizon + inventory[i, j]
+            have = ((alloc.nonchina[i] + recycled_rows[j][i]) * horizon + inventory[j][i]
                     + model.importers[n].stockpile[m])
-            result[(n, m)] = min(max(float(1.0 - have / demand), 0.0), 1.0)
+            result[(n, m)] = min(max(1.0 - have / demand, 0.0), 1.0)
     return result
 
 

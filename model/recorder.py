@@ -201,9 +201,10 @@ class Recorder:
         table = self.datacollector.tables["rounds"]
         for j, m in enumerate(model.materials):
             row = rows[m]
-            exports, leak = row["exports"][:k], row["leak"][:k]
+            exports, leak = np.array(row["exports"]), np.array(row["leak"])
+            nonchina = np.array(row["nonchina_received"])
             china = exports + leak
-            received = china + row["nonchina_received"][:k] + month.recycled[:, j]
+            received = china + nonchina + month.recycled[:, j]
             stock = np.array([s[m] for s in month.stockpile])
             policies = [month.policy[(m, n)] for n in names]
             same = {"step": month.step, "date": date, "round": month.round,
@@ -222,7 +223,7 @@ class Recorder:
             per_importer = {
                 "importer": names,
                 "exports_from_china": exports.tolist(), "leakage": leak.tolist(),
-                "non_china_supply": row["nonchina_received"][:k].tolist(),
+                "non_china_supply": nonchina.tolist(),
                 "stockpile_t": stock.tolist(),
                 "stockpile_days": _ratio(stock, daily[:, j]),
                 "shortage_fraction": [month.shortage[(n, m)] for n in names],

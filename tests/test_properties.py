@@ -19,8 +19,10 @@ import sys
 import weakref
 from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import fields
 from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 
@@ -144,8 +146,12 @@ def checked_allocate(violations: list[str]):
 
     def wrapper(orders, contracted, nonchina_supply, china_share, china_caps,
                 china_available, leak_rate):
-        c = real(orders, contracted, nonchina_supply, china_share, china_caps,
-                 china_available, leak_rate)
+        result = real(orders, contracted, nonchina_supply, china_share, china_caps,
+                      china_available, leak_rate)
+        c = SimpleNamespace(**{f.name: np.asarray(getattr(result, f.name))
+                               for f in fields(result)}, received=np.asarray(result.received))
+        orders, china_share, china_caps = (np.asarray(x) for x in (orders, china_share,
+                                                                    china_caps))
         want = np.maximum(orders, 0.0)
         tol = TOL * (1.0 + want)
         problems = []
@@ -170,7 +176,7 @@ def checked_allocate(violations: list[str]):
         if np.any(c.leak > leak_rate * c.refused + tol):
             problems.append(f"leak {c.leak} beyond blocked demand {c.refused}")
         violations.extend(problems)
-        return c
+        return result
 
     with mock.patch.object(market, "allocate", wrapper):
         yield
