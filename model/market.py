@@ -68,8 +68,9 @@ def allocate(
         A :class:`Clearing`; non-China output displaces Chinese exports, since
         China is the swing supplier.
     """
-    orders = [max(float(o), 0.0) for o in orders]
-    contracted = [min(max(float(c), 0.0), o) for c, o in zip(contracted, orders, strict=True)]
+    nonchina_supply, china_available = float(nonchina_supply), float(china_available)
+    orders = [max(o, 0.0) for o in orders]
+    contracted = [min(max(c, 0.0), o) for c, o in zip(contracted, orders, strict=True)]
     total_contracted = sum(contracted)
     fill = min(1.0, nonchina_supply / total_contracted) if total_contracted > EPS else 0.0
     nonchina = [c * fill for c in contracted]
