@@ -176,6 +176,7 @@ class LeverageModel(mesa.Model):
         sc = self.config
         self.producers: list[Producer] = []
         self._producer_key: tuple[int, int] | None = None
+        self._margin_memo: dict[tuple, dict[tuple[str, str], float]] = {}
         initial: dict[tuple[str, str], float] = {}
         for m in self.materials:
             cfg = sc.materials[m]
@@ -427,6 +428,20 @@ class LeverageModel(mesa.Model):
 
     # -- investment ---------------------------------------------------------------------
     def _expected_margins(self, country: str, cost_factor: float) -> dict[tuple[str, str], float]:
+        """Expected margin of new capacity per (material, stage) for a producer in
+        ``country``; the same inputs give the same margins within a step, so they are
+        computed once for all prospects alike (the state changes only when some
+        producer does, which the key notices)."""
+        key = (self.step_count, country, cost_factor, self.china.tech_ban,
+               self.partner_ore_share, self._producer_key_now())
+        if key not in self._margin_memo:
+            if self._margin_memo and next(iter(self._margin_memo))[0] != self.step_count:
+                self._margin_memo.clear()
+            self._margin_memo[key] = self._compute_expected_margins(country, cost_factor)
+        return dict(self._margin_memo[key])
+
+    def _compute_expected_margins(self, country: str,
+                                  cost_factor: float) -> dict[tuple[str, str], float]:
         sc = self.config
         pm = sc.producer_rules.price_memory
         margins = {}
@@ -644,10 +659,14 @@ class LeverageModel(mesa.Model):
             forecast=Forecaster(self, state.name))
 
     # -- derived quantities -----------------------------------------------------------
+    def _producer_key_now(self) -> tuple[int, int]:
+        """Changes whenever a producer is added or changes (versions only grow)."""
+        return len(self.producers), sum(p.version for p in self.producers)
+
     def _producer_totals(self) -> dict[str, dict]:
         """Operating capacity, pipeline and free ore summed over active producers (in
         producer order), recomputed only after some producer changed."""
-        key = (len(self.producers), sum(p.version for p in self.producers))
+        key = self._producer_key_now()
         if key != self._producer_key:
             active = [p for p in self.producers if p.active]
             pairs = [(m, s) for m in self.materials for s in STAGES]
