@@ -177,6 +177,7 @@ class LeverageModel(mesa.Model):
         self.producers: list[Producer] = []
         self._producer_key: tuple[int, int] | None = None
         self._margin_memo: dict[tuple, dict[tuple[str, str], float]] = {}
+        self._slates_key: tuple[int, int] | None = None
         initial: dict[tuple[str, str], float] = {}
         for m in self.materials:
             cfg = sc.materials[m]
@@ -662,6 +663,16 @@ class LeverageModel(mesa.Model):
     def _producer_key_now(self) -> tuple[int, int]:
         """Changes whenever a producer is added or changes (versions only grow)."""
         return len(self.producers), sum(p.version for p in self.producers)
+
+    def supply_slates(self) -> supply.Slates:
+        """The producers' running costs and output per (material, stage), rebuilt only
+        after some producer changed."""
+        key = self._producer_key_now()
+        if key != self._slates_key:
+            self._slates = supply.slates(self.producers, self.materials, self.config.market,
+                                         self.config.producer_rules)
+            self._slates_key = key
+        return self._slates
 
     def _producer_totals(self) -> dict[str, dict]:
         """Operating capacity, pipeline and free ore summed over active producers (in

@@ -32,13 +32,14 @@ def clear_month(model: LeverageModel) -> None:
     step = model.step_count
     discount = model.discount_per_month ** (step - 1)
 
-    growth = np.array([model._growth(m) for m in mats])
-    mult_x = np.array([market.demand_multiplier(model.price_x[m], model.reference_price[m],
-                                                sc.materials[m].price_elasticity) for m in mats])
-    need_f = pop.needs(growth, mult_x)
-    premia = np.array([model.security_premium(m) for m in mats])
+    # Per-material scalars as Python floats (numpy scalars slow every later operation).
+    growth = [model._growth(m) for m in mats]
+    mult_x = [market.demand_multiplier(model.price_x[m], model.reference_price[m],
+                                       sc.materials[m].price_elasticity) for m in mats]
+    need_f = pop.needs(np.array(growth), np.array(mult_x))
+    premia = [model.security_premium(m) for m in mats]
     paid = np.array([model.price_x[m] for m in mats])[None, :] * (
-        1.0 + premia[None, :] * pop.contracted)
+        1.0 + np.array(premia)[None, :] * pop.contracted)
     orders_f = pop.orders(need_f, paid)
     region_orders = pop.by_region(orders_f)
     region_contracted = pop.by_region(orders_f * pop.contracted)
@@ -60,6 +61,7 @@ def clear_month(model: LeverageModel) -> None:
     contracted_rows = np.minimum(region_contracted, firm_market_orders).T.tolist()
     market_fill = np.ones((len(mats), n_imp))
     rows: dict[str, dict] = {}
+    slate = model.supply_slates()
     leak_rate = sc.market.leakage_rate * (1.0 - model.china.enforcement)
     china_payoff = 0.0
     producer_profit: dict = {}
@@ -80,11 +82,10 @@ def clear_month(model: LeverageModel) -> None:
         contracted_share = model.last["contracted_share"][m]
         floors = {n: s.price_floor[m] for n, s in model.importers.items()}
         pc_ore = pc * (1.0 - model.china.price_war[m])  # a price war cheapens ore too
-        offer = supply.offers(model.producers, m, px, pc_ore, model.last["local_ore_share"][m],
-                              floors, premium, contracted_share, sc.market, sc.producer_rules)
+        offer = supply.offers(slate, m, px, pc_ore, model.last["local_ore_share"][m],
+                              floors, premium, contracted_share, sc.market)
         mined = offer["mining"].total
-        free_ore = sum(out * (1.0 - p.ore_to_china) for p, out in
-                       zip(offer["mining"].producers, offer["mining"].output, strict=True))
+        free_ore = sum(slot.output * slot.free_ore for slot in offer["mining"].slots)
         feed = free_ore * (1.0 - model.partner_ore_share)
         processed_offered = min(offer["processing"].total, feed)
 
@@ -132,10 +133,9 @@ def clear_month(model: LeverageModel) -> None:
         processing_share = china_processed / max(china_processed + processed, 1e-12)
         mining_share = china_mined / max(china_mined + mined_sold, 1e-12)
 
-        profit, floor_cost = supply.settle(model.producers, m, offer, processed, mined_sold,
-                                           px, pc_ore, floors,
-                                           premium, contracted_share, sc.market,
-                                           sc.producer_rules)
+        profit, floor_cost = supply.settle(slate, m, offer, processed, mined_sold,
+                                           px, pc_ore, floors, premium, contracted_share,
+                                           sc.market)
         for producer, value in profit.items():
             producer_profit[producer] = producer_profit.get(producer, 0.0) + value
         for country, value in floor_cost.items():
@@ -173,9 +173,10 @@ def clear_month(model: LeverageModel) -> None:
     stock += delivered_to_stock
 
     # Firms receive, the state stockpiles cover gaps, firms consume.
-    pool = _release_pool(model, stock)
+    pact = _pact(model)
+    pool = _release_pool(pact, stock)
     flows = pop.receive_and_consume(orders_f, firm_fill, need_f, pool, paid, discount)
-    _draw_stockpiles(model, stock, flows.release_used)
+    _draw_stockpiles(pact, stock, flows.release_used)
     for i, n in enumerate(names):
         state = model.importers[n]
         for j, m in enumerate(mats):
@@ -229,20 +230,23 @@ def clear_month(model: LeverageModel) -> None:
 
 
 def _pact(model: LeverageModel) -> dict[int, list[int]]:
-    """For each importer, the allies whose stockpiles it may draw on: both coordinate."""
+    """For each importer, the allies whose stockpiles it may draw on: both coordinate.
+    Empty when nobody coordinates (the usual case, so it is checked first)."""
+    states = model.importers
+    if not any(state.coordinating for state in states.values()):
+        return {}
     names = model.importer_names
     pact: dict[int, list[int]] = {}
     for i, n in enumerate(names):
-        state = model.importers[n]
+        state = states[n]
         pact[i] = [names.index(a) for a in state.allies
-                   if state.coordinating and model.importers[a].coordinating]
+                   if state.coordinating and states[a].coordinating]
     return pact
 
 
-def _release_pool(model: LeverageModel, stock: np.ndarray) -> np.ndarray:
+def _release_pool(pact: dict[int, list[int]], stock: np.ndarray) -> np.ndarray:
     """Stockpile each importer may draw on: its own, plus an equal share of each
     coordinating ally's, so no tonne is promised twice."""
-    pact = _pact(model)
     claimants = {a: sum(a in allies for allies in pact.values()) for a in pact}
     pool = stock.copy()
     for i, allies in pact.items():
@@ -251,10 +255,12 @@ def _release_pool(model: LeverageModel, stock: np.ndarray) -> np.ndarray:
     return pool
 
 
-def _draw_stockpiles(model: LeverageModel, stock: np.ndarray, used: np.ndarray) -> None:
+def _draw_stockpiles(pact: dict[int, list[int]], stock: np.ndarray, used: np.ndarray) -> None:
     """Take releases from the importer's own stockpile first, then from its share of its
     coordinating allies' stockpiles."""
-    pact = _pact(model)
+    if not pact:
+        stock -= np.minimum(used, stock)
+        return
     claimants = {a: sum(a in allies for allies in pact.values()) for a in pact}
     shares = {a: stock[a] / claimants[a] for a in pact if claimants[a]}
     for i, allies in pact.items():

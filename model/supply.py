@@ -47,15 +47,51 @@ class Learning:
 
 
 @dataclass(frozen=True)
-class StageOffer:
-    """Viable capacity per producer for one material and stage, t/month."""
+class Slot:
+    """One producer's capacity of one material and stage, with what running it costs."""
 
-    producers: tuple[Producer, ...]
-    output: tuple[float, ...]
+    producer: Producer
+    output: float           # t/month at the market's utilisation
+    operating_cost: float   # USD/kg: full cost less the sunk capital charge
+    capital_charge: float   # USD m/month, paid running or not
+    free_ore: float         # share of its ore not committed to Chinese separators
+
+
+Slates = dict[tuple[str, str], tuple[Slot, ...]]
+
+
+def slates(producers: list[Producer], materials: list[str], market: MarketConfig,
+           rules: ProducerRulesConfig) -> Slates:
+    """The capacity that could run, per (material, stage): active producers with some,
+    in producer order. Changes only when a producer does, so the model keeps it."""
+    util = market.capacity_utilisation
+    result: Slates = {}
+    for material in materials:
+        for stage in STAGES:
+            row = []
+            for producer in producers:
+                capacity = producer.total_capacity(material, stage)
+                if not producer.active or capacity <= 0:
+                    continue
+                cost = producer.unit_cost[(material, stage)]
+                charge = cost * rules.capex_share_of_cost * capacity * util / 12.0
+                row.append(Slot(producer, capacity * util / 12.0,
+                                cost * (1 - rules.capex_share_of_cost),
+                                charge * KG_PER_T_IN_USD_M, 1.0 - producer.ore_to_china))
+            result[(material, stage)] = tuple(row)
+    return result
+
+
+@dataclass(frozen=True)
+class StageOffer:
+    """The slots running this month for one material and stage."""
+
+    slots: tuple[Slot, ...]
 
     @property
     def total(self) -> float:
-        return sum(self.output)
+        """Output offered, t/month."""
+        return sum(slot.output for slot in self.slots)
 
 
 def effective_price(price: float, floor: float, premium: float, contracted: float) -> float:
@@ -64,39 +100,27 @@ def effective_price(price: float, floor: float, premium: float, contracted: floa
     return max(price * (1.0 + premium * contracted), floor)
 
 
-def offers(producers: list[Producer], material: str, price_x: float, price_c: float,
-           local_share: float, floors: dict[str, float], premium: float, contracted: float,
-           market: MarketConfig, rules: ProducerRulesConfig) -> dict[str, StageOffer]:
+def offers(slate: Slates, material: str, price_x: float, price_c: float, local_share: float,
+           floors: dict[str, float], premium: float, contracted: float,
+           market: MarketConfig) -> dict[str, StageOffer]:
     """Which capacity runs this month: a stage runs when its revenue covers its operating
     cost (full cost less the sunk capital charge)."""
-    result = {}
     ore_price_local = market.ore_value_share * price_x
     ore_price_blend = market.ore_value_share * (local_share * price_x
                                                 + (1 - local_share) * price_c)
-    for stage in STAGES:
-        chosen, output = [], []
-        for producer in producers:
-            capacity = producer.total_capacity(material, stage)
-            if not producer.active or capacity <= 0:
-                continue
-            operating_cost = producer.unit_cost[(material, stage)] * (1 - rules.capex_share_of_cost)
-            if stage == "mining":
-                revenue = ore_price_blend
-            else:
-                revenue = effective_price(price_x, floors.get(producer.country, 0.0), premium,
-                                          contracted) - ore_price_local
-            if revenue >= operating_cost:
-                chosen.append(producer)
-                output.append(capacity * market.capacity_utilisation / 12.0)
-        result[stage] = StageOffer(tuple(chosen), tuple(output))
-    return result
+    mining = tuple(slot for slot in slate[(material, "mining")]
+                   if ore_price_blend >= slot.operating_cost)
+    processing = tuple(
+        slot for slot in slate[(material, "processing")]
+        if effective_price(price_x, floors.get(slot.producer.country, 0.0), premium,
+                           contracted) - ore_price_local >= slot.operating_cost)
+    return {"mining": StageOffer(mining), "processing": StageOffer(processing)}
 
 
-def settle(producers: list[Producer], material: str, offer: dict[str, StageOffer],
+def settle(slate: Slates, material: str, offer: dict[str, StageOffer],
            processed_sold: float, mined_sold: float, price_x: float, price_c: float,
-           floors: dict[str, float],
-           premium: float, contracted: float, market: MarketConfig,
-           rules: ProducerRulesConfig) -> tuple[dict[Producer, float], dict[str, float]]:
+           floors: dict[str, float], premium: float, contracted: float,
+           market: MarketConfig) -> tuple[dict[Producer, float], dict[str, float]]:
     """Profits of one month for one material, per producer (USD m).
 
     Returns the profit per producer and the price-floor top-ups owed by each
@@ -113,24 +137,20 @@ def settle(producers: list[Producer], material: str, offer: dict[str, StageOffer
         total = stage_offer.total
         sold = mined_sold if stage == "mining" else processed_sold
         scale = min(1.0, sold / total) if total > 0 else 0.0
-        for producer, out in zip(stage_offer.producers, stage_offer.output, strict=True):
-            volume = out * scale
-            operating_cost = producer.unit_cost[(material, stage)] * (1 - rules.capex_share_of_cost)
+        for slot in stage_offer.slots:
+            producer = slot.producer
+            volume = slot.output * scale
             if stage == "mining":
-                margin = ore_blend - operating_cost
+                margin = ore_blend - slot.operating_cost
             else:
                 earned = effective_price(price_x, floors.get(producer.country, 0.0), premium,
                                          contracted)
                 top_up = max(0.0, earned - price_x * (1 + premium * contracted)) * volume
                 floor_cost[producer.country] = (floor_cost.get(producer.country, 0.0)
                                                 + top_up * KG_PER_T_IN_USD_M)
-                margin = earned - ore_local - operating_cost
+                margin = earned - ore_local - slot.operating_cost
             profit[producer] = profit.get(producer, 0.0) + margin * volume * KG_PER_T_IN_USD_M
-    for producer in producers:
-        for stage in STAGES:
-            capacity = producer.total_capacity(material, stage)
-            if capacity > 0 and producer.active:
-                charge = (producer.unit_cost[(material, stage)] * rules.capex_share_of_cost
-                          * capacity * market.capacity_utilisation / 12.0)
-                profit[producer] = profit.get(producer, 0.0) - charge * KG_PER_T_IN_USD_M
+    for stage in STAGES:
+        for slot in slate[(material, stage)]:
+            profit[slot.producer] = profit.get(slot.producer, 0.0) - slot.capital_charge
     return profit, floor_cost
