@@ -45,13 +45,17 @@ class Producer(mesa.Agent):
         self.unit_cost: dict[tuple[str, str], float] = {}
         self.projects: list[Project] = []
         self.active = True
-        #: Bumped by every change of capacity, cost, projects or activity, so the model
-        #: can keep all producers' numbers as arrays and rebuild them only on a change.
-        self.version = 0
         self.exit_step: int | None = None
         self.profit_history: deque[float] = deque(maxlen=exit_after_months)
         self.cumulative_profit = 0.0
         self.discounted_profit = 0.0
+
+    def _changed(self) -> None:
+        """Capacity, cost, projects or activity changed: tell the model, which keeps
+        derived totals and rebuilds them only then (if it has a ``producer_changed``)."""
+        notify = getattr(self.model, "producer_changed", None)
+        if notify is not None:
+            notify()
 
     def add_capacity(self, material: str, stage: str, capacity: float, unit_cost: float) -> None:
         """Bring capacity online, averaging its cost into the existing vintages."""
@@ -63,22 +67,22 @@ class Producer(mesa.Agent):
         self.unit_cost[key] = (self.unit_cost.get(key, unit_cost) * old
                                + unit_cost * capacity) / total
         self.capacity[key] = total
-        self.version += 1
+        self._changed()
 
     def start_project(self, project: Project) -> None:
         self.projects.append(project)
-        self.version += 1
+        self._changed()
 
     def keep_projects(self, projects: list[Project]) -> None:
         """Replace the projects under way (the rest are abandoned)."""
         if len(projects) != len(self.projects):
             self.projects = projects
-            self.version += 1
+            self._changed()
 
     def deactivate(self) -> None:
         """Stop operating without writing capacity off (an entrant whose plans all failed)."""
         self.active = False
-        self.version += 1
+        self._changed()
 
     def complete_projects(self, step: int) -> list[Project]:
         """Projects whose lead time has passed come online this step."""
@@ -86,7 +90,7 @@ class Producer(mesa.Agent):
             return []
         done = [p for p in self.projects if p.ready_step <= step]
         self.projects = [p for p in self.projects if p.ready_step > step]
-        self.version += 1
+        self._changed()
         for project in done:
             self.add_capacity(project.material, project.stage, project.capacity_t_per_year,
                               project.unit_cost)
@@ -113,7 +117,7 @@ class Producer(mesa.Agent):
         self.projects = []
         self.active = False
         self.exit_step = step
-        self.version += 1
+        self._changed()
         return lost
 
     def total_capacity(self, material: str, stage: str) -> float:

@@ -176,6 +176,7 @@ class LeverageModel(mesa.Model):
         sc = self.config
         self.producers: list[Producer] = []
         self._producer_key: tuple[int, int] | None = None
+        self._producer_changes = 0
         self._margin_memo: dict[tuple, dict[tuple[str, str], float]] = {}
         self._slates_key: tuple[int, int] | None = None
         initial: dict[tuple[str, str], float] = {}
@@ -660,9 +661,13 @@ class LeverageModel(mesa.Model):
             forecast=Forecaster(self, state.name))
 
     # -- derived quantities -----------------------------------------------------------
+    def producer_changed(self) -> None:
+        """Called by a producer whose capacity, cost, projects or activity changed."""
+        self._producer_changes += 1
+
     def _producer_key_now(self) -> tuple[int, int]:
-        """Changes whenever a producer is added or changes (versions only grow)."""
-        return len(self.producers), sum(p.version for p in self.producers)
+        """Changes whenever a producer is added or changes."""
+        return len(self.producers), self._producer_changes
 
     def supply_slates(self) -> supply.Slates:
         """The producers' running costs and output per (material, stage), rebuilt only
