@@ -14,7 +14,7 @@ from agents.china import OTHER
 from agents.firms import DAYS_PER_MONTH
 from agents.producers import STAGES
 from model import market, supply
-from model.risk import severity, update_reputation, update_risk
+from model.risk import severity, update_reputation
 
 if TYPE_CHECKING:
     from model.leverage_model import LeverageModel
@@ -310,7 +310,8 @@ def update_memories(model: LeverageModel) -> None:
     mats = model.materials
     chn = model.china
     step = model.step_count
-    impulse = np.zeros((len(names), len(mats)))
+    # Importers × materials as lists of floats: a handful of numbers, no numpy calls.
+    impulse = [[0.0] * len(mats) for _ in names]
     restricted = chn.restricted_pairs()
     severities = {}
     for (m, d) in restricted:
@@ -327,15 +328,20 @@ def update_memories(model: LeverageModel) -> None:
                 allied = (d in state.allies and state.coordinating
                           and model.importers[d].coordinating) if d != OTHER else False
                 felt = strength * cfg.spillover * (2.0 if allied else 1.0)
-            impulse[i, j] = 1.0 - (1.0 - impulse[i, j]) * (1.0 - min(felt, 1.0))
-    shortage = np.array([[model.last["shortage"][(n, m)] for m in mats] for n in names])
-    impulse = 1.0 - (1.0 - impulse) * (1.0 - np.clip(cfg.shortage_weight * shortage, 0, 1))
+            impulse[i][j] = 1.0 - (1.0 - impulse[i][j]) * (1.0 - min(felt, 1.0))
+    shortage = model.last["shortage"]
+    retention = model.retention
     for i, n in enumerate(names):
         state = model.importers[n]
-        scaled = np.clip(impulse[i] * state.config.risk_sensitivity, 0.0, 1.0)
-        risk = update_risk(np.array([state.risk[m] for m in mats]), scaled, model.retention)
-        state.risk = {m: float(risk[j]) for j, m in enumerate(mats)}
-    model.firm_population.update_risk(impulse, model.retention)
+        row = impulse[i]
+        for j, m in enumerate(mats):
+            row[j] = 1.0 - (1.0 - row[j]) * (
+                1.0 - min(max(cfg.shortage_weight * shortage[(n, m)], 0.0), 1.0))
+        sensitivity = state.config.risk_sensitivity
+        state.risk = {m: 1.0 - (1.0 - state.risk[m] * retention)
+                      * (1.0 - min(max(row[j] * sensitivity, 0.0), 1.0))
+                      for j, m in enumerate(mats)}
+    model.firm_population.update_risk(np.array(impulse), retention)
 
     # Reputation: own treatment, plus how broadly China restricts.
     pairs = len(mats) * len(model.destinations)
@@ -359,15 +365,15 @@ def update_memories(model: LeverageModel) -> None:
 
     # R&D: recycling creeps up with a long lag; thrifting speeds up.
     policy = sc.policy
-    boost = np.zeros((len(names), len(mats)))
+    boost = [[0.0] * len(mats) for _ in names]
     for i, n in enumerate(names):
         state = model.importers[n]
         for j, m in enumerate(mats):
             stock = state.research_stock[m]
             effect = stock / (stock + policy.research_half_usd_m)
-            boost[i, j] = effect
+            boost[i][j] = effect
             target = policy.recycling_base + (policy.recycling_max - policy.recycling_base) * effect
             state.recycling_rate[m] += ((target - state.recycling_rate[m])
                                         / policy.recycling_lag_months)
-    model.firm_population.advance_thrift(policy.thrift_rate_per_year, boost,
+    model.firm_population.advance_thrift(policy.thrift_rate_per_year, np.array(boost),
                                          policy.thrift_lag_months)
