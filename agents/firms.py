@@ -13,12 +13,24 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
+from agents import firm_kernels as kernels
 from agents.observations import FirmObservation, frozen_array
 from agents.strategies.firm import FirmDecision
 from model.config import Scenario
-from model.risk import update_risk
 
-DAYS_PER_MONTH = 365.25 / 12
+DAYS_PER_MONTH = kernels.DAYS_PER_MONTH
+
+
+@dataclass(frozen=True)
+class FirmDemand:
+    """This month's demand: per firm (firms × materials) and summed per importer."""
+
+    need: np.ndarray
+    paid: np.ndarray
+    orders: np.ndarray
+    region_orders: np.ndarray
+    region_contracted: np.ndarray
+    region_need: np.ndarray
 
 
 @dataclass
@@ -31,6 +43,7 @@ class FirmFlows:
     release_used: np.ndarray
     lost_output_usd_m: np.ndarray
     profit_usd_m: np.ndarray
+    inventory: np.ndarray
 
 
 class FirmPopulation:
@@ -57,7 +70,6 @@ class FirmPopulation:
         # bin of each (firm, material) cell in an importers × materials sum, row-major
         self._cell_bin = (self.region[:, None] * len(materials)
                           + np.arange(len(materials))[None, :]).ravel()
-        self._members = np.bincount(self.region, minlength=len(importers))
         sectors = list(cfg.sectors)
         self.sector_names = sectors
         self.sector = rng.choice(len(sectors), size=n, p=[cfg.sectors[s] for s in sectors])
@@ -117,19 +129,19 @@ class FirmPopulation:
         self.contracted = np.clip(decision.contracted, 0.0, 1.0)
         self.thrift_effort = np.clip(decision.thrift_effort, 0.0, 1.0)
 
-    # -- monthly dynamics ---------------------------------------------------------------
-    def needs(self, growth: float, demand_mult: np.ndarray) -> np.ndarray:
-        """Each firm's consumption need this month, t/month (firms × materials)."""
-        return self.base_need * growth * (1.0 - self.thrift) * demand_mult[None, :]
-
-    def orders(self, need: np.ndarray, price_paid: np.ndarray) -> np.ndarray:
-        """Need plus closing part of the inventory gap (never negative); nothing is bought
-        at a price above what a kg adds to the firm's output (it curtails instead)."""
-        target = need * self.target_days / DAYS_PER_MONTH
-        orders = np.maximum(need + (target - self.inventory) / self.adjust_months, 0.0)
-        orders = np.where(price_paid < self.value_added, orders, 0.0)
+    # -- monthly dynamics (compiled loops: agents/firm_kernels.py) ----------------------
+    def demand(self, growth: np.ndarray, multiplier: np.ndarray, price: np.ndarray,
+               premium: np.ndarray) -> FirmDemand:
+        """This month's needs, the prices firms pay (contracted supply carries the
+        security premium) and their orders: need plus closing part of the inventory
+        gap, never negative, and nothing bought at a price above what a kg adds to the
+        firm's output (it curtails instead). Arguments are per material."""
+        need, paid, orders, region_orders, region_contracted, region_need = kernels.demand(
+            self.base_need, self.thrift, growth, multiplier, price, premium, self.contracted,
+            self.target_days, self.inventory, float(self.adjust_months), self.value_added,
+            self.region, len(self.importers))
         self.last_orders = orders
-        return orders
+        return FirmDemand(need, paid, orders, region_orders, region_contracted, region_need)
 
     def by_region(self, values: np.ndarray) -> np.ndarray:
         """Sum a firms × materials array per importer (importers × materials): one
@@ -138,60 +150,37 @@ class FirmPopulation:
         return np.bincount(self._cell_bin, weights=values.ravel(),
                            minlength=cells).reshape(len(self.importers), len(self.materials))
 
-    def spread(self, values: np.ndarray) -> np.ndarray:
-        """Each firm's row of an importers × … array (firms are sorted by importer, so
-        repeating rows equals indexing by region, at a fraction of the cost)."""
-        return np.repeat(values, self._members, axis=0)
-
-    def receive_and_consume(self, orders: np.ndarray, fill: np.ndarray, need: np.ndarray,
-                            release: np.ndarray, price_paid: np.ndarray,
+    def receive_and_consume(self, demand: FirmDemand, fill: np.ndarray, release: np.ndarray,
                             discount: float = 1.0) -> FirmFlows:
         """Deliveries arrive, stockpile releases cover shortfalls, firms consume.
 
         Args:
-            orders: firms × materials orders placed this month.
+            demand: this month's needs, orders and prices paid.
             fill: importers × materials share of orders delivered.
-            need: firms × materials consumption need.
             release: importers × materials state-stockpile release available, t.
-            price_paid: firms × materials USD/kg paid (incl. premia).
             discount: this month's discount factor, for discounted profits.
         """
-        delivered = orders * self.spread(fill)
-        self.inventory += delivered
-        gap = np.maximum(need - self.inventory, 0.0)
-        region_gap = self.by_region(gap)
-        share = np.minimum(np.divide(release, region_gap, out=np.zeros_like(release),
-                                     where=region_gap > 0), 1.0)
-        self.inventory += gap * self.spread(share)
-        consumed = np.minimum(need, self.inventory)
-        self.inventory -= consumed
-        shortfall = need - consumed
+        shortfall, release_used, consumed, short, lost, profit, inventory = (
+            kernels.receive_and_consume(demand.orders, fill, demand.need, release, demand.paid,
+                                        self.value_added, self.inventory, self.region,
+                                        float(discount), self.cumulative_profit,
+                                        self.discounted_profit))
         self.last_shortfall = shortfall
-        value = _row_sums(consumed * self.value_added) * 1e-3  # t·USD/kg → USD m
-        cost = _row_sums(delivered * price_paid) * 1e-3
-        profit = value - cost
-        self.cumulative_profit += profit
-        self.discounted_profit += profit * discount
-        regions = len(self.importers)
-        return FirmFlows(
-            consumption_need=self.by_region(need), consumed=self.by_region(consumed),
-            shortfall=self.by_region(shortfall), release_used=region_gap * share,
-            lost_output_usd_m=self.by_region(shortfall * self.value_added * 1e-3),
-            profit_usd_m=np.bincount(self.region, weights=profit, minlength=regions))
+        return FirmFlows(consumption_need=demand.region_need, consumed=consumed,
+                         shortfall=short, release_used=release_used, lost_output_usd_m=lost,
+                         profit_usd_m=profit, inventory=inventory)
 
     def advance_thrift(self, rate_per_year: float, boost: np.ndarray, lag_months: float) -> None:
         """Redesign: effort commits thrift at up to ``rate`` of demand a year (Sprecher:
         ~10 %/yr [S09]); realised thrift follows with a lag and never reverses."""
-        room = np.maximum(self.max_thrift[None, :] - self.thrift_committed, 0.0)
-        step = self.thrift_effort * rate_per_year / 12.0 * (1.0 + self.spread(boost))
-        self.thrift_committed += np.minimum(step, room)
-        self.thrift += (self.thrift_committed - self.thrift) / lag_months
+        kernels.advance_thrift(self.thrift, self.thrift_committed, self.thrift_effort,
+                               self.max_thrift, float(rate_per_year), boost, float(lag_months),
+                               self.region)
 
     def update_risk(self, impulse: np.ndarray, retention: float) -> None:
         """Firms' perceived risk: their region's impulses scaled by their sensitivity."""
-        scaled = np.minimum(np.maximum(self.spread(impulse) * self.sensitivity[:, None], 0.0),
-                            1.0)
-        self.risk = update_risk(self.risk, scaled, retention)
+        self.risk = kernels.update_risk(self.risk, impulse, self.sensitivity, float(retention),
+                                        self.region)
 
     def mean_by_region(self, values: np.ndarray, weights: np.ndarray,
                        total: np.ndarray | None = None) -> np.ndarray:
@@ -200,15 +189,6 @@ class FirmPopulation:
         total = self.by_region(weights) if total is None else total
         return np.divide(self.by_region(values * weights), total,
                          out=np.zeros_like(total), where=total > 0)
-
-
-def _row_sums(values: np.ndarray) -> np.ndarray:
-    """Sum of each row, column by column: what ``values.sum(axis=1)`` gives for rows of
-    fewer than eight numbers, several times faster on a tall, narrow array."""
-    total = values[:, 0].copy()
-    for column in range(1, values.shape[1]):
-        total += values[:, column]
-    return total
 
 
 class Firm(mesa.Agent):

@@ -36,14 +36,11 @@ def clear_month(model: LeverageModel) -> None:
     growth = [model._growth(m) for m in mats]
     mult_x = [market.demand_multiplier(model.price_x[m], model.reference_price[m],
                                        sc.materials[m].price_elasticity) for m in mats]
-    need_f = pop.needs(np.array(growth), np.array(mult_x))
     premia = [model.security_premium(m) for m in mats]
-    paid = np.array([model.price_x[m] for m in mats])[None, :] * (
-        1.0 + np.array(premia)[None, :] * pop.contracted)
-    orders_f = pop.orders(need_f, paid)
-    region_orders = pop.by_region(orders_f)
-    region_contracted = pop.by_region(orders_f * pop.contracted)
-    region_need = pop.by_region(need_f)
+    firms = pop.demand(np.array(growth), np.array(mult_x),
+                       np.array([model.price_x[m] for m in mats]), np.array(premia))
+    region_orders, region_contracted = firms.region_orders, firms.region_contracted
+    region_need = firms.region_need
     recycling = np.array([[model.importers[n].recycling_rate[m] for m in mats] for n in names])
     recycled = np.minimum(region_need * recycling, region_orders)
     firm_market_orders = region_orders - recycled
@@ -175,7 +172,7 @@ def clear_month(model: LeverageModel) -> None:
     # Firms receive, the state stockpiles cover gaps, firms consume.
     pact = _pact(model)
     pool = _release_pool(pact, stock)
-    flows = pop.receive_and_consume(orders_f, firm_fill, need_f, pool, paid, discount)
+    flows = pop.receive_and_consume(firms, firm_fill, pool, discount)
     _draw_stockpiles(pact, stock, flows.release_used)
     for i, n in enumerate(names):
         state = model.importers[n]
@@ -220,7 +217,8 @@ def clear_month(model: LeverageModel) -> None:
             model.last["shortage"][(n, m)] = (float(flows.shortfall[i, j] / need)
                                               if need > 0 else 0.0)
     model.last["rows"] = rows
-    model.last["leverage"] = _indispensability(model, region_need, recycled)
+    model.last["leverage"] = _indispensability(model, region_need, recycled,
+                                               region_contracted, flows.inventory)
     held = sum(model.last["leverage"].values()) / len(mats)
     model._add_payoff("china", sc.china.leverage_value_usd_m_per_month * held)
     model.last["flows"] = flows
@@ -273,16 +271,14 @@ def _draw_stockpiles(pact: dict[int, list[int]], stock: np.ndarray, used: np.nda
             rest = rest - take
 
 
-def _indispensability(model: LeverageModel, region_need: np.ndarray,
-                      recycled: np.ndarray) -> dict[tuple[str, str], float]:
+def _indispensability(model: LeverageModel, region_need: np.ndarray, recycled: np.ndarray,
+                      contracted: np.ndarray,
+                      inventory: np.ndarray) -> dict[tuple[str, str], float]:
     """Leverage: share of an importer's demand over the buffer horizon it could not meet
     without China, from non-China output (contracts first), stocks and recycling."""
     sc = model.config
     horizon = sc.policy.leverage_horizon_months
     names = model.importer_names
-    pop = model.firm_population
-    inventory = pop.by_region(pop.inventory)
-    contracted = pop.by_region(pop.last_orders * pop.contracted)
     inventory, contracted = inventory.T.tolist(), contracted.T.tolist()
     needs, recycled_rows = region_need.T.tolist(), recycled.T.tolist()
     no_china = [0.0] * (len(names) + 1)
