@@ -178,7 +178,7 @@ class LeverageModel(mesa.Model):
         self._producer_key: tuple[int, int] | None = None
         self._producer_changes = 0
         self._margin_memo: dict[tuple, dict[tuple[str, str], float]] = {}
-        self._slates_key: tuple[int, int] | None = None
+        self._slots_key: tuple[int, int] | None = None
         initial: dict[tuple[str, str], float] = {}
         for m in self.materials:
             cfg = sc.materials[m]
@@ -669,15 +669,15 @@ class LeverageModel(mesa.Model):
         """Changes whenever a producer is added or changes."""
         return len(self.producers), self._producer_changes
 
-    def supply_slates(self) -> supply.Slates:
-        """The producers' running costs and output per (material, stage), rebuilt only
+    def supply_slots(self) -> supply.Slots:
+        """The producers' running costs and output per material and stage, rebuilt only
         after some producer changed."""
         key = self._producer_key_now()
-        if key != self._slates_key:
-            self._slates = supply.slates(self.producers, self.materials, self.config.market,
-                                         self.config.producer_rules)
-            self._slates_key = key
-        return self._slates
+        if key != self._slots_key:
+            self._slots = supply.Slots.of(self.producers, self.materials, self.importer_names,
+                                          self.config.market, self.config.producer_rules)
+            self._slots_key = key
+        return self._slots
 
     def _producer_totals(self) -> dict[str, dict]:
         """Operating capacity, pipeline and free ore summed over active producers (in

@@ -6,14 +6,14 @@ Written as functions of the model so the orchestration in
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from agents.china import OTHER
-from agents.firms import DAYS_PER_MONTH
 from agents.producers import STAGES
-from model import market, supply
+from model import market, month_kernel
 from model.risk import severity, update_reputation
 
 if TYPE_CHECKING:
@@ -22,13 +22,38 @@ if TYPE_CHECKING:
 USD_M = 1e-3  # t × USD/kg → USD m
 
 
+@dataclass(frozen=True)
+class MarketRecord:
+    """One month's allocations: materials × destinations (third countries last)."""
+
+    orders: np.ndarray
+    nonchina_offered: np.ndarray
+    china_share: np.ndarray
+    china_caps: np.ndarray
+    china_available: np.ndarray
+    leak_rate: float
+    nonchina: np.ndarray
+    china: np.ndarray
+    leak: np.ndarray
+    requested: np.ndarray
+    refused: np.ndarray
+    nonchina_sold: np.ndarray
+
+
 def clear_month(model: LeverageModel) -> None:
-    """Demand, allocation, consumption, prices, shares, producers' and players' payoffs."""
+    """Demand, allocation, consumption, prices, shares, producers' and players' payoffs.
+
+    Gathers the state into arrays, clears every material at once in compiled code
+    (:mod:`model.month_kernel`, :mod:`agents.firm_kernels`) and writes the results
+    back to the agents; prices are updated here (numpy's log and exp, as always).
+    """
     sc = model.config
+    mkt = sc.market
     mats = model.materials
     names = model.importer_names
+    states = [model.importers[n] for n in names]
     pop = model.firm_population
-    n_imp = len(names)
+    chn = model.china
     step = model.step_count
     discount = model.discount_per_month ** (step - 1)
 
@@ -37,194 +62,165 @@ def clear_month(model: LeverageModel) -> None:
     mult_x = [market.demand_multiplier(model.price_x[m], model.reference_price[m],
                                        sc.materials[m].price_elasticity) for m in mats]
     premia = [model.security_premium(m) for m in mats]
-    firms = pop.demand(np.array(growth), np.array(mult_x),
-                       np.array([model.price_x[m] for m in mats]), np.array(premia))
-    region_orders, region_contracted = firms.region_orders, firms.region_contracted
-    region_need = firms.region_need
-    recycling = np.array([[model.importers[n].recycling_rate[m] for m in mats] for n in names])
-    recycled = np.minimum(region_need * recycling, region_orders)
-    firm_market_orders = region_orders - recycled
+    price_x = [model.price_x[m] for m in mats]
+    price_c = [model.price_c[m] for m in mats]
+    firms = pop.demand(np.array(growth), np.array(mult_x), np.array(price_x), np.array(premia))
 
-    stock = np.array([[model.importers[n].stockpile[m] for m in mats] for n in names])
-    target_days = np.array([[model.importers[n].stockpile_target_days[m] for m in mats]
-                            for n in names])
-    target_stock = target_days * region_need / DAYS_PER_MONTH
-    calm = np.array([[model.last["shortage"][(n, m)] < 0.01 for m in mats] for n in names])
-    purchases = np.where(calm, np.maximum(target_stock - stock, 0.0)
-                         / sc.policy.stockpile_build_months, 0.0)
-
-    # Per material, plain floats: a handful of regions (see market.allocate).
-    order_rows = (firm_market_orders + purchases).T.tolist()
-    contracted_rows = np.minimum(region_contracted, firm_market_orders).T.tolist()
-    market_fill = np.ones((len(mats), n_imp))
-    rows: dict[str, dict] = {}
-    slate = model.supply_slates()
-    leak_rate = sc.market.leakage_rate * (1.0 - model.china.enforcement)
-    china_payoff = 0.0
-    producer_profit: dict = {}
-    floor_costs: dict[str, float] = {}
+    other_need, domestic, available, pc_ore = [], [], [], []
     for j, m in enumerate(mats):
         cfg = sc.materials[m]
-        px, pc = model.price_x[m], model.price_c[m]
-        other_need = ((1 - cfg.china_consumption_share - sum(
+        other = ((1 - cfg.china_consumption_share - sum(
             sc.importers[n].demand_share.get(m, 0.0) for n in names))
             * cfg.demand_t_per_year / 12 * growth[j] * mult_x[j])
-        orders = [*order_rows[j], max(other_need, 0.0)]
-        contracted = [*contracted_rows[j], 0.0]
-        limits = [model.china.policy[(m, d)].limits(step) for d in model.destinations]
-        share = [x[0] for x in limits]
-        caps = [x[1] for x in limits]
-
-        premium = premia[j]
-        contracted_share = model.last["contracted_share"][m]
-        floors = {n: s.price_floor[m] for n, s in model.importers.items()}
-        pc_ore = pc * (1.0 - model.china.price_war[m])  # a price war cheapens ore too
-        offer = supply.offers(slate, m, px, pc_ore, model.last["local_ore_share"][m],
-                              floors, premium, contracted_share, sc.market)
-        mined = offer["mining"].total
-        free_ore = sum(slot.output * slot.free_ore for slot in offer["mining"].slots)
-        feed = free_ore * (1.0 - model.partner_ore_share)
-        processed_offered = min(offer["processing"].total, feed)
-
+        other_need.append(max(other, 0.0))
         china_cm = cfg.china_consumption_share * cfg.demand_t_per_year / 12 * growth[j]
-        domestic = china_cm * market.demand_multiplier(pc, model.reference_price[m],
-                                                       cfg.price_elasticity)
-        china_capacity = cfg.demand_t_per_year * growth[j] / 12 / sc.market.capacity_utilisation
-        clearing = market.allocate(orders, contracted, processed_offered, share, caps,
-                                   china_capacity - domestic, leak_rate)
-        received = clearing.received
-        for d, shipped in zip(model.destinations, clearing.china, strict=True):
-            model.export_history[(m, d)].append(shipped)
-        # Share of each importer's orders delivered (firms' and stockpile purchases).
-        market_fill[j] = [r / o if o > 0 else 1.0
-                          for r, o in zip(received[:n_imp], orders[:n_imp], strict=False)]
+        domestic.append(china_cm * market.demand_multiplier(price_c[j], model.reference_price[m],
+                                                            cfg.price_elasticity))
+        china_capacity = cfg.demand_t_per_year * growth[j] / 12 / mkt.capacity_utilisation
+        available.append(china_capacity - domestic[j])
+        pc_ore.append(price_c[j] * (1.0 - chn.price_war[m]))  # a price war cheapens ore too
+    limits = [[chn.policy[(m, d)].limits(step) for d in model.destinations] for m in mats]
+    stock = np.array([[s.stockpile[m] for m in mats] for s in states])
+    shortage = model.last["shortage"]
+    slots = model.supply_slots()
+    share = np.array([[x[0] for x in row] for row in limits])
+    caps = np.array([[x[1] for x in row] for row in limits])
+    leak_rate = float(mkt.leakage_rate * (1.0 - chn.enforcement))
+    (recycled, orders, offered, nonchina, china, leak, requested, refused, firm_fill,
+     delivered_to_stock, demand_total, supply_total, constrained, exports, leaked, processed,
+     mined_sold, processing_share, mining_share, local_share, contracted_share,
+     producer_profit, producer_present, floor_cost) = month_kernel.clear_materials(
+        firms.region_orders, firms.region_contracted, firms.region_need,
+        np.array([[s.recycling_rate[m] for m in mats] for s in states]), stock,
+        np.array([[s.stockpile_target_days[m] for m in mats] for s in states]),
+        np.array([[shortage[(n, m)] for m in mats] for n in names]),
+        float(sc.policy.stockpile_build_months), np.array(other_need), share, caps,
+        np.array(price_x),
+        np.array(pc_ore), np.array(premia),
+        np.array([model.last["local_ore_share"][m] for m in mats]),
+        np.array([model.last["contracted_share"][m] for m in mats]),
+        np.array([[s.price_floor[m] for m in mats] for s in states] + [[0.0] * len(mats)]),
+        slots.material, slots.stage, slots.producer, slots.output, slots.operating_cost,
+        slots.capital_charge, slots.free_ore, slots.host, len(slots.producers),
+        float(model.partner_ore_share), float(mkt.ore_value_share), np.array(available),
+        np.array(domestic), leak_rate)
+    # What the market did, by material (rows) and destination (columns, third
+    # countries last): the inputs and flows of each allocation.
+    model.last["clearing"] = MarketRecord(orders, offered, share, caps, np.array(available),
+                                          leak_rate, nonchina, china, leak, requested, refused,
+                                          processed)
+    demand_total, supply_total, constrained, exports, leaked, floor_cost = (
+        x.tolist() for x in (demand_total, supply_total, constrained, exports, leaked,
+                             floor_cost))
+    for (m, d), shipped in zip(model.export_history, china.ravel().tolist(), strict=True):
+        model.export_history[(m, d)].append(shipped)
 
-        # Prices: excess demand raises the ex-China price; free Chinese supply anchors it.
-        demand_total = sum(orders)
-        supply_total = sum(received)
-        constrained = min(1.0, sum(clearing.refused) / max(sum(clearing.requested), 1e-12))
-        anchor = pc * (1.0 - model.china.price_war[m])
-        ref = model.reference_price[m]
-        new_px = market.update_price(px, anchor, demand_total, supply_total, constrained,
-                                     sc.market.price_adjustment_per_month,
-                                     sc.market.reversion_per_month, 0.2 * ref,
-                                     sc.market.max_price_multiple * ref,
-                                     sc.market.reversion_cutoff)
-        exports = sum(clearing.china)
-        leaked = sum(clearing.leak)
-        offered_home = model.china_output_plan[m] - exports - leaked
-        new_pc = market.update_price(pc, ref, domestic, max(offered_home, 1e-9), 0.0,
-                                     sc.market.price_adjustment_per_month,
-                                     sc.market.reversion_per_month, 0.2 * ref,
-                                     sc.market.max_price_multiple * ref)
-        model.china_output_plan[m] += sc.market.china_price_adjustment_per_month * (
-            domestic + exports + leaked - model.china_output_plan[m])
+    # Prices: excess demand raises the ex-China price; free Chinese supply anchors it.
+    # China's own price clears its home market against what it keeps at home.
+    rows: dict[str, dict] = {}
+    china_payoff = 0.0
+    n_imp = len(names)
+    for j, m in enumerate(mats):
+        px, pc, ref = price_x[j], price_c[j], model.reference_price[m]
+        new_px = market.update_price(px, pc_ore[j], demand_total[j], supply_total[j],
+                                     constrained[j], mkt.price_adjustment_per_month,
+                                     mkt.reversion_per_month, 0.2 * ref,
+                                     mkt.max_price_multiple * ref, mkt.reversion_cutoff)
+        offered_home = model.china_output_plan[m] - exports[j] - leaked[j]
+        new_pc = market.update_price(pc, ref, domestic[j], max(offered_home, 1e-9), 0.0,
+                                     mkt.price_adjustment_per_month,
+                                     mkt.reversion_per_month, 0.2 * ref,
+                                     mkt.max_price_multiple * ref)
+        model.china_output_plan[m] += mkt.china_price_adjustment_per_month * (
+            domestic[j] + exports[j] + leaked[j] - model.china_output_plan[m])
 
-        # Shares: ore mined abroad but not separated abroad is separated in China.
-        processed = clearing.nonchina_sold
-        china_processed = domestic + exports + leaked
-        # Foreign ore beyond what is separated abroad goes to China, up to its needs.
-        ore_to_china = min(max(mined - processed, 0.0), china_processed)
-        mined_sold = processed + ore_to_china
-        china_mined = china_processed - ore_to_china
-        processing_share = china_processed / max(china_processed + processed, 1e-12)
-        mining_share = china_mined / max(china_mined + mined_sold, 1e-12)
-
-        profit, floor_cost = supply.settle(slate, m, offer, processed, mined_sold,
-                                           px, pc_ore, floors, premium, contracted_share,
-                                           sc.market)
-        for producer, value in profit.items():
-            producer_profit[producer] = producer_profit.get(producer, 0.0) + value
-        for country, value in floor_cost.items():
-            floor_costs[country] = floor_costs.get(country, 0.0) + value
-
-        china_cost = ref * sc.market.china_cost_share
-        china_payoff += exports * (px - china_cost) * USD_M
+        china_payoff += exports[j] * (px - ref * mkt.china_cost_share) * USD_M
         china_payoff -= model.pending_leverage_change[m]
         model.pending_leverage_change[m] = 0.0
 
-        model.last["china_processing_share"][m] = processing_share
-        model.last["china_mining_share"][m] = mining_share
-        model.last["local_ore_share"][m] = (min(1.0, processed / mined_sold)
-                                            if mined_sold > 0 else 1.0)
-        model.last["contracted_share"][m] = (min(1.0, sum(contracted) / processed)
-                                             if processed > 0 else 0.0)
+        model.last["china_processing_share"][m] = float(processing_share[j])
+        model.last["china_mining_share"][m] = float(mining_share[j])
+        model.last["local_ore_share"][m] = float(local_share[j])
+        model.last["contracted_share"][m] = float(contracted_share[j])
         model.price_x[m], model.price_c[m] = new_px, new_pc
         model.price_history[m].append(new_px)
         model.price_c_history[m].append(new_pc)
         rows[m] = {
             "price_ex_china": px, "price_china": pc,
-            "china_mining_share": mining_share, "china_processing_share": processing_share,
-            "exports": clearing.china[:n_imp], "leak": clearing.leak[:n_imp],
-            "nonchina_received": clearing.nonchina[:n_imp],
-            "world_exports": exports, "nonchina_processed": processed,
-            "other_need": max(other_need, 0.0),
-            "mined_abroad": mined_sold,
-            "security_premium": premium}
-
-    # Deliveries to importers: firms' part plus recycling, and stockpile purchases.
-    market_fill = market_fill.T
-    firm_fill = np.divide(firm_market_orders * market_fill + recycled, region_orders,
-                          out=np.ones((n_imp, len(mats))), where=region_orders > 0)
-    delivered_to_stock = purchases * market_fill
-    stock += delivered_to_stock
+            "china_mining_share": float(mining_share[j]),
+            "china_processing_share": float(processing_share[j]),
+            "exports": china[j, :n_imp], "leak": leak[j, :n_imp],
+            "nonchina_received": nonchina[j, :n_imp],
+            "world_exports": float(exports[j]), "nonchina_processed": float(processed[j]),
+            "other_need": other_need[j], "mined_abroad": float(mined_sold[j]),
+            "security_premium": premia[j]}
 
     # Firms receive, the state stockpiles cover gaps, firms consume.
     pact = _pact(model)
     pool = _release_pool(pact, stock)
     flows = pop.receive_and_consume(firms, firm_fill, pool, discount)
     _draw_stockpiles(pact, stock, flows.release_used)
-    for i, n in enumerate(names):
-        state = model.importers[n]
-        for j, m in enumerate(mats):
-            state.stockpile[m] = float(max(stock[i, j], 0.0))
+    stock = np.maximum(stock, 0.0)
+    for state, row in zip(states, stock.tolist(), strict=True):
+        state.stockpile.update(zip(mats, row, strict=True))
 
     # Payoffs.
-    chn = model.china
     china_payoff += sc.china.domestic_industry_weight * float(flows.lost_output_usd_m.sum())
     china_payoff -= sc.china.enforcement_cost_usd_m_per_month * chn.enforcement
-    for state in model.importers.values():
+    for state in states:
         china_payoff -= state.retaliation * state.config.retaliation_cost_to_china_usd_m_per_month
     model._add_payoff("china", china_payoff)
-    purchase_price = np.array([rows[m]["price_ex_china"] for m in mats])
-    for i, n in enumerate(names):
-        state = model.importers[n]
+    purchase_price = np.array(price_x)
+    for i, state in enumerate(states):
         holding = sum(state.stockpile[m] * model.reference_price[m] for m in mats) * USD_M * (
             state.config.stockpile_holding_cost_per_year / 12)
         bought = float((delivered_to_stock[i] * purchase_price).sum()) * USD_M
         value = (flows.profit_usd_m[i] - holding - bought - state.monthly_policy_cost()
-                 - floor_costs.get(n, 0.0)
+                 - floor_cost[i]
                  - state.retaliation * state.config.retaliation_self_cost_usd_m_per_month)
-        model._add_payoff(n, float(value))
-    for producer, value in producer_profit.items():
-        producer.record_profit(value, discount)
-    for producer in model.producers:
-        host = model.importers.get(producer.country)
-        floored = host is not None and any(
-            host.price_floor[m] > 0 and producer.total_capacity(m, "processing") > 0
-            for m in mats)
-        if producer.losses_persist() and not floored:
-            for (m, _stage), capacity in producer.exit(step).items():
-                model._charge_leverage_loss(m, -capacity)
-            model.log_event(producer.name, "exit", source="losses", note="persistent losses")
+        model._add_payoff(state.name, float(value))
+    for producer, present, value in zip(slots.producers, producer_present.tolist(),
+                                        producer_profit.tolist(), strict=True):
+        if present:
+            producer.record_profit(value, discount)
+    _close_loss_makers(model)
     for m in mats:
         for stage in STAGES:
             model.capacity_history[(m, stage)].append(model.nonchina_capacity(m, stage))
 
-    for i, n in enumerate(names):
+    short = np.divide(flows.shortfall, flows.consumption_need,
+                      out=np.zeros_like(flows.shortfall), where=flows.consumption_need > 0)
+    for i, row in enumerate(short.tolist()):
         for j, m in enumerate(mats):
-            need = flows.consumption_need[i, j]
-            model.last["shortage"][(n, m)] = (float(flows.shortfall[i, j] / need)
-                                              if need > 0 else 0.0)
+            model.last["shortage"][(names[i], m)] = row[j]
+    leverage = month_kernel.leverage(
+        firms.region_need, recycled, firms.region_contracted, flows.inventory, stock,
+        np.array(other_need), processed, float(sc.policy.leverage_horizon_months)).T.tolist()
     model.last["rows"] = rows
-    model.last["leverage"] = _indispensability(model, region_need, recycled,
-                                               region_contracted, flows.inventory)
+    model.last["leverage"] = {(n, m): leverage[j][i] for j, m in enumerate(mats)
+                              for i, n in enumerate(names)}
     held = sum(model.last["leverage"].values()) / len(mats)
     model._add_payoff("china", sc.china.leverage_value_usd_m_per_month * held)
     model.last["flows"] = flows
-    model.last["region_need"] = region_need
+    model.last["region_need"] = firms.region_need
     model.last["recycled"] = recycled
     model.last["china_payoff"] = china_payoff
+
+
+def _close_loss_makers(model: LeverageModel) -> None:
+    """Producers with persistent losses exit, unless their host's price floor props up
+    their separation."""
+    for producer in model.producers:
+        if not producer.losses_persist():
+            continue
+        host = model.importers.get(producer.country)
+        floored = host is not None and any(
+            host.price_floor[m] > 0 and producer.total_capacity(m, "processing") > 0
+            for m in model.materials)
+        if not floored:
+            for (m, _stage), capacity in producer.exit(model.step_count).items():
+                model._charge_leverage_loss(m, -capacity)
+            model.log_event(producer.name, "exit", source="losses", note="persistent losses")
 
 
 def _pact(model: LeverageModel) -> dict[int, list[int]]:
@@ -269,33 +265,6 @@ def _draw_stockpiles(pact: dict[int, list[int]], stock: np.ndarray, used: np.nda
             take = np.minimum(rest, np.minimum(shares[a], stock[a]))
             stock[a] -= take
             rest = rest - take
-
-
-def _indispensability(model: LeverageModel, region_need: np.ndarray, recycled: np.ndarray,
-                      contracted: np.ndarray,
-                      inventory: np.ndarray) -> dict[tuple[str, str], float]:
-    """Leverage: share of an importer's demand over the buffer horizon it could not meet
-    without China, from non-China output (contracts first), stocks and recycling."""
-    sc = model.config
-    horizon = sc.policy.leverage_horizon_months
-    names = model.importer_names
-    inventory, contracted = inventory.T.tolist(), contracted.T.tolist()
-    needs, recycled_rows = region_need.T.tolist(), recycled.T.tolist()
-    no_china = [0.0] * (len(names) + 1)
-    result = {}
-    for j, m in enumerate(model.materials):
-        row = model.last["rows"][m]
-        alloc = market.allocate([*needs[j], row["other_need"]], [*contracted[j], 0.0],
-                                row["nonchina_processed"], no_china, no_china, 0.0, 0.0)
-        for i, n in enumerate(names):
-            demand = needs[j][i] * horizon
-            if demand <= 0:
-                result[(n, m)] = 0.0
-                continue
-            have = ((alloc.nonchina[i] + recycled_rows[j][i]) * horizon + inventory[j][i]
-                    + model.importers[n].stockpile[m])
-            result[(n, m)] = min(max(1.0 - have / demand, 0.0), 1.0)
-    return result
 
 
 def update_memories(model: LeverageModel) -> None:

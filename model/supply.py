@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from agents.producers import STAGES, Producer
 from model.config import MarketConfig, MaterialConfig, ProducerRulesConfig
 
@@ -47,110 +49,47 @@ class Learning:
 
 
 @dataclass(frozen=True)
-class Slot:
-    """One producer's capacity of one material and stage, with what running it costs."""
+class Slots:
+    """The capacity that could run, one slot per active producer, material and stage
+    with capacity (in producer order within each material and stage), as the flat
+    arrays the compiled month reads (:mod:`model.month_kernel`). Changes only when a
+    producer does, so the model keeps it between months."""
 
-    producer: Producer
-    output: float           # t/month at the market's utilisation
-    operating_cost: float   # USD/kg: full cost less the sunk capital charge
-    capital_charge: float   # USD m/month, paid running or not
-    free_ore: float         # share of its ore not committed to Chinese separators
+    producers: tuple[Producer, ...]
+    material: np.ndarray        # material index
+    stage: np.ndarray           # 0 mining, 1 separation
+    producer: np.ndarray        # index into ``producers``
+    output: np.ndarray          # t/month at the market's utilisation
+    operating_cost: np.ndarray  # USD/kg: full cost less the sunk capital charge
+    capital_charge: np.ndarray  # USD m/month, paid running or not
+    free_ore: np.ndarray        # share of the ore not committed to Chinese separators
+    host: np.ndarray            # importer index of the producer's country, else #importers
 
-
-Slates = dict[tuple[str, str], tuple[Slot, ...]]
-
-
-def slates(producers: list[Producer], materials: list[str], market: MarketConfig,
-           rules: ProducerRulesConfig) -> Slates:
-    """The capacity that could run, per (material, stage): active producers with some,
-    in producer order. Changes only when a producer does, so the model keeps it."""
-    util = market.capacity_utilisation
-    result: Slates = {}
-    for material in materials:
-        for stage in STAGES:
-            row = []
-            for producer in producers:
-                capacity = producer.total_capacity(material, stage)
-                if not producer.active or capacity <= 0:
-                    continue
-                cost = producer.unit_cost[(material, stage)]
-                charge = cost * rules.capex_share_of_cost * capacity * util / 12.0
-                row.append(Slot(producer, capacity * util / 12.0,
-                                cost * (1 - rules.capex_share_of_cost),
-                                charge * KG_PER_T_IN_USD_M, 1.0 - producer.ore_to_china))
-            result[(material, stage)] = tuple(row)
-    return result
-
-
-@dataclass(frozen=True)
-class StageOffer:
-    """The slots running this month for one material and stage."""
-
-    slots: tuple[Slot, ...]
-
-    @property
-    def total(self) -> float:
-        """Output offered, t/month."""
-        return sum(slot.output for slot in self.slots)
+    @classmethod
+    def of(cls, producers: list[Producer], materials: list[str], importers: list[str],
+           market: MarketConfig, rules: ProducerRulesConfig) -> Slots:
+        util = market.capacity_utilisation
+        host = {name: i for i, name in enumerate(importers)}
+        rows = []
+        for j, material in enumerate(materials):
+            for k, stage in enumerate(STAGES):
+                for index, producer in enumerate(producers):
+                    capacity = producer.total_capacity(material, stage)
+                    if not producer.active or capacity <= 0:
+                        continue
+                    cost = producer.unit_cost[(material, stage)]
+                    charge = cost * rules.capex_share_of_cost * capacity * util / 12.0
+                    rows.append((j, k, index, capacity * util / 12.0,
+                                 cost * (1 - rules.capex_share_of_cost),
+                                 charge * KG_PER_T_IN_USD_M, 1.0 - producer.ore_to_china,
+                                 host.get(producer.country, len(importers))))
+        columns = list(zip(*rows, strict=True)) if rows else [()] * 8
+        ints = (np.int64,) * 3 + (float,) * 4 + (np.int64,)
+        return cls(tuple(producers), *(np.array(c, dtype=t) for c, t in
+                                       zip(columns, ints, strict=True)))
 
 
 def effective_price(price: float, floor: float, premium: float, contracted: float) -> float:
     """What a processor earns per kg: contracted sales carry the security premium,
     and a state price floor tops the whole up (the 2025 DoD floor [E15])."""
     return max(price * (1.0 + premium * contracted), floor)
-
-
-def offers(slate: Slates, material: str, price_x: float, price_c: float, local_share: float,
-           floors: dict[str, float], premium: float, contracted: float,
-           market: MarketConfig) -> dict[str, StageOffer]:
-    """Which capacity runs this month: a stage runs when its revenue covers its operating
-    cost (full cost less the sunk capital charge)."""
-    ore_price_local = market.ore_value_share * price_x
-    ore_price_blend = market.ore_value_share * (local_share * price_x
-                                                + (1 - local_share) * price_c)
-    mining = tuple(slot for slot in slate[(material, "mining")]
-                   if ore_price_blend >= slot.operating_cost)
-    processing = tuple(
-        slot for slot in slate[(material, "processing")]
-        if effective_price(price_x, floors.get(slot.producer.country, 0.0), premium,
-                           contracted) - ore_price_local >= slot.operating_cost)
-    return {"mining": StageOffer(mining), "processing": StageOffer(processing)}
-
-
-def settle(slate: Slates, material: str, offer: dict[str, StageOffer],
-           processed_sold: float, mined_sold: float, price_x: float, price_c: float,
-           floors: dict[str, float], premium: float, contracted: float,
-           market: MarketConfig) -> tuple[dict[Producer, float], dict[str, float]]:
-    """Profits of one month for one material, per producer (USD m).
-
-    Returns the profit per producer and the price-floor top-ups owed by each
-    host state (USD m). Every producer with capacity pays its capital charge,
-    running or not.
-    """
-    profit: dict[Producer, float] = {}
-    local_share = min(1.0, processed_sold / mined_sold) if mined_sold > 0 else 1.0
-    ore_local = market.ore_value_share * price_x
-    ore_blend = market.ore_value_share * (local_share * price_x + (1 - local_share) * price_c)
-    floor_cost: dict[str, float] = {}
-    for stage in STAGES:
-        stage_offer = offer[stage]
-        total = stage_offer.total
-        sold = mined_sold if stage == "mining" else processed_sold
-        scale = min(1.0, sold / total) if total > 0 else 0.0
-        for slot in stage_offer.slots:
-            producer = slot.producer
-            volume = slot.output * scale
-            if stage == "mining":
-                margin = ore_blend - slot.operating_cost
-            else:
-                earned = effective_price(price_x, floors.get(producer.country, 0.0), premium,
-                                         contracted)
-                top_up = max(0.0, earned - price_x * (1 + premium * contracted)) * volume
-                floor_cost[producer.country] = (floor_cost.get(producer.country, 0.0)
-                                                + top_up * KG_PER_T_IN_USD_M)
-                margin = earned - ore_local - slot.operating_cost
-            profit[producer] = profit.get(producer, 0.0) + margin * volume * KG_PER_T_IN_USD_M
-    for stage in STAGES:
-        for slot in slate[(material, stage)]:
-            profit[slot.producer] = profit.get(slot.producer, 0.0) - slot.capital_charge
-    return profit, floor_cost

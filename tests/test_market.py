@@ -9,8 +9,6 @@ tests need no model.
 from __future__ import annotations
 
 import math
-from dataclasses import fields
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -53,21 +51,11 @@ def clearing_inputs(draw, n: int | None = None):
     return orders, contracted, nonchina_supply, share, caps, available, leak_rate
 
 
-def arrays(clearing):
-    """A clearing's flows as numpy arrays, for vectorised checks."""
-    return SimpleNamespace(**{f.name: np.asarray(getattr(clearing, f.name))
-                              for f in fields(clearing)}, received=np.asarray(clearing.received))
-
-
-def clear(*args):
-    return arrays(allocate(*args))
-
-
 def _allocate(args):
     orders, contracted, supply, share, caps, available, leak = args
     # allocate must not mutate its inputs.
     copies = [np.array(a, copy=True) for a in (orders, contracted, share, caps)]
-    result = clear(orders, contracted, supply, share, caps, available, leak)
+    result = allocate(orders, contracted, supply, share, caps, available, leak)
     for before, after in zip(copies, (orders, contracted, share, caps), strict=True):
         np.testing.assert_array_equal(before, after)
     return result
@@ -130,9 +118,9 @@ class TestAllocate:
     def test_contracted_buyer_served_before_spot_buyer(self):
         orders = np.array([100.0, 100.0])
         contracted = np.array([60.0, 0.0])
-        c = clear(orders, contracted, 50.0, np.zeros(2), np.zeros(2), 0.0, 0.0)
+        c = allocate(orders, contracted, 50.0, np.zeros(2), np.zeros(2), 0.0, 0.0)
         np.testing.assert_allclose(c.nonchina, [50.0, 0.0])
-        c = clear(orders, contracted, 80.0, np.zeros(2), np.zeros(2), 0.0, 0.0)
+        c = allocate(orders, contracted, 80.0, np.zeros(2), np.zeros(2), 0.0, 0.0)
         # The 20 t spare goes to blocked buyers pro rata to what they still lack (40, 100).
         np.testing.assert_allclose(c.nonchina, [60.0 + 20 * 40 / 140, 20 * 100 / 140])
 
@@ -160,7 +148,7 @@ class TestAllocate:
         orders, contracted, supply, _share, _caps, _available, leak = args
         n = len(orders)
         want = np.maximum(orders, 0.0)
-        c = clear(orders, contracted, supply, np.ones(n), np.full(n, np.inf),
+        c = allocate(orders, contracted, supply, np.ones(n), np.full(n, np.inf),
                      float(want.sum()) * (1 + 1e-12) + 1.0, leak)
         np.testing.assert_allclose(c.received, want, rtol=1e-9, atol=1e-6)
         np.testing.assert_allclose(c.blocked, 0.0, atol=1e-6)
@@ -173,13 +161,13 @@ class TestAllocate:
         """Adding non-China output never lowers what any region receives in total."""
         orders, contracted, supply, share, caps, available, leak = args
         before = _allocate(args).received.sum()
-        after = clear(orders, contracted, supply * 2 + 1.0, share, caps, available,
+        after = allocate(orders, contracted, supply * 2 + 1.0, share, caps, available,
                          leak).received.sum()
         assert after >= before - close_enough(before)
 
     def test_total_ban_with_leakage(self):
         orders = np.array([100.0, 50.0])
-        c = clear(orders, np.zeros(2), 0.0, np.zeros(2), np.zeros(2), 1e9, 0.2)
+        c = allocate(orders, np.zeros(2), 0.0, np.zeros(2), np.zeros(2), 1e9, 0.2)
         np.testing.assert_allclose(c.china, 0.0)
         np.testing.assert_allclose(c.leak, [20.0, 10.0])
         np.testing.assert_allclose(c.blocked, [80.0, 40.0])
@@ -187,22 +175,22 @@ class TestAllocate:
 
     def test_china_available_scales_shipments_pro_rata(self):
         orders = np.array([100.0, 300.0])
-        c = clear(orders, np.zeros(2), 0.0, np.ones(2), np.full(2, np.inf), 200.0, 0.0)
+        c = allocate(orders, np.zeros(2), 0.0, np.ones(2), np.full(2, np.inf), 200.0, 0.0)
         np.testing.assert_allclose(c.china, [50.0, 150.0])
-        c = clear(orders, np.zeros(2), 0.0, np.ones(2), np.full(2, np.inf), -5.0, 0.5)
+        c = allocate(orders, np.zeros(2), 0.0, np.ones(2), np.full(2, np.inf), -5.0, 0.5)
         np.testing.assert_allclose(c.china, 0.0)
         np.testing.assert_allclose(c.leak, [50.0, 150.0])
 
     def test_spare_nonchina_output_displaces_china(self):
         orders = np.array([100.0])
-        c = clear(orders, np.zeros(1), 30.0, np.ones(1), np.full(1, np.inf), 1e9, 0.0)
+        c = allocate(orders, np.zeros(1), 30.0, np.ones(1), np.full(1, np.inf), 1e9, 0.0)
         np.testing.assert_allclose(c.nonchina, [30.0])
         np.testing.assert_allclose(c.china, [70.0])
         assert c.nonchina_sold == pytest.approx(30.0)
 
     def test_quota_cap(self):
         orders = np.array([100.0, 100.0])
-        c = clear(orders, np.zeros(2), 0.0, np.ones(2), np.array([40.0, np.inf]), 1e9, 0.0)
+        c = allocate(orders, np.zeros(2), 0.0, np.ones(2), np.array([40.0, np.inf]), 1e9, 0.0)
         np.testing.assert_allclose(c.china, [40.0, 100.0])
         np.testing.assert_allclose(c.refused, [60.0, 0.0])
 

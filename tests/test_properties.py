@@ -11,6 +11,7 @@ and that models are not kept alive after use.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import math
 import os
@@ -18,13 +19,9 @@ import subprocess
 import sys
 import weakref
 from collections.abc import Callable
-from contextlib import contextmanager
-from dataclasses import fields
 from functools import cache
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
-from unittest import mock
 
 import mesa
 import numpy as np
@@ -35,7 +32,7 @@ from hypothesis import strategies as st
 
 from agents.actions import Regime
 from agents.producers import STAGES
-from model import LeverageModel, ScenarioError, load_scenario, market
+from model import LeverageModel, ScenarioError, load_scenario
 
 BUNDLED = ("baseline", "coercion", "restraint", "crisis_2010", "licensing_2025")
 TOL = 1e-6
@@ -139,47 +136,60 @@ def runs(draw, names: tuple[str, ...] = BUNDLED):
 
 
 # -- invariant checks -------------------------------------------------------------------------
-@contextmanager
-def checked_allocate(violations: list[str]):
-    """Wrap market.allocate so every clearing in a run is checked against its inputs."""
-    real = market.allocate
-
-    def wrapper(orders, contracted, nonchina_supply, china_share, china_caps,
-                china_available, leak_rate):
-        result = real(orders, contracted, nonchina_supply, china_share, china_caps,
-                      china_available, leak_rate)
-        c = SimpleNamespace(**{f.name: np.asarray(getattr(result, f.name))
-                               for f in fields(result)}, received=np.asarray(result.received))
-        orders, china_share, china_caps = (np.asarray(x) for x in (orders, china_share,
-                                                                    china_caps))
-        want = np.maximum(orders, 0.0)
+def allocation_violations(model: LeverageModel) -> list[str]:
+    """The month's allocations (``model.last["clearing"]``) against their inputs: every
+    material's flows within orders, China's within its policy and availability,
+    non-China sales within what was offered, leakage only from blocked demand."""
+    c = model.last["clearing"]
+    problems = []
+    for j, m in enumerate(model.materials):
+        want = np.maximum(c.orders[j], 0.0)
         tol = TOL * (1.0 + want)
-        problems = []
-        if not (np.all(np.isfinite(orders)) and math.isfinite(nonchina_supply)):
-            problems.append("non-finite orders or supply")
-        if np.any((china_share < 0) | (china_share > 1)) or np.any(china_caps < 0):
-            problems.append(f"policy limits out of range: share={china_share}, "
-                            f"caps={china_caps}")
-        for label, flow in (("nonchina", c.nonchina), ("china", c.china), ("leak", c.leak)):
+        share, caps = c.china_share[j], c.china_caps[j]
+        nonchina, china, leak = c.nonchina[j], c.china[j], c.leak[j]
+        received = nonchina + china + leak
+        offered, sold = c.nonchina_offered[j], c.nonchina_sold[j]
+        if not (np.all(np.isfinite(c.orders[j])) and math.isfinite(offered)):
+            problems.append(f"{m}: non-finite orders or supply")
+        if np.any((share < 0) | (share > 1)) or np.any(caps < 0):
+            problems.append(f"{m}: policy limits out of range: share={share}, caps={caps}")
+        for label, flow in (("nonchina", nonchina), ("china", china), ("leak", leak)):
             if not np.all(np.isfinite(flow)) or np.any(flow < -tol):
-                problems.append(f"{label} negative or non-finite: {flow}")
-        if np.any(c.received > want + tol):
-            problems.append(f"received {c.received} > orders {want}")
-        if np.any(c.china > china_share * c.requested + tol):
-            problems.append(f"china {c.china} > share×request {china_share * c.requested}")
-        if np.any(c.china > china_caps + tol):
-            problems.append(f"china {c.china} > caps {china_caps}")
-        if c.china.sum() > max(china_available, 0.0) + TOL * (1 + want.sum()):
-            problems.append(f"china total {c.china.sum()} > available {china_available}")
-        if c.nonchina_sold > nonchina_supply + TOL * (1 + nonchina_supply):
-            problems.append(f"non-China sold {c.nonchina_sold} > offered {nonchina_supply}")
-        if np.any(c.leak > leak_rate * c.refused + tol):
-            problems.append(f"leak {c.leak} beyond blocked demand {c.refused}")
-        violations.extend(problems)
-        return result
+                problems.append(f"{m}: {label} negative or non-finite: {flow}")
+        if np.any(received > want + tol):
+            problems.append(f"{m}: received {received} > orders {want}")
+        if np.any(china > share * c.requested[j] + tol):
+            problems.append(f"{m}: china {china} > share×request {share * c.requested[j]}")
+        if np.any(china > caps + tol):
+            problems.append(f"{m}: china {china} > caps {caps}")
+        if china.sum() > max(c.china_available[j], 0.0) + TOL * (1 + want.sum()):
+            problems.append(f"{m}: china total {china.sum()} > available "
+                            f"{c.china_available[j]}")
+        if sold > offered + TOL * (1 + offered):
+            problems.append(f"{m}: non-China sold {sold} > offered {offered}")
+        if abs(nonchina.sum() - sold) > TOL * (1 + sold):
+            problems.append(f"{m}: non-China received {nonchina.sum()} != sold {sold}")
+        if np.any(leak > c.leak_rate * c.refused[j] + tol):
+            problems.append(f"{m}: leak {leak} beyond blocked demand {c.refused[j]}")
+    return problems
 
-    with mock.patch.object(market, "allocate", wrapper):
-        yield
+
+def test_allocation_check_catches_a_breach():
+    """The per-month allocation check is not vacuous: a shipment beyond the policy cap,
+    or more non-China sales than offered, is reported."""
+    model = LeverageModel("coercion", firms=20, rng=1)
+    model.run(6)
+    assert allocation_violations(model) == []
+    record = model.last["clearing"]
+    caps = record.china_caps.copy()
+    caps[0, 0] = record.china[0, 0] / 2 if record.china[0, 0] > 0 else -1.0
+    assert allocation_violations(model) == []  # the record itself is untouched
+    model.last["clearing"] = dataclasses.replace(record, china_caps=caps)
+    assert any("caps" in v for v in allocation_violations(model))
+    sold = record.nonchina_sold.copy()
+    sold[0] = record.nonchina_offered[0] * 2 + 1.0
+    model.last["clearing"] = dataclasses.replace(record, nonchina_sold=sold)
+    assert any("offered" in v for v in allocation_violations(model))
 
 
 def in_unit(value: float) -> bool:
@@ -269,14 +279,13 @@ def check_tables(model: LeverageModel) -> tuple[pd.DataFrame, pd.DataFrame]:
 def run_checked(name: str, overrides: list[tuple[str, Any]],
                 each_step: Callable[[LeverageModel], None] = check_state) -> LeverageModel:
     scenario = load(name, overrides)
-    violations: list[str] = []
-    with checked_allocate(violations):
-        model = LeverageModel(scenario)
-        assert model.total_steps == scenario.steps
-        while model.running:
-            model.step()
-            assert not violations, f"step {model.step_count}: {violations[:3]}"
-            each_step(model)
+    model = LeverageModel(scenario)
+    assert model.total_steps == scenario.steps
+    while model.running:
+        model.step()
+        violations = allocation_violations(model)
+        assert not violations, f"step {model.step_count}: {violations[:3]}"
+        each_step(model)
     assert model.step_count == scenario.steps
     check_tables(model)
     return model

@@ -1,0 +1,228 @@
+"""The month's market clearing over materials, importers and producers' slots, compiled.
+
+:func:`model.month.clear_month` gathers the world's state into small arrays, calls
+:func:`clear_materials` once, and writes the results back to the agents. Written as
+plain loops in the order of ``docs/odd.md`` §Market (a step used to spend most of its
+time in Python overhead around a few dozen numbers per material). Every sum runs in
+a fixed order (importers, then third countries; slots in producer order), so a run
+is reproducible to the bit.
+
+Shapes: ``I`` importers, ``M`` materials, ``D = I + 1`` destinations (third
+countries last), ``S`` producers' slots (one per producer, material and stage with
+capacity), ``P`` producers. Slot stages: 0 mining, 1 separation (processing).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from model.market import allocate_flows
+
+DAYS_PER_MONTH = 365.25 / 12
+KG_PER_T_IN_USD_M = 1e-3  # t × USD/kg → USD m
+
+
+@numba.njit(cache=True)
+def clear_materials(region_orders, region_contracted, region_need, recycling, stock,
+                    stockpile_target_days, shortage, build_months, other_need, share, caps,
+                    price_x, price_c_ore, premium, local_share, contracted_share, floors,
+                    slot_material, slot_stage, slot_producer, slot_output, slot_cost,
+                    slot_charge, slot_free_ore, slot_host, producers, partner_ore_share,
+                    ore_value_share, china_available, domestic, leak_rate):
+    """Clear every material's market for one month.
+
+    Importers' stockpile purchases, orders to the market (firms' orders net of
+    recycling, plus purchases; third countries' need last), which slots run (revenue
+    covers operating cost), the allocation (contracts first, China within its policy,
+    spot output, leakage), deliveries, China's and foreign shares of mining and
+    separation, and producers' profits and price-floor top-ups.
+
+    Updates ``stock`` in place (purchases delivered). Returns a tuple; see the
+    unpacking in :func:`model.month.clear_month`.
+    """
+    n_imp, n_mat = region_orders.shape
+    n_dest = n_imp + 1
+    recycled = np.empty((n_imp, n_mat))
+    purchases = np.empty((n_imp, n_mat))
+    market_orders = np.empty((n_imp, n_mat))
+    for i in range(n_imp):
+        for j in range(n_mat):
+            recycled[i, j] = min(region_need[i, j] * recycling[i, j], region_orders[i, j])
+            market_orders[i, j] = region_orders[i, j] - recycled[i, j]
+            if shortage[i, j] < 0.01:  # no stock building in a shortage
+                target = stockpile_target_days[i, j] * region_need[i, j] / DAYS_PER_MONTH
+                purchases[i, j] = max(target - stock[i, j], 0.0) / build_months
+            else:
+                purchases[i, j] = 0.0
+
+    nonchina = np.empty((n_mat, n_dest))
+    china = np.empty((n_mat, n_dest))
+    leak = np.empty((n_mat, n_dest))
+    market_fill = np.ones((n_imp, n_mat))
+    demand_total = np.empty(n_mat)
+    supply_total = np.empty(n_mat)
+    constrained = np.empty(n_mat)
+    exports = np.empty(n_mat)
+    leaked = np.empty(n_mat)
+    processed = np.empty(n_mat)
+    mined_sold = np.empty(n_mat)
+    processing_share = np.empty(n_mat)
+    mining_share = np.empty(n_mat)
+    new_local_share = np.empty(n_mat)
+    new_contracted_share = np.empty(n_mat)
+    producer_profit = np.zeros(producers)
+    producer_present = np.zeros(producers, dtype=np.bool_)
+    floor_cost = np.zeros(n_imp + 1)
+    running = np.zeros(slot_output.shape[0], dtype=np.bool_)
+    all_orders = np.empty((n_mat, n_dest))
+    requested = np.empty((n_mat, n_dest))
+    refused = np.empty((n_mat, n_dest))
+    offered = np.empty(n_mat)
+    contracted = np.empty(n_dest)
+    for j in range(n_mat):
+        orders = all_orders[j]
+        for i in range(n_imp):
+            orders[i] = market_orders[i, j] + purchases[i, j]
+            contracted[i] = min(region_contracted[i, j], market_orders[i, j])
+        orders[n_imp] = other_need[j]
+        contracted[n_imp] = 0.0
+
+        # Which capacity runs: revenue covers operating cost (full cost less capital).
+        px, pc = price_x[j], price_c_ore[j]
+        ore_local = ore_value_share * px
+        ore_blend = ore_value_share * (local_share[j] * px + (1 - local_share[j]) * pc)
+        paid = px * (1.0 + premium[j] * contracted_share[j])
+        mined = 0.0
+        free_ore = 0.0
+        separation = 0.0
+        for s in range(slot_output.shape[0]):
+            if slot_material[s] != j:
+                continue
+            if slot_stage[s] == 0:
+                running[s] = ore_blend >= slot_cost[s]
+                if running[s]:
+                    mined += slot_output[s]
+                    free_ore += slot_output[s] * slot_free_ore[s]
+            else:
+                earned = max(paid, floors[slot_host[s], j])
+                running[s] = earned - ore_local >= slot_cost[s]
+                if running[s]:
+                    separation += slot_output[s]
+        offered[j] = min(separation, free_ore * (1.0 - partner_ore_share))
+
+        flows = allocate_flows(orders, contracted, share[j], caps[j], offered[j],
+                               china_available[j], leak_rate)
+        nonchina[j], china[j], leak[j] = flows[0], flows[1], flows[2]
+        requested[j], refused[j], sold = flows[4], flows[5], flows[6]
+        demand_total[j] = 0.0
+        supply_total[j] = 0.0
+        refused_total = 0.0
+        requested_total = 0.0
+        exports[j] = 0.0
+        leaked[j] = 0.0
+        contracted_total = 0.0
+        for d in range(n_dest):
+            received = nonchina[j, d] + china[j, d] + leak[j, d]
+            if d < n_imp and orders[d] > 0:
+                market_fill[d, j] = received / orders[d]
+            demand_total[j] += orders[d]
+            supply_total[j] += received
+            refused_total += refused[j, d]
+            requested_total += requested[j, d]
+            exports[j] += china[j, d]
+            leaked[j] += leak[j, d]
+            contracted_total += contracted[d]
+        constrained[j] = min(1.0, refused_total / max(requested_total, 1e-12))
+
+        # Shares: foreign ore beyond what is separated abroad goes to China, up to its
+        # needs; what China separates is its home market, exports and leakage.
+        processed[j] = sold
+        china_processed = domestic[j] + exports[j] + leaked[j]
+        to_china = min(max(mined - sold, 0.0), china_processed)
+        mined_sold[j] = sold + to_china
+        china_mined = china_processed - to_china
+        processing_share[j] = china_processed / max(china_processed + sold, 1e-12)
+        mining_share[j] = china_mined / max(china_mined + mined_sold[j], 1e-12)
+        new_local_share[j] = min(1.0, sold / mined_sold[j]) if mined_sold[j] > 0 else 1.0
+        new_contracted_share[j] = min(1.0, contracted_total / sold) if sold > 0 else 0.0
+
+        # Producers' profits: margins on what sold, pro rata; every slot pays capital.
+        local = min(1.0, sold / mined_sold[j]) if mined_sold[j] > 0 else 1.0
+        ore_blend = ore_value_share * (local * px + (1 - local) * pc)
+        mine_scale = min(1.0, mined_sold[j] / mined) if mined > 0 else 0.0
+        separation_scale = min(1.0, sold / separation) if separation > 0 else 0.0
+        value = np.zeros(producers)
+        present = np.zeros(producers, dtype=np.bool_)
+        country_cost = np.zeros(n_imp + 1)
+        for stage in range(2):
+            for s in range(slot_output.shape[0]):
+                if slot_material[s] != j or slot_stage[s] != stage or not running[s]:
+                    continue
+                p = slot_producer[s]
+                if stage == 0:
+                    volume = slot_output[s] * mine_scale
+                    margin = ore_blend - slot_cost[s]
+                else:
+                    volume = slot_output[s] * separation_scale
+                    earned = max(paid, floors[slot_host[s], j])
+                    top_up = max(0.0, earned - px * (1 + premium[j] * contracted_share[j]))
+                    country_cost[slot_host[s]] += top_up * volume * KG_PER_T_IN_USD_M
+                    margin = earned - ore_local - slot_cost[s]
+                value[p] = value[p] + margin * volume * KG_PER_T_IN_USD_M
+                present[p] = True
+        for stage in range(2):
+            for s in range(slot_output.shape[0]):
+                if slot_material[s] == j and slot_stage[s] == stage:
+                    p = slot_producer[s]
+                    value[p] = value[p] - slot_charge[s]
+                    present[p] = True
+        for p in range(producers):
+            if present[p]:
+                producer_profit[p] += value[p]
+                producer_present[p] = True
+        for c in range(n_imp + 1):
+            floor_cost[c] += country_cost[c]
+
+    firm_fill = np.ones((n_imp, n_mat))
+    delivered = np.empty((n_imp, n_mat))
+    for i in range(n_imp):
+        for j in range(n_mat):
+            if region_orders[i, j] > 0:
+                firm_fill[i, j] = ((market_orders[i, j] * market_fill[i, j] + recycled[i, j])
+                                   / region_orders[i, j])
+            delivered[i, j] = purchases[i, j] * market_fill[i, j]
+            stock[i, j] += delivered[i, j]
+    return (recycled, all_orders, offered, nonchina, china, leak, requested, refused,
+            firm_fill, delivered, demand_total, supply_total, constrained, exports, leaked,
+            processed, mined_sold, processing_share, mining_share, new_local_share,
+            new_contracted_share, producer_profit, producer_present, floor_cost)
+
+
+@numba.njit(cache=True)
+def leverage(region_need, recycled, region_contracted, inventory, stockpile, other_need,
+             nonchina_supply, horizon):
+    """Indispensability: each importer's share of demand over the buffer horizon it
+    could not meet without China, from non-China output (contracts first), its
+    firms' inventories, its stockpile and recycling (importers × materials)."""
+    n_imp, n_mat = region_need.shape
+    result = np.zeros((n_imp, n_mat))
+    need = np.empty(n_imp + 1)
+    contracted = np.zeros(n_imp + 1)
+    shut = np.zeros(n_imp + 1)
+    for j in range(n_mat):
+        for i in range(n_imp):
+            need[i] = region_need[i, j]
+            contracted[i] = region_contracted[i, j]
+        need[n_imp] = other_need[j]
+        contracted[n_imp] = 0.0
+        nonchina = allocate_flows(need, contracted, shut, shut, nonchina_supply[j], 0.0,
+                                  0.0)[0]
+        for i in range(n_imp):
+            demand = region_need[i, j] * horizon
+            if demand <= 0:
+                continue
+            have = ((nonchina[i] + recycled[i, j]) * horizon + inventory[i, j]
+                    + stockpile[i, j])
+            result[i, j] = min(max(1.0 - have / demand, 0.0), 1.0)
+    return result
