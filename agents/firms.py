@@ -106,17 +106,18 @@ class FirmPopulation:
         self.last_shortfall = np.zeros((n, len(materials)))
         self.max_thrift = np.array([scenario.materials[m].max_thrift for m in materials])
         self.adjust_months = cfg.inventory_adjustment_months
+        self._constants: dict[str, np.ndarray] | None = None
 
     # -- decisions -------------------------------------------------------------------
     def observe(self, price_multiple: np.ndarray) -> FirmObservation:
         """The population's immutable view of itself and the market."""
-        return FirmObservation(
-            risk=frozen_array(self.risk), sensitivity=frozen_array(self.sensitivity),
-            base_buffer_days=frozen_array(self.base_buffer_days),
-            risk_buffer_days=frozen_array(self.risk_buffer_days),
-            contracted=frozen_array(self.contracted),
-            base_contracted=frozen_array(self.base_contracted),
-            price_multiple=frozen_array(price_multiple), max_thrift=frozen_array(self.max_thrift))
+        if self._constants is None:  # never change: frozen once
+            self._constants = {name: frozen_array(getattr(self, name)) for name in (
+                "sensitivity", "base_buffer_days", "risk_buffer_days", "base_contracted",
+                "max_thrift")}
+        return FirmObservation(risk=frozen_array(self.risk),
+                               contracted=frozen_array(self.contracted),
+                               price_multiple=frozen_array(price_multiple), **self._constants)
 
     def apply(self, decision: FirmDecision) -> None:
         """Adopt the strategy's per-firm choices, clipped to valid ranges."""
@@ -125,9 +126,9 @@ class FirmPopulation:
             if getattr(decision, name).shape != shape:
                 raise ValueError(f"firm decision {name} has shape "
                                  f"{getattr(decision, name).shape}, expected {shape}")
-        self.target_days = np.clip(decision.target_days, 0.0, 720.0)
-        self.contracted = np.clip(decision.contracted, 0.0, 1.0)
-        self.thrift_effort = np.clip(decision.thrift_effort, 0.0, 1.0)
+        self.target_days = np.minimum(np.maximum(decision.target_days, 0.0), 720.0)
+        self.contracted = np.minimum(np.maximum(decision.contracted, 0.0), 1.0)
+        self.thrift_effort = np.minimum(np.maximum(decision.thrift_effort, 0.0), 1.0)
 
     # -- monthly dynamics (compiled loops: agents/firm_kernels.py) ----------------------
     def demand(self, growth: np.ndarray, multiplier: np.ndarray, price: np.ndarray,

@@ -141,6 +141,11 @@ class LeverageModel(mesa.Model):
         self.firm_population = FirmPopulation(sc, self.materials, self.importer_names, self.rng)
         for index in range(self.firm_population.n):
             Firm(self, index)
+        pop = self.firm_population
+        # Each importer's firms' base need per material (constant), t/month.
+        self._base_need_of = {name: [pop.base_need[pop.region == r, j].sum()
+                                     for j in range(len(self.materials))]
+                              for r, name in enumerate(self.importer_names)}
         self.firm_population.risk[:] = np.array(
             [sc.importers[n].initial_risk for n in self.importer_names]
         )[self.firm_population.region][:, None]
@@ -730,10 +735,8 @@ class LeverageModel(mesa.Model):
             (max(self.step_count, 1) - 1) / 12)
 
     def _region_need_per_day(self, importer: str) -> dict[str, float]:
-        r = self.importer_names.index(importer)
-        pop = self.firm_population
-        mask = pop.region == r
-        return {m: float(pop.base_need[mask, j].sum() * self._growth(m)) / DAYS_PER_MONTH
+        base = self._base_need_of[importer]
+        return {m: float(base[j] * self._growth(m)) / DAYS_PER_MONTH
                 for j, m in enumerate(self.materials)}
 
     def _import_value_share(self, need_per_day: dict[str, float]) -> dict[str, float]:
