@@ -183,6 +183,7 @@ class LeverageModel(mesa.Model):
         self._producer_key: tuple[int, int] | None = None
         self._producer_changes = 0
         self._margin_memo: dict[tuple, dict[tuple[str, str], float]] = {}
+        self._price_memo: tuple[int, dict[str, tuple[float, float]]] = (-1, {})
         self._slots_key: tuple[int, int] | None = None
         initial: dict[tuple[str, str], float] = {}
         for m in self.materials:
@@ -447,16 +448,26 @@ class LeverageModel(mesa.Model):
             self._margin_memo[key] = self._compute_expected_margins(country, cost_factor)
         return dict(self._margin_memo[key])
 
+    def _remembered_prices(self) -> dict[str, tuple[float, float]]:
+        """The prices producers expect, ex-China and Chinese: the last year's means,
+        damped toward the reference (``price_memory``); the same all step."""
+        if self._price_memo[0] != self.step_count:
+            pm = self.config.producer_rules.price_memory
+            memo = {}
+            for m in self.materials:
+                ref = self.config.materials[m].reference_price_usd_per_kg
+                memo[m] = (ref * (float(np.mean(self.price_history[m])) / ref) ** pm,
+                           ref * (float(np.mean(self.price_c_history[m])) / ref) ** pm)
+            self._price_memo = (self.step_count, memo)
+        return self._price_memo[1]
+
     def _compute_expected_margins(self, country: str,
                                   cost_factor: float) -> dict[tuple[str, str], float]:
         sc = self.config
-        pm = sc.producer_rules.price_memory
         margins = {}
         for m in self.materials:
             cfg = sc.materials[m]
-            ref = cfg.reference_price_usd_per_kg
-            price = ref * (float(np.mean(self.price_history[m])) / ref) ** pm
-            price_c = ref * (float(np.mean(self.price_c_history[m])) / ref) ** pm
+            price, price_c = self._remembered_prices()[m]
             price_c *= 1.0 - self.china.price_war[m]
             premium = self.security_premium(m)
             contracted = self.last["contracted_share"][m]

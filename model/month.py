@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents.china import OTHER
-from agents.producers import STAGES
 from model import market, month_kernel
 from model.risk import severity, update_reputation
 
@@ -157,7 +156,7 @@ def clear_month(model: LeverageModel) -> None:
 
     # Firms receive, the state stockpiles cover gaps, firms consume.
     pact = _pact(model)
-    pool = _release_pool(pact, stock)
+    pool = _release_pool(pact, stock) if pact else stock
     flows = pop.receive_and_consume(firms, firm_fill, pool, discount)
     _draw_stockpiles(pact, stock, flows.release_used)
     stock = np.maximum(stock, 0.0)
@@ -184,9 +183,8 @@ def clear_month(model: LeverageModel) -> None:
         if present:
             producer.record_profit(value, discount)
     _close_loss_makers(model)
-    for m in mats:
-        for stage in STAGES:
-            model.capacity_history[(m, stage)].append(model.nonchina_capacity(m, stage))
+    for key, capacity in model._producer_totals()["capacity"].items():
+        model.capacity_history[key].append(capacity)
 
     short = np.divide(flows.shortfall, flows.consumption_need,
                       out=np.zeros_like(flows.shortfall), where=flows.consumption_need > 0)
