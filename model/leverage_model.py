@@ -182,7 +182,7 @@ class LeverageModel(mesa.Model):
         self.producers: list[Producer] = []
         self._producer_key: tuple[int, int] | None = None
         self._producer_changes = 0
-        self._margin_memo: dict[tuple, dict[tuple[str, str], float]] = {}
+        self._basis_memo: tuple[tuple | None, dict[tuple[str, str], tuple]] = (None, {})
         self._price_memo: tuple[int, dict[str, tuple[float, float]]] = (-1, {})
         self._slots_key: tuple[int, int] | None = None
         initial: dict[tuple[str, str], float] = {}
@@ -437,16 +437,52 @@ class LeverageModel(mesa.Model):
     # -- investment ---------------------------------------------------------------------
     def _expected_margins(self, country: str, cost_factor: float) -> dict[tuple[str, str], float]:
         """Expected margin of new capacity per (material, stage) for a producer in
-        ``country``; the same inputs give the same margins within a step, so they are
-        computed once for all prospects alike (the state changes only when some
-        producer does, which the key notices)."""
-        key = (self.step_count, country, cost_factor, self.china.tech_ban,
-               self.partner_ore_share, self._producer_key_now())
-        if key not in self._margin_memo:
-            if self._margin_memo and next(iter(self._margin_memo))[0] != self.step_count:
-                self._margin_memo.clear()
-            self._margin_memo[key] = self._compute_expected_margins(country, cost_factor)
-        return dict(self._margin_memo[key])
+        ``country`` with the given cost factor: expected revenue over the cost of new
+        capacity, less one. Only the host's price floor and the cost factor differ
+        between producers; the rest is worked out once per step and producer state."""
+        margins = {}
+        for (m, stage), (revenue, cost, floored) in self._margin_basis().items():
+            if floored is not None:  # separation: the host's floor tops up the price
+                price, premium, contracted, ore_cost = floored
+                floor = self.price_floors().get(country, {}).get(m, 0.0)
+                revenue = supply.effective_price(price, floor, premium, contracted) - ore_cost
+            margins[(m, stage)] = revenue / (cost * cost_factor) - 1.0
+        return margins
+
+    def _margin_basis(self) -> dict[tuple[str, str], tuple]:
+        """Per (material, stage): expected revenue per kg (or, for separation with ore to
+        separate, what it is made of), and the unit cost of new capacity. The same
+        within a step until some producer changes (a project started changes the feed
+        room of the next)."""
+        key = (self.step_count, self.china.tech_ban, self.partner_ore_share,
+               self._producer_key_now())
+        if self._basis_memo[0] != key:
+            sc = self.config
+            ore = sc.market.ore_value_share
+            basis = {}
+            for m in self.materials:
+                cfg = sc.materials[m]
+                price, price_c = self._remembered_prices()[m]
+                price_c *= 1.0 - self.china.price_war[m]
+                local = self.last["local_ore_share"][m]
+                feed_room = self.free_ore_capacity(m) - (self.nonchina_capacity(m, "processing")
+                                                         + self.nonchina_pipeline(m, "processing"))
+                for stage in STAGES:
+                    tech = (sc.china.tech_ban_cost_factor
+                            if stage == "processing" and self.china.tech_ban else 1.0)
+                    cost = supply.new_project_cost(cfg, sc.market, stage,
+                                                   self.learning.multiplier(m, stage), tech)
+                    if stage == "mining":
+                        basis[(m, stage)] = (ore * (local * price + (1 - local) * price_c),
+                                             cost, None)
+                    elif feed_room <= 0:
+                        basis[(m, stage)] = (0.0, cost, None)  # no uncommitted ore to separate
+                    else:
+                        basis[(m, stage)] = (None, cost, (
+                            price, self.security_premium(m),
+                            self.last["contracted_share"][m], ore * price))
+            self._basis_memo = (key, basis)
+        return self._basis_memo[1]
 
     def _remembered_prices(self) -> dict[str, tuple[float, float]]:
         """The prices producers expect, ex-China and Chinese: the last year's means,
@@ -460,37 +496,6 @@ class LeverageModel(mesa.Model):
                            ref * (float(np.mean(self.price_c_history[m])) / ref) ** pm)
             self._price_memo = (self.step_count, memo)
         return self._price_memo[1]
-
-    def _compute_expected_margins(self, country: str,
-                                  cost_factor: float) -> dict[tuple[str, str], float]:
-        sc = self.config
-        margins = {}
-        for m in self.materials:
-            cfg = sc.materials[m]
-            price, price_c = self._remembered_prices()[m]
-            price_c *= 1.0 - self.china.price_war[m]
-            premium = self.security_premium(m)
-            contracted = self.last["contracted_share"][m]
-            floor = self.price_floors().get(country, {}).get(m, 0.0)
-            local = self.last["local_ore_share"][m]
-            ore = sc.market.ore_value_share
-            feed_room = self.free_ore_capacity(m) - (self.nonchina_capacity(m, "processing")
-                                                     + self.nonchina_pipeline(m, "processing"))
-            for stage in STAGES:
-                tech = (sc.china.tech_ban_cost_factor
-                        if stage == "processing" and self.china.tech_ban else 1.0)
-                cost = supply.new_project_cost(cfg, sc.market, stage,
-                                               self.learning.multiplier(m, stage), tech)
-                cost *= cost_factor
-                if stage == "mining":
-                    revenue = ore * (local * price + (1 - local) * price_c)
-                elif feed_room <= 0:
-                    revenue = 0.0  # no uncommitted ore to separate
-                else:
-                    revenue = (supply.effective_price(price, floor, premium, contracted)
-                               - ore * price)
-                margins[(m, stage)] = revenue / cost - 1.0
-        return margins
 
     def _producer_observation(self, producer: Producer | None, name: str,
                               materials: tuple[str, ...], country: str,
