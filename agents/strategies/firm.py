@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from pydantic import Field
 
@@ -51,14 +52,35 @@ class RiskBuffer(Strategy):
     def decide(self, observation: FirmObservation, rng: np.random.Generator) -> FirmDecision:
         p = self.params
         obs = observation
-        risk = obs.risk  # already each firm's own (impulses scaled by its sensitivity)
-        target_days = obs.base_buffer_days[:, None] + obs.risk_buffer_days[:, None] * risk
-        wanted = _unit(obs.base_contracted + p.sourcing_sensitivity * risk)
-        contracted = np.where(np.abs(wanted - obs.contracted) > p.switch_threshold,
-                              wanted, obs.contracted)
         price_push = _unit((obs.price_multiple - p.thrift_price_trigger)
                            / (p.thrift_price_full - p.thrift_price_trigger))
-        risk_push = _unit((risk - p.thrift_risk_trigger) / (1 - p.thrift_risk_trigger + 1e-9))
-        effort = np.maximum(price_push[None, :], risk_push)
+        target_days, contracted, effort = _risk_buffer(
+            obs.risk, obs.base_buffer_days, obs.risk_buffer_days, obs.base_contracted,
+            obs.contracted, price_push, p.sourcing_sensitivity, p.switch_threshold,
+            p.thrift_risk_trigger)
         return FirmDecision(target_days=target_days, contracted=contracted,
                             thrift_effort=effort)
+
+
+@numba.njit(cache=True)
+def _risk_buffer(risk, base_days, risk_days, base_contracted, contracted, price_push,
+                 sensitivity, threshold, risk_trigger):
+    """Every firm's rule in one compiled pass (risk is already each firm's own: impulses
+    scaled by its sensitivity). Target inventory days rise with risk; the contracted
+    non-China share moves to base + sensitivity × risk when the change is worth a
+    renegotiation; thrifting effort is the larger of the price push and the risk push."""
+    n, m = risk.shape
+    target_days = np.empty((n, m))
+    new_contracted = np.empty((n, m))
+    effort = np.empty((n, m))
+    for i in range(n):
+        for j in range(m):
+            target_days[i, j] = base_days[i] + risk_days[i] * risk[i, j]
+            wanted = min(max(base_contracted[i, j] + sensitivity * risk[i, j], 0.0), 1.0)
+            if abs(wanted - contracted[i, j]) > threshold:
+                new_contracted[i, j] = wanted
+            else:
+                new_contracted[i, j] = contracted[i, j]
+            push = min(max((risk[i, j] - risk_trigger) / (1 - risk_trigger + 1e-9), 0.0), 1.0)
+            effort[i, j] = max(price_push[j], push)
+    return target_days, new_contracted, effort
