@@ -133,6 +133,8 @@ class Recorder:
                            f"china_mining_share_{m}": cfg.china_mining_share,
                            f"non_china_processing_capacity_{m}":
                                model.nonchina_capacity(m, "processing")}
+        self._world_keys = {m: tuple(f"{series}_{m}" for series in WORLD_SERIES)
+                            for m in model.materials}
         self._pending: list[MonthRecord] = []
         self._previous_payoff: dict[str, float] = {}
         self.datacollector = DeferredTables(
@@ -143,14 +145,15 @@ class Recorder:
     def record(self) -> None:
         model = self.model
         self.tally.add(model)
-        for m in model.materials:
-            row = model.last["rows"][m]
-            self.world[f"price_multiple_{m}"] = row["price_ex_china"] / model.reference_price[m]
-            self.world[f"china_processing_share_{m}"] = row["china_processing_share"]
-            self.world[f"china_mining_share_{m}"] = row["china_mining_share"]
-            self.world[f"non_china_processing_capacity_{m}"] = model.nonchina_capacity(
-                m, "processing")
-        self.world["china_payoff"] = model.payoff["china"]
+        world, rows = self.world, model.last["rows"]
+        capacity = model._producer_totals()["capacity"]
+        for m, (price, processing, mining, built) in self._world_keys.items():
+            row = rows[m]
+            world[price] = row["price_ex_china"] / model.reference_price[m]
+            world[processing] = row["china_processing_share"]
+            world[mining] = row["china_mining_share"]
+            world[built] = capacity[(m, "processing")]
+        world["china_payoff"] = model.payoff["china"]
         self.datacollector.collect(model)
         if self.tables:
             self._pending.append(self._month_record())

@@ -38,21 +38,28 @@ class RunTally:
     """Per-material extremes, per-importer losses and China's regimes by round."""
 
     materials: dict[str, MaterialTally]
-    lost_output: dict[str, list[float]]
+    importers: list[str]
+    lost_output: list[np.ndarray]  # each month's lost output, importers × materials
     max_shortage: dict[str, float]
     regimes_by_round: dict[int, set[str]] = field(default_factory=dict)
 
     @classmethod
     def for_model(cls, model: LeverageModel) -> RunTally:
         return cls(materials={m: MaterialTally() for m in model.materials},
-                   lost_output={n: [] for n in model.importer_names},
+                   importers=list(model.importer_names), lost_output=[],
                    max_shortage=dict.fromkeys(model.importer_names, -math.inf))
 
     def add(self, model: LeverageModel) -> None:
         """Fold in the month just cleared (called by the recorder after each step)."""
-        rows, flows, shortage = model.last["rows"], model.last["flows"], model.last["shortage"]
-        regimes = self.regimes_by_round.setdefault(model.round, set())
-        for j, m in enumerate(model.materials):
+        rows, shortage = model.last["rows"], model.last["shortage"]
+        policy = model.china.policy
+        names, mats = model.importer_names, model.materials
+        self.regimes_by_round.setdefault(model.round, set()).update(
+            policy[(m, n)].regime.value for m in mats for n in names)
+        self.lost_output.append(model.last["flows"].lost_output_usd_m)
+        for n in names:
+            self.max_shortage[n] = max(self.max_shortage[n], *(shortage[(n, m)] for m in mats))
+        for m in mats:
             row, tally = rows[m], self.materials[m]
             price = row["price_ex_china"] / model.reference_price[m]
             share = row["china_processing_share"]
@@ -63,14 +70,14 @@ class RunTally:
             tally.min_processing_share = min(tally.min_processing_share, share)
             if tally.first_step_below_threshold is None and share < SHARE_THRESHOLD:
                 tally.first_step_below_threshold = model.step_count
-            for i, n in enumerate(model.importer_names):
-                self.lost_output[n].append(float(flows.lost_output_usd_m[i, j]))
-                self.max_shortage[n] = max(self.max_shortage[n], shortage[(n, m)])
-                regimes.add(model.china.policy[(m, n)].regime.value)
 
     def total_lost_output(self, importer: str) -> float:
-        """Summed like a pandas column (numpy's pairwise sum over the same order)."""
-        return float(np.sum(np.asarray(self.lost_output[importer], dtype=float)))
+        """Summed like a pandas column: numpy's pairwise sum over the months' values in
+        the table's order (month by month, material by material)."""
+        if not self.lost_output:
+            return 0.0
+        row = self.importers.index(importer)
+        return float(np.sum(np.concatenate([month[row] for month in self.lost_output])))
 
     def restriction_rounds(self) -> dict[str, int]:
         """Decision rounds in which China applied each kind of restriction to anyone."""
