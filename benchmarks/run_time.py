@@ -2,6 +2,9 @@
 
 Measures, with ``time.perf_counter``, ``gc.collect()`` between cases and a fixed seed:
 
+(0) the first baseline run in the process, which also loads the compiled loops
+    (numba's on-disk cache; compiles them if the cache is empty) — reported on its
+    own, and kept out of every other figure;
 (a) the median wall time of a full baseline run, ``LeverageModel("baseline").run()``
     including construction, over ``--repeats`` runs (default 5);
 (b) Overplay's time per step at 100, 1,000 and 10,000 firms: a model is built with
@@ -25,7 +28,7 @@ Run from the repository root with the project's environment:
     python benchmarks/run_time.py --quick    # fast smoke mode (1 repeat, few steps)
     python benchmarks/run_time.py --repeats 9 --steps 48
 
-JSON keys: ``baseline_run_s_median``, ``ms_per_step``, ``bare_mesa_ms_per_step``,
+JSON keys: ``first_run_s``, ``baseline_run_s_median``, ``ms_per_step``, ``bare_mesa_ms_per_step``,
 ``ratio_to_bare_mesa`` (each of the last three keyed by "100", "1000", "10000"),
 ``scaling_10000_over_1000``, plus ``settings`` and ``versions`` describing the run.
 """
@@ -98,6 +101,7 @@ def ms_per_step(build: Callable[[], Any], steps: int, repeats: int) -> float:
 
 
 def measure(repeats: int, step_repeats: int, steps: int) -> dict[str, Any]:
+    first = baseline_run_seconds(1)[0]
     runs = baseline_run_seconds(repeats)
     overplay: dict[str, float] = {}
     floor: dict[str, float] = {}
@@ -109,6 +113,7 @@ def measure(repeats: int, step_repeats: int, steps: int) -> dict[str, Any]:
         floor[str(n)] = ms_per_step(lambda n=n: BareModel(n), steps, step_repeats)
     ratio = {k: overplay[k] / floor[k] if floor[k] > 0 else float("inf") for k in overplay}
     return {
+        "first_run_s": first,
         "baseline_run_s_median": statistics.median(runs),
         "baseline_run_s_all": runs,
         "ms_per_step": overplay,
@@ -126,6 +131,8 @@ def report(result: dict[str, Any]) -> str:
         f"{s['steps']} steps x {s['step_repeats']} repeat(s) per size"
         f"{', quick mode' if s['quick'] else ''})",
         "",
+        f"first baseline run in this process (loads the compiled loops): "
+        f"{result['first_run_s']:.3f} s",
         "full baseline run (incl. construction): "
         f"median {result['baseline_run_s_median']:.3f} s "
         f"(all: {', '.join(f'{x:.3f}' for x in result['baseline_run_s_all'])})",

@@ -26,6 +26,7 @@ def test_quick_json_reports_every_figure() -> None:
     result = json.loads(proc.stdout)  # stdout is one JSON object and nothing else
     assert isinstance(result, dict)
 
+    assert _positive(result["first_run_s"])
     assert _positive(result["baseline_run_s_median"])
     assert _positive(result["scaling_10000_over_1000"])
     for key in ("ms_per_step", "bare_mesa_ms_per_step", "ratio_to_bare_mesa"):
