@@ -21,18 +21,6 @@ from model.config import Scenario
 DAYS_PER_MONTH = kernels.DAYS_PER_MONTH
 
 
-@dataclass(frozen=True)
-class FirmDemand:
-    """This month's demand: per firm (firms × materials) and summed per importer."""
-
-    need: np.ndarray
-    paid: np.ndarray
-    orders: np.ndarray
-    region_orders: np.ndarray
-    region_contracted: np.ndarray
-    region_need: np.ndarray
-
-
 @dataclass
 class FirmFlows:
     """One month's per-importer results (importers × materials; t/month, USD m)."""
@@ -130,46 +118,14 @@ class FirmPopulation:
         self.contracted = np.minimum(np.maximum(decision.contracted, 0.0), 1.0)
         self.thrift_effort = np.minimum(np.maximum(decision.thrift_effort, 0.0), 1.0)
 
-    # -- monthly dynamics (compiled loops: agents/firm_kernels.py) ----------------------
-    def demand(self, growth: np.ndarray, multiplier: np.ndarray, price: np.ndarray,
-               premium: np.ndarray) -> FirmDemand:
-        """This month's needs, the prices firms pay (contracted supply carries the
-        security premium) and their orders: need plus closing part of the inventory
-        gap, never negative, and nothing bought at a price above what a kg adds to the
-        firm's output (it curtails instead). Arguments are per material."""
-        need, paid, orders, region_orders, region_contracted, region_need = kernels.demand(
-            self.base_need, self.thrift, growth, multiplier, price, premium, self.contracted,
-            self.target_days, self.inventory, float(self.adjust_months), self.value_added,
-            self.region, len(self.importers))
-        self.last_orders = orders
-        return FirmDemand(need, paid, orders, region_orders, region_contracted, region_need)
-
+    # -- monthly dynamics (compiled loops: agents/firm_kernels.py; demand, receipt and
+    # consumption run inside the month's kernel, model/month_kernel.py) -----------------
     def by_region(self, values: np.ndarray) -> np.ndarray:
         """Sum a firms × materials array per importer (importers × materials): one
         bincount over all cells, each bin summed in firm order (as per column)."""
         cells = len(self.importers) * len(self.materials)
         return np.bincount(self._cell_bin, weights=values.ravel(),
                            minlength=cells).reshape(len(self.importers), len(self.materials))
-
-    def receive_and_consume(self, demand: FirmDemand, fill: np.ndarray, release: np.ndarray,
-                            discount: float = 1.0) -> FirmFlows:
-        """Deliveries arrive, stockpile releases cover shortfalls, firms consume.
-
-        Args:
-            demand: this month's needs, orders and prices paid.
-            fill: importers × materials share of orders delivered.
-            release: importers × materials state-stockpile release available, t.
-            discount: this month's discount factor, for discounted profits.
-        """
-        shortfall, release_used, consumed, short, lost, profit, inventory = (
-            kernels.receive_and_consume(demand.orders, fill, demand.need, release, demand.paid,
-                                        self.value_added, self.inventory, self.region,
-                                        float(discount), self.cumulative_profit,
-                                        self.discounted_profit))
-        self.last_shortfall = shortfall
-        return FirmFlows(consumption_need=demand.region_need, consumed=consumed,
-                         shortfall=short, release_used=release_used, lost_output_usd_m=lost,
-                         profit_usd_m=profit, inventory=inventory)
 
     def advance_thrift(self, rate_per_year: float, boost: np.ndarray, lag_months: float) -> None:
         """Redesign: effort commits thrift at up to ``rate`` of demand a year (Sprecher:

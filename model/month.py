@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents.china import OTHER
+from agents.firms import FirmFlows
 from model import market, month_kernel
 from model.risk import severity, update_reputation
 
@@ -42,9 +43,9 @@ class MarketRecord:
 def clear_month(model: LeverageModel) -> None:
     """Demand, allocation, consumption, prices, shares, producers' and players' payoffs.
 
-    Gathers the state into arrays, clears every material at once in compiled code
-    (:mod:`model.month_kernel`, :mod:`agents.firm_kernels`) and writes the results
-    back to the agents; prices are updated here (numpy's log and exp, as always).
+    Gathers the state into arrays, runs the month in compiled code
+    (:func:`model.month_kernel.run_month`) and writes the results back to the agents;
+    prices are updated here (numpy's log and exp, as always).
     """
     sc = model.config
     mkt = sc.market
@@ -63,8 +64,6 @@ def clear_month(model: LeverageModel) -> None:
     premia = [model.security_premium(m) for m in mats]
     price_x = [model.price_x[m] for m in mats]
     price_c = [model.price_c[m] for m in mats]
-    firms = pop.demand(np.array(growth), np.array(mult_x), np.array(price_x), np.array(premia))
-
     other_need, domestic, available, pc_ore = [], [], [], []
     for j, m in enumerate(mats):
         cfg = sc.materials[m]
@@ -78,39 +77,39 @@ def clear_month(model: LeverageModel) -> None:
         china_capacity = cfg.demand_t_per_year * growth[j] / 12 / mkt.capacity_utilisation
         available.append(china_capacity - domestic[j])
         pc_ore.append(price_c[j] * (1.0 - chn.price_war[m]))  # a price war cheapens ore too
-    limits = [[chn.policy[(m, d)].limits(step) for d in model.destinations] for m in mats]
-    stock = np.array([[s.stockpile[m] for m in mats] for s in states])
     shortage = model.last["shortage"]
+    limits = np.array([[chn.policy[(m, d)].limits(step) for d in model.destinations]
+                       for m in mats])
+    leak_rate = mkt.leakage_rate * (1.0 - chn.enforcement)
     slots = model.supply_slots()
-    share = np.array([[x[0] for x in row] for row in limits])
-    caps = np.array([[x[1] for x in row] for row in limits])
-    leak_rate = float(mkt.leakage_rate * (1.0 - chn.enforcement))
-    (recycled, orders, offered, nonchina, china, leak, requested, refused, firm_fill,
-     delivered_to_stock, demand_total, supply_total, constrained, exports, leaked, processed,
-     mined_sold, processing_share, mining_share, local_share, contracted_share,
-     producer_profit, producer_present, floor_cost) = month_kernel.clear_materials(
-        firms.region_orders, firms.region_contracted, firms.region_need,
-        np.array([[s.recycling_rate[m] for m in mats] for s in states]), stock,
-        np.array([[s.stockpile_target_days[m] for m in mats] for s in states]),
-        np.array([[shortage[(n, m)] for m in mats] for n in names]),
-        float(sc.policy.stockpile_build_months), np.array(other_need), share, caps,
-        np.array(price_x),
-        np.array(pc_ore), np.array(premia),
-        np.array([model.last["local_ore_share"][m] for m in mats]),
-        np.array([model.last["contracted_share"][m] for m in mats]),
-        np.array([[s.price_floor[m] for m in mats] for s in states] + [[0.0] * len(mats)]),
-        slots.material, slots.stage, slots.producer, slots.output, slots.operating_cost,
-        slots.capital_charge, slots.free_ore, slots.host, len(slots.producers),
-        float(model.partner_ore_share), float(mkt.ore_value_share), np.array(available),
-        np.array(domestic), leak_rate)
+    (per_material, flows_md, per_importer, orders_f, shortfall_f, producer_profit,
+     producer_present, floor_cost, firm_profit) = month_kernel.run_month(
+        np.array([growth, mult_x, price_x, premia, other_need, domestic, available, pc_ore,
+                  [model.last["local_ore_share"][m] for m in mats],
+                  [model.last["contracted_share"][m] for m in mats]]),
+        np.array([[[s.recycling_rate[m], s.stockpile[m], s.stockpile_target_days[m],
+                    shortage[(s.name, m)], s.price_floor[m]] for m in mats] for s in states]),
+        limits, slots.ints, slots.floats, len(slots.producers), _allies(model),
+        np.array([sc.policy.stockpile_build_months, model.partner_ore_share,
+                  mkt.ore_value_share, leak_rate, sc.policy.leverage_horizon_months,
+                  discount, pop.adjust_months], dtype=float),
+        pop.base_need, pop.thrift, pop.contracted, pop.target_days, pop.inventory,
+        pop.value_added, pop.region, pop.cumulative_profit, pop.discounted_profit)
+    pop.last_orders, pop.last_shortfall = orders_f, shortfall_f
+    (demand_total, supply_total, constrained, exports, leaked, processed, mined_sold,
+     processing_share, mining_share, local_share, contracted_share) = per_material[:11].tolist()
+    nonchina, china, leak, orders, requested, refused = flows_md
+    (recycled, delivered_to_stock, stock, shortage_now, leverage, region_need, lost,
+     consumed, short, release_used, inventory) = np.moveaxis(per_importer, 2, 0)
+    flows = FirmFlows(consumption_need=region_need, consumed=consumed, shortfall=short,
+                      release_used=release_used, lost_output_usd_m=lost,
+                      profit_usd_m=firm_profit, inventory=inventory)
     # What the market did, by material (rows) and destination (columns, third
     # countries last): the inputs and flows of each allocation.
-    model.last["clearing"] = MarketRecord(orders, offered, share, caps, np.array(available),
-                                          leak_rate, nonchina, china, leak, requested, refused,
-                                          processed)
-    demand_total, supply_total, constrained, exports, leaked, floor_cost = (
-        x.tolist() for x in (demand_total, supply_total, constrained, exports, leaked,
-                             floor_cost))
+    model.last["clearing"] = MarketRecord(orders, per_material[11], limits[:, :, 0],
+                                          limits[:, :, 1], np.array(available), leak_rate,
+                                          nonchina, china, leak, requested, refused,
+                                          per_material[5])
     for (m, d), shipped in zip(model.export_history, china.ravel().tolist(), strict=True):
         model.export_history[(m, d)].append(shipped)
 
@@ -137,44 +136,38 @@ def clear_month(model: LeverageModel) -> None:
         china_payoff -= model.pending_leverage_change[m]
         model.pending_leverage_change[m] = 0.0
 
-        model.last["china_processing_share"][m] = float(processing_share[j])
-        model.last["china_mining_share"][m] = float(mining_share[j])
-        model.last["local_ore_share"][m] = float(local_share[j])
-        model.last["contracted_share"][m] = float(contracted_share[j])
+        model.last["china_processing_share"][m] = processing_share[j]
+        model.last["china_mining_share"][m] = mining_share[j]
+        model.last["local_ore_share"][m] = local_share[j]
+        model.last["contracted_share"][m] = contracted_share[j]
         model.price_x[m], model.price_c[m] = new_px, new_pc
         model.price_history[m].append(new_px)
         model.price_c_history[m].append(new_pc)
         rows[m] = {
             "price_ex_china": px, "price_china": pc,
-            "china_mining_share": float(mining_share[j]),
-            "china_processing_share": float(processing_share[j]),
+            "china_mining_share": mining_share[j], "china_processing_share": processing_share[j],
             "exports": china[j, :n_imp], "leak": leak[j, :n_imp],
             "nonchina_received": nonchina[j, :n_imp],
-            "world_exports": float(exports[j]), "nonchina_processed": float(processed[j]),
-            "other_need": other_need[j], "mined_abroad": float(mined_sold[j]),
+            "world_exports": exports[j], "nonchina_processed": processed[j],
+            "other_need": other_need[j], "mined_abroad": mined_sold[j],
             "security_premium": premia[j]}
 
-    # Firms receive, the state stockpiles cover gaps, firms consume.
-    pact = _pact(model)
-    pool = _release_pool(pact, stock) if pact else stock
-    flows = pop.receive_and_consume(firms, firm_fill, pool, discount)
-    _draw_stockpiles(pact, stock, flows.release_used)
-    stock = np.maximum(stock, 0.0)
     for state, row in zip(states, stock.tolist(), strict=True):
         state.stockpile.update(zip(mats, row, strict=True))
 
     # Payoffs.
-    china_payoff += sc.china.domestic_industry_weight * float(flows.lost_output_usd_m.sum())
+    china_payoff += sc.china.domestic_industry_weight * float(lost.sum())
     china_payoff -= sc.china.enforcement_cost_usd_m_per_month * chn.enforcement
     for state in states:
         china_payoff -= state.retaliation * state.config.retaliation_cost_to_china_usd_m_per_month
     model._add_payoff("china", china_payoff)
     purchase_price = np.array(price_x)
+    floor_cost = floor_cost.tolist()
     for i, state in enumerate(states):
         holding = sum(state.stockpile[m] * model.reference_price[m] for m in mats) * USD_M * (
             state.config.stockpile_holding_cost_per_year / 12)
         bought = float((delivered_to_stock[i] * purchase_price).sum()) * USD_M
-        value = (flows.profit_usd_m[i] - holding - bought - state.monthly_policy_cost()
+        value = (firm_profit[i] - holding - bought - state.monthly_policy_cost()
                  - floor_cost[i]
                  - state.retaliation * state.config.retaliation_self_cost_usd_m_per_month)
         model._add_payoff(state.name, float(value))
@@ -186,23 +179,33 @@ def clear_month(model: LeverageModel) -> None:
     for key, capacity in model._producer_totals()["capacity"].items():
         model.capacity_history[key].append(capacity)
 
-    short = np.divide(flows.shortfall, flows.consumption_need,
-                      out=np.zeros_like(flows.shortfall), where=flows.consumption_need > 0)
-    for i, row in enumerate(short.tolist()):
-        for j, m in enumerate(mats):
-            model.last["shortage"][(names[i], m)] = row[j]
-    leverage = month_kernel.leverage(
-        firms.region_need, recycled, firms.region_contracted, flows.inventory, stock,
-        np.array(other_need), processed, float(sc.policy.leverage_horizon_months)).T.tolist()
+    for name, row in zip(names, shortage_now.tolist(), strict=True):
+        for m, value in zip(mats, row, strict=True):
+            shortage[(name, m)] = value
+    held = leverage.T.tolist()
     model.last["rows"] = rows
-    model.last["leverage"] = {(n, m): leverage[j][i] for j, m in enumerate(mats)
+    model.last["leverage"] = {(n, m): held[j][i] for j, m in enumerate(mats)
                               for i, n in enumerate(names)}
     held = sum(model.last["leverage"].values()) / len(mats)
     model._add_payoff("china", sc.china.leverage_value_usd_m_per_month * held)
     model.last["flows"] = flows
-    model.last["region_need"] = firms.region_need
+    model.last["region_need"] = region_need
     model.last["recycled"] = recycled
     model.last["china_payoff"] = china_payoff
+
+
+def _allies(model: LeverageModel) -> np.ndarray:
+    """For each importer, the allies whose stockpiles it may draw on (both coordinate),
+    as importer indices padded with -1; no columns when nobody coordinates."""
+    states = model.importers
+    names = model.importer_names
+    if not any(state.coordinating for state in states.values()):
+        return np.empty((len(names), 0), dtype=np.int64)
+    rows = [[names.index(a) for a in states[n].allies
+             if states[n].coordinating and states[a].coordinating] for n in names]
+    width = max(len(row) for row in rows)
+    return np.array([row + [-1] * (width - len(row)) for row in rows],
+                    dtype=np.int64).reshape(len(names), width)
 
 
 def _close_loss_makers(model: LeverageModel) -> None:
@@ -219,50 +222,6 @@ def _close_loss_makers(model: LeverageModel) -> None:
             for (m, _stage), capacity in producer.exit(model.step_count).items():
                 model._charge_leverage_loss(m, -capacity)
             model.log_event(producer.name, "exit", source="losses", note="persistent losses")
-
-
-def _pact(model: LeverageModel) -> dict[int, list[int]]:
-    """For each importer, the allies whose stockpiles it may draw on: both coordinate.
-    Empty when nobody coordinates (the usual case, so it is checked first)."""
-    states = model.importers
-    if not any(state.coordinating for state in states.values()):
-        return {}
-    names = model.importer_names
-    pact: dict[int, list[int]] = {}
-    for i, n in enumerate(names):
-        state = states[n]
-        pact[i] = [names.index(a) for a in state.allies
-                   if state.coordinating and states[a].coordinating]
-    return pact
-
-
-def _release_pool(pact: dict[int, list[int]], stock: np.ndarray) -> np.ndarray:
-    """Stockpile each importer may draw on: its own, plus an equal share of each
-    coordinating ally's, so no tonne is promised twice."""
-    claimants = {a: sum(a in allies for allies in pact.values()) for a in pact}
-    pool = stock.copy()
-    for i, allies in pact.items():
-        for a in allies:
-            pool[i] += stock[a] / claimants[a]
-    return pool
-
-
-def _draw_stockpiles(pact: dict[int, list[int]], stock: np.ndarray, used: np.ndarray) -> None:
-    """Take releases from the importer's own stockpile first, then from its share of its
-    coordinating allies' stockpiles."""
-    if not pact:
-        stock -= np.minimum(used, stock)
-        return
-    claimants = {a: sum(a in allies for allies in pact.values()) for a in pact}
-    shares = {a: stock[a] / claimants[a] for a in pact if claimants[a]}
-    for i, allies in pact.items():
-        own = np.minimum(used[i], stock[i])
-        stock[i] -= own
-        rest = used[i] - own
-        for a in allies:
-            take = np.minimum(rest, np.minimum(shares[a], stock[a]))
-            stock[a] -= take
-            rest = rest - take
 
 
 def update_memories(model: LeverageModel) -> None:

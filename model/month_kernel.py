@@ -17,6 +17,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from agents import firm_kernels
 from model.market import allocate_flows
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -226,3 +227,141 @@ def leverage(region_need, recycled, region_contracted, inventory, stockpile, oth
                     + stockpile[i, j])
             result[i, j] = min(max(1.0 - have / demand, 0.0), 1.0)
     return result
+
+
+@numba.njit(cache=True)
+def release_pool(stock, allies):
+    """Stockpile each importer may draw on: its own, plus an equal share of each
+    coordinating ally's (``allies``: importer indices per row, -1 padding), so no
+    tonne is promised twice."""
+    claimants = _claimants(allies, stock.shape[0])
+    pool = stock.copy()
+    for i in range(allies.shape[0]):
+        for k in range(allies.shape[1]):
+            a = allies[i, k]
+            if a >= 0:
+                pool[i] += stock[a] / claimants[a]
+    return pool
+
+
+@numba.njit(cache=True)
+def draw_stockpiles(stock, used, allies):
+    """Take releases from the importer's own stockpile first, then from its share of its
+    coordinating allies' stockpiles (in their order). In place."""
+    claimants = _claimants(allies, stock.shape[0])
+    shares = np.zeros_like(stock)
+    for a in range(stock.shape[0]):
+        if claimants[a] > 0:
+            shares[a] = stock[a] / claimants[a]
+    for i in range(stock.shape[0]):
+        own = np.minimum(used[i], stock[i])
+        stock[i] -= own
+        rest = used[i] - own
+        for k in range(allies.shape[1]):
+            a = allies[i, k]
+            if a >= 0:
+                take = np.minimum(rest, np.minimum(shares[a], stock[a]))
+                stock[a] -= take
+                rest = rest - take
+
+
+@numba.njit(cache=True)
+def _claimants(allies, importers):
+    """How many importers may draw on each importer's stockpile."""
+    claimants = np.zeros(importers)
+    for a in range(importers):
+        for i in range(allies.shape[0]):
+            for k in range(allies.shape[1]):
+                if allies[i, k] == a:
+                    claimants[a] += 1.0
+                    break
+    return claimants
+
+
+#: Rows of ``run_month``'s per-material input.
+MATERIAL_INPUTS = ("growth", "price_response", "price_x", "premium", "other_need",
+                   "china_domestic", "china_available", "price_c_ore", "local_ore_share",
+                   "contracted_share")
+#: Columns of its importers × materials input.
+IMPORTER_INPUTS = ("recycling", "stockpile", "stockpile_target_days", "shortage",
+                   "price_floor")
+#: Rows of its per-material output.
+MATERIAL_OUTPUTS = ("demand", "supply", "constrained", "exports", "leaked", "processed",
+                    "mined_sold", "processing_share", "mining_share", "local_ore_share",
+                    "contracted_share", "nonchina_offered")
+#: Planes of its materials × destinations output.
+MARKET_OUTPUTS = ("nonchina", "china", "leak", "orders", "requested", "refused")
+#: Columns of its importers × materials output.
+IMPORTER_OUTPUTS = ("recycled", "delivered_to_stock", "stockpile", "shortage", "leverage",
+                    "need", "lost_output", "consumed", "shortfall", "release_used",
+                    "inventory")
+
+
+@numba.njit(cache=True)
+def run_month(materials, importers, limits, slot_ints, slot_floats, producers, allies,
+              scalars, base_need, thrift, contracted, target_days, inventory, value_added,
+              region, cumulative_profit, discounted_profit):
+    """The whole month after the decisions, in one call: firms' demand, every
+    material's market, stockpile releases, firms' receipts and consumption, the
+    stockpiles drawn and the importers' leverage.
+
+    Inputs are packed (rows/columns named by ``MATERIAL_INPUTS``, ``IMPORTER_INPUTS``;
+    ``limits`` is materials × destinations × (approved share, cap); slots as
+    (material, stage, producer, host) and (output, operating cost, capital charge,
+    free ore); ``scalars``: stockpile build months, partners' ore share, ore value
+    share, leak rate, leverage horizon, discount factor, inventory adjustment months).
+    Updates the firms' inventories and profits in place. Returns the per-material,
+    market and importer outputs (named by the ``*_OUTPUTS`` tuples), the firms'
+    orders and shortfalls, producers' profits and whether each took part, the
+    price-floor top-ups per host and the firms' profit per importer.
+    """
+    n_imp, n_mat = importers.shape[0], importers.shape[1]
+    build_months, partner_share, ore_value_share = scalars[0], scalars[1], scalars[2]
+    leak_rate, horizon, discount, adjust_months = scalars[3], scalars[4], scalars[5], scalars[6]
+    need, paid, orders, region_orders, region_contracted, region_need = firm_kernels.demand(
+        base_need, thrift, materials[0], materials[1], materials[2], materials[3], contracted,
+        target_days, inventory, adjust_months, value_added, region, n_imp)
+    stock = np.ascontiguousarray(importers[:, :, 1])
+    floors = np.zeros((n_imp + 1, n_mat))
+    floors[:n_imp] = importers[:, :, 4]
+    (recycled, all_orders, offered, nonchina, china, leak, requested, refused, firm_fill,
+     delivered, demand_total, supply_total, constrained, exports, leaked, processed,
+     mined_sold, processing_share, mining_share, local_share, contracted_share,
+     producer_profit, producer_present, floor_cost) = clear_materials(
+        region_orders, region_contracted, region_need,
+        np.ascontiguousarray(importers[:, :, 0]), stock,
+        np.ascontiguousarray(importers[:, :, 2]), np.ascontiguousarray(importers[:, :, 3]),
+        build_months, materials[4], np.ascontiguousarray(limits[:, :, 0]),
+        np.ascontiguousarray(limits[:, :, 1]), materials[2], materials[7], materials[3],
+        materials[8], materials[9], floors, slot_ints[0], slot_ints[1], slot_ints[2],
+        slot_floats[0], slot_floats[1], slot_floats[2], slot_floats[3], slot_ints[3],
+        producers, partner_share, ore_value_share, materials[6], materials[5], leak_rate)
+    pool = release_pool(stock, allies) if allies.shape[1] > 0 else stock
+    shortfall, release_used, consumed, short, lost, firm_profit, region_inventory = (
+        firm_kernels.receive_and_consume(orders, firm_fill, need, pool, paid, value_added,
+                                         inventory, region, discount, cumulative_profit,
+                                         discounted_profit))
+    draw_stockpiles(stock, release_used, allies)
+    stock = np.maximum(stock, 0.0)
+    held = leverage(region_need, recycled, region_contracted, region_inventory, stock,
+                    materials[4], processed, horizon)
+    shortage = np.zeros((n_imp, n_mat))
+    for i in range(n_imp):
+        for j in range(n_mat):
+            if region_need[i, j] > 0:
+                shortage[i, j] = short[i, j] / region_need[i, j]
+
+    per_material = np.empty((12, n_mat))
+    for k, row in enumerate((demand_total, supply_total, constrained, exports, leaked,
+                             processed, mined_sold, processing_share, mining_share,
+                             local_share, contracted_share, offered)):
+        per_material[k] = row
+    market = np.empty((6, n_mat, n_imp + 1))
+    for k, plane in enumerate((nonchina, china, leak, all_orders, requested, refused)):
+        market[k] = plane
+    per_importer = np.empty((n_imp, n_mat, 11))
+    for k, column in enumerate((recycled, delivered, stock, shortage, held, region_need, lost,
+                                consumed, short, release_used, region_inventory)):
+        per_importer[:, :, k] = column
+    return (per_material, market, per_importer, orders, shortfall, producer_profit,
+            producer_present, floor_cost, firm_profit)

@@ -50,27 +50,28 @@ class Learning:
 
 @dataclass(frozen=True)
 class Slots:
-    """The capacity that could run, one slot per active producer, material and stage
-    with capacity (in producer order within each material and stage), as the flat
-    arrays the compiled month reads (:mod:`model.month_kernel`). Changes only when a
-    producer does, so the model keeps it between months."""
+    """The capacity that could run: one slot per active producer, material and stage
+    with capacity (producer order within each material and stage), packed as the
+    compiled month reads them (:func:`model.month_kernel.run_month`). Changes only
+    when a producer does, so the model keeps it between months.
+
+    ``ints`` rows: material index, stage (0 mining, 1 separation), producer index,
+    host (importer index of the producer's country, else the number of importers).
+    ``floats`` rows: output at the market's utilisation (t/month), operating cost
+    (USD/kg: full cost less the sunk capital charge), capital charge (USD m/month,
+    paid running or not), share of the ore not committed to Chinese separators.
+    """
 
     producers: tuple[Producer, ...]
-    material: np.ndarray        # material index
-    stage: np.ndarray           # 0 mining, 1 separation
-    producer: np.ndarray        # index into ``producers``
-    output: np.ndarray          # t/month at the market's utilisation
-    operating_cost: np.ndarray  # USD/kg: full cost less the sunk capital charge
-    capital_charge: np.ndarray  # USD m/month, paid running or not
-    free_ore: np.ndarray        # share of the ore not committed to Chinese separators
-    host: np.ndarray            # importer index of the producer's country, else #importers
+    ints: np.ndarray
+    floats: np.ndarray
 
     @classmethod
     def of(cls, producers: list[Producer], materials: list[str], importers: list[str],
            market: MarketConfig, rules: ProducerRulesConfig) -> Slots:
         util = market.capacity_utilisation
         host = {name: i for i, name in enumerate(importers)}
-        rows = []
+        ints, floats = [], []
         for j, material in enumerate(materials):
             for k, stage in enumerate(STAGES):
                 for index, producer in enumerate(producers):
@@ -79,14 +80,12 @@ class Slots:
                         continue
                     cost = producer.unit_cost[(material, stage)]
                     charge = cost * rules.capex_share_of_cost * capacity * util / 12.0
-                    rows.append((j, k, index, capacity * util / 12.0,
-                                 cost * (1 - rules.capex_share_of_cost),
-                                 charge * KG_PER_T_IN_USD_M, 1.0 - producer.ore_to_china,
-                                 host.get(producer.country, len(importers))))
-        columns = list(zip(*rows, strict=True)) if rows else [()] * 8
-        ints = (np.int64,) * 3 + (float,) * 4 + (np.int64,)
-        return cls(tuple(producers), *(np.array(c, dtype=t) for c, t in
-                                       zip(columns, ints, strict=True)))
+                    ints.append((j, k, index, host.get(producer.country, len(importers))))
+                    floats.append((capacity * util / 12.0,
+                                   cost * (1 - rules.capex_share_of_cost),
+                                   charge * KG_PER_T_IN_USD_M, 1.0 - producer.ore_to_china))
+        return cls(tuple(producers), np.array(ints, dtype=np.int64).reshape(-1, 4).T.copy(),
+                   np.array(floats, dtype=float).reshape(-1, 4).T.copy())
 
 
 def effective_price(price: float, floor: float, premium: float, contracted: float) -> float:
