@@ -160,6 +160,9 @@ class LeverageModel(mesa.Model):
             sc.materials[m].china_processing_share) for m in self.materials}
         self.export_history = {(m, d): deque(maxlen=12) for m in self.materials
                                for d in self.destinations}
+        # China's limits when nothing is restricted: every request approved, no cap.
+        self._open_limits = np.tile([1.0, np.inf], (len(self.materials),
+                                                   len(self.destinations), 1))
         self._build_producers()
         self.events = compile_events(sc)
         self.recorder = Recorder(self, tables=self.record_tables)

@@ -78,17 +78,20 @@ def clear_month(model: LeverageModel) -> None:
         available.append(china_capacity - domestic[j])
         pc_ore.append(price_c[j] * (1.0 - chn.price_war[m]))  # a price war cheapens ore too
     shortage = model.last["shortage"]
-    limits = np.array([[chn.policy[(m, d)].limits(step) for d in model.destinations]
-                       for m in mats])
+    limits = (np.array([[chn.policy[(m, d)].limits(step) for d in model.destinations]
+                        for m in mats]) if chn.restricted_pairs() else model._open_limits)
     leak_rate = mkt.leakage_rate * (1.0 - chn.enforcement)
     slots = model.supply_slots()
-    (per_material, flows_md, per_importer, orders_f, shortfall_f, producer_profit,
-     producer_present, floor_cost, firm_profit) = month_kernel.run_month(
+    (per_material, flows_md, per_importer, payoffs, orders_f, shortfall_f, producer_profit,
+     producer_present, floor_cost) = month_kernel.run_month(
         np.array([growth, mult_x, price_x, premia, other_need, domestic, available, pc_ore,
                   [model.last["local_ore_share"][m] for m in mats],
-                  [model.last["contracted_share"][m] for m in mats]]),
+                  [model.last["contracted_share"][m] for m in mats],
+                  [model.reference_price[m] for m in mats]]),
         np.array([[[s.recycling_rate[m], s.stockpile[m], s.stockpile_target_days[m],
-                    shortage[(s.name, m)], s.price_floor[m]] for m in mats] for s in states]),
+                    shortage[(s.name, m)], s.price_floor[m],
+                    s.config.stockpile_holding_cost_per_year / 12] for m in mats]
+                  for s in states]),
         limits, slots.ints, slots.floats, len(slots.producers), _allies(model),
         np.array([sc.policy.stockpile_build_months, model.partner_ore_share,
                   mkt.ore_value_share, leak_rate, sc.policy.leverage_horizon_months,
@@ -99,11 +102,12 @@ def clear_month(model: LeverageModel) -> None:
     (demand_total, supply_total, constrained, exports, leaked, processed, mined_sold,
      processing_share, mining_share, local_share, contracted_share) = per_material[:11].tolist()
     nonchina, china, leak, orders, requested, refused = flows_md
-    (recycled, delivered_to_stock, stock, shortage_now, leverage, region_need, lost,
-     consumed, short, release_used, inventory) = np.moveaxis(per_importer, 2, 0)
+    (recycled, stock, shortage_now, leverage, region_need, lost, consumed, short,
+     release_used, inventory) = per_importer
+    firm_profit, holding, bought = payoffs.tolist()
     flows = FirmFlows(consumption_need=region_need, consumed=consumed, shortfall=short,
                       release_used=release_used, lost_output_usd_m=lost,
-                      profit_usd_m=firm_profit, inventory=inventory)
+                      profit_usd_m=payoffs[0], inventory=inventory)
     # What the market did, by material (rows) and destination (columns, third
     # countries last): the inputs and flows of each allocation.
     model.last["clearing"] = MarketRecord(orders, per_material[11], limits[:, :, 0],
@@ -161,16 +165,12 @@ def clear_month(model: LeverageModel) -> None:
     for state in states:
         china_payoff -= state.retaliation * state.config.retaliation_cost_to_china_usd_m_per_month
     model._add_payoff("china", china_payoff)
-    purchase_price = np.array(price_x)
     floor_cost = floor_cost.tolist()
     for i, state in enumerate(states):
-        holding = sum(state.stockpile[m] * model.reference_price[m] for m in mats) * USD_M * (
-            state.config.stockpile_holding_cost_per_year / 12)
-        bought = float((delivered_to_stock[i] * purchase_price).sum()) * USD_M
-        value = (firm_profit[i] - holding - bought - state.monthly_policy_cost()
+        value = (firm_profit[i] - holding[i] - bought[i] - state.monthly_policy_cost()
                  - floor_cost[i]
                  - state.retaliation * state.config.retaliation_self_cost_usd_m_per_month)
-        model._add_payoff(state.name, float(value))
+        model._add_payoff(state.name, value)
     for producer, present, value in zip(slots.producers, producer_present.tolist(),
                                         producer_profit.tolist(), strict=True):
         if present:

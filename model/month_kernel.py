@@ -281,20 +281,21 @@ def _claimants(allies, importers):
 #: Rows of ``run_month``'s per-material input.
 MATERIAL_INPUTS = ("growth", "price_response", "price_x", "premium", "other_need",
                    "china_domestic", "china_available", "price_c_ore", "local_ore_share",
-                   "contracted_share")
+                   "contracted_share", "reference_price")
 #: Columns of its importers × materials input.
 IMPORTER_INPUTS = ("recycling", "stockpile", "stockpile_target_days", "shortage",
-                   "price_floor")
+                   "price_floor", "holding_cost_per_month")
 #: Rows of its per-material output.
 MATERIAL_OUTPUTS = ("demand", "supply", "constrained", "exports", "leaked", "processed",
                     "mined_sold", "processing_share", "mining_share", "local_ore_share",
                     "contracted_share", "nonchina_offered")
 #: Planes of its materials × destinations output.
 MARKET_OUTPUTS = ("nonchina", "china", "leak", "orders", "requested", "refused")
-#: Columns of its importers × materials output.
-IMPORTER_OUTPUTS = ("recycled", "delivered_to_stock", "stockpile", "shortage", "leverage",
-                    "need", "lost_output", "consumed", "shortfall", "release_used",
-                    "inventory")
+#: Planes of its importers × materials output.
+IMPORTER_OUTPUTS = ("recycled", "stockpile", "shortage", "leverage", "need", "lost_output",
+                    "consumed", "shortfall", "release_used", "inventory")
+#: Rows of its per-importer output (USD m this month).
+PAYOFF_OUTPUTS = ("firms_profit", "stockpile_holding", "stockpile_bought")
 
 
 @numba.njit(cache=True)
@@ -311,9 +312,9 @@ def run_month(materials, importers, limits, slot_ints, slot_floats, producers, a
     free ore); ``scalars``: stockpile build months, partners' ore share, ore value
     share, leak rate, leverage horizon, discount factor, inventory adjustment months).
     Updates the firms' inventories and profits in place. Returns the per-material,
-    market and importer outputs (named by the ``*_OUTPUTS`` tuples), the firms'
-    orders and shortfalls, producers' profits and whether each took part, the
-    price-floor top-ups per host and the firms' profit per importer.
+    market, importer and payoff outputs (named by the ``*_OUTPUTS`` tuples), the
+    firms' orders and shortfalls, producers' profits and whether each took part, and
+    the price-floor top-ups per host.
     """
     n_imp, n_mat = importers.shape[0], importers.shape[1]
     build_months, partner_share, ore_value_share = scalars[0], scalars[1], scalars[2]
@@ -359,9 +360,19 @@ def run_month(materials, importers, limits, slot_ints, slot_floats, producers, a
     market = np.empty((6, n_mat, n_imp + 1))
     for k, plane in enumerate((nonchina, china, leak, all_orders, requested, refused)):
         market[k] = plane
-    per_importer = np.empty((n_imp, n_mat, 11))
-    for k, column in enumerate((recycled, delivered, stock, shortage, held, region_need, lost,
-                                consumed, short, release_used, region_inventory)):
-        per_importer[:, :, k] = column
-    return (per_material, market, per_importer, orders, shortfall, producer_profit,
-            producer_present, floor_cost, firm_profit)
+    per_importer = np.empty((10, n_imp, n_mat))
+    for k, plane in enumerate((recycled, stock, shortage, held, region_need, lost, consumed,
+                               short, release_used, region_inventory)):
+        per_importer[k] = plane
+    payoffs = np.zeros((3, n_imp))
+    for i in range(n_imp):
+        holding = 0.0
+        bought = 0.0
+        for j in range(n_mat):
+            holding += stock[i, j] * materials[10, j]
+            bought += delivered[i, j] * materials[2, j]
+        payoffs[0, i] = firm_profit[i]
+        payoffs[1, i] = holding * KG_PER_T_IN_USD_M * importers[i, 0, 5]
+        payoffs[2, i] = bought * KG_PER_T_IN_USD_M
+    return (per_material, market, per_importer, payoffs, orders, shortfall, producer_profit,
+            producer_present, floor_cost)
