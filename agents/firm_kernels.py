@@ -141,3 +141,27 @@ def advance_thrift(thrift, committed, effort, max_thrift, rate_per_year, boost, 
             step = effort[i, j] * rate_per_year / 12.0 * (1.0 + boost[r, j])
             committed[i, j] += min(step, room)
             thrift[i, j] += (committed[i, j] - thrift[i, j]) / lag_months
+
+
+@numba.njit(cache=True)
+def clipped_decision(target_days, contracted, effort):
+    """A firm decision clipped to valid ranges (target days in [0, 720], shares in
+    [0, 1]), as new arrays, in one pass."""
+    n, m = target_days.shape
+    days = np.empty((n, m))
+    share = np.empty((n, m))
+    push = np.empty((n, m))
+    for i in range(n):
+        for j in range(m):
+            days[i, j] = _clip(target_days[i, j], 720.0)
+            share[i, j] = _clip(contracted[i, j], 1.0)
+            push[i, j] = _clip(effort[i, j], 1.0)
+    return days, share, push
+
+
+@numba.njit(cache=True)
+def _clip(value, high):
+    """``value`` within [0, high]; NaN stays NaN (as with np.minimum/np.maximum)."""
+    if value != value:
+        return value
+    return min(max(value, 0.0), high)

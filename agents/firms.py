@@ -114,9 +114,8 @@ class FirmPopulation:
             if getattr(decision, name).shape != shape:
                 raise ValueError(f"firm decision {name} has shape "
                                  f"{getattr(decision, name).shape}, expected {shape}")
-        self.target_days = np.minimum(np.maximum(decision.target_days, 0.0), 720.0)
-        self.contracted = np.minimum(np.maximum(decision.contracted, 0.0), 1.0)
-        self.thrift_effort = np.minimum(np.maximum(decision.thrift_effort, 0.0), 1.0)
+        self.target_days, self.contracted, self.thrift_effort = kernels.clipped_decision(
+            decision.target_days, decision.contracted, decision.thrift_effort)
 
     # -- monthly dynamics (compiled loops: agents/firm_kernels.py; demand, receipt and
     # consumption run inside the month's kernel, model/month_kernel.py) -----------------

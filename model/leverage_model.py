@@ -306,7 +306,10 @@ class LeverageModel(mesa.Model):
             self.round_start_payoff[player] = self.payoff[player]
             if self.round > 0:
                 self.player_agent(player).strategy.update(earned, self.last_chosen[player])
-        shuffled = [s.name for s in self.agents_by_type[ImporterState].shuffle(inplace=False)]
+        # What AgentSet.shuffle(inplace=False) draws, without building a new AgentSet:
+        # the model's random stream permutes the importers in creation order.
+        shuffled = list(self.importer_names)
+        self.random.shuffle(shuffled)
         self.round_order = ["china", *shuffled]
         self.decider_index = 0
 

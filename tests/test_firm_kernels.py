@@ -115,3 +115,13 @@ def test_memories_match_numpy(seed):
     kernels.advance_thrift(thrift, committed, effort, max_thrift, 0.1, boost, 24.0, region)
     np.testing.assert_array_equal(committed, want_committed)
     np.testing.assert_array_equal(thrift, want_thrift)
+
+
+def test_clipped_decision_matches_numpy():
+    rng = np.random.default_rng(7)
+    days, share, effort = (rng.normal(0.5, 400, (50, 2)), rng.normal(0.5, 1, (50, 2)),
+                           rng.normal(0.5, 1, (50, 2)))
+    days[3, 1] = share[4, 0] = effort[5, 1] = np.nan
+    got = kernels.clipped_decision(days, share, effort)
+    for g, x, high in zip(got, (days, share, effort), (720.0, 1.0, 1.0), strict=True):
+        np.testing.assert_array_equal(g, np.minimum(np.maximum(x, 0.0), high))
