@@ -144,6 +144,39 @@ def advance_thrift(thrift, committed, effort, max_thrift, rate_per_year, boost, 
 
 
 @numba.njit(cache=True)
+def memories(impulse, shortage, shortage_weight, risk, sensitivity, retention, research_stock,
+             recycling, research_half, recycling_base, recycling_max, recycling_lag,
+             firm_risk, firm_sensitivity, region, thrift, committed, effort, max_thrift,
+             thrift_rate, thrift_lag):
+    """A month's memories of importers and their firms (importers × materials).
+
+    The impulse of China's restrictions combines with shortages like independent
+    probabilities; perceived risk decays and takes the impulse (scaled by the
+    importer's, and each firm's, sensitivity); R&D raises recycling toward its
+    ceiling with a lag and speeds the firms' thrifting. Returns the importers' new
+    risk and recycling and the firms' new risk; thrift is advanced in place.
+    """
+    n_imp, n_mat = impulse.shape
+    felt = np.empty((n_imp, n_mat))
+    new_risk = np.empty((n_imp, n_mat))
+    boost = np.empty((n_imp, n_mat))
+    new_recycling = np.empty((n_imp, n_mat))
+    for i in range(n_imp):
+        for j in range(n_mat):
+            felt[i, j] = 1.0 - (1.0 - impulse[i, j]) * (
+                1.0 - min(max(shortage_weight * shortage[i, j], 0.0), 1.0))
+            new_risk[i, j] = 1.0 - (1.0 - risk[i, j] * retention) * (
+                1.0 - min(max(felt[i, j] * sensitivity[i], 0.0), 1.0))
+            stock = research_stock[i, j]
+            boost[i, j] = stock / (stock + research_half)
+            target = recycling_base + (recycling_max - recycling_base) * boost[i, j]
+            new_recycling[i, j] = recycling[i, j] + (target - recycling[i, j]) / recycling_lag
+    firms = update_risk(firm_risk, felt, firm_sensitivity, retention, region)
+    advance_thrift(thrift, committed, effort, max_thrift, thrift_rate, boost, thrift_lag, region)
+    return new_risk, new_recycling, firms
+
+
+@numba.njit(cache=True)
 def clipped_decision(target_days, contracted, effort):
     """A firm decision clipped to valid ranges (target days in [0, 720], shares in
     [0, 1]), as new arrays, in one pass."""

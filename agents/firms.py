@@ -117,26 +117,14 @@ class FirmPopulation:
         self.target_days, self.contracted, self.thrift_effort = kernels.clipped_decision(
             decision.target_days, decision.contracted, decision.thrift_effort)
 
-    # -- monthly dynamics (compiled loops: agents/firm_kernels.py; demand, receipt and
-    # consumption run inside the month's kernel, model/month_kernel.py) -----------------
+    # -- sums per importer (the monthly dynamics are compiled loops over these arrays:
+    # agents/firm_kernels.py, called from model/month.py) --------------------------------
     def by_region(self, values: np.ndarray) -> np.ndarray:
         """Sum a firms × materials array per importer (importers × materials): one
         bincount over all cells, each bin summed in firm order (as per column)."""
         cells = len(self.importers) * len(self.materials)
         return np.bincount(self._cell_bin, weights=values.ravel(),
                            minlength=cells).reshape(len(self.importers), len(self.materials))
-
-    def advance_thrift(self, rate_per_year: float, boost: np.ndarray, lag_months: float) -> None:
-        """Redesign: effort commits thrift at up to ``rate`` of demand a year (Sprecher:
-        ~10 %/yr [S09]); realised thrift follows with a lag and never reverses."""
-        kernels.advance_thrift(self.thrift, self.thrift_committed, self.thrift_effort,
-                               self.max_thrift, float(rate_per_year), boost, float(lag_months),
-                               self.region)
-
-    def update_risk(self, impulse: np.ndarray, retention: float) -> None:
-        """Firms' perceived risk: their region's impulses scaled by their sensitivity."""
-        self.risk = kernels.update_risk(self.risk, impulse, self.sensitivity, float(retention),
-                                        self.region)
 
     def mean_by_region(self, values: np.ndarray, weights: np.ndarray,
                        total: np.ndarray | None = None) -> np.ndarray:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from agents import firm_kernels
 from agents.china import OTHER
 from agents.firms import FirmFlows
 from model import market, month_kernel
@@ -251,19 +252,25 @@ def update_memories(model: LeverageModel) -> None:
                           and model.importers[d].coordinating) if d != OTHER else False
                 felt = strength * cfg.spillover * (2.0 if allied else 1.0)
             impulse[i][j] = 1.0 - (1.0 - impulse[i][j]) * (1.0 - min(felt, 1.0))
+    # Risk (importers and firms), recycling and thrifting in one compiled pass.
     shortage = model.last["shortage"]
-    retention = model.retention
-    for i, n in enumerate(names):
-        state = model.importers[n]
-        row = impulse[i]
-        for j, m in enumerate(mats):
-            row[j] = 1.0 - (1.0 - row[j]) * (
-                1.0 - min(max(cfg.shortage_weight * shortage[(n, m)], 0.0), 1.0))
-        sensitivity = state.config.risk_sensitivity
-        state.risk = {m: 1.0 - (1.0 - state.risk[m] * retention)
-                      * (1.0 - min(max(row[j] * sensitivity, 0.0), 1.0))
-                      for j, m in enumerate(mats)}
-    model.firm_population.update_risk(np.array(impulse), retention)
+    states = [model.importers[n] for n in names]
+    policy = sc.policy
+    pop = model.firm_population
+    risk, recycling, pop.risk = firm_kernels.memories(
+        np.array(impulse), np.array([[shortage[(n, m)] for m in mats] for n in names]),
+        cfg.shortage_weight, np.array([[s.risk[m] for m in mats] for s in states]),
+        np.array([s.config.risk_sensitivity for s in states], dtype=float), model.retention,
+        np.array([[s.research_stock[m] for m in mats] for s in states]),
+        np.array([[s.recycling_rate[m] for m in mats] for s in states]),
+        float(policy.research_half_usd_m), float(policy.recycling_base),
+        float(policy.recycling_max), float(policy.recycling_lag_months), pop.risk,
+        pop.sensitivity, pop.region, pop.thrift, pop.thrift_committed, pop.thrift_effort,
+        pop.max_thrift, float(policy.thrift_rate_per_year), float(policy.thrift_lag_months))
+    for state, risk_row, recycling_row in zip(states, risk.tolist(), recycling.tolist(),
+                                              strict=True):
+        state.risk = dict(zip(mats, risk_row, strict=True))
+        state.recycling_rate.update(zip(mats, recycling_row, strict=True))
 
     # Reputation: own treatment, plus how broadly China restricts.
     pairs = len(mats) * len(model.destinations)
@@ -284,18 +291,3 @@ def update_memories(model: LeverageModel) -> None:
         model._add_payoff("china", sc.china.partnership_value_usd_m)
         model.log_event(OTHER, "join_partnership", target="china",
                         parameters=f"partners={chn.partners}", source="uptake")
-
-    # R&D: recycling creeps up with a long lag; thrifting speeds up.
-    policy = sc.policy
-    boost = [[0.0] * len(mats) for _ in names]
-    for i, n in enumerate(names):
-        state = model.importers[n]
-        for j, m in enumerate(mats):
-            stock = state.research_stock[m]
-            effect = stock / (stock + policy.research_half_usd_m)
-            boost[i][j] = effect
-            target = policy.recycling_base + (policy.recycling_max - policy.recycling_base) * effect
-            state.recycling_rate[m] += ((target - state.recycling_rate[m])
-                                        / policy.recycling_lag_months)
-    model.firm_population.advance_thrift(policy.thrift_rate_per_year, np.array(boost),
-                                         policy.thrift_lag_months)

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from agents import firm_kernels as kernels
+from model.risk import update_risk
 
 DAYS = kernels.DAYS_PER_MONTH
 
@@ -101,9 +102,8 @@ def test_memories_match_numpy(seed):
     risk, sensitivity = rng.uniform(0, 1, (n, m)), rng.lognormal(0, 0.5, n)
     impulse = rng.uniform(0, 1, (regions, m))
     felt = np.clip(impulse[region] * sensitivity[:, None], 0.0, 1.0)
-    np.testing.assert_array_equal(
-        kernels.update_risk(risk, impulse, sensitivity, 0.9, region),
-        1.0 - (1.0 - risk * 0.9) * (1.0 - felt))
+    np.testing.assert_array_equal(kernels.update_risk(risk, impulse, sensitivity, 0.9, region),
+                                  update_risk(risk, felt, 0.9))
 
     thrift, committed = p["thrift"].copy(), p["thrift"] * 1.2
     effort, boost = rng.uniform(0, 1, (n, m)), rng.uniform(0, 1, (regions, m))
@@ -125,3 +125,28 @@ def test_clipped_decision_matches_numpy():
     got = kernels.clipped_decision(days, share, effort)
     for g, x, high in zip(got, (days, share, effort), (720.0, 1.0, 1.0), strict=True):
         np.testing.assert_array_equal(g, np.minimum(np.maximum(x, 0.0), high))
+
+
+def test_importers_memories_match_python():
+    """Importers' risk and recycling as the month's Python loops had them (docs/odd.md
+    §7.4, §7.7); the firms' part is the two loops tested above."""
+    rng, region, regions, p = population(11)
+    n, m = p["base_need"].shape
+    impulse, shortage = rng.uniform(0, 1, (regions, m)), rng.uniform(0, 0.5, (regions, m))
+    risk, sensitivity = rng.uniform(0, 1, (regions, m)), rng.uniform(0.5, 2, regions)
+    research, recycling = rng.uniform(0, 3000, (regions, m)), rng.uniform(0, 0.2, (regions, m))
+    firm_risk = rng.uniform(0, 1, (n, m))
+    thrift, committed = p["thrift"].copy(), p["thrift"].copy()
+    new_risk, new_recycling, firms = kernels.memories(
+        impulse, shortage, 2.0, risk, sensitivity, 0.9, research, recycling, 1000.0, 0.01,
+        0.3, 120.0, firm_risk, rng.lognormal(0, 0.4, n), region, thrift, committed,
+        rng.uniform(0, 1, (n, m)), np.array([0.35, 0.25])[:m], 0.1, 24.0)
+    for i in range(regions):
+        for j in range(m):
+            felt = 1.0 - (1.0 - impulse[i, j]) * (1.0 - min(max(2.0 * shortage[i, j], 0.0), 1.0))
+            assert new_risk[i, j] == update_risk(risk[i, j], min(max(
+                felt * sensitivity[i], 0.0), 1.0), 0.9)
+            effect = research[i, j] / (research[i, j] + 1000.0)
+            target = 0.01 + (0.3 - 0.01) * effect
+            assert new_recycling[i, j] == recycling[i, j] + (target - recycling[i, j]) / 120.0
+    assert firms.shape == firm_risk.shape and not np.shares_memory(firms, firm_risk)
