@@ -164,9 +164,10 @@ def update_price(
     leaked supply sets the price.
     """
     ratio = (demand + EPS) / (supply + EPS)
-    log_price = np.log(price) + adjustment * np.log(ratio)
+    log_now = np.log(price)
+    log_price = log_now + adjustment * np.log(ratio)
     weight = max(0.0, 1.0 - constrained_share / cutoff) if cutoff > 0 else 0.0
-    log_price += reversion * weight * (np.log(anchor) - np.log(price))
+    log_price += reversion * weight * (np.log(anchor) - log_now)
     return min(max(float(np.exp(log_price)), floor), ceiling)  # scalar: no np.clip call
 
 

@@ -84,7 +84,8 @@ class MonthRecord:
     recycling: list[dict[str, float]]
     reputation: dict[str, float]
     policy: dict[tuple[str, str], ExportPolicy]
-    capacity: dict[str, float]
+    capacity: dict[tuple[str, str], float]  # operating, by (material, stage)
+    pipeline: dict[tuple[str, str], float]  # under construction
     firm_risk: np.ndarray
     firm_contracted: np.ndarray
     firm_thrift: np.ndarray
@@ -163,11 +164,7 @@ class Recorder:
         last = model.last
         states = [model.importers[n] for n in model.importer_names]
         pop = model.firm_population
-        capacity = {}
-        for m in model.materials:
-            capacity[f"mining_{m}"] = model.nonchina_capacity(m, "mining")
-            capacity[f"processing_{m}"] = model.nonchina_capacity(m, "processing")
-            capacity[f"pipeline_{m}"] = model.nonchina_pipeline(m, "processing")
+        totals = model._producer_totals()
         return MonthRecord(
             step=model.step_count, round=model.round, rows=last["rows"],
             shortage=dict(last["shortage"]), leverage=last["leverage"], flows=last["flows"],
@@ -175,8 +172,9 @@ class Recorder:
             stockpile=[dict(s.stockpile) for s in states], risk=[s.risk for s in states],
             recycling=[dict(s.recycling_rate) for s in states],
             reputation=dict(model.china.reputation), policy=dict(model.china.policy),
-            capacity=capacity, firm_risk=pop.risk, firm_contracted=pop.contracted,
-            firm_thrift=pop.thrift.copy(), players=list(self._players()))
+            capacity=totals["capacity"], pipeline=totals["pipeline"], firm_risk=pop.risk,
+            firm_contracted=pop.contracted, firm_thrift=pop.thrift.copy(),
+            players=list(self._players()))
 
     def _write_pending(self) -> None:
         """Turn the months recorded since the last read into table rows."""
@@ -216,9 +214,9 @@ class Recorder:
                     "price_multiple": row["price_ex_china"] / model.reference_price[m],
                     "china_mining_share": row["china_mining_share"],
                     "china_processing_share": row["china_processing_share"],
-                    "non_china_mining_capacity": month.capacity[f"mining_{m}"],
-                    "non_china_processing_capacity": month.capacity[f"processing_{m}"],
-                    "non_china_processing_pipeline": month.capacity[f"pipeline_{m}"],
+                    "non_china_mining_capacity": month.capacity[(m, "mining")],
+                    "non_china_processing_capacity": month.capacity[(m, "processing")],
+                    "non_china_processing_pipeline": month.pipeline[(m, "processing")],
                     "security_premium": row["security_premium"],
                     "china_payoff": payoffs["china"]}
             for column, value in same.items():
