@@ -185,6 +185,7 @@ class LeverageModel(mesa.Model):
         self.producers: list[Producer] = []
         self._producer_key: tuple[int, int] | None = None
         self._producer_changes = 0
+        self._next_completion: tuple[tuple[int, int] | None, int] = (None, 0)
         self._basis_memo: tuple[tuple | None, dict[tuple[str, str], tuple]] = (None, {})
         self._price_memo: tuple[int, dict[str, tuple[float, float]]] = (-1, {})
         self._slots_key: tuple[int, int] | None = None
@@ -633,6 +634,14 @@ class LeverageModel(mesa.Model):
         return max(pool, key=lambda p: p.total_capacity(material, stage)) if pool else None
 
     def _complete_projects(self) -> None:
+        """Projects whose lead time has passed come online (skipped until the earliest
+        ready step, which is looked up again whenever a producer changes)."""
+        key = self._producer_key_now()
+        if self._next_completion[0] != key:
+            ready = [p.ready_step for producer in self.producers for p in producer.projects]
+            self._next_completion = (key, min(ready, default=self.total_steps + 1))
+        if self.step_count < self._next_completion[1]:
+            return
         for producer in self.producers:
             for project in producer.complete_projects(self.step_count):
                 self.learning.add(project.material, project.stage, project.capacity_t_per_year)

@@ -277,7 +277,7 @@ def update_memories(model: LeverageModel) -> None:
     breadth = len(restricted) / pairs
     mean_sev = float(np.mean(list(severities.values()))) if severities else 0.0
     for d in model.destinations:
-        own = max((severities.get((m, d), 0.0) for m in mats), default=0.0)
+        own = max((severities.get((m, d), 0.0) for m in mats), default=0.0) if severities else 0.0
         weight = cfg.third_country_weight if d == OTHER else cfg.spillover
         loss = cfg.reputation_sensitivity * (own + weight * breadth * mean_sev)
         chn.reputation[d] = update_reputation(chn.reputation[d], loss, model.reputation_recovery)
