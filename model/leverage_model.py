@@ -117,6 +117,7 @@ class LeverageModel(mesa.Model):
         self.destinations = [*self.importer_names, OTHER]
         self.total_steps = sc.steps
         self.step_count = 0
+        self._date = (0, "")
         self.round = -1
         self.running = True
         self.retention = decay_factor(sc.risk.half_life_months)
@@ -152,6 +153,10 @@ class LeverageModel(mesa.Model):
 
         ref = {m: sc.materials[m].reference_price_usd_per_kg for m in self.materials}
         self.reference_price = ref
+        # Share of world demand that is neither China's nor the importers' (constant).
+        self._other_demand_share = {m: 1 - sc.materials[m].china_consumption_share - sum(
+            cfg.demand_share.get(m, 0.0) for cfg in sc.importers.values())
+            for m in self.materials}
         self.price_x = dict(ref)
         self.price_c = dict(ref)
         self.price_history = {m: deque([ref[m]], maxlen=12) for m in self.materials}
@@ -289,7 +294,11 @@ class LeverageModel(mesa.Model):
 
     @property
     def date(self) -> str:
-        return date_of_step(self.config.start, max(self.step_count, 1))
+        """The month being simulated, ``YYYY-MM`` (worked out once per step)."""
+        step = max(self.step_count, 1)
+        if self._date[0] != step:
+            self._date = (step, date_of_step(self.config.start, step))
+        return self._date[1]
 
     def _decision_round(self) -> None:
         """A round: learners hear last round's payoff, then China decides, then the

@@ -23,9 +23,10 @@ if TYPE_CHECKING:
 USD_M = 1e-3  # t × USD/kg → USD m
 
 
-@dataclass(frozen=True)
+@dataclass
 class MarketRecord:
-    """One month's allocations: materials × destinations (third countries last)."""
+    """One month's allocations: materials × destinations (third countries last); read
+    only (not frozen: a frozen dataclass costs several times more to build)."""
 
     orders: np.ndarray
     nonchina_offered: np.ndarray
@@ -58,26 +59,31 @@ def clear_month(model: LeverageModel) -> None:
     step = model.step_count
     discount = model.discount_per_month ** (step - 1)
 
-    # Per-material scalars as Python floats (numpy scalars slow every later operation).
-    growth = [model._growth(m) for m in mats]
-    mult_x = [market.demand_multiplier(model.price_x[m], model.reference_price[m],
-                                       sc.materials[m].price_elasticity) for m in mats]
-    premia = [model.security_premium(m) for m in mats]
-    price_x = [model.price_x[m] for m in mats]
-    price_c = [model.price_c[m] for m in mats]
-    other_need, domestic, available, pc_ore = [], [], [], []
-    for j, m in enumerate(mats):
+    # Per material, as Python floats (numpy scalars slow every later operation): the
+    # rows of run_month's per-material input (MATERIAL_INPUTS), and what else is needed.
+    columns, price_x, price_c, pc_ore, domestic, premia, other_need = [], [], [], [], [], [], []
+    for m in mats:
         cfg = sc.materials[m]
-        other = ((1 - cfg.china_consumption_share - sum(
-            sc.importers[n].demand_share.get(m, 0.0) for n in names))
-            * cfg.demand_t_per_year / 12 * growth[j] * mult_x[j])
-        other_need.append(max(other, 0.0))
-        china_cm = cfg.china_consumption_share * cfg.demand_t_per_year / 12 * growth[j]
-        domestic.append(china_cm * market.demand_multiplier(price_c[j], model.reference_price[m],
-                                                            cfg.price_elasticity))
-        china_capacity = cfg.demand_t_per_year * growth[j] / 12 / mkt.capacity_utilisation
-        available.append(china_capacity - domestic[j])
-        pc_ore.append(price_c[j] * (1.0 - chn.price_war[m]))  # a price war cheapens ore too
+        px, pc, ref = model.price_x[m], model.price_c[m], model.reference_price[m]
+        growth = model._growth(m)
+        response = market.demand_multiplier(px, ref, cfg.price_elasticity)
+        premium = model.security_premium(m)
+        other = max(model._other_demand_share[m] * cfg.demand_t_per_year / 12 * growth
+                    * response, 0.0)
+        china_cm = cfg.china_consumption_share * cfg.demand_t_per_year / 12 * growth
+        home = china_cm * market.demand_multiplier(pc, ref, cfg.price_elasticity)
+        available = cfg.demand_t_per_year * growth / 12 / mkt.capacity_utilisation - home
+        ore = pc * (1.0 - chn.price_war[m])  # a price war cheapens ore too
+        columns.append((growth, response, px, premium, other, home, available, ore,
+                        model.last["local_ore_share"][m], model.last["contracted_share"][m],
+                        ref))
+        price_x.append(px)
+        price_c.append(pc)
+        pc_ore.append(ore)
+        domestic.append(home)
+        premia.append(premium)
+        other_need.append(other)
+    per_material_in = np.ascontiguousarray(np.array(columns).T)
     shortage = model.last["shortage"]
     limits = (np.array([[chn.policy[(m, d)].limits(step) for d in model.destinations]
                         for m in mats]) if chn.restricted_pairs() else model._open_limits)
@@ -85,10 +91,7 @@ def clear_month(model: LeverageModel) -> None:
     slots = model.supply_slots()
     (per_material, flows_md, per_importer, payoffs, orders_f, shortfall_f, producer_profit,
      producer_present, floor_cost) = month_kernel.run_month(
-        np.array([growth, mult_x, price_x, premia, other_need, domestic, available, pc_ore,
-                  [model.last["local_ore_share"][m] for m in mats],
-                  [model.last["contracted_share"][m] for m in mats],
-                  [model.reference_price[m] for m in mats]]),
+        per_material_in,
         np.array([[[s.recycling_rate[m], s.stockpile[m], s.stockpile_target_days[m],
                     shortage[(s.name, m)], s.price_floor[m],
                     s.config.stockpile_holding_cost_per_year / 12] for m in mats]
@@ -112,7 +115,7 @@ def clear_month(model: LeverageModel) -> None:
     # What the market did, by material (rows) and destination (columns, third
     # countries last): the inputs and flows of each allocation.
     model.last["clearing"] = MarketRecord(orders, per_material[11], limits[:, :, 0],
-                                          limits[:, :, 1], np.array(available), leak_rate,
+                                          limits[:, :, 1], per_material_in[6], leak_rate,
                                           nonchina, china, leak, requested, refused,
                                           per_material[5])
     for (m, d), shipped in zip(model.export_history, china.ravel().tolist(), strict=True):

@@ -63,9 +63,10 @@ def _approval(policy: ExportPolicy) -> float:
     return 0.0 if policy.regime is Regime.BAN else 1.0
 
 
-@dataclass(frozen=True)
+@dataclass
 class MonthRecord:
-    """What one month's table rows are made of, captured when the month ends.
+    """What one month's table rows are made of, captured when the month ends (read
+    only; not frozen, which would make every month's record several times dearer).
 
     Mutable state (stockpiles, reputations, policies, thrift) is copied; arrays and
     dicts the model replaces every month are kept by reference.
