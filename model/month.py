@@ -193,6 +193,9 @@ def clear_month(model: LeverageModel) -> None:
     held = sum(model.last["leverage"].values()) / len(mats)
     model._add_payoff("china", sc.china.leverage_value_usd_m_per_month * held)
     model.last["flows"] = flows
+    # Importers × materials arrays of this month (the recorder keeps them as they are).
+    model.last["stockpile"] = stock
+    model.last["shortage_fraction"] = shortage_now
     model.last["region_need"] = region_need
     model.last["recycled"] = recycled
     model.last["china_payoff"] = china_payoff
@@ -270,6 +273,7 @@ def update_memories(model: LeverageModel) -> None:
         float(policy.recycling_max), float(policy.recycling_lag_months), pop.risk,
         pop.sensitivity, pop.region, pop.thrift, pop.thrift_committed, pop.thrift_effort,
         pop.max_thrift, float(policy.thrift_rate_per_year), float(policy.thrift_lag_months))
+    model.last["risk"], model.last["recycling"] = risk, recycling
     for state, risk_row, recycling_row in zip(states, risk.tolist(), recycling.tolist(),
                                               strict=True):
         state.risk = dict(zip(mats, risk_row, strict=True))

@@ -75,14 +75,14 @@ class MonthRecord:
     step: int
     round: int
     rows: dict[str, dict]
-    shortage: dict[tuple[str, str], float]
+    shortage: np.ndarray  # importers × materials, like the four arrays below
     leverage: dict[tuple[str, str], float]
     flows: Any
     region_need: np.ndarray
     recycled: np.ndarray
-    stockpile: list[dict[str, float]]
-    risk: list[dict[str, float]]
-    recycling: list[dict[str, float]]
+    stockpile: np.ndarray
+    risk: np.ndarray
+    recycling: np.ndarray
     reputation: dict[str, float]
     policy: dict[tuple[str, str], ExportPolicy]
     capacity: dict[tuple[str, str], float]  # operating, by (material, stage)
@@ -163,15 +163,13 @@ class Recorder:
     def _month_record(self) -> MonthRecord:
         model = self.model
         last = model.last
-        states = [model.importers[n] for n in model.importer_names]
         pop = model.firm_population
         totals = model._producer_totals()
         return MonthRecord(
             step=model.step_count, round=model.round, rows=last["rows"],
-            shortage=dict(last["shortage"]), leverage=last["leverage"], flows=last["flows"],
+            shortage=last["shortage_fraction"], leverage=last["leverage"], flows=last["flows"],
             region_need=last["region_need"], recycled=last["recycled"],
-            stockpile=[dict(s.stockpile) for s in states], risk=[s.risk for s in states],
-            recycling=[dict(s.recycling_rate) for s in states],
+            stockpile=last["stockpile"], risk=last["risk"], recycling=last["recycling"],
             reputation=dict(model.china.reputation), policy=dict(model.china.policy),
             capacity=totals["capacity"], pipeline=totals["pipeline"], firm_risk=pop.risk,
             firm_contracted=pop.contracted, firm_thrift=pop.thrift.copy(),
@@ -207,7 +205,7 @@ class Recorder:
             nonchina = np.array(row["nonchina_received"])
             china = exports + leak
             received = china + nonchina + month.recycled[:, j]
-            stock = np.array([s[m] for s in month.stockpile])
+            stock = month.stockpile[:, j]
             policies = [month.policy[(m, n)] for n in names]
             same = {"step": month.step, "date": date, "round": month.round,
                     "material": m, "price_ex_china": row["price_ex_china"],
@@ -228,9 +226,9 @@ class Recorder:
                 "non_china_supply": nonchina.tolist(),
                 "stockpile_t": stock.tolist(),
                 "stockpile_days": _ratio(stock, daily[:, j]),
-                "shortage_fraction": [month.shortage[(n, m)] for n in names],
+                "shortage_fraction": month.shortage[:, j].tolist(),
                 "lost_output": flows.lost_output_usd_m[:, j].tolist(),
-                "perceived_risk": [r[m] for r in month.risk],
+                "perceived_risk": month.risk[:, j].tolist(),
                 "firm_risk": firm_risk[:, j].tolist(),
                 "reputation": [month.reputation[n] for n in names],
                 "china_dependence": _ratio(china, received),
@@ -240,7 +238,7 @@ class Recorder:
                 "quota_cut": [p.cut for p in policies],
                 "non_china_sourcing": sourcing[:, j].tolist(),
                 "thrift": thrift[:, j].tolist(),
-                "recycling_rate": [r[m] for r in month.recycling],
+                "recycling_rate": month.recycling[:, j].tolist(),
                 "importer_payoff": [payoffs[n] for n in names]}
             for column, values in per_importer.items():
                 table[column].extend(values)
