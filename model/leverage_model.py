@@ -39,7 +39,12 @@ from agents.actions import (
 from agents.china import OTHER, SupplierState
 from agents.firms import DAYS_PER_MONTH, Firm, FirmPopulation
 from agents.importer import ImporterState
-from agents.observations import ChinaObservation, ImporterObservation, ProducerObservation
+from agents.observations import (
+    ChinaObservation,
+    ImporterObservation,
+    PolicyView,
+    ProducerObservation,
+)
 from agents.producers import STAGES, Producer, Project
 from agents.strategies import make_strategy
 from model import supply
@@ -118,6 +123,7 @@ class LeverageModel(mesa.Model):
         self.total_steps = sc.steps
         self.step_count = 0
         self._date = (0, "")
+        self._views: dict[tuple[str, str], tuple] = {}
         self.round = -1
         self.running = True
         self.retention = decay_factor(sc.risk.half_life_months)
@@ -135,6 +141,8 @@ class LeverageModel(mesa.Model):
             state.stockpile = {m: cfg.stockpile_initial_days * sc.materials[m].demand_t_per_year
                                * cfg.demand_share.get(m, 0.0) / 365.25 for m in self.materials}
             self.importers[name] = state
+        self.importer_sensitivity = np.array(
+            [sc.importers[n].risk_sensitivity for n in self.importer_names], dtype=float)
         self.producer_strategy = make_strategy(sc.producer_rules.strategy.name,
                                                sc.producer_rules.strategy.params, "producer")
         self.firm_strategy = make_strategy(sc.firms.strategy.name, sc.firms.strategy.params,
@@ -671,7 +679,7 @@ class LeverageModel(mesa.Model):
         return ChinaObservation(
             round=self.round, step=step, date=self.date, materials=tuple(self.materials),
             importers=tuple(self.importer_names),
-            policy={k: p.view(step) for k, p in self.china.policy.items()},
+            policy={k: self._policy_view(k) for k in self.china.policy},
             price_multiple={m: self.price_x[m] / self.reference_price[m] for m in self.materials},
             processing_share=dict(self.last["china_processing_share"]),
             diversification_momentum={m: self.diversification_momentum(m)
@@ -691,8 +699,7 @@ class LeverageModel(mesa.Model):
             name=state.name, round=self.round, step=step, date=self.date,
             materials=tuple(self.materials), allies=state.allies, risk=dict(state.risk),
             reputation_of_china=self.china.reputation[state.name],
-            policy_toward_me={m: self.china.policy[(m, state.name)].view(step)
-                              for m in self.materials},
+            policy_toward_me={m: self._policy_view((m, state.name)) for m in self.materials},
             shortage={m: self.last["shortage"][(state.name, m)] for m in self.materials},
             price_multiple={m: self.price_x[m] / self.reference_price[m] for m in self.materials},
             stockpile_days={m: state.stockpile[m] / need[m] if need[m] > 0 else 0.0
@@ -704,6 +711,16 @@ class LeverageModel(mesa.Model):
             retaliating=state.retaliation, wto_case_filed=state.wto_filed_step is not None,
             coordinating=state.coordinating, deal_pending=state.deal_offer is not None,
             forecast=Forecaster(self, state.name))
+
+    def _policy_view(self, key: tuple[str, str]) -> PolicyView:
+        """What players see of China's policy toward one (material, destination) this
+        step; the same view serves every observation until the policy changes."""
+        policy = self.china.policy[key]
+        cached = self._views.get(key)
+        if cached is None or cached[0] is not policy or cached[1] != self.step_count:
+            cached = (policy, self.step_count, policy.view(self.step_count))
+            self._views[key] = cached
+        return cached[2]
 
     # -- derived quantities -----------------------------------------------------------
     def producer_changed(self) -> None:

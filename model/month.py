@@ -259,14 +259,13 @@ def update_memories(model: LeverageModel) -> None:
                 felt = strength * cfg.spillover * (2.0 if allied else 1.0)
             impulse[i][j] = 1.0 - (1.0 - impulse[i][j]) * (1.0 - min(felt, 1.0))
     # Risk (importers and firms), recycling and thrifting in one compiled pass.
-    shortage = model.last["shortage"]
     states = [model.importers[n] for n in names]
     policy = sc.policy
     pop = model.firm_population
     risk, recycling, pop.risk = firm_kernels.memories(
-        np.array(impulse), np.array([[shortage[(n, m)] for m in mats] for n in names]),
-        cfg.shortage_weight, np.array([[s.risk[m] for m in mats] for s in states]),
-        np.array([s.config.risk_sensitivity for s in states], dtype=float), model.retention,
+        np.array(impulse), model.last["shortage_fraction"], cfg.shortage_weight,
+        np.array([[s.risk[m] for m in mats] for s in states]), model.importer_sensitivity,
+        model.retention,
         np.array([[s.research_stock[m] for m in mats] for s in states]),
         np.array([[s.recycling_rate[m] for m in mats] for s in states]),
         float(policy.research_half_usd_m), float(policy.recycling_base),
