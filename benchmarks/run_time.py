@@ -13,7 +13,10 @@ Measures, with ``time.perf_counter``, ``gc.collect()`` between cases and a fixed
     figure is the median over the repeats of (block time / steps);
 (c) the "bare-Mesa floor": a plain ``mesa.Model`` holding the same number of agents
     (a trivial Agent subclass whose ``step`` does nothing) whose ``step`` only calls
-    ``self.agents.shuffle_do("step")``, timed the same way.
+    ``self.agents.shuffle_do("step")``, timed the same way;
+(d) what the per-step tables cost when they are read: a step leaves a record and the
+    ``rounds``/``payoffs`` rows are written on the first read, so (b) does not include
+    them; this times ``get_table_dataframe`` for both tables after the steps, per step.
 
 It reports Overplay's ms/step divided by the floor's at each N (how much a step costs
 beyond Mesa merely visiting every agent once) and the 10,000/1,000 ratio of
@@ -29,7 +32,8 @@ Run from the repository root with the project's environment:
     python benchmarks/run_time.py --repeats 9 --steps 48
 
 JSON keys: ``first_run_s``, ``baseline_run_s_median``, ``ms_per_step``, ``bare_mesa_ms_per_step``,
-``ratio_to_bare_mesa`` (each of the last three keyed by "100", "1000", "10000"),
+``ratio_to_bare_mesa``, ``tables_ms_per_step`` (each of the last four keyed by "100", "1000",
+"10000"),
 ``scaling_10000_over_1000``, plus ``settings`` and ``versions`` describing the run.
 """
 
@@ -100,17 +104,33 @@ def ms_per_step(build: Callable[[], Any], steps: int, repeats: int) -> float:
     return statistics.median(figures)
 
 
+def tables_ms_per_step(firms: int, steps: int, repeats: int) -> float:
+    """Median over ``repeats`` runs of the time to read both per-step tables, per step."""
+    figures = []
+    for _ in range(repeats):
+        model = LeverageModel("baseline", firms=firms, rng=SEED)
+        model.run(steps)
+        gc.collect()
+        start = time.perf_counter()
+        for table in ("rounds", "payoffs"):
+            model.datacollector.get_table_dataframe(table)
+        figures.append((time.perf_counter() - start) / steps * 1e3)
+    return statistics.median(figures)
+
+
 def measure(repeats: int, step_repeats: int, steps: int) -> dict[str, Any]:
     first = baseline_run_seconds(1)[0]
     runs = baseline_run_seconds(repeats)
     overplay: dict[str, float] = {}
     floor: dict[str, float] = {}
+    tables: dict[str, float] = {}
     for n in FIRM_COUNTS:
         overplay[str(n)] = ms_per_step(
             lambda n=n: LeverageModel("baseline", firms=n, rng=SEED), steps, step_repeats)
         # N do-nothing agents; Overplay also holds a few state and producer agents,
         # negligible next to N.
         floor[str(n)] = ms_per_step(lambda n=n: BareModel(n), steps, step_repeats)
+        tables[str(n)] = tables_ms_per_step(n, steps, step_repeats)
     ratio = {k: overplay[k] / floor[k] if floor[k] > 0 else float("inf") for k in overplay}
     return {
         "first_run_s": first,
@@ -119,6 +139,7 @@ def measure(repeats: int, step_repeats: int, steps: int) -> dict[str, Any]:
         "ms_per_step": overplay,
         "bare_mesa_ms_per_step": floor,
         "ratio_to_bare_mesa": ratio,
+        "tables_ms_per_step": tables,
         "scaling_10000_over_1000": overplay["10000"] / overplay["1000"],
         "bare_mesa_scaling_10000_over_1000": floor["10000"] / floor["1000"],
     }
@@ -137,12 +158,14 @@ def report(result: dict[str, Any]) -> str:
         f"median {result['baseline_run_s_median']:.3f} s "
         f"(all: {', '.join(f'{x:.3f}' for x in result['baseline_run_s_all'])})",
         "",
-        f"{'firms':>8}  {'Overplay ms/step':>17}  {'bare Mesa ms/step':>18}  {'ratio':>8}",
+        f"{'firms':>8}  {'Overplay ms/step':>17}  {'bare Mesa ms/step':>18}  {'ratio':>8}"
+        f"  {'tables on read ms/step':>23}",
     ]
     for key in result["ms_per_step"]:
         lines.append(f"{int(key):>8,}  {result['ms_per_step'][key]:>17.3f}  "
                      f"{result['bare_mesa_ms_per_step'][key]:>18.4f}  "
-                     f"{result['ratio_to_bare_mesa'][key]:>8.1f}")
+                     f"{result['ratio_to_bare_mesa'][key]:>8.2f}"
+                     f"  {result['tables_ms_per_step'][key]:>23.3f}")
     lines += [
         "",
         f"scaling 10,000 / 1,000 firms: Overplay {result['scaling_10000_over_1000']:.2f}x, "

@@ -29,7 +29,8 @@ def test_quick_json_reports_every_figure() -> None:
     assert _positive(result["first_run_s"])
     assert _positive(result["baseline_run_s_median"])
     assert _positive(result["scaling_10000_over_1000"])
-    for key in ("ms_per_step", "bare_mesa_ms_per_step", "ratio_to_bare_mesa"):
+    for key in ("ms_per_step", "bare_mesa_ms_per_step", "ratio_to_bare_mesa",
+                "tables_ms_per_step"):
         assert set(result[key]) >= set(SIZES), key
         for size in SIZES:
             assert _positive(result[key][size]), (key, size, result[key][size])
