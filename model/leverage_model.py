@@ -550,10 +550,15 @@ class LeverageModel(mesa.Model):
                                              producer.country, producer.cost_factor)
             for action in producer.strategy.decide(obs, self.rng):
                 self.apply(action)
+        prospect: tuple[tuple, ProducerObservation] | None = None
         for m in self.materials:
             for _ in range(self.config.materials[m].entrant_pool):
-                obs = self._producer_observation(None, "prospect", (m,), "other", 1.0)
-                actions = self.producer_strategy.decide(obs, self.rng)
+                # Prospects see the same world until one of them enters.
+                key = (m, self._producer_key_now())
+                if prospect is None or prospect[0] != key:
+                    prospect = (key, self._producer_observation(None, "prospect", (m,),
+                                                                "other", 1.0))
+                actions = self.producer_strategy.decide(prospect[1], self.rng)
                 if actions:
                     entrant = self._new_producer(f"entrant_{len(self.producers)}", "other", 1.0)
                     first = actions[0]
