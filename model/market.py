@@ -114,32 +114,32 @@ def allocate_flows(orders, contracted, china_share, china_caps, nonchina_supply,
 
     # Spot non-China output goes first to blocked buyers ...
     if spare > EPS and total_blocked > EPS:
-        fill = min(1.0, spare / total_blocked)
-        taken = 0.0
-        for r in range(n):
-            spot = blocked[r] * fill
-            nonchina[r] = nonchina[r] + spot
-            blocked[r] = blocked[r] - spot
-            taken += spot
-        spare -= taken
+        spare -= _shift(blocked, nonchina, spare, total_blocked)
     # ... and what is left displaces Chinese exports.
     shipped = 0.0
     for r in range(n):
         shipped += china[r]
     if spare > EPS and shipped > EPS:
-        fill = min(1.0, spare / shipped)
-        taken = 0.0
-        for r in range(n):
-            displaced = china[r] * fill
-            china[r] = china[r] - displaced
-            nonchina[r] = nonchina[r] + displaced
-            taken += displaced
-        spare -= taken
+        spare -= _shift(china, nonchina, spare, shipped)
 
     for r in range(n):
         leak[r] = blocked[r] * leak_rate
         blocked[r] = blocked[r] - leak[r]
     return nonchina, china, leak, blocked, requested, refused, nonchina_supply - spare
+
+
+@numba.njit(cache=True)
+def _shift(source, target, spare, total):
+    """Move the share min(1, spare / total) of every region's ``source`` to its ``target``
+    (in place); returns the amount moved, summed in region order."""
+    fill = min(1.0, spare / total)
+    moved = 0.0
+    for r in range(source.shape[0]):
+        amount = source[r] * fill
+        target[r] = target[r] + amount
+        source[r] = source[r] - amount
+        moved += amount
+    return moved
 
 
 def update_price(
