@@ -2,8 +2,9 @@
 
 Every firm is a Mesa agent (so AgentSet queries, SolaraViz and Mesa's
 vocabulary work), but its numbers live in the population's arrays and all
-dynamics run as array operations over firms: a firm agent is a view onto
-row ``index``. This is what keeps a step at 10,000 firms cheap.
+dynamics run over those arrays, as compiled loops (``agents/firm_kernels.py``):
+a firm agent is a view onto row ``index``. This is what keeps a step at 10,000
+firms cheap.
 """
 
 from __future__ import annotations
