@@ -79,6 +79,7 @@ def run(
         err.print(f"{target}: exists and is not a folder")
         raise typer.Exit(2)
     started = datetime.now(UTC)
+    _load_compiled(quiet)
     if quiet:
         result = run_scenario(resolved)
     else:
@@ -92,6 +93,19 @@ def run(
         _print_summary(result.summary)
         out.print(f"Wrote {target}/ ({', '.join(OUTPUT_FILES)})")
         out.print(f"Figures: overplay plot {target}   Report: overplay report {target}")
+
+
+def _load_compiled(quiet: bool) -> None:
+    """Load the model's compiled loops before any progress bar (and before workers are
+    spawned); the first run after installing compiles them."""
+    from model.compiled import load_compiled_loops
+
+    if quiet:
+        load_compiled_loops()
+        return
+    with err.status("Loading the compiled model (the first run after installing "
+                    "compiles it: about ten seconds)"):
+        load_compiled_loops()
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
@@ -196,6 +210,7 @@ def tournament(
     target = out_dir or Path("results") / parsed.name
     started = datetime.now(UTC)
     total = len(matches(parsed, spec))
+    _load_compiled(quiet)
     if quiet:
         tables = run_tournament(parsed, spec, workers)
     else:
@@ -230,6 +245,7 @@ def equilibrium(
     except ScenarioError as exc:
         _bad_input(exc)
     started = datetime.now(UTC)
+    _load_compiled(as_json)
     try:
         if as_json:
             result = run_equilibrium(parsed, spec, workers)
@@ -293,6 +309,7 @@ def _run_sweep_file(spec: Path, out_dir: Path | None, executor: str, workers: in
     except ScenarioError as exc:
         _bad_input(exc)
     target = out_dir or Path("results") / parsed.name
+    _load_compiled(quiet)
     try:
         if quiet:
             table = run_sweep(parsed, spec, target, executor, workers, scheduler,
