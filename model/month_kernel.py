@@ -1,11 +1,14 @@
 """The month's market clearing over materials, importers and producers' slots, compiled.
 
 :func:`model.month.clear_month` gathers the world's state into small arrays, calls
-:func:`clear_materials` once, and writes the results back to the agents. Written as
-plain loops in the order of ``docs/odd.md`` §Market (a step used to spend most of its
+:func:`run_month` once (firms' demand, :func:`clear_materials`, stockpile releases,
+firms' receipts, :func:`leverage`) and writes the results back to the agents. Written
+as plain loops in the order of ``docs/odd.md`` §7 (a step used to spend most of its
 time in Python overhead around a few dozen numbers per material). Every sum runs in
 a fixed order (importers, then third countries; slots in producer order), so a run
-is reproducible to the bit.
+is reproducible to the bit. The packed inputs and outputs of :func:`run_month` are
+named by the ``*_INPUTS`` and ``*_OUTPUTS`` tuples (``tests/test_month_kernel.py``
+holds the two sides to them).
 
 Shapes: ``I`` importers, ``M`` materials, ``D = I + 1`` destinations (third
 countries last), ``S`` producers' slots (one per producer, material and stage with
