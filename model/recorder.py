@@ -17,7 +17,7 @@ import numpy as np
 
 from agents.actions import Regime
 from agents.china import ExportPolicy
-from agents.firms import DAYS_PER_MONTH
+from agents.firms import DAYS_PER_MONTH, FirmFlows
 from model.calendar import date_of_step
 from model.tally import RunTally
 
@@ -68,8 +68,8 @@ class MonthRecord:
     """What one month's table rows are made of, captured when the month ends (read
     only; not frozen, which would make every month's record several times dearer).
 
-    Mutable state (stockpiles, reputations, policies, thrift) is copied; arrays and
-    dicts the model replaces every month are kept by reference.
+    State changed in place (reputations, policies, thrift) is copied; arrays and dicts
+    the model replaces every month are kept by reference.
     """
 
     step: int
@@ -77,7 +77,7 @@ class MonthRecord:
     rows: dict[str, dict]
     shortage: np.ndarray  # importers × materials, like the four arrays below
     leverage: dict[tuple[str, str], float]
-    flows: Any
+    flows: FirmFlows
     region_need: np.ndarray
     recycled: np.ndarray
     stockpile: np.ndarray
