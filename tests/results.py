@@ -114,8 +114,11 @@ def make_equilibrium(root: Path) -> Path:
     spec_file = root / "plots_equilibrium.yaml"
     spec_file.write_text(EQUILIBRIUM)
     out = root / "equilibrium"
-    subprocess.run([sys.executable, "-m", "experiments.cli", "equilibrium", str(spec_file),
-                    "--json", "--out", str(out)], check=True, capture_output=True)
+    proc = subprocess.run([sys.executable, "-m", "experiments.cli", "equilibrium",
+                           str(spec_file), "--json", "--out", str(out)], check=True,
+                          capture_output=True, text=True)
+    # What the command printed, for the test that --json prints JSON and nothing else.
+    (root / "equilibrium_stdout.txt").write_text(proc.stdout)
     return out
 
 

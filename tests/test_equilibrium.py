@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -103,42 +101,11 @@ def test_discount_sweep_follows_the_shadow_of_the_future():
     assert sweep[1]["discount_factor_per_year"] == pytest.approx(1 / 6)
 
 
-SPEC = """\
-name: tiny
-stage_game:
-  date: "2025-04"
-  firms: 12
-  horizon_rounds: 1
-  actions:
-    china: [open, ban_heavy]
-    us: [hold, retaliate]
-meta_game:
-  tournament: tiny_tournament.yaml
-  replicator_steps: 200
-discount_sweep:
-  discount_rates: [0.0, 0.2]
-"""
-TOURNAMENT = """\
-name: tiny_tournament
-years: 1
-firms: 12
-replicates: 2
-seed: 3
-china: [always_open, always_ban]
-importers:
-  passive: passive
-  hawks: retaliator
-"""
-
-
-def test_cli_json_is_json_only_with_full_probability_maps(tmp_path):
-    (tmp_path / "tiny.yaml").write_text(SPEC)
-    (tmp_path / "tiny_tournament.yaml").write_text(TOURNAMENT)
-    proc = subprocess.run([sys.executable, "-m", "experiments.cli", "equilibrium",
-                           str(tmp_path / "tiny.yaml"), "--json", "--out", str(tmp_path / "o")],
-                          capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr
-    document = json.loads(proc.stdout)
+def test_cli_json_is_json_only_with_full_probability_maps(equilibrium_result: Path):
+    """``overplay equilibrium SPEC --json`` (run once per session by tests/results.py on
+    its spec) prints one JSON document and nothing else, with full probability maps."""
+    stdout = (equilibrium_result.parent / "equilibrium_stdout.txt").read_text()
+    document = json.loads(stdout)
     parts = [document["stage_game"], document["meta_game"],
              *document["discount_sweep"]]
     for part in parts:
@@ -147,9 +114,9 @@ def test_cli_json_is_json_only_with_full_probability_maps(tmp_path):
             for mix in equilibrium["strategies"].values():
                 assert sum(mix.values()) == pytest.approx(1.0)
     assert set(document["meta_game"]["equilibria"][0]["strategies"]["china"]) == {
-        "always_open", "always_ban"}
-    assert [s["discount_rate"] for s in document["discount_sweep"]] == [0.0, 0.2]
-    assert (tmp_path / "o" / "equilibria.json").exists()
+        "always_open", "always_ban", "periodic_coercion"}
+    assert [s["discount_rate"] for s in document["discount_sweep"]] == [0.0, 0.05, 0.2, 1.0]
+    assert (equilibrium_result / "equilibria.json").exists()
 
 
 def test_bad_equilibrium_specs_are_located(tmp_path: Path):
