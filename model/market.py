@@ -14,68 +14,33 @@ makes the ex-China price spike under restriction and decay afterwards.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numba
 import numpy as np
 
 EPS = 1e-12
 
 
-@dataclass(frozen=True)
-class Clearing:
-    """Flows of one material in one month, per region (t/month)."""
-
-    nonchina: np.ndarray
-    china: np.ndarray
-    leak: np.ndarray
-    blocked: np.ndarray
-    requested: np.ndarray
-    refused: np.ndarray
-    nonchina_sold: float
-
-    @property
-    def received(self) -> np.ndarray:
-        """Total supply each region received."""
-        return self.nonchina + self.china + self.leak
-
-
-def allocate(
-    orders: np.ndarray,
-    contracted: np.ndarray,
-    nonchina_supply: float,
-    china_share: np.ndarray,
-    china_caps: np.ndarray,
-    china_available: float,
-    leak_rate: float,
-) -> Clearing:
-    """Split this month's supply among regions.
+@numba.njit(cache=True)
+def allocate_flows(orders, contracted, china_share, china_caps, nonchina_supply,
+                   china_available, leak_rate):
+    """Split one material's supply among regions this month (a compiled loop; sums run
+    in region order).
 
     Args:
         orders: each region's orders, t/month (>= 0).
         contracted: the part of ``orders`` under non-China contracts (<= orders).
-        nonchina_supply: non-China processed output offered, t/month.
         china_share: share of each region's request China approves (1 when open).
-        china_caps: most China will ship to each region, t/month (``np.inf`` if none).
+        china_caps: most China will ship to each region, t/month (``inf`` if none).
+        nonchina_supply: non-China processed output offered, t/month.
         china_available: China's exportable output, t/month.
         leak_rate: share of still-unmet blocked demand served by leakage.
 
     Returns:
-        A :class:`Clearing`; non-China output displaces Chinese exports, since
+        Per region: non-China supply received, China's shipments, leakage, demand
+        still blocked, the request made to China and what China refused of it; and
+        the non-China output sold. Non-China output displaces Chinese exports, since
         China is the swing supplier.
     """
-    *flows, sold = allocate_flows(*(np.asarray(a, dtype=float) for a in (
-        orders, contracted, china_share, china_caps)), float(nonchina_supply),
-        float(china_available), float(leak_rate))
-    return Clearing(*flows, nonchina_sold=sold)
-
-
-@numba.njit(cache=True)
-def allocate_flows(orders, contracted, china_share, china_caps, nonchina_supply,
-                   china_available, leak_rate):
-    """:func:`allocate` as a compiled loop over regions (the month's clearing calls it
-    directly). Sums run in region order. Returns nonchina, china, leak, blocked,
-    requested, refused (arrays) and the non-China output sold."""
     n = orders.shape[0]
     nonchina = np.empty(n)
     china = np.empty(n)

@@ -1,6 +1,6 @@
 """Unit and property tests of the pure market-clearing and memory functions.
 
-Covers :mod:`model.market` (``allocate``, ``update_price``, ``demand_multiplier``)
+Covers :mod:`model.market` (``allocate_flows``, ``update_price``, ``demand_multiplier``)
 and :mod:`model.risk` (``severity``, ``update_risk``, ``update_reputation``,
 ``decay_factor``). Everything here is a pure function of its arguments, so the
 tests need no model.
@@ -9,6 +9,7 @@ tests need no model.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 
 from agents.actions import Regime
 from model.config import RiskConfig
-from model.market import EPS, allocate, demand_multiplier, update_price
+from model.market import EPS, allocate_flows, demand_multiplier, update_price
 from model.risk import decay_factor, severity, update_reputation, update_risk
 
 SETTINGS = settings(max_examples=300, deadline=None)
@@ -49,6 +50,32 @@ def clearing_inputs(draw, n: int | None = None):
     available = draw(st.one_of(st.floats(-1e3, 1e7), st.just(np.inf)))
     leak_rate = draw(fraction)
     return orders, contracted, nonchina_supply, share, caps, available, leak_rate
+
+
+@dataclass(frozen=True)
+class Clearing:
+    """One material's flows per region, as ``allocate_flows`` returns them."""
+
+    nonchina: np.ndarray
+    china: np.ndarray
+    leak: np.ndarray
+    blocked: np.ndarray
+    requested: np.ndarray
+    refused: np.ndarray
+    nonchina_sold: float
+
+    @property
+    def received(self) -> np.ndarray:
+        return self.nonchina + self.china + self.leak
+
+
+def allocate(orders, contracted, nonchina_supply, china_share, china_caps, china_available,
+             leak_rate) -> Clearing:
+    """``allocate_flows`` with named results, taking lists or arrays."""
+    *flows, sold = allocate_flows(*(np.asarray(a, dtype=float) for a in (
+        orders, contracted, china_share, china_caps)), float(nonchina_supply),
+        float(china_available), float(leak_rate))
+    return Clearing(*flows, nonchina_sold=sold)
 
 
 def _allocate(args):
