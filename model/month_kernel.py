@@ -21,10 +21,9 @@ import numba
 import numpy as np
 
 from agents import firm_kernels
+from agents.firm_kernels import DAYS_PER_MONTH
 from model.market import allocate_flows
-
-DAYS_PER_MONTH = 365.25 / 12
-KG_PER_T_IN_USD_M = 1e-3  # t × USD/kg → USD m
+from model.supply import KG_PER_T_IN_USD_M
 
 
 @numba.njit(cache=True)
@@ -152,7 +151,7 @@ def clear_materials(region_orders, region_contracted, region_need, recycling, st
         new_contracted_share[j] = min(1.0, contracted_total / sold) if sold > 0 else 0.0
 
         # Producers' profits: margins on what sold, pro rata; every slot pays capital.
-        local = min(1.0, sold / mined_sold[j]) if mined_sold[j] > 0 else 1.0
+        local = new_local_share[j]  # sales now decide the ore's blended value
         ore_blend = ore_value_share * (local * px + (1 - local) * pc)
         mine_scale = min(1.0, mined_sold[j] / mined) if mined > 0 else 0.0
         separation_scale = min(1.0, sold / separation) if separation > 0 else 0.0
@@ -170,7 +169,7 @@ def clear_materials(region_orders, region_contracted, region_need, recycling, st
                 else:
                     volume = slot_output[s] * separation_scale
                     earned = max(paid, floors[slot_host[s], j])
-                    top_up = max(0.0, earned - px * (1 + premium[j] * contracted_share[j]))
+                    top_up = max(0.0, earned - paid)
                     country_cost[slot_host[s]] += top_up * volume * KG_PER_T_IN_USD_M
                     margin = earned - ore_local - slot_cost[s]
                 value[p] = value[p] + margin * volume * KG_PER_T_IN_USD_M

@@ -178,12 +178,17 @@ class Recorder:
     def _write_pending(self) -> None:
         """Turn the months recorded since the last read into table rows."""
         pending, self._pending = self._pending, []
+        if not pending:
+            return
+        pop = self.model.firm_population
+        weight = pop.by_region(pop.base_need)  # the firm means' weights, for every month
         for month in pending:
             payoffs = self._payoff_deltas(month.players)
-            self._add_rows(month, payoffs)
+            self._add_rows(month, payoffs, weight)
             self._add_payoff_rows(month, payoffs)
 
-    def _add_rows(self, month: MonthRecord, payoffs: dict[str, float]) -> None:
+    def _add_rows(self, month: MonthRecord, payoffs: dict[str, float],
+                  weight: np.ndarray) -> None:
         """The month's tidy rows, one per material × importer, appended column by column
         to the DataCollector's table (the same values ``add_table_row`` would store, in
         the same order, without a dict per row)."""
@@ -194,7 +199,6 @@ class Recorder:
         k = len(names)
         date = date_of_step(model.config.start, month.step)
         daily = month.region_need / DAYS_PER_MONTH
-        weight = pop.by_region(pop.base_need)  # one weight sum for the three means
         firm_risk = pop.mean_by_region(month.firm_risk, pop.base_need, weight)
         sourcing = pop.mean_by_region(month.firm_contracted, pop.base_need, weight)
         thrift = pop.mean_by_region(month.firm_thrift, pop.base_need, weight)
