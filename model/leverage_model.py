@@ -196,12 +196,10 @@ class LeverageModel(mesa.Model):
     def _build_producers(self) -> None:
         sc = self.config
         self.producers: list[Producer] = []
-        self._producer_key: tuple[int, int] | None = None
+        self._derived: tuple[tuple[int, int] | None, dict[str, Any]] = (None, {})
         self._producer_changes = 0
-        self._next_completion: tuple[tuple[int, int] | None, int] = (None, 0)
         self._basis_memo: tuple[tuple | None, dict[tuple[str, str], tuple]] = (None, {})
         self._price_memo: tuple[int, dict[str, tuple[float, float]]] = (-1, {})
-        self._slots_key: tuple[int, int] | None = None
         initial: dict[tuple[str, str], float] = {}
         for m in self.materials:
             cfg = sc.materials[m]
@@ -658,11 +656,7 @@ class LeverageModel(mesa.Model):
     def _complete_projects(self) -> None:
         """Projects whose lead time has passed come online (skipped until the earliest
         ready step, which is looked up again whenever a producer changes)."""
-        key = self._producer_key_now()
-        if self._next_completion[0] != key:
-            ready = [p.ready_step for producer in self.producers for p in producer.projects]
-            self._next_completion = (key, min(ready, default=self.total_steps + 1))
-        if self.step_count < self._next_completion[1]:
+        if self.step_count < self.producers_now()["next_completion"]:
             return
         for producer in self.producers:
             for project in producer.complete_projects(self.step_count):
@@ -736,42 +730,37 @@ class LeverageModel(mesa.Model):
         """Changes whenever a producer is added or changes."""
         return len(self.producers), self._producer_changes
 
-    def supply_slots(self) -> supply.Slots:
-        """The producers' running costs and output per material and stage, rebuilt only
-        after some producer changed."""
+    def producers_now(self) -> dict[str, Any]:
+        """What the model derives from its producers, rebuilt only after some producer
+        changed: operating capacity, pipeline and free ore summed over active producers
+        (in producer order), their slots for the market, and the next step at which a
+        project completes."""
         key = self._producer_key_now()
-        if key != self._slots_key:
-            self._slots = supply.Slots.of(self.producers, self.materials, self.importer_names,
-                                          self.config.market, self.config.producer_rules)
-            self._slots_key = key
-        return self._slots
-
-    def _producer_totals(self) -> dict[str, dict]:
-        """Operating capacity, pipeline and free ore summed over active producers (in
-        producer order), recomputed only after some producer changed."""
-        key = self._producer_key_now()
-        if key != self._producer_key:
+        if self._derived[0] != key:
             active = [p for p in self.producers if p.active]
             pairs = [(m, s) for m in self.materials for s in STAGES]
-            self._producer_sums = {
+            ready = [p.ready_step for producer in self.producers for p in producer.projects]
+            self._derived = (key, {
                 "capacity": {k: sum(p.total_capacity(*k) for p in active) for k in pairs},
                 "pipeline": {k: sum(p.pipeline(*k) for p in active) for k in pairs},
                 "free_ore": {m: sum((p.total_capacity(m, "mining") + p.pipeline(m, "mining"))
                                     * (1.0 - p.ore_to_china) for p in active)
-                             for m in self.materials}}
-            self._producer_key = key
-        return self._producer_sums
+                             for m in self.materials},
+                "slots": supply.Slots.of(self.producers, self.materials, self.importer_names,
+                                         self.config.market, self.config.producer_rules),
+                "next_completion": min(ready, default=self.total_steps + 1)})
+        return self._derived[1]
 
     def nonchina_capacity(self, material: str, stage: str) -> float:
         """Operating non-China nameplate capacity, t/yr."""
-        return self._producer_totals()["capacity"][(material, stage)]
+        return self.producers_now()["capacity"][(material, stage)]
 
     def free_ore_capacity(self, material: str) -> float:
         """Non-China mining capacity, incl. projects, not committed to Chinese separators."""
-        return (1.0 - self.partner_ore_share) * self._producer_totals()["free_ore"][material]
+        return (1.0 - self.partner_ore_share) * self.producers_now()["free_ore"][material]
 
     def nonchina_pipeline(self, material: str, stage: str) -> float:
-        return self._producer_totals()["pipeline"][(material, stage)]
+        return self.producers_now()["pipeline"][(material, stage)]
 
     def diversification_momentum(self, material: str) -> float:
         """Growth of non-China processing capacity incl. projects under way, over a year."""

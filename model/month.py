@@ -88,7 +88,7 @@ def clear_month(model: LeverageModel) -> None:
     limits = (np.array([[chn.policy[(m, d)].limits(step) for d in model.destinations]
                         for m in mats]) if chn.restricted_pairs() else model._open_limits)
     leak_rate = mkt.leakage_rate * (1.0 - chn.enforcement)
-    slots = model.supply_slots()
+    slots = model.producers_now()["slots"]
     (per_material, flows_md, per_importer, payoffs, orders_f, shortfall_f, producer_profit,
      producer_present, floor_cost) = month_kernel.run_month(
         per_material_in,
@@ -180,7 +180,7 @@ def clear_month(model: LeverageModel) -> None:
         if present:
             producer.record_profit(value, discount)
     _close_loss_makers(model)
-    for key, capacity in model._producer_totals()["capacity"].items():
+    for key, capacity in model.producers_now()["capacity"].items():
         model.capacity_history[key].append(capacity)
 
     for name, row in zip(names, shortage_now.tolist(), strict=True):

@@ -148,7 +148,7 @@ class Recorder:
         model = self.model
         self.tally.add(model)
         world, rows = self.world, model.last["rows"]
-        capacity = model._producer_totals()["capacity"]
+        capacity = model.producers_now()["capacity"]
         for m, (price, processing, mining, built) in self._world_keys.items():
             row = rows[m]
             world[price] = row["price_ex_china"] / model.reference_price[m]
@@ -164,7 +164,7 @@ class Recorder:
         model = self.model
         last = model.last
         pop = model.firm_population
-        totals = model._producer_totals()
+        totals = model.producers_now()
         return MonthRecord(
             step=model.step_count, round=model.round, rows=last["rows"],
             shortage=last["shortage_fraction"], leverage=last["leverage"], flows=last["flows"],
