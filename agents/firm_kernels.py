@@ -13,13 +13,14 @@ Arrays are firms × materials unless named ``region_*`` (importers × materials)
 
 from __future__ import annotations
 
-import numba
 import numpy as np
+
+from model.jit import njit
 
 DAYS_PER_MONTH = 365.25 / 12
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def demand(base_need, thrift, growth, multiplier, price, premium, contracted, target_days,
            inventory, adjust_months, value_added, region, regions):
     """This month's needs, prices paid and orders, and their sums per importer.
@@ -56,7 +57,7 @@ def demand(base_need, thrift, growth, multiplier, price, premium, contracted, ta
     return need, paid, orders, region_orders, region_contracted, region_need
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def receive_and_consume(orders, fill, need, release, paid, value_added, inventory, region,
                         discount, cumulative_profit, discounted_profit):
     """Deliveries arrive, state stockpile releases cover gaps pro rata, firms consume.
@@ -113,7 +114,7 @@ def receive_and_consume(orders, fill, need, release, paid, value_added, inventor
             region_profit, region_inventory)
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def update_risk(risk, impulse, sensitivity, retention, region):
     """Each firm's perceived risk after its importer's impulses, scaled by its own
     sensitivity: r' = 1 − (1 − r·retention)(1 − clip(impulse × sensitivity)).
@@ -128,7 +129,7 @@ def update_risk(risk, impulse, sensitivity, retention, region):
     return result
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def advance_thrift(thrift, committed, effort, max_thrift, rate_per_year, boost, lag_months,
                    region):
     """Effort commits thrift at up to ``rate`` a year (faster with R&D), within what is
@@ -143,7 +144,7 @@ def advance_thrift(thrift, committed, effort, max_thrift, rate_per_year, boost, 
             thrift[i, j] += (committed[i, j] - thrift[i, j]) / lag_months
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def memories(impulse, shortage, shortage_weight, risk, sensitivity, retention, research_stock,
              recycling, research_half, recycling_base, recycling_max, recycling_lag,
              firm_risk, firm_sensitivity, region, thrift, committed, effort, max_thrift,
@@ -176,7 +177,7 @@ def memories(impulse, shortage, shortage_weight, risk, sensitivity, retention, r
     return new_risk, new_recycling, firms
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def clipped_decision(target_days, contracted, effort):
     """A firm decision clipped to valid ranges (target days in [0, 720], shares in
     [0, 1]), as new arrays, in one pass."""
@@ -192,7 +193,7 @@ def clipped_decision(target_days, contracted, effort):
     return days, share, push
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _clip(value, high):
     """``value`` within [0, high]; NaN stays NaN (as with np.minimum/np.maximum)."""
     if value != value:

@@ -14,13 +14,14 @@ makes the ex-China price spike under restriction and decay afterwards.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
+
+from model.jit import njit
 
 EPS = 1e-12
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def allocate_flows(orders, contracted, china_share, china_caps, nonchina_supply,
                    china_available, leak_rate):
     """Split one material's supply among regions this month (a compiled loop; sums run
@@ -93,7 +94,7 @@ def allocate_flows(orders, contracted, china_share, china_caps, nonchina_supply,
     return nonchina, china, leak, blocked, requested, refused, nonchina_supply - spare
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _shift(source, target, spare, total):
     """Move the share min(1, spare / total) of every region's ``source`` to its ``target``
     (in place); returns the amount moved, summed in region order."""

@@ -17,16 +17,16 @@ capacity), ``P`` producers. Slot stages: 0 mining, 1 separation (processing).
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from agents import firm_kernels
 from agents.firm_kernels import DAYS_PER_MONTH
+from model.jit import njit
 from model.market import allocate_flows
 from model.supply import KG_PER_T_IN_USD_M
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def clear_materials(region_orders, region_contracted, region_need, recycling, stock,
                     stockpile_target_days, shortage, build_months, other_need, share, caps,
                     price_x, price_c_ore, premium, local_share, contracted_share, floors,
@@ -202,7 +202,7 @@ def clear_materials(region_orders, region_contracted, region_need, recycling, st
             new_contracted_share, producer_profit, producer_present, floor_cost)
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def leverage(region_need, recycled, region_contracted, inventory, stockpile, other_need,
              nonchina_supply, horizon):
     """Indispensability: each importer's share of demand over the buffer horizon it
@@ -231,7 +231,7 @@ def leverage(region_need, recycled, region_contracted, inventory, stockpile, oth
     return result
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def release_pool(stock, allies):
     """Stockpile each importer may draw on: its own, plus an equal share of each
     coordinating ally's (``allies``: importer indices per row, -1 padding), so no
@@ -246,7 +246,7 @@ def release_pool(stock, allies):
     return pool
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def draw_stockpiles(stock, used, allies):
     """Take releases from the importer's own stockpile first, then from its share of its
     coordinating allies' stockpiles (in their order). In place."""
@@ -267,7 +267,7 @@ def draw_stockpiles(stock, used, allies):
                 rest = rest - take
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _claimants(allies, importers):
     """How many importers may draw on each importer's stockpile."""
     claimants = np.zeros(importers)
@@ -300,7 +300,7 @@ IMPORTER_OUTPUTS = ("recycled", "stockpile", "shortage", "leverage", "need", "lo
 PAYOFF_OUTPUTS = ("firms_profit", "stockpile_holding", "stockpile_bought")
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def run_month(materials, importers, limits, slot_ints, slot_floats, producers, allies,
               scalars, base_need, thrift, contracted, target_days, inventory, value_added,
               region, cumulative_profit, discounted_profit):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 from pydantic import Field
 
 from agents.observations import FirmObservation
 from agents.strategies.base import Strategy, StrategyParams, register
+from model.jit import njit
 
 
 def _unit(values: np.ndarray) -> np.ndarray:
@@ -62,7 +62,7 @@ class RiskBuffer(Strategy):
                             thrift_effort=effort)
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _risk_buffer(risk, base_days, risk_days, base_contracted, contracted, price_push,
                  sensitivity, threshold, risk_trigger):
     """Every firm's rule in one compiled pass (risk is already each firm's own: impulses

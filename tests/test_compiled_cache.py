@@ -1,0 +1,54 @@
+"""numba keeps the compiled loops in a per-user cache folder, never inside the package.
+
+Caches written into ``site-packages/<package>/__pycache__`` survived ``pip install -e``
+over ``pip install .`` and turned the package folders into empty namespace packages,
+so every command failed (issue 11)."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from numba.core.registry import CPUDispatcher
+
+from model.jit import cache_dir
+
+COMPILED_MODULES = ("model.market", "model.month_kernel", "agents.firm_kernels",
+                    "agents.strategies.firm")
+PACKAGE_ROOTS = [Path(importlib.import_module(name).__file__).resolve().parent
+                 for name in ("model", "agents", "experiments")]
+
+
+def compiled_functions() -> list[CPUDispatcher]:
+    found = []
+    for name in COMPILED_MODULES:
+        module = importlib.import_module(name)
+        found += [v for v in vars(module).values() if isinstance(v, CPUDispatcher)]
+    return found
+
+
+def test_every_compiled_loop_caches_in_the_user_cache_folder() -> None:
+    functions = compiled_functions()
+    assert len(functions) >= 10
+    for function in functions:
+        path = Path(function._cache._cache_path).resolve()
+        assert path.is_relative_to(cache_dir().resolve()), function
+        assert not any(path.is_relative_to(root) for root in PACKAGE_ROOTS), function
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="XDG_CACHE_HOME is Linux's convention")
+def test_the_cache_folder_follows_the_platform_and_the_users_override(tmp_path) -> None:
+    probe = "from model.jit import cache_dir; print(cache_dir())"
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "xdg")
+    default = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                             text=True, check=True).stdout.strip()
+    assert Path(default) == tmp_path / "xdg" / "overplay" / "numba"
+    env["NUMBA_CACHE_DIR"] = str(tmp_path / "mine")
+    chosen = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                            text=True, check=True).stdout.strip()
+    assert Path(chosen) == tmp_path / "mine"
