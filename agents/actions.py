@@ -8,11 +8,13 @@ lets a human, a script and an algorithm play the same role interchangeably.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 
 class Regime(StrEnum):
@@ -93,6 +95,79 @@ PARAMETERS: dict[Kind, dict[str, Any]] = {
 
 #: Parameters whose value is text, not a number.
 TEXT_PARAMETERS = frozenset({"stage", "instrument", "importer"})
+
+#: Which kinds each role may take.
+KINDS_OF_ROLE: dict[str, frozenset[Kind]] = {
+    "china": CHINA_KINDS, "importer": IMPORTER_KINDS, "producer": PRODUCER_KINDS}
+
+#: The range of each parameter, by name (a name means the same for every kind). Money
+#: is capped at USD 1 trillion (a year), far above any policy, so that no sum overflows.
+_MONEY = Annotated[float, Field(ge=0, le=1_000_000)]
+_FRACTION = Annotated[float, Field(ge=0, le=1)]
+PARAMETER_TYPES: dict[str, Any] = {
+    "approval_rate": _FRACTION,
+    "delay_months": Annotated[float, Field(ge=-1, le=120)],  # negative: the scenario's
+    "cut": _FRACTION,
+    "active": bool,
+    "level": _FRACTION,
+    "discount": Annotated[float, Field(ge=0, le=0.9)],
+    "importer": str,
+    "target_days": Annotated[float, Field(ge=0, le=720)],
+    "usd_m_per_year": _MONEY,
+    "stage": Literal["mining", "processing"],
+    "usd_per_kg": Annotated[float, Field(ge=0, le=1_000_000)],
+    "instrument": Annotated[str, Field(max_length=100)],
+    "concession_usd_m": _MONEY,
+    "months": Annotated[float, Field(gt=0, le=120)],
+    "capacity_t_per_year": Annotated[float, Field(gt=0, le=10_000_000)],
+    "lead_time_years": Annotated[float, Field(gt=0, le=30)],
+}
+
+
+class _ParameterRules(BaseModel):
+    """Strict types (true/false is not a number), finite numbers, no unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+#: One schema per kind, built from :data:`PARAMETERS` and :data:`PARAMETER_TYPES`.
+PARAMETER_SCHEMAS: dict[Kind, type[BaseModel]] = {
+    kind: create_model(f"{kind.value.title()}Parameters", __base__=_ParameterRules,
+                       **{name: (PARAMETER_TYPES[name], ...) for name in defaults})
+    for kind, defaults in PARAMETERS.items()}
+
+
+def action_problems(action: Action, role: str, materials: Collection[str],
+                    importers: Collection[str]) -> list[tuple[tuple[str, ...], str]]:
+    """What is wrong with ``action`` for an actor of ``role`` in a scenario with these
+    materials and importers, as (key path within the action, message) pairs.
+
+    Scripted events are checked with it when a scenario is loaded, so that a bad
+    parameter is reported at its line instead of surfacing as NaN in the results."""
+    problems: list[tuple[tuple[str, ...], str]] = []
+    allowed = KINDS_OF_ROLE.get(role, frozenset())
+    if action.kind not in allowed:
+        kinds = ", ".join(sorted(k.value for k in allowed)) or "none"
+        problems.append((("action",), f"{action.actor} ({role}) cannot take action "
+                         f"{action.kind.value!r}; its actions: {kinds}"))
+    unknown = sorted(set(action.materials) - set(materials))
+    if unknown:
+        problems.append((("materials",), f"unknown material(s) {unknown}; known: "
+                         f"{sorted(materials)}"))
+    destinations = {*importers, "other"}
+    unknown = sorted(set(action.targets) - destinations)
+    if unknown:
+        problems.append((("targets",), f"unknown destination(s) {unknown}; known: "
+                         f"{sorted(importers)} and 'other' (third countries)"))
+    try:
+        PARAMETER_SCHEMAS[action.kind].model_validate(dict(action.params))
+    except ValidationError as exc:
+        for error in exc.errors():
+            problems.append((("params", *map(str, error["loc"])), error["msg"]))
+    if "importer" in action.params and action.params["importer"] not in importers:
+        problems.append((("params", "importer"), f"unknown importer "
+                         f"{action.params['importer']!r}; known: {sorted(importers)}"))
+    return problems
 
 
 @dataclass(frozen=True)

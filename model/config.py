@@ -15,13 +15,46 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from model.calendar import step_of_date
+from model.naming import OutputName
+from model.problems import Loc, dotted
+
 MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+#: Names of materials, importers and producers: they become keys of ``--set`` paths,
+#: targets of moves (``ban:japan``) and values in the output tables.
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+#: Names no importer or producer may take: China, the third-country destination and
+#: the WTO (an actor in the action log).
+RESERVED_NAMES = frozenset({"china", "other", "wto"})
+#: Producers the model creates while running (greenfield entrants) are named so.
+ENTRANT_NAME = re.compile(r"^entrant_\d+$")
+SHARE_TOLERANCE = 1e-6
 
 
 class Strict(BaseModel):
-    """Base for every section: unknown keys are errors, values are re-validated on copy."""
+    """Base for every section: unknown keys are errors, values are re-validated on copy.
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    Strict types: true/false is not a number and text is not a number; NaN and
+    infinities are refused in every float (a cost of .inf would turn the results
+    into NaN).
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False,
+                              strict=True, allow_inf_nan=False)
+
+
+class InconsistencyError(ValueError):
+    """Problems found by comparing fields with each other. Each names the key paths that
+    could be at fault, most specific first, so the loader can point at the one the user
+    wrote (a ``--set`` override before a bundled file)."""
+
+    def __init__(self, problems: list[tuple[tuple[Loc, ...], str]]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(f"{dotted(locs[0])}: {message}"
+                                   for locs, message in problems))
+
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 def Frac(default: float, description: str) -> Any:  # noqa: N802 - reads like a type
@@ -247,10 +280,10 @@ class ChinaConfig(Strict):
 class ImporterConfig(Strict):
     """One importer state and its manufacturers."""
 
-    demand_share: dict[str, float] = Field(
+    demand_share: dict[str, Share] = Field(
         default_factory=lambda: {"light": 0.05, "heavy": 0.05},
         description="Share of world demand consumed by this importer's firms, per material.")
-    nonchina_sourcing: dict[str, float] = Field(
+    nonchina_sourcing: dict[str, Share] = Field(
         default_factory=lambda: {"light": 0.2, "heavy": 0.0},
         description="Initial share of firms' needs contracted from non-China processors.")
     stockpile_target_days: float = Field(0.0, ge=0, le=720, description="State stockpile "
@@ -286,9 +319,9 @@ class ProducerConfig(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Identifier.")
     country: str = Field("other", description="Host country; an importer's name makes "
                          "that importer's floors and subsidies apply.")
-    mining_share: dict[str, float] = Field(default_factory=dict, description="Share of "
+    mining_share: dict[str, Share] = Field(default_factory=dict, description="Share of "
                                            "non-China mining capacity at start, per material.")
-    processing_share: dict[str, float] = Field(default_factory=dict, description="Share of "
+    processing_share: dict[str, Share] = Field(default_factory=dict, description="Share of "
                                                "non-China processing capacity at start.")
     ore_to_china: float = Frac(0.0, "Share of this producer's ore committed to Chinese "
                                "separators (Myanmar's ionic clays go by road to China; MP "
@@ -319,10 +352,10 @@ class FirmConfig(Strict):
     """The manufacturer population (array-backed Mesa agents)."""
 
     count: int = Field(200, ge=1, le=1_000_000, description="Number of firm agents.")
-    sectors: dict[str, float] = Field(
+    sectors: dict[str, Share] = Field(
         default_factory=lambda: {"ev": 0.35, "wind": 0.2, "electronics": 0.35, "defence": 0.1},
         description="Share of firms in each sector.")
-    value_added_factor: dict[str, float] = Field(
+    value_added_factor: dict[str, Annotated[float, Field(gt=0, le=10)]] = Field(
         default_factory=lambda: {"ev": 1.0, "wind": 0.6, "electronics": 1.0, "defence": 3.0},
         description="Sector multiplier on the importer's value added per kg.")
     size_sigma: float = Field(1.0, ge=0, le=3, description="Log-normal spread of firm "
@@ -416,7 +449,8 @@ def _default_importers() -> dict[str, ImporterConfig]:
 class Scenario(Strict):
     """A complete, resolved scenario."""
 
-    name: str = Field("scenario", description="Short name.")
+    name: OutputName = Field("scenario", description="Short name; it names the default "
+                             "output folder, so letters, digits, '.', '_' and '-' only.")
     description: str = Field("", description="What this scenario represents.")
     start: str = Field("2025-01", description="First simulated month, YYYY-MM.")
     years: float = Field(10.0, ge=1 / 12, le=100, description="Simulated years (at least "
@@ -469,53 +503,157 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
+        """Cross-field checks, all reported at once."""
+        problems = [*self._name_problems(), *self._share_problems(),
+                    *self._firm_problems(), *self._event_problems(),
+                    *self._strategy_problems()]
+        if problems:
+            raise InconsistencyError(problems)
+        return self
+
+    def _name_problems(self) -> list[tuple[tuple[Loc, ...], str]]:
+        """Materials and players need plain, distinct names: a player's name picks whose
+        action an event is, and China, third countries and the WTO have theirs."""
+        problems: list[tuple[tuple[Loc, ...], str]] = []
+        for section in ("materials", "importers"):
+            for name in getattr(self, section):
+                if not re.match(NAME_PATTERN, name):
+                    problems.append((((section, name),), "names are lower-case letters, "
+                                     "digits and '_', starting with a letter"))
+        for name in self.importers:
+            if name in RESERVED_NAMES:
+                problems.append(((("importers", name),), f"{name!r} is reserved "
+                                 f"({', '.join(sorted(RESERVED_NAMES))}); rename the importer"))
+        seen: dict[str, Loc] = {}
+        for i, producer in enumerate(self.producers):
+            loc: Loc = ("producers", i, "name")
+            name = producer.name
+            if name in RESERVED_NAMES or ENTRANT_NAME.match(name):
+                problems.append(((loc,), f"{name!r} is reserved (china, other, wto and "
+                                 "entrant_N, the names of new entrants)"))
+            elif name in self.importers:
+                problems.append(((loc,), f"{name!r} is also an importer's name; players "
+                                 "need distinct names"))
+            elif name in seen:
+                problems.append(((loc,), f"{name!r} is also the name of "
+                                 f"{dotted(seen[name][:2])}; players need distinct names"))
+            seen.setdefault(name, loc)
+        return problems
+
+    def _share_problems(self) -> list[tuple[tuple[Loc, ...], str]]:
+        problems: list[tuple[tuple[Loc, ...], str]] = []
         materials = set(self.materials)
         names = set(self.importers)
         for name, imp in self.importers.items():
             for field_name in ("demand_share", "nonchina_sourcing"):
-                mapping = getattr(imp, field_name)
-                for mat, value in mapping.items():
+                for mat in getattr(imp, field_name):
                     if mat not in materials:
-                        raise ValueError(f"importers.{name}.{field_name}: unknown material "
-                                         f"{mat!r}; known: {sorted(materials)}")
-                    if not 0 <= value <= 1:
-                        raise ValueError(f"importers.{name}.{field_name}.{mat}: must be in "
-                                         f"[0, 1], got {value}")
+                        problems.append((((("importers", name, field_name, mat)),),
+                                         f"unknown material {mat!r}; known: "
+                                         f"{sorted(materials)}"))
             unknown_allies = set(imp.allies) - names
             if unknown_allies:
-                raise ValueError(f"importers.{name}.allies: unknown importer(s) "
-                                 f"{sorted(unknown_allies)}; known: {sorted(names)}")
+                problems.append(((("importers", name, "allies"),), "unknown importer(s) "
+                                 f"{sorted(unknown_allies)}; known: {sorted(names)}"))
         for mat, cfg in self.materials.items():
             total = cfg.china_consumption_share + sum(
                 imp.demand_share.get(mat, 0.0) for imp in self.importers.values())
-            if total > 1 + 1e-9:
-                raise ValueError(f"materials.{mat}: China's consumption share plus the "
-                                 f"importers' demand shares is {total:.3f} > 1")
-        for i, producer in enumerate(self.producers):
-            for mapping in (producer.mining_share, producer.processing_share):
-                for mat, value in mapping.items():
+            if total > 1 + SHARE_TOLERANCE:
+                culprits = [("importers", name, "demand_share", mat)
+                            for name, imp in self.importers.items() if mat in imp.demand_share]
+                problems.append(((*culprits, ("materials", mat, "china_consumption_share"),
+                                  ("materials", mat)),
+                                 f"China's consumption share of {mat} plus the importers' "
+                                 f"demand shares is {total:.3f} > 1"))
+        for stage in ("mining", "processing"):
+            totals: dict[str, float] = {}
+            for i, producer in enumerate(self.producers):
+                for mat, value in getattr(producer, f"{stage}_share").items():
                     if mat not in materials:
-                        raise ValueError(f"producers.{i}: unknown material {mat!r}")
-                    if not 0 <= value <= 1:
-                        raise ValueError(f"producers.{i}: shares must be in [0, 1]")
-        if not self.firms.sectors or abs(sum(self.firms.sectors.values()) - 1) > 1e-6:
-            raise ValueError("firms.sectors: shares must sum to 1")
-        missing = set(self.firms.sectors) - set(self.firms.value_added_factor)
+                        problems.append(((("producers", i, f"{stage}_share", mat),),
+                                         f"unknown material {mat!r}; known: "
+                                         f"{sorted(materials)}"))
+                    totals[mat] = totals.get(mat, 0.0) + value
+            for mat, total in totals.items():
+                if total > 1 + SHARE_TOLERANCE:
+                    culprits = [("producers", i, f"{stage}_share", mat)
+                                for i, p in enumerate(self.producers)
+                                if mat in getattr(p, f"{stage}_share")]
+                    problems.append(((*culprits, ("producers",)),
+                                     f"the producers' {stage} shares of {mat} sum to "
+                                     f"{total:.3f} > 1 (shares of non-China capacity)"))
+        return problems
+
+    def _firm_problems(self) -> list[tuple[tuple[Loc, ...], str]]:
+        sectors = self.firms.sectors
+        locs = tuple(("firms", "sectors", name) for name in sectors)
+        if not sectors:
+            return [(((("firms", "sectors"),)), "give at least one sector")]
+        problems: list[tuple[tuple[Loc, ...], str]] = []
+        total = sum(sectors.values())
+        if abs(total - 1) > SHARE_TOLERANCE:
+            problems.append(((*locs, ("firms", "sectors")),
+                             f"shares must sum to 1, got {total:.6g}"))
+        missing = set(sectors) - set(self.firms.value_added_factor)
         if missing:
-            raise ValueError(f"firms.value_added_factor: missing sector(s) {sorted(missing)}")
-        actors = {"china", *names, *(p.name for p in self.producers)}
+            problems.append(((("firms", "value_added_factor"),),
+                             f"missing sector(s) {sorted(missing)}"))
+        return problems
+
+    def _event_problems(self) -> list[tuple[tuple[Loc, ...], str]]:
+        """Each event's actor may take its action, on materials and destinations that
+        exist, with parameters in range, no earlier than the first simulated month.
+        (Events after the last month are the loader's to judge: it knows whether an
+        override shortened the period.)"""
+        from agents.actions import action_problems
+        from model.events import EventError, make_action
+
+        problems: list[tuple[tuple[Loc, ...], str]] = []
+        roles = {"china": "china", **dict.fromkeys(self.importers, "importer"),
+                 **{p.name: "producer" for p in self.producers}}
         for i, event in enumerate(self.events):
-            if event.actor not in actors:
-                raise ValueError(f"events.{i}.actor: unknown actor {event.actor!r}; "
-                                 f"known: {sorted(actors)}")
-            bad = set(event.materials) - materials
-            if bad:
-                raise ValueError(f"events.{i}.materials: unknown {sorted(bad)}")
-            bad = set(event.targets) - names - {"other"}
-            if bad:
-                raise ValueError(f"events.{i}.targets: unknown {sorted(bad)}; known: "
-                                 f"{sorted(names)} and 'other' (third countries)")
-        return self
+            if event.actor not in roles:
+                problems.append(((("events", i, "actor"),), f"unknown actor "
+                                 f"{event.actor!r}; known: {sorted(roles)}"))
+                continue
+            step = event.at if isinstance(event.at, int) else step_of_date(self.start,
+                                                                          event.at)
+            if step < 1:
+                problems.append(((("events", i, "at"),), f"{event.at} is before the first "
+                                 f"simulated month {self.start}"))
+            try:
+                action = make_action(event.actor, event.action, event.materials,
+                                     event.targets, event.params, i)
+            except EventError as exc:
+                problems.append(((exc.path,), str(exc)))
+                continue
+            for loc, message in action_problems(action, roles[event.actor],
+                                                self.materials, self.importers):
+                problems.append((((("events", i, *loc)),), message))
+        return problems
+
+    def _strategy_problems(self) -> list[tuple[tuple[Loc, ...], str]]:
+        """Strategy parameters that name materials, destinations, move targets or a
+        fallback rule, checked against this scenario."""
+        from agents.strategies.base import StrategyError, make_strategy, scope_problems
+
+        refs: list[tuple[Loc, StrategyRef, str]] = [
+            (("china", "strategy"), self.china.strategy, "china"),
+            (("firms", "strategy"), self.firms.strategy, "firm"),
+            (("producer_rules", "strategy"), self.producer_rules.strategy, "producer"),
+            *((("importers", name, "strategy"), imp.strategy, "importer")
+              for name, imp in self.importers.items())]
+        problems: list[tuple[tuple[Loc, ...], str]] = []
+        for loc, ref, role in refs:
+            try:
+                strategy = make_strategy(ref.name, ref.params, role)
+            except StrategyError as exc:
+                problems.append((((*loc, *exc.path),), str(exc)))
+                continue
+            for sub, message in scope_problems(strategy, role, self.materials,
+                                               self.importers):
+                problems.append((((*loc, "params", *sub),), message))
+        return problems
 
     @property
     def steps(self) -> int:

@@ -1,7 +1,8 @@
 """Loading scenarios: safe YAML, ``extends``, ``--set`` overrides, located error messages.
 
 Every problem is reported as ``FILE:LINE: key.path: message`` — one line per
-problem, all problems at once — so a user can jump straight to the typo.
+problem, all problems at once — so a user can jump straight to the typo. What a
+scenario may read and how files merge is documented in ``docs/scenarios.md``.
 """
 
 from __future__ import annotations
@@ -9,44 +10,49 @@ from __future__ import annotations
 import copy
 import difflib
 import functools
+import re
 import types
 import typing
-from dataclasses import dataclass
+import warnings
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from agents.strategies import StrategyError, make_strategy
-from model.config import Scenario
-from model.events import EventError, make_action
+from model.calendar import date_of_step
+from model.config import InconsistencyError, Scenario
+from model.events import EventError, event_step, make_action
+from model.naming import OUTPUT_NAME_PATTERN
+from model.problems import LineMap, Loc, Problem, ScenarioError, dotted
+from model.safe_yaml import read_yaml
 
-Loc = tuple[str | int, ...]
-LineMap = dict[Loc, tuple[str, int]]
+__all__ = ["LineMap", "Loc", "Problem", "ScenarioError", "ScenarioNote", "load_scenario",
+           "read_yaml", "resolve_scenario"]
 
-
-@dataclass(frozen=True)
-class Problem:
-    """One located problem in a scenario or its overrides."""
-
-    file: str
-    line: int
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}: " if self.path else ""
-        return f"{self.file}:{self.line}: {where}{self.message}"
+#: Longest chain of ``extends`` (bundled scenarios use one link).
+MAX_EXTENDS = 8
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+#: Loader directive: how a file's ``events`` combine with those it extends.
+EVENTS_MERGE = ("append", "replace")
 
 
-class ScenarioError(ValueError):
-    """Bad input: one or more located problems."""
+class ScenarioNote(UserWarning):
+    """Something the loader did that the user should know of, though it is not an
+    error (events left out of a shortened run, inherited events replaced)."""
 
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted(problems, key=lambda p: (p.file, p.line))
-        super().__init__("\n".join(str(p) for p in problems))
+
+_NOTES_SHOWN: dict = {}  # warnings registry: each note once per process (sweeps load often)
+
+
+def note(problem: Problem) -> None:
+    """Show a located note as ``FILE:LINE: ScenarioNote: key: message`` on stderr."""
+    where = f"{problem.path}: " if problem.path else ""
+    warnings.warn_explicit(where + problem.message, ScenarioNote, problem.file,
+                           problem.line, registry=_NOTES_SHOWN)
 
 
 # -- finding files ----------------------------------------------------------------------
@@ -59,12 +65,16 @@ def bundled_names() -> list[str]:
     return sorted(p.stem for p in bundled_dir().glob("*.yaml"))
 
 
+def _is_bundled_name(ref: str) -> bool:
+    return not ref.endswith(SCENARIO_SUFFIXES) and "/" not in ref and "\\" not in ref
+
+
 def locate(reference: str | Path, relative_to: Path | None = None) -> Path:
     """A bundled scenario's name, or a path (relative to ``relative_to`` if given)."""
     ref = str(reference)
-    if not ref.endswith((".yaml", ".yml")) and "/" not in ref and "\\" not in ref:
+    if _is_bundled_name(ref):
         candidate = bundled_dir() / f"{ref}.yaml"
-        if candidate.exists():
+        if candidate.is_file():
             return candidate
         close = difflib.get_close_matches(ref, bundled_names(), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -78,61 +88,51 @@ def locate(reference: str | Path, relative_to: Path | None = None) -> Path:
     return path
 
 
-# -- reading YAML with line numbers -----------------------------------------------------
-def _line_map(node: yaml.Node, file: str, loc: Loc, out: LineMap,
-              problems: list[Problem]) -> None:
-    out.setdefault(loc, (file, node.start_mark.line + 1))
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = key_node.value
-            if key in seen:
-                problems.append(Problem(file, key_node.start_mark.line + 1,
-                                        _dotted((*loc, key)), "duplicate key"))
-            seen.add(key)
-            out[(*loc, key)] = (file, key_node.start_mark.line + 1)
-            _line_map(value_node, file, (*loc, key), out, problems)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            out[(*loc, index)] = (file, item.start_mark.line + 1)
-            _line_map(item, file, (*loc, index), out, problems)
+def _parent_of(ref: Any, child: Path, chain: tuple[Path, ...], where_: tuple[str, int]) -> Path:
+    """The file an ``extends:`` names: a bundled scenario's name, or a regular
+    ``.yaml``/``.yml`` file relative to the extending file, not already in the chain
+    and at most :data:`MAX_EXTENDS` links from the file loaded first."""
+    def refuse(message: str) -> ScenarioError:
+        return ScenarioError([Problem(*where_, "extends", message)])
 
-
-def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
-    """Safely load one YAML mapping and where each key is."""
-    file = str(path)
+    if not isinstance(ref, str) or not ref:
+        raise refuse("must be a bundled scenario's name or a path to a .yaml file")
+    if not _is_bundled_name(ref) and not ref.endswith(SCENARIO_SUFFIXES):
+        raise refuse(f"{ref!r}: a path must end in .yaml or .yml")
     try:
-        text = path.read_text(encoding="utf-8")
+        path = locate(ref, child.parent)
+    except FileNotFoundError as exc:
+        raise refuse(str(exc)) from None
     except OSError as exc:
-        raise ScenarioError([Problem(file, 0, "", f"cannot read: {exc.strerror}")]) from None
-    except UnicodeDecodeError:
-        raise ScenarioError([Problem(file, 0, "", "not UTF-8 text")]) from None
-    last_line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
-    lines: LineMap = {}
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        if node is not None:
-            problems: list[Problem] = []
-            _line_map(node, file, (), lines, problems)
-            if problems:
-                raise ScenarioError(problems)
-        data = yaml.load(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = min(mark.line + 1, last_line) if mark else 0
-        message = " ".join(str(x) for x in (exc.context, exc.problem) if x)
-        if "could not determine a constructor" in message:
-            message = "unsafe or unknown YAML tag; only plain YAML is allowed (" + message + ")"
-        keys = [loc for loc, (_, at) in lines.items() if at == line and loc]
-        path = _dotted(min(keys, key=len)) if keys else ""
-        raise ScenarioError([Problem(file, line, path, message)]) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError([Problem(file, 0, "", f"invalid YAML: {exc}")]) from None
-    if data is None:
-        return {}, {}
-    if not isinstance(data, dict):
-        raise ScenarioError([Problem(file, 1, "", "the top level must be a mapping of keys")])
-    return data, lines
+        raise refuse(f"{ref!r}: {exc.strerror or exc}") from None
+    if not path.is_file():
+        kind = "a folder" if path.is_dir() else "a device, pipe or socket"
+        raise refuse(f"{path} is {kind}, not a regular file")
+    resolved = (*chain, child.resolve())
+    if path.resolve() in resolved:
+        cycle = " -> ".join(str(p) for p in (*resolved, path.resolve()))
+        raise refuse(f"extends cycle: {cycle}")
+    if len(resolved) >= MAX_EXTENDS:
+        raise refuse(f"more than {MAX_EXTENDS} files in the extends chain "
+                     f"({' -> '.join(p.name for p in resolved)} -> ...)")
+    return path
+
+
+def _default_name(path: Path) -> str:
+    """A scenario is named after its file; characters a folder name should not hold
+    become '_' (the name picks the output folder)."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", path.stem).lstrip("._-")[:100]
+    return name if re.match(OUTPUT_NAME_PATTERN, name) else "scenario"
+
+
+def _merged_lines(parent: LineMap, child: LineMap) -> LineMap:
+    """Both line maps, the child's entries last: later entries were set later, which is
+    how a problem found across several keys is blamed on the one most recently set."""
+    merged = dict(parent)
+    for loc, at in child.items():
+        merged.pop(loc, None)
+        merged[loc] = at
+    return merged
 
 
 def _deep_merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
@@ -146,27 +146,50 @@ def _deep_merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _merge_events(parent: dict[str, Any], data: dict[str, Any], mode: Any, lines: LineMap,
+                  file: str, parent_ref: str) -> list[Problem]:
+    """Apply ``events_merge`` (append or replace) to the child's ``events``, in place.
+    Without it, a child's ``events`` replace the inherited ones and a note says so."""
+    at = lines.get(("events_merge",), lines.get(("events",), (file, 1)))
+    if mode is not None and mode not in EVENTS_MERGE:
+        return [Problem(*at, "events_merge", f"must be one of {', '.join(EVENTS_MERGE)}, "
+                        f"got {mode!r}")]
+    inherited, own = parent.get("events"), data.get("events")
+    if not (isinstance(inherited, list) and inherited and isinstance(own, list)):
+        return []
+    if mode == "append":
+        data["events"] = [*inherited, *own]
+        own_items = [loc for loc in lines if loc[:1] == ("events",) and len(loc) > 1]
+        lines.update({("events", len(inherited) + int(loc[1]), *loc[2:]): lines.pop(loc)
+                      for loc in own_items})
+    elif mode is None:
+        count = len(inherited)
+        note(Problem(*lines.get(("events",), (file, 1)), "events", f"replaces the {count} "
+                     f"event{'s' if count > 1 else ''} inherited from {parent_ref}; write "
+                     "`events_merge: append` to keep them (or `replace` to say so)"))
+    return []
+
+
 def load_raw(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], LineMap]:
     """A scenario file merged over what it ``extends``, with a line map."""
-    resolved = path.resolve()
     data, lines = read_yaml(path)
-    data.setdefault("name", path.stem)  # a scenario is named after its own file
+    data.setdefault("name", _default_name(path))
     parent_ref = data.pop("extends", None)
+    merge_mode = data.pop("events_merge", None)
+    file = str(path)
     if parent_ref is None:
+        if merge_mode is not None:
+            raise ScenarioError([Problem(*lines.get(("events_merge",), (file, 1)),
+                                         "events_merge", "only a file that extends "
+                                         "another can merge events")])
         return data, lines
-    file, line = lines.get(("extends",), (str(path), 1))
-    if not isinstance(parent_ref, str):
-        raise ScenarioError([Problem(file, line, "extends",
-                                     "must be a bundled scenario's name or a path")])
-    try:
-        parent_path = locate(parent_ref, path.parent)
-    except FileNotFoundError as exc:
-        raise ScenarioError([Problem(file, line, "extends", str(exc))]) from None
-    if parent_path.resolve() in (*chain, resolved):
-        cycle = " -> ".join(str(p) for p in (*chain, resolved, parent_path.resolve()))
-        raise ScenarioError([Problem(file, line, "extends", f"extends cycle: {cycle}")])
-    parent, parent_lines = load_raw(parent_path, (*chain, resolved))
-    return _deep_merge(parent, data), {**parent_lines, **lines}
+    at = lines.get(("extends",), (file, 1))
+    parent_path = _parent_of(parent_ref, path, chain, at)
+    parent, parent_lines = load_raw(parent_path, (*chain, path.resolve()))
+    problems = _merge_events(parent, data, merge_mode, lines, file, parent_ref)
+    if problems:
+        raise ScenarioError(problems)
+    return _deep_merge(parent, data), _merged_lines(parent_lines, lines)
 
 
 # -- overrides --------------------------------------------------------------------------
@@ -192,13 +215,20 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any] | list[tuple
     """Set dotted keys in place; list items are addressed by index (``producers.0.name``).
 
     Items are ``(key, value)`` — located as ``SOURCE:N`` — or ``(key, value, label)``
-    for values from a named option such as ``--seed``.
+    for values from a named option such as ``--seed`` (located as ``LABEL:1``) or from
+    a spec file (a label ``(file, line)``). NumPy scalars are taken as Python numbers
+    (``mesa.batch_run`` passes them); overridden keys go last in the line map, so
+    problems spanning several keys are blamed on the override.
     """
     items = list(overrides.items()) if isinstance(overrides, dict) else list(overrides)
     for number, item in enumerate(items, start=1):
-        dotted, value = item[0], item[1]
-        where = (item[2], 1) if len(item) > 2 else (source, number)
-        parts: list[str | int] = [int(p) if p.isdigit() else p for p in dotted.split(".")]
+        key, value = item[0], item[1]
+        label = item[2] if len(item) > 2 else None
+        where_ = (source, number) if label is None else \
+            (tuple(label) if isinstance(label, tuple) else (label, 1))
+        if isinstance(value, np.generic):
+            value = value.item()
+        parts: list[str | int] = [int(p) if p.isdigit() else p for p in key.split(".")]
         if len(parts) > 1 and parts[0] not in data:
             seeded = _builtin_collection(str(parts[0]))
             if seeded is not None:
@@ -211,19 +241,20 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any] | list[tuple
                 target[part] = nxt
             if nxt is None:
                 if isinstance(target, list):
-                    raise ScenarioError([Problem(*where, dotted,
-                                                 f"no item {part} in list")])
+                    raise ScenarioError([Problem(*where_, key, f"no item {part} in list")])
                 nxt = {}
                 target[part] = nxt
             if not isinstance(nxt, dict | list):
-                raise ScenarioError([Problem(*where, dotted, "cannot set a key "
-                                             f"inside {_dotted(tuple(parts[:depth + 1]))!r}")])
+                raise ScenarioError([Problem(*where_, key, "cannot set a key "
+                                             f"inside {dotted(tuple(parts[:depth + 1]))!r}")])
             target = nxt
         last = parts[-1]
         if isinstance(target, list) and not (isinstance(last, int) and last < len(target)):
-            raise ScenarioError([Problem(*where, dotted, f"no item {last} in list")])
+            raise ScenarioError([Problem(*where_, key, f"no item {last} in list")])
         target[last] = value
-        lines[tuple(parts)] = where
+        for loc in [loc for loc in lines if loc[:len(parts)] == tuple(parts)]:
+            del lines[loc]  # what the file said below this key is gone
+        lines[tuple(parts)] = where_
 
 
 def _builtin_collection(key: str) -> Any:
@@ -244,15 +275,33 @@ def _has(container: Any, key: str | int) -> bool:
 
 
 # -- validation ---------------------------------------------------------------------------
-def _dotted(loc: Loc) -> str:
-    return ".".join(str(p) for p in loc)
+_dotted = dotted
 
 
 def where(loc: Loc, lines: LineMap, default: tuple[str, int]) -> tuple[str, int]:
-    for cut in range(len(loc), -1, -1):
+    """Where ``loc`` was written: the key itself; else the most recently set key below it
+    (an override that created it); else the nearest key above it."""
+    if loc in lines:
+        return lines[loc]
+    below = [at for key, at in lines.items() if len(key) > len(loc) and key[:len(loc)] == loc]
+    if below:
+        return below[-1]
+    for cut in range(len(loc) - 1, -1, -1):
         if loc[:cut] in lines:
             return lines[loc[:cut]]
     return default
+
+
+def blame(candidates: tuple[Loc, ...], lines: LineMap,
+          default: tuple[str, int]) -> tuple[Loc, tuple[str, int]]:
+    """Of several keys that together break a rule (shares summing over 1), the one set
+    most recently — an override before the file, a file before what it extends."""
+    order = {loc: i for i, loc in enumerate(lines)}
+    written = [loc for loc in candidates if loc in order]
+    if written:
+        loc = max(written, key=order.__getitem__)
+        return loc, lines[loc]
+    return candidates[0], where(candidates[0], lines, default)
 
 
 def _fields_at(loc: Loc, root: type[BaseModel] = Scenario) -> list[str]:
@@ -285,6 +334,12 @@ def pydantic_problems(exc: ValidationError, lines: LineMap, default: tuple[str, 
     for error in exc.errors():
         loc: Loc = tuple(error["loc"])
         message = error["msg"].removeprefix("Value error, ")
+        cause = (error.get("ctx") or {}).get("error")
+        if isinstance(cause, InconsistencyError):
+            for candidates, text in cause.problems:
+                culprit, at = blame(tuple((*loc, *c) for c in candidates), lines, default)
+                problems.append(Problem(*at, _dotted(culprit), text))
+            continue
         if error["type"] == "value_error" and not loc:
             head, sep, rest = message.partition(": ")
             if sep and " " not in head:
@@ -349,15 +404,45 @@ def _strategy_and_event_problems(data: dict[str, Any], lines: LineMap,
     return problems
 
 
+def _is_override(at: tuple[str, int]) -> bool:
+    """Locations of ``--set``, ``--years`` and the like, or of overrides in Python."""
+    return at[0].startswith(("--", "<"))
+
+
+def _late_event_problems(scenario: Scenario, lines: LineMap,
+                         default: tuple[str, int]) -> list[Problem]:
+    """Events after the last simulated month. When an override (``--years``,
+    ``--rounds``, ``--set years=…``, a spec's ``years``) shortened the period they are
+    left out with a note; when the files themselves say so, it is an error."""
+    last = scenario.steps
+    late = [(i, event) for i, event in enumerate(scenario.events)
+            if event_step(event, scenario.start) > last]
+    if not late:
+        return []
+    end = date_of_step(scenario.start, last)
+    years_at = lines.get(("years",))
+    if years_at is not None and _is_override(years_at):
+        note(Problem(*years_at, "years", f"{len(late)} scripted event(s) after {end} are "
+                     f"left out of this shorter run (first: events.{late[0][0]} at "
+                     f"{late[0][1].at})"))
+        return []
+    return [Problem(*where(("events", i, "at"), lines, default), f"events.{i}.at",
+                    f"{event.at} is after the last simulated month {end}; lengthen "
+                    "`years` or remove the event") for i, event in late]
+
+
 def validate(data: dict[str, Any], lines: LineMap, default: tuple[str, int]) -> Scenario:
     """Build a :class:`Scenario` or raise :class:`ScenarioError` listing every problem."""
     problems = _strategy_and_event_problems(data, lines, default)
+    scenario = None
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         seen = {(p.file, p.line, p.path) for p in problems}
         problems += [p for p in pydantic_problems(exc, lines, default)
                      if (p.file, p.line, p.path) not in seen]
+    if scenario is not None:
+        problems += _late_event_problems(scenario, lines, default)
     if problems:
         raise ScenarioError(problems)
     return scenario
@@ -379,7 +464,7 @@ def load_scenario(reference: str | Path,
     """
     try:
         path = locate(reference)
-    except FileNotFoundError as exc:
+    except OSError as exc:
         raise ScenarioError([Problem(str(reference), 0, "", str(exc))]) from None
     data, lines = copy.deepcopy(_parsed_once(path)) if parse_once else load_raw(path)
     if overrides:

@@ -9,11 +9,13 @@ are a pydantic model, so YAML typos in them are caught like any other key.
 from __future__ import annotations
 
 import difflib
+import typing
 from abc import ABC, abstractmethod
+from collections.abc import Collection
 from typing import Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 #: Registered strategies keyed by (role, name): the same name may serve several roles
 #: (``myopic_best_response`` for China and for importers). Role ``any`` fills either
@@ -25,9 +27,20 @@ CLASSIFIER_DEFAULTS: dict[str, Any] = {
 
 
 class StrategyParams(BaseModel):
-    """Base for strategy parameters: unknown keys are errors."""
+    """Base for strategy parameters: unknown keys are errors; true/false is not a number
+    nor text a number, and NaN and infinities are refused (strict types). Lists are
+    accepted where a parameter is a tuple (YAML has no tuples)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lists_as_tuples(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        return {key: tuple(value) if isinstance(value, list) and key in cls.model_fields
+                and typing.get_origin(cls.model_fields[key].annotation) is tuple else value
+                for key, value in data.items()}
 
 
 class Strategy(ABC):
@@ -123,3 +136,55 @@ def make_strategy(name: str, params: dict[str, Any], role: str) -> Strategy:
             message = "unknown parameter" + (f"; did you mean {close[0]!r}?" if close else
                                              f" (known: {', '.join(fields) or 'none'})")
         raise StrategyError(message, ("params", *error["loc"])) from None
+
+
+def scope_problems(strategy: Strategy, role: str, materials: Collection[str],
+                   importers: Collection[str]) -> list[tuple[tuple[str | int, ...], str]]:
+    """Parameters that name things a scenario defines — ``materials``, ``targets``,
+    targets of ``moves`` (``ban:japan``) and the ``fallback`` rule — checked against
+    one scenario, as (key path within params, message) pairs. The parameter schemas
+    cannot do it: which materials and importers exist is the scenario's choice."""
+    params = strategy.params
+    fields = type(params).model_fields
+    destinations = sorted({*importers, "other"})
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    if "materials" in fields:
+        unknown = sorted(set(params.materials) - set(materials))
+        if unknown:
+            problems.append((("materials",), f"unknown material(s) {unknown}; known: "
+                             f"{sorted(materials)}"))
+    if "targets" in fields:
+        unknown = sorted(set(params.targets) - set(destinations))
+        if unknown:
+            problems.append((("targets",), f"unknown destination(s) {unknown}; known: "
+                             f"{', '.join(destinations)}"))
+    for index, move in enumerate(params.moves if "moves" in fields else ()):
+        target = move.partition(":")[2]
+        if target and role != "china":
+            problems.append((("moves", index), f"move {move!r}: only China's moves take "
+                             "a target"))
+        elif target and target not in destinations:
+            problems.append((("moves", index), f"move {move!r}: unknown target "
+                             f"{target!r}; known: {', '.join(destinations)}"))
+    if "fallback" in fields:
+        message = _fallback_problem(strategy, role)
+        if message:
+            problems.append((("fallback",), message))
+    return problems
+
+
+def _fallback_problem(strategy: Strategy, role: str) -> str | None:
+    """The fallback decides in forecasts made by others and when a person is late, so it
+    must exist for the role and decide without forecasting or waiting for a person."""
+    name = strategy.params.fallback
+    if strategy.name == "human" and role == "importer" and name == "hold":
+        name = "passive"  # the human player's documented default for importers
+    cls = lookup(name, role)
+    if cls is None:
+        close = difflib.get_close_matches(name, names_for(role), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return f"unknown {role} strategy {name!r}{hint} (known: {', '.join(names_for(role))})"
+    if cls.classifier.get("look_ahead") or cls.classifier.get("human"):
+        return (f"{name!r} cannot be a fallback: it forecasts or waits for a person; "
+                "choose a rule such as " + ("'hold'" if role == "china" else "'passive'"))
+    return None
