@@ -1,13 +1,20 @@
 """The ``overplay`` command line.
 
 Exit codes: 0 success, 2 bad input (one ``FILE:LINE: key: message`` line per
-problem, no traceback), 1 anything else.
+problem, no traceback), 1 a problem of the machine (disk, permissions, network: one
+line, no traceback).
+
+Everything printed is plain text: names, paths and messages come from users, so rich's
+markup (``[bold]``, ``[/]``) and emoji codes (``:100:``) are never interpreted. The model
+(and numba with it) is imported only by the commands that need it, so ``--help`` is quick.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -18,31 +25,79 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from agents.strategies import REGISTRY, strategies_for
-from agents.strategies.base import PLAYER_ROLES
-from model.scenarios import ScenarioError, bundled_names, load_scenario, parse_assignment
+from experiments.errors import MachineError, UserError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Overplay: an agent-based, game-theoretic model of rare-earth "
                        "export-control leverage.")
-out = Console()
-err = Console(stderr=True)
+out = Console(markup=False, emoji=False, highlight=False)
+err = Console(stderr=True, markup=False, emoji=False, highlight=False, soft_wrap=True)
 
 
-def _bad_input(error: ScenarioError) -> None:
-    for problem in error.problems:
-        err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
+def _name_column() -> TextColumn:
+    """A progress bar's description in bold, never read as markup (it holds names)."""
+    return TextColumn("{task.description}", style="bold", markup=False)
+
+
+def _exit_code(error: BaseException) -> int | None:
+    """The exit code for an error the user should see in one line (None: a bug)."""
+    from model.scenarios import ScenarioError
+
+    if isinstance(error, ScenarioError | UserError):
+        return 2
+    if isinstance(error, MachineError | OSError):
+        return 1
+    return None
+
+
+def _one_line(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        where = f"{error.filename}: " if error.filename else ""
+        return f"{where}{error.strerror}"
+    return str(error)
+
+
+def _report(error: BaseException) -> None:
+    """Print a user-facing error: every located problem, or one line."""
+    from model.scenarios import ScenarioError
+
+    if isinstance(error, ScenarioError):
+        for problem in error.problems:
+            err.print(str(problem))
+    else:
+        err.print(_one_line(error))
+
+
+def command(*args: Any, **kwargs: Any) -> Callable[[Callable], Callable]:
+    """``app.command`` whose errors the user can act on end in one line and an exit
+    code, whether the CLI runs as a program or under typer's test runner."""
+    def register(function: Callable) -> Callable:
+        @functools.wraps(function)
+        def guarded(*a: Any, **kw: Any) -> Any:
+            try:
+                return function(*a, **kw)
+            except (typer.Exit, typer.Abort):
+                raise
+            except Exception as exc:
+                code = _exit_code(exc)
+                if code is None:
+                    raise
+                _report(exc)
+                raise typer.Exit(code) from None
+        return app.command(*args, **kwargs)(guarded)
+    return register
 
 
 def _overrides(assignments: list[str]) -> list[tuple[str, Any]]:
+    from model.scenarios import parse_assignment
+
     return [parse_assignment(text, i) for i, text in enumerate(assignments, start=1)]
 
 
-@app.command()
+@command()
 def run(
     scenario: Annotated[str, typer.Argument(
         help="Bundled scenario name or YAML path.")] = "baseline",
@@ -58,32 +113,28 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
     """Run one scenario and write rounds.parquet, actions.csv, summary.json and a manifest."""
-    from experiments.single_run import OUTPUT_FILES, run_scenario, write_outputs
+    from experiments.single_run import OUTPUT_FILES, check_run_folder, run_scenario, write_outputs
+    from model.scenarios import load_scenario
 
-    try:
-        pairs = _overrides(set_ or [])
-        if seed is not None:
-            pairs.append(("seed", seed, "--seed"))
-        if years is not None:
-            pairs.append(("years", years, "--years"))
-        if rounds is not None:
-            interval = load_scenario(scenario, pairs).timing.decision_interval_months
-            pairs.append(("years", rounds * interval / 12, "--rounds"))
-        if firms is not None:
-            pairs.append(("firms.count", firms, "--firms"))
-        resolved = load_scenario(scenario, pairs)
-    except ScenarioError as exc:
-        _bad_input(exc)
+    pairs = _overrides(set_ or [])
+    if seed is not None:
+        pairs.append(("seed", seed, "--seed"))
+    if years is not None:
+        pairs.append(("years", years, "--years"))
+    if rounds is not None:
+        interval = load_scenario(scenario, pairs).timing.decision_interval_months
+        pairs.append(("years", rounds * interval / 12, "--rounds"))
+    if firms is not None:
+        pairs.append(("firms.count", firms, "--firms"))
+    resolved = load_scenario(scenario, pairs)
     target = out_dir or Path("results") / f"{resolved.name}-seed{resolved.seed}"
-    if target.exists() and not target.is_dir():
-        err.print(f"{target}: exists and is not a folder")
-        raise typer.Exit(2)
+    check_run_folder(target)
     started = datetime.now(UTC)
     _load_compiled(quiet)
     if quiet:
         result = run_scenario(resolved)
     else:
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+        with Progress(_name_column(), BarColumn(),
                       TextColumn("{task.completed}/{task.total} months"),
                       TimeRemainingColumn(), console=err, transient=True) as bar:
             task = bar.add_task(f"{resolved.name} (seed {resolved.seed})", total=resolved.steps)
@@ -140,23 +191,24 @@ def _print_summary(summary: dict[str, Any]) -> None:
               f"exits {summary['exits']}")
 
 
-@app.command()
+@command()
 def validate(
     file: Annotated[str, typer.Argument(help="Scenario YAML (or a bundled name).")],
     set_: Annotated[list[str] | None, typer.Option("--set", help="key.path=value")] = None,
 ) -> None:
     """Check a scenario without running it: exit 0 if valid, 2 with every problem listed."""
-    try:
-        scenario = load_scenario(file, _overrides(set_ or []))
-    except ScenarioError as exc:
-        _bad_input(exc)
+    from model.scenarios import load_scenario
+
+    scenario = load_scenario(file, _overrides(set_ or []))
     out.print(f"{file}: valid ({scenario.name}, {scenario.steps} months from {scenario.start}, "
               f"{len(scenario.events)} events)")
 
 
-@app.command()
+@command()
 def scenarios() -> None:
     """List the bundled scenarios."""
+    from model.scenarios import bundled_names, load_scenario
+
     table = Table(title="Bundled scenarios")
     table.add_column("name")
     table.add_column("description")
@@ -165,12 +217,15 @@ def scenarios() -> None:
     out.print(table)
 
 
-@app.command()
+@command()
 def strategies(
     role: Annotated[str | None, typer.Option(help="china, importer, firm or producer.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """List the registered strategies."""
+    from agents.strategies import REGISTRY, strategies_for
+    from agents.strategies.base import PLAYER_ROLES
+
     if role is not None and role not in (*PLAYER_ROLES, "firm", "producer"):
         err.print(f"--role: unknown role {role!r}; choose china, importer, firm or producer")
         raise typer.Exit(2)
@@ -191,7 +246,7 @@ def strategies(
     out.print(table)
 
 
-@app.command()
+@command()
 def tournament(
     spec: Annotated[Path, typer.Argument(help="Tournament spec YAML.")],
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
@@ -200,21 +255,20 @@ def tournament(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
 ) -> None:
     """Round-robin of China's strategies against importer profiles over seeded replicates."""
+    from experiments.result_folder import check_result_folder
     from experiments.tournament import load_tournament, matches, run_tournament
     from experiments.tournament_output import print_ranking, write_tournament
 
-    try:
-        parsed = load_tournament(spec)
-    except ScenarioError as exc:
-        _bad_input(exc)
+    parsed = load_tournament(spec)
     target = out_dir or Path("results") / parsed.name
+    check_result_folder(target, "tournament")
     started = datetime.now(UTC)
     total = len(matches(parsed, spec))
     _load_compiled(quiet)
     if quiet:
         tables = run_tournament(parsed, spec, workers)
     else:
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+        with Progress(_name_column(), BarColumn(),
                       TextColumn("{task.completed}/{task.total} matches"),
                       TimeRemainingColumn(), console=err, transient=True) as bar:
             task = bar.add_task(f"{parsed.name} ({workers} worker(s))", total=total)
@@ -226,7 +280,7 @@ def tournament(
         out.print(f"Wrote {target}/ ({', '.join(sorted(tables))}.parquet, manifest.json)")
 
 
-@app.command()
+@command()
 def equilibrium(
     spec: Annotated[Path, typer.Argument(help="Equilibrium spec YAML.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
@@ -239,18 +293,18 @@ def equilibrium(
     from experiments.equilibrium import as_json as to_json
     from experiments.equilibrium import load_equilibrium, run_equilibrium
     from experiments.equilibrium_output import print_equilibria, write_equilibrium
+    from experiments.result_folder import check_result_folder
 
-    try:
-        parsed = load_equilibrium(spec)
-    except ScenarioError as exc:
-        _bad_input(exc)
+    parsed = load_equilibrium(spec)
+    target = out_dir or Path("results") / parsed.name
+    check_result_folder(target, "equilibrium")
     started = datetime.now(UTC)
     _load_compiled(as_json)
     try:
         if as_json:
             result = run_equilibrium(parsed, spec, workers)
         else:
-            with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+            with Progress(_name_column(), BarColumn(),
                           TextColumn("{task.completed} simulations"), console=err,
                           transient=True) as bar:
                 task = bar.add_task(parsed.name, total=None)
@@ -260,7 +314,6 @@ def equilibrium(
         err.print(str(exc))
         raise typer.Exit(1) from None
     document = to_json(result)
-    target = out_dir or Path("results") / parsed.name
     write_equilibrium(result, document, target, started)
     if as_json:
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
@@ -274,7 +327,7 @@ def _rate(bar: Progress, task: Any) -> str:
     return f"{speed:.1f} runs/s" if speed else ""
 
 
-@app.command()
+@command()
 def sweep(
     spec: Annotated[Path, typer.Argument(help="Sweep spec YAML.")],
     workers: Annotated[int | None, typer.Option(min=1, help="Workers (default: cores).")] = None,
@@ -304,10 +357,7 @@ def _run_sweep_file(spec: Path, out_dir: Path | None, executor: str, workers: in
     from experiments.sweep.runner import run_sweep
     from experiments.sweep.spec import load_sweep
 
-    try:
-        parsed = load_sweep(spec)
-    except ScenarioError as exc:
-        _bad_input(exc)
+    parsed = load_sweep(spec)
     target = out_dir or Path("results") / parsed.name
     _load_compiled(quiet)
     try:
@@ -315,7 +365,7 @@ def _run_sweep_file(spec: Path, out_dir: Path | None, executor: str, workers: in
             table = run_sweep(parsed, spec, target, executor, workers, scheduler,
                               retry_failed=retry_failed)
         else:
-            with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+            with Progress(_name_column(), BarColumn(),
                           TextColumn("{task.completed}/{task.total} runs"),
                           TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
                           console=err) as bar:
@@ -325,8 +375,6 @@ def _run_sweep_file(spec: Path, out_dir: Path | None, executor: str, workers: in
                                       task, completed=done, total=total,
                                       rate=_rate(bar, task)),
                                   retry_failed=retry_failed)
-    except ScenarioError as exc:
-        _bad_input(exc)
     except KeyboardInterrupt:
         err.print(f"interrupted: finished runs are in {target}/parts; run the same "
                   "command again to finish the rest")
@@ -336,7 +384,7 @@ def _run_sweep_file(spec: Path, out_dir: Path | None, executor: str, workers: in
     return target
 
 
-@app.command()
+@command()
 def compare(
     scenarios: Annotated[list[str], typer.Argument(help="Bundled names or YAML paths.")],
     seeds: Annotated[int, typer.Option(min=1, help="Runs per scenario (common seeds).")] = 20,
@@ -355,13 +403,13 @@ def compare(
     from experiments.plots import plot_folder
     from experiments.single_run import atomic_write
     from experiments.sweep.comparison import comparison_spec
+    from model.scenarios import ScenarioError, load_scenario
 
     for i, name in enumerate(scenarios, start=1):
         try:
             load_scenario(name)
         except ScenarioError as exc:
-            err.print(f"SCENARIOS (argument {i}): {exc.problems[0].message}", markup=False,
-                      highlight=False, soft_wrap=True)
+            err.print(f"SCENARIOS (argument {i}): {exc.problems[0].message}")
             raise typer.Exit(2) from None
     data = comparison_spec(scenarios, seeds, seed, years, firms)
     target = out_dir or Path("results") / data["name"]
@@ -400,7 +448,7 @@ def _print_frame(frame: pd.DataFrame, title: str) -> None:
     out.print(table)
 
 
-@app.command("analyze")
+@command("analyze")
 def analyze_command(
     folder: Annotated[Path, typer.Argument(help="A sweep's output folder.")],
     method: Annotated[str | None, typer.Option(
@@ -433,19 +481,19 @@ def analyze_command(
         result = analyze(folder, method, outcome, below=below, above=above,
                          min_density=min_density, x=x, hue=hue, by=by)
     except AnalysisError as exc:
-        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        err.print(str(exc))
         raise typer.Exit(2) from None
     _print_frame(result.table, f"{method} · {folder}")
     for name, frame in result.tables.items():
         if name != result.main and method == "prim":
             _print_frame(frame, "peeling trajectory")
     for note in result.notes:
-        out.print(f"note: {note}", markup=False, highlight=False)
+        out.print(f"note: {note}")
     if result.files:
         out.print(f"Wrote {len(result.files)} file(s) to {result.files[0].parent}/")
 
 
-@app.command("plot")
+@command("plot")
 def plot_command(
     folder: Annotated[Path, typer.Argument(help="A result folder (run, sweep, tournament, "
                                                 "equilibrium).")],
@@ -463,12 +511,12 @@ def plot_command(
     try:
         written = plot_folder(folder, formats)
     except PlotError as exc:
-        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        err.print(str(exc))
         raise typer.Exit(2) from None
     out.print(f"Wrote {len(written)} file(s) to {folder / 'figures'}/")
 
 
-@app.command("report")
+@command("report")
 def report_command(
     folder: Annotated[Path, typer.Argument(help="A result folder (run, sweep, tournament, "
                                                 "equilibrium).")],
@@ -480,22 +528,25 @@ def report_command(
     try:
         path = write_report(folder)
     except PlotError as exc:
-        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        err.print(str(exc))
         raise typer.Exit(2) from None
     out.print(f"Wrote {path}")
 
 
 def main() -> None:
-    """Console-script entry point: user mistakes exit 2 without a traceback."""
+    """Console-script entry point: user mistakes exit 2 and machine problems exit 1, in
+    one line each, without a traceback (also for errors raised while typer parses)."""
     try:
         app()
-    except ScenarioError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        sys.exit(2)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
+    except Exception as exc:
+        code = _exit_code(exc)
+        if code is None:
+            raise
+        _report(exc)
+        sys.exit(code)
 
 
 if __name__ == "__main__":

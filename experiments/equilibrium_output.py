@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -11,39 +10,35 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from experiments.single_run import atomic_write, manifest_common
+from experiments.result_folder import check_result_folder, replacing
+from experiments.single_run import json_text, manifest_common
 
 
 def write_equilibrium(result: dict[str, Any], document: dict[str, Any], out_dir: Path,
                       started: datetime) -> None:
     """equilibria.json, the stage game's payoff table, the tournament's tables and the
-    replicator paths, and a manifest."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    files = ["equilibria.json"]
-    atomic_write(out_dir / "equilibria.json",
-                 lambda p: p.write_text(json.dumps(document, indent=2) + "\n"))
+    replicator paths, and a manifest, replacing an earlier equilibrium in ``out_dir``."""
+    check_result_folder(out_dir, "equilibrium")
+    tables: dict[str, pd.DataFrame] = {}
     if "stage_game" in result:
-        table = result["stage_game"]["payoffs"]
-        atomic_write(out_dir / "stage_game_payoffs.parquet",
-                     lambda p: table.to_parquet(p, index=False))
-        files.append("stage_game_payoffs.parquet")
+        tables["stage_game_payoffs"] = result["stage_game"]["payoffs"]
     if "meta_game" in result:
         game = result["meta_game"]
         rows, cols = game["replicator_paths"]
         paths = pd.concat([
             pd.DataFrame(rows, columns=game["china_strategies"]).assign(population="china"),
             pd.DataFrame(cols, columns=game["profiles"]).assign(population="importers")])
-        paths = paths.rename_axis("step").reset_index()
-        atomic_write(out_dir / "replicator.parquet", lambda p: paths.to_parquet(p, index=False))
-        files.append("replicator.parquet")
+        tables["replicator"] = paths.rename_axis("step").reset_index()
         for name, table in result["tournament_tables"].items():
-            atomic_write(out_dir / f"tournament_{name}.parquet",
-                         lambda p, t=table: t.to_parquet(p, index=False))
-            files.append(f"tournament_{name}.parquet")
+            tables[f"tournament_{name}"] = table
+    files = ["equilibria.json", *(f"{name}.parquet" for name in tables)]
     info = manifest_common(started, "completed") | {"kind": "equilibrium",
                                                     "spec": result["name"], "files": files}
-    atomic_write(out_dir / "manifest.json",
-                 lambda p: p.write_text(json.dumps(info, indent=2) + "\n"))
+    with replacing(out_dir) as stage:
+        (stage / "equilibria.json").write_text(json_text(document), encoding="utf-8")
+        for name, table in tables.items():
+            table.to_parquet(stage / f"{name}.parquet", index=False)
+        (stage / "manifest.json").write_text(json_text(info), encoding="utf-8")
 
 
 def _equilibrium_table(title: str, equilibria: list[dict[str, Any]]) -> Table:

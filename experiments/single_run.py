@@ -1,14 +1,16 @@
 """One run of one scenario, written to a folder with its manifest.
 
-Files are written to temporary names and renamed into place, so a crash or
-Ctrl-C never leaves a half-written table behind, and an earlier run's files
-are only replaced by complete new ones.
+The files are written into a staging folder that replaces the output folder at the
+end (:func:`experiments.result_folder.replacing`): a crash or Ctrl-C never leaves a
+half-written table, an earlier run is only replaced by a complete new one, and a folder
+holding anything else is refused before the run starts (:func:`check_run_folder`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import platform
 import subprocess
@@ -23,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from experiments.result_folder import check_result_folder, replacing
 from model import LeverageModel, Scenario
 from model.scenarios import dump_scenario
 from model.summary import summarise
@@ -120,26 +123,38 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
+def check_run_folder(out_dir: Path) -> None:
+    """Refuse, before the run, an output folder holding anything but an earlier run."""
+    check_result_folder(out_dir, "run")
+
+
 def write_outputs(result: RunResult, out_dir: Path, started: datetime) -> None:
-    """Write every contract file into ``out_dir`` (created if needed)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Write every contract file into ``out_dir``, replacing an earlier run there as one."""
+    check_run_folder(out_dir)
     scenario = result.model.config
-
-    def text(content: str) -> Callable[[Path], None]:
-        return lambda p: p.write_text(content, encoding="utf-8")
-
-    atomic_write(out_dir / "rounds.parquet", lambda p: result.rounds.to_parquet(p, index=False))
-    atomic_write(out_dir / "payoffs.parquet",
-                  lambda p: result.payoffs.to_parquet(p, index=False))
-    atomic_write(out_dir / "actions.csv", lambda p: result.actions.to_csv(p, index=False))
-    atomic_write(out_dir / "summary.json",
-                  text(json.dumps(result.summary, indent=2, default=_json_default) + "\n"))
-    atomic_write(out_dir / "scenario.resolved.yaml", text(dump_scenario(scenario)))
-    atomic_write(out_dir / "manifest.json",
-                  text(json.dumps(manifest(scenario, started, "completed"), indent=2) + "\n"))
+    texts = {"summary.json": json_text(result.summary),
+             "scenario.resolved.yaml": dump_scenario(scenario),
+             "manifest.json": json_text(manifest(scenario, started, "completed"))}
+    with replacing(out_dir) as stage:
+        result.rounds.to_parquet(stage / "rounds.parquet", index=False)
+        result.payoffs.to_parquet(stage / "payoffs.parquet", index=False)
+        result.actions.to_csv(stage / "actions.csv", index=False)
+        for name, content in texts.items():
+            (stage / name).write_text(content, encoding="utf-8")
 
 
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+def json_text(document: Any) -> str:
+    """Strict JSON (NaN and infinities become null, numpy scalars plain numbers), indented."""
+    return json.dumps(_strict(document), indent=2, allow_nan=False) + "\n"
+
+
+def _strict(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _strict(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strict(item) for item in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

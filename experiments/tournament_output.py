@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 
@@ -11,25 +10,26 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from experiments.single_run import atomic_write, manifest_common
+from experiments.result_folder import check_result_folder, replacing
+from experiments.single_run import json_text, manifest_common
 from experiments.tournament import TournamentSpec
 
 
 def write_tournament(tables: dict[str, pd.DataFrame], spec: TournamentSpec, out_dir: Path,
                      started: datetime, workers: int) -> None:
-    """Every table as Parquet, the resolved spec and a manifest, each written atomically."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for name, table in tables.items():
-        atomic_write(out_dir / f"{name}.parquet",
-                     lambda p, t=table: t.to_parquet(p, index=False))
+    """Every table as Parquet, the resolved spec and a manifest, replacing an earlier
+    tournament in ``out_dir`` as one."""
+    check_result_folder(out_dir, "tournament")
     resolved = yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False)
-    atomic_write(out_dir / "spec.resolved.yaml", lambda p: p.write_text(resolved))
     info = manifest_common(started, "completed") | {
         "kind": "tournament", "spec": spec.name, "seed": spec.seed,
         "match_seeds": tables["matches"]["seed"].tolist(), "workers": workers,
-        "files": sorted(f"{name}.parquet" for name in tables)}
-    atomic_write(out_dir / "manifest.json",
-                 lambda p: p.write_text(json.dumps(info, indent=2) + "\n"))
+        "files": [*sorted(f"{name}.parquet" for name in tables), "spec.resolved.yaml"]}
+    with replacing(out_dir) as stage:
+        for name, table in tables.items():
+            table.to_parquet(stage / f"{name}.parquet", index=False)
+        (stage / "spec.resolved.yaml").write_text(resolved, encoding="utf-8")
+        (stage / "manifest.json").write_text(json_text(info), encoding="utf-8")
 
 
 def print_ranking(ranking: pd.DataFrame, console: Console) -> None:

@@ -1,0 +1,108 @@
+"""Result folders: never write over a folder that holds something else, and replace a
+result's files all at once.
+
+A run, tournament or equilibrium writes its whole set of files into a staging folder
+beside the target and swaps it into place at the end: a failed or interrupted command
+leaves the earlier result intact and consistent, and a new result never keeps an
+earlier one's figures or report. (Sweeps are resumable and manage their own folder.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from experiments.errors import MachineError, UserError
+
+#: Written into a result folder later, by ``overplay plot`` and ``overplay report``.
+ADDED_LATER = ("figures", "report.html", "analysis")
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """The folder's manifest, None if it has none; a damaged one is refused."""
+    path = folder / "manifest.json"
+    if not path.is_file():
+        return None
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        manifest = None
+    if not isinstance(manifest, dict):
+        raise UserError(f"{path}: not a readable manifest (damaged or not Overplay's); "
+                        "remove the folder or choose another --out")
+    return manifest
+
+
+def check_result_folder(target: Path, kind: str) -> None:
+    """Refuse, before anything runs, a target that holds anything but an earlier result of
+    the same kind (with its figures and report: exit 2), or that cannot be written (a
+    file, a read-only folder: exit 1)."""
+    if target.exists():
+        if not target.is_dir():
+            raise MachineError(f"{target}: exists and is not a folder; choose another --out")
+        entries = sorted(p.name for p in target.iterdir() if not p.name.startswith("."))
+        if entries:
+            _check_same_kind(target, kind, entries)
+    ancestor = target.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise MachineError(f"{ancestor}: not a folder; choose another --out")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise MachineError(f"{ancestor}: not writable; choose another --out")
+
+
+def _check_same_kind(target: Path, kind: str, entries: list[str]) -> None:
+    manifest = read_manifest(target)
+    if manifest is None:
+        raise UserError(f"{target}: holds files that are not an Overplay result "
+                        f"({_names(entries)}); choose another --out or empty it")
+    found = manifest.get("kind")
+    if found != kind:
+        raise UserError(f"{target}: holds a {found or 'different'} result, not a {kind}; "
+                        "choose another --out")
+    owned = {"manifest.json", *manifest.get("files", []), *ADDED_LATER}
+    foreign = [name for name in entries if name not in owned]
+    if foreign:
+        raise UserError(f"{target}: holds files the earlier {kind} did not write "
+                        f"({_names(foreign)}); move them or choose another --out")
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(names[:3])
+    return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+@contextmanager
+def replacing(target: Path) -> Iterator[Path]:
+    """An empty staging folder beside ``target``; when the block succeeds it takes the
+    target's place (the earlier contents are removed), otherwise it is removed and the
+    target is untouched."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.new-"))
+    try:
+        yield stage
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(stage, 0o777 & ~umask)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
+    if target.exists():
+        os.rename(target, old)
+    try:
+        os.rename(stage, target)
+    except BaseException:
+        if old.exists():
+            os.rename(old, target)
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
