@@ -2,7 +2,10 @@
 
 Best-response and look-ahead strategies value their candidate moves by simulating
 the world forward on a deep copy of the model (pickled, random generator
-included), so the live model — and its random stream — are never touched.
+included), so the live model — and its random stream — are never touched. The copy
+leaves the recorded history (table records, collected series, the action log) behind:
+a forecast reads payoffs only, and copying a long run's history cost more than the
+forecast itself.
 """
 
 from __future__ import annotations
@@ -17,6 +20,17 @@ if TYPE_CHECKING:
     from model.leverage_model import LeverageModel
 
 PASSIVE = {"china": "hold", "importer": "passive"}
+
+
+def forecast_copy(model: LeverageModel) -> LeverageModel:
+    """A deep copy of ``model`` to simulate ahead on, without its recorded history."""
+    log = model.action_log
+    model.action_log = []
+    try:
+        with model.recorder.history_set_aside():
+            return pickle.loads(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+    finally:
+        model.action_log = log
 
 
 def role_of(player: str) -> str:
@@ -83,7 +97,7 @@ def play_profile(state: LeverageModel, moves: dict[str, tuple[Action, ...]],
                  rounds: int) -> dict[str, float]:
     """From an opened round, every player takes its move at once, then holds its policy
     for ``rounds`` rounds; each player's payoff over them, discounted to now (USD m)."""
-    copy = pickle.loads(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+    copy = forecast_copy(state)
     for name in copy.players():
         copy.player_agent(name).strategy = make_strategy(PASSIVE[role_of(name)], {},
                                                          role_of(name))
@@ -104,5 +118,5 @@ class Forecaster:
         self.player = player
 
     def __call__(self, actions: tuple[Action, ...], rounds: int = 1) -> float:
-        copy = pickle.loads(pickle.dumps(self._model, protocol=pickle.HIGHEST_PROTOCOL))
+        copy = forecast_copy(self._model)
         return simulate(copy, self.player, tuple(actions), rounds)

@@ -8,6 +8,7 @@ documented in ``docs/outputs.md``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -159,6 +160,22 @@ class Recorder:
         self.datacollector.collect(model)
         if self.tables:
             self._pending.append(self._month_record())
+
+    @contextmanager
+    def history_set_aside(self) -> Iterator[None]:
+        """While the model is copied for a forecast: the copy carries no recorded months
+        or collected series and records no tables (a forecast reads payoffs only).
+        Copying the history made pickling most of a tournament's time."""
+        collector = self.datacollector
+        saved = self.tables, self._pending, collector.model_vars, collector._tables
+        self.tables, self._pending = False, []
+        collector.model_vars = {key: [] for key in collector.model_vars}
+        collector._tables = {name: {column: [] for column in table}
+                             for name, table in collector._tables.items()}
+        try:
+            yield
+        finally:
+            self.tables, self._pending, collector.model_vars, collector._tables = saved
 
     def _month_record(self) -> MonthRecord:
         model = self.model
