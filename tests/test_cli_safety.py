@@ -164,7 +164,7 @@ def test_markup_in_an_output_path_is_printed_verbatim(tmp_path: Path, name: str)
 def test_help_does_not_load_the_model() -> None:
     probe = ("import sys; from typer.testing import CliRunner; from experiments.cli import app; "
              "result = CliRunner().invoke(app, ['--help']); assert result.exit_code == 0; "
-             "print(sorted(m for m in ('numba', 'mesa', 'model.leverage_model') "
+             "print(sorted(m for m in ('numba', 'numpy', 'mesa', 'model.leverage_model') "
              "if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True).stdout.strip()
