@@ -17,7 +17,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from agents.moves import actions_of, moves_for
-from experiments.specs import StrictSpec, load_spec
+from experiments.specs import StrictSpec, load_spec, load_spec_scenario, spec_overrides
 from experiments.tournament import (
     discounted,
     load_tournament,
@@ -25,8 +25,10 @@ from experiments.tournament import (
     scenario_reference,
 )
 from model import LeverageModel, load_scenario
+from model.calendar import date_of_step, step_of_date
 from model.forecast import advance_to_round, play_profile
-from model.scenarios import Problem, ScenarioError
+from model.naming import OutputName
+from model.scenarios import Problem, ScenarioError, where
 
 
 class StageGameSpec(StrictSpec):
@@ -85,7 +87,8 @@ class SweepSpec(StrictSpec):
 class EquilibriumSpec(StrictSpec):
     """What ``overplay equilibrium`` computes; each part is optional."""
 
-    name: str = Field("equilibrium", description="Short name.")
+    name: OutputName = Field("equilibrium", description="Short name; it names the default "
+                             "output folder, so letters, digits, '.', '_' and '-' only.")
     stage_game: StageGameSpec | None = Field(None, description="Stage game at a state.")
     meta_game: MetaGameSpec | None = Field(None, description="Meta-game over strategies.")
     discount_sweep: SweepSpec | None = Field(None, description="Discount-factor sweep "
@@ -106,24 +109,60 @@ def load_equilibrium(path: str | Path) -> EquilibriumSpec:
     file = Path(path)
     problems: list[Problem] = []
     if spec.stage_game:
-        try:
-            scenario = load_scenario(scenario_reference(spec.stage_game, file),
-                                     list(spec.stage_game.overrides.items()))
-            unknown = set(spec.stage_game.actions) - {"china", *scenario.importers}
-            if unknown:
-                where = lines.get(("stage_game", "actions"), (str(file), 1))
-                problems.append(Problem(*where, "stage_game.actions",
-                                        f"unknown player(s) {sorted(unknown)}"))
-        except ScenarioError as exc:
-            problems += exc.problems
+        problems += _stage_game_problems(spec.stage_game, file, lines)
     if spec.meta_game:
-        try:
-            load_tournament(file.parent / spec.meta_game.tournament)
-        except ScenarioError as exc:
-            problems += exc.problems
+        tournament = file.parent / spec.meta_game.tournament
+        if not tournament.is_file():
+            problems.append(Problem(*where(("meta_game", "tournament"), lines, (str(file), 1)),
+                                    "meta_game.tournament",
+                                    f"{tournament} is not a file"))
+        else:
+            try:
+                load_tournament(tournament)
+            except ScenarioError as exc:
+                problems += exc.problems
     if problems:
         raise ScenarioError(problems)
     return spec
+
+
+def _stage_game_problems(game: StageGameSpec, file: Path, lines: dict) -> list[Problem]:
+    """The scenario with the game's settings, the players and their moves' targets, and
+    a date inside the simulated period."""
+    settings = [("seed", game.seed, ("stage_game", "seed")),
+                ("firms.count", game.firms, ("stage_game", "firms"))]
+    scenario, problems = load_spec_scenario(
+        scenario_reference(game, file),
+        spec_overrides(game.overrides, ("stage_game", "overrides"), settings, lines,
+                       str(file)))
+    if scenario is None:
+        return problems
+
+    def located(loc: tuple, message: str) -> Problem:
+        return Problem(*where(loc, lines, (str(file), 1)), ".".join(map(str, loc)), message)
+
+    players = {"china", *scenario.importers}
+    destinations = {*scenario.importers, "other"}
+    for player, moves in game.actions.items():
+        if player not in players:
+            problems.append(located(("stage_game", "actions", player),
+                                    f"unknown player; known: {sorted(players)}"))
+            continue
+        for i, move in enumerate(moves):
+            target = move.partition(":")[2]
+            if target and player != "china":
+                problems.append(located(("stage_game", "actions", player, i),
+                                        f"move {move!r}: only China's moves take a target"))
+            elif target and target not in destinations:
+                problems.append(located(("stage_game", "actions", player, i),
+                                        f"move {move!r}: unknown target {target!r}; "
+                                        f"known: {', '.join(sorted(destinations))}"))
+    step = step_of_date(scenario.start, game.date)
+    if not 1 <= step <= scenario.steps:
+        problems.append(located(("stage_game", "date"), f"{game.date} is outside the "
+                                f"simulated period {scenario.start} to "
+                                f"{date_of_step(scenario.start, scenario.steps)}"))
+    return problems
 
 
 def _solver():

@@ -9,15 +9,27 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from agents.strategies import StrategyError, make_strategy
-from model.scenarios import Problem, ScenarioError, pydantic_problems, read_yaml, where
+from agents.strategies.base import scope_problems
+from model.config import Scenario
+from model.scenarios import (
+    LineMap,
+    Loc,
+    Problem,
+    ScenarioError,
+    load_scenario,
+    pydantic_problems,
+    read_yaml,
+    where,
+)
 
 Spec = TypeVar("Spec", bound=BaseModel)
 
 
 class StrictSpec(BaseModel):
-    """Base of spec sections: unknown keys are errors."""
+    """Base of spec sections: unknown keys are errors, true/false is not a number, and
+    NaN and infinities are refused (strict, finite types, as in scenarios)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 def load_spec(path: str | Path, schema: type[Spec]) -> tuple[Spec, dict]:
@@ -35,11 +47,39 @@ def load_spec(path: str | Path, schema: type[Spec]) -> tuple[Spec, dict]:
 
 
 def check_strategy(name: str, params: dict[str, Any], role: str, loc: tuple,
-                   lines: dict, file: str) -> list[Problem]:
-    """A located problem if the strategy does not exist for the role or its params are bad."""
+                   lines: dict, file: str, scenario: Scenario | None = None) -> list[Problem]:
+    """A located problem if the strategy does not exist for the role, its params are bad
+    or (given the scenario) name materials, destinations or a fallback it does not have."""
     try:
-        make_strategy(name, params, role)
+        strategy = make_strategy(name, params, role)
     except StrategyError as exc:
-        full = (*loc, *exc.path)
-        return [Problem(*where(full, lines, (file, 1)), ".".join(map(str, full)), str(exc))]
-    return []
+        return [_located((*loc, *exc.path), str(exc), lines, file)]
+    if scenario is None:
+        return []
+    return [_located((*loc, "params", *sub), message, lines, file)
+            for sub, message in scope_problems(strategy, role, scenario.materials,
+                                               scenario.importers)]
+
+
+def _located(loc: Loc, message: str, lines: LineMap, file: str) -> Problem:
+    return Problem(*where(loc, lines, (file, 1)), ".".join(map(str, loc)), message)
+
+
+def spec_overrides(overrides: dict[str, Any], at: Loc, extra: list[tuple[str, Any, Loc]],
+                   lines: LineMap, file: str) -> list[tuple[str, Any, tuple[str, int]]]:
+    """A spec's scenario overrides (the mapping at key path ``at``) and the settings it
+    applies to every run (``years``, ``firms``, …, each with its key path), labelled with
+    their lines in the spec file, so a value the scenario refuses is reported where the
+    spec gives it (not at the scenario's file)."""
+    return [(key, value, where((*at, key), lines, (file, 1)))
+            for key, value in overrides.items()] + \
+        [(key, value, where(loc, lines, (file, 1))) for key, value, loc in extra]
+
+
+def load_spec_scenario(reference: str, overrides: list[tuple[str, Any, tuple[str, int]]]
+                       ) -> tuple[Scenario | None, list[Problem]]:
+    """The scenario a spec runs, with its overrides, or the problems found loading it."""
+    try:
+        return load_scenario(reference, overrides), []
+    except ScenarioError as exc:
+        return None, exc.problems

@@ -22,9 +22,20 @@ from pydantic import Field, field_validator, model_validator
 from scipy import stats
 
 from experiments.outcomes import outcomes_of
-from experiments.specs import StrictSpec, check_strategy, load_spec
+from experiments.specs import (
+    StrictSpec,
+    check_strategy,
+    load_spec,
+    load_spec_scenario,
+    spec_overrides,
+)
 from model import LeverageModel, load_scenario
-from model.scenarios import Problem, ScenarioError, bundled_names
+from model.naming import OutputName
+from model.scenarios import Problem, ScenarioError, bundled_names, where
+
+#: Most matches a tournament may have (each is a full run; the list of matches and their
+#: results stay in memory).
+MAX_MATCHES = 100_000
 
 
 class Entry(StrictSpec):
@@ -47,7 +58,8 @@ class Entry(StrictSpec):
 class TournamentSpec(StrictSpec):
     """A tournament: base scenario, contestants, replicates and the seed."""
 
-    name: str = Field("tournament", description="Short name.")
+    name: OutputName = Field("tournament", description="Short name; it names the default "
+                             "output folder, so letters, digits, '.', '_' and '-' only.")
     scenario: str = Field("baseline", description="Bundled scenario name or YAML path.")
     overrides: dict[str, Any] = Field(default_factory=dict, description="Dotted scenario "
                                       "overrides applied to every match.")
@@ -62,6 +74,14 @@ class TournamentSpec(StrictSpec):
     importers: dict[str, Entry | dict[str, Entry]] = Field(
         min_length=1, description="Importer profiles: a name → one strategy for every "
         "importer, or a mapping importer → strategy.")
+
+    @model_validator(mode="after")
+    def _bounded(self) -> TournamentSpec:
+        count = len(self.china) * len(self.importers) * self.replicates
+        if count > MAX_MATCHES:
+            raise ValueError(f"replicates: {count:,} matches (China strategies × importer "
+                             f"profiles × replicates); at most {MAX_MATCHES:,}")
+        return self
 
     @field_validator("china")
     @classmethod
@@ -87,32 +107,42 @@ class Match:
 
 
 def load_tournament(path: str | Path) -> TournamentSpec:
-    """Validate a tournament spec, strategies and scenario included."""
+    """Validate a tournament spec, strategies and scenario included: the scenario with
+    every setting a match applies, and each strategy against its materials and players."""
     spec, lines = load_spec(path, TournamentSpec)
     file = str(path)
-    problems: list[Problem] = []
+    scenario, problems = load_spec_scenario(
+        scenario_reference(spec, Path(path)),
+        spec_overrides(spec.overrides, ("overrides",), match_settings(spec), lines, file))
     for i, entry in enumerate(spec.china):
         problems += check_strategy(entry.name, entry.params, "china", ("china", i),
-                                   lines, file)
+                                   lines, file, scenario)
     for profile, value in spec.importers.items():
         entries = value.items() if isinstance(value, dict) else [(None, value)]
         for importer, entry in entries:
             loc = ("importers", profile) + ((importer,) if importer else ())
             problems += check_strategy(entry.name, entry.params, "importer", loc, lines,
-                                       file)
-    try:
-        scenario = load_scenario(scenario_reference(spec, Path(path)), list(spec.overrides.items()))
-        for profile, value in spec.importers.items():
-            unknown = set(value) - set(scenario.importers) if isinstance(value, dict) else set()
-            if unknown:
-                problems.append(Problem(file, lines.get(("importers", profile), (file, 1))[1],
-                                        f"importers.{profile}",
-                                        f"unknown importer(s) {sorted(unknown)}"))
-    except ScenarioError as exc:
-        problems += exc.problems
+                                       file, scenario)
+        unknown = set(value) - set(scenario.importers) \
+            if isinstance(value, dict) and scenario is not None else set()
+        if unknown:
+            problems.append(Problem(*where(("importers", profile), lines, (file, 1)),
+                                    f"importers.{profile}",
+                                    f"unknown importer(s) {sorted(unknown)}; known: "
+                                    f"{sorted(scenario.importers)}"))
     if problems:
         raise ScenarioError(problems)
     return spec
+
+
+def match_settings(spec: TournamentSpec) -> list[tuple[str, Any, tuple[str, ...]]]:
+    """What every match sets in the scenario besides the spec's overrides, with the spec
+    key that gives each."""
+    settings = [("years", spec.years, ("years",)), ("firms.count", spec.firms, ("firms",))]
+    if spec.discount_rate_per_year is not None:
+        settings.append(("payoffs.discount_rate_per_year", spec.discount_rate_per_year,
+                         ("discount_rate_per_year",)))
+    return settings
 
 
 def scenario_reference(spec: Any, spec_file: Path) -> str:

@@ -211,16 +211,17 @@ def parse_assignment(text: str, index: int) -> tuple[str, Any]:
 
 
 def apply_overrides(data: dict[str, Any], overrides: dict[str, Any] | list[tuple],
-                    lines: LineMap, source: str = "--set") -> None:
+                    lines: LineMap, source: str = "--set") -> set[Loc]:
     """Set dotted keys in place; list items are addressed by index (``producers.0.name``).
 
     Items are ``(key, value)`` — located as ``SOURCE:N`` — or ``(key, value, label)``
     for values from a named option such as ``--seed`` (located as ``LABEL:1``) or from
     a spec file (a label ``(file, line)``). NumPy scalars are taken as Python numbers
     (``mesa.batch_run`` passes them); overridden keys go last in the line map, so
-    problems spanning several keys are blamed on the override.
+    problems spanning several keys are blamed on the override. Returns the key paths set.
     """
     items = list(overrides.items()) if isinstance(overrides, dict) else list(overrides)
+    overridden: set[Loc] = set()
     for number, item in enumerate(items, start=1):
         key, value = item[0], item[1]
         label = item[2] if len(item) > 2 else None
@@ -255,6 +256,8 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any] | list[tuple
         for loc in [loc for loc in lines if loc[:len(parts)] == tuple(parts)]:
             del lines[loc]  # what the file said below this key is gone
         lines[tuple(parts)] = where_
+        overridden.add(tuple(parts))
+    return overridden
 
 
 def _builtin_collection(key: str) -> Any:
@@ -404,13 +407,8 @@ def _strategy_and_event_problems(data: dict[str, Any], lines: LineMap,
     return problems
 
 
-def _is_override(at: tuple[str, int]) -> bool:
-    """Locations of ``--set``, ``--years`` and the like, or of overrides in Python."""
-    return at[0].startswith(("--", "<"))
-
-
-def _late_event_problems(scenario: Scenario, lines: LineMap,
-                         default: tuple[str, int]) -> list[Problem]:
+def _late_event_problems(scenario: Scenario, lines: LineMap, default: tuple[str, int],
+                         overridden: set[Loc] | frozenset[Loc]) -> list[Problem]:
     """Events after the last simulated month. When an override (``--years``,
     ``--rounds``, ``--set years=…``, a spec's ``years``) shortened the period they are
     left out with a note; when the files themselves say so, it is an error."""
@@ -420,19 +418,20 @@ def _late_event_problems(scenario: Scenario, lines: LineMap,
     if not late:
         return []
     end = date_of_step(scenario.start, last)
-    years_at = lines.get(("years",))
-    if years_at is not None and _is_override(years_at):
-        note(Problem(*years_at, "years", f"{len(late)} scripted event(s) after {end} are "
-                     f"left out of this shorter run (first: events.{late[0][0]} at "
-                     f"{late[0][1].at})"))
+    if ("years",) in overridden:
+        note(Problem(*lines.get(("years",), default), "years",
+                     f"{len(late)} scripted event(s) after {end} are left out of this "
+                     f"shorter run (first: events.{late[0][0]} at {late[0][1].at})"))
         return []
     return [Problem(*where(("events", i, "at"), lines, default), f"events.{i}.at",
                     f"{event.at} is after the last simulated month {end}; lengthen "
                     "`years` or remove the event") for i, event in late]
 
 
-def validate(data: dict[str, Any], lines: LineMap, default: tuple[str, int]) -> Scenario:
-    """Build a :class:`Scenario` or raise :class:`ScenarioError` listing every problem."""
+def validate(data: dict[str, Any], lines: LineMap, default: tuple[str, int],
+             overridden: set[Loc] | frozenset[Loc] = frozenset()) -> Scenario:
+    """Build a :class:`Scenario` or raise :class:`ScenarioError` listing every problem
+    (``overridden``: the key paths overrides set, which may shorten the period)."""
     problems = _strategy_and_event_problems(data, lines, default)
     scenario = None
     try:
@@ -442,7 +441,7 @@ def validate(data: dict[str, Any], lines: LineMap, default: tuple[str, int]) -> 
         problems += [p for p in pydantic_problems(exc, lines, default)
                      if (p.file, p.line, p.path) not in seen]
     if scenario is not None:
-        problems += _late_event_problems(scenario, lines, default)
+        problems += _late_event_problems(scenario, lines, default, overridden)
     if problems:
         raise ScenarioError(problems)
     return scenario
@@ -467,9 +466,8 @@ def load_scenario(reference: str | Path,
     except OSError as exc:
         raise ScenarioError([Problem(str(reference), 0, "", str(exc))]) from None
     data, lines = copy.deepcopy(_parsed_once(path)) if parse_once else load_raw(path)
-    if overrides:
-        apply_overrides(data, overrides, lines)
-    return validate(data, lines, (str(path), 1))
+    overridden = apply_overrides(data, overrides, lines) if overrides else set()
+    return validate(data, lines, (str(path), 1), overridden)
 
 
 def resolve_scenario(source: Scenario | str | Path | None,
@@ -482,8 +480,8 @@ def resolve_scenario(source: Scenario | str | Path | None,
             return source
         data = source.model_dump(mode="python")
         lines: LineMap = {}
-        apply_overrides(data, overrides, lines, source="<overrides>")
-        return validate(data, lines, ("<scenario>", 0))
+        overridden = apply_overrides(data, overrides, lines, source="<overrides>")
+        return validate(data, lines, ("<scenario>", 0), overridden)
     return load_scenario(source, overrides)
 
 
