@@ -6,19 +6,40 @@ per-step table and costs the same whether or not the tables were recorded.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
+
+from model.tally import SHARE_THRESHOLD, MaterialTally
 
 if TYPE_CHECKING:
     from model.leverage_model import LeverageModel
 
 
-def summarise(model: LeverageModel) -> dict[str, Any]:
-    """Per material, per player and per importer outcomes of a run (so far)."""
+def percent_name(threshold: float) -> str:
+    """A share threshold as it appears in outcome names: 0.8 → ``80pct`` (so the
+    threshold an outcome asks about is visible in its name)."""
+    percent = threshold * 100
+    if not (0 < percent < 100 and abs(percent - round(percent)) < 1e-9):
+        raise ValueError(f"share thresholds are whole percents between 1 and 99, not "
+                         f"{threshold!r}")
+    return f"{round(percent)}pct"
+
+
+def years_below(tally: MaterialTally, threshold: float) -> float | None:
+    """Years from the start until China's processing share first fell below
+    ``threshold`` (None if it never did); step 1 is the first month, at 0 years."""
+    first = tally.first_step_below(threshold)
+    return None if first is None else round((first - 1) / 12, 2)
+
+
+def summarise(model: LeverageModel,
+              thresholds: Iterable[float] = (SHARE_THRESHOLD,)) -> dict[str, Any]:
+    """Per material, per player and per importer outcomes of a run (so far); one
+    ``years_to_processing_share_below_<N>pct`` per share threshold (default 80 %)."""
     tally, world = model.recorder.tally, model.recorder.world
     materials = {}
     for m in model.materials:
         t = tally.materials[m]
-        first = t.first_step_below_threshold
         materials[m] = {
             "china_processing_share_initial": model.config.materials[m].china_processing_share,
             "china_processing_share_final": float(world[f"china_processing_share_{m}"]),
@@ -28,8 +49,8 @@ def summarise(model: LeverageModel) -> dict[str, Any]:
             "peak_price_multiple": float(t.peak_price_multiple),
             "peak_price_date": t.peak_price_date,
             "final_price_multiple": float(world[f"price_multiple_{m}"]),
-            "years_to_processing_share_below_80pct": (None if first is None
-                                                      else round((first - 1) / 12, 2)),
+            **{f"years_to_processing_share_below_{percent_name(x)}": years_below(t, x)
+               for x in thresholds},
             "non_china_processing_capacity_initial": float(t.initial_processing_capacity),
             "non_china_processing_capacity_final": float(
                 world[f"non_china_processing_capacity_{m}"]),

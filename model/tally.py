@@ -18,19 +18,32 @@ from agents.actions import Regime
 if TYPE_CHECKING:
     from model.leverage_model import LeverageModel
 
-#: China's processing share whose crossing the overuse question asks about.
+#: China's processing share whose crossing the overuse question asks about by default
+#: (outcomes and summaries may ask about any other: the tally keeps every record low).
 SHARE_THRESHOLD = 0.8
 
 
 @dataclass
 class MaterialTally:
-    """Extremes and first crossings of one material's world series."""
+    """Extremes and first crossings of one material's world series.
+
+    ``record_lows`` holds (step, share) each time China's processing share reached a new
+    low: the first step below any threshold is the first record low under it, so every
+    threshold can be asked about after the run without choosing it before.
+    """
 
     peak_price_multiple: float = -math.inf
     peak_price_date: str = ""
-    min_processing_share: float = math.inf
-    first_step_below_threshold: int | None = None
+    record_lows: list[tuple[int, float]] = field(default_factory=list)
     initial_processing_capacity: float | None = None
+
+    @property
+    def min_processing_share(self) -> float:
+        return self.record_lows[-1][1] if self.record_lows else math.inf
+
+    def first_step_below(self, threshold: float) -> int | None:
+        """The first step at which the share was below ``threshold`` (None: never)."""
+        return next((step for step, share in self.record_lows if share < threshold), None)
 
 
 @dataclass
@@ -67,9 +80,8 @@ class RunTally:
                 tally.initial_processing_capacity = model.nonchina_capacity(m, "processing")
             if price > tally.peak_price_multiple:  # strict: the first peak's date, as idxmax
                 tally.peak_price_multiple, tally.peak_price_date = price, model.date
-            tally.min_processing_share = min(tally.min_processing_share, share)
-            if tally.first_step_below_threshold is None and share < SHARE_THRESHOLD:
-                tally.first_step_below_threshold = model.step_count
+            if share < tally.min_processing_share:
+                tally.record_lows.append((model.step_count, share))
 
     def total_lost_output(self, importer: str) -> float:
         """Summed like a pandas column: numpy's pairwise sum over the months' values in

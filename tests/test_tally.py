@@ -55,3 +55,28 @@ def test_tables_off_changes_only_the_tables(with_tables: LeverageModel) -> None:
     assert outcomes_of(lean) == outcomes_of(with_tables)
     assert lean.datacollector.get_model_vars_dataframe().equals(
         with_tables.datacollector.get_model_vars_dataframe())
+
+
+def test_any_share_threshold_is_an_outcome_named_after_it(with_tables: LeverageModel) -> None:
+    """Heavy rare earths rarely fall below 80 %: other thresholds are asked for by name,
+    and each equals the first month the rounds table shows the share below it."""
+    rounds = with_tables.datacollector.get_table_dataframe("rounds")
+    shares = {m: rows.drop_duplicates("step").sort_values("step")
+              for m, rows in rounds.groupby("material")}
+    names = [f"{stem}_{pct}pct_{m}" for stem in ("years_to_processing_share_below",
+                                                 "processing_share_below")
+             for pct in (99, 95, 80, 50) for m in ("light", "heavy")]
+    values = outcomes_of(with_tables, names)
+    summary = summarise(with_tables, thresholds=(0.8, 0.95))["materials"]
+    reached = 0
+    for pct in (99, 95, 80, 50):
+        for m, w in shares.items():
+            below = w[w["china_processing_share"] < pct / 100]
+            years = None if below.empty else round((below["step"].iloc[0] - 1) / 12, 2)
+            reached += years is not None
+            got = values[f"years_to_processing_share_below_{pct}pct_{m}"]
+            assert got == years if years is not None else got != got  # NaN: never
+            assert values[f"processing_share_below_{pct}pct_{m}"] == float(years is not None)
+            if pct in (80, 95):
+                assert summary[m][f"years_to_processing_share_below_{pct}pct"] == years
+    assert 0 < reached < 8, "thresholds should split the runs' crossings"
