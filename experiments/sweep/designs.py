@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from SALib.sample import latin, morris, sobol
 
-from experiments.sweep.spec import Design, Parameter
+from experiments.sweep.spec import Design, Parameter, category_key
 
 
 def salib_problem(inputs: list[Parameter]) -> dict[str, Any]:
@@ -36,13 +36,25 @@ def from_unit(parameter: Parameter, u: float) -> Any:
     return float(parameter.low + u * (parameter.high - parameter.low))
 
 
-def _levels(parameter: Parameter, levels: int) -> list[Any]:
-    if parameter.kind == "categorical":
-        return list(parameter.values or [])
-    grid = np.linspace(parameter.low, parameter.high, levels)
-    if parameter.kind == "integer":
-        return sorted({round(float(v)) for v in grid})
-    return [float(v) for v in grid]
+def factorial_points(inputs: list[Parameter], levels: int) -> list[dict[str, Any]]:
+    """Every combination of the inputs' grids; an input with ``only_with`` varies only in
+    the combinations where its controlling input takes one of the named values, and is
+    left out of the others (so it is never crossed with a lever that ignores it)."""
+    grids = {p.name: p.grid(levels) for p in inputs}
+    always = [p for p in inputs if p.only_with is None]
+    points = []
+    for combo in itertools.product(*(grids[p.name] for p in always)):
+        chosen = dict(zip([p.name for p in always], combo, strict=True))
+        varied = [p for p in inputs if p.only_with is not None and _applies(p, chosen)]
+        for extra in itertools.product(*(grids[p.name] for p in varied)):
+            values = chosen | dict(zip([p.name for p in varied], extra, strict=True))
+            points.append({p.name: values[p.name] for p in inputs if p.name in values})
+    return points
+
+
+def _applies(parameter: Parameter, chosen: dict[str, Any]) -> bool:
+    (name, values), = (parameter.only_with or {}).items()
+    return category_key(chosen[name]) in {category_key(v) for v in values}
 
 
 def unit_sample(design: Design, inputs: list[Parameter], seed: int) -> np.ndarray | None:
@@ -63,9 +75,7 @@ def design_points(design: Design, inputs: list[Parameter], seed: int) -> list[di
     if design.method == "explicit":
         return [dict(point) for point in design.points]
     if design.method == "full_factorial":
-        names = [p.name for p in inputs]
-        grids = [_levels(p, design.levels) for p in inputs]
-        return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*grids)]
+        return factorial_points(inputs, design.levels)
     unit = unit_sample(design, inputs, seed)
     return [{p.name: from_unit(p, u) for p, u in zip(inputs, row, strict=True)}
             for row in unit]
