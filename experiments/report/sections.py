@@ -1,49 +1,46 @@
-"""What each kind of result says in tables: the key numbers, the setup, the manifest."""
+"""What each kind of result says before its figures: the setup, the key tables, the
+manifest. Sections carry data and name the template that lays them out; no HTML is
+written here, so everything from a scenario or spec is escaped by the template."""
 
 from __future__ import annotations
 
 import json
-from html import escape
-from pathlib import Path
+import re
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-import yaml
 
-from experiments.report.words import scenario_words
-
-Section = tuple[str, str]  # (heading, HTML body)
+from experiments.report.source import ResultFolder
+from experiments.report.tables import table
 
 
-def table(frame: pd.DataFrame, caption: str = "") -> str:
-    """A compact HTML table: thousands separators, 3 significant digits for fractions."""
-    def cell(value: Any) -> str:
-        """Numbers right-aligned (class num), text left."""
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return f"<td>{escape(str(value))}</td>"
-        if pd.isna(value):
-            return '<td class="num">–</td>'
-        shown = f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() \
-            else f"{value:.3g}"
-        return f'<td class="num">{shown}</td>'
+@dataclass(frozen=True)
+class Section:
+    """A heading, the template (in ``templates/``) that shows it, and its data."""
 
-    numeric = ['<th class="num">' if frame[c].dtype.kind in "iuf" else "<th>"
-               for c in frame.columns]
-    head = "".join(f"{opening}{escape(str(c))}</th>"
-                   for c, opening in zip(frame.columns, numeric, strict=True))
-    rows = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>"
-                   for row in frame.itertuples(index=False))
-    cap = f"<caption>{escape(caption)}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    heading: str
+    template: str
+    data: Any
 
 
-def _scenario(folder: Path, name: str = "scenario.resolved.yaml") -> dict[str, Any] | None:
-    path = folder / name
-    return yaml.safe_load(path.read_text()) if path.exists() else None
+def _tables(*tables: Any, notes: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Data for ``tables.html``."""
+    return {"tables": list(tables), "notes": list(notes)}
 
 
-def run_sections(folder: Path) -> list[Section]:
-    summary = json.loads((folder / "summary.json").read_text())
+#: A run summary's years-to-threshold keys; the threshold is part of the name.
+YEARS_BELOW = re.compile(r"^years_to_processing_share_below_(\d+)pct$")
+
+
+def _years_below(material: dict[str, Any]) -> dict[str, Any]:
+    """One column per share threshold the run summarised (80 % unless asked)."""
+    return {f"years until separation share < {found[1]} %": "never" if value is None else value
+            for key, value in material.items() if (found := YEARS_BELOW.match(key))}
+
+
+def run_sections(result: ResultFolder) -> list[Section]:
+    summary = result.json("summary.json")
     materials = pd.DataFrame([
         {"material": m,
          "China's separation share": f"{v['china_processing_share_initial']:.3g} → "
@@ -51,9 +48,7 @@ def run_sections(folder: Path) -> list[Section]:
          "China's mining share": f"{v['china_mining_share_initial']:.3g} → "
                                  f"{v['china_mining_share_final']:.3g}",
          "peak price (× reference)": v["peak_price_multiple"], "peak month":
-         v["peak_price_date"], "years until separation share < 80 %":
-         v["years_to_processing_share_below_80pct"]
-         if v["years_to_processing_share_below_80pct"] is not None else "never",
+         v["peak_price_date"], **_years_below(v),
          "non-China separation capacity at the end (t/yr)":
          v["non_china_processing_capacity_final"]}
         for m, v in summary["materials"].items()])
@@ -64,22 +59,21 @@ def run_sections(folder: Path) -> list[Section]:
         {"producer": p, "discounted profit (USD m)": v["cumulative_payoff"],
          "exited": "yes" if v["exited"] else "no"}
         for p, v in summary["players"].items() if "exited" in v and v["cumulative_payoff"]])
-    restrictions = ", ".join(f"{k}: {v}" for k, v in summary["restriction_rounds"].items())
-    scenario = _scenario(folder) or {}
-    return [
-        ("The scenario in plain words", "".join(f"<p>{p}</p>" for p in
-                                                scenario_words(scenario))),
-        ("Key numbers", table(materials, "Per material group") + table(
-            states, f"States (discount rate {summary['discount_rate_per_year']:.0%} a year)")
-         + table(producers, "Producers outside China that traded")
-         + f"<p>Decision rounds with each restriction: {escape(restrictions)}. New producers "
-           f"outside China: {summary['entrants']}; exits: {summary['exits']}.</p>"),
-    ]
+    rate = summary["discount_rate_per_year"]
+    numbers = {"tables": [table(materials, "Per material group"),
+                          table(states, f"States (discount rate {rate:.0%} a year)"),
+                          table(producers, "Producers outside China that traded")],
+               "restrictions": ", ".join(f"{k}: {v}"
+                                         for k, v in summary["restriction_rounds"].items()),
+               "entrants": summary["entrants"], "exits": summary["exits"]}
+    return [Section("The scenario in plain words", "scenario.html",
+                    result.yaml("scenario.resolved.yaml")),
+            Section("Key numbers", "run_numbers.html", numbers)]
 
 
-def sweep_sections(folder: Path) -> list[Section]:
-    spec = _scenario(folder, "spec.resolved.yaml") or {}
-    runs = pd.read_parquet(folder / "runs.parquet")
+def sweep_sections(result: ResultFolder) -> list[Section]:
+    spec = result.yaml("spec.resolved.yaml")
+    runs = result.table("runs.parquet")
     inputs = pd.DataFrame([
         {"input": p["name"], "role": {"uncertainties": "uncertainty", "levers": "lever"}[role],
          "scenario key": p["key"], "kind": p["kind"],
@@ -88,34 +82,25 @@ def sweep_sections(folder: Path) -> list[Section]:
         for role in ("uncertainties", "levers") for p in spec.get(role) or []])
     outcomes = [c for c in spec.get("outcomes", []) if c in runs]
     described = runs[outcomes].describe().T.reset_index().rename(columns={"index": "outcome"})
-    failed = int((runs["status"] != "ok").sum())
-    design = spec.get("design", {})
-    text = (f"<p>Sweep <b>{escape(spec.get('name', ''))}</b> of the scenario "
-            f"<code>{escape(str(spec.get('scenario')))}</code>: {len(runs):,} runs "
-            f"({failed} failed), design <code>{escape(design.get('method', ''))}</code>, "
-            f"{spec.get('replicates')} replicate(s) per point, seeds "
-            f"<code>{escape(spec.get('seeds', 'per_run'))}</code>, root seed "
-            f"{spec.get('seed')}. Overrides for every run: "
-            f"{escape(json.dumps(spec.get('overrides') or {}))}.</p>")
-    return [("The experiment", text + table(inputs, "Inputs")),
-            ("Outcomes over all runs", table(described[["outcome", "count", "mean", "std",
-                                                         "min", "max"]]))]
+    experiment = {"spec": spec, "runs": len(runs), "failed": int((runs["status"] != "ok").sum()),
+                  "overrides": json.dumps(spec.get("overrides") or {}),
+                  "inputs": table(inputs, "Inputs")}
+    return [Section("The experiment", "sweep_experiment.html", experiment),
+            Section("Outcomes over all runs", "tables.html", _tables(table(
+                described[["outcome", "count", "mean", "std", "min", "max"]])))]
 
 
-def tournament_sections(folder: Path) -> list[Section]:
-    ranking = pd.read_parquet(folder / "ranking.parquet")
+def tournament_sections(result: ResultFolder) -> list[Section]:
+    ranking = result.table("ranking.parquet")
     keep = [c for c in ("rank", "china_strategy", "china_payoff_mean", "china_payoff_ci95_low",
                         "china_payoff_ci95_high", "importers_payoff_mean",
                         "china_processing_share_final_light_mean") if c in ranking]
-    spec = _scenario(folder, "spec.resolved.yaml") or {}
-    text = (f"<p>Tournament <b>{escape(spec.get('name', ''))}</b>: every China strategy "
-            f"against every importer profile, {spec.get('replicates')} seeds each, "
-            f"{spec.get('years')} years per match. Payoffs are discounted USD m.</p>")
-    return [("The tournament", text), ("Ranking", table(ranking[keep]))]
+    return [Section("The tournament", "tournament.html", result.yaml("spec.resolved.yaml")),
+            Section("Ranking", "tables.html", _tables(table(ranking[keep])))]
 
 
-def equilibrium_sections(folder: Path) -> list[Section]:
-    document = json.loads((folder / "equilibria.json").read_text())
+def equilibrium_sections(result: ResultFolder) -> list[Section]:
+    document = result.json("equilibria.json")
     rows = []
     for part in ("stage_game", "meta_game"):
         for number, eq in enumerate(document.get(part, {}).get("equilibria", []), start=1):
@@ -124,23 +109,26 @@ def equilibrium_sections(folder: Path) -> list[Section]:
                 rows.append({"game": part.replace("_", " "), "equilibrium": number,
                              "player": player, "plays (probability)": played,
                              "payoff (USD m)": eq["payoffs"][player]})
-    sections = [("Equilibria", table(pd.DataFrame(rows)))]
+    sections = [Section("Equilibria", "tables.html", _tables(table(pd.DataFrame(rows))))]
     if "discount_sweep" in document:
         sweep = pd.DataFrame([{"annual discount rate": r["discount_rate"],
                                "China strategies in equilibrium":
                                ", ".join(r["china_strategies_in_equilibrium"]) or "—"}
                               for r in document["discount_sweep"]])
-        sections.append(("Patience and equilibrium", table(sweep)))
+        sections.append(Section("Patience and equilibrium", "tables.html",
+                                _tables(table(sweep))))
     return sections
 
 
-def manifest_section(folder: Path) -> Section:
-    manifest = json.loads((folder / "manifest.json").read_text())
-    shown = {k: v for k, v in manifest.items() if k not in ("seeds", "match_seeds", "problem")}
+def manifest_section(result: ResultFolder) -> Section:
+    shown = {k: v for k, v in result.manifest.items()
+             if k not in ("seeds", "match_seeds", "problem")}
     rows = pd.DataFrame([{"key": k, "value": json.dumps(v) if isinstance(v, dict | list)
                           else v} for k, v in shown.items()])
-    return ("Provenance (manifest.json)", table(rows))
+    return Section("Provenance (manifest.json)", "tables.html", _tables(table(rows)))
 
 
-SECTIONS = {"run": run_sections, "sweep": sweep_sections, "tournament": tournament_sections,
-            "equilibrium": equilibrium_sections}
+#: Result kind → its sections before the figures, and after them.
+BEFORE_FIGURES = {"run": run_sections, "sweep": sweep_sections,
+                  "tournament": tournament_sections, "equilibrium": equilibrium_sections}
+AFTER_FIGURES: dict[str, Any] = {}
