@@ -21,7 +21,7 @@ SECTIONS = {
     "equilibrium": ["Equilibria", "Patience and equilibrium", "Figures",
                     "Provenance (manifest.json)"],
     "sweep": ["The experiment", "Outcomes over all runs", "Figures",
-              "Provenance (manifest.json)"],
+              "Outcomes per design point", "Provenance (manifest.json)"],
 }
 CHROMIUM = Path("/usr/bin/chromium")
 

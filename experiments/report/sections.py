@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from experiments.report.points import point_tables
 from experiments.report.source import ResultFolder
 from experiments.report.tables import table
 
@@ -90,6 +91,11 @@ def sweep_sections(result: ResultFolder) -> list[Section]:
                 described[["outcome", "count", "mean", "std", "min", "max"]])))]
 
 
+def sweep_after_figures(result: ResultFolder) -> list[Section]:
+    """The numbers behind the figures: each design point's outcomes."""
+    return [Section("Outcomes per design point", "tables.html", point_tables(result))]
+
+
 def tournament_sections(result: ResultFolder) -> list[Section]:
     ranking = result.table("ranking.parquet")
     keep = [c for c in ("rank", "china_strategy", "china_payoff_mean", "china_payoff_ci95_low",
@@ -131,4 +137,4 @@ def manifest_section(result: ResultFolder) -> Section:
 #: Result kind → its sections before the figures, and after them.
 BEFORE_FIGURES = {"run": run_sections, "sweep": sweep_sections,
                   "tournament": tournament_sections, "equilibrium": equilibrium_sections}
-AFTER_FIGURES: dict[str, Any] = {}
+AFTER_FIGURES = {"sweep": sweep_after_figures}
