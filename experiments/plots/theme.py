@@ -86,11 +86,17 @@ def wrap(text: str, width: int = 40) -> str:
 
 def save(figure: Figure, folder: Path, stem: str,
          formats: Sequence[str] = FORMATS) -> list[Path]:
-    """Write the figure as ``stem.<format>`` for each format; the paths written."""
+    """Write the figure as ``stem.<format>`` for each format; the paths written.
+
+    The constrained layout (half the cost of a save) is worked out once, with the first
+    format: later formats keep the axes where it put them instead of laying out again.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for fmt in formats:
+    for number, fmt in enumerate(formats):
         path = folder / f"{stem}.{fmt}"
         atomic_write(path, lambda p, f=fmt: figure.savefig(p, format=f))
+        if number == 0:
+            figure.set_layout_engine("none")
         paths.append(path)
     return paths
