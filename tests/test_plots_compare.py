@@ -76,7 +76,18 @@ def test_history_puts_observed_facts_over_the_simulated_range(history):
     points = ax.collections[-1].get_offsets()
     np.testing.assert_allclose(np.asarray(points)[:, 1], light_prices["value"])
     assert {t.get_text() for t in ax.texts} == set(light_prices["fact"])
-    assert "stylized_facts.csv" in figure.get_supxlabel()
+    cited = figure.get_supxlabel().replace("\n", " ")
+    assert f"from {compare.HISTORY} in the package" in cited
+
+
+def test_the_history_figure_cites_sources_that_ship_with_the_package():
+    from importlib import resources
+
+    shipped = resources.files("experiments").joinpath(compare.HISTORY.split("/", 1)[1])
+    assert shipped.is_file()
+    facts = compare.observed()
+    assert facts["source"].str.strip().ne("").all()
+    assert facts["url"].str.match(r"https?://\S+$").all(), "every fact has its URL"
 
 
 def test_observed_facts_trace_to_the_sourced_table():

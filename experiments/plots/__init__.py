@@ -8,12 +8,13 @@ exposes ``figures(folder) -> list[(file stem, Figure)]``.
 from __future__ import annotations
 
 import importlib
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from experiments.errors import UserError
+from experiments.plots import files
 from experiments.plots.theme import FORMATS, save, themed
 
 #: Result kind (manifest ``kind``) → module drawing its figures.
@@ -21,21 +22,36 @@ KINDS = {"run": "experiments.plots.run", "tournament": "experiments.plots.tourna
          "equilibrium": "experiments.plots.equilibrium", "sweep": "experiments.plots.sweep"}
 
 
-class PlotError(ValueError):
-    """A folder that holds no result the plots know; the message says what to do."""
+#: What writes a result folder, for messages about folders that are not one.
+WRITERS = "overplay run, sweep, tournament or equilibrium"
+
+
+class PlotError(UserError):
+    """A folder that holds no result the plots know, or a damaged one; the message
+    names the file and says what to do (the command line prints it, exit 2)."""
 
 
 def kind_of(folder: Path) -> str:
-    """The result kind recorded in the folder's manifest."""
-    manifest = folder / "manifest.json"
-    if not manifest.is_file():
-        raise PlotError(f"{folder}: no manifest.json; give a folder written by overplay "
-                        "run, sweep, tournament or equilibrium")
-    kind = json.loads(manifest.read_text()).get("kind", "run")
+    """The result kind recorded in the folder's manifest, once the manifest is read and
+    the result is known to be finished."""
+    if not folder.is_dir():
+        what = "not a folder" if folder.exists() else "no such folder"
+        raise PlotError(f"{folder}: {what}; give a folder written by {WRITERS}")
+    if not (folder / "manifest.json").is_file():
+        raise PlotError(f"{folder}: no manifest.json, so not a result folder; give a "
+                        f"folder written by {WRITERS}")
+    manifest = files.json_mapping(folder / "manifest.json", PlotError)
+    kind = manifest.get("kind", "run")
     if kind not in KINDS:
-        raise PlotError(f"{manifest}: kind {kind!r} has no figures yet; known: "
+        raise PlotError(f"{folder / 'manifest.json'}: kind {kind!r} has no figures; known: "
                         f"{', '.join(sorted(KINDS))}")
-    return kind
+    status = manifest.get("status", "completed")
+    if status != "completed":
+        again = ("run the same `overplay sweep` command again to finish it"
+                 if kind == "sweep" else f"run the {kind} again")
+        raise PlotError(f"{folder}: the {kind} has not finished (status {status!r} in "
+                        f"manifest.json); {again}, then plot it")
+    return str(kind)
 
 
 def figures_of(folder: Path) -> list[tuple[str, Figure]]:

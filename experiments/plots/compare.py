@@ -16,19 +16,24 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from scipy import stats
 
-from experiments.plots import timeline
+from experiments.plots import PlotError, files, timeline
 from experiments.plots.labels import FRACTIONS, SERIES, series_label
 from experiments.plots.theme import PALETTE, legend, note, slide, title
 from experiments.sweep.spec import SCENARIO_KEY
 
+#: The observed facts, in the package (columns: scenario, series, material, date, value,
+#: fact id, what was measured, source, url).
+HISTORY = "experiments/data/history.csv"
 #: World series compared, one figure each.
 COMPARED = ("price_multiple", "china_processing_share", "china_mining_share",
             "non_china_processing_capacity")
+#: What to do about a damaged sweep folder.
+REDO = ("the folder is damaged or incomplete: run the same `overplay sweep` (or `overplay "
+        "compare`) command again")
 #: More design points than this are a sweep, not a comparison (use curves, heatmaps).
 MAX_GROUPS = 6
 #: Short panel titles (three panels share a slide).
@@ -38,7 +43,8 @@ PANEL_TITLES = {"price_multiple": "price multiple", "china_mining_share": "China
 
 def observed() -> pd.DataFrame:
     """The bundled observed facts, one row per (scenario, series, material, month)."""
-    with resources.files("experiments").joinpath("data/history.csv").open() as file:
+    with resources.files("experiments").joinpath(HISTORY.removeprefix("experiments/")
+                                                  ).open() as file:
         facts = pd.read_csv(file)
     facts["month"] = timeline.months(facts["date"])
     return facts
@@ -47,9 +53,13 @@ def observed() -> pd.DataFrame:
 def _groups(folder: Path) -> tuple[pd.DataFrame, dict[int, str]]:
     """Successful runs with their scenario, and a label per design point built from the
     inputs that vary (``scenario = coercion``)."""
-    runs = pd.read_parquet(folder / "runs.parquet")
+    runs = files.table(folder / "runs.parquet", PlotError, REDO, ("run_id", "point_id",
+                                                                  "status"))
     runs = runs[runs["status"] == "ok"]
-    spec = yaml.safe_load((folder / "spec.resolved.yaml").read_text())
+    if runs.empty:
+        raise PlotError(f"{folder / 'runs.parquet'}: no run succeeded, so there is nothing "
+                        "to compare; see the error column for why")
+    spec = files.yaml_mapping(folder / "spec.resolved.yaml", PlotError, REDO)
     parameters = (spec.get("uncertainties") or []) + (spec.get("levers") or [])
     inputs = [p["name"] for p in parameters]
     varying = [c for c in inputs if runs[c].nunique() > 1] or inputs[:1]
@@ -63,7 +73,8 @@ def _groups(folder: Path) -> tuple[pd.DataFrame, dict[int, str]]:
 
 def _world(folder: Path, runs: pd.DataFrame) -> pd.DataFrame:
     """One row per run, month and material (world values repeat on importer rows)."""
-    rounds = pd.read_parquet(folder / "rounds")
+    rounds = files.table(folder / "rounds", PlotError, REDO,
+                         ("run_id", "step", "material", "date"))
     rounds = rounds.drop_duplicates(["run_id", "step", "material"])
     rounds = rounds.merge(runs[["run_id", "point_id", "scenario"]], on="run_id")
     rounds["month"] = timeline.months(rounds["date"])
@@ -135,8 +146,8 @@ def history(world: pd.DataFrame, facts: pd.DataFrame, scenario: str) -> Figure:
     title(figure, f"History: {scenario} simulated against observed facts")
     sources = "; ".join(f"{f.fact} {f.source}" for f in facts.itertuples())
     note(figure, f"Band: 5th–95th percentile of {runs['run_id'].nunique()} runs; line: "
-         f"median. Points: observed facts (ids of shared/data/stylized_facts.csv): "
-         f"{sources}.")
+         f"median. Points: observed facts, from {HISTORY} in the package (with each "
+         f"source's URL): {sources}.")
     return figure
 
 

@@ -8,7 +8,6 @@ as the future counts less).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
+from experiments.plots import PlotError, files
 from experiments.plots.cells import (
     STATES,
     cell_size,
@@ -40,6 +40,11 @@ OUTLINED = ("Outlined (bold label): a pure Nash equilibrium — no player gains 
 POPULATIONS = {"china": "China's strategies", "importers": "Importers' profiles"}
 
 
+def _redo(folder: Path) -> str:
+    return ("the folder is damaged or incomplete: run `overplay equilibrium ... --out "
+            f"{folder}` again")
+
+
 def player_name(player: str) -> str:
     """A player as written in prose."""
     return "China" if player == "china" else STATES.get(player, player)
@@ -54,7 +59,14 @@ class EquilibriumResult:
 
     @classmethod
     def read(cls, folder: Path) -> EquilibriumResult:
-        return cls(folder, json.loads((folder / "equilibria.json").read_text()))
+        """The equilibria document; a missing or damaged one is a :class:`PlotError`."""
+        return cls(folder, files.json_mapping(folder / "equilibria.json", PlotError,
+                                              _redo(folder)))
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A table beside the document; a missing, empty or damaged one is a
+        :class:`PlotError` naming it."""
+        return files.table(self.folder / name, PlotError, _redo(self.folder))
 
     @property
     def name(self) -> str:
@@ -107,7 +119,7 @@ def stage_figure(result: EquilibriumResult) -> Figure:
     """Every combination of moves with each player's payoff; shades compare within a
     player, since the players' payoffs differ in scale."""
     stage = result.document["stage_game"]
-    payoffs = pd.read_parquet(result.folder / "stage_game_payoffs.parquet")
+    payoffs = result.table("stage_game_payoffs.parquet")
     table = stage_table(stage, payoffs)
     span = table.max() - table.min()
     relative = (table - table.min()) / span.where(span > 0, 1)
@@ -159,7 +171,7 @@ def meta_figure(result: EquilibriumResult) -> Figure:
 def replicator_figure(result: EquilibriumResult) -> Figure:
     """Shares of each strategy over the replicator steps, one panel per population."""
     game = result.document["meta_game"]
-    paths = pd.read_parquet(result.folder / "replicator.parquet")
+    paths = result.table("replicator.parquet")
     figure, axes = slide(1, 2)
     for ax, population in zip(axes, ("china", "importers"), strict=True):
         rows = paths[paths["population"] == population]

@@ -8,19 +8,17 @@ gained?). Restriction periods are shaded and scripted events numbered on every p
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from experiments.plots import timeline
+from experiments.plots import PlotError, files, timeline
 from experiments.plots.labels import FRACTIONS, SERIES, series_label
 from experiments.plots.theme import PALETTE, legend, note, slide, title
 from model.tally import SHARE_THRESHOLD
@@ -38,12 +36,16 @@ class RunResult:
 
     @classmethod
     def read(cls, folder: Path) -> RunResult:
-        rounds = pd.read_parquet(folder / "rounds.parquet")
+        """The run's tables and documents; a missing, empty or damaged one is a
+        :class:`PlotError` naming it."""
+        redo = f"the folder is damaged or incomplete: run `overplay run ... --out {folder}` again"
+        rounds = files.table(folder / "rounds.parquet", PlotError, redo,
+                             ("date", "step", "material", "importer"))
         rounds["month"] = timeline.months(rounds["date"])
-        payoffs = pd.read_parquet(folder / "payoffs.parquet")
+        payoffs = files.table(folder / "payoffs.parquet", PlotError, redo, ("date",))
         payoffs["month"] = timeline.months(payoffs["date"])
-        scenario = yaml.safe_load((folder / "scenario.resolved.yaml").read_text())
-        summary = json.loads((folder / "summary.json").read_text())
+        scenario = files.yaml_mapping(folder / "scenario.resolved.yaml", PlotError, redo)
+        summary = files.json_mapping(folder / "summary.json", PlotError, redo)
         return cls(folder, rounds, payoffs, scenario, summary)
 
     @property

@@ -8,7 +8,6 @@ table looks the same.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,11 +15,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
+from experiments.plots import PlotError, files
 from experiments.plots.cells import (
     STATES,
     cell_size,
@@ -47,11 +46,17 @@ class TournamentResult:
 
     @classmethod
     def read(cls, folder: Path) -> TournamentResult:
-        manifest = json.loads((folder / "manifest.json").read_text())
+        """The tournament's tables; a missing, empty or damaged one is a
+        :class:`PlotError` naming it."""
+        redo = ("the folder is damaged or incomplete: run `overplay tournament ... --out "
+                f"{folder}` again")
+        manifest = files.json_mapping(folder / "manifest.json", PlotError, redo)
         name = f"tournament {manifest.get('spec', folder.name)}"
-        return cls(name, pd.read_parquet(folder / "ranking.parquet"),
-                   pd.read_parquet(folder / "payoff_matrix.parquet"),
-                   yaml.safe_load((folder / "spec.resolved.yaml").read_text()))
+        return cls(name, files.table(folder / "ranking.parquet", PlotError, redo,
+                                     ("china_strategy",)),
+                   files.table(folder / "payoff_matrix.parquet", PlotError, redo,
+                               ("china_strategy", "profile")),
+                   files.yaml_mapping(folder / "spec.resolved.yaml", PlotError, redo))
 
     @property
     def importers(self) -> list[str]:
