@@ -22,14 +22,20 @@ which ``overplay plot`` also uses) into ``DIR/analysis/``:
     the levers, with the share of runs that reached a threshold for the
     years-to-threshold outcomes.
 
-Bad input (unknown method or outcome, a folder that is not a finished sweep, a design
-the method cannot use) raises :class:`AnalysisError`, a :class:`ValueError` whose
-message says what to do; the command line turns it into one line on stderr and exit 2.
+Design points that repeat another point's runs exactly — the same seed and the same
+value of every outcome, replicate by replicate, as when a lever ignores an input it is
+crossed with — are not independent observations: the curve (and every table made by
+:func:`summarise`) counts each such run once and says how many it left out.
+
+Bad input (unknown method or outcome, a folder that is not a finished sweep or is
+damaged, a design the method cannot use) raises :class:`AnalysisError`, a
+:class:`~experiments.errors.UserError` whose message says what to do; the command line
+turns it into one line on stderr and exit 2.
 """
 
 from __future__ import annotations
 
-import json
+import functools
 import math
 import re
 import warnings
@@ -40,20 +46,22 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from matplotlib.figure import Figure
 from pydantic import ValidationError
 from scipy import stats
 
-from experiments.outcomes import OUTCOMES
-from experiments.plots import curve, sensitivity
-from experiments.plots.labels import category_key
+from experiments.errors import UserError
+from experiments.outcomes import is_outcome, threshold_of
+from experiments.plots import curve, files, heatmap, sensitivity
 from experiments.plots.theme import save, themed
 from experiments.single_run import atomic_write
-from experiments.sweep.spec import Parameter
+from experiments.sweep.spec import Parameter, category_key
 
 METHODS = ("sobol", "morris", "prim", "curve")
-RUN_COLUMNS = ("run_id", "point_id", "replicate", "seed", "status", "error")
+#: Column :func:`summarise` reads, when present, to count repeated runs once: the first
+#: design point whose runs each run's point repeats (itself if none).
+SAME_RUNS_AS = "same_runs_as"
+RUN_COLUMNS = ("run_id", "point_id", "replicate", "seed", "status", "error", SAME_RUNS_AS)
 YEARS_PREFIX = "years_to_"
 CONF_LEVEL = 0.95
 
@@ -66,11 +74,15 @@ OPTIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: What to do about a damaged sweep folder.
+REDO = ("the folder is damaged or incomplete: run the same `overplay sweep` command into a "
+        "new --out folder")
+
 #: Options that are also ``overplay analyze`` flags (named in error messages).
 FLAGS = ("outcome", "below", "above", "min_density", "by", "x", "hue")
 
 
-class AnalysisError(ValueError):
+class AnalysisError(UserError):
     """A request the sweep folder cannot answer; the message says how to fix it."""
 
 
@@ -105,6 +117,42 @@ class Sweep:
     def seed(self) -> int:
         """The sweep's root seed, reused for bootstrap intervals so they reproduce."""
         return int(self.spec.get("seed", 0))
+
+    @functools.cached_property
+    def same_runs_as(self) -> pd.Series:
+        """Design point → the first point whose runs it repeats exactly (itself if
+        none): the same seed and the same value of every outcome, replicate by
+        replicate. Such points are not independent observations."""
+        runs = self.runs.sort_values(["point_id", "replicate"], kind="stable")
+        keys = ["replicate", "seed", "status", *self.outcome_columns]
+        hashes = pd.util.hash_pandas_object(runs[keys], index=False).astype(str)
+        signatures = hashes.groupby(runs["point_id"].to_numpy()).agg(" ".join)
+        first: dict[str, int] = {}
+        return pd.Series({int(point): first.setdefault(signature, int(point))
+                          for point, signature in signatures.items()}, name=SAME_RUNS_AS)
+
+    def repeats_note(self) -> str | None:
+        """What :attr:`same_runs_as` found, with the first example, for notes."""
+        same = self.same_runs_as
+        repeated = same[same.index != same.to_numpy()]
+        if repeated.empty:
+            return None
+        point, original = int(repeated.index[0]), int(repeated.iloc[0])
+        return (f"{len(repeated)} of {len(same)} design points repeat an earlier point's "
+                f"runs exactly (same seeds, same outcomes: an input they vary has no effect "
+                f"there), e.g. {self.describe(point)} repeats {self.describe(original)}; "
+                "each repeated run is counted once in means and intervals")
+
+    def describe(self, point: int) -> str:
+        """A design point by its inputs (``point 6 (instrument = ban, ...)``)."""
+        row = self.design.set_index("point_id").loc[point, self.names]
+        values = ", ".join(f"{name} = {value}" for name, value in row.items()
+                           if not (isinstance(value, float) and math.isnan(value)))
+        return f"point {point} ({values})"
+
+    def with_repeats_marked(self, runs: pd.DataFrame) -> pd.DataFrame:
+        """``runs`` with the :data:`SAME_RUNS_AS` column :func:`summarise` reads."""
+        return runs.assign(**{SAME_RUNS_AS: runs["point_id"].map(self.same_runs_as)})
 
     @property
     def outcome_columns(self) -> list[str]:
@@ -150,23 +198,10 @@ def analyze(folder: str | Path, method: str, outcomes: Sequence[str] | None = No
     ``options`` are method-specific (see :data:`OPTIONS`); ``None`` values are ignored,
     so the command line can pass every flag. ``write=False`` skips the files.
     """
-    if method not in METHODS:
-        raise AnalysisError(f"--method: unknown method {method!r}; choose "
-                            f"{', '.join(METHODS[:-1])} or {METHODS[-1]}")
     write = bool(options.pop("write", True))
-    given = {k: v for k, v in options.items() if v is not None and v != [] and v != ()}
-    wrong = sorted(set(given) - set(OPTIONS[method]))
-    if wrong:
-        allowed = ", ".join(_flag(o) for o in ("outcome", *OPTIONS[method]) if o in FLAGS)
-        raise AnalysisError(f"{', '.join(map(_flag, wrong))}: does not apply to --method "
-                            f"{method} (it takes {allowed})")
+    given = _options(method, options)
     sweep = load_sweep_folder(Path(folder))
-    requested = [outcomes] if isinstance(outcomes, str) else list(outcomes or [])
-    for name in requested:
-        _check_outcome(sweep, name)
-    runner: dict[str, Callable[..., AnalysisResult]] = {
-        "sobol": _sobol, "morris": _morris, "prim": _prim, "curve": _curve}
-    result = runner[method](sweep, requested, **given)
+    result = run_method(sweep, method, outcomes, **given)
     if write:
         target = sweep.folder / "analysis"
         target.mkdir(exist_ok=True)
@@ -178,6 +213,34 @@ def analyze(folder: str | Path, method: str, outcomes: Sequence[str] | None = No
             for stem, figure in result.draw():
                 result.files += save(figure, target, stem, formats=("png",))
     return result
+
+
+def run_method(sweep: Sweep, method: str, outcomes: Sequence[str] | str | None = None,
+               **options: Any) -> AnalysisResult:
+    """``method`` on a sweep already read (``overplay plot`` reads the folder once for
+    all its figures); nothing is written."""
+    given = _options(method, options)
+    requested = [outcomes] if isinstance(outcomes, str) else list(outcomes or [])
+    for name in requested:
+        _check_outcome(sweep, name)
+    runner: dict[str, Callable[..., AnalysisResult]] = {
+        "sobol": _sobol, "morris": _morris, "prim": _prim, "curve": _curve}
+    return runner[method](sweep, requested, **given)
+
+
+def _options(method: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The options given (``None`` and empty ones dropped), refused when the method
+    does not take them."""
+    if method not in METHODS:
+        raise AnalysisError(f"--method: unknown method {method!r}; choose "
+                            f"{', '.join(METHODS[:-1])} or {METHODS[-1]}")
+    given = {k: v for k, v in options.items() if v is not None and v != [] and v != ()}
+    wrong = sorted(set(given) - set(OPTIONS[method]))
+    if wrong:
+        allowed = ", ".join(_flag(o) for o in ("outcome", *OPTIONS[method]) if o in FLAGS)
+        raise AnalysisError(f"{', '.join(map(_flag, wrong))}: does not apply to --method "
+                            f"{method} (it takes {allowed})")
+    return given
 
 
 def _flag(option: str) -> str:
@@ -193,55 +256,55 @@ def load_sweep_folder(folder: Path) -> Sweep:
     """Read and cross-check a sweep folder, so each method can trust what it gets.
 
     Refuses (with what to do) a path that is not a sweep folder, a sweep that has not
-    finished, and a design table whose columns disagree with the stored problem.
+    finished, a damaged file (each named), and a design table whose columns disagree
+    with the stored problem.
     """
     if not folder.is_dir():
-        raise AnalysisError(f"{folder}: not a folder; give the --out folder of "
-                            "`overplay sweep`")
+        what = "not a folder" if folder.exists() else "no such folder"
+        raise AnalysisError(f"{folder}: {what}; give the --out folder of `overplay sweep`")
     manifest_file = folder / "manifest.json"
     if not manifest_file.exists():
         raise AnalysisError(f"{folder}: not a sweep folder (no manifest.json); give the "
                             "--out folder of `overplay sweep`")
-    try:
-        manifest = json.loads(manifest_file.read_text())
-    except json.JSONDecodeError as exc:
-        raise AnalysisError(f"{manifest_file}: not valid JSON ({exc.msg}, line "
-                            f"{exc.lineno})") from None
+    manifest = files.json_mapping(manifest_file, AnalysisError, REDO)
     if manifest.get("kind") != "sweep":
         raise AnalysisError(f"{folder}: holds a {manifest.get('kind', 'unknown')!r} output, "
                             "not a sweep; give the --out folder of `overplay sweep`")
     for name in ("spec.resolved.yaml", "design.parquet"):
         if not (folder / name).exists():
-            raise AnalysisError(f"{folder}: {name} is missing; re-run the sweep")
+            raise AnalysisError(f"{folder}: {name} is missing; {REDO}")
     if not (folder / "runs.parquet").exists() or manifest.get("status") != "completed":
         raise AnalysisError(f"{folder}: the sweep has not finished (no consolidated "
                             "runs.parquet); run the same `overplay sweep` command again "
                             "to finish it")
-    spec = yaml.safe_load((folder / "spec.resolved.yaml").read_text()) or {}
+    spec = files.yaml_mapping(folder / "spec.resolved.yaml", AnalysisError, REDO)
     inputs: list[Parameter] = []
+    levers: list[str] = []
     for section in ("uncertainties", "levers"):
-        for i, raw in enumerate(spec.get(section) or []):
+        raws = spec.get(section) or []
+        for i, raw in enumerate(raws if isinstance(raws, list) else [raws]):
             try:
                 inputs.append(Parameter.model_validate(raw))
             except ValidationError as exc:
                 raise AnalysisError(f"{folder}/spec.resolved.yaml: {section}.{i}: "
                                     f"{exc.errors()[0]['msg']}") from None
-    levers = [p["name"] for p in spec.get("levers") or []]
-    design = pd.read_parquet(folder / "design.parquet")
-    runs = pd.read_parquet(folder / "runs.parquet")
+            if section == "levers":
+                levers.append(inputs[-1].name)
     names = [p.name for p in inputs]
-    problem_names = list((manifest.get("problem") or {}).get("names", names))
+    design = files.table(folder / "design.parquet", AnalysisError, REDO, ("point_id",))
+    runs = files.table(folder / "runs.parquet", AnalysisError, REDO,
+                       ("run_id", "point_id", "replicate", "seed", "status", "error"))
+    problem = manifest.get("problem")
+    problem_names = list(problem.get("names", names)) if isinstance(problem, dict) else names
     if problem_names != names:
         raise AnalysisError(f"{folder}: manifest problem names {problem_names} differ from "
                             f"the spec's inputs {names}; the folder was edited by hand")
-    missing = [n for n in ["point_id", *names] if n not in design.columns]
+    missing = [n for n in names if n not in design.columns]
     if missing:
         raise AnalysisError(f"{folder}/design.parquet: missing column(s) {missing}")
     if list(design["point_id"]) != list(range(len(design))):
         raise AnalysisError(f"{folder}/design.parquet: point_id is not 0..{len(design) - 1} "
                             "in order, so the SALib sample order is lost")
-    if len(runs) == 0:
-        raise AnalysisError(f"{folder}: runs.parquet has no runs")
     return Sweep(folder, manifest, spec, inputs, levers, design, runs)
 
 
@@ -249,7 +312,7 @@ def _check_outcome(sweep: Sweep, name: str) -> None:
     """Unknown outcome names and outcomes the sweep did not keep are different mistakes
     with different fixes, so they get different messages."""
     kept = sweep.outcome_columns
-    if name not in OUTCOMES and name not in kept:
+    if not is_outcome(name) and name not in kept:
         raise AnalysisError(f"--outcome: unknown outcome {name!r}; this sweep has: "
                             f"{', '.join(kept)}")
     if name not in sweep.runs.columns:
@@ -261,6 +324,18 @@ def _check_outcome(sweep: Sweep, name: str) -> None:
 def _is_years(outcome: str) -> bool:
     """Years-to-threshold outcomes are NaN when never reached: they need shares."""
     return outcome.startswith(YEARS_PREFIX)
+
+
+def _never_reached(outcome: str) -> str:
+    """Why a years-to-threshold outcome has no value, and what to ask for instead."""
+    threshold = threshold_of(outcome)
+    if threshold is None:
+        return " (NaN where the threshold was never reached)"
+    percent = round(threshold * 100)
+    share = outcome.removeprefix("years_to_")
+    higher = outcome.replace(f"_{percent}pct_", f"_{min(percent + 15, 99)}pct_")
+    return (f" (NaN where the share never fell below {percent} %; analyse {share} instead, "
+            f"or keep a higher threshold such as {higher})")
 
 
 def _require_design(sweep: Sweep, method: str) -> None:
@@ -322,9 +397,7 @@ def _index_outcomes(sweep: Sweep, means: pd.DataFrame, requested: list[str], met
         values = means[name]
         if values.isna().any():
             count = int(values.isna().sum())
-            why = (" (a years-to-threshold outcome is NaN where the threshold was never "
-                   "reached; analyse processing_share_below_80pct_* instead)"
-                   if _is_years(name) else "")
+            why = _never_reached(name) if _is_years(name) else ""
             if requested:
                 raise AnalysisError(f"--outcome {name}: {count} design point(s) have no "
                                     f"value{why}; {method} needs a value at every point")
@@ -667,7 +740,10 @@ def _curve(sweep: Sweep, requested: list[str], by: Sequence[str] | None = None,
     """Mean and t-interval of each outcome for each combination of the levers (or
     ``by``): how an outcome changes as a policy is used more. Years-to-threshold
     outcomes are averaged over the runs that reached the threshold and also get the
-    share that did."""
+    share that did. Runs that repeat another point's runs exactly count once.
+
+    Figures: a curve per outcome over ``x`` (a line per ``hue`` value) and, with a
+    hue, a heatmap per outcome over ``x`` × ``hue``, both from one table."""
     columns = list(by or sweep.levers)
     if not columns:
         raise AnalysisError("this sweep has no levers; give --by COLUMN (one of: "
@@ -682,13 +758,23 @@ def _curve(sweep: Sweep, requested: list[str], by: Sequence[str] | None = None,
         hue = None
     inputs = {p.name: p for p in sweep.inputs}
     notes: list[str] = []
-    runs = _successful(sweep, notes)
+    runs = sweep.with_repeats_marked(_successful(sweep, notes))
+    repeats = sweep.repeats_note()
+    if repeats:
+        notes.append(repeats)
     chosen = requested or [c for c in sweep.outcome_columns if runs[c].notna().any()
                            or _is_years(c)]
     table = summarise(runs, columns, chosen, conf_level)
-    plot = summarise(runs, [c for c in (x, hue) if c is not None], chosen, conf_level)
-    return AnalysisResult("curve", "curve", {"curve": table}, notes=notes, draw=lambda:
-                          curve.figures(plot, inputs[x], inputs[hue] if hue else None))
+    drawn_by = [c for c in (x, hue) if c is not None]
+    plot = table if drawn_by == columns else summarise(runs, drawn_by, chosen, conf_level)
+
+    def draw() -> list[tuple[str, Figure]]:
+        figures = curve.figures(plot, inputs[x], inputs[hue] if hue else None)
+        if hue is not None:
+            figures += heatmap.figures(plot, inputs[x], inputs[hue])
+        return figures
+
+    return AnalysisResult("curve", "curve", {"curve": table}, notes=notes, draw=draw)
 
 
 def summarise(runs: pd.DataFrame, columns: list[str], outcomes: list[str],
@@ -697,12 +783,17 @@ def summarise(runs: pd.DataFrame, columns: list[str], outcomes: list[str],
     years-to-threshold outcomes the number and share of runs that reached it.
 
     The t-interval (not a normal one) because groups are often a handful of seeds.
+    When ``runs`` has a :data:`SAME_RUNS_AS` column (``Sweep.with_repeats_marked``),
+    a run that repeats another point's run in the same group (same replicate) is
+    counted once: ``repeats`` says how many were left out, ``runs`` counts the rest.
     """
     rows = []
     for keys, group in runs.groupby(columns, sort=True, dropna=False):
         keys = keys if isinstance(keys, tuple) else (keys,)
+        distinct = (group.drop_duplicates([SAME_RUNS_AS, "replicate"])
+                    if SAME_RUNS_AS in group else group)
         for outcome in outcomes:
-            values = group[outcome].astype(float)
+            values = distinct[outcome].astype(float)
             valid = values.dropna()
             n = len(valid)
             mean = float(valid.mean()) if n else np.nan
@@ -713,6 +804,31 @@ def summarise(runs: pd.DataFrame, columns: list[str], outcomes: list[str],
                 "outcome": outcome, "runs": len(values), "n": n, "mean": mean, "std": std,
                 "ci_low": mean - half, "ci_high": mean + half,
                 "reached": float(n) if _is_years(outcome) else np.nan,
-                "reached_share": n / len(values) if _is_years(outcome) else np.nan}
+                "reached_share": n / len(values) if _is_years(outcome) else np.nan,
+                "repeats": len(group) - len(distinct)}
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------
+# comparison
+
+
+def compare_table(folder: str | Path, outcomes: Sequence[str] | None = None,
+                  conf_level: float = CONF_LEVEL) -> pd.DataFrame:
+    """The numbers behind ``overplay compare``: per design point (a scenario, or a
+    combination of the inputs that vary) and outcome, the successful runs, the mean
+    and its t-interval over the seeds (``ci_low``, ``ci_high``), as :func:`summarise`
+    gives them; the spec's outcomes unless ``outcomes`` names some."""
+    sweep = load_sweep_folder(Path(folder))
+    for name in outcomes or []:
+        _check_outcome(sweep, name)
+    notes: list[str] = []
+    runs = sweep.with_repeats_marked(_successful(sweep, notes))
+    if runs.empty:
+        raise AnalysisError(f"{sweep.folder}: no run succeeded, so there is nothing to "
+                            "compare; see the error column of runs.parquet")
+    by = [n for n in sweep.names if sweep.design[n].nunique(dropna=False) > 1] or sweep.names
+    if not by:
+        runs, by = runs.assign(point="all"), ["point"]
+    return summarise(runs, by, list(outcomes or sweep.outcome_columns), conf_level)

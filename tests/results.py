@@ -47,7 +47,7 @@ overrides: {{years: {years}, firms.count: 10, china.strategy: {{name: periodic_c
 uncertainties:
   - {{name: elasticity, key: materials.light.price_elasticity, kind: real, low: 0.1, high: 0.4}}
 levers:
-  - {{name: frequency_rounds, key: china.strategy.params.period_rounds, kind: integer,
+  - {{name: period_rounds, key: china.strategy.params.period_rounds, kind: integer,
       low: 2, high: 4}}
   - {{name: instrument, key: china.strategy.params.instrument, kind: categorical,
       values: [licensing, ban]}}

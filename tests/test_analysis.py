@@ -271,3 +271,57 @@ def test_cli_exit_codes(sweeps, tmp_path):
     assert "china_strategy" in procs["good_sobol"].stdout
     assert "unknown method 'anova'" in procs["unknown_method"].stderr
     assert "not a sweep folder" in procs["not_a_sweep"].stderr
+
+
+# --- repeated design points ------------------------------------------------------------
+
+IGNORED = """\
+name: ignored
+scenario: baseline
+overrides: {years: 1, firms.count: 10, china.strategy: {name: periodic_coercion}}
+levers:
+  - {name: instrument, key: china.strategy.params.instrument, kind: categorical,
+     values: [licensing, ban]}
+  - {name: severity, key: china.strategy.params.severity, kind: categorical,
+     values: [0.3, 0.9]}
+design: {method: full_factorial}
+replicates: 3
+seed: 4
+outcomes: [payoff_china, china_processing_share_final_light, restriction_rounds]
+"""
+
+
+@pytest.fixture(scope="module")
+def ignored(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A ban ignores severity: its two severities are the same runs (common seeds)."""
+    root = tmp_path_factory.mktemp("ignored")
+    (root / "ignored.yaml").write_text(IGNORED)
+    run_sweep(load_sweep(root / "ignored.yaml"), root / "ignored.yaml", root / "out", "serial")
+    return root / "out"
+
+
+def test_repeated_design_points_are_counted_once_and_said_to_be(ignored):
+    result = analyze(ignored, "curve", ["payoff_china"], by=["instrument"], write=False)
+    runs = pd.read_parquet(ignored / "runs.parquet")
+    table = result.table.set_index("instrument")
+    bans = runs[runs["instrument"] == "ban"]
+    distinct = bans[bans["severity"] == 0.3]["payoff_china"]
+    assert (bans[bans["severity"] == 0.9]["payoff_china"].to_numpy() == distinct.to_numpy()).all()
+    assert table.loc["ban", "runs"] == 3 and table.loc["ban", "repeats"] == 3
+    assert table.loc["ban", "std"] == pytest.approx(distinct.std(ddof=1))  # not 6 copies' std
+    assert table.loc["licensing", "runs"] == 6 and table.loc["licensing", "repeats"] == 0
+    assert any("1 of 4 design points repeat an earlier point's runs" in n
+               and "instrument = ban, severity = 0.9" in n for n in result.notes)
+
+
+def test_compare_table_gives_each_points_mean_and_band(ignored):
+    from experiments.analysis import compare_table
+
+    table = compare_table(ignored, ["payoff_china"])
+    runs = pd.read_parquet(ignored / "runs.parquet")
+    assert list(table.columns[:3]) == ["instrument", "severity", "outcome"]
+    means = runs.groupby(["instrument", "severity"])["payoff_china"].mean()
+    got = table.set_index(["instrument", "severity"])
+    np.testing.assert_allclose(got["mean"].loc[means.index], means)
+    assert (got["ci_low"] < got["mean"]).all() and (got["mean"] < got["ci_high"]).all()
+    assert (got["runs"] == 3).all()

@@ -19,16 +19,16 @@ from matplotlib.ticker import FuncFormatter
 
 from experiments.plots.labels import (
     HEADLINE_WIDTH,
-    category_key,
     input_label,
     keys_note,
     number,
     outcome_label,
     outcome_name,
     value_text,
+    zero_note,
 )
 from experiments.plots.theme import PALETTE, note, slide, title, wrap
-from experiments.sweep.spec import Parameter
+from experiments.sweep.spec import Parameter, category_key
 
 #: Horizontal spread between hue values at a categorical x (in category widths).
 DODGE = 0.12
@@ -88,11 +88,16 @@ def figure(outcome: str, table: pd.DataFrame, x: Parameter, hue: Parameter | Non
     by = f" and {hue.name}" if hue else ""
     title(fig, wrap(f"{outcome_name(outcome, capital=True)}, by {x.name}{by}", HEADLINE_WIDTH))
     runs = sorted({int(table["runs"].min()), int(table["runs"].max())})
+    repeats = int(table["repeats"].max()) if "repeats" in table else 0
+    from_zero = zero_note([axes[0]])
     note(fig, f"Each point: the mean over the runs at that {x.name}{by} "
               f"({'–'.join(map(str, runs))} runs each, averaging over every other input and "
               f"the seeds); {'bands' if ordered else 'whiskers'}: 95 % t-interval of the "
               "mean." + (" Years are averaged over the runs that reached the threshold; the "
-                         "lower panel shows how many did." if years else ""),
+                         "lower panel shows how many did." if years else "")
+              + (" Runs that repeat another design point's runs exactly (an input with no "
+                 "effect there) are counted once." if repeats else "")
+              + (f" {from_zero}" if from_zero else ""),
          keys_note(x, *([hue] if hue else [])))
     return fig
 

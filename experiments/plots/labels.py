@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
 
-from experiments.outcomes import OUTCOMES
+from experiments.outcomes import OUTCOMES, threshold_of
 from experiments.sweep.spec import Parameter
 
 #: rounds.parquet column → (what it is, unit).
@@ -54,7 +55,7 @@ def outcome_unit(outcome: str) -> str:
         ("peak_price_multiple",): "× reference price",
         ("non_china_processing_capacity",): "t/yr",
         ("years_to_",): "years",
-        ("processing_share_below_80pct",): "share of runs, 0–1",
+        ("processing_share_below_",): "share of runs, 0–1",
         ("restriction_rounds",): "decision rounds",
         ("entrants", "exits"): "producers",
     }
@@ -75,10 +76,12 @@ MATERIAL_OUTCOMES = {
     "china_mining_share_final": "China's final share of {} mining",
     "peak_price_multiple": "the peak {} price",
     "non_china_processing_capacity_final": "final {} separation capacity outside China",
-    "years_to_processing_share_below_80pct": "years until China's {} separation share is "
-                                             "below 80 %",
-    "processing_share_below_80pct": "runs in which China's {} separation share fell below "
-                                    "80 %",
+}
+#: Threshold outcomes (by stem) → words, with the material and the threshold's percent.
+THRESHOLD_OUTCOMES = {
+    "years_to_processing_share_below": "years until China's {} separation share is below "
+                                       "{} %",
+    "processing_share_below": "runs in which China's {} separation share fell below {} %",
 }
 
 
@@ -86,7 +89,11 @@ def outcome_name(outcome: str, capital: bool = False) -> str:
     """An outcome in words for headlines (the catalogue's description, unit dropped);
     ``capital`` to start a sentence."""
     stem, _, material = outcome.rpartition("_")
-    if stem in MATERIAL_OUTCOMES:
+    threshold = threshold_of(outcome)
+    if threshold is not None:
+        words = THRESHOLD_OUTCOMES[outcome.rsplit("_", 2)[0]]
+        text = words.format(material, round(threshold * 100))
+    elif stem in MATERIAL_OUTCOMES:
         text = MATERIAL_OUTCOMES[stem].format(material)
     else:
         text = OUTCOMES.get(outcome, outcome.replace("_", " ")).removesuffix(
@@ -130,11 +137,19 @@ def value_text(value: Any) -> str:
     return number(value) if isinstance(value, int | float | np.number) else str(value)
 
 
-def category_key(value: Any) -> str:
-    """Categories compare as text: Parquet may hand back 1.0 for 1 or numpy scalars."""
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        value = int(value)
-    return str(value.item() if isinstance(value, np.generic) else value)
+def zero_note(axes: list[Axes]) -> str:
+    """A note when value axes leave zero out (differences then look larger than they
+    are): where they start (or end, for negative values)."""
+    limits = [ax.get_ylim() for ax in axes]
+    above = [low for low, _ in limits if low > 0]
+    below = [high for _, high in limits if high < 0]
+    if above:
+        return (f"The y axis starts at {number(min(above))}, not at zero: differences look "
+                "larger than they are.")
+    if below:
+        return (f"The y axis ends at {number(max(below))}, not at zero: differences look "
+                "larger than they are.")
+    return ""
 
 
 def keys_note(*inputs: Parameter) -> str:
