@@ -104,13 +104,18 @@ def test_killed_sweep_resumes_without_losing_or_duplicating_runs(tmp_path):
     pd.testing.assert_frame_equal(resumed, uninterrupted)
 
 
-def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path):
-    text = _spec(tmp_path).read_text().replace(
-        "values: [always_open, periodic_coercion]",
-        "values: [always_open, periodic_coercion]}\n  - {name: leak, key: market.leakage_rate,"
-        " kind: categorical, values: [0.2, 5.0]")
-    spec_file = tmp_path / "failing.yaml"
-    spec_file.write_text(text.replace("samples: 4", "samples: 6"))
+def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
+    import experiments.sweep.work as work
+
+    spec_file = _spec(tmp_path, samples=6)
+    real = work.LeverageModel
+
+    def failing(scenario, **kwargs):  # a run the model cannot do (specs are checked whole)
+        if scenario.china.strategy.name == "periodic_coercion":
+            raise ValueError("market.leakage_rate: the market cannot clear")
+        return real(scenario, **kwargs)
+
+    monkeypatch.setattr(work, "LeverageModel", failing)
     table = run_sweep(load_sweep(spec_file), spec_file, tmp_path / "out", "serial")
     failed = table[table["status"] == "error"]
     assert len(failed) and len(failed) < len(table)
@@ -192,7 +197,7 @@ def test_design_sizes(tmp_path, method, expected):
 @pytest.mark.parametrize("change, path, message", [
     (("payoff_china", "payof_china"), "outcomes", "unknown"),
     (("materials.light.price_elasticity", "materials.light.price_elastcity"),
-     "uncertainties.0.key", "did you mean"),
+     "uncertainties.0.low", "did you mean"),
     (("low: 0.1, high: 0.4", "low: 0.4, high: 0.1"), "uncertainties.0", "low < high"),
     (("method: latin_hypercube", "method: lhs"), "design.method", "Input should be"),
     (("replicates: 1", "replicate: 1"), "replicate", "did you mean 'replicates'"),

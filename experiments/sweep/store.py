@@ -2,61 +2,101 @@
 
 Layout::
 
-    DIR/manifest.json        spec hash, seeds, versions, status
+    DIR/.lock                held while a sweep writes here (see lock.py)
+    DIR/manifest.json        spec and scenario hashes, seeds, versions, status
     DIR/spec.resolved.yaml   the spec as validated
     DIR/design.parquet       the design points (point_id + inputs)
     DIR/parts/runs-*.parquet finished runs, one file per finished chunk
                              (runs-FIRST-LAST-TIME: run ids and a time stamp)
     DIR/rounds/*.parquet     per-step data of those runs (if asked for)
     DIR/runs.parquet         all runs, one row each, sorted by run_id (at the end)
+    DIR/damaged/             parts set aside as unreadable (their runs were redone)
 
 Each part is written to a temporary name and renamed, so a crash or ``kill -9``
 loses at most the chunks in flight; a re-run reads the parts, skips their runs,
-and finishes the rest.
+and finishes the rest. A part damaged since (a disk error, a stray edit) is moved
+to ``DIR/damaged/`` with its per-step or runs twin (out of the folders readers scan) and
+its runs are run again: runs are deterministic, so redoing them loses nothing. A damaged manifest is refused instead: it
+holds the hashes that say whether the parts belong to this spec.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import yaml
 
+from experiments.errors import UserError
 from experiments.single_run import atomic_write
 from model.scenarios import Problem, ScenarioError
+
+#: Columns every runs part has (a part without them is not one of ours).
+RUNS_COLUMNS = ("run_id", "status")
+
+
+def _to_stderr(message: str) -> None:
+    print(message, file=sys.stderr)
 
 
 class Store:
     """Where a sweep's runs go."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, notify: Callable[[str], None] = _to_stderr) -> None:
         self.folder = folder
         self.parts = folder / "parts"
         self.rounds = folder / "rounds"
+        self.notify = notify
 
-    def open(self, spec_hash: str, spec_yaml: str, design: pd.DataFrame,
-             manifest: dict[str, Any]) -> None:
-        """Create the folder, or check an existing one belongs to the same spec."""
+    def open(self, manifest: dict[str, Any], spec_yaml: str, design: pd.DataFrame) -> None:
+        """Create the folder, or check an existing one holds a sweep of the same spec and
+        scenarios (``manifest``'s ``spec_hash`` and ``scenario_hash``); set aside damaged
+        parts."""
         existing = self.folder / "manifest.json"
         if existing.exists():
-            previous = json.loads(existing.read_text())
-            if previous.get("spec_hash") != spec_hash:
-                raise ScenarioError([Problem(
-                    str(existing), 1, "spec_hash",
-                    "this folder holds a sweep of a different spec; use another --out "
-                    "folder, or delete this one to start again")])
+            self._check_same_sweep(existing, manifest)
         self.parts.mkdir(parents=True, exist_ok=True)
         self.rounds.mkdir(exist_ok=True)
+        self._set_aside_damaged_parts()
         self._drop_orphan_rounds()
-        if not existing.exists():
-            atomic_write(self.folder / "spec.resolved.yaml",
-                         lambda p: p.write_text(spec_yaml))
-            atomic_write(self.folder / "design.parquet",
-                         lambda p: design.to_parquet(p, index=False))
+        # deterministic from the (checked) spec: rewriting them repairs a damaged copy
+        atomic_write(self.folder / "spec.resolved.yaml", lambda p: p.write_text(spec_yaml))
+        atomic_write(self.folder / "design.parquet",
+                     lambda p: design.to_parquet(p, index=False))
         self.write_manifest(manifest)
+
+    @staticmethod
+    def _check_same_sweep(path: Path, manifest: dict[str, Any]) -> None:
+        try:
+            previous = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            previous = None
+        if not isinstance(previous, dict):
+            raise UserError(
+                f"{path}: damaged (not a JSON manifest), so the finished runs in this folder "
+                "cannot be checked against the spec; if the spec and its scenarios are "
+                "unchanged, delete this file and run the same command to resume — otherwise "
+                "choose another --out or delete the folder")
+        if previous.get("kind") != "sweep":
+            raise UserError(f"{path.parent}: holds a {previous.get('kind') or 'different'} "
+                            "result, not a sweep; choose another --out")
+        changed = [(key, what) for key, what in (
+            ("spec_hash", "a different spec"),
+            ("scenario_hash", "the same spec, but its scenario files (or files they "
+                              "extend) have changed since"))
+            if previous.get(key, manifest[key]) != manifest[key]]  # older folders: no hash
+        if changed:
+            key, what = changed[0]
+            raise ScenarioError([Problem(
+                str(path), 1, key, f"this folder holds a sweep of {what}; use another --out "
+                "folder, or delete this one to start again")])
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         atomic_write(self.folder / "manifest.json",
@@ -84,6 +124,30 @@ class Store:
         table = pd.DataFrame(rows)
         atomic_write(self.parts / f"runs-{name}", lambda p: table.to_parquet(p, index=False))
 
+    def _set_aside_damaged_parts(self) -> None:
+        """Move unreadable parts (and their twins) to ``DIR/damaged/``: their runs are not
+        done, so they are run again. Runs parts are read whole (they are small); per-step
+        parts, which can be large, by their footer."""
+        for part in sorted(self.parts.glob("runs-*.parquet")):
+            problem = _unreadable(part, lambda p: _check_runs_part(pd.read_parquet(p)))
+            if problem:
+                self._set_aside(part, self.rounds / part.name.replace("runs-", "rounds-", 1),
+                                problem)
+        for part in sorted(self.rounds.glob("rounds-*.parquet")):
+            problem = _unreadable(part, pq.read_metadata)
+            if problem:
+                self._set_aside(part, self.parts / part.name.replace("rounds-", "runs-", 1),
+                                problem)
+
+    def _set_aside(self, part: Path, twin: Path, problem: str) -> None:
+        damaged = self.folder / "damaged"
+        damaged.mkdir(exist_ok=True)
+        for path in (part, twin):
+            if path.exists():
+                path.rename(damaged / path.name)
+        self.notify(f"{part}: damaged ({problem}); moved to {damaged}/ and its runs will be "
+                    "run again")
+
     def _drop_orphan_rounds(self) -> None:
         """Per-step parts whose runs part was never written (killed in between): their
         runs will be run again, so keeping them would duplicate rows."""
@@ -102,6 +166,26 @@ class Store:
                      .reset_index(drop=True))
         atomic_write(self.folder / "runs.parquet", lambda p: table.to_parquet(p, index=False))
         return table
+
+
+def _check_runs_part(table: pd.DataFrame) -> None:
+    missing = [c for c in RUNS_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"no {', '.join(missing)} column")
+
+
+def _unreadable(part: Path, read: Callable[[Path], object]) -> str | None:
+    """Why ``part`` cannot be read as Parquet, or None. A file the system refuses to open
+    (permissions, I/O error: an errno) is the machine's problem and is raised as is."""
+    try:
+        read(part)
+    except (pa.ArrowException, ValueError) as exc:
+        return str(exc).splitlines()[0]
+    except OSError as exc:  # pyarrow reports a corrupt page as OSError without errno
+        if exc.errno is not None:
+            raise
+        return str(exc).splitlines()[0]
+    return None
 
 
 def spec_yaml(spec: Any) -> str:

@@ -1,0 +1,327 @@
+"""Sweeps lose nothing and mix nothing: one sweep per folder, resume refused after a
+scenario changed, damaged files named or set aside, workers that die with the sweep,
+a killed worker's chunk retried, SIGTERM like Ctrl-C, lean worker start-up."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pandas as pd
+import psutil
+import pytest
+
+from experiments.errors import MachineError, UserError
+from experiments.sweep import executors
+from experiments.sweep.executors import ChunkQueue, execute
+from experiments.sweep.lock import folder_lock
+from experiments.sweep.runner import configurations, run_sweep
+from experiments.sweep.spec import load_sweep
+from model.scenarios import ScenarioError
+from tests import sweep_workers
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = """\
+name: safety
+scenario: {scenario}
+overrides: {{years: 1, firms.count: 10}}
+uncertainties:
+  - {{name: elasticity, key: materials.light.price_elasticity, kind: real, low: 0.1, high: 0.4}}
+levers:
+  - {{name: china_strategy, key: china.strategy, kind: categorical,
+      values: [always_open, periodic_coercion]}}
+design: {{method: latin_hypercube, samples: {samples}}}
+seed: 5
+outcomes: [china_processing_share_final_light, payoff_china]
+per_round: {per_round}
+"""
+BASE = "extends: parent.yaml\nname: base\n"
+PARENT = "extends: baseline\nname: parent\npayoffs:\n  discount_rate_per_year: 0.05\n"
+
+
+def _spec(folder: Path, samples: int = 4, per_round: str = "none",
+          scenario: str = "base.yaml") -> Path:
+    """A tiny sweep of ``base.yaml``, which extends ``parent.yaml``, which extends baseline."""
+    (folder / "base.yaml").write_text(BASE)
+    (folder / "parent.yaml").write_text(PARENT)
+    path = folder / "spec.yaml"
+    path.write_text(SPEC.format(scenario=scenario, samples=samples, per_round=per_round))
+    return path
+
+
+# -- one sweep per folder -------------------------------------------------------------
+def test_a_second_sweep_into_a_busy_folder_is_refused_and_the_lock_dies_with_its_holder(
+        tmp_path):
+    spec_file = _spec(tmp_path)
+    out = tmp_path / "out"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from pathlib import Path; "
+         "from experiments.sweep.lock import folder_lock\n"
+         "with folder_lock(Path(sys.argv[1])): print('held', flush=True); sys.stdin.read()",
+         str(out)], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        with pytest.raises(UserError, match=rf"another sweep .*pid {holder.pid}.*--out"):
+            run_sweep(load_sweep(spec_file), spec_file, out, "serial")
+        assert not (out / "manifest.json").exists()  # refused before touching the folder
+    finally:
+        holder.kill()  # SIGKILL: the kernel releases the lock, nothing stale is left
+        holder.wait()
+    table = run_sweep(load_sweep(spec_file), spec_file, out, "serial")
+    assert len(table) == 4 and table["run_id"].is_unique
+
+
+def test_the_lock_is_held_for_the_whole_sweep(tmp_path):
+    spec_file = _spec(tmp_path)
+    with folder_lock(tmp_path / "out"), pytest.raises(UserError, match="another sweep"):
+        run_sweep(load_sweep(spec_file), spec_file, tmp_path / "out", "serial")
+
+
+# -- resume only what the same scenarios produced -------------------------------------
+@pytest.mark.parametrize("edited, change", [
+    ("base.yaml", ("name: base\n", "name: base\nfirms:\n  count: 12\n")),
+    ("parent.yaml", ("0.05", "0.07"))])
+def test_resume_after_the_base_scenario_or_its_parent_changed_is_refused(tmp_path, edited,
+                                                                        change):
+    spec_file = _spec(tmp_path)
+    spec_file.write_text(spec_file.read_text().replace(", firms.count: 10", ""))
+    out = tmp_path / "out"
+    run_sweep(load_sweep(spec_file), spec_file, out, "serial")
+    run_sweep(load_sweep(spec_file), spec_file, out, "serial")  # unchanged: resumes
+    path = tmp_path / edited
+    path.write_text(path.read_text().replace(*change))
+    with pytest.raises(ScenarioError, match="scenario files") as error:
+        run_sweep(load_sweep(spec_file), spec_file, out, "serial")
+    assert error.value.problems[0].path == "scenario_hash"
+
+
+def test_resume_after_a_compared_scenario_changed_is_refused(tmp_path):
+    spec_file = _spec(tmp_path)
+    spec_file.write_text(spec_file.read_text().replace(
+        "  - {name: china_strategy", "  - {name: scenario, key: scenario, kind: categorical,"
+        " values: [baseline, parent.yaml]}\n  - {name: china_strategy"))
+    out = tmp_path / "out"
+    run_sweep(load_sweep(spec_file), spec_file, out, "serial")
+    (tmp_path / "parent.yaml").write_text(PARENT.replace("0.05", "0.07"))
+    with pytest.raises(ScenarioError, match="scenario files"):
+        run_sweep(load_sweep(spec_file), spec_file, out, "serial")
+
+
+# -- damaged files --------------------------------------------------------------------
+DAMAGE = {"truncated": lambda b: b[:len(b) // 2], "garbage": lambda b: b"\x00garbage" * 40,
+          "empty": lambda b: b""}
+
+
+@pytest.mark.parametrize("which", ["parts/runs-", "rounds/rounds-"])
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_a_damaged_part_is_set_aside_and_its_runs_redone(tmp_path, capsys, which, damage):
+    spec_file = _spec(tmp_path, per_round="all")
+    spec = load_sweep(spec_file)
+    out = tmp_path / "out"
+    whole = run_sweep(spec, spec_file, out, "serial")
+    folder, prefix = which.split("/")
+    part = sorted((out / folder).glob(f"{prefix}*.parquet"))[0]
+    part.write_bytes(DAMAGE[damage](part.read_bytes()))
+    resumed = run_sweep(spec, spec_file, out, "serial")
+    pd.testing.assert_frame_equal(resumed, whole)
+    assert (out / "damaged" / part.name).exists()
+    assert f"{part}: damaged" in capsys.readouterr().err
+    rounds = pd.read_parquet(out / "rounds")
+    assert not rounds.duplicated(["run_id", "step", "material", "importer"]).any()
+    assert set(rounds["run_id"]) == set(whole["run_id"])
+
+
+@pytest.mark.parametrize("text", ["", "{not json", "[1, 2]"])
+def test_a_damaged_manifest_is_refused_with_what_to_do(tmp_path, text):
+    spec_file = _spec(tmp_path)
+    out = tmp_path / "out"
+    run_sweep(load_sweep(spec_file), spec_file, out, "serial")
+    (out / "manifest.json").write_text(text)
+    with pytest.raises(UserError, match=r"manifest.json: damaged .*delete this file"):
+        run_sweep(load_sweep(spec_file), spec_file, out, "serial")
+
+
+def test_a_folder_holding_another_kind_of_result_is_refused(tmp_path):
+    spec_file = _spec(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "manifest.json").write_text('{"kind": "run"}')
+    with pytest.raises(UserError, match="holds a run result, not a sweep"):
+        run_sweep(load_sweep(spec_file), spec_file, out, "serial")
+
+
+# -- worker processes -----------------------------------------------------------------
+def _runs(tmp_path: Path, samples: int = 8) -> list:
+    spec_file = _spec(tmp_path, samples=samples)
+    return configurations(load_sweep(spec_file), spec_file)[0]
+
+
+def test_a_killed_workers_chunk_is_retried_in_a_new_pool(tmp_path):
+    runs = _runs(tmp_path)
+    results = [row for chunk in execute(runs, "processes", 2, None,
+                                        work=sweep_workers.die_once_then_run)
+               for row, _ in chunk]
+    assert (tmp_path / "a-worker-died").exists()
+    assert sorted(r["run_id"] for r in results) == list(range(8))
+    assert all(r["status"] == "ok" for r in results)
+
+
+def test_a_chunk_whose_worker_always_dies_stops_the_sweep_with_a_clear_error(tmp_path):
+    with pytest.raises(MachineError, match=r"died 3 times .*run the same command again"):
+        list(execute(_runs(tmp_path), "processes", 2, None, work=sweep_workers.always_die))
+
+
+def test_workers_do_not_import_the_command_line(tmp_path):
+    script = tmp_path / "main.py"
+    script.write_text(textwrap.dedent(f"""\
+        import json, sys
+        from pathlib import Path
+        sys.path.insert(0, {str(ROOT)!r})
+        import experiments.cli  # this __main__ imports the command line, as overplay does
+        from experiments.sweep.executors import execute
+        from experiments.sweep.runner import configurations
+        from experiments.sweep.spec import load_sweep
+        from tests import sweep_workers
+
+        if __name__ == "__main__":
+            spec_file = Path(sys.argv[1])
+            runs = configurations(load_sweep(spec_file), spec_file)[0][:2]
+            rows = [r for c in execute(runs, "processes", 1, None,
+                                       work=sweep_workers.loaded_modules) for r, _ in c]
+            print(json.dumps(rows))
+        """))
+    from json import loads
+
+    proc = subprocess.run([sys.executable, str(script), str(_spec(tmp_path))], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300, check=True)
+    rows = loads(proc.stdout)
+    assert rows and all(not r["experiments.cli"] and not r["typer"] for r in rows)
+    assert all(r["model.leverage_model"] for r in rows)  # preloaded by the forkserver
+
+
+def _workers_of(folder: Path, count: int, process: subprocess.Popen) -> list[psutil.Process]:
+    """The worker processes, once ``count`` of them have left their pid in ``folder``."""
+    deadline = time.monotonic() + 120
+    while len(pids := list(folder.glob("worker-*.pid"))) < count:
+        assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
+        time.sleep(0.05)
+    return [psutil.Process(int(p.stem.split("-")[1])) for p in pids]
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+def test_killing_the_sweep_leaves_no_worker_behind(tmp_path, how):
+    script = textwrap.dedent(f"""\
+        import sys
+        from pathlib import Path
+        sys.path.insert(0, {str(ROOT)!r})
+        from experiments.sweep.executors import execute
+        from experiments.sweep.runner import configurations
+        from experiments.sweep.spec import load_sweep
+        from tests import sweep_workers
+
+        if __name__ == "__main__":
+            spec_file = Path(sys.argv[1])
+            runs = configurations(load_sweep(spec_file), spec_file)[0]
+            for chunk in execute(runs, "processes", 2, None, work=sweep_workers.sleep_forever):
+                pass
+        """)
+    (tmp_path / "main.py").write_text(script)
+    main = subprocess.Popen([sys.executable, "main.py", str(_spec(tmp_path))], cwd=tmp_path,
+                            stderr=subprocess.PIPE, text=True)
+    workers = _workers_of(tmp_path, 2, main)
+    try:
+        main.send_signal(how)
+        main.wait(timeout=120)
+        assert not psutil.wait_procs(workers, timeout=60)[1]  # none alive
+    finally:
+        for worker in workers:
+            if worker.is_running():
+                worker.kill()
+
+
+def test_sigterm_stops_a_sweep_like_ctrl_c_keeping_finished_runs(tmp_path):
+    spec_file = _spec(tmp_path, samples=240)
+    out = tmp_path / "out"
+    sweep = subprocess.Popen([sys.executable, "-m", "experiments.cli", "sweep", str(spec_file),
+                              "--workers", "2", "--quiet", "--out", str(out)], cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list((out / "parts").glob("runs-*.parquet")):
+        assert sweep.poll() is None and time.monotonic() < deadline, sweep.stderr.read()
+        time.sleep(0.02)
+    workers = psutil.Process(sweep.pid).children(recursive=True)
+    sweep.send_signal(signal.SIGTERM)
+    stderr = sweep.communicate(timeout=120)[1]
+    assert sweep.returncode == 130, stderr
+    assert "run the same command again" in stderr and "Traceback" not in stderr
+    assert not (out / "runs.parquet").exists()  # it was stopped, not finished
+    assert not psutil.wait_procs(workers, timeout=60)[1]
+    stored = pd.concat(pd.read_parquet(p) for p in (out / "parts").glob("runs-*.parquet"))
+    assert stored["run_id"].is_unique and (stored["status"] == "ok").all()
+
+
+# -- chunks and the Dask cluster ------------------------------------------------------
+def _chunk_sizes(runs: int, workers: int) -> list[int]:
+    queue = ChunkQueue(list(range(runs)))
+    sizes = []
+    while queue:
+        sizes.append(len(queue.take(workers)))
+    return sizes
+
+
+def test_big_sweeps_get_fewer_larger_parts_and_every_run_once():
+    assert _chunk_sizes(120, 2) == _chunk_sizes(120, 2) and max(_chunk_sizes(120, 2)) == 15
+    big = _chunk_sizes(10_000, 2)
+    assert sum(big) == 10_000 and len(big) <= 4 * executors.PARTS_PER_WORKER
+    assert sum(_chunk_sizes(10_000, 8)) == 10_000 and max(_chunk_sizes(10_000, 8)) == 19
+
+
+def test_chunks_follow_a_growing_cluster():
+    queue = ChunkQueue(list(range(10_000)))
+    small = len(queue.take(1))
+    assert len(queue.take(32)) < small  # more workers, smaller shares each
+
+
+class _Cluster:
+    """A stand-in for a Dask client whose cluster grows from one to four threads."""
+
+    def __init__(self) -> None:
+        self.threads = 1
+        self.submitted = 0
+
+    def nthreads(self) -> dict[str, int]:
+        return {f"worker-{i}": 1 for i in range(self.threads)}
+
+    def submit(self, work, chunk, pure):
+        self.submitted += 1
+        return chunk
+
+
+class _Running(list):
+    def count(self) -> int:
+        return len(self)
+
+    def add(self, future) -> None:
+        self.append(future)
+
+
+def test_the_dask_window_grows_with_the_cluster():
+    client, running = _Cluster(), _Running()
+    queue = ChunkQueue(list(range(1000)))
+    executors.top_up(client, running, queue, sweep_workers.loaded_modules)
+    assert client.submitted == executors.IN_FLIGHT
+    client.threads = 4
+    executors.top_up(client, running, queue, sweep_workers.loaded_modules)
+    assert client.submitted == executors.IN_FLIGHT * 4
+
+
+def test_an_unreachable_scheduler_is_one_clear_machine_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(executors, "SCHEDULER_TIMEOUT", "1s")
+    spec_file = _spec(tmp_path)
+    with pytest.raises(MachineError, match="cannot reach the Dask scheduler at tcp://127"):
+        run_sweep(load_sweep(spec_file), spec_file, tmp_path / "out", "dask",
+                  scheduler="tcp://127.0.0.1:9")
