@@ -17,11 +17,11 @@ from experiments.report.tables import number
 from tests.report_checks import sweep_folder
 
 
-def _expected(values: pd.Series) -> str:
+def _expected(values: pd.Series) -> tuple[str, str]:
     """Mean and t-interval as the table writes them, computed here with scipy."""
     mean = values.mean()
     low, high = stats.t.interval(0.95, len(values) - 1, loc=mean, scale=stats.sem(values))
-    return f"{number(mean)} [{number(low)}, {number(high)}]"
+    return number(mean), f"{number(low)} to {number(high)}"
 
 
 def _shown(value: object) -> str:
@@ -40,11 +40,12 @@ def test_each_point_has_its_runs_and_intervals(result_root):
     assert header == [*inputs, "runs", *outcomes]
     assert len(shown.rows) == len(design) == 8 and notes == []
     for row in shown.rows:
-        cells = dict(zip(header, (c.text for c in row), strict=True))
-        point = runs[runs[inputs].map(_shown).eq(pd.Series(cells)[inputs]).all(axis=1)]
-        assert cells["runs"] == str(len(point)) == "3"
+        cells = dict(zip(header, row, strict=True))
+        texts = pd.Series({name: cell.text for name, cell in cells.items()})
+        point = runs[runs[inputs].map(_shown).eq(texts[inputs]).all(axis=1)]
+        assert texts["runs"] == str(len(point)) == "3"
         for outcome in outcomes:
-            assert cells[outcome] == _expected(point[outcome])
+            assert (cells[outcome].text, cells[outcome].detail) == _expected(point[outcome])
     assert all(c.numeric for c in shown.columns[len(inputs):])  # right-aligned numbers
 
 
@@ -52,7 +53,7 @@ def test_the_table_follows_the_sweeps_figures(result_root):
     page = render(sweep_folder(result_root))
     headings = re.findall(r"<h2>(.*?)</h2>", page)
     assert headings[headings.index("Figures") + 1] == "Outcomes per design point"
-    assert "95% t-interval" in page
+    assert "95% t-interval" in page and "<small>" in page
 
 
 def _many_points(points: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -72,17 +73,18 @@ def test_many_points_show_their_extremes_with_a_note():
     assert len(notes) == 1 and f"{3 * MAX_ROWS} design points" in notes[0]
 
 
-@pytest.mark.parametrize(("values", "shown"), [
-    ([float("nan"), float("nan")], "never reached"),
-    ([2.0, float("nan")], "2 (1 of 2 reached)"),
-    ([2.0, 4.0], "3 [-9.71, 15.7] (2 of 2 reached)"),
+@pytest.mark.parametrize(("values", "text", "detail"), [
+    ([float("nan"), float("nan")], "never reached", ""),
+    ([2.0, float("nan")], "2", "1 of 2 reached"),
+    ([2.0, 4.0], "3", "-9.71 to 15.7 · 2 of 2 reached"),
 ])
-def test_years_to_threshold_say_how_many_runs_reached_it(values, shown):
+def test_years_to_threshold_say_how_many_runs_reached_it(values, text, detail):
     design = pd.DataFrame({"point_id": [0], "x": [1.0]})
     runs = pd.DataFrame({"point_id": [0, 0], "status": "ok",
                          "years_to_processing_share_below_80pct_light": values})
     table, _ = point_table(design, runs, ["x"], ["years_to_processing_share_below_80pct_light"])
-    assert table.rows[0][-1].text == shown
+    cell = table.rows[0][-1]
+    assert (cell.text, cell.detail) == (text, detail)
 
 
 def test_failed_runs_are_not_counted():

@@ -28,7 +28,7 @@ HOSTILE = [SCRIPT, BREAKOUT, QUOTES, AMPERSAND, RICH]
 
 TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "b", "code",
         "nav", "ol", "ul", "li", "a", "section", "div", "table", "caption", "thead",
-        "tbody", "tr", "th", "td", "figure", "img", "figcaption"}
+        "tbody", "tr", "th", "td", "small", "br", "wbr", "figure", "img", "figcaption"}
 ATTRIBUTES = {"lang", "charset", "id", "href", "class", "alt", "src"}
 
 

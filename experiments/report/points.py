@@ -16,7 +16,7 @@ import pandas as pd
 
 from experiments.analysis import CONF_LEVEL, YEARS_PREFIX, summarise
 from experiments.report.source import ResultFolder
-from experiments.report.tables import Table, number, table
+from experiments.report.tables import Cell, Table, number, table
 
 #: More points than this and the table shows the highest and lowest half as many each.
 MAX_ROWS = 40
@@ -41,8 +41,9 @@ def point_tables(result: ResultFolder) -> dict[str, Any]:
 
 def point_table(design: pd.DataFrame, runs: pd.DataFrame, inputs: list[str],
                 outcomes: list[str]) -> tuple[Table, list[str]]:
-    """One row per design point: its inputs, its successful runs, and per outcome
-    ``mean [low, high]``; at most :data:`MAX_ROWS` rows, with a note when cut."""
+    """One row per design point: its inputs, its successful runs, and per outcome the
+    mean with the interval under it; at most :data:`MAX_ROWS` rows, with a note when
+    cut."""
     ok = runs[runs["status"] == "ok"]
     stats = summarise(ok, ["point_id"], outcomes, CONF_LEVEL) if len(ok) else pd.DataFrame()
     cells = {(row.point_id, row.outcome): row for row in stats.itertuples(index=False)}
@@ -61,22 +62,21 @@ def point_table(design: pd.DataFrame, runs: pd.DataFrame, inputs: list[str],
                      f"and the {half} with the lowest mean {first}, highest first.")
     else:
         frame = frame.sort_values(inputs, kind="stable") if inputs else frame
-    caption = (f"Mean and {CONF_LEVEL:.0%} t-interval [low, high] over each point's "
-               "successful runs")
+    caption = (f"Mean over each point's successful runs, and under it the {CONF_LEVEL:.0%} "
+               "t-interval")
     return table(frame.drop(columns="point_id"), caption, numeric=outcomes), notes
 
 
-def _interval(row: Any) -> str:
-    """``mean [low, high]``; a years-to-threshold outcome also says how many runs
-    reached the threshold (its mean is over those)."""
+def _interval(row: Any) -> Cell:
+    """The mean, with the interval (and for a years-to-threshold outcome how many runs
+    reached the threshold: its mean is over those) as the cell's second line."""
     if row is None or row.n == 0:
-        return "never reached" if row is not None and _is_years(row.outcome) else "–"
-    shown = number(row.mean)
-    if row.n > 1:
-        shown += f" [{number(row.ci_low)}, {number(row.ci_high)}]"
+        return Cell("never reached" if row is not None and _is_years(row.outcome) else "–",
+                    numeric=True)
+    detail = [f"{number(row.ci_low)} to {number(row.ci_high)}"] if row.n > 1 else []
     if _is_years(row.outcome):
-        shown += f" ({row.n} of {row.runs} reached)"
-    return shown
+        detail.append(f"{row.n} of {row.runs} reached")
+    return Cell(number(row.mean), numeric=True, detail=" · ".join(detail))
 
 
 def _is_years(outcome: str) -> bool:

@@ -12,10 +12,12 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class Cell:
-    """One cell as shown; numbers are right-aligned (class ``num``)."""
+    """One cell as shown; numbers are right-aligned (class ``num``); ``detail`` is a
+    smaller second line (an interval under its mean, say)."""
 
     text: str
     numeric: bool = False
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -35,14 +37,16 @@ def number(value: float) -> str:
 
 
 def _cell(value: Any, numeric: bool) -> Cell:
+    if isinstance(value, Cell):
+        return value
     if isinstance(value, bool) or not isinstance(value, int | float):
         return Cell(str(value), numeric)
     return Cell(number(value), True)
 
 
 def table(frame: pd.DataFrame, caption: str = "", numeric: Collection[str] = ()) -> Table:
-    """``frame`` as a :class:`Table`; ``numeric`` names text columns that hold numbers
-    (an interval written out, say) and so align right like numeric ones."""
+    """``frame`` as a :class:`Table`; ``numeric`` names columns of text or ready-made
+    :class:`Cell` values that hold numbers, and so align right like numeric ones."""
     right = [frame[c].dtype.kind in "iuf" or c in numeric for c in frame.columns]
     return Table(caption, [Cell(str(c), r) for c, r in zip(frame.columns, right, strict=True)],
                  [[_cell(v, r) for v, r in zip(row, right, strict=True)]
