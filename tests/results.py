@@ -65,6 +65,11 @@ SWEEPS = {
     "sobol": ("{method: sobol, samples: 8}", 1, 1, "none"),
     "morris": ("{method: morris, samples: 4, levels: 4}", 1, 1, "none"),
     "lhs": ("{method: latin_hypercube, samples: 24}", 1, 1, "none"),
+    "explicit": ("{method: explicit, points: ["
+                 "{elasticity: 0.1, period_rounds: 2, instrument: licensing}, "
+                 "{elasticity: 0.2, period_rounds: 4, instrument: licensing}, "
+                 "{elasticity: 0.3, period_rounds: 2, instrument: ban}, "
+                 "{elasticity: 0.4, period_rounds: 4, instrument: ban}]}", 2, 1, "none"),
 }
 
 COMPARE = """\

@@ -53,6 +53,9 @@ def _expected_stems(folder: Path) -> set[str]:
                 and (folder.name != "sobol" or runs[o].nunique() > 1)]
     if folder.name == "factorial":
         return {f"curve_{o}" for o in OUTCOMES} | {f"heatmap_{o}" for o in valued}
+    if folder.name == "explicit":  # points on a grid of the levers: the curve too
+        return ({f"curve_{o}" for o in OUTCOMES} | {f"heatmap_{o}" for o in valued}
+                | {f"scatter_{o}" for o in valued})
     if folder.name in ("sobol", "morris"):
         return {f"{folder.name}_{o}" for o in complete}
     if folder.name == "compare":  # one input: a curve per outcome, nothing to cross; and
@@ -119,6 +122,34 @@ def test_morris_points_are_mu_star_and_sigma(sweep_result, drawn):
                   for c in ax.containers}
         for _, row in rows.iterrows():
             assert points[row["input"]] == pytest.approx((row["mu_star"], row["sigma"]))
+
+
+def test_scatter_points_are_the_runs(sweep_result, drawn):
+    _only(sweep_result, "lhs", "explicit")
+    runs = _runs(sweep_result)
+    figure = drawn["scatter_payoff_china"]
+    numeric, _period, category = figure.axes[:3]
+    assert [ax.get_title(loc="left") for ax in figure.axes[:3]] == [
+        "against elasticity", "against period_rounds", "against instrument"]
+    np.testing.assert_allclose(numeric.collections[0].get_offsets(),
+                               runs[["elasticity", "payoff_china"]].to_numpy())
+    assert [t.get_text() for t in category.get_xticklabels()] == ["licensing", "ban"]
+    shown = np.concatenate([c.get_offsets()[:, 1] for c in category.collections])
+    np.testing.assert_allclose(np.sort(shown), np.sort(runs["payoff_china"]))
+    assert figure.axes[0].get_ylabel().replace("\n", " ").endswith("(USD m)")
+
+
+def test_value_axes_that_leave_out_zero_say_so(sweep_result, drawn):
+    _only(sweep_result, "factorial")
+    share = drawn["curve_china_processing_share_final_light"]
+    low = share.axes[0].get_ylim()[0]
+    assert low > 0  # a share near 0.81: the axis starts far above zero
+    assert "The y axis starts at" in share.get_supxlabel().replace("\n", " ")
+    for stem, figure in drawn.items():  # said exactly where zero is out of view
+        if stem.startswith("curve"):
+            low, high = figure.axes[0].get_ylim()
+            said = "not at zero" in figure.get_supxlabel().replace("\n", " ")
+            assert said == (low > 0 or high < 0), stem
 
 
 def test_heatmap_cells_are_group_means(sweep_result, drawn):

@@ -51,13 +51,13 @@ def figure(outcome: str, runs: pd.DataFrame, inputs: list[Parameter], total: int
     cols = min(len(inputs), 4)
     fig, axes = slide((len(inputs) + cols - 1) // cols, cols)
     shown = runs[runs[outcome].notna()]
-    size, alpha = (14, 0.7) if len(shown) <= 200 else (5, 0.35)
+    size, alpha = (45, 0.7) if len(shown) <= 200 else (8, 0.35)  # marker area, points²
     for ax, parameter in zip(axes, inputs, strict=False):
         style = {"color": PALETTE[0], "alpha": alpha, "rasterized": len(shown) > RASTER_ABOVE}
         if parameter.kind == "categorical":
             order = levels(shown[parameter.name].dropna(), parameter)
             sns.stripplot(x=shown[parameter.name].map(category_key), y=shown[outcome],
-                          order=[category_key(v) for v in order], ax=ax, size=size ** 0.5 + 1,
+                          order=[category_key(v) for v in order], ax=ax, size=size ** 0.5,
                           jitter=0.25, **style)
             ax.set_xticks(range(len(order)), [wrap(value_text(v), 12) for v in order])
         else:
