@@ -1,5 +1,6 @@
 """``overplay report`` on damaged or foreign folders says what is wrong in one line
-(a :class:`PlotError`, exit 2 on the command line) naming the file, never a traceback.
+(a :class:`PlotError`, exit 2 on the command line) naming the file, never a traceback,
+whether the report's own tables or the figures find the damage.
 
 Each case damages a private copy of a real result folder the way a crash, a full
 disk or a hand edit would.
@@ -102,7 +103,7 @@ def test_damaged_part_of_a_sweeps_steps(result_root, tmp_path):
     folder = copy_result(sweep_folder(result_root), tmp_path / "sweep")
     (folder / "rounds").mkdir(exist_ok=True)
     _write("rounds/part-0.parquet", b"")(folder)
-    _check_message(folder, "part-0.parquet: not a readable Parquet")
+    _check_message(folder, "rounds: not a readable Parquet")
 
 
 def test_equilibrium_without_its_replicator_table(equilibrium_result, tmp_path):

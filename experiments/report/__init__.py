@@ -66,7 +66,6 @@ def render(folder: Path) -> str:
     """The report page for the result in ``folder``; a damaged or foreign folder raises
     :class:`PlotError` saying what is wrong."""
     result = ResultFolder(folder)
-    result.check()
     try:
         return _page(result)
     except (KeyError, TypeError, IndexError, jinja2.UndefinedError) as exc:
