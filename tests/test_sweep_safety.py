@@ -254,12 +254,17 @@ def test_sigterm_stops_a_sweep_like_ctrl_c_keeping_finished_runs(tmp_path):
         assert sweep.poll() is None and time.monotonic() < deadline, sweep.stderr.read()
         time.sleep(0.02)
     workers = psutil.Process(sweep.pid).children(recursive=True)
-    sweep.send_signal(signal.SIGTERM)
-    stderr = sweep.communicate(timeout=120)[1]
-    assert sweep.returncode == 130, stderr
-    assert "run the same command again" in stderr and "Traceback" not in stderr
-    assert not (out / "runs.parquet").exists()  # it was stopped, not finished
-    assert not psutil.wait_procs(workers, timeout=60)[1]
+    try:
+        sweep.send_signal(signal.SIGTERM)
+        stderr = sweep.communicate(timeout=120)[1]
+        assert sweep.returncode == 130, stderr
+        assert "run the same command again" in stderr and "Traceback" not in stderr
+        assert not (out / "runs.parquet").exists()  # it was stopped, not finished
+        assert not psutil.wait_procs(workers, timeout=60)[1]  # none alive
+    finally:
+        for worker in workers:
+            if worker.is_running():
+                worker.kill()
     stored = pd.concat(pd.read_parquet(p) for p in (out / "parts").glob("runs-*.parquet"))
     assert stored["run_id"].is_unique and (stored["status"] == "ok").all()
 

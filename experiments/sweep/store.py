@@ -15,9 +15,10 @@ Layout::
 Each part is written to a temporary name and renamed, so a crash or ``kill -9``
 loses at most the chunks in flight; a re-run reads the parts, skips their runs,
 and finishes the rest. A part damaged since (a disk error, a stray edit) is moved
-to ``DIR/damaged/`` with its per-step or runs twin (out of the folders readers scan) and
-its runs are run again: runs are deterministic, so redoing them loses nothing. A damaged manifest is refused instead: it
-holds the hashes that say whether the parts belong to this spec.
+to ``DIR/damaged/`` with its per-step or runs twin (out of the folders readers scan)
+and its runs are run again: runs are deterministic, so redoing them loses nothing. A
+damaged manifest is refused instead: it holds the hashes that say whether the parts
+belong to this spec.
 """
 
 from __future__ import annotations
