@@ -133,8 +133,25 @@ class _ParameterRules(BaseModel):
 #: One schema per kind, built from :data:`PARAMETERS` and :data:`PARAMETER_TYPES`.
 PARAMETER_SCHEMAS: dict[Kind, type[BaseModel]] = {
     kind: create_model(f"{kind.value.title()}Parameters", __base__=_ParameterRules,
-                       **{name: (PARAMETER_TYPES[name], ...) for name in defaults})
+                       **{name: (PARAMETER_TYPES[name], ... if default is None else default)
+                          for name, default in defaults.items()})
     for kind, defaults in PARAMETERS.items()}
+
+
+def parameter_problems(kind: Kind, params: Mapping[str, Any]
+                       ) -> list[tuple[tuple[str, ...], str]]:
+    """Parameters of a ``kind`` action that are unknown, missing, of the wrong type or
+    out of range, as (("params", name), message) pairs."""
+    try:
+        PARAMETER_SCHEMAS[kind].model_validate(dict(params))
+    except ValidationError as exc:
+        allowed = ", ".join(sorted(PARAMETERS[kind])) or "none"
+        messages = {"extra_forbidden": f"unknown parameter of {kind.value} (allowed: "
+                                       f"{allowed})",
+                    "missing": f"{kind.value} needs this parameter"}
+        return [(("params", *map(str, error["loc"])),
+                 messages.get(error["type"], error["msg"])) for error in exc.errors()]
+    return []
 
 
 def action_problems(action: Action, role: str, materials: Collection[str],
@@ -159,11 +176,7 @@ def action_problems(action: Action, role: str, materials: Collection[str],
     if unknown:
         problems.append((("targets",), f"unknown destination(s) {unknown}; known: "
                          f"{sorted(importers)} and 'other' (third countries)"))
-    try:
-        PARAMETER_SCHEMAS[action.kind].model_validate(dict(action.params))
-    except ValidationError as exc:
-        for error in exc.errors():
-            problems.append((("params", *map(str, error["loc"])), error["msg"]))
+    problems += parameter_problems(action.kind, action.params)
     if "importer" in action.params and action.params["importer"] not in importers:
         problems.append((("params", "importer"), f"unknown importer "
                          f"{action.params['importer']!r}; known: {sorted(importers)}"))

@@ -418,6 +418,14 @@ class EventConfig(Strict):
     params: dict[str, Any] = Field(default_factory=dict, description="Action parameters.")
     note: str = Field("", description="Free text shown in the action log and plots.")
 
+    @field_validator("at", mode="before")
+    @classmethod
+    def _date_or_step(cls, value: Any) -> Any:
+        """One message for any other type (not one per member of the union)."""
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise ValueError("must be YYYY-MM or a step number")
+        return value
+
     @field_validator("at")
     @classmethod
     def _at(cls, value: DateOrStep) -> DateOrStep:
@@ -605,7 +613,7 @@ class Scenario(Strict):
         exist, with parameters in range, no earlier than the first simulated month.
         (Events after the last month are the loader's to judge: it knows whether an
         override shortened the period.)"""
-        from agents.actions import action_problems
+        from agents.actions import KINDS_OF_ROLE, Kind, action_problems
         from model.events import EventError, make_action
 
         problems: list[tuple[tuple[Loc, ...], str]] = []
@@ -621,6 +629,13 @@ class Scenario(Strict):
             if step < 1:
                 problems.append(((("events", i, "at"),), f"{event.at} is before the first "
                                  f"simulated month {self.start}"))
+            allowed = KINDS_OF_ROLE[roles[event.actor]]
+            if event.action in set(Kind) and Kind(event.action) not in allowed:
+                kinds = ", ".join(sorted(k.value for k in allowed))
+                problems.append(((("events", i, "action"),), f"{event.actor} "
+                                 f"({roles[event.actor]}) cannot take action "
+                                 f"{event.action!r}; its actions: {kinds}"))
+                continue
             try:
                 action = make_action(event.actor, event.action, event.materials,
                                      event.targets, event.params, i)

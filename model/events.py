@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 
-from agents.actions import Action, Kind
+from agents.actions import Action, Kind, parameter_problems
 from model.calendar import step_of_date
 from model.config import EventConfig, Scenario
 
@@ -38,11 +38,12 @@ def make_action(actor: str, action: str, materials: list[str], targets: list[str
         hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(known)})"
         raise EventError(f"unknown action {action!r}{hint}",
                          ("events", index, "action")) from None
-    try:
-        return Action(actor, kind, tuple(materials), tuple(targets), dict(params),
-                      source="event", note=note)
-    except ValueError as exc:
-        raise EventError(str(exc), ("events", index, "params")) from None
+    problems = parameter_problems(kind, params)
+    if problems:
+        loc, message = problems[0]
+        raise EventError(message, ("events", index, *loc))
+    return Action(actor, kind, tuple(materials), tuple(targets), dict(params),
+                  source="event", note=note)
 
 
 def event_action(event: EventConfig, index: int) -> Action:
@@ -52,7 +53,9 @@ def event_action(event: EventConfig, index: int) -> Action:
 
 
 def compile_events(scenario: Scenario) -> dict[int, list[Action]]:
-    """Events by step, in file order; events outside the simulated months are dropped."""
+    """Events by step, in file order. Events outside the simulated months are left out:
+    the loader has refused those before the start, and those after the end unless an
+    override shortened the period (then it showed a note)."""
     timeline: dict[int, list[Action]] = {}
     for index, event in enumerate(scenario.events):
         step = event_step(event, scenario.start)

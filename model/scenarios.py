@@ -174,10 +174,11 @@ def load_raw(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
     """A scenario file merged over what it ``extends``, with a line map."""
     data, lines = read_yaml(path)
     data.setdefault("name", _default_name(path))
+    has_parent = "extends" in data
     parent_ref = data.pop("extends", None)
     merge_mode = data.pop("events_merge", None)
     file = str(path)
-    if parent_ref is None:
+    if not has_parent:
         if merge_mode is not None:
             raise ScenarioError([Problem(*lines.get(("events_merge",), (file, 1)),
                                          "events_merge", "only a file that extends "

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator
 
 from agents.actions import Action
 from agents.moves import actions_of, moves_for
@@ -57,20 +57,20 @@ class _MenuParams(StrategyParams):
     moves: tuple[str, ...] = Field(DEFAULT_MOVES["china"], description="Move menu.")
     fallback: str = Field("hold", description="Rule used in forecasts made by others.")
 
-    @model_validator(mode="after")
-    def _known(self) -> Any:
-        _check_moves(self.moves, "china")
-        return self
+    @field_validator("moves")
+    @classmethod
+    def _known(cls, moves: tuple[str, ...]) -> tuple[str, ...]:
+        return _check_moves(moves, "china")
 
 
 class _ImporterMenuParams(StrategyParams):
     moves: tuple[str, ...] = Field(DEFAULT_MOVES["importer"], description="Move menu.")
     fallback: str = Field("passive", description="Rule used in forecasts made by others.")
 
-    @model_validator(mode="after")
-    def _known(self) -> Any:
-        _check_moves(self.moves, "importer")
-        return self
+    @field_validator("moves")
+    @classmethod
+    def _known(cls, moves: tuple[str, ...]) -> tuple[str, ...]:
+        return _check_moves(moves, "importer")
 
 
 class _BestResponse(Strategy):
