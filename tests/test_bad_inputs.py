@@ -1,0 +1,142 @@
+"""Every bad scenario is refused before anything runs (issue 11, item 3).
+
+The generated corpus (``tests/bad_scenarios.py``) goes through ``overplay validate``
+and ``overplay run`` in-process (typer's runner, fast); a handful also through a real
+``overplay`` subprocess. Each must exit 2 with a ``FILE:LINE: key: message`` line at
+the expected place, print no traceback and, for ``run``, write no output folder.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from experiments.cli import app
+from model.scenarios import ScenarioError, ScenarioNote, load_scenario
+from tests.bad_scenarios import Case, corpus
+
+CASES = corpus()
+LOCATED = re.compile(r"^(?P<file>.+?):(?P<line>\d+): (?P<rest>.*)$")
+
+
+def test_the_corpus_is_large_enough_and_covers_every_class():
+    prefixes = {case.id.split("-")[0] for case in CASES}
+    assert len(CASES) >= 150
+    assert {"event", "role", "strategy", "number", "share", "name", "key", "alias",
+            "extends", "set", "main", "huge", "deep"} <= prefixes
+
+
+def _arguments(case: Case, folder: Path, command: str) -> tuple[list[str], str, int, Path]:
+    scenario, file, line = case.write(folder)
+    out = folder / "out"
+    extra = ["--out", str(out), "--quiet"] if command == "run" else []
+    return [command, scenario, *case.args, *extra], file, line, out
+
+
+def _check(case: Case, code: int, stderr: str, stdout: str, file: str, line: int) -> None:
+    assert code == 2, (code, stdout, stderr)
+    assert "Traceback" not in stderr + stdout, stderr
+    located = [m for m in map(LOCATED.match, stderr.splitlines()) if m]
+    assert located, stderr
+    wanted = [m for m in located if m["file"] == file and int(m["line"]) == line
+              and (m["rest"].startswith(f"{case.path}: ") if case.path else True)]
+    assert wanted, f"expected {file}:{line}: {case.path}: ...; got\n{stderr}"
+
+
+RUNS = [(case, command) for case in CASES for command in case.commands]
+
+
+@pytest.mark.parametrize("case, command", RUNS, ids=[f"{c.id}-{m}" for c, m in RUNS])
+def test_bad_scenario_is_refused_at_its_line(case: Case, command: str, tmp_path: Path):
+    args, file, line, out = _arguments(case, tmp_path, command)
+    result = CliRunner().invoke(app, args)
+    assert result.exception is None or isinstance(result.exception, SystemExit), \
+        result.exception
+    _check(case, result.exit_code, result.stderr, result.stdout, file, line)
+    assert not out.exists()
+
+
+END_TO_END = ["event-quota-cut=5", "extends-fifo", "alias-bomb", "set-demand-sum", "huge-file"]
+
+
+@pytest.mark.parametrize("case_id", END_TO_END)
+def test_bad_scenario_is_refused_by_the_installed_command(case_id: str, tmp_path: Path):
+    case = next(c for c in CASES if c.id == case_id)
+    for command in case.commands:
+        folder = tmp_path / command
+        folder.mkdir()
+        args, file, line, out = _arguments(case, folder, command)
+        overplay = Path(sys.executable).with_name("overplay")
+        proc = subprocess.run([str(overplay), *args], capture_output=True, text=True,
+                              timeout=120, check=False, cwd=folder,
+                              env={"COLUMNS": "200", "NO_COLOR": "1", "PATH": "/usr/bin:/bin"})
+        _check(case, proc.returncode, proc.stderr, proc.stdout, file, line)
+        assert not out.exists()
+
+
+# -- decisions documented in docs/scenarios.md --------------------------------------------
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+PARENT = ('name: parent\nstart: "2025-01"\nyears: 2\nevents:\n'
+          '  - {at: 2, actor: china, action: ban, note: parent}\n')
+CHILD_EVENTS = "events:\n  - {at: 3, actor: china, action: open, note: child}\n"
+
+
+def test_child_events_replace_the_parents_with_a_note(tmp_path: Path):
+    _write(tmp_path, "parent.yaml", PARENT)
+    child = _write(tmp_path, "child.yaml", "extends: parent.yaml\nname: child\n" + CHILD_EVENTS)
+    with pytest.warns(ScenarioNote, match=r"events: replaces the 1 event inherited"):
+        scenario = load_scenario(child)
+    assert [e.note for e in scenario.events] == ["child"]
+
+
+@pytest.mark.parametrize("mode, notes", [("append", ["parent", "child"]),
+                                         ("replace", ["child"])])
+def test_events_merge_says_how_lists_combine_without_a_note(tmp_path: Path, mode, notes):
+    _write(tmp_path, "parent.yaml", PARENT)
+    child = _write(tmp_path, "child.yaml", f"extends: parent.yaml\nname: child\n"
+                   f"events_merge: {mode}\n" + CHILD_EVENTS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ScenarioNote)
+        scenario = load_scenario(child)
+    assert [e.note for e in scenario.events] == notes
+
+
+def test_appended_events_are_located_after_the_inherited_ones(tmp_path: Path):
+    _write(tmp_path, "parent.yaml", PARENT)
+    child = _write(tmp_path, "child.yaml", "extends: parent.yaml\nname: child\n"
+                   "events_merge: append\nevents:\n"
+                   "  - {at: 3, actor: china, action: quota, params: {cut: 5}}\n")
+    with pytest.raises(ScenarioError) as error:
+        load_scenario(child)
+    assert [str(p) for p in error.value.problems] == [
+        f"{child}:5: events.1.params.cut: Input should be less than or equal to 1"]
+
+
+def test_events_after_a_shortened_period_are_left_out_with_a_note(tmp_path: Path):
+    path = _write(tmp_path, "s.yaml", PARENT.replace("at: 2", "at: 20"))
+    with pytest.warns(ScenarioNote, match=r"1 scripted event\(s\) after 2025-12 are left out"):
+        scenario = load_scenario(path, [("years", 1, "--years")])
+    assert scenario.steps == 12
+
+
+def test_scenario_named_after_its_file_gets_a_plain_name(tmp_path: Path):
+    path = _write(tmp_path, "my scenario [v2].yaml", "years: 1\n")
+    assert load_scenario(path).name == "my_scenario__v2_"
+
+
+def test_numpy_numbers_from_batch_run_are_taken_as_numbers():
+    np = pytest.importorskip("numpy")
+    scenario = load_scenario("baseline", [("firms.count", np.int64(50)),
+                                          ("years", np.float64(1.0))])
+    assert scenario.firms.count == 50 and type(scenario.firms.count) is int
