@@ -140,3 +140,102 @@ def test_numpy_numbers_from_batch_run_are_taken_as_numbers():
     scenario = load_scenario("baseline", [("firms.count", np.int64(50)),
                                           ("years", np.float64(1.0))])
     assert scenario.firms.count == 50 and type(scenario.firms.count) is int
+
+
+# -- tournament and equilibrium specs -------------------------------------------------------
+TOURNAMENT = """name: t
+scenario: baseline
+years: 1
+firms: 10
+replicates: 1
+overrides:
+  materials.light.price_elasticity: 0.3
+china:
+  - always_open
+  - name: periodic_coercion
+    params: {period_rounds: 2}
+importers:
+  passive: passive
+"""
+
+SPEC_CASES = {
+    "name-escape": (("name: t\n", "name: ../../etc\n"), 1, "name"),
+    "name-absolute": (("name: t\n", "name: /tmp/x\n"), 1, "name"),
+    "override-nan": (("price_elasticity: 0.3", "price_elasticity: .nan"), 7,
+                     "materials.light.price_elasticity"),
+    "override-demand-sum": (("price_elasticity: 0.3\n",
+                             "price_elasticity: 0.3\n  importers.us.demand_share.light: 0.9\n"),
+                            8, "importers.us.demand_share.light"),
+    "strategy-target": (("{period_rounds: 2}", "{targets: [narnia]}"), 11,
+                        "china.1.params.targets"),
+    "strategy-material": (("{period_rounds: 2}", "{materials: [unobtainium]}"), 11,
+                          "china.1.params.materials"),
+    "strategy-cut-bool": (("{period_rounds: 2}", "{cut: true}"), 11, "china.1.params.cut"),
+    "years-bool": (("years: 1\n", "years: true\n"), 3, "years"),
+    "years-inf": (("years: 1\n", "years: .inf\n"), 3, "years"),
+    "importer-profile": (("passive: passive\n", "passive: {narnia: passive}\n"), 13,
+                         "importers.passive"),
+    "matches-cap": (("replicates: 1\n", "replicates: 10000\n"), 5, "replicates"),
+}
+
+
+@pytest.mark.parametrize("change, line, path", SPEC_CASES.values(), ids=SPEC_CASES.keys())
+def test_bad_tournament_spec_is_refused_at_its_line(tmp_path: Path, change, line, path):
+    from experiments.tournament import load_tournament
+
+    text = TOURNAMENT.replace(*change)
+    if path == "replicates":  # 2 × 1 × 10,000 is fine; 60 China entries are not
+        text = text.replace("china:\n", "china:\n" + "".join(
+            f"  - {{name: always_open, label: a{i}}}\n" for i in range(60)))
+    spec = _write(tmp_path, "t.yaml", text)
+    with pytest.raises(ScenarioError) as error:
+        load_tournament(spec)
+    assert any(p.file == str(spec) and p.line == line and p.path == path
+               for p in error.value.problems), error.value
+
+
+EQUILIBRIUM = """name: e
+stage_game:
+  scenario: baseline
+  date: "2026-01"
+  actions:
+    china: [open, ban]
+    us: [hold, stockpile]
+"""
+
+EQUILIBRIUM_CASES = {
+    "name-escape": (("name: e\n", "name: ..\n"), 1, "name"),
+    "date-after-end": (('date: "2026-01"', 'date: "2999-01"'), 4, "stage_game.date"),
+    "date-before-start": (('date: "2026-01"', 'date: "1999-01"'), 4, "stage_game.date"),
+    "move-target": (("[open, ban]", "[open, \"ban:narnia\"]"), 6, "stage_game.actions.china.1"),
+    "importer-move-target": (("[hold, stockpile]", "[hold, \"stockpile:japan\"]"), 7,
+                             "stage_game.actions.us.1"),
+    "unknown-player": (("    us: [hold, stockpile]", "    narnia: [hold]"), 7,
+                       "stage_game.actions.narnia"),
+    "override": (("  date:", "  overrides: {years: .inf}\n  date:"), 4, "years"),
+    "tournament-folder": (("stage_game:", "meta_game: {tournament: folder}\nstage_game:"), 2,
+                          "meta_game.tournament"),
+}
+
+
+@pytest.mark.parametrize("change, line, path", EQUILIBRIUM_CASES.values(),
+                         ids=EQUILIBRIUM_CASES.keys())
+def test_bad_equilibrium_spec_is_refused_at_its_line(tmp_path: Path, change, line, path):
+    from experiments.equilibrium import load_equilibrium
+
+    (tmp_path / "folder").mkdir()
+    spec = _write(tmp_path, "e.yaml", EQUILIBRIUM.replace(*change))
+    with pytest.raises(ScenarioError) as error:
+        load_equilibrium(spec)
+    assert any(p.file == str(spec) and p.line == line and p.path == path
+               for p in error.value.problems), error.value
+
+
+def test_a_bad_tournament_spec_exits_2_before_anything_runs(tmp_path: Path):
+    spec = _write(tmp_path, "t.yaml", TOURNAMENT.replace("{period_rounds: 2}",
+                                                         "{targets: [narnia]}"))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["tournament", str(spec), "--out", str(out), "--quiet"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"{spec}:11: china.1.params.targets: unknown destination")
+    assert not out.exists()
