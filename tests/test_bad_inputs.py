@@ -239,3 +239,15 @@ def test_a_bad_tournament_spec_exits_2_before_anything_runs(tmp_path: Path):
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith(f"{spec}:11: china.1.params.targets: unknown destination")
     assert not out.exists()
+
+
+def test_the_documented_limits_are_the_limits():
+    from experiments.tournament import MAX_MATCHES
+    from model.safe_yaml import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES
+    from model.scenarios import MAX_EXTENDS
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "scenarios.md").read_text()
+    limits = re.search(r"(?ms)^## Limits$(.*)", text).group(1)
+    for value in (f"{MAX_FILE_BYTES:,} bytes", f"{MAX_DEPTH} levels", f"{MAX_NODES:,} keys",
+                  f"{MAX_EXTENDS} files", f"{MAX_MATCHES:,} matches"):
+        assert value in limits, value
