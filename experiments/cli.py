@@ -399,6 +399,7 @@ def compare(
     (and, for scenarios with observed facts, the history figure)."""
     import yaml
 
+    from experiments.analysis import compare_table
     from experiments.plots import plot_folder
     from experiments.single_run import atomic_write
     from experiments.sweep.comparison import comparison_spec
@@ -417,6 +418,8 @@ def compare(
     atomic_write(spec_file, lambda p: p.write_text(yaml.safe_dump(data, sort_keys=False)))
     _run_sweep_file(spec_file, target, "processes", workers, None, quiet)
     written = plot_folder(target)
+    _print_comparison(compare_table(target), f"Mean over {seeds} common seeds "
+                                             "[95 % interval]")
     out.print(f"Wrote {len(written)} figure file(s) to {target / 'figures'}/")
 
 
@@ -433,9 +436,23 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _print_frame(frame: pd.DataFrame, title: str) -> None:
+def _print_comparison(table: pd.DataFrame, title: str) -> None:
+    """One row per outcome, one column per scenario (design point): mean [95 % band]."""
+    stats = ("outcome", "runs", "n", "mean", "std", "ci_low", "ci_high", "repeats",
+             "reached", "reached_share")
+    inputs = [c for c in table.columns if c not in stats]
+    labels = table[inputs].astype(str).agg(" / ".join, axis=1) if inputs else table["runs"]
+    cells = table.assign(point=labels, cell=[
+        f"{_cell(m)} [{_cell(lo)}, {_cell(hi)}]" if m == m else "–"
+        for m, lo, hi in zip(table["mean"], table["ci_low"], table["ci_high"], strict=True)])
+    grid = cells.pivot(index="outcome", columns="point", values="cell")
+    grid = grid.loc[list(dict.fromkeys(table["outcome"]))]
+    _print_frame(grid.reset_index(), title, split=False)
+
+
+def _print_frame(frame: pd.DataFrame, title: str, split: bool = True) -> None:
     """A table per outcome (narrow enough for a terminal), names never cut short."""
-    if "outcome" in frame.columns and frame["outcome"].nunique() > 1:
+    if split and "outcome" in frame.columns and frame["outcome"].nunique() > 1:
         for outcome, rows in frame.groupby("outcome", sort=False):
             _print_frame(rows.drop(columns="outcome"), f"{title}: {outcome}")
         return
@@ -473,17 +490,13 @@ def analyze_command(
 ) -> None:
     """Sensitivity indices (sobol, morris), scenario discovery (prim) or the overuse
     curve (curve) of a finished sweep; tables and figures go to DIR/analysis/."""
-    from experiments.analysis import METHODS, AnalysisError, analyze
+    from experiments.analysis import METHODS, analyze
 
     if method is None:
         err.print(f"--method: give one of {', '.join(METHODS)}")
         raise typer.Exit(2)
-    try:
-        result = analyze(folder, method, outcome, below=below, above=above,
-                         min_density=min_density, x=x, hue=hue, by=by)
-    except AnalysisError as exc:
-        err.print(str(exc))
-        raise typer.Exit(2) from None
+    result = analyze(folder, method, outcome, below=below, above=above,
+                     min_density=min_density, x=x, hue=hue, by=by)
     _print_frame(result.table, f"{method} · {folder}")
     for name, frame in result.tables.items():
         if name != result.main and method == "prim":
@@ -502,18 +515,14 @@ def plot_command(
         "--format", help="png and/or svg (repeatable; default both).")] = None,
 ) -> None:
     """Draw every figure for the result in FOLDER into FOLDER/figures."""
-    from experiments.plots import PlotError, plot_folder
+    from experiments.plots import plot_folder
 
     formats = fmt or ["png", "svg"]
     wrong = sorted(set(formats) - {"png", "svg"})
     if wrong:
         err.print(f"--format: unknown format(s) {', '.join(wrong)}; choose png or svg")
         raise typer.Exit(2)
-    try:
-        written = plot_folder(folder, formats)
-    except PlotError as exc:
-        err.print(str(exc))
-        raise typer.Exit(2) from None
+    written = plot_folder(folder, formats)
     out.print(f"Wrote {len(written)} file(s) to {folder / 'figures'}/")
 
 
@@ -523,14 +532,9 @@ def report_command(
                                                 "equilibrium).")],
 ) -> None:
     """Write FOLDER/report.html: one self-contained page to hand out or print."""
-    from experiments.plots import PlotError
     from experiments.report import write_report
 
-    try:
-        path = write_report(folder)
-    except PlotError as exc:
-        err.print(str(exc))
-        raise typer.Exit(2) from None
+    path = write_report(folder)
     out.print(f"Wrote {path}")
 
 
