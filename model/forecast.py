@@ -14,7 +14,7 @@ import pickle
 from typing import TYPE_CHECKING
 
 from agents.actions import Action
-from agents.strategies.base import make_strategy
+from agents.strategies.base import Strategy, make_strategy
 
 if TYPE_CHECKING:
     from model.leverage_model import LeverageModel
@@ -47,8 +47,14 @@ def _without_foresight(copy: LeverageModel, player: str) -> None:
         if name == player:
             agent.strategy = make_strategy(PASSIVE[role_of(name)], {}, role_of(name))
         elif strategy.classifier.get("look_ahead") or strategy.classifier.get("human"):
-            fallback = getattr(strategy.params, "fallback", PASSIVE[role_of(name)])
-            agent.strategy = make_strategy(fallback, {}, role_of(name))
+            agent.strategy = fallback_of(strategy, role_of(name))
+
+
+def fallback_of(strategy: Strategy, role: str) -> Strategy:
+    """The plain rule a forecasting or human strategy falls back to in the ``role``."""
+    if hasattr(strategy, "fallback_for"):
+        return strategy.fallback_for(role)
+    return make_strategy(getattr(strategy.params, "fallback", PASSIVE[role]), {}, role)
 
 
 def simulate(copy: LeverageModel, player: str, actions: tuple[Action, ...],

@@ -45,3 +45,12 @@ def test_a_forecast_is_worth_the_same_with_or_without_the_history() -> None:
 
     full = simulate(with_history, "china", (), 2)
     assert light == full
+
+
+def test_forecasts_play_a_human_importers_fallback_in_its_role() -> None:
+    """A person's default fallback, 'hold', is China's rule; in an importer's seat it is
+    'passive' (the forecast used to ask for an importer called 'hold' and crash)."""
+    model = LeverageModel("baseline", rng=1, firms=10, years=1,
+                          china_strategy="myopic_best_response", importer_strategy="human")
+    model.run(4)
+    assert model.step_count == 4
