@@ -253,7 +253,7 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any] | list[tuple
         last = parts[-1]
         if isinstance(target, list) and not (isinstance(last, int) and last < len(target)):
             raise ScenarioError([Problem(*where_, key, f"no item {last} in list")])
-        target[last] = value
+        target[last] = copy.deepcopy(value)  # never shared between runs or keys
         for loc in [loc for loc in lines if loc[:len(parts)] == tuple(parts)]:
             del lines[loc]  # what the file said below this key is gone
         lines[tuple(parts)] = where_
