@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,14 +71,26 @@ def _report(error: BaseException) -> None:
         err.print(_one_line(error))
 
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str,
+                  lineno: int, file: Any = None, line: str | None = None) -> None:
+    """Warnings as one located line (the loader's notes: ``FILE:LINE: note: …``)."""
+    from model.scenarios import ScenarioNote
+
+    kind = "note" if issubclass(category, ScenarioNote) else category.__name__
+    err.print(f"{filename}:{lineno}: {kind}: {message}")
+
+
 def command(*args: Any, **kwargs: Any) -> Callable[[Callable], Callable]:
     """``app.command`` whose errors the user can act on end in one line and an exit
-    code, whether the CLI runs as a program or under typer's test runner."""
+    code, and whose warnings print as one line each, whether the CLI runs as a program
+    or under typer's test runner."""
     def register(function: Callable) -> Callable:
         @functools.wraps(function)
         def guarded(*a: Any, **kw: Any) -> Any:
             try:
-                return function(*a, **kw)
+                with warnings.catch_warnings():
+                    warnings.showwarning = _show_warning
+                    return function(*a, **kw)
             except (typer.Exit, typer.Abort):
                 raise
             except Exception as exc:

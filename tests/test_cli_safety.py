@@ -173,3 +173,13 @@ def test_help_does_not_load_the_model() -> None:
 
 def test_single_run_module_keeps_its_public_names() -> None:
     assert single_run.OUTPUT_FILES[-1] == "manifest.json"
+
+
+def test_a_loader_note_prints_as_one_located_line(tmp_path: Path) -> None:
+    scenario = tmp_path / "variant.yaml"
+    scenario.write_text("extends: crisis_2010\nevents: []\n", encoding="utf-8")
+    code, _, stderr = overplay("validate", str(scenario))
+    assert code == 0, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith(f"{scenario}:2: note: events: replaces"), stderr
