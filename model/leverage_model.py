@@ -27,15 +27,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from agents.actions import (
-    CHINA_KINDS,
-    IMPORTER_KINDS,
-    PRODUCER_KINDS,
-    REGIME_OF_KIND,
-    Action,
-    Kind,
-    Regime,
-)
+from agents.actions import REGIME_OF_KIND, Action, Kind, Regime, action_problems
 from agents.china import OTHER, SupplierState
 from agents.firms import DAYS_PER_MONTH, Firm, FirmPopulation
 from agents.importer import ImporterState
@@ -362,22 +354,22 @@ class LeverageModel(mesa.Model):
 
     # -- actions ------------------------------------------------------------------------
     def apply(self, action: Action) -> None:
-        """Validate and carry out one action, and log it."""
+        """Validate and carry out one action, and log it. An action is checked as a
+        scripted event is at load time (role, materials, targets, parameter ranges),
+        since a person's or a strategy's action arrives only now."""
         actor = action.actor
         if actor == "china":
-            allowed = CHINA_KINDS
+            role = "china"
         elif actor in self.importers:
-            allowed = IMPORTER_KINDS
+            role = "importer"
         elif any(p.name == actor for p in self.producers):
-            allowed = PRODUCER_KINDS
+            role = "producer"
         else:
             raise ValueError(f"unknown actor {actor!r}")
-        if action.kind not in allowed:
-            raise ValueError(f"{actor} cannot take action {action.kind.value!r}")
-        unknown = set(action.materials) - set(self.materials)
-        unknown |= set(action.targets) - set(self.destinations)
-        if unknown:
-            raise ValueError(f"{action.kind.value}: unknown material/target {sorted(unknown)}")
+        problems = action_problems(action, role, self.materials, self.importer_names)
+        if problems:
+            raise ValueError(f"{action.kind.value} by {actor}: " + "; ".join(
+                f"{'.'.join(path)}: {message}" for path, message in problems))
         step = self.step_count
         if actor == "china":
             if action.kind in REGIME_OF_KIND:
