@@ -5,22 +5,33 @@ with ``load_sweep``, as ``overplay sweep SPEC`` does): the baseline scenario wit
 ``years`` and ``firms.count`` fixed, a full factorial over ``china.strategy``
 (always_open, periodic_coercion, calibrated_restraint) × ``materials.light.price_elasticity``
 (evenly spaced levels in [0.1, 0.4]), and several replicates per point. Default: 3 × 4
-points × 10 replicates = 120 runs of 10 years (120 steps) with 60 firms (enough that
-a worker pool's start-up, ~0.8 s of imports, does not dominate); ``--quick``:
+points × 10 replicates = 120 runs of 10 years (120 steps) with 60 firms; ``--quick``:
 2 × 2 points × 2 replicates = 8 runs of 1 year. Then it measures, with
-``time.perf_counter`` and ``gc.collect()`` before each case:
+``time.perf_counter`` and ``gc.collect()`` before each case, ``--repeats`` times (default
+3) with the cases alternating — each repeat runs every case once, in forward order on
+odd repeats and reverse order on even ones, so a slow spell of a shared machine hits
+both tools alike — and reports medians:
 
 (a) runs per second of the sweep runner (``run_sweep`` called in-process, each time
     into a fresh temporary folder; only the ``run_sweep`` call is timed, which
     includes pool start-up, per-run scenario loading, Parquet writes and the final
-    consolidation):
+    consolidation; the forkserver that starts the workers is started once per process,
+    by the first pool case, as in a Python session, while ``overplay sweep`` starts one
+    per command):
     ``sweep_serial_executor_runs_per_s`` — executor "serial" (runs in this process);
-    ``sweep_runs_per_s`` — executor "processes" with 1 worker (a spawned pool);
+    ``sweep_runs_per_s`` — executor "processes" with 1 worker (a worker pool);
     ``sweep_runs_per_s_2_workers`` — executor "processes" with 2 workers;
 (b) runs per second of ``mesa.batch_run(LeverageModel, ...)`` over the same runs,
     with ``number_processes=1`` (``batch_run_runs_per_s``) and 2
     (``batch_run_runs_per_s_2_processes``), ``data_collection_period=-1`` and
-    ``display_progress=False``. ``max_steps`` is steps − 1 on Mesa < 3.5, whose loop
+    ``display_progress=False``. Both sides do the same work: scenarios parsed the same
+    way (``load_scenario(..., parse_once=True)``, as a sweep worker does), models built
+    with the same tables (``record_tables=False``: no per-step tables, as a sweep that
+    keeps none), and pools started the same way: this benchmark makes the sweep's start
+    method (a forkserver with the model preloaded, where available) the default, which
+    ``batch_run``'s ``multiprocessing.Pool`` uses, and hides this script's ``__main__``
+    while batch_run starts its processes, as the sweep does for its workers, so neither
+    re-imports this script. ``max_steps`` is steps − 1 on Mesa < 3.5, whose loop
     is ``while model.running and model.steps <= max_steps`` (one extra step), and
     steps from 3.5 on (LeverageModel also stops itself after its last step);
 (c) peak RSS in MiB of the whole process tree (this process plus all its children,
@@ -32,15 +43,17 @@ a worker pool's start-up, ~0.8 s of imports, does not dominate); ``--quick``:
 (d) ratios: ``sweep_vs_batch_run_ratio`` = sweep runs/s ÷ batch_run runs/s, both with
     one worker/process (pools on the sweep side, in-process on batch_run's, as each
     tool does by default); ``sweep_serial_vs_batch_run_ratio`` compares the two
-    in-process loops; ``speedup_2_workers`` = 2-worker ÷ 1-worker sweep runs/s;
+    in-process loops; ``sweep_vs_batch_run_ratio_2`` the two with 2 processes each;
+    ``speedup_2_workers`` = 2-worker ÷ 1-worker sweep runs/s;
     ``batch_run_speedup_2_processes`` the same for batch_run.
 
 The runs are identical between the two. The sweep spawns one seed per run from its
 root seed, so seeds are not a factorial axis and batch_run's ``rng=[seeds]`` product
 cannot reproduce them; instead batch_run sweeps a single parameter, ``scenario``, whose
-values are the sweep's own per-run scenarios (``load_scenario(reference, overrides)``
-with the run's strategy, elasticity, years, firms and seed — exactly what each sweep
-run loads). Building those scenarios is timed as part of the batch_run case. The
+values are the sweep's own per-run scenarios (``load_scenario(reference, overrides,
+parse_once=True)`` with the run's strategy, elasticity, years, firms and seed — exactly
+what each sweep run loads). Building those scenarios is timed as part of the batch_run
+case (in the parent: batch_run takes parameters, not a loader). The
 check (untimed, reported as ``same_results``) asks that:
 
 * the three sweep tables are identical (outcomes and seeds, run by run);
@@ -84,7 +97,7 @@ Run from the repository root with the project's environment:
 JSON keys: ``sweep_runs_per_s``, ``sweep_runs_per_s_2_workers``,
 ``sweep_serial_executor_runs_per_s``, ``batch_run_runs_per_s``,
 ``batch_run_runs_per_s_2_processes``, ``sweep_vs_batch_run_ratio``,
-``sweep_serial_vs_batch_run_ratio``, ``speedup_2_workers``,
+``sweep_vs_batch_run_ratio_2``, ``sweep_serial_vs_batch_run_ratio``, ``speedup_2_workers``,
 ``batch_run_speedup_2_processes``, ``peak_rss_mib``, ``peak_rss_mib_by_case``,
 ``wall_s_by_case`` (median seconds), ``same_results``, ``checks``, ``runs``,
 ``batch_run_reported_step``, ``settings``, ``versions`` and, with ``--memory``,
@@ -99,6 +112,7 @@ import gc
 import inspect
 import json
 import math
+import multiprocessing
 import statistics
 import subprocess
 import sys
@@ -115,6 +129,7 @@ import pyarrow.parquet as pq
 import yaml
 from environment import versions  # benchmarks/, the script's folder
 
+from experiments.sweep.pool import hidden_main, worker_context
 from experiments.sweep.runner import configurations, run_sweep
 from experiments.sweep.spec import load_sweep
 from model import LeverageModel, load_scenario
@@ -254,10 +269,13 @@ def timed_batch_run(runs: list[Any], steps: int, processes: int,
     gc.collect()
     with PeakRss(interval) as rss:
         start = time.perf_counter()
-        parameters = {"scenario": [load_scenario(r.scenario, list(r.overrides)) for r in runs]}
-        rows = mesa.batch_run(LeverageModel, parameters=parameters,
-                              number_processes=processes, data_collection_period=-1,
-                              max_steps=batch_run_max_steps(steps), display_progress=False)
+        parameters = {"scenario": [load_scenario(r.scenario, list(r.overrides), parse_once=True)
+                                   for r in runs],
+                      "record_tables": False}  # as the sweep's runs: no per-step tables
+        with hidden_main():  # as the sweep's workers start: without re-importing this script
+            rows = mesa.batch_run(LeverageModel, parameters=parameters,
+                                  number_processes=processes, data_collection_period=-1,
+                                  max_steps=batch_run_max_steps(steps), display_progress=False)
         seconds = time.perf_counter() - start
     return seconds, rss.mib, sorted(rows, key=lambda r: r["RunId"])
 
@@ -341,15 +359,21 @@ def check_results(runs: list[Any], sweeps: dict[str, pd.DataFrame],
 
 
 # -- the benchmark --------------------------------------------------------------------
-def _median_case(repeats: int, fn: Callable[[], tuple[float, float, Any]]
-                 ) -> tuple[float, float, Any]:
-    """Median seconds and highest peak RSS over ``repeats`` calls; the last result."""
-    seconds, peaks, result = [], [], None
-    for _ in range(repeats):
-        s, peak, result = fn()
-        seconds.append(s)
-        peaks.append(peak)
-    return statistics.median(seconds), max(peaks), result
+def _alternating(repeats: int, cases: dict[str, Callable[[], tuple[float, float, Any]]]
+                 ) -> dict[str, tuple[float, float, Any]]:
+    """Each case's median seconds, highest peak RSS and last result over ``repeats``
+    rounds; every round runs each case once, forward on odd rounds, reversed on even."""
+    seconds: dict[str, list[float]] = {case: [] for case in cases}
+    peaks: dict[str, list[float]] = {case: [] for case in cases}
+    results: dict[str, Any] = {}
+    for repeat in range(repeats):
+        order = list(cases) if repeat % 2 == 0 else list(reversed(cases))
+        for case in order:
+            s, peak, results[case] = cases[case]()
+            seconds[case].append(s)
+            peaks[case].append(peak)
+    return {case: (statistics.median(seconds[case]), max(peaks[case]), results[case])
+            for case in cases}
 
 
 def measure(years: int, firms: int, strategies: int, levels: int, replicates: int,
@@ -364,19 +388,22 @@ def measure(years: int, firms: int, strategies: int, levels: int, replicates: in
                               ).total_steps
         warm_up(spec, spec_file, runs)
 
-        wall: dict[str, float] = {}
-        peak: dict[str, float] = {}
-        sweeps: dict[str, pd.DataFrame] = {}
-        batches: dict[str, list[dict[str, Any]]] = {}
+        cases: dict[str, Callable[[], tuple[float, float, Any]]] = {}
         for case, executor, workers in (("sweep_serial", "serial", 1),
                                         ("sweep_processes_1", "processes", 1),
                                         ("sweep_processes_2", "processes", 2)):
-            wall[case], peak[case], sweeps[case] = _median_case(
-                repeats, lambda e=executor, w=workers: timed_sweep(spec, spec_file, e, w,
-                                                                   interval))
+            cases[case] = lambda e=executor, w=workers: timed_sweep(spec, spec_file, e, w,
+                                                                    interval)
         for case, processes in (("batch_run_1", 1), ("batch_run_2", 2)):
-            wall[case], peak[case], batches[case] = _median_case(
-                repeats, lambda p=processes: timed_batch_run(runs, steps, p, interval))
+            cases[case] = lambda p=processes: timed_batch_run(runs, steps, p, interval)
+        # A/B pairs next to each other: serial vs batch_run 1, then the pools
+        order = ["sweep_serial", "batch_run_1", "sweep_processes_1", "sweep_processes_2",
+                 "batch_run_2"]
+        measured = _alternating(repeats, {case: cases[case] for case in order})
+        wall = {case: m[0] for case, m in measured.items()}
+        peak = {case: m[1] for case, m in measured.items()}
+        sweeps = {case: measured[case][2] for case in CASES if case.startswith("sweep")}
+        batches = {case: measured[case][2] for case in CASES if case.startswith("batch")}
 
     checks = check_results(runs, sweeps, batches, steps, check_runs)
     rate = {case: len(runs) / seconds for case, seconds in wall.items()}
@@ -387,13 +414,14 @@ def measure(years: int, firms: int, strategies: int, levels: int, replicates: in
         "batch_run_runs_per_s": rate["batch_run_1"],
         "batch_run_runs_per_s_2_processes": rate["batch_run_2"],
         "sweep_vs_batch_run_ratio": rate["sweep_processes_1"] / rate["batch_run_1"],
+        "sweep_vs_batch_run_ratio_2": rate["sweep_processes_2"] / rate["batch_run_2"],
         "sweep_serial_vs_batch_run_ratio": rate["sweep_serial"] / rate["batch_run_1"],
         "speedup_2_workers": rate["sweep_processes_2"] / rate["sweep_processes_1"],
         "batch_run_speedup_2_processes": rate["batch_run_2"] / rate["batch_run_1"],
         "peak_rss_mib": max(peak[c] for c in ("sweep_serial", "sweep_processes_1",
                                               "sweep_processes_2")),
         "peak_rss_mib_by_case": peak,
-        "wall_s_by_case": wall,
+        "wall_s_by_case": {case: wall[case] for case in CASES},
         "same_results": checks["same_results"],
         "checks": checks,
         "runs": len(runs),
@@ -463,7 +491,8 @@ def report(result: dict[str, Any]) -> str:
     lines = [
         f"Overplay sweep throughput: {result['runs']} runs = {s['strategies']} strategies x "
         f"{s['levels']} elasticities x {s['replicates']} seeds; {s['years']} year(s) = "
-        f"{result['steps']} steps, {s['firms']} firms; median of {s['repeats']} repeat(s); "
+        f"{result['steps']} steps, {s['firms']} firms; median of {s['repeats']} alternating "
+        f"repeat(s); pools started by {s['start_method']}; "
         f"{result['versions']['cpu_count']} CPUs{', quick mode' if s['quick'] else ''}",
         "",
         f"{'case':<38}  {'runs/s':>8}  {'wall s':>8}  {'peak RSS MiB':>12}",
@@ -477,6 +506,8 @@ def report(result: dict[str, Any]) -> str:
         f"{result['sweep_vs_batch_run_ratio']:.2f}x",
         f"sweep (serial executor) / batch_run (1 process):     "
         f"{result['sweep_serial_vs_batch_run_ratio']:.2f}x",
+        f"sweep (2 workers) / batch_run (2 processes):         "
+        f"{result['sweep_vs_batch_run_ratio_2']:.2f}x",
         f"sweep speed-up with 2 workers:                       "
         f"{result['speedup_2_workers']:.2f}x",
         f"batch_run speed-up with 2 processes:                 "
@@ -521,8 +552,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--firms", type=int, default=60, help="firms per run (default 60)")
     parser.add_argument("--replicates", type=int, default=None,
                         help="seeds per design point (default 10; 2 with --quick)")
-    parser.add_argument("--repeats", type=int, default=1,
-                        help="times each case is timed; the median is reported (default 1)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="rounds of all cases, alternating their order; medians are "
+                             "reported (default 3)")
     parser.add_argument("--check-runs", type=int, default=3,
                         help="runs re-run directly to check the results agree (default 3)")
     parser.add_argument("--memory", action="store_true",
@@ -547,6 +579,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.sobol is not None and (args.sobol < 1 or args.sobol & (args.sobol - 1)):
         parser.error("--sobol must be a power of 2 (Saltelli sampling)")
 
+    # batch_run's Pool starts its processes as the sweep's pool does
+    start_method = worker_context().get_start_method()
+    multiprocessing.set_start_method(start_method, force=True)
     result = measure(years, args.firms, strategies, levels, replicates, args.repeats,
                      args.check_runs, args.rss_interval)
     result["settings"] = {
@@ -554,7 +589,7 @@ def main(argv: list[str] | None = None) -> int:
         "china_strategies": list(STRATEGIES[:strategies]), "levels": levels,
         "elasticity_range": list(ELASTICITY), "replicates": replicates,
         "root_seed": ROOT_SEED, "repeats": args.repeats, "check_runs": args.check_runs,
-        "rss_interval_s": args.rss_interval,
+        "rss_interval_s": args.rss_interval, "start_method": start_method,
         "rss_method": "psutil, process tree" if psutil is not None
         else "ru_maxrss self + largest child",
         "batch_run_max_steps": batch_run_max_steps(result["steps"]),

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ("sweep_runs_per_s", "sweep_runs_per_s_2_workers",
            "sweep_serial_executor_runs_per_s", "batch_run_runs_per_s",
            "batch_run_runs_per_s_2_processes", "sweep_vs_batch_run_ratio",
-           "speedup_2_workers", "peak_rss_mib")
+           "sweep_vs_batch_run_ratio_2", "speedup_2_workers", "peak_rss_mib")
 
 
 def _positive(value: object) -> bool:
@@ -25,8 +25,8 @@ def _positive(value: object) -> bool:
 
 def test_quick_json_reports_every_figure_and_the_same_results() -> None:
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "sweep_throughput.py"),
-                           "--quick", "--json", "--memory", "--memory-runs", "8",
-                           "--sobol", "2"],
+                           "--quick", "--json", "--repeats", "2", "--memory",
+                           "--memory-runs", "8", "--sobol", "2"],
                           cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -37,6 +37,9 @@ def test_quick_json_reports_every_figure_and_the_same_results() -> None:
         assert _positive(result.get(key)), (key, result.get(key))
     assert isinstance(result["runs"], int) and result["runs"] > 0
     assert isinstance(result["settings"], dict) and result["settings"]["quick"] is True
+    # fair: both tools' pools start the same way, and take turns
+    assert result["settings"]["start_method"] in ("forkserver", "spawn")
+    assert result["settings"]["repeats"] == 2
     assert isinstance(result["versions"], dict) and "mesa" in result["versions"]
     assert result["same_results"] is True, result.get("checks")
     memory = result["memory_sweep"]

@@ -55,7 +55,7 @@ class WorkerPool:
                                              initargs=(self._reader,))
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
-        with _hidden_main():  # the executor starts workers while submitting
+        with hidden_main():  # the executor starts workers while submitting
             return self._executor.submit(fn, *args)
 
     def close(self, now: bool = False) -> None:
@@ -75,9 +75,10 @@ class WorkerPool:
 
 
 @contextmanager
-def _hidden_main() -> Iterator[None]:
-    """An empty ``__main__`` for the moment a worker starts: it then has nothing to
-    re-import (multiprocessing reads ``__main__``'s name and file to decide)."""
+def hidden_main() -> Iterator[None]:
+    """An empty ``__main__`` while worker processes start: they then have nothing to
+    re-import (multiprocessing reads ``__main__``'s name and file to decide). Nothing
+    sent to a worker may then refer to ``__main__``."""
     main = sys.modules["__main__"]
     sys.modules["__main__"] = types.ModuleType("__main__")
     try:
