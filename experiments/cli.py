@@ -345,7 +345,8 @@ def sweep(
     workers: Annotated[int | None, typer.Option(min=1, help="Workers (default: cores).")] = None,
     executor: Annotated[str, typer.Option(help="serial, processes or dask.")] = "processes",
     scheduler: Annotated[str | None, typer.Option(
-        help="Dask scheduler address (tcp://HOST:PORT) instead of a local cluster.")] = None,
+        help="Dask scheduler address (tcp://HOST:PORT) instead of a local cluster "
+             "(10 s connection timeout).")] = None,
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="Output folder (default: results/<spec name>).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
@@ -428,7 +429,10 @@ def compare(
     target = out_dir or Path("results") / data["name"]
     target.mkdir(parents=True, exist_ok=True)
     spec_file = target / "compare.yaml"
-    atomic_write(spec_file, lambda p: p.write_text(yaml.safe_dump(data, sort_keys=False)))
+    text = yaml.safe_dump(data, sort_keys=False)
+    if not spec_file.is_file() or spec_file.read_text(encoding="utf-8") != text:
+        # only a different comparison changes it, and the sweep then refuses to resume
+        atomic_write(spec_file, lambda p: p.write_text(text, encoding="utf-8"))
     _run_sweep_file(spec_file, target, "processes", workers, None, quiet)
     written = plot_folder(target)
     _print_comparison(compare_table(target), f"Mean over {seeds} common seeds "

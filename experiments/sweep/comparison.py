@@ -7,6 +7,7 @@ draws its bands and, for scenarios with observed facts, the history figure.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +28,16 @@ def comparison_spec(scenarios: list[str], seeds: int, seed: int, years: float | 
         overrides["years"] = years
     if firms is not None:
         overrides["firms.count"] = firms
-    return {"name": "compare-" + "-".join(Path(s).stem for s in scenarios),
+    return {"name": comparison_name(scenarios),
             "scenario": values[0], "overrides": overrides,
             "levers": [{"name": "scenario", "key": "scenario", "kind": "categorical",
                         "values": values}],
             "design": {"method": "full_factorial"}, "replicates": seeds, "seed": seed,
             "seeds": "per_replicate", "outcomes": OUTCOMES, "per_round": "all"}
+
+
+def comparison_name(scenarios: list[str]) -> str:
+    """``compare-<stems>`` as one plain path component (``model.naming.OutputName``):
+    file stems may hold spaces or other characters, and many scenarios make it long."""
+    stems = "-".join(Path(s).stem for s in scenarios)
+    return ("compare-" + re.sub(r"[^A-Za-z0-9._-]+", "_", stems))[:100]

@@ -46,7 +46,7 @@ def run_one(config: RunConfiguration) -> tuple[dict[str, Any], pd.DataFrame | No
         keep_rounds = config.per_round != "none"
         model = LeverageModel(scenario, record_tables=keep_rounds)
         model.run()
-        values = outcomes_of(model)
+        values = outcomes_of(model, config.outcomes)
         row |= {name: values.get(name, np.nan) for name in config.outcomes}
         row |= {"status": "ok", "error": ""}
         kept = None
