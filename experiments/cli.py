@@ -133,7 +133,11 @@ def run(
         pairs.append(("seed", seed, "--seed"))
     if years is not None:
         pairs.append(("years", years, "--years"))
+    if rounds is not None and years is not None:
+        raise UserError("--rounds and --years: give one of them, not both")
     if rounds is not None:
+        if rounds < 1:
+            raise UserError(f"--rounds: {rounds} is not a number of rounds; give 1 or more")
         interval = load_scenario(scenario, pairs).timing.decision_interval_months
         pairs.append(("years", rounds * interval / 12, "--rounds"))
     if firms is not None:
@@ -312,19 +316,15 @@ def equilibrium(
     check_result_folder(target, "equilibrium")
     started = datetime.now(UTC)
     _load_compiled(as_json)
-    try:
-        if as_json:
-            result = run_equilibrium(parsed, spec, workers)
-        else:
-            with Progress(_name_column(), BarColumn(),
-                          TextColumn("{task.completed} simulations"), console=err,
-                          transient=True) as bar:
-                task = bar.add_task(parsed.name, total=None)
-                result = run_equilibrium(parsed, spec, workers,
-                                         progress=lambda n: bar.advance(task, n))
-    except RuntimeError as exc:
-        err.print(str(exc))
-        raise typer.Exit(1) from None
+    if as_json:
+        result = run_equilibrium(parsed, spec, workers)
+    else:
+        with Progress(_name_column(), BarColumn(),
+                      TextColumn("{task.completed} simulations"), console=err,
+                      transient=True) as bar:
+            task = bar.add_task(parsed.name, total=None)
+            result = run_equilibrium(parsed, spec, workers,
+                                     progress=lambda n: bar.advance(task, n))
     document = to_json(result)
     write_equilibrium(result, document, target, started)
     if as_json:
@@ -417,14 +417,10 @@ def compare(
     from experiments.plots import plot_folder
     from experiments.single_run import atomic_write
     from experiments.sweep.comparison import comparison_spec
-    from model.scenarios import ScenarioError, load_scenario
+    from model.scenarios import load_scenario
 
-    for i, name in enumerate(scenarios, start=1):
-        try:
-            load_scenario(name)
-        except ScenarioError as exc:
-            err.print(f"SCENARIOS (argument {i}): {exc.problems[0].message}")
-            raise typer.Exit(2) from None
+    for name in scenarios:
+        load_scenario(name)  # every located problem, before anything is written
     data = comparison_spec(scenarios, seeds, seed, years, firms)
     target = out_dir or Path("results") / data["name"]
     target.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from agents.moves import actions_of, moves_for
+from experiments.errors import MachineError
 from experiments.specs import StrictSpec, load_spec, load_spec_scenario, spec_overrides
 from experiments.tournament import (
     discounted,
@@ -170,8 +171,8 @@ def _solver():
     try:
         from experiments.games import solvers
     except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise RuntimeError("equilibria need the games extra: pip install 'overplay[games]' "
-                           f"({exc})") from None
+        raise MachineError("equilibria need the games extra: pip install "
+                           f"'overplay[games]' ({exc})") from None
     return solvers
 
 

@@ -44,6 +44,10 @@ def check_result_folder(target: Path, kind: str) -> None:
     """Refuse, before anything runs, a target that holds anything but an earlier result of
     the same kind (with its figures and report: exit 2), or that cannot be written (a
     file, a read-only folder: exit 1)."""
+    here = Path.cwd().resolve()
+    if target.resolve() in (here, *here.parents):
+        raise UserError(f"{target}: is the current folder or holds it; a result needs a "
+                        "folder of its own (e.g. --out results/NAME)")
     if target.exists():
         if not target.is_dir():
             raise MachineError(f"{target}: exists and is not a folder; choose another --out")
@@ -68,7 +72,11 @@ def _check_same_kind(target: Path, kind: str, entries: list[str]) -> None:
     if found != kind:
         raise UserError(f"{target}: holds a {found or 'different'} result, not a {kind}; "
                         "choose another --out")
-    owned = {"manifest.json", *manifest.get("files", []), *ADDED_LATER}
+    files = manifest.get("files", [])
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        raise UserError(f"{target / 'manifest.json'}: damaged ('files' is not a list of "
+                        "names); remove the folder or choose another --out")
+    owned = {"manifest.json", *files, *ADDED_LATER}
     foreign = [name for name in entries if name not in owned]
     if foreign:
         raise UserError(f"{target}: holds files the earlier {kind} did not write "
@@ -96,9 +104,9 @@ def replacing(target: Path) -> Iterator[Path]:
         shutil.rmtree(stage, ignore_errors=True)
         raise
     old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
-    if target.exists():
-        os.rename(target, old)
     try:
+        if target.exists():
+            os.rename(target, old)
         os.rename(stage, target)
     except BaseException:
         if old.exists():

@@ -34,7 +34,8 @@ def _choose_cache_dir() -> Path:
                       Path(tempfile.gettempdir()) / f"overplay-numba-{user}"):
         if _writable_dir(candidate):
             return candidate
-    raise RuntimeError("no writable folder for numba's cache; set NUMBA_CACHE_DIR")
+    raise PermissionError(f"no writable folder for numba's cache (tried {candidate.parent}); "
+                          "set NUMBA_CACHE_DIR")
 
 
 if not numba.config.CACHE_DIR:  # read from NUMBA_CACHE_DIR when numba was imported

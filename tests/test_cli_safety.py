@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from experiments import single_run
 from experiments.cli import app
 from experiments.single_run import json_text
 
@@ -171,10 +170,6 @@ def test_help_does_not_load_the_model() -> None:
     assert loaded == "[]"
 
 
-def test_single_run_module_keeps_its_public_names() -> None:
-    assert single_run.OUTPUT_FILES[-1] == "manifest.json"
-
-
 def test_a_loader_note_prints_as_one_located_line(tmp_path: Path) -> None:
     scenario = tmp_path / "variant.yaml"
     scenario.write_text("extends: crisis_2010\nevents: []\n", encoding="utf-8")
@@ -183,3 +178,51 @@ def test_a_loader_note_prints_as_one_located_line(tmp_path: Path) -> None:
     lines = stderr.strip().splitlines()
     assert len(lines) == 1, stderr
     assert lines[0].startswith(f"{scenario}:2: note: events: replaces"), stderr
+
+
+@pytest.mark.parametrize("out", [".", ".."])
+def test_the_current_folder_or_its_parent_is_refused_before_the_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, out: str) -> None:
+    work = tmp_path / "project"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    code, _, stderr = overplay(*RUN, "--out", out)
+    assert code == 2, stderr
+    assert "a result needs a folder of its own" in stderr
+    assert list(work.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == \
+        ["project"]
+
+
+@pytest.mark.parametrize("files", ["3", '"abc"', '[1, 2]'])
+def test_a_manifest_with_a_damaged_file_list_is_refused(tmp_path: Path, files: str) -> None:
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "manifest.json").write_text(f'{{"kind": "run", "files": {files}}}',
+                                          encoding="utf-8")
+    (folder / "rounds.parquet").write_bytes(b"rows")
+    code, _, stderr = overplay(*RUN, "--out", str(folder))
+    assert code == 2, stderr
+    assert stderr.strip().startswith(f"{folder / 'manifest.json'}: damaged")
+
+
+def test_rounds_and_years_together_are_refused(tmp_path: Path) -> None:
+    code, _, stderr = overplay("run", "--rounds", "4", "--years", "2",
+                               "--out", str(tmp_path / "r"))
+    assert code == 2
+    assert stderr.strip() == "--rounds and --years: give one of them, not both"
+    code, _, stderr = overplay("run", "--rounds", "0", "--out", str(tmp_path / "r"))
+    assert code == 2
+    assert stderr.strip().startswith("--rounds: 0 is not a number of rounds")
+    assert not (tmp_path / "r").exists()
+
+
+def test_compare_reports_every_located_problem(tmp_path: Path) -> None:
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text("extends: baseline\nyears: .nan\nfirms: {count: true}\n",
+                        encoding="utf-8")
+    code, _, stderr = overplay("compare", "baseline", str(scenario), "--out",
+                               str(tmp_path / "cmp"))
+    assert code == 2
+    lines = stderr.strip().splitlines()
+    assert [line.split(": ")[0] for line in lines] == [f"{scenario}:2", f"{scenario}:3"]
+    assert not (tmp_path / "cmp").exists()
