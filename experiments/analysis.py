@@ -75,8 +75,8 @@ OPTIONS: dict[str, tuple[str, ...]] = {
 
 
 #: What to do about a damaged sweep folder.
-REDO = ("the folder is damaged or incomplete: run the same `overplay sweep` command into a "
-        "new --out folder")
+REDO = ("the folder is damaged or incomplete: run the same `overplay sweep` command again "
+        "(it rewrites the spec and design files and keeps the finished runs)")
 
 #: Options that are also ``overplay analyze`` flags (named in error messages).
 FLAGS = ("outcome", "below", "above", "min_density", "by", "x", "hue")

@@ -50,7 +50,7 @@ def kind_of(folder: Path) -> str:
         again = ("run the same `overplay sweep` command again to finish it"
                  if kind == "sweep" else f"run the {kind} again")
         raise PlotError(f"{folder}: the {kind} has not finished (status {status!r} in "
-                        f"manifest.json); {again}, then plot it")
+                        f"manifest.json); {again}")
     return str(kind)
 
 
