@@ -35,6 +35,41 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _TAG_KINDS = {"null": "null (empty)", "bool": "true/false", "int": "a number",
               "float": "a number", "timestamp": "a date"}
+#: What a node of each resolved tag should have been, for "not a valid ..." messages.
+_TAG_NOUNS = {"timestamp": "date", "int": "whole number", "float": "number",
+              "binary": "base64 binary value", "bool": "true/false value"}
+
+
+class _BadValue(yaml.constructor.ConstructorError):
+    """A value the constructor could not build, with the key path of its node."""
+
+    def __init__(self, loc: Loc, message: str, mark: yaml.Mark) -> None:
+        super().__init__(None, None, message, mark)
+        self.loc = loc
+
+
+class _LocatingLoader(LOADER):  # type: ignore[misc, valid-type]
+    """The safe loader, but a value its constructor cannot build (an impossible date such
+    as 2025-02-30, an integer too long to convert, ``!!float abc``) becomes a problem at
+    its node's key path and line, like any other, instead of a bare ``ValueError`` from
+    deep inside PyYAML: the whole class of bad values is reported where it is written."""
+
+    #: Key path of each node (by ``id``), filled from the line map before constructing.
+    node_locs: dict[int, Loc]
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except Exception as exc:  # any constructor failure is bad input
+            noun = _TAG_NOUNS.get(str(node.tag).rsplit(":", 1)[-1], "value")
+            shown = node.value if isinstance(node, yaml.ScalarNode) else node.tag
+            if isinstance(shown, str) and len(shown) > 40:
+                shown = shown[:37] + "..."
+            raise _BadValue(self.node_locs.get(id(node), ()),
+                            f"not a valid {noun}: {shown!r} ({exc})", node.start_mark) \
+                from None
 
 
 def read_bounded_text(path: Path, file: str) -> str:
@@ -118,8 +153,9 @@ def _key_problem(key_node: yaml.Node) -> str | None:
 
 
 def _line_map(node: yaml.Node, file: str, loc: Loc, out: LineMap,
-              problems: list[Problem]) -> None:
+              problems: list[Problem], node_locs: dict[int, Loc]) -> None:
     out.setdefault(loc, (file, node.start_mark.line + 1))
+    node_locs.setdefault(id(node), loc)
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -133,11 +169,11 @@ def _line_map(node: yaml.Node, file: str, loc: Loc, out: LineMap,
                 problems.append(Problem(file, line, dotted((*loc, key)), "duplicate key"))
             seen.add(key)
             out[(*loc, key)] = (file, line)
-            _line_map(value_node, file, (*loc, key), out, problems)
+            _line_map(value_node, file, (*loc, key), out, problems, node_locs)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             out[(*loc, index)] = (file, item.start_mark.line + 1)
-            _line_map(item, file, (*loc, index), out, problems)
+            _line_map(item, file, (*loc, index), out, problems, node_locs)
 
 
 def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
@@ -148,17 +184,22 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
     lines: LineMap = {}
     try:
         _check_shape(text, file)
-        loader = LOADER(text)
+        loader = _LocatingLoader(text)
+        loader.node_locs = {}
         try:
             node = loader.get_single_node()
             if node is not None:
                 problems: list[Problem] = []
-                _line_map(node, file, (), lines, problems)
+                _line_map(node, file, (), lines, problems, loader.node_locs)
                 if problems:
                     raise ScenarioError(problems)
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except _BadValue as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 0
+        raise ScenarioError([Problem(file, line, dotted(exc.loc), str(exc.problem))]) \
+            from None
     except yaml.MarkedYAMLError as exc:
         raise ScenarioError([_located(exc, file, last_line, lines)]) from None
     except yaml.YAMLError as exc:

@@ -385,6 +385,14 @@ def yaml_cases() -> list[Case]:
              setup=lambda d: (d / "bad.yaml").write_bytes(b"name: \xff\xfe\n")),
         Case("two-documents", {"bad.yaml": HEAD + "---\nname: other\n"}, line=4),
     ]
+    # values PyYAML's constructors refuse with a bare exception (issue 11 review, 1)
+    for label, text in (("date-day", "start: 2025-02-30"), ("date-month", "start: 2025-13-01"),
+                        ("float-tag", "years: !!float abc"), ("int-tag", "years: !!int zz"),
+                        ("int-huge", "years: " + "9" * 5000),
+                        ("nested-date", "events:\n  - at: 2025-02-30")):
+        key = "events.0.at" if label == "nested-date" else text.split(":")[0]
+        cases.append(Case(f"value-{label}", {"bad.yaml": f"name: bad\n{text} {MARK}\n"},
+                          path=key))
     return cases
 
 

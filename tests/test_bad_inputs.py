@@ -29,7 +29,7 @@ def test_the_corpus_is_large_enough_and_covers_every_class():
     prefixes = {case.id.split("-")[0] for case in CASES}
     assert len(CASES) >= 150
     assert {"event", "role", "strategy", "number", "share", "name", "key", "alias",
-            "extends", "set", "main", "huge", "deep"} <= prefixes
+            "extends", "set", "main", "huge", "deep", "value"} <= prefixes
 
 
 def _arguments(case: Case, folder: Path, command: str) -> tuple[list[str], str, int, Path]:

@@ -191,3 +191,13 @@ def test_the_sweep_command_prints_located_problems_and_exits_2(tmp_path):
     assert [line.split(": ")[1] for line in lines] == ["uncertainties.0.low",
                                                        "levers.0.values.1"]
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("value, reason", [("2025-02-30", "not a valid date"),
+                                           ("!!float abc", "not a valid number"),
+                                           ("9" * 5000, "not a valid whole number")])
+def test_a_value_yaml_cannot_build_is_a_located_problem(tmp_path, value, reason):
+    path = _spec(tmp_path, periods=f"[8, {value}]")
+    line = _line(path, "values: [8,")
+    (problem,) = _problems(path)
+    assert problem.startswith(f"{path}:{line}: levers.0.values.1: {reason}: "), problem
