@@ -125,14 +125,32 @@ def _default_name(path: Path) -> str:
     return name if re.match(OUTPUT_NAME_PATTERN, name) else "scenario"
 
 
-def _merged_lines(parent: LineMap, child: LineMap) -> LineMap:
+def _merged_lines(parent: LineMap, child: LineMap, replaced: set[Loc]) -> LineMap:
     """Both line maps, the child's entries last: later entries were set later, which is
-    how a problem found across several keys is blamed on the one most recently set."""
-    merged = dict(parent)
+    how a problem found across several keys is blamed on the one most recently set.
+    The parent's entries under a location the child replaced (``replaced``, from
+    :func:`_replaced`) are dropped: what is there now is the child's, and a problem in
+    it must not be blamed on a parent's line that no longer holds anything."""
+    merged = {loc: at for loc, at in parent.items()
+              if not any(loc[:n] in replaced for n in range(1, len(loc) + 1))}
     for loc, at in child.items():
         merged.pop(loc, None)
         merged[loc] = at
     return merged
+
+
+def _replaced(base: dict[str, Any], child: dict[str, Any], loc: Loc = ()) -> set[Loc]:
+    """Where :func:`_deep_merge` puts the child's value instead of merging into the
+    parent's (a list, a scalar, or a mapping over a non-mapping)."""
+    out: set[Loc] = set()
+    for key, value in child.items():
+        if key not in base:
+            continue
+        if isinstance(value, dict) and isinstance(base[key], dict):
+            out |= _replaced(base[key], value, (*loc, key))
+        else:
+            out.add((*loc, key))
+    return out
 
 
 def _deep_merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
@@ -190,7 +208,10 @@ def load_raw(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
     problems = _merge_events(parent, data, merge_mode, lines, file, parent_ref)
     if problems:
         raise ScenarioError(problems)
-    return _deep_merge(parent, data), _merged_lines(parent_lines, lines)
+    replaced = _replaced(parent, data)
+    if merge_mode == "append":
+        replaced.discard(("events",))  # the inherited events stay where they are
+    return _deep_merge(parent, data), _merged_lines(parent_lines, lines, replaced)
 
 
 # -- overrides --------------------------------------------------------------------------

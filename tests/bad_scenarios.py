@@ -426,6 +426,16 @@ def extends_cases() -> list[Case]:
                                     "parent.yaml": HEAD
                                     + f"market:\n  max_price_multiple: .inf {MARK}\n"},
              path="market.max_price_multiple"),
+        # a child's list or scalar replaces the parent's: its problems are the child's
+        Case("extends-events-replaced", {"bad.yaml": "extends: baseline\nevents_merge: replace\n"
+             f"events:\n  - {{date: 2099-01-01, actor: china, action: ban}} {MARK}\n"},
+             path="events.0.at"),
+        Case("extends-strategy-scalar", {"bad.yaml": "extends: parent.yaml\nname: child\n"
+                                         f"china:\n  strategy: no_such {MARK}\n",
+                                         "parent.yaml": HEAD + "china:\n  strategy:\n"
+                                         "    name: periodic_coercion\n"
+                                         "    params: {period_rounds: 4}\n"},
+             path="china.strategy.name"),
         Case("events-merge-bogus", {"bad.yaml": "extends: baseline\n"
                                     f"events_merge: merge {MARK}\nevents: []\n"},
              path="events_merge"),
