@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from experiments.cli import app
+from model.naming import OUTPUT_NAME_RULE
 from model.scenarios import ScenarioError, ScenarioNote, load_scenario
 from tests.bad_scenarios import Case, corpus
 
@@ -251,3 +252,12 @@ def test_the_documented_limits_are_the_limits():
     for value in (f"{MAX_FILE_BYTES:,} bytes", f"{MAX_DEPTH} levels", f"{MAX_NODES:,} keys",
                   f"{MAX_EXTENDS} files", f"{MAX_MATCHES:,} matches"):
         assert value in limits, value
+
+
+@pytest.mark.parametrize("name", ["../x", ".hidden", "x" * 101])
+def test_a_bad_name_is_explained_in_words_not_a_pattern(name: str, tmp_path: Path):
+    (tmp_path / "bad.yaml").write_text(f"name: {name!r}\nyears: 2\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(str(tmp_path / "bad.yaml"))
+    (problem,) = caught.value.problems
+    assert problem.path == "name" and problem.message.endswith(OUTPUT_NAME_RULE), problem

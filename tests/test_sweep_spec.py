@@ -12,6 +12,7 @@ import pytest
 
 from experiments.sweep.designs import design_points
 from experiments.sweep.spec import MAX_RUNS, design_size, load_sweep
+from model.naming import OUTPUT_NAME_RULE
 from model.scenarios import ScenarioError
 
 BASE = """\
@@ -131,6 +132,7 @@ def test_a_name_cannot_leave_results(tmp_path, name):
     path = _spec(tmp_path, name=repr(name))
     (problem,) = _problems(path)
     assert problem.startswith(f"{path}:1: name: ")
+    assert problem.endswith(OUTPUT_NAME_RULE) and "pattern" not in problem, problem
 
 
 @pytest.mark.parametrize(("field", "value"), [("replicates", "true"), ("low", ".inf"),
