@@ -1,7 +1,8 @@
 """Sweep specs: a base scenario, uncertainties and levers, a design, replicates, outcomes.
 
 A spec is checked whole before anything runs: every categorical value and both bounds
-of every range against the base scenario (each problem at its line), the design's size
+of every range against the base scenario (each problem at its line), then the all-low and
+all-high corners of the ranges and each explicit point together, the design's size
 against a limit (computed from the spec, before a single point is drawn), and the
 design's points against the inputs' domains.
 """
@@ -331,7 +332,8 @@ def spec_hash(spec: SweepSpec) -> str:
 
 def load_sweep(path: str | Path) -> SweepSpec:
     """Validate a sweep spec: its schema and design, then every categorical value and
-    both bounds of every range against the base scenario(s), each problem at its line."""
+    both bounds of every range against the base scenario(s), then the ranges' corners and
+    explicit points together, each problem at its line."""
     spec, lines = load_spec(path, SweepSpec)
     file = Path(path)
     problems: list[Problem] = []
@@ -359,22 +361,58 @@ def load_sweep(path: str | Path) -> SweepSpec:
         if parameter is swapped:
             continue
         for label, value in parameter.bounds():
-            problem = _probe(spec, references, parameter, value)
+            problem = _probe(spec, references, [(parameter.key, value)])
             if problem:
                 problems.append(_problem(f"{spec.located(parameter)}.{label}", lines, file,
                                          f"{parameter.key} = {value!r} is not valid: "
                                          f"{problem}"))
+    if not problems:
+        problems = _combination_problems(spec, references, swapped, lines, file)
     if problems:
         raise ScenarioError(problems)
     return spec
 
 
-def _probe(spec: SweepSpec, references: list[str], parameter: Parameter,
-           value: Any) -> str | None:
-    """Why the scenario(s) refuse ``parameter.key = value`` (None if they accept it)."""
+def _combination_problems(spec: SweepSpec, references: list[str], swapped: Parameter | None,
+                          lines: dict, file: Path) -> list[Problem]:
+    """Inputs valid one at a time can break a rule between keys together (two demand
+    shares both at ``high`` summing over 1): probe the all-low and all-high corners of the
+    real and integer inputs that are in every point, and each explicit point, against
+    the scenario — a few probes more, instead of a sweep that fails once it runs."""
+    problems = []
+    ranged = [p for p in spec.inputs if p.kind != "categorical" and p.only_with is None]
+    if len(ranged) > 1 and spec.design.method != "explicit":
+        for end in ("low", "high"):
+            settings = [(p.name, p.key, dict(p.bounds())[end]) for p in ranged]
+            problem = _probe(spec, references, [(key, v) for _, key, v in settings])
+            if problem:
+                shown = ", ".join(f"{name} = {v!r}" for name, _, v in settings)
+                problems.append(_problem(f"{spec.located(ranged[0])}.{end}", lines, file,
+                                         f"with every real/integer input at its {end} "
+                                         f"({shown}) the scenario is not valid: {problem}; "
+                                         "narrow the ranges so that they fit together"))
+    if spec.design.method == "explicit":
+        by_name = {p.name: p for p in spec.inputs}
+        for i, point in enumerate(spec.design.points):
+            chosen = references
+            if swapped is not None and swapped.name in point:
+                chosen = [reference_from(str(point[swapped.name]), file)]
+            settings = [(by_name[n].key, v) for n, v in point.items() if by_name[n] is not swapped]
+            problem = _probe(spec, chosen, settings) if len(settings) > 1 else None
+            if problem:
+                problems.append(_problem(f"design.points.{i}", lines, file,
+                                         f"{', '.join(point)} together are not valid: "
+                                         f"{problem}"))
+    return problems
+
+
+def _probe(spec: SweepSpec, references: list[str],
+           settings: list[tuple[str, Any]]) -> str | None:
+    """Why the scenario(s) refuse these ``(key, value)`` settings on top of the spec's
+    overrides (None if they accept them)."""
     for reference in references:
         try:
-            load_scenario(reference, [*_overrides(spec), (parameter.key, value)],
+            load_scenario(reference, [*_overrides(spec), *copy.deepcopy(settings)],
                           parse_once=True)
         except ScenarioError as exc:
             shown = "" if len(references) == 1 else f" (scenario {reference})"
