@@ -9,7 +9,10 @@ import subprocess
 import sys
 import textwrap
 import time
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 import psutil
@@ -17,10 +20,11 @@ import pytest
 
 from experiments.errors import MachineError, UserError
 from experiments.sweep import executors
-from experiments.sweep.executors import ChunkQueue, execute
+from experiments.sweep.executors import ChunkQueue, dask_client, execute
 from experiments.sweep.lock import folder_lock
 from experiments.sweep.runner import configurations, run_sweep
 from experiments.sweep.spec import load_sweep
+from experiments.sweep.store import check_sweep_folder
 from model.scenarios import ScenarioError
 from tests import sweep_workers
 
@@ -79,6 +83,70 @@ def test_the_lock_is_held_for_the_whole_sweep(tmp_path):
     spec_file = _spec(tmp_path)
     with folder_lock(tmp_path / "out"), pytest.raises(UserError, match="another sweep"):
         run_sweep(load_sweep(spec_file), spec_file, tmp_path / "out", "serial")
+
+
+PAUSED_SWEEP = """\
+import sys
+from pathlib import Path
+from experiments.sweep.runner import run_sweep
+from experiments.sweep.spec import load_sweep
+
+
+def pause_after_first_chunk(done, total):
+    if done:  # a chunk is stored and the lock held: let the test start another sweep
+        print("paused", flush=True)
+        sys.stdin.readline()
+
+
+spec_file, out = Path(sys.argv[1]), Path(sys.argv[2])
+run_sweep(load_sweep(spec_file), spec_file, out, "serial", progress=pause_after_first_chunk)
+"""
+
+
+def test_two_real_sweeps_into_one_folder_at_once_the_second_is_refused(tmp_path):
+    spec_file = _spec(tmp_path, per_round="all")
+    out = tmp_path / "out"
+    first = subprocess.Popen([sys.executable, "-c", PAUSED_SWEEP, str(spec_file), str(out)],
+                             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        assert first.stdout.readline() == "paused\n", first.stderr.read()
+        with pytest.raises(UserError, match=rf"another sweep .*pid {first.pid}"):
+            run_sweep(load_sweep(spec_file), spec_file, out, "serial")
+        first.communicate("go\n" * 8, timeout=300)
+        assert first.returncode == 0
+    finally:
+        first.kill()
+        first.wait()
+    runs = pd.read_parquet(out / "runs.parquet")
+    rounds = pd.read_parquet(out / "rounds")
+    assert sorted(runs["run_id"]) == list(range(4))
+    assert set(rounds["run_id"]) == set(runs["run_id"])
+    assert not rounds.duplicated(["run_id", "step", "material", "importer"]).any()
+
+
+# -- only a sweep's own folder --------------------------------------------------------
+def test_a_folder_holding_other_files_is_refused_before_anything_is_written(tmp_path):
+    spec_file = _spec(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt", "d.txt"):
+        (out / name).write_text("hi")
+    with pytest.raises(UserError, match=rf"^{out}: not a sweep folder \(holds a.txt, b.txt, "
+                                        r"c.txt, \.\.\.\); choose another --out$"):
+        run_sweep(load_sweep(spec_file), spec_file, out, "serial")
+    assert sorted(p.name for p in out.iterdir()) == ["a.txt", "b.txt", "c.txt", "d.txt"]
+
+
+def test_a_folder_with_only_a_sweeps_own_names_is_a_sweep_folder(tmp_path):
+    stopped = tmp_path / "stopped"  # killed before its manifest; holding a compare's spec
+    for name in ("parts", "rounds", "figures"):
+        (stopped / name).mkdir(parents=True)
+    (stopped / "compare.yaml").write_text("name: c\n")
+    (stopped / ".lock").write_text("")
+    check_sweep_folder(stopped)
+    check_sweep_folder(tmp_path / "new")
+    assert not (tmp_path / "new").exists()
 
 
 # -- resume only what the same scenarios produced -------------------------------------
@@ -152,6 +220,7 @@ def test_a_folder_holding_another_kind_of_result_is_refused(tmp_path):
     (out / "manifest.json").write_text('{"kind": "run"}')
     with pytest.raises(UserError, match="holds a run result, not a sweep"):
         run_sweep(load_sweep(spec_file), spec_file, out, "serial")
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json"]  # no lock either
 
 
 # -- worker processes -----------------------------------------------------------------
@@ -173,6 +242,56 @@ def test_a_killed_workers_chunk_is_retried_in_a_new_pool(tmp_path):
 def test_a_chunk_whose_worker_always_dies_stops_the_sweep_with_a_clear_error(tmp_path):
     with pytest.raises(MachineError, match=r"died 3 times .*run the same command again"):
         list(execute(_runs(tmp_path), "processes", 2, None, work=sweep_workers.always_die))
+
+
+class _PoolOfDeaths:
+    """A stand-in worker pool that runs nothing: its futures are settled by
+    ``settle`` in the test, which plays a process pool whose workers die."""
+
+    chunks: ClassVar[dict[Future, list]] = {}
+
+    def __init__(self, workers: int) -> None:
+        pass
+
+    def __enter__(self) -> _PoolOfDeaths:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        pass
+
+    def submit(self, work, chunk) -> Future:
+        future = Future()
+        self.chunks[future] = chunk
+        return future
+
+
+def test_only_a_chunk_that_kills_its_worker_alone_is_blamed(tmp_path, monkeypatch):
+    """Runs 1, 2 and 3 each kill their worker once; run 0 shares the pool with each death
+    and must not be blamed for them (it was, three times, when every chunk in a broken
+    pool was counted)."""
+    killers = {1, 2, 3}
+
+    def settle(pending, return_when=None):
+        """Like a process pool: a killer breaks the pool and fails every chunk in it;
+        otherwise one chunk finishes."""
+        if settled := {f for f in pending if f.done()}:
+            return settled, set(pending) - settled
+        chunks = {f: _PoolOfDeaths.chunks[f] for f in pending}
+        killer = next((f for f, c in chunks.items() if c[0].run_id in killers), None)
+        if killer is not None:
+            killers.discard(chunks[killer][0].run_id)
+            for future in pending:
+                future.set_exception(BrokenProcessPool("a worker died"))
+            return set(pending), set()
+        future = next(iter(pending))
+        future.set_result([({"run_id": r.run_id}, None) for r in chunks[future]])
+        return {future}, set(pending) - {future}
+
+    monkeypatch.setattr(executors, "WorkerPool", _PoolOfDeaths)
+    monkeypatch.setattr(executors, "wait", settle)
+    rows = [row for chunk in execute(_runs(tmp_path), "processes", 2, None)
+            for row, _ in chunk]
+    assert sorted(r["run_id"] for r in rows) == list(range(8)) and not killers
 
 
 def test_workers_do_not_import_the_command_line(tmp_path):
@@ -279,7 +398,10 @@ def _chunk_sizes(runs: int, workers: int) -> list[int]:
 
 
 def test_big_sweeps_get_fewer_larger_parts_and_every_run_once():
-    assert _chunk_sizes(120, 2) == _chunk_sizes(120, 2) and max(_chunk_sizes(120, 2)) == 15
+    small = _chunk_sizes(120, 2)
+    assert sum(small) == 120 and max(small) == 15 and small[-1] == 1
+    assert small == sorted(small, reverse=True)  # shrinking toward the end
+    assert len(small) > 120 / executors.SMALL_CHUNK  # a small sweep is not one part
     big = _chunk_sizes(10_000, 2)
     assert sum(big) == 10_000 and len(big) <= 4 * executors.PARTS_PER_WORKER
     assert sum(_chunk_sizes(10_000, 8)) == 10_000 and max(_chunk_sizes(10_000, 8)) == 19
@@ -324,9 +446,25 @@ def test_the_dask_window_grows_with_the_cluster():
     assert client.submitted == executors.IN_FLIGHT * 4
 
 
-def test_an_unreachable_scheduler_is_one_clear_machine_error(tmp_path, monkeypatch):
+@pytest.mark.parametrize("address, message", [
+    ("tcp://127.0.0.1:9", "cannot reach the Dask scheduler at tcp://127"),
+    ("foo", "--scheduler foo: not a scheduler address"),
+    ("tcp://127.0.0.1", "not a scheduler address .*missing port")])
+def test_a_bad_scheduler_is_one_clear_machine_error_leaving_nothing(tmp_path, monkeypatch,
+                                                                   address, message):
     monkeypatch.setattr(executors, "SCHEDULER_TIMEOUT", "1s")
     spec_file = _spec(tmp_path)
-    with pytest.raises(MachineError, match="cannot reach the Dask scheduler at tcp://127"):
+    with pytest.raises(MachineError, match=message):
         run_sweep(load_sweep(spec_file), spec_file, tmp_path / "out", "dask",
-                  scheduler="tcp://127.0.0.1:9")
+                  scheduler=address)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_chunk_that_keeps_killing_dask_workers_is_a_machine_error(tmp_path):
+    import dask
+
+    with (dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+          dask_client(1, None) as client,
+          pytest.raises(MachineError, match=r"Dask workers died repeatedly .*run the same")):
+        list(execute(_runs(tmp_path, samples=1), "dask", 1, client,
+                     work=sweep_workers.always_die))

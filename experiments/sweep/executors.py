@@ -11,6 +11,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any, Literal
 
 from experiments.errors import MachineError
@@ -29,7 +30,7 @@ IN_FLIGHT = 2
 #: that a worker writes at most about ``PARTS_PER_WORKER`` part files.
 SMALL_CHUNK = 16
 PARTS_PER_WORKER = 64
-#: Times a chunk is tried in a new pool after its worker died (killed, out of memory).
+#: Times a chunk may kill its worker, running alone, before the sweep stops.
 ATTEMPTS = 3
 #: How long to wait for a ``--scheduler`` that does not answer.
 SCHEDULER_TIMEOUT = "10s"
@@ -63,8 +64,9 @@ class ChunkQueue:
 
 
 def execute(runs: list[RunConfiguration], executor: Executor, workers: int,
-            scheduler: str | None, work: Work = run_chunk) -> Iterator[Results]:
-    """Finished chunks of ``runs``, in completion order, from the chosen executor."""
+            client: Any = None, work: Work = run_chunk) -> Iterator[Results]:
+    """Finished chunks of ``runs``, in completion order, from the chosen executor (for
+    ``dask``, on ``client``: see :func:`dask_client`)."""
     queue = ChunkQueue(runs)
     if executor == "serial":
         while queue:
@@ -72,19 +74,25 @@ def execute(runs: list[RunConfiguration], executor: Executor, workers: int,
     elif executor == "processes":
         yield from _processes(queue, workers, work)
     else:
-        yield from _dask(queue, workers, scheduler, work)
+        yield from _dask(queue, client, work)
 
 
 def _processes(queue: ChunkQueue, workers: int, work: Work) -> Iterator[Results]:
-    """A worker pool; if a worker dies, the pool is broken with every chunk in it: those
-    chunks go back to the queue and a new pool takes over, up to ``ATTEMPTS`` per chunk."""
-    attempts: Counter[int] = Counter()
+    """A worker pool. If a worker dies, the pool breaks and fails every chunk in it, the
+    innocent with the guilty: they all go back to the queue as suspects, and a new pool
+    runs the suspects one at a time before anything else. A chunk is blamed only for a
+    pool that broke while it ran alone; blamed ``ATTEMPTS`` times, it stops the sweep. So
+    chunks that merely shared a pool with killed ones are never counted, and a death
+    caused by memory pressure from many workers gets a retry without that pressure."""
+    blamed: Counter[int] = Counter()
+    suspects: set[int] = set()  # first run ids of chunks lost in a broken pool
     while queue:
         with WorkerPool(workers) as pool:
             pending: dict[Future, Chunk] = {}
             lost: list[Chunk] = []
             while (queue or pending) and not lost:
-                while queue and len(pending) < IN_FLIGHT * workers:
+                window = 1 if suspects else IN_FLIGHT * workers
+                while queue and len(pending) < window:
                     chunk = queue.take(workers)
                     pending[pool.submit(work, chunk)] = chunk
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -95,24 +103,28 @@ def _processes(queue: ChunkQueue, workers: int, work: Work) -> Iterator[Results]
                     if isinstance(future.exception(), BrokenProcessPool):
                         lost.append(chunk)
                     else:
+                        suspects.discard(chunk[0].run_id)
                         yield future.result()
-        for chunk in lost:
-            attempts[chunk[0].run_id] += 1
-            if attempts[chunk[0].run_id] >= ATTEMPTS:
+        if len(lost) == 1:  # it ran alone: the death was its own
+            chunk = lost[0]
+            blamed[chunk[0].run_id] += 1
+            if blamed[chunk[0].run_id] >= ATTEMPTS:
                 raise MachineError(
                     f"worker processes died {ATTEMPTS} times while running runs "
                     f"{chunk[0].run_id}-{chunk[-1].run_id} (killed, or out of memory?); the "
                     "finished runs are kept: run the same command again to resume, with "
                     "fewer --workers if memory is short")
+        for chunk in lost:
+            suspects.add(chunk[0].run_id)
             queue.give_back(chunk)
 
 
-def _dask(queue: ChunkQueue, workers: int, scheduler: str | None,
-          work: Work) -> Iterator[Results]:
-    """A Dask cluster (a local one unless ``scheduler``). Workers that join while the
-    sweep runs get work: the in-flight window and chunk size follow the cluster's thread
-    count, read as chunks finish. Dask reschedules a lost worker's chunks itself."""
-    from dask.distributed import Client, LocalCluster, as_completed
+@contextmanager
+def dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
+    """A client of the Dask scheduler at ``scheduler``, or of a local cluster of
+    ``workers`` processes. Connect before the sweep writes anything, so a mistyped or
+    unreachable address leaves no folder behind (:class:`MachineError`, one line)."""
+    from dask.distributed import Client, LocalCluster
 
     cluster = None if scheduler else LocalCluster(
         n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
@@ -123,20 +135,40 @@ def _dask(queue: ChunkQueue, workers: int, scheduler: str | None,
             raise MachineError(f"cannot reach the Dask scheduler at {scheduler} within "
                                f"{SCHEDULER_TIMEOUT} ({type(exc).__name__}); is it running? "
                                "check --scheduler") from None
+        except (ValueError, TypeError) as exc:  # e.g. "missing port number"
+            raise MachineError(f"--scheduler {scheduler}: not a scheduler address "
+                               f"({exc}); give it as tcp://HOST:PORT") from None
         with client:
-            running = as_completed()
-            top_up(client, running, queue, work)
-            try:
-                for future in running:
-                    result = future.result()
-                    future.release()  # the cluster may now forget it
-                    yield result
-                    top_up(client, running, queue, work)
-            finally:
-                running.clear()
+            yield client
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def _dask(queue: ChunkQueue, client: Any, work: Work) -> Iterator[Results]:
+    """Chunks on a Dask cluster. Workers that join while the sweep runs get work: the
+    in-flight window and chunk size follow the cluster's thread count, read as chunks
+    finish. Dask reschedules a lost worker's chunks itself, up to its
+    ``distributed.scheduler.allowed-failures``; beyond that (``KilledWorker``) the sweep
+    stops with a :class:`MachineError`, keeping the finished runs."""
+    from dask.distributed import KilledWorker, as_completed
+
+    running = as_completed()
+    top_up(client, running, queue, work)
+    try:
+        for future in running:
+            try:
+                result = future.result()
+            except KilledWorker as exc:
+                raise MachineError(
+                    f"Dask workers died repeatedly while running a chunk ({exc}; killed, "
+                    "or out of memory?); the finished runs are kept: run the same command "
+                    "again to resume") from None
+            future.release()  # the cluster may now forget it
+            yield result
+            top_up(client, running, queue, work)
+    finally:
+        running.clear()
 
 
 def top_up(client: Any, running: Any, queue: ChunkQueue, work: Work) -> None:

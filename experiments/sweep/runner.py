@@ -14,7 +14,7 @@ import multiprocessing
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,10 +23,10 @@ import pandas as pd
 
 from experiments.single_run import manifest_common
 from experiments.sweep.designs import design_points, salib_problem
-from experiments.sweep.executors import Executor, execute
+from experiments.sweep.executors import Executor, dask_client, execute
 from experiments.sweep.lock import folder_lock
 from experiments.sweep.spec import SCENARIO_KEY, SweepSpec, spec_hash
-from experiments.sweep.store import Store, spec_yaml
+from experiments.sweep.store import Store, check_sweep_folder, spec_yaml
 from experiments.sweep.work import RunConfiguration
 from experiments.tournament import reference_from, scenario_reference
 from model.scenarios import dump_scenario, load_scenario
@@ -81,8 +81,10 @@ def run_sweep(spec: SweepSpec, spec_file: Path, out_dir: Path, executor: Executo
 
     ``progress(done, total)`` is called as chunks finish. Failed runs are final (a run
     is deterministic) unless ``retry_failed`` — e.g. after fixing a bug or freeing memory.
-    Another sweep writing to ``out_dir`` is refused (:class:`UserError`); SIGTERM stops
-    the sweep like Ctrl-C (``KeyboardInterrupt``), keeping the finished runs.
+    Another sweep writing to ``out_dir``, or a folder that is not a sweep's, is refused
+    (:class:`UserError`); SIGTERM stops the sweep like Ctrl-C (``KeyboardInterrupt``),
+    keeping the finished runs. The folder is checked and the Dask scheduler reached
+    before anything is created, so a refused sweep leaves nothing behind.
     """
     workers = 1 if executor == "serial" else (workers or max(1, multiprocessing.cpu_count()))
     runs, design = configurations(spec, spec_file)
@@ -93,14 +95,16 @@ def run_sweep(spec: SweepSpec, spec_file: Path, out_dir: Path, executor: Executo
                 "root_seed": spec.seed, "runs": len(runs), "design": spec.design.method,
                 "problem": salib_problem(spec.inputs), "executor": executor,
                 "workers": workers, **manifest_common(started, "running")}
-    with folder_lock(out_dir), _sigterm_as_interrupt():
+    check_sweep_folder(out_dir)
+    connected = dask_client(workers, scheduler) if executor == "dask" else nullcontext()
+    with connected as client, folder_lock(out_dir), _sigterm_as_interrupt():
         store.open(manifest, spec_yaml(spec), design)
         done = store.done(retry_failed)
         todo = [r for r in runs if r.run_id not in done]
         finished = len(runs) - len(todo)
         if progress:
             progress(finished, len(runs))
-        for results in execute(todo, executor, workers, scheduler):
+        for results in execute(todo, executor, workers, client):
             rounds = [r for _, r in results if r is not None]
             store.append([row for row, _ in results],
                          pd.concat(rounds, ignore_index=True) if rounds else None)

@@ -18,7 +18,8 @@ and finishes the rest. A part damaged since (a disk error, a stray edit) is move
 to ``DIR/damaged/`` with its per-step or runs twin (out of the folders readers scan)
 and its runs are run again: runs are deterministic, so redoing them loses nothing. A
 damaged manifest is refused instead: it holds the hashes that say whether the parts
-belong to this spec.
+belong to this spec. So is any folder that is not a sweep's (:func:`check_sweep_folder`),
+before anything is written into it.
 """
 
 from __future__ import annotations
@@ -41,6 +42,51 @@ from model.scenarios import Problem, ScenarioError
 
 #: Columns every runs part has (a part without them is not one of ours).
 RUNS_COLUMNS = ("run_id", "status")
+#: What a sweep folder may hold: the sweep's files, what ``overplay plot``, ``report`` and
+#: ``analyze`` add, and the spec ``overplay compare`` writes there before its sweep.
+SWEEP_NAMES = frozenset({"manifest.json", "spec.resolved.yaml", "design.parquet", "parts",
+                         "rounds", "runs.parquet", "damaged", "figures", "report.html",
+                         "analysis", "compare.yaml"})
+#: Foreign names quoted when a folder is refused.
+NAMES_SHOWN = 3
+
+
+def check_sweep_folder(target: Path) -> None:
+    """Refuse (:class:`UserError`), before anything is created there, a ``target`` a sweep
+    must not write into: a file, a folder with a damaged manifest or another kind of
+    result, or a non-empty folder without a manifest holding names that are not a
+    sweep's (a sweep stopped before its manifest leaves only its own). Hidden names
+    (the lock, half-written temporary files) are ignored."""
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise UserError(f"{target}: exists and is not a folder; choose another --out")
+    manifest = target / "manifest.json"
+    if manifest.exists():
+        _check_sweep_manifest(manifest)
+        return
+    foreign = sorted(p.name for p in target.iterdir()
+                     if not p.name.startswith(".") and p.name not in SWEEP_NAMES)
+    if foreign:
+        shown = ", ".join(foreign[:NAMES_SHOWN]) + (", ..." if len(foreign) > NAMES_SHOWN
+                                                   else "")
+        raise UserError(f"{target}: not a sweep folder (holds {shown}); choose another --out")
+
+
+def _check_sweep_manifest(path: Path) -> None:
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        previous = None
+    if not isinstance(previous, dict):
+        raise UserError(
+            f"{path}: damaged (not a JSON manifest), so the finished runs in this folder "
+            "cannot be checked against the spec; if the spec and its scenarios are "
+            "unchanged, delete this file and run the same command to resume — otherwise "
+            "choose another --out or delete the folder")
+    if previous.get("kind") != "sweep":
+        raise UserError(f"{path.parent}: holds a {previous.get('kind') or 'different'} "
+                        "result, not a sweep; choose another --out")
 
 
 def _to_stderr(message: str) -> None:
@@ -57,12 +103,13 @@ class Store:
         self.notify = notify
 
     def open(self, manifest: dict[str, Any], spec_yaml: str, design: pd.DataFrame) -> None:
-        """Create the folder, or check an existing one holds a sweep of the same spec and
-        scenarios (``manifest``'s ``spec_hash`` and ``scenario_hash``); set aside damaged
-        parts."""
+        """Create the folder, or check an existing one is a sweep folder
+        (:func:`check_sweep_folder`) of the same spec and scenarios (``manifest``'s
+        ``spec_hash`` and ``scenario_hash``); set aside damaged parts."""
+        check_sweep_folder(self.folder)
         existing = self.folder / "manifest.json"
         if existing.exists():
-            self._check_same_sweep(existing, manifest)
+            self._check_same_spec(existing, manifest)
         self.parts.mkdir(parents=True, exist_ok=True)
         self.rounds.mkdir(exist_ok=True)
         self._set_aside_damaged_parts()
@@ -74,20 +121,8 @@ class Store:
         self.write_manifest(manifest)
 
     @staticmethod
-    def _check_same_sweep(path: Path, manifest: dict[str, Any]) -> None:
-        try:
-            previous = json.loads(path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            previous = None
-        if not isinstance(previous, dict):
-            raise UserError(
-                f"{path}: damaged (not a JSON manifest), so the finished runs in this folder "
-                "cannot be checked against the spec; if the spec and its scenarios are "
-                "unchanged, delete this file and run the same command to resume — otherwise "
-                "choose another --out or delete the folder")
-        if previous.get("kind") != "sweep":
-            raise UserError(f"{path.parent}: holds a {previous.get('kind') or 'different'} "
-                            "result, not a sweep; choose another --out")
+    def _check_same_spec(path: Path, manifest: dict[str, Any]) -> None:
+        previous = json.loads(path.read_text(encoding="utf-8"))  # checked: a sweep's
         changed = [(key, what) for key, what in (
             ("spec_hash", "a different spec"),
             ("scenario_hash", "the same spec, but its scenario files (or files they "
