@@ -378,16 +378,23 @@ def _run_sweep_file(spec: Path, out_dir: Path | None, executor: str, workers: in
             table = run_sweep(parsed, spec, target, executor, workers, scheduler,
                               retry_failed=retry_failed)
         else:
-            with Progress(_name_column(), BarColumn(),
-                          TextColumn("{task.completed}/{task.total} runs"),
-                          TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
-                          console=err) as bar:
-                task = bar.add_task(parsed.name, total=None, rate="")
+            bar = Progress(_name_column(), BarColumn(),
+                           TextColumn("{task.completed}/{task.total} runs"),
+                           TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+                           console=err)
+            task = bar.add_task(parsed.name, total=None, rate="")
+
+            def advance(done: int, total: int) -> None:
+                # shown from the runner's first report: a refused sweep draws no bar
+                if not bar.live.is_started:
+                    bar.start()
+                bar.update(task, completed=done, total=total, rate=_rate(bar, task))
+
+            try:
                 table = run_sweep(parsed, spec, target, executor, workers, scheduler,
-                                  progress=lambda done, total: bar.update(
-                                      task, completed=done, total=total,
-                                      rate=_rate(bar, task)),
-                                  retry_failed=retry_failed)
+                                  progress=advance, retry_failed=retry_failed)
+            finally:
+                bar.stop()
     except KeyboardInterrupt:
         err.print(f"interrupted: finished runs are in {target}/parts; run the same "
                   "command again to finish the rest")
@@ -417,12 +424,14 @@ def compare(
     from experiments.plots import plot_folder
     from experiments.single_run import atomic_write
     from experiments.sweep.comparison import comparison_spec
+    from experiments.sweep.store import check_sweep_folder
     from model.scenarios import load_scenario
 
     for name in scenarios:
         load_scenario(name)  # every located problem, before anything is written
     data = comparison_spec(scenarios, seeds, seed, years, firms)
     target = out_dir or Path("results") / data["name"]
+    check_sweep_folder(target)  # before compare.yaml is written into it
     target.mkdir(parents=True, exist_ok=True)
     spec_file = target / "compare.yaml"
     text = yaml.safe_dump(data, sort_keys=False)

@@ -226,3 +226,26 @@ def test_compare_reports_every_located_problem(tmp_path: Path) -> None:
     lines = stderr.strip().splitlines()
     assert [line.split(": ")[0] for line in lines] == [f"{scenario}:2", f"{scenario}:3"]
     assert not (tmp_path / "cmp").exists()
+
+
+def test_compare_into_a_run_folder_is_refused_and_leaves_it_as_it_was(
+        earlier_run: Path, tmp_path: Path) -> None:
+    folder = copy_of(earlier_run, tmp_path)
+    before = snapshot(folder)
+    code, _, stderr = overplay("compare", "baseline", "--seeds", "1", "--years", "1",
+                               "--out", str(folder))
+    assert code == 2, stderr
+    assert len(stderr.strip().splitlines()) == 1
+    assert snapshot(folder) == before and not (folder / ".lock").exists()
+
+
+def test_a_refused_sweep_prints_one_line_and_no_progress_bar(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine", encoding="utf-8")
+    spec = Path(__file__).resolve().parents[1] / "experiments" / "specs" / "smoke.yaml"
+    code, _, stderr = overplay("sweep", str(spec), "--executor", "serial",
+                               "--out", str(folder))
+    assert code == 2
+    assert stderr.strip().splitlines() == [stderr.strip()]
+    assert str(folder) in stderr and "runs" not in stderr.split(";")[0].split(":")[-1]
