@@ -294,6 +294,42 @@ def test_only_a_chunk_that_kills_its_worker_alone_is_blamed(tmp_path, monkeypatc
     assert sorted(r["run_id"] for r in rows) == list(range(8)) and not killers
 
 
+class _PoolBrokenWhileSubmitting(_PoolOfDeaths):
+    """The first pool's worker dies between two submissions: the second ``submit``
+    raises, as ``ProcessPoolExecutor.submit`` does on a broken pool."""
+
+    chunks: ClassVar[dict[Future, list]] = {}
+    broke: ClassVar[list[bool]] = [False]
+
+    def submit(self, work, chunk) -> Future:
+        if self.chunks and not self.broke[0]:
+            self.broke[0] = True
+            for future in self.chunks:
+                future.set_exception(BrokenProcessPool("a worker died"))
+            raise BrokenProcessPool("a worker died")
+        return super().submit(work, chunk)
+
+
+def test_a_pool_that_breaks_while_work_is_submitted_loses_no_run(tmp_path, monkeypatch):
+    """A worker can die between the last wait and the next submission; the sweep used to
+    stop with a BrokenProcessPool traceback (seen in CI)."""
+    chunks = _PoolBrokenWhileSubmitting.chunks
+
+    def settle(pending, return_when=None):
+        if settled := {f for f in pending if f.done()}:
+            return settled, set(pending) - settled
+        future = next(iter(pending))
+        future.set_result([({"run_id": r.run_id}, None) for r in chunks[future]])
+        return {future}, set(pending) - {future}
+
+    monkeypatch.setattr(executors, "WorkerPool", _PoolBrokenWhileSubmitting)
+    monkeypatch.setattr(executors, "wait", settle)
+    rows = [row for chunk in execute(_runs(tmp_path), "processes", 2, None)
+            for row, _ in chunk]
+    assert _PoolBrokenWhileSubmitting.broke[0]
+    assert sorted(r["run_id"] for r in rows) == list(range(8))
+
+
 def test_workers_do_not_import_the_command_line(tmp_path):
     script = tmp_path / "main.py"
     script.write_text(textwrap.dedent(f"""\

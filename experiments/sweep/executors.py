@@ -90,11 +90,18 @@ def _processes(queue: ChunkQueue, workers: int, work: Work) -> Iterator[Results]
         with WorkerPool(workers) as pool:
             pending: dict[Future, Chunk] = {}
             lost: list[Chunk] = []
+            broken = False
             while (queue or pending) and not lost:
                 window = 1 if suspects else IN_FLIGHT * workers
-                while queue and len(pending) < window:
+                while queue and len(pending) < window and not broken:
                     chunk = queue.take(workers)
-                    pending[pool.submit(work, chunk)] = chunk
+                    try:
+                        pending[pool.submit(work, chunk)] = chunk
+                    except BrokenProcessPool:  # a worker died since the last wait
+                        queue.give_back(chunk)  # never ran: neither lost nor a suspect
+                        broken = True
+                if not pending:
+                    break
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 if any(isinstance(f.exception(), BrokenProcessPool) for f in done):
                     done, _ = wait(pending)  # a broken pool fails all the rest at once
