@@ -25,8 +25,28 @@ from experiments.errors import MachineError, UserError
 ADDED_LATER = ("figures", "report.html", "analysis")
 
 
-def read_manifest(folder: Path) -> dict[str, Any] | None:
-    """The folder's manifest, None if it has none; a damaged one is refused."""
+#: What to do about a damaged manifest where a result of this kind would be written.
+DAMAGED_ADVICE = {
+    "sweep": "if the spec and its scenarios are unchanged, delete this file and run the "
+             "same command to resume — otherwise choose another --out or delete the folder",
+}
+#: ... and where any other kind would be (it replaces the folder whole).
+REPLACE_ADVICE = "remove the folder or choose another --out"
+
+
+def visible_entries(target: Path) -> list[str]:
+    """The names in ``target`` (none if it does not exist), hidden ones (locks,
+    half-written temporaries) left out; a file where a folder should be is refused."""
+    if not target.exists():
+        return []
+    if not target.is_dir():
+        raise MachineError(f"{target}: exists and is not a folder; choose another --out")
+    return sorted(p.name for p in target.iterdir() if not p.name.startswith("."))
+
+
+def manifest_of_kind(folder: Path, kind: str) -> dict[str, Any] | None:
+    """The folder's manifest (None if it has none), refused when it is damaged or was
+    written by another kind of result."""
     path = folder / "manifest.json"
     if not path.is_file():
         return None
@@ -35,9 +55,18 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
     except (ValueError, UnicodeDecodeError):
         manifest = None
     if not isinstance(manifest, dict):
-        raise UserError(f"{path}: not a readable manifest (damaged or not Overplay's); "
-                        "remove the folder or choose another --out")
+        advice = DAMAGED_ADVICE.get(kind, REPLACE_ADVICE)
+        raise UserError(f"{path}: damaged (not a JSON manifest); {advice}")
+    found = manifest.get("kind")
+    if found != kind:
+        raise UserError(f"{folder}: holds a {found or 'different'} result, not a {kind}; "
+                        "choose another --out")
     return manifest
+
+
+def names(entries: list[str]) -> str:
+    """At most three names, for a message."""
+    return ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
 
 
 def check_result_folder(target: Path, kind: str) -> None:
@@ -48,12 +77,9 @@ def check_result_folder(target: Path, kind: str) -> None:
     if target.resolve() in (here, *here.parents):
         raise UserError(f"{target}: is the current folder or holds it; a result needs a "
                         "folder of its own (e.g. --out results/NAME)")
-    if target.exists():
-        if not target.is_dir():
-            raise MachineError(f"{target}: exists and is not a folder; choose another --out")
-        entries = sorted(p.name for p in target.iterdir() if not p.name.startswith("."))
-        if entries:
-            _check_same_kind(target, kind, entries)
+    entries = visible_entries(target)
+    if entries:
+        _check_own_files(target, kind, entries)
     ancestor = target.parent
     while not ancestor.exists() and ancestor != ancestor.parent:
         ancestor = ancestor.parent
@@ -63,29 +89,21 @@ def check_result_folder(target: Path, kind: str) -> None:
         raise MachineError(f"{ancestor}: not writable; choose another --out")
 
 
-def _check_same_kind(target: Path, kind: str, entries: list[str]) -> None:
-    manifest = read_manifest(target)
+def _check_own_files(target: Path, kind: str, entries: list[str]) -> None:
+    """The folder is replaced whole: everything in it must be the earlier result's."""
+    manifest = manifest_of_kind(target, kind)
     if manifest is None:
-        raise UserError(f"{target}: holds files that are not an Overplay result "
-                        f"({_names(entries)}); choose another --out or empty it")
-    found = manifest.get("kind")
-    if found != kind:
-        raise UserError(f"{target}: holds a {found or 'different'} result, not a {kind}; "
-                        "choose another --out")
+        raise UserError(f"{target}: not a {kind} folder (holds {names(entries)}); choose "
+                        "another --out or empty it")
     files = manifest.get("files", [])
     if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
         raise UserError(f"{target / 'manifest.json'}: damaged ('files' is not a list of "
-                        "names); remove the folder or choose another --out")
+                        f"names); {REPLACE_ADVICE}")
     owned = {"manifest.json", *files, *ADDED_LATER}
     foreign = [name for name in entries if name not in owned]
     if foreign:
         raise UserError(f"{target}: holds files the earlier {kind} did not write "
-                        f"({_names(foreign)}); move them or choose another --out")
-
-
-def _names(names: list[str]) -> str:
-    shown = ", ".join(names[:3])
-    return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+                        f"({names(foreign)}); move them or choose another --out")
 
 
 @contextmanager

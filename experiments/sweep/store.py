@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from experiments.errors import UserError
+from experiments.result_folder import manifest_of_kind, names, visible_entries
 from experiments.single_run import atomic_write
 from model.scenarios import Problem, ScenarioError
 
@@ -47,46 +48,20 @@ RUNS_COLUMNS = ("run_id", "status")
 SWEEP_NAMES = frozenset({"manifest.json", "spec.resolved.yaml", "design.parquet", "parts",
                          "rounds", "runs.parquet", "damaged", "figures", "report.html",
                          "analysis", "compare.yaml"})
-#: Foreign names quoted when a folder is refused.
-NAMES_SHOWN = 3
 
 
 def check_sweep_folder(target: Path) -> None:
     """Refuse (:class:`UserError`), before anything is created there, a ``target`` a sweep
     must not write into: a file, a folder with a damaged manifest or another kind of
     result, or a non-empty folder without a manifest holding names that are not a
-    sweep's (a sweep stopped before its manifest leaves only its own). Hidden names
-    (the lock, half-written temporary files) are ignored."""
-    if not target.exists():
-        return
-    if not target.is_dir():
-        raise UserError(f"{target}: exists and is not a folder; choose another --out")
-    manifest = target / "manifest.json"
-    if manifest.exists():
-        _check_sweep_manifest(manifest)
-        return
-    foreign = sorted(p.name for p in target.iterdir()
-                     if not p.name.startswith(".") and p.name not in SWEEP_NAMES)
-    if foreign:
-        shown = ", ".join(foreign[:NAMES_SHOWN]) + (", ..." if len(foreign) > NAMES_SHOWN
-                                                   else "")
-        raise UserError(f"{target}: not a sweep folder (holds {shown}); choose another --out")
-
-
-def _check_sweep_manifest(path: Path) -> None:
-    try:
-        previous = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        previous = None
-    if not isinstance(previous, dict):
-        raise UserError(
-            f"{path}: damaged (not a JSON manifest), so the finished runs in this folder "
-            "cannot be checked against the spec; if the spec and its scenarios are "
-            "unchanged, delete this file and run the same command to resume — otherwise "
-            "choose another --out or delete the folder")
-    if previous.get("kind") != "sweep":
-        raise UserError(f"{path.parent}: holds a {previous.get('kind') or 'different'} "
-                        "result, not a sweep; choose another --out")
+    sweep's (a sweep stopped before its manifest leaves only its own). Unlike a run's
+    folder it is never replaced, so files a user adds beside a manifest stay."""
+    entries = visible_entries(target)
+    if entries and manifest_of_kind(target, "sweep") is None:
+        foreign = [name for name in entries if name not in SWEEP_NAMES]
+        if foreign:
+            raise UserError(f"{target}: not a sweep folder (holds {names(foreign)}); "
+                            "choose another --out")
 
 
 def _to_stderr(message: str) -> None:
