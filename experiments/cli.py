@@ -42,33 +42,26 @@ def _name_column() -> TextColumn:
     return TextColumn("{task.description}", style="bold", markup=False)
 
 
-def _exit_code(error: BaseException) -> int | None:
-    """The exit code for an error the user should see in one line (None: a bug)."""
-    from model.scenarios import ScenarioError
-
-    if isinstance(error, ScenarioError | UserError):
-        return 2
-    if isinstance(error, MachineError | OSError):
-        return 1
-    return None
-
-
-def _one_line(error: BaseException) -> str:
-    if isinstance(error, OSError) and error.strerror:
-        where = f"{error.filename}: " if error.filename else ""
-        return f"{where}{error.strerror}"
-    return str(error)
-
-
-def _report(error: BaseException) -> None:
-    """Print a user-facing error: every located problem, or one line."""
+def _reported(error: BaseException) -> int | None:
+    """Print an error the user can act on — every located problem, or one line — and
+    return its exit code; None (nothing printed) for a bug, which keeps its traceback."""
     from model.scenarios import ScenarioError
 
     if isinstance(error, ScenarioError):
         for problem in error.problems:
             err.print(str(problem))
-    else:
-        err.print(_one_line(error))
+        return 2
+    if isinstance(error, UserError):
+        err.print(str(error))
+        return 2
+    if isinstance(error, OSError) and error.strerror:
+        where = f"{error.filename}: " if error.filename else ""
+        err.print(f"{where}{error.strerror}")
+        return 1
+    if isinstance(error, MachineError | OSError):
+        err.print(str(error))
+        return 1
+    return None
 
 
 def _show_warning(message: Warning | str, category: type[Warning], filename: str,
@@ -94,10 +87,9 @@ def command(*args: Any, **kwargs: Any) -> Callable[[Callable], Callable]:
             except (typer.Exit, typer.Abort):
                 raise
             except Exception as exc:
-                code = _exit_code(exc)
+                code = _reported(exc)
                 if code is None:
                     raise
-                _report(exc)
                 raise typer.Exit(code) from None
         return app.command(*args, **kwargs)(guarded)
     return register
@@ -569,10 +561,9 @@ def main() -> None:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
     except Exception as exc:
-        code = _exit_code(exc)
+        code = _reported(exc)
         if code is None:
             raise
-        _report(exc)
         sys.exit(code)
 
 
