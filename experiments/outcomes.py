@@ -77,10 +77,9 @@ def outcomes_of(model: LeverageModel, names: Iterable[str] = ()) -> dict[str, An
     for material, values in summary["materials"].items():
         for key in PER_MATERIAL:
             out[f"{key}_{material}"] = values[key]
-        for stem in THRESHOLD_STEMS:
-            name = f"{stem}_{DEFAULT_PERCENT}pct_{material}"
-            out[name] = _threshold_outcome(tally.materials[material], stem, SHARE_THRESHOLD)
-    for name in names:
+    catalogued = [f"{stem}_{DEFAULT_PERCENT}pct_{material}"
+                  for material in summary["materials"] for stem in THRESHOLD_STEMS]
+    for name in (*catalogued, *names):
         match = THRESHOLD_PATTERN.match(name)
         if match and name not in out and match.group(3) in tally.materials:
             stem, percent, material = match.groups()
