@@ -6,9 +6,9 @@ from dataclasses import dataclass, replace
 
 import mesa
 
-from agents.actions import REGIME_OF_KIND, Action, Kind, Regime
-from agents.observations import ChinaObservation, PolicyView
-from agents.strategies.base import Strategy
+from overplay.agents.actions import REGIME_OF_KIND, Action, Kind, Regime
+from overplay.agents.observations import ChinaObservation, PolicyView
+from overplay.agents.strategies.base import Strategy
 
 #: The destination standing for third countries (not a strategic player).
 OTHER = "other"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.jit import njit
+from overplay.model.jit import njit
 
 DAYS_PER_MONTH = 365.25 / 12
 

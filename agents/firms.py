@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from agents import firm_kernels as kernels
-from agents.observations import FirmObservation, frozen_array
-from agents.strategies.firm import FirmDecision
-from model.config import Scenario
+from overplay.agents import firm_kernels as kernels
+from overplay.agents.observations import FirmObservation, frozen_array
+from overplay.agents.strategies.firm import FirmDecision
+from overplay.model.config import Scenario
 
 DAYS_PER_MONTH = kernels.DAYS_PER_MONTH
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import mesa
 
-from agents.actions import Action, Kind
-from agents.observations import ImporterObservation
-from agents.strategies.base import Strategy
-from model.config import ImporterConfig
+from overplay.agents.actions import Action, Kind
+from overplay.agents.observations import ImporterObservation
+from overplay.agents.strategies.base import Strategy
+from overplay.model.config import ImporterConfig
 
 STAGES = ("mining", "processing")
 

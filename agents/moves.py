@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from agents.actions import Action, Kind
+from overplay.agents.actions import Action, Kind
 
 CHINA = "china"
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import mesa
 
-from agents.strategies.base import Strategy
+from overplay.agents.strategies.base import Strategy
 
 STAGES = ("mining", "processing")
 

@@ -51,7 +51,7 @@ from typing import Any
 import mesa
 from environment import versions  # benchmarks/, the script's folder
 
-from model import LeverageModel
+from overplay.model import LeverageModel
 
 SEED = 1
 FIRM_COUNTS = (100, 1_000, 10_000)

@@ -129,10 +129,10 @@ import pyarrow.parquet as pq
 import yaml
 from environment import versions  # benchmarks/, the script's folder
 
-from experiments.sweep.pool import hidden_main, worker_context
-from experiments.sweep.runner import configurations, run_sweep
-from experiments.sweep.spec import load_sweep
-from model import LeverageModel, load_scenario
+from overplay.experiments.sweep.pool import hidden_main, worker_context
+from overplay.experiments.sweep.runner import configurations, run_sweep
+from overplay.experiments.sweep.spec import load_sweep
+from overplay.model import LeverageModel, load_scenario
 
 try:
     import psutil
@@ -438,7 +438,7 @@ def measure_memory(runs: int, interval: float) -> dict[str, Any]:
         spec_file = Path(tmp) / "memory.yaml"
         spec_file.write_text(yaml.safe_dump(memory_spec_data(runs), sort_keys=False))
         out = Path(tmp) / "sweep"
-        command = [sys.executable, "-m", "experiments.cli", "sweep", str(spec_file),
+        command = [sys.executable, "-m", "overplay.experiments.cli", "sweep", str(spec_file),
                    "--workers", "2", "--out", str(out), "--quiet"]
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
@@ -460,7 +460,7 @@ def measure_sobol(base_samples: int) -> dict[str, Any]:
     and the time the full study would take at that rate."""
     from importlib import resources
 
-    bundled = resources.files("experiments").joinpath("specs/sobol.yaml")
+    bundled = resources.files("overplay.experiments").joinpath("specs/sobol.yaml")
     data = yaml.safe_load(bundled.read_text())
     full = load_sweep(Path(str(bundled)))
     full_runs = len(configurations(full, Path(str(bundled)))[0])

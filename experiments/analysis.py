@@ -50,12 +50,12 @@ from matplotlib.figure import Figure
 from pydantic import ValidationError
 from scipy import stats
 
-from experiments.errors import UserError
-from experiments.outcomes import is_outcome, threshold_of
-from experiments.plots import curve, files, heatmap, sensitivity
-from experiments.plots.theme import save, themed
-from experiments.single_run import atomic_write
-from experiments.sweep.spec import Parameter, category_key
+from overplay.experiments.errors import UserError
+from overplay.experiments.outcomes import is_outcome, threshold_of
+from overplay.experiments.plots import curve, files, heatmap, sensitivity
+from overplay.experiments.plots.theme import save, themed
+from overplay.experiments.single_run import atomic_write
+from overplay.experiments.sweep.spec import Parameter, category_key
 
 METHODS = ("sobol", "morris", "prim", "curve")
 #: Column :func:`summarise` reads, when present, to count repeated runs once: the first

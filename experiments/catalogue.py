@@ -16,9 +16,9 @@ from typing import Any
 
 from pydantic_core import PydanticUndefined
 
-from agents.moves import CHINA_MOVES, IMPORTER_MOVES
-from agents.strategies import REGISTRY
-from agents.strategies.base import CLASSIFIER_DEFAULTS
+from overplay.agents.moves import CHINA_MOVES, IMPORTER_MOVES
+from overplay.agents.strategies import REGISTRY
+from overplay.agents.strategies.base import CLASSIFIER_DEFAULTS
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "docs" / "strategies.md"

@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from experiments.errors import MachineError, UserError
+from overplay.experiments.errors import MachineError, UserError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,7 +45,7 @@ def _name_column() -> TextColumn:
 def _reported(error: BaseException) -> int | None:
     """Print an error the user can act on — every located problem, or one line — and
     return its exit code; None (nothing printed) for a bug, which keeps its traceback."""
-    from model.scenarios import ScenarioError
+    from overplay.model.scenarios import ScenarioError
 
     if isinstance(error, ScenarioError):
         for problem in error.problems:
@@ -67,7 +67,7 @@ def _reported(error: BaseException) -> int | None:
 def _show_warning(message: Warning | str, category: type[Warning], filename: str,
                   lineno: int, file: Any = None, line: str | None = None) -> None:
     """Warnings as one located line (the loader's notes: ``FILE:LINE: note: …``)."""
-    from model.scenarios import ScenarioNote
+    from overplay.model.scenarios import ScenarioNote
 
     kind = "note" if issubclass(category, ScenarioNote) else category.__name__
     err.print(f"{filename}:{lineno}: {kind}: {message}")
@@ -96,7 +96,7 @@ def command(*args: Any, **kwargs: Any) -> Callable[[Callable], Callable]:
 
 
 def _overrides(assignments: list[str]) -> list[tuple[str, Any]]:
-    from model.scenarios import parse_assignment
+    from overplay.model.scenarios import parse_assignment
 
     return [parse_assignment(text, i) for i, text in enumerate(assignments, start=1)]
 
@@ -117,8 +117,13 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
     """Run one scenario and write rounds.parquet, actions.csv, summary.json and a manifest."""
-    from experiments.single_run import OUTPUT_FILES, check_run_folder, run_scenario, write_outputs
-    from model.scenarios import load_scenario
+    from overplay.experiments.single_run import (
+        OUTPUT_FILES,
+        check_run_folder,
+        run_scenario,
+        write_outputs,
+    )
+    from overplay.model.scenarios import load_scenario
 
     pairs = _overrides(set_ or [])
     if seed is not None:
@@ -157,7 +162,7 @@ def run(
 def _load_compiled(quiet: bool) -> None:
     """Load the model's compiled loops before any progress bar (and before workers are
     spawned); the first run after installing compiles them."""
-    from model.compiled import load_compiled_loops
+    from overplay.model.compiled import load_compiled_loops
 
     if quiet:
         load_compiled_loops()
@@ -205,7 +210,7 @@ def validate(
     set_: Annotated[list[str] | None, typer.Option("--set", help="key.path=value")] = None,
 ) -> None:
     """Check a scenario without running it: exit 0 if valid, 2 with every problem listed."""
-    from model.scenarios import load_scenario
+    from overplay.model.scenarios import load_scenario
 
     scenario = load_scenario(file, _overrides(set_ or []))
     out.print(f"{file}: valid ({scenario.name}, {scenario.steps} months from {scenario.start}, "
@@ -215,7 +220,7 @@ def validate(
 @command()
 def scenarios() -> None:
     """List the bundled scenarios."""
-    from model.scenarios import bundled_names, load_scenario
+    from overplay.model.scenarios import bundled_names, load_scenario
 
     table = Table(title="Bundled scenarios")
     table.add_column("name")
@@ -231,8 +236,8 @@ def strategies(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """List the registered strategies."""
-    from agents.strategies import REGISTRY, strategies_for
-    from agents.strategies.base import PLAYER_ROLES
+    from overplay.agents.strategies import REGISTRY, strategies_for
+    from overplay.agents.strategies.base import PLAYER_ROLES
 
     if role is not None and role not in (*PLAYER_ROLES, "firm", "producer"):
         err.print(f"--role: unknown role {role!r}; choose china, importer, firm or producer")
@@ -263,9 +268,9 @@ def tournament(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
 ) -> None:
     """Round-robin of China's strategies against importer profiles over seeded replicates."""
-    from experiments.result_folder import check_result_folder
-    from experiments.tournament import load_tournament, matches, run_tournament
-    from experiments.tournament_output import print_ranking, write_tournament
+    from overplay.experiments.result_folder import check_result_folder
+    from overplay.experiments.tournament import load_tournament, matches, run_tournament
+    from overplay.experiments.tournament_output import print_ranking, write_tournament
 
     parsed = load_tournament(spec)
     target = out_dir or Path("results") / parsed.name
@@ -298,10 +303,10 @@ def equilibrium(
 ) -> None:
     """Nash equilibria of the stage game at a model state, of the meta-game over
     strategies, and across discount factors."""
-    from experiments.equilibrium import as_json as to_json
-    from experiments.equilibrium import load_equilibrium, run_equilibrium
-    from experiments.equilibrium_output import print_equilibria, write_equilibrium
-    from experiments.result_folder import check_result_folder
+    from overplay.experiments.equilibrium import as_json as to_json
+    from overplay.experiments.equilibrium import load_equilibrium, run_equilibrium
+    from overplay.experiments.equilibrium_output import print_equilibria, write_equilibrium
+    from overplay.experiments.result_folder import check_result_folder
 
     parsed = load_equilibrium(spec)
     target = out_dir or Path("results") / parsed.name
@@ -359,8 +364,8 @@ def sweep(
 def _run_sweep_file(spec: Path, out_dir: Path | None, executor: str, workers: int | None,
                     scheduler: str | None, quiet: bool, retry_failed: bool = False) -> Path:
     """Validate and run a sweep spec with a progress bar; the output folder."""
-    from experiments.sweep.runner import run_sweep
-    from experiments.sweep.spec import load_sweep
+    from overplay.experiments.sweep.runner import run_sweep
+    from overplay.experiments.sweep.spec import load_sweep
 
     parsed = load_sweep(spec)
     target = out_dir or Path("results") / parsed.name
@@ -412,12 +417,12 @@ def compare(
     (and, for scenarios with observed facts, the history figure)."""
     import yaml
 
-    from experiments.analysis import compare_table
-    from experiments.plots import plot_folder
-    from experiments.single_run import atomic_write
-    from experiments.sweep.comparison import comparison_spec
-    from experiments.sweep.store import check_sweep_folder
-    from model.scenarios import load_scenario
+    from overplay.experiments.analysis import compare_table
+    from overplay.experiments.plots import plot_folder
+    from overplay.experiments.single_run import atomic_write
+    from overplay.experiments.sweep.comparison import comparison_spec
+    from overplay.experiments.sweep.store import check_sweep_folder
+    from overplay.model.scenarios import load_scenario
 
     for name in scenarios:
         load_scenario(name)  # every located problem, before anything is written
@@ -504,7 +509,7 @@ def analyze_command(
 ) -> None:
     """Sensitivity indices (sobol, morris), scenario discovery (prim) or the overuse
     curve (curve) of a finished sweep; tables and figures go to DIR/analysis/."""
-    from experiments.analysis import METHODS, analyze
+    from overplay.experiments.analysis import METHODS, analyze
 
     if method is None:
         err.print(f"--method: give one of {', '.join(METHODS)}")
@@ -529,7 +534,7 @@ def plot_command(
         "--format", help="png and/or svg (repeatable; default both).")] = None,
 ) -> None:
     """Draw every figure for the result in FOLDER into FOLDER/figures."""
-    from experiments.plots import plot_folder
+    from overplay.experiments.plots import plot_folder
 
     formats = fmt or ["png", "svg"]
     wrong = sorted(set(formats) - {"png", "svg"})
@@ -546,7 +551,7 @@ def report_command(
                                                 "equilibrium).")],
 ) -> None:
     """Write FOLDER/report.html: one self-contained page to hand out or print."""
-    from experiments.report import write_report
+    from overplay.experiments.report import write_report
 
     path = write_report(folder)
     out.print(f"Wrote {path}")

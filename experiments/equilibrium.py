@@ -16,20 +16,20 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from agents.moves import actions_of, moves_for
-from experiments.errors import MachineError
-from experiments.specs import StrictSpec, load_spec, load_spec_scenario, spec_overrides
-from experiments.tournament import (
+from overplay.agents.moves import actions_of, moves_for
+from overplay.experiments.errors import MachineError
+from overplay.experiments.specs import StrictSpec, load_spec, load_spec_scenario, spec_overrides
+from overplay.experiments.tournament import (
     discounted,
     load_tournament,
     run_tournament,
     scenario_reference,
 )
-from model import LeverageModel, load_scenario
-from model.calendar import date_of_step, step_of_date
-from model.forecast import advance_to_round, play_profile
-from model.naming import OutputName
-from model.scenarios import Problem, ScenarioError, where
+from overplay.model import LeverageModel, load_scenario
+from overplay.model.calendar import date_of_step, step_of_date
+from overplay.model.forecast import advance_to_round, play_profile
+from overplay.model.naming import OutputName
+from overplay.model.scenarios import Problem, ScenarioError, where
 
 
 class StageGameSpec(StrictSpec):
@@ -169,7 +169,7 @@ def _stage_game_problems(game: StageGameSpec, file: Path, lines: dict) -> list[P
 def _solver():
     """The solver module; pygambit/nashpy are the optional ``games`` extra."""
     try:
-        from experiments.games import solvers
+        from overplay.experiments.games import solvers
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise MachineError("equilibria need the games extra: pip install "
                            f"'overplay[games]' ({exc})") from None

@@ -10,8 +10,8 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from experiments.result_folder import check_result_folder, replacing
-from experiments.single_run import json_text, manifest_common
+from overplay.experiments.result_folder import check_result_folder, replacing
+from overplay.experiments.single_run import json_text, manifest_common
 
 
 def write_equilibrium(result: dict[str, Any], document: dict[str, Any], out_dir: Path,

@@ -14,11 +14,11 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from model.summary import summarise, years_below
-from model.tally import SHARE_THRESHOLD, MaterialTally
+from overplay.model.summary import summarise, years_below
+from overplay.model.tally import SHARE_THRESHOLD, MaterialTally
 
 if TYPE_CHECKING:
-    from model.leverage_model import LeverageModel
+    from overplay.model.leverage_model import LeverageModel
 
 MATERIALS = ("light", "heavy")
 PLAYERS = ("china", "us", "japan", "eu")

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from experiments.errors import MachineError, UserError
+from overplay.experiments.errors import MachineError, UserError
 
 #: Written into a result folder later, by ``overplay plot`` and ``overplay report``.
 ADDED_LATER = ("figures", "report.html", "analysis")

@@ -25,10 +25,10 @@ from typing import Any
 
 import pandas as pd
 
-from experiments.result_folder import check_result_folder, replacing
-from model import LeverageModel, Scenario
-from model.scenarios import dump_scenario
-from model.summary import summarise
+from overplay.experiments.result_folder import check_result_folder, replacing
+from overplay.model import LeverageModel, Scenario
+from overplay.model.scenarios import dump_scenario
+from overplay.model.summary import summarise
 
 OUTPUT_FILES = ("rounds.parquet", "payoffs.parquet", "actions.csv", "summary.json",
                 "scenario.resolved.yaml", "manifest.json")

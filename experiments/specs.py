@@ -8,10 +8,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from agents.strategies import StrategyError, make_strategy
-from agents.strategies.base import scope_problems
-from model.config import Scenario
-from model.scenarios import (
+from overplay.agents.strategies import StrategyError, make_strategy
+from overplay.agents.strategies.base import scope_problems
+from overplay.model.config import Scenario
+from overplay.model.scenarios import (
     LineMap,
     Loc,
     Problem,

@@ -21,17 +21,17 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 from scipy import stats
 
-from experiments.outcomes import outcomes_of
-from experiments.specs import (
+from overplay.experiments.outcomes import outcomes_of
+from overplay.experiments.specs import (
     StrictSpec,
     check_strategy,
     load_spec,
     load_spec_scenario,
     spec_overrides,
 )
-from model import LeverageModel, load_scenario
-from model.naming import OutputName
-from model.scenarios import Problem, ScenarioError, bundled_names, where
+from overplay.model import LeverageModel, load_scenario
+from overplay.model.naming import OutputName
+from overplay.model.scenarios import Problem, ScenarioError, bundled_names, where
 
 #: Most matches a tournament may have (each is a full run; the list of matches and their
 #: results stay in memory).

@@ -10,9 +10,9 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from experiments.result_folder import check_result_folder, replacing
-from experiments.single_run import json_text, manifest_common
-from experiments.tournament import TournamentSpec
+from overplay.experiments.result_folder import check_result_folder, replacing
+from overplay.experiments.single_run import json_text, manifest_common
+from overplay.experiments.tournament import TournamentSpec
 
 
 def write_tournament(tables: dict[str, pd.DataFrame], spec: TournamentSpec, out_dir: Path,

@@ -10,10 +10,10 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
-    "LeverageModel": "model.leverage_model",
-    "Scenario": "model.config",
-    "ScenarioError": "model.scenarios",
-    "load_scenario": "model.scenarios",
+    "LeverageModel": "overplay.model.leverage_model",
+    "Scenario": "overplay.model.config",
+    "ScenarioError": "overplay.model.scenarios",
+    "load_scenario": "overplay.model.scenarios",
 }
 __all__ = sorted(_EXPORTS)
 

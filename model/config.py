@@ -15,9 +15,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from model.calendar import step_of_date
-from model.naming import OutputName
-from model.problems import Loc, dotted
+from overplay.model.calendar import step_of_date
+from overplay.model.naming import OutputName
+from overplay.model.problems import Loc, dotted
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 #: Names of materials, importers and producers: they become keys of ``--set`` paths,
@@ -613,8 +613,8 @@ class Scenario(Strict):
         exist, with parameters in range, no earlier than the first simulated month.
         (Events after the last month are the loader's to judge: it knows whether an
         override shortened the period.)"""
-        from agents.actions import KINDS_OF_ROLE, Kind, action_problems
-        from model.events import EventError, make_action
+        from overplay.agents.actions import KINDS_OF_ROLE, Kind, action_problems
+        from overplay.model.events import EventError, make_action
 
         problems: list[tuple[tuple[Loc, ...], str]] = []
         roles = {"china": "china", **dict.fromkeys(self.importers, "importer"),
@@ -650,7 +650,7 @@ class Scenario(Strict):
     def _strategy_problems(self) -> list[tuple[tuple[Loc, ...], str]]:
         """Strategy parameters that name materials, destinations, move targets or a
         fallback rule, checked against this scenario."""
-        from agents.strategies.base import StrategyError, make_strategy, scope_problems
+        from overplay.agents.strategies.base import StrategyError, make_strategy, scope_problems
 
         refs: list[tuple[Loc, StrategyRef, str]] = [
             (("china", "strategy"), self.china.strategy, "china"),

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import difflib
 
-from agents.actions import Action, Kind, parameter_problems
-from model.calendar import step_of_date
-from model.config import EventConfig, Scenario
+from overplay.agents.actions import Action, Kind, parameter_problems
+from overplay.model.calendar import step_of_date
+from overplay.model.config import EventConfig, Scenario
 
 
 class EventError(ValueError):

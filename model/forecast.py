@@ -13,11 +13,11 @@ from __future__ import annotations
 import pickle
 from typing import TYPE_CHECKING
 
-from agents.actions import Action
-from agents.strategies.base import Strategy, make_strategy
+from overplay.agents.actions import Action
+from overplay.agents.strategies.base import Strategy, make_strategy
 
 if TYPE_CHECKING:
-    from model.leverage_model import LeverageModel
+    from overplay.model.leverage_model import LeverageModel
 
 PASSIVE = {"china": "hold", "importer": "passive"}
 
@@ -88,7 +88,7 @@ def _earnings(copy: LeverageModel, start: dict[str, float], rounds: int) -> dict
 def advance_to_round(model: LeverageModel, date: str) -> LeverageModel:
     """Run ``model`` up to the first decision round that starts in or after ``date``
     (YYYY-MM), and open that round: the state a stage game is played from."""
-    from model.calendar import step_of_date
+    from overplay.model.calendar import step_of_date
 
     target = max(1, step_of_date(model.config.start, date))
     interval = model.config.timing.decision_interval_months

@@ -27,26 +27,26 @@ from typing import Any
 import mesa
 import numpy as np
 
-from agents.actions import REGIME_OF_KIND, Action, Kind, Regime, action_problems
-from agents.china import OTHER, SupplierState
-from agents.firms import DAYS_PER_MONTH, Firm, FirmPopulation
-from agents.importer import ImporterState
-from agents.observations import (
+from overplay.agents.actions import REGIME_OF_KIND, Action, Kind, Regime, action_problems
+from overplay.agents.china import OTHER, SupplierState
+from overplay.agents.firms import DAYS_PER_MONTH, Firm, FirmPopulation
+from overplay.agents.importer import ImporterState
+from overplay.agents.observations import (
     ChinaObservation,
     ImporterObservation,
     PolicyView,
     ProducerObservation,
 )
-from agents.producers import STAGES, Producer, Project
-from agents.strategies import make_strategy
-from model import supply
-from model.calendar import date_of_step
-from model.config import Scenario
-from model.events import compile_events
-from model.forecast import Forecaster
-from model.month import clear_month, update_memories
-from model.recorder import Recorder
-from model.risk import decay_factor
+from overplay.agents.producers import STAGES, Producer, Project
+from overplay.agents.strategies import make_strategy
+from overplay.model import supply
+from overplay.model.calendar import date_of_step
+from overplay.model.config import Scenario
+from overplay.model.events import compile_events
+from overplay.model.forecast import Forecaster
+from overplay.model.month import clear_month, update_memories
+from overplay.model.recorder import Recorder
+from overplay.model.risk import decay_factor
 
 USD_M = 1e-3  # t × USD/kg → USD m
 
@@ -74,7 +74,7 @@ class LeverageModel(mesa.Model):
                  firms: int | None = None, years: float | None = None,
                  china_strategy: str | None = None, importer_strategy: str | None = None,
                  rng: Any = None, record_tables: bool = True, **overrides: Any) -> None:
-        from model.scenarios import resolve_scenario
+        from overplay.model.scenarios import resolve_scenario
 
         flat = {k.replace("__", "."): v for k, v in overrides.items()}
         if firms is not None:
@@ -101,7 +101,7 @@ class LeverageModel(mesa.Model):
     def from_scenario(cls, source: Scenario | str | Path, seed: int | None = None,
                       overrides: dict[str, Any] | None = None) -> LeverageModel:
         """Build from a scenario (object, bundled name or YAML path) with dotted overrides."""
-        from model.scenarios import resolve_scenario
+        from overplay.model.scenarios import resolve_scenario
 
         scenario = resolve_scenario(source, overrides or {})
         return cls(scenario, rng=seed)

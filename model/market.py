@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.jit import njit
+from overplay.model.jit import njit
 
 EPS = 1e-12
 

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents import firm_kernels
-from agents.china import OTHER
-from agents.firms import FirmFlows
-from model import market, month_kernel
-from model.risk import severity, update_reputation
+from overplay.agents import firm_kernels
+from overplay.agents.china import OTHER
+from overplay.agents.firms import FirmFlows
+from overplay.model import market, month_kernel
+from overplay.model.risk import severity, update_reputation
 
 if TYPE_CHECKING:
-    from model.leverage_model import LeverageModel
+    from overplay.model.leverage_model import LeverageModel
 
 USD_M = 1e-3  # t × USD/kg → USD m
 

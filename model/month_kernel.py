@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents import firm_kernels
-from agents.firm_kernels import DAYS_PER_MONTH
-from model.jit import njit
-from model.market import allocate_flows
-from model.supply import KG_PER_T_IN_USD_M
+from overplay.agents import firm_kernels
+from overplay.agents.firm_kernels import DAYS_PER_MONTH
+from overplay.model.jit import njit
+from overplay.model.market import allocate_flows
+from overplay.model.supply import KG_PER_T_IN_USD_M
 
 
 @njit(cache=True)

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
-from agents.actions import Regime
-from agents.china import ExportPolicy
-from agents.firms import DAYS_PER_MONTH, FirmFlows
-from model.calendar import date_of_step
-from model.tally import RunTally
+from overplay.agents.actions import Regime
+from overplay.agents.china import ExportPolicy
+from overplay.agents.firms import DAYS_PER_MONTH, FirmFlows
+from overplay.model.calendar import date_of_step
+from overplay.model.tally import RunTally
 
 if TYPE_CHECKING:
-    from model.leverage_model import LeverageModel
+    from overplay.model.leverage_model import LeverageModel
 
 ROUND_COLUMNS = [
     "step", "date", "round", "material", "importer",

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.actions import Regime
-from model.config import RiskConfig
+from overplay.agents.actions import Regime
+from overplay.model.config import RiskConfig
 
 
 def decay_factor(half_life_months: float) -> float:

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from model.problems import LineMap, Loc, Problem, ScenarioError, dotted
+from overplay.model.problems import LineMap, Loc, Problem, ScenarioError, dotted
 
 #: Largest file read, bytes: bundled scenarios are a few kB; a scenario with thousands
 #: of scripted events stays well below.

@@ -22,13 +22,13 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from agents.strategies import StrategyError, make_strategy
-from model.calendar import date_of_step
-from model.config import InconsistencyError, Scenario
-from model.events import EventError, event_step, make_action
-from model.naming import OUTPUT_NAME_PATTERN
-from model.problems import LineMap, Loc, Problem, ScenarioError, dotted
-from model.safe_yaml import read_yaml
+from overplay.agents.strategies import StrategyError, make_strategy
+from overplay.model.calendar import date_of_step
+from overplay.model.config import InconsistencyError, Scenario
+from overplay.model.events import EventError, event_step, make_action
+from overplay.model.naming import OUTPUT_NAME_PATTERN
+from overplay.model.problems import LineMap, Loc, Problem, ScenarioError, dotted
+from overplay.model.safe_yaml import read_yaml
 
 __all__ = ["LineMap", "Loc", "Problem", "ScenarioError", "ScenarioNote", "load_scenario",
            "read_yaml", "resolve_scenario"]
@@ -58,7 +58,7 @@ def note(problem: Problem) -> None:
 # -- finding files ----------------------------------------------------------------------
 def bundled_dir() -> Path:
     """Folder of the bundled scenarios (package data of ``experiments``)."""
-    return Path(str(resources.files("experiments").joinpath("scenarios")))
+    return Path(str(resources.files("overplay.experiments").joinpath("scenarios")))
 
 
 def bundled_names() -> list[str]:

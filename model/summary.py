@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from model.tally import SHARE_THRESHOLD, MaterialTally
+from overplay.model.tally import SHARE_THRESHOLD, MaterialTally
 
 if TYPE_CHECKING:
-    from model.leverage_model import LeverageModel
+    from overplay.model.leverage_model import LeverageModel
 
 
 def percent_name(threshold: float) -> str:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents.producers import STAGES, Producer
-from model.config import MarketConfig, MaterialConfig, ProducerRulesConfig
+from overplay.agents.producers import STAGES, Producer
+from overplay.model.config import MarketConfig, MaterialConfig, ProducerRulesConfig
 
 KG_PER_T_IN_USD_M = 1e-3  # t × USD/kg → USD m
 

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.actions import Regime
+from overplay.agents.actions import Regime
 
 if TYPE_CHECKING:
-    from model.leverage_model import LeverageModel
+    from overplay.model.leverage_model import LeverageModel
 
 #: China's processing share whose crossing the overuse question asks about by default
 #: (outcomes and summaries may ask about any other: the tally keeps every record low).

@@ -22,8 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from model.safe_yaml import MAX_DEPTH, MAX_FILE_BYTES
-from model.scenarios import bundled_dir
+from overplay.model.safe_yaml import MAX_DEPTH, MAX_FILE_BYTES
+from overplay.model.scenarios import bundled_dir
 
 MARK = "#<"
 BUNDLED = "<bundled>"  # expected file: the bundled baseline scenario

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from model import LeverageModel, load_scenario
+from overplay.model import LeverageModel, load_scenario
 
 QUIET_WORLD = [
     ("china.strategy", "hold"),

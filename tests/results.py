@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from experiments.single_run import run_scenario, write_outputs
-from model import load_scenario
+from overplay.experiments.single_run import run_scenario, write_outputs
+from overplay.model import load_scenario
 
 RUN = ("crisis_2010", [("years", 3), ("firms.count", 20)])  # 2009-2011: cut, ban, quota
 
@@ -100,8 +100,8 @@ def make_run(root: Path) -> Path:
 def make_tournament(root: Path) -> Path:
     from datetime import UTC, datetime
 
-    from experiments.tournament import load_tournament, run_tournament
-    from experiments.tournament_output import write_tournament
+    from overplay.experiments.tournament import load_tournament, run_tournament
+    from overplay.experiments.tournament_output import write_tournament
 
     spec_file = root / "plots_tournament.yaml"
     spec_file.write_text(TOURNAMENT)
@@ -119,7 +119,7 @@ def make_equilibrium(root: Path) -> Path:
     spec_file = root / "plots_equilibrium.yaml"
     spec_file.write_text(EQUILIBRIUM)
     out = root / "equilibrium"
-    proc = subprocess.run([sys.executable, "-m", "experiments.cli", "equilibrium",
+    proc = subprocess.run([sys.executable, "-m", "overplay.experiments.cli", "equilibrium",
                            str(spec_file), "--json", "--out", str(out)], check=True,
                           capture_output=True, text=True)
     # What the command printed, for the test that --json prints JSON and nothing else.
@@ -130,8 +130,8 @@ def make_equilibrium(root: Path) -> Path:
 def make_sweep(root: Path, name: str) -> Path:
     """A finished sweep folder (serial executor) for one of :data:`SWEEPS` or
     ``compare`` (two scenarios over the same seeds, every step kept)."""
-    from experiments.sweep.runner import run_sweep
-    from experiments.sweep.spec import load_sweep
+    from overplay.experiments.sweep.runner import run_sweep
+    from overplay.experiments.sweep.spec import load_sweep
 
     spec_file = root / f"plots_{name}.yaml"
     if name == "compare":

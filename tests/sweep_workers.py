@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from experiments.sweep.work import RunConfiguration, run_chunk
+from overplay.experiments.sweep.work import RunConfiguration, run_chunk
 
 
 def _folder(chunk: list[RunConfiguration]) -> Path:
@@ -43,6 +43,6 @@ def sleep_forever(chunk: list[RunConfiguration]) -> list[tuple[dict[str, Any], A
 def loaded_modules(chunk: list[RunConfiguration]) -> list[tuple[dict[str, Any], Any]]:
     """Which of the heavy modules the worker has: the command line must not be one."""
     row = {"run_id": chunk[0].run_id,
-           **{name: name in sys.modules for name in ("experiments.cli", "typer",
-                                                     "model.leverage_model")}}
+           **{name: name in sys.modules for name in ("overplay.experiments.cli", "typer",
+                                                     "overplay.model.leverage_model")}}
     return [(row, None)]

@@ -9,12 +9,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from agents.actions import Action, Kind
-from agents.strategies import make_strategy
-from agents.strategies.adaptive import move_of
-from agents.strategies.human import HumanChannel
-from model import LeverageModel
-from model.forecast import advance_to_round, play_profile
+from overplay.agents.actions import Action, Kind
+from overplay.agents.strategies import make_strategy
+from overplay.agents.strategies.adaptive import move_of
+from overplay.agents.strategies.human import HumanChannel
+from overplay.model import LeverageModel
+from overplay.model.forecast import advance_to_round, play_profile
 from tests.helpers import build
 
 

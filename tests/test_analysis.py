@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.analysis import AnalysisError, analyze, to_unit
-from experiments.sweep.designs import from_unit
-from experiments.sweep.runner import run_sweep
-from experiments.sweep.spec import Parameter, load_sweep
+from overplay.experiments.analysis import AnalysisError, analyze, to_unit
+from overplay.experiments.sweep.designs import from_unit
+from overplay.experiments.sweep.runner import run_sweep
+from overplay.experiments.sweep.spec import Parameter, load_sweep
 
 SPEC = """\
 name: {name}
@@ -241,7 +241,7 @@ def test_curve_checks_its_columns(sweeps):
 
 
 def _overplay(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "experiments.cli", "analyze", *args],
+    return subprocess.run([sys.executable, "-m", "overplay.experiments.cli", "analyze", *args],
                           capture_output=True, text=True, env=ENV, timeout=120, check=False)
 
 
@@ -315,7 +315,7 @@ def test_repeated_design_points_are_counted_once_and_said_to_be(ignored):
 
 
 def test_compare_table_gives_each_points_mean_and_band(ignored):
-    from experiments.analysis import compare_table
+    from overplay.experiments.analysis import compare_table
 
     table = compare_table(ignored, ["payoff_china"])
     runs = pd.read_parquet(ignored / "runs.parquet")

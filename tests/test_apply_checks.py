@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from agents.actions import Action, Kind
-from model import LeverageModel
+from overplay.agents.actions import Action, Kind
+from overplay.model import LeverageModel
 
 
 @pytest.mark.parametrize(("action", "expected"), [

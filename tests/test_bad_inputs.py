@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from experiments.cli import app
-from model.naming import OUTPUT_NAME_RULE
-from model.scenarios import ScenarioError, ScenarioNote, load_scenario
+from overplay.experiments.cli import app
+from overplay.model.naming import OUTPUT_NAME_RULE
+from overplay.model.scenarios import ScenarioError, ScenarioNote, load_scenario
 from tests.bad_scenarios import Case, corpus
 
 CASES = corpus()
@@ -182,7 +182,7 @@ SPEC_CASES = {
 
 @pytest.mark.parametrize("change, line, path", SPEC_CASES.values(), ids=SPEC_CASES.keys())
 def test_bad_tournament_spec_is_refused_at_its_line(tmp_path: Path, change, line, path):
-    from experiments.tournament import load_tournament
+    from overplay.experiments.tournament import load_tournament
 
     text = TOURNAMENT.replace(*change)
     if path == "replicates":  # 2 × 1 × 10,000 is fine; 60 China entries are not
@@ -222,7 +222,7 @@ EQUILIBRIUM_CASES = {
 @pytest.mark.parametrize("change, line, path", EQUILIBRIUM_CASES.values(),
                          ids=EQUILIBRIUM_CASES.keys())
 def test_bad_equilibrium_spec_is_refused_at_its_line(tmp_path: Path, change, line, path):
-    from experiments.equilibrium import load_equilibrium
+    from overplay.experiments.equilibrium import load_equilibrium
 
     (tmp_path / "folder").mkdir()
     spec = _write(tmp_path, "e.yaml", EQUILIBRIUM.replace(*change))
@@ -243,9 +243,9 @@ def test_a_bad_tournament_spec_exits_2_before_anything_runs(tmp_path: Path):
 
 
 def test_the_documented_limits_are_the_limits():
-    from experiments.tournament import MAX_MATCHES
-    from model.safe_yaml import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES
-    from model.scenarios import MAX_EXTENDS
+    from overplay.experiments.tournament import MAX_MATCHES
+    from overplay.model.safe_yaml import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES
+    from overplay.model.scenarios import MAX_EXTENDS
 
     text = (Path(__file__).resolve().parent.parent / "docs" / "scenarios.md").read_text()
     limits = re.search(r"(?ms)^## Limits$(.*)", text).group(1)

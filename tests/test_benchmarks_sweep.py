@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from model import load_scenario
+from overplay.model import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ("sweep_runs_per_s", "sweep_runs_per_s_2_workers",

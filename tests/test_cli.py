@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from model.scenarios import bundled_names
+from overplay.model.scenarios import bundled_names
 
 ENV = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
 TIMEOUT = 120
@@ -47,7 +47,7 @@ STEPS = 12 * YEARS
 
 def overplay(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run ``overplay ARGS`` (as ``python -m experiments.cli``) in ``cwd``."""
-    return subprocess.run([sys.executable, "-m", "experiments.cli", *args], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "overplay.experiments.cli", *args], cwd=cwd,
                           capture_output=True, text=True, env=ENV, timeout=TIMEOUT,
                           check=False)
 

@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from experiments.cli import app
-from experiments.single_run import json_text
+from overplay.experiments.cli import app
+from overplay.experiments.single_run import json_text
 
 runner = CliRunner()
 RUN = ("run", "baseline", "--years", "1", "--firms", "20", "--quiet")
@@ -163,7 +163,7 @@ def test_markup_in_an_output_path_is_printed_verbatim(tmp_path: Path, name: str)
 def test_help_does_not_load_the_model() -> None:
     probe = ("import sys; from typer.testing import CliRunner; from experiments.cli import app; "
              "result = CliRunner().invoke(app, ['--help']); assert result.exit_code == 0; "
-             "print(sorted(m for m in ('numba', 'numpy', 'mesa', 'model.leverage_model') "
+             "print(sorted(m for m in ('numba', 'numpy', 'mesa', 'overplay.model.leverage_model') "
              "if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True).stdout.strip()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from experiments.analysis import compare_table
-from experiments.cli import app
+from overplay.experiments.analysis import compare_table
+from overplay.experiments.cli import app
 
 
 def test_compare_prints_each_scenarios_mean_and_band(tmp_path: Path) -> None:

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from numba.core.registry import CPUDispatcher
 
-from model.jit import cache_dir
+from overplay.model.jit import cache_dir
 
-COMPILED_MODULES = ("model.market", "model.month_kernel", "agents.firm_kernels",
-                    "agents.strategies.firm")
+COMPILED_MODULES = ("overplay.model.market", "overplay.model.month_kernel", "overplay.agents.firm_kernels",
+                    "overplay.agents.strategies.firm")
 PACKAGE_ROOTS = [Path(importlib.import_module(name).__file__).resolve().parent
-                 for name in ("model", "agents", "experiments")]
+                 for name in ("overplay.model", "overplay.agents", "overplay.experiments")]
 
 
 def compiled_functions() -> list[CPUDispatcher]:

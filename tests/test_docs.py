@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from experiments.single_run import ACTION_COLUMNS, OUTPUT_FILES, manifest, run_scenario
-from model.config import Scenario
-from model.recorder import PAYOFF_COLUMNS, ROUND_COLUMNS
-from model.scenarios import load_scenario
+from overplay.experiments.single_run import ACTION_COLUMNS, OUTPUT_FILES, manifest, run_scenario
+from overplay.model.config import Scenario
+from overplay.model.recorder import PAYOFF_COLUMNS, ROUND_COLUMNS
+from overplay.model.scenarios import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 ODD = ROOT / "docs" / "odd.md"
@@ -197,7 +197,7 @@ def test_every_manifest_key_is_documented(outputs, short_run):
 def test_every_registered_strategy_and_parameter_is_described():
     """The generated catalogue (docs/strategies.md) names every strategy and parameter;
     tests/test_strategies.py checks that it is up to date with the registry."""
-    from agents.strategies import REGISTRY
+    from overplay.agents.strategies import REGISTRY
 
     text = backticked(STRATEGIES.read_text(encoding="utf-8"))
     missing = [cls.name for cls in REGISTRY.values() if cls.name not in text]
@@ -207,7 +207,7 @@ def test_every_registered_strategy_and_parameter_is_described():
 
 
 def test_odd_describes_the_bundled_scenarios_strategies_and_points_to_the_catalogue(odd):
-    from model.scenarios import bundled_names
+    from overplay.model.scenarios import bundled_names
 
     text = section(odd, "7.14 Default strategies")
     used: set[str] = set()
@@ -222,7 +222,7 @@ def test_odd_describes_the_bundled_scenarios_strategies_and_points_to_the_catalo
 
 # -- figures ------------------------------------------------------------------------------
 def test_figure_units_match_the_documented_output_units(outputs):
-    from experiments.plots.labels import SERIES
+    from overplay.experiments.plots.labels import SERIES
 
     rows = dict(re.findall(r"(?m)^\|\s*`(\w+)`\s*\|[^|]*\|\s*([^|]+?)\s*\|\s*$",
                            section(outputs, "rounds.parquet")))
@@ -231,7 +231,7 @@ def test_figure_units_match_the_documented_output_units(outputs):
 
 
 def test_every_run_figure_is_described_in_the_figures_guide(run_result):
-    from experiments.plots import figures_of
+    from overplay.experiments.plots import figures_of
 
     guide = (ROOT / "docs" / "figures.md").read_text()
     for stem, _figure in figures_of(run_result):

@@ -13,14 +13,14 @@ import pytest
 pytest.importorskip("nashpy")
 pytest.importorskip("pygambit")
 
-from experiments.equilibrium import (
+from overplay.experiments.equilibrium import (
     StageGameSpec,
     discount_sweep,
     load_equilibrium,
     meta_game,
     stage_game,
 )
-from model.scenarios import ScenarioError
+from overplay.model.scenarios import ScenarioError
 
 
 def _is_nash(equilibrium, payoffs: pd.DataFrame, players: list[str],

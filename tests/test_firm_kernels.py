@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents import firm_kernels as kernels
-from model.risk import update_risk
+from overplay.agents import firm_kernels as kernels
+from overplay.model.risk import update_risk
 
 DAYS = kernels.DAYS_PER_MONTH
 

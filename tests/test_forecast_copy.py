@@ -8,8 +8,8 @@ import pickle
 
 import pandas as pd
 
-from model import LeverageModel
-from model.forecast import Forecaster, forecast_copy
+from overplay.model import LeverageModel
+from overplay.model.forecast import Forecaster, forecast_copy
 
 
 def run_model(months: int) -> LeverageModel:
@@ -41,7 +41,7 @@ def test_a_forecast_is_worth_the_same_with_or_without_the_history() -> None:
     model.open_round()
     with_history = pickle.loads(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
     light = Forecaster(model, "china")((), rounds=2)
-    from model.forecast import simulate
+    from overplay.model.forecast import simulate
 
     full = simulate(with_history, "china", (), 2)
     assert light == full

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from experiments.outcomes import outcomes_of
-from experiments.single_run import run_scenario
-from model import load_scenario
-from model.scenarios import bundled_names
+from overplay.experiments.outcomes import outcomes_of
+from overplay.experiments.single_run import run_scenario
+from overplay.model import load_scenario
+from overplay.model.scenarios import bundled_names
 
 GOLDEN = Path(__file__).parent / "golden" / "summaries.json"
 

@@ -16,10 +16,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from agents.actions import Regime
-from model.config import RiskConfig
-from model.market import EPS, allocate_flows, demand_multiplier, update_price
-from model.risk import decay_factor, severity, update_reputation, update_risk
+from overplay.agents.actions import Regime
+from overplay.model.config import RiskConfig
+from overplay.model.market import EPS, allocate_flows, demand_multiplier, update_price
+from overplay.model.risk import decay_factor, severity, update_reputation, update_risk
 
 SETTINGS = settings(max_examples=300, deadline=None)
 

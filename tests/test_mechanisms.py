@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.actions import Action, Kind, Regime
-from model.config import RiskConfig
-from model.risk import severity
+from overplay.agents.actions import Action, Kind, Regime
+from overplay.model.config import RiskConfig
+from overplay.model.risk import severity
 from tests.helpers import build, event, run, series
 
 BAN_JAPAN_HEAVY = [event(3, "china", "ban", ["heavy"], ["japan"])]

@@ -7,11 +7,11 @@ import inspect
 import mesa
 import pytest
 
-from agents.china import SupplierState
-from agents.firms import Firm
-from agents.importer import ImporterState
-from agents.producers import Producer
-from model import LeverageModel, ScenarioError, load_scenario
+from overplay.agents.china import SupplierState
+from overplay.agents.firms import Firm
+from overplay.agents.importer import ImporterState
+from overplay.agents.producers import Producer
+from overplay.model import LeverageModel, ScenarioError, load_scenario
 
 
 def test_constructs_with_no_arguments_and_steps():
@@ -104,7 +104,7 @@ def test_firm_sums_per_importer_equal_a_pandas_groupby():
     import numpy as np
     import pandas as pd
 
-    from model import LeverageModel
+    from overplay.model import LeverageModel
 
     population = LeverageModel("baseline", firms=300).firm_population
     values = np.random.default_rng(4).random((population.n, len(population.materials)))

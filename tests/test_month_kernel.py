@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import model.month_kernel as kernel
-from model import LeverageModel
+import overplay.model.month_kernel as kernel
+from overplay.model import LeverageModel
 
 
 @pytest.fixture(scope="module")

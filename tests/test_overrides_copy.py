@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 
-from model.scenarios import load_scenario
+from overplay.model.scenarios import load_scenario
 
 
 def test_a_mapping_override_is_not_shared_with_later_keys() -> None:

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.plots import compare
-from experiments.plots.theme import themed
-from experiments.sweep.runner import run_sweep
-from experiments.sweep.spec import load_sweep
+from overplay.experiments.plots import compare
+from overplay.experiments.plots.theme import themed
+from overplay.experiments.sweep.runner import run_sweep
+from overplay.experiments.sweep.spec import load_sweep
 from tests import results
 from tests.figure_checks import check_figure
 
@@ -83,7 +83,7 @@ def test_history_puts_observed_facts_over_the_simulated_range(history):
 def test_the_history_figure_cites_sources_that_ship_with_the_package():
     from importlib import resources
 
-    shipped = resources.files("experiments").joinpath(compare.HISTORY.split("/", 1)[1])
+    shipped = resources.files("overplay.experiments").joinpath(compare.HISTORY.split("/", 1)[1])
     assert shipped.is_file()
     facts = compare.observed()
     assert facts["source"].str.strip().ne("").all()

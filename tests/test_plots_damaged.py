@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.analysis import AnalysisError, analyze, compare_table
-from experiments.errors import UserError
-from experiments.plots import PlotError, figures_of
+from overplay.experiments.analysis import AnalysisError, analyze, compare_table
+from overplay.experiments.errors import UserError
+from overplay.experiments.plots import PlotError, figures_of
 from tests import results
 
 Damage = Callable[[Path], None]
@@ -143,7 +143,7 @@ def test_the_commands_print_one_line_and_exit_2(run_result, factorial, tmp_path)
     sweep = _damaged(factorial, tmp_path / "b", _write("spec.resolved.yaml", "- 1\n"))
     for args in (["plot", str(run)], ["analyze", str(sweep), "--method", "curve"],
                  ["plot", str(sweep)]):
-        proc = subprocess.run([sys.executable, "-m", "experiments.cli", *args],
+        proc = subprocess.run([sys.executable, "-m", "overplay.experiments.cli", *args],
                               capture_output=True, text=True, timeout=120, check=False)
         assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr

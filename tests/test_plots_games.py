@@ -14,7 +14,7 @@ import pytest
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
-from experiments.plots import figures_of
+from overplay.experiments.plots import figures_of
 from tests.figure_checks import check_figure
 
 TOURNAMENT = {"tournament_ranking", "tournament_payoff_matrix",
@@ -196,7 +196,7 @@ def test_only_the_parts_present_are_drawn(equilibrium_result, tmp_path):
 def test_plot_command_writes_png_and_svg(kind, tournament_result, equilibrium_result):
     folder, stems = {"tournament": (tournament_result, TOURNAMENT),
                      "equilibrium": (equilibrium_result, EQUILIBRIUM)}[kind]
-    proc = subprocess.run([sys.executable, "-m", "experiments.cli", "plot", str(folder)],
+    proc = subprocess.run([sys.executable, "-m", "overplay.experiments.cli", "plot", str(folder)],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     written = {p.name for p in (folder / "figures").iterdir()}

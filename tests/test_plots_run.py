@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from experiments.plots import PlotError, figures_of, plot_folder
-from experiments.plots.timeline import harshest_regime, restriction_spans
+from overplay.experiments.plots import PlotError, figures_of, plot_folder
+from overplay.experiments.plots.timeline import harshest_regime, restriction_spans
 from tests.figure_checks import check_figure
 
 
@@ -58,7 +58,7 @@ def test_plot_writes_png_and_svg_and_refuses_unknown_folders(run_result, tmp_pat
     assert len(written) == 14 and all(p.stat().st_size > 0 for p in written)
     with pytest.raises(PlotError, match=r"no manifest\.json"):
         plot_folder(tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "experiments.cli", "plot", str(tmp_path)],
+    proc = subprocess.run([sys.executable, "-m", "overplay.experiments.cli", "plot", str(tmp_path)],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "no manifest.json" in proc.stderr

@@ -14,12 +14,12 @@ import pandas as pd
 import pytest
 from matplotlib.container import BarContainer
 
-from experiments.analysis import analyze
-from experiments.plots import PlotError, figures_of
-from experiments.plots.compare import COMPARED
-from experiments.plots.labels import number, outcome_unit
-from experiments.plots.sweep import PRIM_BELOW, PRIM_OUTCOME
-from experiments.plots.theme import themed
+from overplay.experiments.analysis import analyze
+from overplay.experiments.plots import PlotError, figures_of
+from overplay.experiments.plots.compare import COMPARED
+from overplay.experiments.plots.labels import number, outcome_unit
+from overplay.experiments.plots.sweep import PRIM_BELOW, PRIM_OUTCOME
+from overplay.experiments.plots.theme import themed
 from tests import results
 from tests.figure_checks import check_figure
 
@@ -228,7 +228,7 @@ def test_plot_command_writes_png_and_svg_for_a_sweep(sweep_result, tmp_path):
     _only(sweep_result, "factorial")
     folder = tmp_path / "factorial"
     shutil.copytree(sweep_result, folder, ignore=shutil.ignore_patterns("figures"))
-    proc = subprocess.run([sys.executable, "-m", "experiments.cli", "plot", str(folder)],
+    proc = subprocess.run([sys.executable, "-m", "overplay.experiments.cli", "plot", str(folder)],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     written = sorted(p.name for p in (folder / "figures").iterdir())
@@ -268,9 +268,9 @@ def test_figure_hints_choose_the_curve_axes_and_heatmap_pair(result_root, tmp_pa
 
 
 def test_categories_keep_the_spec_order_and_read_as_written():
-    from experiments.plots.curve import levels
-    from experiments.plots.labels import value_text
-    from experiments.sweep.spec import Parameter
+    from overplay.experiments.plots.curve import levels
+    from overplay.experiments.plots.labels import value_text
+    from overplay.experiments.sweep.spec import Parameter
 
     severity = Parameter(name="severity", key="x", kind="categorical", values=[1, 0.5, 0.25])
     stored = pd.Series([0.25, 0.5, 1.0, 0.5])  # Parquet hands back floats
@@ -280,8 +280,8 @@ def test_categories_keep_the_spec_order_and_read_as_written():
 
 
 def test_figure_hints_must_name_two_different_inputs(tmp_path):
-    from experiments.sweep.spec import load_sweep
-    from model.scenarios import ScenarioError
+    from overplay.experiments.sweep.spec import load_sweep
+    from overplay.model.scenarios import ScenarioError
 
     spec = tmp_path / "hints.yaml"
     spec.write_text(results.SWEEP.format(name="h", design="{method: full_factorial}",

@@ -30,9 +30,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agents.actions import Regime
-from agents.producers import STAGES
-from model import LeverageModel, ScenarioError, load_scenario
+from overplay.agents.actions import Regime
+from overplay.agents.producers import STAGES
+from overplay.model import LeverageModel, ScenarioError, load_scenario
 
 BUNDLED = ("baseline", "coercion", "restraint", "crisis_2010", "licensing_2025")
 TOL = 1e-6
@@ -415,7 +415,7 @@ def test_same_seed_same_run_random_overrides(case):
 
 _HASH_SCRIPT = """
 import hashlib
-from model import LeverageModel, load_scenario
+from overplay.model import LeverageModel, load_scenario
 scenario = load_scenario("coercion", [("seed", 4), ("years", 2), ("firms.count", 20)])
 model = LeverageModel(scenario).run()
 rounds = model.datacollector.get_table_dataframe("rounds").to_csv().encode()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments.report import write_report
+from overplay.experiments.report import write_report
 from tests import results
 
 SECTIONS = {
@@ -63,11 +63,11 @@ def test_other_reports_have_their_sections(kind, request, result_root):
 
 
 def test_report_command_and_bad_folder(run_result, tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "experiments.cli", "report", str(run_result)],
+    proc = subprocess.run([sys.executable, "-m", "overplay.experiments.cli", "report", str(run_result)],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert (run_result / "report.html").stat().st_size > 100_000
-    proc = subprocess.run([sys.executable, "-m", "experiments.cli", "report", str(tmp_path)],
+    proc = subprocess.run([sys.executable, "-m", "overplay.experiments.cli", "report", str(tmp_path)],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert not (tmp_path / "report.html").exists()

@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.plots import PlotError
-from experiments.report import render
+from overplay.experiments.plots import PlotError
+from overplay.experiments.report import render
 from tests.report_checks import copy_result, sweep_folder
 
 
@@ -121,7 +121,7 @@ def test_not_a_folder(tmp_path):
 def test_command_prints_one_line_and_exits_2(run_result, tmp_path):
     folder = copy_result(run_result, tmp_path / "run")
     _write("manifest.json", "{")(folder)
-    proc = subprocess.run([sys.executable, "-m", "experiments.cli", "report", str(folder)],
+    proc = subprocess.run([sys.executable, "-m", "overplay.experiments.cli", "report", str(folder)],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "not valid JSON" in proc.stderr

@@ -11,9 +11,9 @@ import pytest
 import yaml
 from scipy import stats
 
-from experiments.report import render
-from experiments.report.points import MAX_ROWS, point_table
-from experiments.report.tables import number
+from overplay.experiments.report import render
+from overplay.experiments.report.points import MAX_ROWS, point_table
+from overplay.experiments.report.tables import number
 from tests.report_checks import sweep_folder
 
 

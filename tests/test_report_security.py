@@ -15,8 +15,8 @@ import pytest
 import yaml
 from matplotlib.figure import Figure
 
-import experiments.report
-from experiments.report import render
+import overplay.experiments.report
+from overplay.experiments.report import render
 from tests.report_checks import copy_result, parse, sweep_folder
 
 SCRIPT = "<script>alert(1)</script>"
@@ -40,7 +40,7 @@ def hostile_figures(monkeypatch: pytest.MonkeyPatch) -> None:
         figure.suptitle(SCRIPT + BREAKOUT)
         return [(QUOTES, figure)]
 
-    monkeypatch.setattr(experiments.report, "figures_of", figures_of)
+    monkeypatch.setattr(overplay.experiments.report, "figures_of", figures_of)
 
 
 def _rename(mapping: dict, old: str, new: str) -> dict:

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.single_run import run_scenario
-from model import LeverageModel, load_scenario
-from model.calendar import step_of_date
-from model.scenarios import bundled_names
+from overplay.experiments.single_run import run_scenario
+from overplay.model import LeverageModel, load_scenario
+from overplay.model.calendar import step_of_date
+from overplay.model.scenarios import bundled_names
 
 SEEDS = range(1, 21)
 

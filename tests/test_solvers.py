@@ -21,8 +21,8 @@ import pytest
 pytest.importorskip("nashpy")
 pytest.importorskip("pygambit")
 
-from experiments.games import solvers
-from experiments.games.solvers import Equilibrium, replicator_dynamics, solve_game
+from overplay.experiments.games import solvers
+from overplay.experiments.games.solvers import Equilibrium, replicator_dynamics, solve_game
 
 # ------------------------------------------------------------------------------ games
 

@@ -26,11 +26,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from agents.actions import REGIME_OF_KIND, Action, Kind
-from agents.observations import ChinaObservation, ImporterObservation, PolicyView
-from agents.strategies import REGISTRY, StrategyError, make_strategy
-from agents.strategies.base import CLASSIFIER_DEFAULTS, Strategy
-from experiments import catalogue
+from overplay.agents.actions import REGIME_OF_KIND, Action, Kind
+from overplay.agents.observations import ChinaObservation, ImporterObservation, PolicyView
+from overplay.agents.strategies import REGISTRY, StrategyError, make_strategy
+from overplay.agents.strategies.base import CLASSIFIER_DEFAULTS, Strategy
+from overplay.experiments import catalogue
 from tests.helpers import build, event, run, series
 
 MATERIALS = ("light", "heavy")
@@ -39,7 +39,7 @@ DESTINATIONS = (*IMPORTERS, "other")
 #: Materials and destinations as the strategies' covering actions list them (sorted).
 BOTH = ("heavy", "light")
 EVERYWHERE = ("eu", "japan", "other", "us")
-RULE_MODULES = ("agents.strategies.china", "agents.strategies.importer")
+RULE_MODULES = ("overplay.agents.strategies.china", "overplay.agents.strategies.importer")
 
 SCRIPTED: set[tuple[str, str]] = set()
 IN_MODEL: set[tuple[str, str]] = set()
@@ -856,7 +856,7 @@ def test_catalogue_tabulates_every_strategy_by_role_with_its_parameters_and_the_
             assert f"| `{param}` |" in own, (role, name, param)
     assert "| `escalation` | 1 | restricts | Climbs the ladder" in text
     assert "| `against` | `retaliators` |" in text
-    from agents.moves import CHINA_MOVES, IMPORTER_MOVES
+    from overplay.agents.moves import CHINA_MOVES, IMPORTER_MOVES
     for move in (*CHINA_MOVES, *IMPORTER_MOVES):
         assert f"| `{move}` |" in text
 

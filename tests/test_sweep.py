@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.sweep.runner import configurations, run_sweep
-from experiments.sweep.spec import load_sweep
-from model.scenarios import ScenarioError
+from overplay.experiments.sweep.runner import configurations, run_sweep
+from overplay.experiments.sweep.spec import load_sweep
+from overplay.model.scenarios import ScenarioError
 
 TINY = """\
 name: tiny
@@ -70,8 +70,8 @@ def test_seeds_are_spawned_per_replicate_or_per_run(tmp_path):
 
 
 def test_integer_inputs_sample_every_value_equally():
-    from experiments.sweep.designs import from_unit
-    from experiments.sweep.spec import Parameter
+    from overplay.experiments.sweep.designs import from_unit
+    from overplay.experiments.sweep.spec import Parameter
 
     rounds = Parameter(name="k", key="x", kind="integer", low=2, high=5)
     drawn = [from_unit(rounds, u) for u in (i / 4000 for i in range(4001))]
@@ -82,7 +82,7 @@ def test_integer_inputs_sample_every_value_equally():
 
 def test_killed_sweep_resumes_without_losing_or_duplicating_runs(tmp_path):
     spec_file = _spec(tmp_path, years=3, samples=12, replicates=2)
-    command = [sys.executable, "-m", "experiments.cli", "sweep", str(spec_file),
+    command = [sys.executable, "-m", "overplay.experiments.cli", "sweep", str(spec_file),
                "--executor", "serial", "--workers", "1", "--quiet"]
     killed = tmp_path / "killed"
     proc = subprocess.Popen([*command, "--out", str(killed)], stdout=subprocess.DEVNULL,
@@ -105,7 +105,7 @@ def test_killed_sweep_resumes_without_losing_or_duplicating_runs(tmp_path):
 
 
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
-    import experiments.sweep.work as work
+    import overplay.experiments.sweep.work as work
 
     spec_file = _spec(tmp_path, samples=6)
     real = work.LeverageModel
@@ -126,7 +126,7 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
 
 def test_failed_runs_are_retried_on_request_without_losing_their_chunk(tmp_path,
                                                                        monkeypatch):
-    import experiments.sweep.work as work
+    import overplay.experiments.sweep.work as work
 
     spec_file = _spec(tmp_path, samples=12)
     spec_file.write_text(spec_file.read_text() + "seeds: per_run\n")  # seeds name runs

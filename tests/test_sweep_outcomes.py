@@ -8,9 +8,9 @@ import math
 
 from pydantic import TypeAdapter
 
-from experiments.sweep.comparison import comparison_name
-from experiments.sweep.work import RunConfiguration, run_one
-from model.naming import OutputName
+from overplay.experiments.sweep.comparison import comparison_name
+from overplay.experiments.sweep.work import RunConfiguration, run_one
+from overplay.model.naming import OutputName
 
 
 def test_threshold_outcomes_at_any_percentage_reach_the_sweep_row() -> None:

@@ -18,14 +18,14 @@ import pandas as pd
 import psutil
 import pytest
 
-from experiments.errors import MachineError, UserError
-from experiments.sweep import executors
-from experiments.sweep.executors import ChunkQueue, dask_client, execute
-from experiments.sweep.lock import folder_lock
-from experiments.sweep.runner import configurations, run_sweep
-from experiments.sweep.spec import load_sweep
-from experiments.sweep.store import check_sweep_folder
-from model.scenarios import ScenarioError
+from overplay.experiments.errors import MachineError, UserError
+from overplay.experiments.sweep import executors
+from overplay.experiments.sweep.executors import ChunkQueue, dask_client, execute
+from overplay.experiments.sweep.lock import folder_lock
+from overplay.experiments.sweep.runner import configurations, run_sweep
+from overplay.experiments.sweep.spec import load_sweep
+from overplay.experiments.sweep.store import check_sweep_folder
+from overplay.model.scenarios import ScenarioError
 from tests import sweep_workers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,8 +88,8 @@ def test_the_lock_is_held_for_the_whole_sweep(tmp_path):
 PAUSED_SWEEP = """\
 import sys
 from pathlib import Path
-from experiments.sweep.runner import run_sweep
-from experiments.sweep.spec import load_sweep
+from overplay.experiments.sweep.runner import run_sweep
+from overplay.experiments.sweep.spec import load_sweep
 
 
 def pause_after_first_chunk(done, total):
@@ -336,10 +336,10 @@ def test_workers_do_not_import_the_command_line(tmp_path):
         import json, sys
         from pathlib import Path
         sys.path.insert(0, {str(ROOT)!r})
-        import experiments.cli  # this __main__ imports the command line, as overplay does
-        from experiments.sweep.executors import execute
-        from experiments.sweep.runner import configurations
-        from experiments.sweep.spec import load_sweep
+        import overplay.experiments.cli  # this __main__ imports the command line, as overplay does
+        from overplay.experiments.sweep.executors import execute
+        from overplay.experiments.sweep.runner import configurations
+        from overplay.experiments.sweep.spec import load_sweep
         from tests import sweep_workers
 
         if __name__ == "__main__":
@@ -354,8 +354,8 @@ def test_workers_do_not_import_the_command_line(tmp_path):
     proc = subprocess.run([sys.executable, str(script), str(_spec(tmp_path))], cwd=tmp_path,
                           capture_output=True, text=True, timeout=300, check=True)
     rows = loads(proc.stdout)
-    assert rows and all(not r["experiments.cli"] and not r["typer"] for r in rows)
-    assert all(r["model.leverage_model"] for r in rows)  # preloaded by the forkserver
+    assert rows and all(not r["overplay.experiments.cli"] and not r["typer"] for r in rows)
+    assert all(r["overplay.model.leverage_model"] for r in rows)  # preloaded by the forkserver
 
 
 def _workers_of(folder: Path, count: int, process: subprocess.Popen) -> list[psutil.Process]:
@@ -373,9 +373,9 @@ def test_killing_the_sweep_leaves_no_worker_behind(tmp_path, how):
         import sys
         from pathlib import Path
         sys.path.insert(0, {str(ROOT)!r})
-        from experiments.sweep.executors import execute
-        from experiments.sweep.runner import configurations
-        from experiments.sweep.spec import load_sweep
+        from overplay.experiments.sweep.executors import execute
+        from overplay.experiments.sweep.runner import configurations
+        from overplay.experiments.sweep.spec import load_sweep
         from tests import sweep_workers
 
         if __name__ == "__main__":
@@ -401,7 +401,7 @@ def test_killing_the_sweep_leaves_no_worker_behind(tmp_path, how):
 def test_sigterm_stops_a_sweep_like_ctrl_c_keeping_finished_runs(tmp_path):
     spec_file = _spec(tmp_path, samples=240)
     out = tmp_path / "out"
-    sweep = subprocess.Popen([sys.executable, "-m", "experiments.cli", "sweep", str(spec_file),
+    sweep = subprocess.Popen([sys.executable, "-m", "overplay.experiments.cli", "sweep", str(spec_file),
                               "--workers", "2", "--quiet", "--out", str(out)], cwd=ROOT,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from experiments.sweep.designs import design_points
-from experiments.sweep.spec import MAX_RUNS, design_size, load_sweep
-from model.naming import OUTPUT_NAME_RULE
-from model.scenarios import ScenarioError
+from overplay.experiments.sweep.designs import design_points
+from overplay.experiments.sweep.spec import MAX_RUNS, design_size, load_sweep
+from overplay.model.naming import OUTPUT_NAME_RULE
+from overplay.model.scenarios import ScenarioError
 
 BASE = """\
 name: {name}
@@ -185,7 +185,7 @@ def test_checking_a_spec_leaves_it_as_written(tmp_path):
 
 def test_the_sweep_command_prints_located_problems_and_exits_2(tmp_path):
     path = _spec(tmp_path, periods="[8, 0]", low=-1)
-    proc = subprocess.run([sys.executable, "-m", "experiments.cli", "sweep", str(path),
+    proc = subprocess.run([sys.executable, "-m", "overplay.experiments.cli", "sweep", str(path),
                            "--out", str(tmp_path / "out")], capture_output=True, text=True,
                           timeout=120, check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr

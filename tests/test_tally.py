@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from experiments.outcomes import outcomes_of
-from model import LeverageModel, load_scenario
-from model.summary import summarise
+from overplay.experiments.outcomes import outcomes_of
+from overplay.model import LeverageModel, load_scenario
+from overplay.model.summary import summarise
 
 
 def _run(record_tables: bool) -> LeverageModel:

@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.tournament import (
+from overplay.experiments.tournament import (
     discounted,
     load_tournament,
     matches,
     mean_ci,
     run_tournament,
 )
-from model.scenarios import ScenarioError
+from overplay.model.scenarios import ScenarioError
 
 SPEC = """\
 name: small
@@ -123,7 +123,7 @@ def test_bad_specs_are_located(tmp_path, text, path, message):
 
 def test_cli_writes_tables_and_prints_the_ranking(spec_file, tmp_path):
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "experiments.cli", "tournament",
+    proc = subprocess.run([sys.executable, "-m", "overplay.experiments.cli", "tournament",
                            str(spec_file), "--out", str(out)],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr

@@ -1,7 +1,7 @@
 """Decision rules, chosen by name in YAML. Importing this package registers them all."""
 
-from agents.strategies import adaptive, china, firm, human, importer, producer
-from agents.strategies.base import (
+from overplay.agents.strategies import adaptive, china, firm, human, importer, producer
+from overplay.agents.strategies.base import (
     REGISTRY,
     Strategy,
     StrategyError,

@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 from pydantic import Field, field_validator
 
-from agents.actions import Action
-from agents.moves import actions_of, moves_for
-from agents.observations import ChinaObservation, ImporterObservation
-from agents.strategies.base import Strategy, StrategyParams, register
+from overplay.agents.actions import Action
+from overplay.agents.moves import actions_of, moves_for
+from overplay.agents.observations import ChinaObservation, ImporterObservation
+from overplay.agents.strategies.base import Strategy, StrategyParams, register
 
 Observation = ChinaObservation | ImporterObservation
 DEFAULT_MOVES = {

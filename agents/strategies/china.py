@@ -7,9 +7,9 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from agents.actions import Action, Kind
-from agents.observations import ChinaObservation
-from agents.strategies.base import Strategy, StrategyParams, register
+from overplay.agents.actions import Action, Kind
+from overplay.agents.observations import ChinaObservation
+from overplay.agents.strategies.base import Strategy, StrategyParams, register
 
 CHINA = "china"
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import Field
 
-from agents.observations import FirmObservation
-from agents.strategies.base import Strategy, StrategyParams, register
-from model.jit import njit
+from overplay.agents.observations import FirmObservation
+from overplay.agents.strategies.base import Strategy, StrategyParams, register
+from overplay.model.jit import njit
 
 
 def _unit(values: np.ndarray) -> np.ndarray:

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 from pydantic import Field
 
-from agents.actions import Action
-from agents.observations import ChinaObservation, ImporterObservation
-from agents.strategies.adaptive import move_actions
-from agents.strategies.base import Strategy, StrategyParams, make_strategy, register
+from overplay.agents.actions import Action
+from overplay.agents.observations import ChinaObservation, ImporterObservation
+from overplay.agents.strategies.adaptive import move_actions
+from overplay.agents.strategies.base import Strategy, StrategyParams, make_strategy, register
 
 Decision = Sequence[str | Action]
 

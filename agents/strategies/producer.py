@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.actions import Action, Kind
-from agents.observations import ProducerObservation
-from agents.strategies.base import Strategy, register
+from overplay.agents.actions import Action, Kind
+from overplay.agents.observations import ProducerObservation
+from overplay.agents.strategies.base import Strategy, register
 
 STAGES = ("mining", "processing")
 

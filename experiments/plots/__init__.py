@@ -13,13 +13,13 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from experiments.errors import UserError
-from experiments.plots import files
-from experiments.plots.theme import FORMATS, save, themed
+from overplay.experiments.errors import UserError
+from overplay.experiments.plots import files
+from overplay.experiments.plots.theme import FORMATS, save, themed
 
 #: Result kind (manifest ``kind``) → module drawing its figures.
-KINDS = {"run": "experiments.plots.run", "tournament": "experiments.plots.tournament",
-         "equilibrium": "experiments.plots.equilibrium", "sweep": "experiments.plots.sweep"}
+KINDS = {"run": "overplay.experiments.plots.run", "tournament": "overplay.experiments.plots.tournament",
+         "equilibrium": "overplay.experiments.plots.equilibrium", "sweep": "overplay.experiments.plots.sweep"}
 
 
 #: What writes a result folder, for messages about folders that are not one.

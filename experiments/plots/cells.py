@@ -14,7 +14,7 @@ from matplotlib.image import AxesImage
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
-from experiments.plots.theme import wrap
+from overplay.experiments.plots.theme import wrap
 
 #: Importing states as written in prose.
 STATES = {"us": "US", "eu": "EU", "japan": "Japan"}

@@ -20,10 +20,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from scipy import stats
 
-from experiments.plots import PlotError, files, timeline
-from experiments.plots.labels import FRACTIONS, SERIES, series_label
-from experiments.plots.theme import PALETTE, legend, note, slide, title
-from experiments.sweep.spec import SCENARIO_KEY
+from overplay.experiments.plots import PlotError, files, timeline
+from overplay.experiments.plots.labels import FRACTIONS, SERIES, series_label
+from overplay.experiments.plots.theme import PALETTE, legend, note, slide, title
+from overplay.experiments.sweep.spec import SCENARIO_KEY
 
 #: The observed facts, in the package (columns: scenario, series, material, date, value,
 #: fact id, what was measured, source, url).
@@ -43,7 +43,7 @@ PANEL_TITLES = {"price_multiple": "price multiple", "china_mining_share": "China
 
 def observed() -> pd.DataFrame:
     """The bundled observed facts, one row per (scenario, series, material, month)."""
-    with resources.files("experiments").joinpath(HISTORY.removeprefix("experiments/")
+    with resources.files("overplay.experiments").joinpath(HISTORY.removeprefix("experiments/")
                                                   ).open() as file:
         facts = pd.read_csv(file)
     facts["month"] = timeline.months(facts["date"])

@@ -17,7 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from experiments.plots.labels import (
+from overplay.experiments.plots.labels import (
     HEADLINE_WIDTH,
     input_label,
     keys_note,
@@ -27,8 +27,8 @@ from experiments.plots.labels import (
     value_text,
     zero_note,
 )
-from experiments.plots.theme import PALETTE, note, slide, title, wrap
-from experiments.sweep.spec import Parameter, category_key
+from overplay.experiments.plots.theme import PALETTE, note, slide, title, wrap
+from overplay.experiments.sweep.spec import Parameter, category_key
 
 #: Horizontal spread between hue values at a categorical x (in category widths).
 DODGE = 0.12

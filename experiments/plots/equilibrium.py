@@ -18,8 +18,8 @@ from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from experiments.plots import PlotError, files
-from experiments.plots.cells import (
+from overplay.experiments.plots import PlotError, files
+from overplay.experiments.plots.cells import (
     STATES,
     cell_size,
     colour_bar,
@@ -29,7 +29,7 @@ from experiments.plots.cells import (
     outline,
     shown,
 )
-from experiments.plots.theme import PALETTE, note, slide, title
+from overplay.experiments.plots.theme import PALETTE, note, slide, title
 
 #: Probabilities below this count as "not played".
 PLAYED = 1e-9

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import yaml
 
-from experiments.errors import UserError
+from overplay.experiments.errors import UserError
 
 #: What to do about a damaged file (callers may add the command that wrote it).
 REDO = "the folder is damaged or incomplete: write the result again"

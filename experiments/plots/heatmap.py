@@ -10,8 +10,8 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from experiments.plots.curve import levels
-from experiments.plots.labels import (
+from overplay.experiments.plots.curve import levels
+from overplay.experiments.plots.labels import (
     HEADLINE_WIDTH,
     input_label,
     keys_note,
@@ -20,8 +20,8 @@ from experiments.plots.labels import (
     outcome_name,
     value_text,
 )
-from experiments.plots.theme import note, slide, title, wrap
-from experiments.sweep.spec import Parameter
+from overplay.experiments.plots.theme import note, slide, title, wrap
+from overplay.experiments.sweep.spec import Parameter
 
 CMAP = "viridis"
 #: Cells beyond this many are left unannotated (the numbers would not fit).

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 
-from experiments.outcomes import OUTCOMES, threshold_of
-from experiments.sweep.spec import Parameter
+from overplay.experiments.outcomes import OUTCOMES, threshold_of
+from overplay.experiments.sweep.spec import Parameter
 
 #: rounds.parquet column → (what it is, unit).
 SERIES: dict[str, tuple[str, str]] = {

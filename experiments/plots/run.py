@@ -18,10 +18,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from experiments.plots import PlotError, files, timeline
-from experiments.plots.labels import FRACTIONS, SERIES, series_label
-from experiments.plots.theme import PALETTE, legend, note, slide, title
-from model.tally import SHARE_THRESHOLD
+from overplay.experiments.plots import PlotError, files, timeline
+from overplay.experiments.plots.labels import FRACTIONS, SERIES, series_label
+from overplay.experiments.plots.theme import PALETTE, legend, note, slide, title
+from overplay.model.tally import SHARE_THRESHOLD
 
 
 @dataclass

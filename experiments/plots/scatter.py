@@ -15,8 +15,8 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from experiments.plots.curve import levels
-from experiments.plots.labels import (
+from overplay.experiments.plots.curve import levels
+from overplay.experiments.plots.labels import (
     HEADLINE_WIDTH,
     input_label,
     keys_note,
@@ -26,11 +26,11 @@ from experiments.plots.labels import (
     value_text,
     zero_note,
 )
-from experiments.plots.theme import PALETTE, note, slide, title, wrap
-from experiments.sweep.spec import Parameter, category_key
+from overplay.experiments.plots.theme import PALETTE, note, slide, title, wrap
+from overplay.experiments.sweep.spec import Parameter, category_key
 
 if TYPE_CHECKING:
-    from experiments.analysis import Sweep
+    from overplay.experiments.analysis import Sweep
 
 #: Inputs drawn per figure (panels narrower than a quarter slide do not read).
 MAX_PANELS = 8

@@ -15,8 +15,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from experiments.plots.labels import HEADLINE_WIDTH, outcome_label, outcome_name, outcome_unit
-from experiments.plots.theme import PALETTE, note, slide, title, wrap
+from overplay.experiments.plots.labels import (
+    HEADLINE_WIDTH,
+    outcome_label,
+    outcome_name,
+    outcome_unit,
+)
+from overplay.experiments.plots.theme import PALETTE, note, slide, title, wrap
 
 #: Marker per input on the Morris plane, so inputs stay apart without colour.
 MARKERS = "oDs^vP*Xph"

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from experiments.analysis import AnalysisError, Sweep, load_sweep_folder, run_method
-from experiments.plots import PlotError, compare, scatter
+from overplay.experiments.analysis import AnalysisError, Sweep, load_sweep_folder, run_method
+from overplay.experiments.plots import PlotError, compare, scatter
 
 #: The scenario-discovery question a latin hypercube is drawn for.
 PRIM_OUTCOME, PRIM_BELOW = "china_processing_share_final_light", 0.8

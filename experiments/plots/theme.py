@@ -18,7 +18,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from experiments.single_run import atomic_write
+from overplay.experiments.single_run import atomic_write
 
 WIDTH_IN, HEIGHT_IN, DPI = 12.8, 7.2, 100
 #: Formats drawn by default: PNG for slides, SVG for print.

@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
-from experiments.plots.theme import REGIME_COLOURS
+from overplay.experiments.plots.theme import REGIME_COLOURS
 
 #: Regimes from mildest to harshest: a month shows the harshest China applied to anyone.
 SEVERITY = ("open", "licensing", "quota", "ban")
@@ -74,7 +74,7 @@ def regime_handles(spans: list[tuple[pd.Timestamp, pd.Timestamp, str]]) -> list[
 
 def event_marks(events: list[dict[str, Any]], start: str) -> list[tuple[pd.Timestamp, str]]:
     """Scripted events as (month, short label), one label per month."""
-    from model.calendar import date_of_step
+    from overplay.model.calendar import date_of_step
 
     by_month: dict[pd.Timestamp, list[str]] = {}
     for event in events:

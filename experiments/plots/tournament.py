@@ -19,8 +19,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
-from experiments.plots import PlotError, files
-from experiments.plots.cells import (
+from overplay.experiments.plots import PlotError, files
+from overplay.experiments.plots.cells import (
     STATES,
     cell_size,
     colour_bar,
@@ -29,7 +29,7 @@ from experiments.plots.cells import (
     money,
     shown,
 )
-from experiments.plots.theme import PALETTE, note, slide, title
+from overplay.experiments.plots.theme import PALETTE, note, slide, title
 
 #: x label of every payoff axis and colour bar.
 PAYOFF = "mean discounted payoff (USD m)"

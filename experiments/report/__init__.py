@@ -21,15 +21,20 @@ from pathlib import Path
 import jinja2
 from matplotlib.figure import Figure
 
-from experiments.plots import PlotError, figures_of
-from experiments.plots.theme import themed
-from experiments.report import words
-from experiments.report.sections import AFTER_FIGURES, BEFORE_FIGURES, Section, manifest_section
-from experiments.report.source import ResultFolder
-from experiments.single_run import atomic_write
+from overplay.experiments.plots import PlotError, figures_of
+from overplay.experiments.plots.theme import themed
+from overplay.experiments.report import words
+from overplay.experiments.report.sections import (
+    AFTER_FIGURES,
+    BEFORE_FIGURES,
+    Section,
+    manifest_section,
+)
+from overplay.experiments.report.source import ResultFolder
+from overplay.experiments.single_run import atomic_write
 
 TEMPLATES = jinja2.Environment(
-    loader=jinja2.PackageLoader("experiments.report", "templates"),
+    loader=jinja2.PackageLoader("overplay.experiments.report", "templates"),
     autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 TEMPLATES.filters.update(fmt=format, percent=words.percent, lowered=words.lowered)
 TEMPLATES.globals.update(rule_words=words.rule_words, mean_share=words.mean_share,

@@ -14,9 +14,9 @@ from typing import Any
 
 import pandas as pd
 
-from experiments.analysis import CONF_LEVEL, YEARS_PREFIX, summarise
-from experiments.report.source import ResultFolder
-from experiments.report.tables import Cell, Table, number, table
+from overplay.experiments.analysis import CONF_LEVEL, YEARS_PREFIX, summarise
+from overplay.experiments.report.source import ResultFolder
+from overplay.experiments.report.tables import Cell, Table, number, table
 
 #: More points than this and the table shows the highest and lowest half as many each.
 MAX_ROWS = 40

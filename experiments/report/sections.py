@@ -11,9 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-from experiments.report.points import point_tables
-from experiments.report.source import ResultFolder
-from experiments.report.tables import table
+from overplay.experiments.report.points import point_tables
+from overplay.experiments.report.source import ResultFolder
+from overplay.experiments.report.tables import table
 
 
 @dataclass(frozen=True)

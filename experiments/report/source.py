@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from experiments.plots import PlotError, files, kind_of
+from overplay.experiments.plots import PlotError, files, kind_of
 
 #: The command that writes each kind of result, for "run it again".
 COMMANDS = {"run": "overplay run", "sweep": "overplay sweep",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agents.strategies import lookup
+from overplay.agents.strategies import lookup
 
 
 def percent(value: float) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from SALib.sample import latin, morris, sobol
 
-from experiments.sweep.spec import Design, Parameter, category_key
+from overplay.experiments.sweep.spec import Design, Parameter, category_key
 
 
 def salib_problem(inputs: list[Parameter]) -> dict[str, Any]:

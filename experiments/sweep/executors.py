@@ -14,9 +14,9 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, Literal
 
-from experiments.errors import MachineError
-from experiments.sweep.pool import WorkerPool
-from experiments.sweep.work import RunConfiguration, run_chunk
+from overplay.experiments.errors import MachineError
+from overplay.experiments.sweep.pool import WorkerPool
+from overplay.experiments.sweep.work import RunConfiguration, run_chunk
 
 Executor = Literal["serial", "processes", "dask"]
 Chunk = list[RunConfiguration]

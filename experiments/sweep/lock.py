@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from experiments.errors import UserError
+from overplay.experiments.errors import UserError
 
 LOCK_NAME = ".lock"
 

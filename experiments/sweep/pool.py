@@ -31,7 +31,7 @@ from multiprocessing.context import BaseContext
 from typing import Any
 
 #: Imported once by the forkserver; its forks (the workers) inherit them.
-PRELOAD = ["experiments.sweep.preload"]
+PRELOAD = ["overplay.experiments.sweep.preload"]
 
 
 def worker_context() -> BaseContext:

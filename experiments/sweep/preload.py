@@ -7,8 +7,8 @@ from contextlib import suppress
 # A failure here must not take the forkserver down (it survives only ImportError): the
 # workers then import and load on their own, and a real problem shows in each run's error.
 with suppress(Exception):
-    import experiments.sweep.pool  # the workers' initializer
-    import experiments.sweep.work  # noqa: F401 -- the workers' code and the model
-    from model.compiled import load_compiled_loops
+    import overplay.experiments.sweep.pool  # the workers' initializer
+    import overplay.experiments.sweep.work  # noqa: F401 -- the workers' code and the model
+    from overplay.model.compiled import load_compiled_loops
 
     load_compiled_loops()

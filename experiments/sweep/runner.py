@@ -21,15 +21,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.single_run import manifest_common
-from experiments.sweep.designs import design_points, salib_problem
-from experiments.sweep.executors import Executor, dask_client, execute
-from experiments.sweep.lock import folder_lock
-from experiments.sweep.spec import SCENARIO_KEY, SweepSpec, spec_hash
-from experiments.sweep.store import Store, check_sweep_folder, spec_yaml
-from experiments.sweep.work import RunConfiguration
-from experiments.tournament import reference_from, scenario_reference
-from model.scenarios import dump_scenario, load_scenario
+from overplay.experiments.single_run import manifest_common
+from overplay.experiments.sweep.designs import design_points, salib_problem
+from overplay.experiments.sweep.executors import Executor, dask_client, execute
+from overplay.experiments.sweep.lock import folder_lock
+from overplay.experiments.sweep.spec import SCENARIO_KEY, SweepSpec, spec_hash
+from overplay.experiments.sweep.store import Store, check_sweep_folder, spec_yaml
+from overplay.experiments.sweep.work import RunConfiguration
+from overplay.experiments.tournament import reference_from, scenario_reference
+from overplay.model.scenarios import dump_scenario, load_scenario
 
 
 def configurations(spec: SweepSpec, spec_file: Path) -> tuple[list[RunConfiguration],

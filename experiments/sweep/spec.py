@@ -19,12 +19,12 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import ConfigDict, Field, model_validator
 
-from experiments.outcomes import OUTCOMES, is_outcome
-from experiments.specs import StrictSpec, load_spec
-from experiments.tournament import reference_from, scenario_reference
-from model import load_scenario
-from model.naming import OutputName
-from model.scenarios import Problem, ScenarioError, where
+from overplay.experiments.outcomes import OUTCOMES, is_outcome
+from overplay.experiments.specs import StrictSpec, load_spec
+from overplay.experiments.tournament import reference_from, scenario_reference
+from overplay.model import load_scenario
+from overplay.model.naming import OutputName
+from overplay.model.scenarios import Problem, ScenarioError, where
 
 #: An input with this key swaps the base scenario (values: bundled names or paths).
 SCENARIO_KEY = "scenario"

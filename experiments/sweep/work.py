@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.outcomes import outcomes_of
-from model.leverage_model import LeverageModel
-from model.scenarios import load_scenario
+from overplay.experiments.outcomes import outcomes_of
+from overplay.model.leverage_model import LeverageModel
+from overplay.model.scenarios import load_scenario
 
 
 @dataclass(frozen=True)
