@@ -5,7 +5,7 @@ calls, each of which walked the arrays on its own; at 1,000 firms that was most 
 a step. Every formula is the one in ``docs/odd.md``, written in the same order as
 the numpy expressions it replaces, and every per-importer sum adds firms in firm
 order (as ``np.bincount`` does), so results are the same to the last bit;
-``tests/test_firm_kernels.py`` checks them against plain numpy.
+``tests/unit/test_firm_kernels.py`` checks them against plain numpy.
 
 Arrays are firms × materials unless named ``region_*`` (importers × materials).
 ``region`` holds each firm's importer index.

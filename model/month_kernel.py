@@ -7,7 +7,7 @@ as plain loops in the order of ``docs/odd.md`` §7 (a step used to spend most of
 time in Python overhead around a few dozen numbers per material). Every sum runs in
 a fixed order (importers, then third countries; slots in producer order), so a run
 is reproducible to the bit. The packed inputs and outputs of :func:`run_month` are
-named by the ``*_INPUTS`` and ``*_OUTPUTS`` tuples (``tests/test_month_kernel.py``
+named by the ``*_INPUTS`` and ``*_OUTPUTS`` tuples (``tests/unit/test_month_kernel.py``
 holds the two sides to them).
 
 Shapes: ``I`` importers, ``M`` materials, ``D = I + 1`` destinations (third

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from overplay.model import load_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIGURES = ("sweep_runs_per_s", "sweep_runs_per_s_2_workers",
            "sweep_serial_executor_runs_per_s", "batch_run_runs_per_s",
            "batch_run_runs_per_s_2_processes", "sweep_vs_batch_run_ratio",

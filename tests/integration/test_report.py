@@ -1,13 +1,11 @@
 """``overplay report``: one self-contained HTML page per result, every section present,
-figures embedded; and the page opened in headless Chromium (Debian's, via Playwright)."""
+figures embedded (the page in a browser: ``tests/browser/test_report_browser.py``)."""
 
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -23,7 +21,6 @@ SECTIONS = {
     "sweep": ["The experiment", "Outcomes over all runs", "Figures",
               "Outcomes per design point", "Provenance (manifest.json)"],
 }
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 def _headings(page: str) -> list[str]:
@@ -71,26 +68,3 @@ def test_report_command_and_bad_folder(run_result, tmp_path):
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert not (tmp_path / "report.html").exists()
-
-
-@pytest.mark.skipif(not CHROMIUM.exists() or shutil.which("chromium") is None,
-                    reason="needs Debian's chromium (.ci/run installs it)")
-def test_report_renders_in_chromium_and_prints(run_result, tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    path = write_report(run_result)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                             args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1280, "height": 720})
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.goto(path.as_uri())
-        widths = page.evaluate("Array.from(document.images).map(i => i.naturalWidth)")
-        overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
-        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
-        pdf = page.pdf(format="A4")
-        browser.close()
-    assert widths == [1280] * 7  # every figure decoded at full slide width
-    assert not overflow  # nothing wider than a 1280 px window
-    assert errors == []
-    assert pdf.startswith(b"%PDF") and len(pdf) > 100_000

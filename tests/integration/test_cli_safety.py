@@ -243,7 +243,7 @@ def test_a_refused_sweep_prints_one_line_and_no_progress_bar(tmp_path: Path) -> 
     folder = tmp_path / "mine"
     folder.mkdir()
     (folder / "notes.txt").write_text("mine", encoding="utf-8")
-    spec = Path(__file__).resolve().parents[1] / "experiments" / "specs" / "smoke.yaml"
+    spec = Path(__file__).resolve().parents[2] / "experiments" / "specs" / "smoke.yaml"
     code, _, stderr = overplay("sweep", str(spec), "--executor", "serial",
                                "--out", str(folder))
     assert code == 2

@@ -27,7 +27,7 @@ from overplay.model.config import Scenario
 from overplay.model.recorder import PAYOFF_COLUMNS, ROUND_COLUMNS
 from overplay.model.scenarios import load_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ODD = ROOT / "docs" / "odd.md"
 OUTPUTS = ROOT / "docs" / "outputs.md"
 STRATEGIES = ROOT / "docs" / "strategies.md"
@@ -196,7 +196,7 @@ def test_every_manifest_key_is_documented(outputs, short_run):
 
 def test_every_registered_strategy_and_parameter_is_described():
     """The generated catalogue (docs/strategies.md) names every strategy and parameter;
-    tests/test_strategies.py checks that it is up to date with the registry."""
+    tests/strategies/test_strategies.py checks that it is up to date with the registry."""
     from overplay.agents.strategies import REGISTRY
 
     text = backticked(STRATEGIES.read_text(encoding="utf-8"))

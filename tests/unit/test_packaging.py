@@ -8,7 +8,7 @@ import fnmatch
 import tomllib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FOLDERS = ("model", "agents", "experiments")  # installed as overplay.<folder>
 
 

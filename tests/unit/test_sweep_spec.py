@@ -162,7 +162,7 @@ def test_only_with_leaves_an_ignored_input_out_of_the_points_it_does_not_apply_t
 
 
 def test_the_bundled_specs_load_and_overuse_does_not_cross_bans_with_severity():
-    specs = Path(__file__).resolve().parents[1] / "experiments" / "specs"
+    specs = Path(__file__).resolve().parents[2] / "experiments" / "specs"
     overuse = load_sweep(specs / "overuse.yaml")
     points = design_points(overuse.design, overuse.inputs, overuse.seed)
     assert "period_rounds" in overuse.levers[0].name

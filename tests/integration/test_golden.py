@@ -21,7 +21,7 @@ from overplay.experiments.single_run import run_scenario
 from overplay.model import load_scenario
 from overplay.model.scenarios import bundled_names
 
-GOLDEN = Path(__file__).parent / "golden" / "summaries.json"
+GOLDEN = Path(__file__).parents[1] / "golden" / "summaries.json"
 
 
 def _flat(value: Any, prefix: str = "") -> dict[str, Any]:

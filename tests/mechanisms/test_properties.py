@@ -427,7 +427,7 @@ print(hashlib.sha256(rounds + payoffs + log).hexdigest())
 
 def test_same_seed_same_run_across_processes():
     """Nothing depends on string hashing (PYTHONHASHSEED) or other per-process state."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     digests = set()
     for hash_seed in ("0", "1", "12345"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}

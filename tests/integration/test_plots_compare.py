@@ -93,7 +93,7 @@ def test_the_history_figure_cites_sources_that_ship_with_the_package():
 def test_observed_facts_trace_to_the_sourced_table():
     from pathlib import Path
 
-    sourced = Path(__file__).resolve().parents[2] / "shared" / "data" / "stylized_facts.csv"
+    sourced = Path(__file__).resolve().parents[3] / "shared" / "data" / "stylized_facts.csv"
     if not sourced.exists():
         pytest.skip("shared/data/stylized_facts.csv is not beside this checkout")
     value = pd.read_csv(sourced).set_index("id")["value"]

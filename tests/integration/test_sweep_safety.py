@@ -28,7 +28,7 @@ from overplay.experiments.sweep.store import check_sweep_folder
 from overplay.model.scenarios import ScenarioError
 from tests import sweep_workers
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SPEC = """\
 name: safety
 scenario: {scenario}

@@ -247,7 +247,7 @@ def test_the_documented_limits_are_the_limits():
     from overplay.model.safe_yaml import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES
     from overplay.model.scenarios import MAX_EXTENDS
 
-    text = (Path(__file__).resolve().parent.parent / "docs" / "scenarios.md").read_text()
+    text = (Path(__file__).resolve().parents[2] / "docs" / "scenarios.md").read_text()
     limits = re.search(r"(?ms)^## Limits$(.*)", text).group(1)
     for value in (f"{MAX_FILE_BYTES:,} bytes", f"{MAX_DEPTH} levels", f"{MAX_NODES:,} keys",
                   f"{MAX_EXTENDS} files", f"{MAX_MATCHES:,} matches"):
