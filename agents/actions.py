@@ -53,12 +53,29 @@ class Kind(StrEnum):
 
 
 CHINA_KINDS = frozenset(
-    {Kind.OPEN, Kind.LICENSE, Kind.QUOTA, Kind.BAN, Kind.TECH_BAN, Kind.ENFORCE,
-     Kind.PRICE_WAR, Kind.PARTNERSHIP, Kind.ACCEPT_DEAL}
+    {
+        Kind.OPEN,
+        Kind.LICENSE,
+        Kind.QUOTA,
+        Kind.BAN,
+        Kind.TECH_BAN,
+        Kind.ENFORCE,
+        Kind.PRICE_WAR,
+        Kind.PARTNERSHIP,
+        Kind.ACCEPT_DEAL,
+    }
 )
 IMPORTER_KINDS = frozenset(
-    {Kind.STOCKPILE, Kind.SUBSIDIZE, Kind.PRICE_FLOOR, Kind.RESEARCH, Kind.RETALIATE,
-     Kind.OFFER_DEAL, Kind.WTO_CASE, Kind.COORDINATE}
+    {
+        Kind.STOCKPILE,
+        Kind.SUBSIDIZE,
+        Kind.PRICE_FLOOR,
+        Kind.RESEARCH,
+        Kind.RETALIATE,
+        Kind.OFFER_DEAL,
+        Kind.WTO_CASE,
+        Kind.COORDINATE,
+    }
 )
 PRODUCER_KINDS = frozenset({Kind.INVEST})
 
@@ -98,7 +115,10 @@ TEXT_PARAMETERS = frozenset({"stage", "instrument", "importer"})
 
 #: Which kinds each role may take.
 KINDS_OF_ROLE: dict[str, frozenset[Kind]] = {
-    "china": CHINA_KINDS, "importer": IMPORTER_KINDS, "producer": PRODUCER_KINDS}
+    "china": CHINA_KINDS,
+    "importer": IMPORTER_KINDS,
+    "producer": PRODUCER_KINDS,
+}
 
 #: The range of each parameter, by name (a name means the same for every kind). Money
 #: is capped at USD 1 trillion (a year), far above any policy, so that no sum overflows.
@@ -132,30 +152,39 @@ class _ParameterRules(BaseModel):
 
 #: One schema per kind, built from :data:`PARAMETERS` and :data:`PARAMETER_TYPES`.
 PARAMETER_SCHEMAS: dict[Kind, type[BaseModel]] = {
-    kind: create_model(f"{kind.value.title()}Parameters", __base__=_ParameterRules,
-                       **{name: (PARAMETER_TYPES[name], ... if default is None else default)
-                          for name, default in defaults.items()})
-    for kind, defaults in PARAMETERS.items()}
+    kind: create_model(
+        f"{kind.value.title()}Parameters",
+        __base__=_ParameterRules,
+        **{
+            name: (PARAMETER_TYPES[name], ... if default is None else default)
+            for name, default in defaults.items()
+        },
+    )
+    for kind, defaults in PARAMETERS.items()
+}
 
 
-def parameter_problems(kind: Kind, params: Mapping[str, Any]
-                       ) -> list[tuple[tuple[str, ...], str]]:
+def parameter_problems(kind: Kind, params: Mapping[str, Any]) -> list[tuple[tuple[str, ...], str]]:
     """Parameters of a ``kind`` action that are unknown, missing, of the wrong type or
     out of range, as (("params", name), message) pairs."""
     try:
         PARAMETER_SCHEMAS[kind].model_validate(dict(params))
     except ValidationError as exc:
         allowed = ", ".join(sorted(PARAMETERS[kind])) or "none"
-        messages = {"extra_forbidden": f"unknown parameter of {kind.value} (allowed: "
-                                       f"{allowed})",
-                    "missing": f"{kind.value} needs this parameter"}
-        return [(("params", *map(str, error["loc"])),
-                 messages.get(error["type"], error["msg"])) for error in exc.errors()]
+        messages = {
+            "extra_forbidden": f"unknown parameter of {kind.value} (allowed: {allowed})",
+            "missing": f"{kind.value} needs this parameter",
+        }
+        return [
+            (("params", *map(str, error["loc"])), messages.get(error["type"], error["msg"]))
+            for error in exc.errors()
+        ]
     return []
 
 
-def action_problems(action: Action, role: str, materials: Collection[str],
-                    importers: Collection[str]) -> list[tuple[tuple[str, ...], str]]:
+def action_problems(
+    action: Action, role: str, materials: Collection[str], importers: Collection[str]
+) -> list[tuple[tuple[str, ...], str]]:
     """What is wrong with ``action`` for an actor of ``role`` in a scenario with these
     materials and importers, as (key path within the action, message) pairs.
 
@@ -165,21 +194,36 @@ def action_problems(action: Action, role: str, materials: Collection[str],
     allowed = KINDS_OF_ROLE.get(role, frozenset())
     if action.kind not in allowed:
         kinds = ", ".join(sorted(k.value for k in allowed)) or "none"
-        problems.append((("action",), f"{action.actor} ({role}) cannot take action "
-                         f"{action.kind.value!r}; its actions: {kinds}"))
+        problems.append(
+            (
+                ("action",),
+                f"{action.actor} ({role}) cannot take action "
+                f"{action.kind.value!r}; its actions: {kinds}",
+            )
+        )
     unknown = sorted(set(action.materials) - set(materials))
     if unknown:
-        problems.append((("materials",), f"unknown material(s) {unknown}; known: "
-                         f"{sorted(materials)}"))
+        problems.append(
+            (("materials",), f"unknown material(s) {unknown}; known: {sorted(materials)}")
+        )
     destinations = {*importers, "other"}
     unknown = sorted(set(action.targets) - destinations)
     if unknown:
-        problems.append((("targets",), f"unknown destination(s) {unknown}; known: "
-                         f"{sorted(importers)} and 'other' (third countries)"))
+        problems.append(
+            (
+                ("targets",),
+                f"unknown destination(s) {unknown}; known: "
+                f"{sorted(importers)} and 'other' (third countries)",
+            )
+        )
     problems += parameter_problems(action.kind, action.params)
     if "importer" in action.params and action.params["importer"] not in importers:
-        problems.append((("params", "importer"), f"unknown importer "
-                         f"{action.params['importer']!r}; known: {sorted(importers)}"))
+        problems.append(
+            (
+                ("params", "importer"),
+                f"unknown importer {action.params['importer']!r}; known: {sorted(importers)}",
+            )
+        )
     return problems
 
 
@@ -222,8 +266,18 @@ class Action:
     def __reduce__(self) -> tuple:
         """Pickle through the constructor (read-only mappings do not pickle), so models
         holding scripted actions can be saved and resumed."""
-        return (Action, (self.actor, self.kind, self.materials, self.targets,
-                         dict(self.params), self.source, self.note))
+        return (
+            Action,
+            (
+                self.actor,
+                self.kind,
+                self.materials,
+                self.targets,
+                dict(self.params),
+                self.source,
+                self.note,
+            ),
+        )
 
     def param(self, key: str) -> Any:
         """The value of one parameter (defaults applied)."""

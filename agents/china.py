@@ -45,8 +45,13 @@ class ExportPolicy:
         return self.approval_rate * ready, float("inf")
 
     def view(self, step: int) -> PolicyView:
-        return PolicyView(self.regime.value, self.approval_rate, self.delay_months, self.cut,
-                          step - self.since_step if self.regime is not Regime.OPEN else 0)
+        return PolicyView(
+            self.regime.value,
+            self.approval_rate,
+            self.delay_months,
+            self.cut,
+            step - self.since_step if self.regime is not Regime.OPEN else 0,
+        )
 
 
 class SupplierState(mesa.Agent):
@@ -54,14 +59,16 @@ class SupplierState(mesa.Agent):
 
     name = "china"
 
-    def __init__(self, model: mesa.Model, strategy: Strategy, materials: list[str],
-                 destinations: list[str]) -> None:
+    def __init__(
+        self, model: mesa.Model, strategy: Strategy, materials: list[str], destinations: list[str]
+    ) -> None:
         super().__init__(model)
         self.strategy = strategy
         self.materials = materials
         self.destinations = destinations
         self.policy: dict[tuple[str, str], ExportPolicy] = {
-            (m, d): ExportPolicy() for m in materials for d in destinations}
+            (m, d): ExportPolicy() for m in materials for d in destinations
+        }
         self.tech_ban = False
         self.enforcement = 0.0
         self.price_war: dict[str, float] = dict.fromkeys(materials, 0.0)
@@ -81,8 +88,9 @@ class SupplierState(mesa.Agent):
         return tuple(self.strategy.decide(self.observe(), self.model.rng))
 
     # -- applying actions --------------------------------------------------------------
-    def restrict(self, action: Action, baseline: dict[tuple[str, str], float],
-                 step: int) -> list[tuple[str, str]]:
+    def restrict(
+        self, action: Action, baseline: dict[tuple[str, str], float], step: int
+    ) -> list[tuple[str, str]]:
         """Set the export regime for the action's (material, destination) pairs.
 
         Targets under a deal's truce are skipped. Returns the pairs changed.
@@ -92,8 +100,10 @@ class SupplierState(mesa.Agent):
         if regime is Regime.QUOTA and not self.quota_allowed:
             # After a lost WTO case, quotas are replaced by licensing (W02).
             regime = Regime.LICENSING
-            params = {"approval_rate": 1.0 - params["cut"],
-                      "delay_months": self.model.config.timing.licence_delay_months}
+            params = {
+                "approval_rate": 1.0 - params["cut"],
+                "delay_months": self.model.config.timing.licence_delay_months,
+            }
         materials = action.materials or tuple(self.materials)
         targets = action.targets or tuple(self.destinations)
         changed = []
@@ -113,7 +123,8 @@ class SupplierState(mesa.Agent):
                     delay_months=delay,
                     cut=params.get("cut", 0.0),
                     since_step=old.since_step if old.regime is regime else step,
-                    baseline_t_per_month=baseline.get((m, d), 0.0))
+                    baseline_t_per_month=baseline.get((m, d), 0.0),
+                )
                 if new != old:
                     self.policy[(m, d)] = new
                     changed.append((m, d))
@@ -132,8 +143,12 @@ class SupplierState(mesa.Agent):
         for key, policy in self.policy.items():
             if policy.regime is Regime.QUOTA:
                 self.policy[key] = replace(
-                    policy, regime=Regime.LICENSING, approval_rate=1.0, delay_months=delay,
-                    since_step=step - int(delay) - 1)
+                    policy,
+                    regime=Regime.LICENSING,
+                    approval_rate=1.0,
+                    delay_months=delay,
+                    since_step=step - int(delay) - 1,
+                )
 
     def set_lever(self, action: Action) -> None:
         """Technology ban, enforcement, price war, partnership offers."""

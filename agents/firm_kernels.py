@@ -21,8 +21,21 @@ DAYS_PER_MONTH = 365.25 / 12
 
 
 @njit(cache=True)
-def demand(base_need, thrift, growth, multiplier, price, premium, contracted, target_days,
-           inventory, adjust_months, value_added, region, regions):
+def demand(
+    base_need,
+    thrift,
+    growth,
+    multiplier,
+    price,
+    premium,
+    contracted,
+    target_days,
+    inventory,
+    adjust_months,
+    value_added,
+    region,
+    regions,
+):
     """This month's needs, prices paid and orders, and their sums per importer.
 
     need = base need × growth × (1 − thrift) × price response; paid = price ×
@@ -58,8 +71,19 @@ def demand(base_need, thrift, growth, multiplier, price, premium, contracted, ta
 
 
 @njit(cache=True)
-def receive_and_consume(orders, fill, need, release, paid, value_added, inventory, region,
-                        discount, cumulative_profit, discounted_profit):
+def receive_and_consume(
+    orders,
+    fill,
+    need,
+    release,
+    paid,
+    value_added,
+    inventory,
+    region,
+    discount,
+    cumulative_profit,
+    discounted_profit,
+):
     """Deliveries arrive, state stockpile releases cover gaps pro rata, firms consume.
 
     Updates ``inventory`` and both profit arrays in place. Returns each firm's
@@ -110,8 +134,15 @@ def receive_and_consume(orders, fill, need, release, paid, value_added, inventor
         cumulative_profit[i] += profit
         discounted_profit[i] += profit * discount
         region_profit[r] += profit
-    return (shortfall, region_gap * share, region_consumed, region_shortfall, region_lost,
-            region_profit, region_inventory)
+    return (
+        shortfall,
+        region_gap * share,
+        region_consumed,
+        region_shortfall,
+        region_lost,
+        region_profit,
+        region_inventory,
+    )
 
 
 @njit(cache=True)
@@ -130,8 +161,7 @@ def update_risk(risk, impulse, sensitivity, retention, region):
 
 
 @njit(cache=True)
-def advance_thrift(thrift, committed, effort, max_thrift, rate_per_year, boost, lag_months,
-                   region):
+def advance_thrift(thrift, committed, effort, max_thrift, rate_per_year, boost, lag_months, region):
     """Effort commits thrift at up to ``rate`` a year (faster with R&D), within what is
     left of the material's maximum; realised thrift follows with a lag. In place."""
     n, m = thrift.shape
@@ -145,10 +175,29 @@ def advance_thrift(thrift, committed, effort, max_thrift, rate_per_year, boost, 
 
 
 @njit(cache=True)
-def memories(impulse, shortage, shortage_weight, risk, sensitivity, retention, research_stock,
-             recycling, research_half, recycling_base, recycling_max, recycling_lag,
-             firm_risk, firm_sensitivity, region, thrift, committed, effort, max_thrift,
-             thrift_rate, thrift_lag):
+def memories(
+    impulse,
+    shortage,
+    shortage_weight,
+    risk,
+    sensitivity,
+    retention,
+    research_stock,
+    recycling,
+    research_half,
+    recycling_base,
+    recycling_max,
+    recycling_lag,
+    firm_risk,
+    firm_sensitivity,
+    region,
+    thrift,
+    committed,
+    effort,
+    max_thrift,
+    thrift_rate,
+    thrift_lag,
+):
     """A month's memories of importers and their firms (importers × materials).
 
     The impulse of China's restrictions combines with shortages like independent
@@ -165,9 +214,11 @@ def memories(impulse, shortage, shortage_weight, risk, sensitivity, retention, r
     for i in range(n_imp):
         for j in range(n_mat):
             felt[i, j] = 1.0 - (1.0 - impulse[i, j]) * (
-                1.0 - min(max(shortage_weight * shortage[i, j], 0.0), 1.0))
+                1.0 - min(max(shortage_weight * shortage[i, j], 0.0), 1.0)
+            )
             new_risk[i, j] = 1.0 - (1.0 - risk[i, j] * retention) * (
-                1.0 - min(max(felt[i, j] * sensitivity[i], 0.0), 1.0))
+                1.0 - min(max(felt[i, j] * sensitivity[i], 0.0), 1.0)
+            )
             stock = research_stock[i, j]
             boost[i, j] = stock / (stock + research_half)
             target = recycling_base + (recycling_max - recycling_base) * boost[i, j]

@@ -38,27 +38,43 @@ class FirmFlows:
 class FirmPopulation:
     """Arrays over firms (rows) and materials (columns)."""
 
-    def __init__(self, scenario: Scenario, materials: list[str], importers: list[str],
-                 rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        materials: list[str],
+        importers: list[str],
+        rng: np.random.Generator,
+    ) -> None:
         cfg = scenario.firms
         n = cfg.count
         self.materials = materials
         self.importers = importers
         self.n = n
         imp_cfgs = [scenario.importers[name] for name in importers]
-        demand = np.array([[c.demand_share.get(m, 0.0) * scenario.materials[m].demand_t_per_year
-                            for m in materials] for c in imp_cfgs])  # importers × materials
+        demand = np.array(
+            [
+                [
+                    c.demand_share.get(m, 0.0) * scenario.materials[m].demand_t_per_year
+                    for m in materials
+                ]
+                for c in imp_cfgs
+            ]
+        )  # importers × materials
         weight = demand.sum(axis=1)
-        weight = weight / weight.sum() if weight.sum() > 0 else np.full(len(importers),
-                                                                       1 / len(importers))
+        weight = (
+            weight / weight.sum()
+            if weight.sum() > 0
+            else np.full(len(importers), 1 / len(importers))
+        )
         # Every importer gets at least one firm when there are enough firms.
         self.region = np.sort(rng.choice(len(importers), size=n, p=weight))
         if n >= len(importers):
             self.region[: len(importers)] = np.arange(len(importers))
             self.region.sort()
         # bin of each (firm, material) cell in an importers × materials sum, row-major
-        self._cell_bin = (self.region[:, None] * len(materials)
-                          + np.arange(len(materials))[None, :]).ravel()
+        self._cell_bin = (
+            self.region[:, None] * len(materials) + np.arange(len(materials))[None, :]
+        ).ravel()
         sectors = list(cfg.sectors)
         self.sector_names = sectors
         self.sector = rng.choice(len(sectors), size=n, p=[cfg.sectors[s] for s in sectors])
@@ -75,13 +91,14 @@ class FirmPopulation:
         self.base_buffer_days = np.array([c.firm_buffer_days for c in imp_cfgs])[self.region]
         self.risk_buffer_days = np.array([c.risk_buffer_days for c in imp_cfgs])[self.region]
         sector_factor = np.array([cfg.value_added_factor[s] for s in sectors])[self.sector]
-        material_value = np.array([scenario.materials[m].value_added_usd_per_kg
-                                   for m in materials])
+        material_value = np.array([scenario.materials[m].value_added_usd_per_kg for m in materials])
         # USD of output per kg of each material, firms × materials.
-        self.value_added = ((np.array([c.value_added_factor for c in imp_cfgs])[self.region]
-                             * sector_factor)[:, None] * material_value[None, :])
-        self.base_contracted = np.array([[c.nonchina_sourcing.get(m, 0.0) for m in materials]
-                                         for c in imp_cfgs])[self.region]
+        self.value_added = (
+            np.array([c.value_added_factor for c in imp_cfgs])[self.region] * sector_factor
+        )[:, None] * material_value[None, :]
+        self.base_contracted = np.array(
+            [[c.nonchina_sourcing.get(m, 0.0) for m in materials] for c in imp_cfgs]
+        )[self.region]
         self.contracted = self.base_contracted.copy()
         self.target_days = np.repeat(self.base_buffer_days[:, None], len(materials), axis=1)
         self.inventory = self.base_need * self.target_days / DAYS_PER_MONTH
@@ -101,22 +118,35 @@ class FirmPopulation:
     def observe(self, price_multiple: np.ndarray) -> FirmObservation:
         """The population's immutable view of itself and the market."""
         if self._constants is None:  # never change: frozen once
-            self._constants = {name: frozen_array(getattr(self, name)) for name in (
-                "sensitivity", "base_buffer_days", "risk_buffer_days", "base_contracted",
-                "max_thrift")}
-        return FirmObservation(risk=frozen_array(self.risk),
-                               contracted=frozen_array(self.contracted),
-                               price_multiple=frozen_array(price_multiple), **self._constants)
+            self._constants = {
+                name: frozen_array(getattr(self, name))
+                for name in (
+                    "sensitivity",
+                    "base_buffer_days",
+                    "risk_buffer_days",
+                    "base_contracted",
+                    "max_thrift",
+                )
+            }
+        return FirmObservation(
+            risk=frozen_array(self.risk),
+            contracted=frozen_array(self.contracted),
+            price_multiple=frozen_array(price_multiple),
+            **self._constants,
+        )
 
     def apply(self, decision: FirmDecision) -> None:
         """Adopt the strategy's per-firm choices, clipped to valid ranges."""
         shape = self.risk.shape
         for name in ("target_days", "contracted", "thrift_effort"):
             if getattr(decision, name).shape != shape:
-                raise ValueError(f"firm decision {name} has shape "
-                                 f"{getattr(decision, name).shape}, expected {shape}")
+                raise ValueError(
+                    f"firm decision {name} has shape "
+                    f"{getattr(decision, name).shape}, expected {shape}"
+                )
         self.target_days, self.contracted, self.thrift_effort = kernels.clipped_decision(
-            decision.target_days, decision.contracted, decision.thrift_effort)
+            decision.target_days, decision.contracted, decision.thrift_effort
+        )
 
     # -- sums per importer (the monthly dynamics are compiled loops over these arrays:
     # agents/firm_kernels.py, called from model/month.py) --------------------------------
@@ -124,16 +154,19 @@ class FirmPopulation:
         """Sum a firms × materials array per importer (importers × materials): one
         bincount over all cells, each bin summed in firm order (as per column)."""
         cells = len(self.importers) * len(self.materials)
-        return np.bincount(self._cell_bin, weights=values.ravel(),
-                           minlength=cells).reshape(len(self.importers), len(self.materials))
+        return np.bincount(self._cell_bin, weights=values.ravel(), minlength=cells).reshape(
+            len(self.importers), len(self.materials)
+        )
 
-    def mean_by_region(self, values: np.ndarray, weights: np.ndarray,
-                       total: np.ndarray | None = None) -> np.ndarray:
+    def mean_by_region(
+        self, values: np.ndarray, weights: np.ndarray, total: np.ndarray | None = None
+    ) -> np.ndarray:
         """Weighted mean of a firms × materials array per importer (``total``: the
         weights' sum per importer, when the caller already has it)."""
         total = self.by_region(weights) if total is None else total
-        return np.divide(self.by_region(values * weights), total,
-                         out=np.zeros_like(total), where=total > 0)
+        return np.divide(
+            self.by_region(values * weights), total, out=np.zeros_like(total), where=total > 0
+        )
 
 
 class Firm(mesa.Agent):

@@ -15,8 +15,14 @@ STAGES = ("mining", "processing")
 class ImporterState(mesa.Agent):
     """One importer (US, Japan, EU, ...). Its firms are rows of the firm population."""
 
-    def __init__(self, model: mesa.Model, name: str, config: ImporterConfig,
-                 strategy: Strategy, materials: list[str]) -> None:
+    def __init__(
+        self,
+        model: mesa.Model,
+        name: str,
+        config: ImporterConfig,
+        strategy: Strategy,
+        materials: list[str],
+    ) -> None:
         super().__init__(model)
         self.name = name
         self.config = config
@@ -25,9 +31,11 @@ class ImporterState(mesa.Agent):
         self.allies = tuple(config.allies)
         self.stockpile: dict[str, float] = dict.fromkeys(materials, 0.0)
         self.stockpile_target_days: dict[str, float] = dict.fromkeys(
-            materials, config.stockpile_target_days)
+            materials, config.stockpile_target_days
+        )
         self.subsidy: dict[tuple[str, str], float] = {
-            (m, s): 0.0 for m in materials for s in STAGES}
+            (m, s): 0.0 for m in materials for s in STAGES
+        }
         self.subsidy_pot: dict[tuple[str, str], float] = dict.fromkeys(self.subsidy, 0.0)
         self.price_floor: dict[str, float] = dict.fromkeys(materials, 0.0)
         self.research: dict[str, float] = dict.fromkeys(materials, 0.0)

@@ -49,17 +49,23 @@ def china_move(move: str) -> tuple[Action, ...]:
     base, targets = _split(move, CHINA_MOVES, "china")
     heavy = ("heavy",)
     build: dict[str, Callable[[], tuple[Action, ...]]] = {
-        "open": lambda: (Action(CHINA, Kind.OPEN, targets=targets),
-                         Action(CHINA, Kind.PRICE_WAR, params={"active": False})),
-        "license": lambda: (Action(CHINA, Kind.LICENSE, targets=targets,
-                                   params={"approval_rate": 0.5}),),
-        "license_heavy": lambda: (Action(CHINA, Kind.LICENSE, heavy, targets,
-                                         {"approval_rate": 0.5}),),
+        "open": lambda: (
+            Action(CHINA, Kind.OPEN, targets=targets),
+            Action(CHINA, Kind.PRICE_WAR, params={"active": False}),
+        ),
+        "license": lambda: (
+            Action(CHINA, Kind.LICENSE, targets=targets, params={"approval_rate": 0.5}),
+        ),
+        "license_heavy": lambda: (
+            Action(CHINA, Kind.LICENSE, heavy, targets, {"approval_rate": 0.5}),
+        ),
         "quota": lambda: (Action(CHINA, Kind.QUOTA, targets=targets, params={"cut": 0.4}),),
         "ban": lambda: (Action(CHINA, Kind.BAN, targets=targets),),
         "ban_heavy": lambda: (Action(CHINA, Kind.BAN, heavy, targets),),
-        "price_war": lambda: (Action(CHINA, Kind.OPEN, targets=targets),
-                              Action(CHINA, Kind.PRICE_WAR, params={"discount": 0.3})),
+        "price_war": lambda: (
+            Action(CHINA, Kind.OPEN, targets=targets),
+            Action(CHINA, Kind.PRICE_WAR, params={"discount": 0.3}),
+        ),
     }
     return build[base]()
 
@@ -79,19 +85,24 @@ def importer_move(move: str, actor: str, materials: tuple[str, ...]) -> tuple[Ac
             for kind, params in (
                 (Kind.SUBSIDIZE, {"usd_m_per_year": 300 * per_material, "stage": "processing"}),
                 (Kind.SUBSIDIZE, {"usd_m_per_year": 100 * per_material, "stage": "mining"}),
-                (Kind.RESEARCH, {"usd_m_per_year": 100 * per_material})))
+                (Kind.RESEARCH, {"usd_m_per_year": 100 * per_material}),
+            )
+        )
     if base == "retaliate":
         return (Action(actor, Kind.RETALIATE, params={"level": 1.0}),)
     if base == "negotiate":
-        return (Action(actor, Kind.OFFER_DEAL, params={"concession_usd_m": 500.0,
-                                                       "months": 12.0}),)
+        return (Action(actor, Kind.OFFER_DEAL, params={"concession_usd_m": 500.0, "months": 12.0}),)
     if base == "coordinate":
         return (Action(actor, Kind.COORDINATE, params={"active": True}),)
-    return (*(Action(actor, Kind.SUBSIDIZE, (m,), params={"usd_m_per_year": 0.0, "stage": s})
-              for m in materials for s in ("processing", "mining")),
-            *(Action(actor, Kind.RESEARCH, (m,), params={"usd_m_per_year": 0.0})
-              for m in materials),
-            Action(actor, Kind.RETALIATE, params={"level": 0.0}))
+    return (
+        *(
+            Action(actor, Kind.SUBSIDIZE, (m,), params={"usd_m_per_year": 0.0, "stage": s})
+            for m in materials
+            for s in ("processing", "mining")
+        ),
+        *(Action(actor, Kind.RESEARCH, (m,), params={"usd_m_per_year": 0.0}) for m in materials),
+        Action(actor, Kind.RETALIATE, params={"level": 0.0}),
+    )
 
 
 def moves_for(role: str) -> dict[str, str]:

@@ -32,9 +32,17 @@ class Producer(mesa.Agent):
     newer capacity cheaper than old.
     """
 
-    def __init__(self, model: mesa.Model, name: str, country: str,
-                 strategy: Strategy, exit_after_months: int, *, cost_factor: float = 1.0,
-                 ore_to_china: float = 0.0) -> None:
+    def __init__(
+        self,
+        model: mesa.Model,
+        name: str,
+        country: str,
+        strategy: Strategy,
+        exit_after_months: int,
+        *,
+        cost_factor: float = 1.0,
+        ore_to_china: float = 0.0,
+    ) -> None:
         super().__init__(model)
         self.name = name
         self.country = country
@@ -64,8 +72,9 @@ class Producer(mesa.Agent):
         total = old + capacity
         if total <= 0:
             return
-        self.unit_cost[key] = (self.unit_cost.get(key, unit_cost) * old
-                               + unit_cost * capacity) / total
+        self.unit_cost[key] = (
+            self.unit_cost.get(key, unit_cost) * old + unit_cost * capacity
+        ) / total
         self.capacity[key] = total
         self._changed()
 
@@ -92,8 +101,9 @@ class Producer(mesa.Agent):
         self.projects = [p for p in self.projects if p.ready_step > step]
         self._changed()
         for project in done:
-            self.add_capacity(project.material, project.stage, project.capacity_t_per_year,
-                              project.unit_cost)
+            self.add_capacity(
+                project.material, project.stage, project.capacity_t_per_year, project.unit_cost
+            )
         return done
 
     def record_profit(self, profit_usd_m: float, discount: float) -> None:
@@ -124,5 +134,8 @@ class Producer(mesa.Agent):
         return self.capacity.get((material, stage), 0.0)
 
     def pipeline(self, material: str, stage: str) -> float:
-        return sum(p.capacity_t_per_year for p in self.projects
-                   if p.material == material and p.stage == stage)
+        return sum(
+            p.capacity_t_per_year
+            for p in self.projects
+            if p.material == material and p.stage == stage
+        )

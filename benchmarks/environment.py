@@ -11,8 +11,7 @@ PACKAGES = ("overplay", "mesa", "numpy", "pandas", "pyarrow", "psutil")
 
 
 def versions() -> dict[str, object]:
-    out: dict[str, object] = {"python": platform.python_version(),
-                              "cpu_count": os.cpu_count()}
+    out: dict[str, object] = {"python": platform.python_version(), "cpu_count": os.cpu_count()}
     for name in PACKAGES:
         try:
             out[name] = metadata.version(name)

@@ -126,7 +126,8 @@ def measure(repeats: int, step_repeats: int, steps: int) -> dict[str, Any]:
     tables: dict[str, float] = {}
     for n in FIRM_COUNTS:
         overplay[str(n)] = ms_per_step(
-            lambda n=n: LeverageModel("baseline", firms=n, rng=SEED), steps, step_repeats)
+            lambda n=n: LeverageModel("baseline", firms=n, rng=SEED), steps, step_repeats
+        )
         # N do-nothing agents; Overplay also holds a few state and producer agents,
         # negligible next to N.
         floor[str(n)] = ms_per_step(lambda n=n: BareModel(n), steps, step_repeats)
@@ -162,10 +163,12 @@ def report(result: dict[str, Any]) -> str:
         f"  {'tables on read ms/step':>23}",
     ]
     for key in result["ms_per_step"]:
-        lines.append(f"{int(key):>8,}  {result['ms_per_step'][key]:>17.3f}  "
-                     f"{result['bare_mesa_ms_per_step'][key]:>18.4f}  "
-                     f"{result['ratio_to_bare_mesa'][key]:>8.2f}"
-                     f"  {result['tables_ms_per_step'][key]:>23.3f}")
+        lines.append(
+            f"{int(key):>8,}  {result['ms_per_step'][key]:>17.3f}  "
+            f"{result['bare_mesa_ms_per_step'][key]:>18.4f}  "
+            f"{result['ratio_to_bare_mesa'][key]:>8.2f}"
+            f"  {result['tables_ms_per_step'][key]:>23.3f}"
+        )
     lines += [
         "",
         f"scaling 10,000 / 1,000 firms: Overplay {result['scaling_10000_over_1000']:.2f}x, "
@@ -175,17 +178,25 @@ def report(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object only")
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke mode: 1 repeat of everything, 3 steps per size")
-    parser.add_argument("--repeats", type=int, default=None,
-                        help="baseline runs (default 5; 1 with --quick)")
-    parser.add_argument("--step-repeats", type=int, default=None,
-                        help="fresh models per size (default 3; 1 with --quick)")
-    parser.add_argument("--steps", type=int, default=None,
-                        help="steps timed per model (default 24; 3 with --quick)")
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke mode: 1 repeat of everything, 3 steps per size"
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=None, help="baseline runs (default 5; 1 with --quick)"
+    )
+    parser.add_argument(
+        "--step-repeats",
+        type=int,
+        default=None,
+        help="fresh models per size (default 3; 1 with --quick)",
+    )
+    parser.add_argument(
+        "--steps", type=int, default=None, help="steps timed per model (default 24; 3 with --quick)"
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     repeats = args.repeats or (1 if quick else 5)
@@ -195,9 +206,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--repeats, --step-repeats and --steps must be at least 1")
 
     result = measure(repeats, step_repeats, steps)
-    result["settings"] = {"quick": quick, "seed": SEED, "repeats": repeats,
-                          "step_repeats": step_repeats, "steps": steps,
-                          "firm_counts": list(FIRM_COUNTS)}
+    result["settings"] = {
+        "quick": quick,
+        "seed": SEED,
+        "repeats": repeats,
+        "step_repeats": step_repeats,
+        "steps": steps,
+        "firm_counts": list(FIRM_COUNTS),
+    }
     result["versions"] = versions()
     if args.json:
         sys.stdout.write(json.dumps(result) + "\n")

@@ -142,11 +142,20 @@ except ImportError:  # pragma: no cover - psutil is optional
 STRATEGIES = ("always_open", "periodic_coercion", "calibrated_restraint")
 ELASTICITY = (0.1, 0.4)
 ROOT_SEED = 2026
-OUTCOMES = ("china_processing_share_final_light", "china_processing_share_final_heavy",
-            "peak_price_multiple_light", "payoff_china", "payoff_importers")
+OUTCOMES = (
+    "china_processing_share_final_light",
+    "china_processing_share_final_heavy",
+    "peak_price_multiple_light",
+    "payoff_china",
+    "payoff_importers",
+)
 #: Model reporters compared between batch_run and a direct run at batch_run's step.
-REPORTERS = ("china_processing_share_light", "china_processing_share_heavy",
-             "price_multiple_light", "china_payoff")
+REPORTERS = (
+    "china_processing_share_light",
+    "china_processing_share_heavy",
+    "price_multiple_light",
+    "china_payoff",
+)
 CASES = {
     "sweep_serial": "overplay sweep, executor serial",
     "sweep_processes_1": "overplay sweep, processes, 1 worker",
@@ -159,22 +168,39 @@ CASES = {
 # -- the runs -------------------------------------------------------------------------
 def memory_spec_data(runs: int) -> dict[str, Any]:
     """The memory case: ``runs`` one-year runs keeping every step's rows."""
-    return {**spec_data(1, 10, len(STRATEGIES), 2, 2),
-            "name": "memory", "design": {"method": "latin_hypercube", "samples": runs // 2},
-            "per_round": "all"}
+    return {
+        **spec_data(1, 10, len(STRATEGIES), 2, 2),
+        "name": "memory",
+        "design": {"method": "latin_hypercube", "samples": runs // 2},
+        "per_round": "all",
+    }
 
 
-def spec_data(years: int, firms: int, strategies: int, levels: int,
-              replicates: int) -> dict[str, Any]:
+def spec_data(
+    years: int, firms: int, strategies: int, levels: int, replicates: int
+) -> dict[str, Any]:
     """The generated sweep spec, as it would be written in YAML."""
     return {
         "name": "throughput",
         "scenario": "baseline",
         "overrides": {"years": years, "firms.count": firms},
-        "uncertainties": [{"name": "elasticity", "key": "materials.light.price_elasticity",
-                           "kind": "real", "low": ELASTICITY[0], "high": ELASTICITY[1]}],
-        "levers": [{"name": "china_strategy", "key": "china.strategy", "kind": "categorical",
-                    "values": list(STRATEGIES[:strategies])}],
+        "uncertainties": [
+            {
+                "name": "elasticity",
+                "key": "materials.light.price_elasticity",
+                "kind": "real",
+                "low": ELASTICITY[0],
+                "high": ELASTICITY[1],
+            }
+        ],
+        "levers": [
+            {
+                "name": "china_strategy",
+                "key": "china.strategy",
+                "kind": "categorical",
+                "values": list(STRATEGIES[:strategies]),
+            }
+        ],
         "design": {"method": "full_factorial", "levels": levels},
         "replicates": replicates,
         "seed": ROOT_SEED,
@@ -201,8 +227,10 @@ def _maxrss_bytes() -> int:
     import resource
 
     unit = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
-    return unit * (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-                   + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return unit * (
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    )
 
 
 class PeakRss:
@@ -243,8 +271,9 @@ class PeakRss:
 
 
 # -- the cases ------------------------------------------------------------------------
-def timed_sweep(spec: Any, spec_file: Path, executor: str, workers: int,
-                interval: float) -> tuple[float, float, pd.DataFrame]:
+def timed_sweep(
+    spec: Any, spec_file: Path, executor: str, workers: int, interval: float
+) -> tuple[float, float, pd.DataFrame]:
     """Seconds and peak RSS (MiB) of one ``run_sweep`` into a fresh folder, and its table."""
     with tempfile.TemporaryDirectory(prefix="overplay-sweep-bench-") as tmp:
         out = Path(tmp) / "sweep"
@@ -262,20 +291,29 @@ def batch_run_max_steps(steps: int) -> int:
     return steps if (major, minor) >= (3, 5) else steps - 1
 
 
-def timed_batch_run(runs: list[Any], steps: int, processes: int,
-                    interval: float) -> tuple[float, float, list[dict[str, Any]]]:
+def timed_batch_run(
+    runs: list[Any], steps: int, processes: int, interval: float
+) -> tuple[float, float, list[dict[str, Any]]]:
     """Seconds and peak RSS (MiB) of building the runs' scenarios and batch-running them;
     the rows sorted by RunId."""
     gc.collect()
     with PeakRss(interval) as rss:
         start = time.perf_counter()
-        parameters = {"scenario": [load_scenario(r.scenario, list(r.overrides), parse_once=True)
-                                   for r in runs],
-                      "record_tables": False}  # as the sweep's runs: no per-step tables
+        parameters = {
+            "scenario": [
+                load_scenario(r.scenario, list(r.overrides), parse_once=True) for r in runs
+            ],
+            "record_tables": False,
+        }  # as the sweep's runs: no per-step tables
         with hidden_main():  # as the sweep's workers start: without re-importing this script
-            rows = mesa.batch_run(LeverageModel, parameters=parameters,
-                                  number_processes=processes, data_collection_period=-1,
-                                  max_steps=batch_run_max_steps(steps), display_progress=False)
+            rows = mesa.batch_run(
+                LeverageModel,
+                parameters=parameters,
+                number_processes=processes,
+                data_collection_period=-1,
+                max_steps=batch_run_max_steps(steps),
+                display_progress=False,
+            )
         seconds = time.perf_counter() - start
     return seconds, rss.mib, sorted(rows, key=lambda r: r["RunId"])
 
@@ -284,21 +322,25 @@ def warm_up(spec: Any, spec_file: Path, runs: list[Any]) -> None:
     """Untimed: import and cache what the in-process cases use, so they don't pay it."""
     first = runs[0]
     LeverageModel(load_scenario(first.scenario, [*first.overrides, ("years", 1)])).run()
-    tiny = spec.model_copy(update={"replicates": 1, "overrides": {**spec.overrides,
-                                                                  "years": 1}})
+    tiny = spec.model_copy(update={"replicates": 1, "overrides": {**spec.overrides, "years": 1}})
     with tempfile.TemporaryDirectory(prefix="overplay-sweep-bench-") as tmp:
         run_sweep(tiny, spec_file, Path(tmp) / "warm", executor="serial", workers=1)
 
 
 # -- the check ------------------------------------------------------------------------
 def _same(a: Any, b: Any) -> bool:
-    return a == b or (isinstance(a, float) and isinstance(b, float)
-                      and math.isnan(a) and math.isnan(b))
+    return a == b or (
+        isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)
+    )
 
 
-def check_results(runs: list[Any], sweeps: dict[str, pd.DataFrame],
-                  batches: dict[str, list[dict[str, Any]]], steps: int,
-                  check_runs: int) -> dict[str, Any]:
+def check_results(
+    runs: list[Any],
+    sweeps: dict[str, pd.DataFrame],
+    batches: dict[str, list[dict[str, Any]]],
+    steps: int,
+    check_runs: int,
+) -> dict[str, Any]:
     """Whether the sweep and batch_run cases ran the same simulations (see the docstring)."""
     columns = ["run_id", "seed", "status", *OUTCOMES]
     tables = [t[columns].reset_index(drop=True) for t in sweeps.values()]
@@ -308,19 +350,25 @@ def check_results(runs: list[Any], sweeps: dict[str, pd.DataFrame],
     rows = list(batches.values())
     keys = [*REPORTERS, "Step", "RunId"]
     batch_runs_agree = all(
-        len(r) == len(rows[0]) and all(_same(a[k], b[k]) for a, b in zip(r, rows[0], strict=True)
-                                       for k in keys) for r in rows[1:])
+        len(r) == len(rows[0])
+        and all(_same(a[k], b[k]) for a, b in zip(r, rows[0], strict=True) for k in keys)
+        for r in rows[1:]
+    )
     sweep = tables[0]
     first = rows[0]
     same_inputs = len(first) == len(runs) and all(
-        row["RunId"] == i and row["scenario"].seed == int(sweep.loc[i, "seed"]) == run.seed
+        row["RunId"] == i
+        and row["scenario"].seed == int(sweep.loc[i, "seed"]) == run.seed
         and row["scenario"].china.strategy.name == dict(run.inputs)["china_strategy"]
-        and row["scenario"].materials["light"].price_elasticity
-        == dict(run.inputs)["elasticity"]
-        for i, (row, run) in enumerate(zip(first, runs, strict=True)))
+        and row["scenario"].materials["light"].price_elasticity == dict(run.inputs)["elasticity"]
+        for i, (row, run) in enumerate(zip(first, runs, strict=True))
+    )
 
-    picks = sorted({round(i * (len(runs) - 1) / max(1, check_runs - 1))
-                    for i in range(check_runs)}) if runs else []
+    picks = (
+        sorted({round(i * (len(runs) - 1) / max(1, check_runs - 1)) for i in range(check_runs)})
+        if runs
+        else []
+    )
     direct = []
     for i in picks:
         row = first[i]
@@ -328,39 +376,55 @@ def check_results(runs: list[Any], sweeps: dict[str, pd.DataFrame],
         model.run()
         values = model.datacollector.model_vars
         step = int(row["Step"])
-        finals = {"china_processing_share_final_light":
-                  values["china_processing_share_light"][-1],
-                  "china_processing_share_final_heavy":
-                  values["china_processing_share_heavy"][-1],
-                  "payoff_china": model.discounted_payoff["china"]}
-        direct.append({
-            "run_id": i,
-            "steps_run": len(values["china_payoff"]) - 1,
-            "batch_run_step": step,
-            "sweep_final_china_processing_share_light":
-                float(sweep.loc[i, "china_processing_share_final_light"]),
-            "direct_final_china_processing_share_light":
-                float(finals["china_processing_share_final_light"]),
-            "batch_run_china_processing_share_light": float(row["china_processing_share_light"]),
-            "direct_china_processing_share_light_at_batch_run_step":
-                float(values["china_processing_share_light"][step]),
-            "sweep_matches_direct": all(_same(float(sweep.loc[i, k]), float(v))
-                                        for k, v in finals.items()),
-            "batch_run_matches_direct": all(_same(row[k], values[k][step]) for k in REPORTERS),
-            "ran_all_steps": len(values["china_payoff"]) - 1 == steps,
-        })
-    direct_ok = bool(direct) and all(d["sweep_matches_direct"] and d["batch_run_matches_direct"]
-                                     and d["ran_all_steps"] for d in direct)
-    checks = {"sweeps_agree": sweeps_agree, "all_sweep_runs_ok": all_ok,
-              "batch_runs_agree": batch_runs_agree, "same_inputs_and_seeds": same_inputs,
-              "direct_runs_agree": direct_ok, "direct": direct}
+        finals = {
+            "china_processing_share_final_light": values["china_processing_share_light"][-1],
+            "china_processing_share_final_heavy": values["china_processing_share_heavy"][-1],
+            "payoff_china": model.discounted_payoff["china"],
+        }
+        direct.append(
+            {
+                "run_id": i,
+                "steps_run": len(values["china_payoff"]) - 1,
+                "batch_run_step": step,
+                "sweep_final_china_processing_share_light": float(
+                    sweep.loc[i, "china_processing_share_final_light"]
+                ),
+                "direct_final_china_processing_share_light": float(
+                    finals["china_processing_share_final_light"]
+                ),
+                "batch_run_china_processing_share_light": float(
+                    row["china_processing_share_light"]
+                ),
+                "direct_china_processing_share_light_at_batch_run_step": float(
+                    values["china_processing_share_light"][step]
+                ),
+                "sweep_matches_direct": all(
+                    _same(float(sweep.loc[i, k]), float(v)) for k, v in finals.items()
+                ),
+                "batch_run_matches_direct": all(_same(row[k], values[k][step]) for k in REPORTERS),
+                "ran_all_steps": len(values["china_payoff"]) - 1 == steps,
+            }
+        )
+    direct_ok = bool(direct) and all(
+        d["sweep_matches_direct"] and d["batch_run_matches_direct"] and d["ran_all_steps"]
+        for d in direct
+    )
+    checks = {
+        "sweeps_agree": sweeps_agree,
+        "all_sweep_runs_ok": all_ok,
+        "batch_runs_agree": batch_runs_agree,
+        "same_inputs_and_seeds": same_inputs,
+        "direct_runs_agree": direct_ok,
+        "direct": direct,
+    }
     checks["same_results"] = all(v for k, v in checks.items() if k != "direct")
     return checks
 
 
 # -- the benchmark --------------------------------------------------------------------
-def _alternating(repeats: int, cases: dict[str, Callable[[], tuple[float, float, Any]]]
-                 ) -> dict[str, tuple[float, float, Any]]:
+def _alternating(
+    repeats: int, cases: dict[str, Callable[[], tuple[float, float, Any]]]
+) -> dict[str, tuple[float, float, Any]]:
     """Each case's median seconds, highest peak RSS and last result over ``repeats``
     rounds; every round runs each case once, forward on odd rounds, reversed on even."""
     seconds: dict[str, list[float]] = {case: [] for case in cases}
@@ -372,33 +436,48 @@ def _alternating(repeats: int, cases: dict[str, Callable[[], tuple[float, float,
             s, peak, results[case] = cases[case]()
             seconds[case].append(s)
             peaks[case].append(peak)
-    return {case: (statistics.median(seconds[case]), max(peaks[case]), results[case])
-            for case in cases}
+    return {
+        case: (statistics.median(seconds[case]), max(peaks[case]), results[case]) for case in cases
+    }
 
 
-def measure(years: int, firms: int, strategies: int, levels: int, replicates: int,
-            repeats: int, check_runs: int, interval: float) -> dict[str, Any]:
+def measure(
+    years: int,
+    firms: int,
+    strategies: int,
+    levels: int,
+    replicates: int,
+    repeats: int,
+    check_runs: int,
+    interval: float,
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="overplay-sweep-bench-spec-") as tmp:
         spec_file = Path(tmp) / "throughput.yaml"
-        spec_file.write_text(yaml.safe_dump(spec_data(years, firms, strategies, levels,
-                                                      replicates), sort_keys=False))
+        spec_file.write_text(
+            yaml.safe_dump(spec_data(years, firms, strategies, levels, replicates), sort_keys=False)
+        )
         spec = load_sweep(spec_file)
         runs, _ = configurations(spec, spec_file)
-        steps = LeverageModel(load_scenario(runs[0].scenario, list(runs[0].overrides))
-                              ).total_steps
+        steps = LeverageModel(load_scenario(runs[0].scenario, list(runs[0].overrides))).total_steps
         warm_up(spec, spec_file, runs)
 
         cases: dict[str, Callable[[], tuple[float, float, Any]]] = {}
-        for case, executor, workers in (("sweep_serial", "serial", 1),
-                                        ("sweep_processes_1", "processes", 1),
-                                        ("sweep_processes_2", "processes", 2)):
-            cases[case] = lambda e=executor, w=workers: timed_sweep(spec, spec_file, e, w,
-                                                                    interval)
+        for case, executor, workers in (
+            ("sweep_serial", "serial", 1),
+            ("sweep_processes_1", "processes", 1),
+            ("sweep_processes_2", "processes", 2),
+        ):
+            cases[case] = lambda e=executor, w=workers: timed_sweep(spec, spec_file, e, w, interval)
         for case, processes in (("batch_run_1", 1), ("batch_run_2", 2)):
             cases[case] = lambda p=processes: timed_batch_run(runs, steps, p, interval)
         # A/B pairs next to each other: serial vs batch_run 1, then the pools
-        order = ["sweep_serial", "batch_run_1", "sweep_processes_1", "sweep_processes_2",
-                 "batch_run_2"]
+        order = [
+            "sweep_serial",
+            "batch_run_1",
+            "sweep_processes_1",
+            "sweep_processes_2",
+            "batch_run_2",
+        ]
         measured = _alternating(repeats, {case: cases[case] for case in order})
         wall = {case: m[0] for case, m in measured.items()}
         peak = {case: m[1] for case, m in measured.items()}
@@ -418,8 +497,9 @@ def measure(years: int, firms: int, strategies: int, levels: int, replicates: in
         "sweep_serial_vs_batch_run_ratio": rate["sweep_serial"] / rate["batch_run_1"],
         "speedup_2_workers": rate["sweep_processes_2"] / rate["sweep_processes_1"],
         "batch_run_speedup_2_processes": rate["batch_run_2"] / rate["batch_run_1"],
-        "peak_rss_mib": max(peak[c] for c in ("sweep_serial", "sweep_processes_1",
-                                              "sweep_processes_2")),
+        "peak_rss_mib": max(
+            peak[c] for c in ("sweep_serial", "sweep_processes_1", "sweep_processes_2")
+        ),
         "peak_rss_mib_by_case": peak,
         "wall_s_by_case": {case: wall[case] for case in CASES},
         "same_results": checks["same_results"],
@@ -438,8 +518,18 @@ def measure_memory(runs: int, interval: float) -> dict[str, Any]:
         spec_file = Path(tmp) / "memory.yaml"
         spec_file.write_text(yaml.safe_dump(memory_spec_data(runs), sort_keys=False))
         out = Path(tmp) / "sweep"
-        command = [sys.executable, "-m", "overplay.experiments.cli", "sweep", str(spec_file),
-                   "--workers", "2", "--out", str(out), "--quiet"]
+        command = [
+            sys.executable,
+            "-m",
+            "overplay.experiments.cli",
+            "sweep",
+            str(spec_file),
+            "--workers",
+            "2",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
         with PeakRss(interval, process.pid) as rss:
@@ -450,9 +540,14 @@ def measure_memory(runs: int, interval: float) -> dict[str, Any]:
         table = pd.read_parquet(out / "runs.parquet")
         rows = sum(pq.ParquetFile(p).metadata.num_rows for p in (out / "rounds").iterdir())
         stored = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-    return {"runs": len(table), "ok": int((table["status"] == "ok").sum()),
-            "wall_s": seconds, "peak_rss_mib": rss.mib, "per_step_rows": rows,
-            "stored_mib": stored / 2**20}
+    return {
+        "runs": len(table),
+        "ok": int((table["status"] == "ok").sum()),
+        "wall_s": seconds,
+        "peak_rss_mib": rss.mib,
+        "per_step_rows": rows,
+        "stored_mib": stored / 2**20,
+    }
 
 
 def measure_sobol(base_samples: int) -> dict[str, Any]:
@@ -471,23 +566,30 @@ def measure_sobol(base_samples: int) -> dict[str, Any]:
         spec = load_sweep(spec_file)
         gc.collect()
         start = time.perf_counter()
-        table = run_sweep(spec, spec_file, Path(tmp) / "sweep", executor="processes",
-                          workers=2)
+        table = run_sweep(spec, spec_file, Path(tmp) / "sweep", executor="processes", workers=2)
         seconds = time.perf_counter() - start
     rate = len(table) / seconds
-    return {"runs": len(table), "wall_s": seconds, "runs_per_s": rate,
-            "full_study_runs": full_runs, "projected_full_study_min": full_runs / rate / 60}
+    return {
+        "runs": len(table),
+        "wall_s": seconds,
+        "runs_per_s": rate,
+        "full_study_runs": full_runs,
+        "projected_full_study_min": full_runs / rate / 60,
+    }
 
 
 def report(result: dict[str, Any]) -> str:
     s = result["settings"]
-    rates = {"sweep_serial": result["sweep_serial_executor_runs_per_s"],
-             "sweep_processes_1": result["sweep_runs_per_s"],
-             "sweep_processes_2": result["sweep_runs_per_s_2_workers"],
-             "batch_run_1": result["batch_run_runs_per_s"],
-             "batch_run_2": result["batch_run_runs_per_s_2_processes"]}
-    checks = ", ".join(f"{k}={v}" for k, v in result["checks"].items()
-                       if k not in ("direct", "same_results"))
+    rates = {
+        "sweep_serial": result["sweep_serial_executor_runs_per_s"],
+        "sweep_processes_1": result["sweep_runs_per_s"],
+        "sweep_processes_2": result["sweep_runs_per_s_2_workers"],
+        "batch_run_1": result["batch_run_runs_per_s"],
+        "batch_run_2": result["batch_run_runs_per_s_2_processes"],
+    }
+    checks = ", ".join(
+        f"{k}={v}" for k, v in result["checks"].items() if k not in ("direct", "same_results")
+    )
     lines = [
         f"Overplay sweep throughput: {result['runs']} runs = {s['strategies']} strategies x "
         f"{s['levels']} elasticities x {s['replicates']} seeds; {s['years']} year(s) = "
@@ -498,8 +600,10 @@ def report(result: dict[str, Any]) -> str:
         f"{'case':<38}  {'runs/s':>8}  {'wall s':>8}  {'peak RSS MiB':>12}",
     ]
     for case, label in CASES.items():
-        lines.append(f"{label:<38}  {rates[case]:>8.2f}  {result['wall_s_by_case'][case]:>8.2f}"
-                     f"  {result['peak_rss_mib_by_case'][case]:>12.0f}")
+        lines.append(
+            f"{label:<38}  {rates[case]:>8.2f}  {result['wall_s_by_case'][case]:>8.2f}"
+            f"  {result['peak_rss_mib_by_case'][case]:>12.0f}"
+        )
     lines += [
         "",
         f"sweep (processes, 1 worker) / batch_run (1 process): "
@@ -508,8 +612,7 @@ def report(result: dict[str, Any]) -> str:
         f"{result['sweep_serial_vs_batch_run_ratio']:.2f}x",
         f"sweep (2 workers) / batch_run (2 processes):         "
         f"{result['sweep_vs_batch_run_ratio_2']:.2f}x",
-        f"sweep speed-up with 2 workers:                       "
-        f"{result['speedup_2_workers']:.2f}x",
+        f"sweep speed-up with 2 workers:                       {result['speedup_2_workers']:.2f}x",
         f"batch_run speed-up with 2 processes:                 "
         f"{result['batch_run_speedup_2_processes']:.2f}x",
         f"peak RSS of the process tree during the sweeps:      "
@@ -524,47 +627,82 @@ def report(result: dict[str, Any]) -> str:
         lines.append(
             f"memory case: {memory['runs']:,} one-year runs with every step kept "
             f"({memory['per_step_rows']:,} rows, {memory['stored_mib']:.0f} MiB on disk), "
-            f"2 workers: {memory['wall_s']:.0f} s, peak RSS {memory['peak_rss_mib']:.0f} MiB")
+            f"2 workers: {memory['wall_s']:.0f} s, peak RSS {memory['peak_rss_mib']:.0f} MiB"
+        )
     sobol = result.get("sobol_study")
     if sobol:
         lines.append(
             f"Sobol study slice: {sobol['runs']:,} ten-year coercion runs, 2 workers: "
             f"{sobol['runs_per_s']:.1f} runs/s -> the full {sobol['full_study_runs']:,} runs "
-            f"in ~{sobol['projected_full_study_min']:.1f} min")
+            f"in ~{sobol['projected_full_study_min']:.1f} min"
+        )
     for d in result["checks"]["direct"]:
         lines.append(
             f"  run {d['run_id']}: final China processing share (light) sweep "
             f"{d['sweep_final_china_processing_share_light']:.6f}, direct "
             f"{d['direct_final_china_processing_share_light']:.6f}; at step "
             f"{d['batch_run_step']} batch_run {d['batch_run_china_processing_share_light']:.6f},"
-            f" direct {d['direct_china_processing_share_light_at_batch_run_step']:.6f}")
+            f" direct {d['direct_china_processing_share_light_at_batch_run_step']:.6f}"
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object only")
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke mode: 2 strategies x 2 elasticities x 2 seeds, 1 year")
-    parser.add_argument("--years", type=int, default=None,
-                        help="simulated years per run (default 10; 1 with --quick)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke mode: 2 strategies x 2 elasticities x 2 seeds, 1 year",
+    )
+    parser.add_argument(
+        "--years",
+        type=int,
+        default=None,
+        help="simulated years per run (default 10; 1 with --quick)",
+    )
     parser.add_argument("--firms", type=int, default=60, help="firms per run (default 60)")
-    parser.add_argument("--replicates", type=int, default=None,
-                        help="seeds per design point (default 10; 2 with --quick)")
-    parser.add_argument("--repeats", type=int, default=3,
-                        help="rounds of all cases, alternating their order; medians are "
-                             "reported (default 3)")
-    parser.add_argument("--check-runs", type=int, default=3,
-                        help="runs re-run directly to check the results agree (default 3)")
-    parser.add_argument("--memory", action="store_true",
-                        help="also run the 10,000-run memory case (about 2 minutes)")
-    parser.add_argument("--memory-runs", type=int, default=10_000,
-                        help="runs in the memory case (default 10,000)")
-    parser.add_argument("--sobol", type=int, default=None, metavar="N",
-                        help="also time the Sobol study with N base samples (power of 2)")
-    parser.add_argument("--rss-interval", type=float, default=0.05,
-                        help="seconds between RSS samples (default 0.05)")
+    parser.add_argument(
+        "--replicates",
+        type=int,
+        default=None,
+        help="seeds per design point (default 10; 2 with --quick)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="rounds of all cases, alternating their order; medians are reported (default 3)",
+    )
+    parser.add_argument(
+        "--check-runs",
+        type=int,
+        default=3,
+        help="runs re-run directly to check the results agree (default 3)",
+    )
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="also run the 10,000-run memory case (about 2 minutes)",
+    )
+    parser.add_argument(
+        "--memory-runs", type=int, default=10_000, help="runs in the memory case (default 10,000)"
+    )
+    parser.add_argument(
+        "--sobol",
+        type=int,
+        default=None,
+        metavar="N",
+        help="also time the Sobol study with N base samples (power of 2)",
+    )
+    parser.add_argument(
+        "--rss-interval",
+        type=float,
+        default=0.05,
+        help="seconds between RSS samples (default 0.05)",
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     years = args.years or (1 if quick else 10)
@@ -582,15 +720,32 @@ def main(argv: list[str] | None = None) -> int:
     # batch_run's Pool starts its processes as the sweep's pool does
     start_method = worker_context().get_start_method()
     multiprocessing.set_start_method(start_method, force=True)
-    result = measure(years, args.firms, strategies, levels, replicates, args.repeats,
-                     args.check_runs, args.rss_interval)
+    result = measure(
+        years,
+        args.firms,
+        strategies,
+        levels,
+        replicates,
+        args.repeats,
+        args.check_runs,
+        args.rss_interval,
+    )
     result["settings"] = {
-        "quick": quick, "years": years, "firms": args.firms, "strategies": strategies,
-        "china_strategies": list(STRATEGIES[:strategies]), "levels": levels,
-        "elasticity_range": list(ELASTICITY), "replicates": replicates,
-        "root_seed": ROOT_SEED, "repeats": args.repeats, "check_runs": args.check_runs,
-        "rss_interval_s": args.rss_interval, "start_method": start_method,
-        "rss_method": "psutil, process tree" if psutil is not None
+        "quick": quick,
+        "years": years,
+        "firms": args.firms,
+        "strategies": strategies,
+        "china_strategies": list(STRATEGIES[:strategies]),
+        "levels": levels,
+        "elasticity_range": list(ELASTICITY),
+        "replicates": replicates,
+        "root_seed": ROOT_SEED,
+        "repeats": args.repeats,
+        "check_runs": args.check_runs,
+        "rss_interval_s": args.rss_interval,
+        "start_method": start_method,
+        "rss_method": "psutil, process tree"
+        if psutil is not None
         else "ru_maxrss self + largest child",
         "batch_run_max_steps": batch_run_max_steps(result["steps"]),
         "batch_run_swept_parameter": "scenario (the sweep's per-run scenarios)",

@@ -75,8 +75,10 @@ OPTIONS: dict[str, tuple[str, ...]] = {
 
 
 #: What to do about a damaged sweep folder.
-REDO = ("the folder is damaged or incomplete: run the same `overplay sweep` command again "
-        "(it rewrites the spec and design files and keeps the finished runs)")
+REDO = (
+    "the folder is damaged or incomplete: run the same `overplay sweep` command again "
+    "(it rewrites the spec and design files and keeps the finished runs)"
+)
 
 #: Options that are also ``overplay analyze`` flags (named in error messages).
 FLAGS = ("outcome", "below", "above", "min_density", "by", "x", "hue")
@@ -128,8 +130,13 @@ class Sweep:
         hashes = pd.util.hash_pandas_object(runs[keys], index=False).astype(str)
         signatures = hashes.groupby(runs["point_id"].to_numpy()).agg(" ".join)
         first: dict[str, int] = {}
-        return pd.Series({int(point): first.setdefault(signature, int(point))
-                          for point, signature in signatures.items()}, name=SAME_RUNS_AS)
+        return pd.Series(
+            {
+                int(point): first.setdefault(signature, int(point))
+                for point, signature in signatures.items()
+            },
+            name=SAME_RUNS_AS,
+        )
 
     def repeats_note(self) -> str | None:
         """What :attr:`same_runs_as` found, with the first example, for notes."""
@@ -138,16 +145,21 @@ class Sweep:
         if repeated.empty:
             return None
         point, original = int(repeated.index[0]), int(repeated.iloc[0])
-        return (f"{len(repeated)} of {len(same)} design points repeat an earlier point's "
-                f"runs exactly (same seeds, same outcomes: an input they vary has no effect "
-                f"there), e.g. {self.describe(point)} repeats {self.describe(original)}; "
-                "each repeated run is counted once in means and intervals")
+        return (
+            f"{len(repeated)} of {len(same)} design points repeat an earlier point's "
+            f"runs exactly (same seeds, same outcomes: an input they vary has no effect "
+            f"there), e.g. {self.describe(point)} repeats {self.describe(original)}; "
+            "each repeated run is counted once in means and intervals"
+        )
 
     def describe(self, point: int) -> str:
         """A design point by its inputs (``point 6 (instrument = ban, ...)``)."""
         row = self.design.set_index("point_id").loc[point, self.names]
-        values = ", ".join(f"{name} = {value}" for name, value in row.items()
-                           if not (isinstance(value, float) and math.isnan(value)))
+        values = ", ".join(
+            f"{name} = {value}"
+            for name, value in row.items()
+            if not (isinstance(value, float) and math.isnan(value))
+        )
         return f"point {point} ({values})"
 
     def with_repeats_marked(self, runs: pd.DataFrame) -> pd.DataFrame:
@@ -187,8 +199,9 @@ class AnalysisResult:
 # entry point
 
 
-def analyze(folder: str | Path, method: str, outcomes: Sequence[str] | None = None,
-            **options: Any) -> AnalysisResult:
+def analyze(
+    folder: str | Path, method: str, outcomes: Sequence[str] | None = None, **options: Any
+) -> AnalysisResult:
     """Analyse the sweep in ``folder`` with ``method`` and write the results to
     ``folder/analysis/``.
 
@@ -215,8 +228,9 @@ def analyze(folder: str | Path, method: str, outcomes: Sequence[str] | None = No
     return result
 
 
-def run_method(sweep: Sweep, method: str, outcomes: Sequence[str] | str | None = None,
-               **options: Any) -> AnalysisResult:
+def run_method(
+    sweep: Sweep, method: str, outcomes: Sequence[str] | str | None = None, **options: Any
+) -> AnalysisResult:
     """``method`` on a sweep already read (``overplay plot`` reads the folder once for
     all its figures); nothing is written."""
     given = _options(method, options)
@@ -224,7 +238,11 @@ def run_method(sweep: Sweep, method: str, outcomes: Sequence[str] | str | None =
     for name in requested:
         _check_outcome(sweep, name)
     runner: dict[str, Callable[..., AnalysisResult]] = {
-        "sobol": _sobol, "morris": _morris, "prim": _prim, "curve": _curve}
+        "sobol": _sobol,
+        "morris": _morris,
+        "prim": _prim,
+        "curve": _curve,
+    }
     return runner[method](sweep, requested, **given)
 
 
@@ -232,14 +250,18 @@ def _options(method: str, options: dict[str, Any]) -> dict[str, Any]:
     """The options given (``None`` and empty ones dropped), refused when the method
     does not take them."""
     if method not in METHODS:
-        raise AnalysisError(f"--method: unknown method {method!r}; choose "
-                            f"{', '.join(METHODS[:-1])} or {METHODS[-1]}")
+        raise AnalysisError(
+            f"--method: unknown method {method!r}; choose "
+            f"{', '.join(METHODS[:-1])} or {METHODS[-1]}"
+        )
     given = {k: v for k, v in options.items() if v is not None and v != [] and v != ()}
     wrong = sorted(set(given) - set(OPTIONS[method]))
     if wrong:
         allowed = ", ".join(_flag(o) for o in ("outcome", *OPTIONS[method]) if o in FLAGS)
-        raise AnalysisError(f"{', '.join(map(_flag, wrong))}: does not apply to --method "
-                            f"{method} (it takes {allowed})")
+        raise AnalysisError(
+            f"{', '.join(map(_flag, wrong))}: does not apply to --method "
+            f"{method} (it takes {allowed})"
+        )
     return given
 
 
@@ -264,19 +286,25 @@ def load_sweep_folder(folder: Path) -> Sweep:
         raise AnalysisError(f"{folder}: {what}; give the --out folder of `overplay sweep`")
     manifest_file = folder / "manifest.json"
     if not manifest_file.exists():
-        raise AnalysisError(f"{folder}: not a sweep folder (no manifest.json); give the "
-                            "--out folder of `overplay sweep`")
+        raise AnalysisError(
+            f"{folder}: not a sweep folder (no manifest.json); give the "
+            "--out folder of `overplay sweep`"
+        )
     manifest = files.json_mapping(manifest_file, AnalysisError, REDO)
     if manifest.get("kind") != "sweep":
-        raise AnalysisError(f"{folder}: holds a {manifest.get('kind', 'unknown')!r} output, "
-                            "not a sweep; give the --out folder of `overplay sweep`")
+        raise AnalysisError(
+            f"{folder}: holds a {manifest.get('kind', 'unknown')!r} output, "
+            "not a sweep; give the --out folder of `overplay sweep`"
+        )
     for name in ("spec.resolved.yaml", "design.parquet"):
         if not (folder / name).exists():
             raise AnalysisError(f"{folder}: {name} is missing; {REDO}")
     if not (folder / "runs.parquet").exists() or manifest.get("status") != "completed":
-        raise AnalysisError(f"{folder}: the sweep has not finished (no consolidated "
-                            "runs.parquet); run the same `overplay sweep` command again "
-                            "to finish it")
+        raise AnalysisError(
+            f"{folder}: the sweep has not finished (no consolidated "
+            "runs.parquet); run the same `overplay sweep` command again "
+            "to finish it"
+        )
     spec = files.yaml_mapping(folder / "spec.resolved.yaml", AnalysisError, REDO)
     inputs: list[Parameter] = []
     levers: list[str] = []
@@ -286,25 +314,34 @@ def load_sweep_folder(folder: Path) -> Sweep:
             try:
                 inputs.append(Parameter.model_validate(raw))
             except ValidationError as exc:
-                raise AnalysisError(f"{folder}/spec.resolved.yaml: {section}.{i}: "
-                                    f"{exc.errors()[0]['msg']}") from None
+                raise AnalysisError(
+                    f"{folder}/spec.resolved.yaml: {section}.{i}: {exc.errors()[0]['msg']}"
+                ) from None
             if section == "levers":
                 levers.append(inputs[-1].name)
     names = [p.name for p in inputs]
     design = files.table(folder / "design.parquet", AnalysisError, REDO, ("point_id",))
-    runs = files.table(folder / "runs.parquet", AnalysisError, REDO,
-                       ("run_id", "point_id", "replicate", "seed", "status", "error"))
+    runs = files.table(
+        folder / "runs.parquet",
+        AnalysisError,
+        REDO,
+        ("run_id", "point_id", "replicate", "seed", "status", "error"),
+    )
     problem = manifest.get("problem")
     problem_names = list(problem.get("names", names)) if isinstance(problem, dict) else names
     if problem_names != names:
-        raise AnalysisError(f"{folder}: manifest problem names {problem_names} differ from "
-                            f"the spec's inputs {names}; the folder was edited by hand")
+        raise AnalysisError(
+            f"{folder}: manifest problem names {problem_names} differ from "
+            f"the spec's inputs {names}; the folder was edited by hand"
+        )
     missing = [n for n in names if n not in design.columns]
     if missing:
         raise AnalysisError(f"{folder}/design.parquet: missing column(s) {missing}")
     if list(design["point_id"]) != list(range(len(design))):
-        raise AnalysisError(f"{folder}/design.parquet: point_id is not 0..{len(design) - 1} "
-                            "in order, so the SALib sample order is lost")
+        raise AnalysisError(
+            f"{folder}/design.parquet: point_id is not 0..{len(design) - 1} "
+            "in order, so the SALib sample order is lost"
+        )
     return Sweep(folder, manifest, spec, inputs, levers, design, runs)
 
 
@@ -313,12 +350,15 @@ def _check_outcome(sweep: Sweep, name: str) -> None:
     with different fixes, so they get different messages."""
     kept = sweep.outcome_columns
     if not is_outcome(name) and name not in kept:
-        raise AnalysisError(f"--outcome: unknown outcome {name!r}; this sweep has: "
-                            f"{', '.join(kept)}")
+        raise AnalysisError(
+            f"--outcome: unknown outcome {name!r}; this sweep has: {', '.join(kept)}"
+        )
     if name not in sweep.runs.columns:
-        raise AnalysisError(f"--outcome: {name!r} was not kept by this sweep; add it to "
-                            f"the spec's outcomes and re-run, or choose one of: "
-                            f"{', '.join(kept)}")
+        raise AnalysisError(
+            f"--outcome: {name!r} was not kept by this sweep; add it to "
+            f"the spec's outcomes and re-run, or choose one of: "
+            f"{', '.join(kept)}"
+        )
 
 
 def _is_years(outcome: str) -> bool:
@@ -334,16 +374,20 @@ def _never_reached(outcome: str) -> str:
     percent = round(threshold * 100)
     share = outcome.removeprefix("years_to_")
     higher = outcome.replace(f"_{percent}pct_", f"_{min(percent + 15, 99)}pct_")
-    return (f" (NaN where the share never fell below {percent} %; analyse {share} instead, "
-            f"or keep a higher threshold such as {higher})")
+    return (
+        f" (NaN where the share never fell below {percent} %; analyse {share} instead, "
+        f"or keep a higher threshold such as {higher})"
+    )
 
 
 def _require_design(sweep: Sweep, method: str) -> None:
     """Sobol and Morris estimators only make sense on their own sampling designs."""
     if sweep.method != method:
-        raise AnalysisError(f"--method {method} needs a sweep with design.method: {method} "
-                            f"(this one is {sweep.method}); run a {method} design, or use "
-                            "--method prim or curve, which take any design")
+        raise AnalysisError(
+            f"--method {method} needs a sweep with design.method: {method} "
+            f"(this one is {sweep.method}); run a {method} design, or use "
+            "--method prim or curve, which take any design"
+        )
 
 
 def _successful(sweep: Sweep, notes: list[str]) -> pd.DataFrame:
@@ -368,7 +412,8 @@ def _point_means(sweep: Sweep, method: str) -> pd.DataFrame:
         raise AnalysisError(
             f"{sweep.folder}: {len(failed)} of {len(runs)} runs failed (first: run "
             f"{int(first['run_id'])}: {first['error']}); {method} needs every design point, "
-            "so fix the cause and run the same `overplay sweep` command with --retry-failed")
+            "so fix the cause and run the same `overplay sweep` command with --retry-failed"
+        )
     expected = len(sweep.design) * sweep.replicates
     counts = runs.groupby("point_id").size().reindex(sweep.design["point_id"], fill_value=0)
     short = counts[counts < sweep.replicates]
@@ -377,9 +422,11 @@ def _point_means(sweep: Sweep, method: str) -> pd.DataFrame:
             f"{sweep.folder}: {len(runs)} of {expected} runs stored ({len(short)} design "
             f"point(s) incomplete, first: point {int(short.index[0]) if len(short) else '?'})"
             f"; {method} needs every design point, so finish the sweep by running the same "
-            "`overplay sweep` command again")
+            "`overplay sweep` command again"
+        )
     numeric = runs[["point_id", *sweep.outcome_columns]].astype(
-        dict.fromkeys(sweep.outcome_columns, float))
+        dict.fromkeys(sweep.outcome_columns, float)
+    )
     grouped = numeric.groupby("point_id")
     # A point with any replicate missing is missing: a mean over the rest would be a
     # mean over a selected subset (e.g. only the runs that reached a threshold).
@@ -387,8 +434,9 @@ def _point_means(sweep: Sweep, method: str) -> pd.DataFrame:
     return means.reindex(sweep.design["point_id"])
 
 
-def _index_outcomes(sweep: Sweep, means: pd.DataFrame, requested: list[str], method: str,
-                    result_notes: list[str]) -> list[str]:
+def _index_outcomes(
+    sweep: Sweep, means: pd.DataFrame, requested: list[str], method: str, result_notes: list[str]
+) -> list[str]:
     """The outcomes to compute indices for: the requested ones (NaN is an error), or
     every numeric outcome (those with NaN, or constant for Sobol, are skipped with a
     note, since their indices are undefined)."""
@@ -399,21 +447,25 @@ def _index_outcomes(sweep: Sweep, means: pd.DataFrame, requested: list[str], met
             count = int(values.isna().sum())
             why = _never_reached(name) if _is_years(name) else ""
             if requested:
-                raise AnalysisError(f"--outcome {name}: {count} design point(s) have no "
-                                    f"value{why}; {method} needs a value at every point")
-            result_notes.append(f"skipped {name}: {count} design point(s) without a value"
-                                f"{why}")
+                raise AnalysisError(
+                    f"--outcome {name}: {count} design point(s) have no "
+                    f"value{why}; {method} needs a value at every point"
+                )
+            result_notes.append(f"skipped {name}: {count} design point(s) without a value{why}")
             continue
         if method == "sobol" and np.ptp(values.to_numpy()) == 0:
             if requested:
-                raise AnalysisError(f"--outcome {name}: constant ({values.iloc[0]:g}) over "
-                                    "the design, so it has no variance to apportion")
+                raise AnalysisError(
+                    f"--outcome {name}: constant ({values.iloc[0]:g}) over "
+                    "the design, so it has no variance to apportion"
+                )
             result_notes.append(f"skipped {name}: constant over the design")
             continue
         chosen.append(name)
     if not chosen:
-        raise AnalysisError(f"no outcome of this sweep can be analysed with {method}: "
-                            + "; ".join(result_notes))
+        raise AnalysisError(
+            f"no outcome of this sweep can be analysed with {method}: " + "; ".join(result_notes)
+        )
     return chosen
 
 
@@ -432,8 +484,10 @@ def to_unit(parameter: Parameter, values: pd.Series) -> np.ndarray:
         lookup = {category_key(v): i for i, v in enumerate(categories)}
         unknown = sorted({str(v) for v in values if category_key(v) not in lookup})
         if unknown:
-            raise AnalysisError(f"design.parquet: {parameter.name} has value(s) {unknown} "
-                                f"outside its categories {categories}")
+            raise AnalysisError(
+                f"design.parquet: {parameter.name} has value(s) {unknown} "
+                f"outside its categories {categories}"
+            )
         index = np.array([lookup[category_key(v)] for v in values], dtype=float)
         return (index + 0.5) / len(categories)
     low, high = float(parameter.low), float(parameter.high)  # type: ignore[arg-type]
@@ -464,7 +518,8 @@ def _check_saltelli(sweep: Sweep, second_order: bool) -> int:
         raise AnalysisError(
             f"{sweep.folder}/design.parquet: {n_points} points is not a multiple of "
             f"{size} (N·({'2D+2' if second_order else 'D+2'}) with D = {d}); the design "
-            "does not match spec.resolved.yaml design.second_order")
+            "does not match spec.resolved.yaml design.second_order"
+        )
     values = sweep.design[sweep.names].astype(str).to_numpy()
     blocks = values.reshape(n_points // size, size, d)
     a, b = blocks[:, 0, :], blocks[:, -1, :]
@@ -476,14 +531,21 @@ def _check_saltelli(sweep: Sweep, second_order: bool) -> int:
             ba = blocks[:, 1 + d + i, :]
             ok = ok and (ba[:, others] == b[:, others]).all() and (ba[:, i] == a[:, i]).all()
         if not ok:
-            raise AnalysisError(f"{sweep.folder}/design.parquet: rows are not in SALib's "
-                                f"Saltelli order (column {sweep.names[i]}); the design "
-                                "table was changed after sampling")
+            raise AnalysisError(
+                f"{sweep.folder}/design.parquet: rows are not in SALib's "
+                f"Saltelli order (column {sweep.names[i]}); the design "
+                "table was changed after sampling"
+            )
     return n_points // size
 
 
-def _sobol(sweep: Sweep, requested: list[str], num_resamples: int = 100,
-           conf_level: float = CONF_LEVEL, seed: int | None = None) -> AnalysisResult:
+def _sobol(
+    sweep: Sweep,
+    requested: list[str],
+    num_resamples: int = 100,
+    conf_level: float = CONF_LEVEL,
+    seed: int | None = None,
+) -> AnalysisResult:
     """First-order and total Sobol indices per outcome × input (with 95 % bootstrap
     intervals), and second-order indices when the design has them."""
     from SALib.analyze import sobol
@@ -499,27 +561,52 @@ def _sobol(sweep: Sweep, requested: list[str], num_resamples: int = 100,
     for outcome in chosen:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            si = sobol.analyze(problem, means[outcome].to_numpy(dtype=float),
-                               calc_second_order=second_order, num_resamples=num_resamples,
-                               conf_level=conf_level, seed=sweep.seed if seed is None else seed)
+            si = sobol.analyze(
+                problem,
+                means[outcome].to_numpy(dtype=float),
+                calc_second_order=second_order,
+                num_resamples=num_resamples,
+                conf_level=conf_level,
+                seed=sweep.seed if seed is None else seed,
+            )
         for j, name in enumerate(sweep.names):
-            rows.append({"outcome": outcome, "input": name, "S1": si["S1"][j],
-                         "S1_conf": si["S1_conf"][j], "ST": si["ST"][j],
-                         "ST_conf": si["ST_conf"][j]})
+            rows.append(
+                {
+                    "outcome": outcome,
+                    "input": name,
+                    "S1": si["S1"][j],
+                    "S1_conf": si["S1_conf"][j],
+                    "ST": si["ST"][j],
+                    "ST_conf": si["ST_conf"][j],
+                }
+            )
         if second_order:
             for j in range(len(sweep.names)):
                 for k in range(j + 1, len(sweep.names)):
-                    pairs.append({"outcome": outcome, "input_1": sweep.names[j],
-                                  "input_2": sweep.names[k], "S2": si["S2"][j, k],
-                                  "S2_conf": si["S2_conf"][j, k]})
+                    pairs.append(
+                        {
+                            "outcome": outcome,
+                            "input_1": sweep.names[j],
+                            "input_2": sweep.names[k],
+                            "S2": si["S2"][j, k],
+                            "S2_conf": si["S2_conf"][j, k],
+                        }
+                    )
     if n_base < 64:
-        notes.append(f"N = {n_base} base samples: the intervals are wide; use design.samples "
-                     ">= 256 for stable indices")
+        notes.append(
+            f"N = {n_base} base samples: the intervals are wide; use design.samples "
+            ">= 256 for stable indices"
+        )
     tables = {"sobol": pd.DataFrame(rows)}
     if second_order:
         tables["sobol_s2"] = pd.DataFrame(pairs)
-    return AnalysisResult("sobol", "sobol", tables, notes=notes, draw=lambda:
-                          sensitivity.sobol_figures(tables["sobol"], n_base))
+    return AnalysisResult(
+        "sobol",
+        "sobol",
+        tables,
+        notes=notes,
+        draw=lambda: sensitivity.sobol_figures(tables["sobol"], n_base),
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -530,18 +617,27 @@ def _check_trajectories(unit: np.ndarray, d: int, folder: Path) -> int:
     """Check the design is Morris trajectories (D+1 rows, one input moving per step)
     and return their number; SALib would otherwise mis-attribute the effects."""
     if len(unit) % (d + 1):
-        raise AnalysisError(f"{folder}/design.parquet: {len(unit)} points is not a multiple "
-                            f"of D+1 = {d + 1}; it is not a Morris design")
+        raise AnalysisError(
+            f"{folder}/design.parquet: {len(unit)} points is not a multiple "
+            f"of D+1 = {d + 1}; it is not a Morris design"
+        )
     steps = np.diff(unit.reshape(-1, d + 1, d), axis=1)
     moved = (np.abs(steps) > 1e-12).sum(axis=2)
     if (moved > 1).any():
-        raise AnalysisError(f"{folder}/design.parquet: rows are not in Morris trajectory "
-                            "order (a step moves more than one input)")
+        raise AnalysisError(
+            f"{folder}/design.parquet: rows are not in Morris trajectory "
+            "order (a step moves more than one input)"
+        )
     return len(unit) // (d + 1)
 
 
-def _morris(sweep: Sweep, requested: list[str], num_resamples: int = 100,
-            conf_level: float = CONF_LEVEL, seed: int | None = None) -> AnalysisResult:
+def _morris(
+    sweep: Sweep,
+    requested: list[str],
+    num_resamples: int = 100,
+    conf_level: float = CONF_LEVEL,
+    seed: int | None = None,
+) -> AnalysisResult:
     """Morris screening per outcome × input: mu, mu_star (with its 95 % bootstrap
     interval) and sigma, with elementary effects per full input range."""
     from SALib.analyze import morris
@@ -553,29 +649,51 @@ def _morris(sweep: Sweep, requested: list[str], num_resamples: int = 100,
     means = _point_means(sweep, "morris")
     notes: list[str] = []
     chosen = _index_outcomes(sweep, means, requested, "morris", notes)
-    still = (np.abs(np.diff(unit.reshape(trajectories, -1, len(sweep.inputs)), axis=1))
-             <= 1e-12).all(axis=2).sum()
+    still = (
+        (np.abs(np.diff(unit.reshape(trajectories, -1, len(sweep.inputs)), axis=1)) <= 1e-12)
+        .all(axis=2)
+        .sum()
+    )
     if still:
-        notes.append(f"{int(still)} trajectory step(s) leave every input unchanged after "
-                     "rounding (integers) or binning (categories); they count as zero "
-                     "effects")
+        notes.append(
+            f"{int(still)} trajectory step(s) leave every input unchanged after "
+            "rounding (integers) or binning (categories); they count as zero "
+            "effects"
+        )
     rows = []
     for outcome in chosen:
-        si = morris.analyze(sweep.manifest["problem"], unit,
-                            means[outcome].to_numpy(dtype=float), num_resamples=num_resamples,
-                            conf_level=conf_level, num_levels=levels,
-                            seed=sweep.seed if seed is None else seed)
+        si = morris.analyze(
+            sweep.manifest["problem"],
+            unit,
+            means[outcome].to_numpy(dtype=float),
+            num_resamples=num_resamples,
+            conf_level=conf_level,
+            num_levels=levels,
+            seed=sweep.seed if seed is None else seed,
+        )
         for j, name in enumerate(sweep.names):
-            rows.append({"outcome": outcome, "input": name, "mu": float(si["mu"][j]),
-                         "mu_star": float(si["mu_star"][j]),
-                         "mu_star_conf": float(si["mu_star_conf"][j]),
-                         "sigma": float(si["sigma"][j])})
+            rows.append(
+                {
+                    "outcome": outcome,
+                    "input": name,
+                    "mu": float(si["mu"][j]),
+                    "mu_star": float(si["mu_star"][j]),
+                    "mu_star_conf": float(si["mu_star_conf"][j]),
+                    "sigma": float(si["sigma"][j]),
+                }
+            )
     if trajectories < 10:
-        notes.append(f"{trajectories} trajectories: use design.samples >= 10 for a "
-                     "reliable ranking")
+        notes.append(
+            f"{trajectories} trajectories: use design.samples >= 10 for a reliable ranking"
+        )
     table = pd.DataFrame(rows)
-    return AnalysisResult("morris", "morris", {"morris": table}, notes=notes, draw=lambda:
-                          sensitivity.morris_figures(table, trajectories))
+    return AnalysisResult(
+        "morris",
+        "morris",
+        {"morris": table},
+        notes=notes,
+        draw=lambda: sensitivity.morris_figures(table, trajectories),
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -587,9 +705,15 @@ def _slug(value: float) -> str:
     return re.sub(r"[^0-9a-zA-Z.-]", "_", f"{value:g}")
 
 
-def _prim(sweep: Sweep, requested: list[str], below: float | None = None,
-          above: float | None = None, min_density: float = 0.8, peel_alpha: float = 0.05,
-          mass_min: float = 0.05) -> AnalysisResult:
+def _prim(
+    sweep: Sweep,
+    requested: list[str],
+    below: float | None = None,
+    above: float | None = None,
+    min_density: float = 0.8,
+    peel_alpha: float = 0.05,
+    mass_min: float = 0.05,
+) -> AnalysisResult:
     """Scenario discovery: the peeling trajectory of PRIM for ``outcome < below`` (or
     ``> above``) over every run, and the chosen box — the one with the highest
     coverage among those with density >= ``min_density``, then the densest, then the
@@ -600,11 +724,12 @@ def _prim(sweep: Sweep, requested: list[str], below: float | None = None,
     reached its threshold counts as infinitely many years.
     """
     if len(requested) != 1:
-        raise AnalysisError("--method prim needs exactly one --outcome (the condition's "
-                            "outcome)")
+        raise AnalysisError("--method prim needs exactly one --outcome (the condition's outcome)")
     if (below is None) == (above is None):
-        raise AnalysisError("--method prim needs exactly one of --below X or --above X "
-                            "(the condition on the outcome)")
+        raise AnalysisError(
+            "--method prim needs exactly one of --below X or --above X "
+            "(the condition on the outcome)"
+        )
     if not 0 < min_density <= 1:
         raise AnalysisError(f"min_density must be in (0, 1], not {min_density}")
     outcome = requested[0]
@@ -614,8 +739,7 @@ def _prim(sweep: Sweep, requested: list[str], below: float | None = None,
     if _is_years(outcome):
         values = values.fillna(math.inf)
     elif values.isna().any():
-        notes.append(f"left out {int(values.isna().sum())} run(s) without a value of "
-                     f"{outcome}")
+        notes.append(f"left out {int(values.isna().sum())} run(s) without a value of {outcome}")
         runs, values = runs[values.notna()], values[values.notna()]
     sign, threshold = ("<", below) if below is not None else (">", above)
     condition = f"{outcome} {sign} {threshold:g}"
@@ -623,39 +747,52 @@ def _prim(sweep: Sweep, requested: list[str], below: float | None = None,
     y = hits.to_numpy(dtype=int)
     if len(y) == 0 or y.min() == y.max():
         share = "all" if len(y) and y[0] else "none"
-        raise AnalysisError(f"{condition} holds in {share} of the {len(y)} runs, so there is "
-                            "nothing to discover; choose a threshold inside the outcome's "
-                            f"range ({values.replace(math.inf, np.nan).min():g} to "
-                            f"{values.replace(math.inf, np.nan).max():g})")
+        raise AnalysisError(
+            f"{condition} holds in {share} of the {len(y)} runs, so there is "
+            "nothing to discover; choose a threshold inside the outcome's "
+            f"range ({values.replace(math.inf, np.nan).min():g} to "
+            f"{values.replace(math.inf, np.nan).max():g})"
+        )
     x = pd.DataFrame({p.name: _prim_column(p, runs[p.name]) for p in sweep.inputs})
     box = _run_prim(x, y, peel_alpha, mass_min)
-    trajectory = box.peeling_trajectory.rename(columns={"id": "box", "res_dim":
-                                                        "restricted_dims", "k": "cases",
-                                                        "n": "runs"})
-    trajectory = trajectory[["box", "coverage", "density", "mass", "restricted_dims",
-                             "runs", "cases"]].astype({"box": int, "restricted_dims": int,
-                                                       "runs": int, "cases": int})
+    trajectory = box.peeling_trajectory.rename(
+        columns={"id": "box", "res_dim": "restricted_dims", "k": "cases", "n": "runs"}
+    )
+    trajectory = trajectory[
+        ["box", "coverage", "density", "mass", "restricted_dims", "runs", "cases"]
+    ].astype({"box": int, "restricted_dims": int, "runs": int, "cases": int})
     dense = trajectory[trajectory["density"] >= min_density]
     if len(dense):
-        chosen = int(dense.sort_values(["coverage", "density", "restricted_dims"],
-                                       ascending=[False, False, True]).iloc[0]["box"])
+        chosen = int(
+            dense.sort_values(
+                ["coverage", "density", "restricted_dims"], ascending=[False, False, True]
+            ).iloc[0]["box"]
+        )
     else:
-        chosen = int(trajectory.sort_values(["density", "coverage"],
-                                            ascending=False).iloc[0]["box"])
+        chosen = int(
+            trajectory.sort_values(["density", "coverage"], ascending=False).iloc[0]["box"]
+        )
         notes.append(f"no box reaches density {min_density:g}; chose the densest")
     trajectory.insert(1, "chosen", trajectory["box"] == chosen)
     limits = _box_limits(sweep, box, chosen)
     stats_row = trajectory.loc[trajectory["box"] == chosen].iloc[0]
-    notes.insert(0, f"{condition}: {int(y.sum())} of {len(y)} runs; box {chosen}: "
-                    f"coverage {stats_row['coverage']:.2f}, density "
-                    f"{stats_row['density']:.2f}, {int(stats_row['restricted_dims'])} "
-                    "restricted input(s)")
+    notes.insert(
+        0,
+        f"{condition}: {int(y.sum())} of {len(y)} runs; box {chosen}: "
+        f"coverage {stats_row['coverage']:.2f}, density "
+        f"{stats_row['density']:.2f}, {int(stats_row['restricted_dims'])} "
+        "restricted input(s)",
+    )
     stem = f"prim_{outcome}_{'below' if below is not None else 'above'}_{_slug(threshold)}"
     tables = {f"{stem}_box": limits, f"{stem}_trajectory": trajectory}
     ranges = {p.name: _sampled_range(p) for p in sweep.inputs}
-    return AnalysisResult("prim", f"{stem}_box", tables, notes=notes, draw=lambda:
-                          sensitivity.prim_figures(stem, trajectory, limits, ranges,
-                                                   condition))
+    return AnalysisResult(
+        "prim",
+        f"{stem}_box",
+        tables,
+        notes=notes,
+        draw=lambda: sensitivity.prim_figures(stem, trajectory, limits, ranges, condition),
+    )
 
 
 def _sampled_range(parameter: Parameter) -> sensitivity.Range:
@@ -687,15 +824,22 @@ def _run_prim(x: pd.DataFrame, y: np.ndarray, peel_alpha: float, mass_min: float
         try:
             from ema_workbench.analysis import prim
         except ImportError:
-            raise AnalysisError("PRIM needs the EMA Workbench: pip install "
-                                "'overplay[analysis]'") from None
+            raise AnalysisError(
+                "PRIM needs the EMA Workbench: pip install 'overplay[analysis]'"
+            ) from None
 
     with warnings.catch_warnings():  # EMA 2.5.3 uses pandas APIs deprecated in pandas 3
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", FutureWarning)
-        finder = prim.Prim(x, y, threshold=1e-9, peel_alpha=peel_alpha,
-                           paste_alpha=peel_alpha, mass_min=mass_min,
-                           threshold_type=prim.ABOVE)
+        finder = prim.Prim(
+            x,
+            y,
+            threshold=1e-9,
+            peel_alpha=peel_alpha,
+            paste_alpha=peel_alpha,
+            mass_min=mass_min,
+            threshold_type=prim.ABOVE,
+        )
         return finder.find_box()
 
 
@@ -711,32 +855,49 @@ def _box_limits(sweep: Sweep, box: Any, chosen: int) -> pd.DataFrame:
             continue
         low, high = limits[p.name].iloc[0], limits[p.name].iloc[1]
         start_low, start_high = initial[p.name].iloc[0], initial[p.name].iloc[1]
-        qp_low, qp_high = (qp.get(p.name) or [-1, -1])
-        row: dict[str, Any] = {"input": p.name, "kind": p.kind,
-                               "qp_low": np.nan if qp_low == -1 else float(qp_low),
-                               "qp_high": np.nan if qp_high == -1 else float(qp_high)}
+        qp_low, qp_high = qp.get(p.name) or [-1, -1]
+        row: dict[str, Any] = {
+            "input": p.name,
+            "kind": p.kind,
+            "qp_low": np.nan if qp_low == -1 else float(qp_low),
+            "qp_high": np.nan if qp_high == -1 else float(qp_high),
+        }
         if p.kind == "categorical":
             order = [category_key(v) for v in p.values or []]
             kept = [v for v in order if v in set(low)]
-            row |= {"restricted": set(low) != set(start_low), "low": np.nan,
-                    "high": np.nan, "categories": ", ".join(kept)}
+            row |= {
+                "restricted": set(low) != set(start_low),
+                "low": np.nan,
+                "high": np.nan,
+                "categories": ", ".join(kept),
+            }
         else:
-            row |= {"restricted": bool(low > start_low or high < start_high),
-                    "low": float(low), "high": float(high), "categories": ""}
+            row |= {
+                "restricted": bool(low > start_low or high < start_high),
+                "low": float(low),
+                "high": float(high),
+                "categories": "",
+            }
         rows.append(row)
-    table = pd.DataFrame(rows, columns=["input", "kind", "restricted", "low", "high",
-                                        "categories", "qp_low", "qp_high"])
-    return table.sort_values("restricted", ascending=False, kind="stable").reset_index(
-        drop=True)
+    table = pd.DataFrame(
+        rows,
+        columns=["input", "kind", "restricted", "low", "high", "categories", "qp_low", "qp_high"],
+    )
+    return table.sort_values("restricted", ascending=False, kind="stable").reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------------
 # curve
 
 
-def _curve(sweep: Sweep, requested: list[str], by: Sequence[str] | None = None,
-           x: str | None = None, hue: str | None = None,
-           conf_level: float = CONF_LEVEL) -> AnalysisResult:
+def _curve(
+    sweep: Sweep,
+    requested: list[str],
+    by: Sequence[str] | None = None,
+    x: str | None = None,
+    hue: str | None = None,
+    conf_level: float = CONF_LEVEL,
+) -> AnalysisResult:
     """Mean and t-interval of each outcome for each combination of the levers (or
     ``by``): how an outcome changes as a policy is used more. Years-to-threshold
     outcomes are averaged over the runs that reached the threshold and also get the
@@ -746,14 +907,16 @@ def _curve(sweep: Sweep, requested: list[str], by: Sequence[str] | None = None,
     hue, a heatmap per outcome over ``x`` × ``hue``, both from one table."""
     columns = list(by or sweep.levers)
     if not columns:
-        raise AnalysisError("this sweep has no levers; give --by COLUMN (one of: "
-                            f"{', '.join(sweep.names)})")
+        raise AnalysisError(
+            f"this sweep has no levers; give --by COLUMN (one of: {', '.join(sweep.names)})"
+        )
     x = x or columns[0]
     hue = hue if hue is not None else (columns[1] if len(columns) > 1 else None)
     for option, name in [*(("--by", c) for c in columns), ("--x", x), ("--hue", hue)]:
         if name is not None and name not in sweep.names:
-            raise AnalysisError(f"{option}: unknown column {name!r}; choose an input: "
-                                f"{', '.join(sweep.names)}")
+            raise AnalysisError(
+                f"{option}: unknown column {name!r}; choose an input: {', '.join(sweep.names)}"
+            )
     if hue == x:
         hue = None
     inputs = {p.name: p for p in sweep.inputs}
@@ -762,8 +925,9 @@ def _curve(sweep: Sweep, requested: list[str], by: Sequence[str] | None = None,
     repeats = sweep.repeats_note()
     if repeats:
         notes.append(repeats)
-    chosen = requested or [c for c in sweep.outcome_columns if runs[c].notna().any()
-                           or _is_years(c)]
+    chosen = requested or [
+        c for c in sweep.outcome_columns if runs[c].notna().any() or _is_years(c)
+    ]
     table = summarise(runs, columns, chosen, conf_level)
     drawn_by = [c for c in (x, hue) if c is not None]
     plot = table if drawn_by == columns else summarise(runs, drawn_by, chosen, conf_level)
@@ -777,8 +941,9 @@ def _curve(sweep: Sweep, requested: list[str], by: Sequence[str] | None = None,
     return AnalysisResult("curve", "curve", {"curve": table}, notes=notes, draw=draw)
 
 
-def summarise(runs: pd.DataFrame, columns: list[str], outcomes: list[str],
-              conf_level: float = CONF_LEVEL) -> pd.DataFrame:
+def summarise(
+    runs: pd.DataFrame, columns: list[str], outcomes: list[str], conf_level: float = CONF_LEVEL
+) -> pd.DataFrame:
     """Tidy per-group statistics: runs, n (values), mean, std, t-interval, and for
     years-to-threshold outcomes the number and share of runs that reached it.
 
@@ -790,22 +955,32 @@ def summarise(runs: pd.DataFrame, columns: list[str], outcomes: list[str],
     rows = []
     for keys, group in runs.groupby(columns, sort=True, dropna=False):
         keys = keys if isinstance(keys, tuple) else (keys,)
-        distinct = (group.drop_duplicates([SAME_RUNS_AS, "replicate"])
-                    if SAME_RUNS_AS in group else group)
+        distinct = (
+            group.drop_duplicates([SAME_RUNS_AS, "replicate"]) if SAME_RUNS_AS in group else group
+        )
         for outcome in outcomes:
             values = distinct[outcome].astype(float)
             valid = values.dropna()
             n = len(valid)
             mean = float(valid.mean()) if n else np.nan
             std = float(valid.std(ddof=1)) if n > 1 else np.nan
-            half = (float(stats.t.ppf(0.5 + conf_level / 2, n - 1)) * std / math.sqrt(n)
-                    if n > 1 else np.nan)
+            half = (
+                float(stats.t.ppf(0.5 + conf_level / 2, n - 1)) * std / math.sqrt(n)
+                if n > 1
+                else np.nan
+            )
             row = dict(zip(columns, keys, strict=True)) | {
-                "outcome": outcome, "runs": len(values), "n": n, "mean": mean, "std": std,
-                "ci_low": mean - half, "ci_high": mean + half,
+                "outcome": outcome,
+                "runs": len(values),
+                "n": n,
+                "mean": mean,
+                "std": std,
+                "ci_low": mean - half,
+                "ci_high": mean + half,
                 "reached": float(n) if _is_years(outcome) else np.nan,
                 "reached_share": n / len(values) if _is_years(outcome) else np.nan,
-                "repeats": len(group) - len(distinct)}
+                "repeats": len(group) - len(distinct),
+            }
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -814,8 +989,9 @@ def summarise(runs: pd.DataFrame, columns: list[str], outcomes: list[str],
 # comparison
 
 
-def compare_table(folder: str | Path, outcomes: Sequence[str] | None = None,
-                  conf_level: float = CONF_LEVEL) -> pd.DataFrame:
+def compare_table(
+    folder: str | Path, outcomes: Sequence[str] | None = None, conf_level: float = CONF_LEVEL
+) -> pd.DataFrame:
     """The numbers behind ``overplay compare``: per design point (a scenario, or a
     combination of the inputs that vary) and outcome, the successful runs, the mean
     and its t-interval over the seeds (``ci_low``, ``ci_high``), as :func:`summarise`
@@ -826,8 +1002,10 @@ def compare_table(folder: str | Path, outcomes: Sequence[str] | None = None,
     notes: list[str] = []
     runs = sweep.with_repeats_marked(_successful(sweep, notes))
     if runs.empty:
-        raise AnalysisError(f"{sweep.folder}: no run succeeded, so there is nothing to "
-                            "compare; see the error column of runs.parquet")
+        raise AnalysisError(
+            f"{sweep.folder}: no run succeeded, so there is nothing to "
+            "compare; see the error column of runs.parquet"
+        )
     by = [n for n in sweep.names if sweep.design[n].nunique(dropna=False) > 1] or sweep.names
     if not by:
         runs, by = runs.assign(point="all"), ["point"]

@@ -32,8 +32,9 @@ ROLE_TITLES = {
     "producer": "Producers",
 }
 #: Words ending in a full stop that do not end a sentence.
-ABBREVIATIONS = frozenset({"e.g.", "i.e.", "cf.", "al.", "etc.", "vs.", "approx.", "No.",
-                           "U.S.", "St."})
+ABBREVIATIONS = frozenset(
+    {"e.g.", "i.e.", "cf.", "al.", "etc.", "vs.", "approx.", "No.", "U.S.", "St."}
+)
 
 HEADER = """\
 # Strategy catalogue
@@ -119,9 +120,11 @@ def _flags(classifier: dict[str, Any]) -> str:
 
 def _classifier_line(classifier: dict[str, Any]) -> str:
     parts = [f"memory {_memory(classifier['memory_depth'])}"]
-    parts += [f"{key} {'yes' if value else 'no'}" if isinstance(value, bool)
-              else f"{key} {value}" for key, value in classifier.items()
-              if key != "memory_depth"]
+    parts += [
+        f"{key} {'yes' if value else 'no'}" if isinstance(value, bool) else f"{key} {value}"
+        for key, value in classifier.items()
+        if key != "memory_depth"
+    ]
     return "; ".join(parts)
 
 
@@ -136,20 +139,34 @@ def _describe(role: str) -> list[dict[str, Any]]:
 
 def _strategy_section(info: dict[str, Any]) -> list[str]:
     classifier = {**CLASSIFIER_DEFAULTS, **info["classifier"]}
-    lines = [f"### `{info['name']}`", "", _rule(info) or "(no description)", "",
-             f"Classifier: {_classifier_line(classifier)}.", ""]
+    lines = [
+        f"### `{info['name']}`",
+        "",
+        _rule(info) or "(no description)",
+        "",
+        f"Classifier: {_classifier_line(classifier)}.",
+        "",
+    ]
     if not info["params"]:
         return [*lines, "No parameters.", ""]
     lines += ["| parameter | default | description |", "|---|---|---|"]
     for name, field in info["params"].items():
-        lines.append(f"| `{name}` | {_cell(_value(field['default']))} | "
-                     f"{_cell(field['description'] or '—')} |")
+        lines.append(
+            f"| `{name}` | {_cell(_value(field['default']))} | "
+            f"{_cell(field['description'] or '—')} |"
+        )
     return [*lines, ""]
 
 
 def _moves_table(title: str, menu: dict[str, str]) -> list[str]:
-    return [f"### {title}", "", "| move | what it does |", "|---|---|",
-            *(f"| `{move}` | {_cell(text)} |" for move, text in menu.items()), ""]
+    return [
+        f"### {title}",
+        "",
+        "| move | what it does |",
+        "|---|---|",
+        *(f"| `{move}` | {_cell(text)} |" for move, text in menu.items()),
+        "",
+    ]
 
 
 def render() -> str:
@@ -157,12 +174,18 @@ def render() -> str:
     lines = [HEADER]
     for role in _roles():
         described = _describe(role)
-        lines += [f"## {ROLE_TITLES.get(role, role)}", "",
-                  "| strategy | memory | flags | rule |", "|---|---|---|---|"]
+        lines += [
+            f"## {ROLE_TITLES.get(role, role)}",
+            "",
+            "| strategy | memory | flags | rule |",
+            "|---|---|---|---|",
+        ]
         for info in described:
             classifier = {**CLASSIFIER_DEFAULTS, **info["classifier"]}
-            lines.append(f"| `{info['name']}` | {_memory(classifier['memory_depth'])} | "
-                         f"{_cell(_flags(classifier))} | {_cell(first_sentence(_rule(info)))} |")
+            lines.append(
+                f"| `{info['name']}` | {_memory(classifier['memory_depth'])} | "
+                f"{_cell(_flags(classifier))} | {_cell(first_sentence(_rule(info)))} |"
+            )
         lines.append("")
         for info in described:
             lines += _strategy_section(info)
@@ -181,19 +204,30 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m experiments.catalogue",
-                                     description="Write docs/strategies.md from the registry.")
-    parser.add_argument("--check", action="store_true",
-                        help="Exit 1 if the file differs from what would be generated.")
-    parser.add_argument("--output", type=Path, default=CATALOGUE,
-                        help="Where the catalogue goes (default: docs/strategies.md).")
+    parser = argparse.ArgumentParser(
+        prog="python -m experiments.catalogue",
+        description="Write docs/strategies.md from the registry.",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="Exit 1 if the file differs from what would be generated.",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=CATALOGUE,
+        help="Where the catalogue goes (default: docs/strategies.md).",
+    )
     args = parser.parse_args(argv)
     text = render()
     if args.check:
         current = args.output.read_text(encoding="utf-8") if args.output.exists() else None
         if current != text:
-            print(f"{args.output} is out of date: run python -m experiments.catalogue",
-                  file=sys.stderr)
+            print(
+                f"{args.output} is out of date: run python -m experiments.catalogue",
+                file=sys.stderr,
+            )
             return 1
         print(f"{args.output} is up to date")
         return 0

@@ -30,9 +30,12 @@ from overplay.experiments.errors import MachineError, UserError
 if TYPE_CHECKING:
     import pandas as pd
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                  help="Overplay: an agent-based, game-theoretic model of rare-earth "
-                       "export-control leverage.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Overplay: an agent-based, game-theoretic model of rare-earth export-control leverage.",
+)
 out = Console(markup=False, emoji=False, highlight=False)
 err = Console(stderr=True, markup=False, emoji=False, highlight=False, soft_wrap=True)
 
@@ -64,8 +67,14 @@ def _reported(error: BaseException) -> int | None:
     return None
 
 
-def _show_warning(message: Warning | str, category: type[Warning], filename: str,
-                  lineno: int, file: Any = None, line: str | None = None) -> None:
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
     """Warnings as one located line (the loader's notes: ``FILE:LINE: note: …``)."""
     from overplay.model.scenarios import ScenarioNote
 
@@ -77,6 +86,7 @@ def command(*args: Any, **kwargs: Any) -> Callable[[Callable], Callable]:
     """``app.command`` whose errors the user can act on end in one line and an exit
     code, and whose warnings print as one line each, whether the CLI runs as a program
     or under typer's test runner."""
+
     def register(function: Callable) -> Callable:
         @functools.wraps(function)
         def guarded(*a: Any, **kw: Any) -> Any:
@@ -91,7 +101,9 @@ def command(*args: Any, **kwargs: Any) -> Callable[[Callable], Callable]:
                 if code is None:
                     raise
                 raise typer.Exit(code) from None
+
         return app.command(*args, **kwargs)(guarded)
+
     return register
 
 
@@ -103,17 +115,23 @@ def _overrides(assignments: list[str]) -> list[tuple[str, Any]]:
 
 @command()
 def run(
-    scenario: Annotated[str, typer.Argument(
-        help="Bundled scenario name or YAML path.")] = "baseline",
+    scenario: Annotated[
+        str, typer.Argument(help="Bundled scenario name or YAML path.")
+    ] = "baseline",
     seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
     years: Annotated[float | None, typer.Option(help="Simulated years.")] = None,
-    rounds: Annotated[int | None, typer.Option(
-        help="Simulated decision rounds (instead of --years).")] = None,
+    rounds: Annotated[
+        int | None, typer.Option(help="Simulated decision rounds (instead of --years).")
+    ] = None,
     firms: Annotated[int | None, typer.Option(help="Number of firm agents.")] = None,
-    set_: Annotated[list[str] | None, typer.Option(
-        "--set", help="Override a parameter: key.path=value (repeatable).")] = None,
-    out_dir: Annotated[Path | None, typer.Option(
-        "--out", help="Output folder (default: results/<scenario>-seed<N>).")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a parameter: key.path=value (repeatable)."),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output folder (default: results/<scenario>-seed<N>)."),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
     """Run one scenario and write rounds.parquet, actions.csv, summary.json and a manifest."""
@@ -147,9 +165,14 @@ def run(
     if quiet:
         result = run_scenario(resolved)
     else:
-        with Progress(_name_column(), BarColumn(),
-                      TextColumn("{task.completed}/{task.total} months"),
-                      TimeRemainingColumn(), console=err, transient=True) as bar:
+        with Progress(
+            _name_column(),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} months"),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+        ) as bar:
             task = bar.add_task(f"{resolved.name} (seed {resolved.seed})", total=resolved.steps)
             result = run_scenario(resolved, progress=lambda n: bar.advance(task, n))
     write_outputs(result, target, started)
@@ -167,14 +190,17 @@ def _load_compiled(quiet: bool) -> None:
     if quiet:
         load_compiled_loops()
         return
-    with err.status("Loading the compiled model (the first run after installing "
-                    "compiles it: about ten seconds)"):
+    with err.status(
+        "Loading the compiled model (the first run after installing compiles it: about ten seconds)"
+    ):
         load_compiled_loops()
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
-    table = Table(title=f"{summary['scenario']} · seed {summary['seed']} · "
-                        f"{summary['start']} → {summary['end']}")
+    table = Table(
+        title=f"{summary['scenario']} · seed {summary['seed']} · "
+        f"{summary['start']} → {summary['end']}"
+    )
     table.add_column("material")
     table.add_column("China processing share", justify="right")
     table.add_column("China mining share", justify="right")
@@ -190,7 +216,8 @@ def _print_summary(summary: dict[str, Any]) -> None:
             f"{m['peak_price_multiple']:.1f} ({m['peak_price_date']})",
             "never" if years is None else f"{years:.1f}",
             f"{m['non_china_processing_capacity_initial']:,.0f} → "
-            f"{m['non_china_processing_capacity_final']:,.0f}")
+            f"{m['non_china_processing_capacity_final']:,.0f}",
+        )
     out.print(table)
     players = Table(title="Discounted payoffs (USD m)")
     players.add_column("player")
@@ -200,8 +227,9 @@ def _print_summary(summary: dict[str, Any]) -> None:
             players.add_row(name, f"{p['cumulative_payoff']:,.0f}")
     rounds = ", ".join(f"{k} {v}" for k, v in summary["restriction_rounds"].items())
     out.print(players)
-    out.print(f"Restriction rounds: {rounds}; entrants {summary['entrants']}, "
-              f"exits {summary['exits']}")
+    out.print(
+        f"Restriction rounds: {rounds}; entrants {summary['entrants']}, exits {summary['exits']}"
+    )
 
 
 @command()
@@ -213,8 +241,10 @@ def validate(
     from overplay.model.scenarios import load_scenario
 
     scenario = load_scenario(file, _overrides(set_ or []))
-    out.print(f"{file}: valid ({scenario.name}, {scenario.steps} months from {scenario.start}, "
-              f"{len(scenario.events)} events)")
+    out.print(
+        f"{file}: valid ({scenario.name}, {scenario.steps} months from {scenario.start}, "
+        f"{len(scenario.events)} events)"
+    )
 
 
 @command()
@@ -263,8 +293,9 @@ def strategies(
 def tournament(
     spec: Annotated[Path, typer.Argument(help="Tournament spec YAML.")],
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
-    out_dir: Annotated[Path | None, typer.Option(
-        "--out", help="Output folder (default: results/<spec name>).")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (default: results/<spec name>).")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
 ) -> None:
     """Round-robin of China's strategies against importer profiles over seeded replicates."""
@@ -281,12 +312,16 @@ def tournament(
     if quiet:
         tables = run_tournament(parsed, spec, workers)
     else:
-        with Progress(_name_column(), BarColumn(),
-                      TextColumn("{task.completed}/{task.total} matches"),
-                      TimeRemainingColumn(), console=err, transient=True) as bar:
+        with Progress(
+            _name_column(),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} matches"),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+        ) as bar:
             task = bar.add_task(f"{parsed.name} ({workers} worker(s))", total=total)
-            tables = run_tournament(parsed, spec, workers,
-                                    progress=lambda n: bar.advance(task, n))
+            tables = run_tournament(parsed, spec, workers, progress=lambda n: bar.advance(task, n))
     write_tournament(tables, parsed, target, started, workers)
     if not quiet:
         print_ranking(tables["ranking"], out)
@@ -298,8 +333,10 @@ def equilibrium(
     spec: Annotated[Path, typer.Argument(help="Equilibrium spec YAML.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print only JSON on stdout.")] = False,
     workers: Annotated[int, typer.Option(min=1, help="Workers for the tournament.")] = 1,
-    out_dir: Annotated[Path | None, typer.Option(
-        "--out", help="Also write tables here (default: results/<spec name>).")] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Also write tables here (default: results/<spec name>)."),
+    ] = None,
 ) -> None:
     """Nash equilibria of the stage game at a model state, of the meta-game over
     strategies, and across discount factors."""
@@ -316,12 +353,15 @@ def equilibrium(
     if as_json:
         result = run_equilibrium(parsed, spec, workers)
     else:
-        with Progress(_name_column(), BarColumn(),
-                      TextColumn("{task.completed} simulations"), console=err,
-                      transient=True) as bar:
+        with Progress(
+            _name_column(),
+            BarColumn(),
+            TextColumn("{task.completed} simulations"),
+            console=err,
+            transient=True,
+        ) as bar:
             task = bar.add_task(parsed.name, total=None)
-            result = run_equilibrium(parsed, spec, workers,
-                                     progress=lambda n: bar.advance(task, n))
+            result = run_equilibrium(parsed, spec, workers, progress=lambda n: bar.advance(task, n))
     document = to_json(result)
     write_equilibrium(result, document, target, started)
     if as_json:
@@ -341,19 +381,24 @@ def sweep(
     spec: Annotated[Path, typer.Argument(help="Sweep spec YAML.")],
     workers: Annotated[int | None, typer.Option(min=1, help="Workers (default: cores).")] = None,
     executor: Annotated[str, typer.Option(help="serial, processes or dask.")] = "processes",
-    scheduler: Annotated[str | None, typer.Option(
-        help="Dask scheduler address (tcp://HOST:PORT) instead of a local cluster "
-             "(10 s connection timeout).")] = None,
-    out_dir: Annotated[Path | None, typer.Option(
-        "--out", help="Output folder (default: results/<spec name>).")] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Dask scheduler address (tcp://HOST:PORT) instead of a local cluster "
+            "(10 s connection timeout)."
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (default: results/<spec name>).")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    retry_failed: Annotated[bool, typer.Option(
-        "--retry-failed", help="Run again the runs stored as failed.")] = False,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Run again the runs stored as failed.")
+    ] = False,
 ) -> None:
     """A designed batch of runs, streamed to disk; re-run the same command to resume."""
     if executor not in ("serial", "processes", "dask"):
-        err.print(f"--executor: unknown executor {executor!r}; choose serial, processes "
-                  "or dask")
+        err.print(f"--executor: unknown executor {executor!r}; choose serial, processes or dask")
         raise typer.Exit(2)
     if scheduler and executor != "dask":
         err.print("--scheduler needs --executor dask")
@@ -361,8 +406,15 @@ def sweep(
     _run_sweep_file(spec, out_dir, executor, workers, scheduler, quiet, retry_failed)
 
 
-def _run_sweep_file(spec: Path, out_dir: Path | None, executor: str, workers: int | None,
-                    scheduler: str | None, quiet: bool, retry_failed: bool = False) -> Path:
+def _run_sweep_file(
+    spec: Path,
+    out_dir: Path | None,
+    executor: str,
+    workers: int | None,
+    scheduler: str | None,
+    quiet: bool,
+    retry_failed: bool = False,
+) -> Path:
     """Validate and run a sweep spec with a progress bar; the output folder."""
     from overplay.experiments.sweep.runner import run_sweep
     from overplay.experiments.sweep.spec import load_sweep
@@ -372,13 +424,18 @@ def _run_sweep_file(spec: Path, out_dir: Path | None, executor: str, workers: in
     _load_compiled(quiet)
     try:
         if quiet:
-            table = run_sweep(parsed, spec, target, executor, workers, scheduler,
-                              retry_failed=retry_failed)
+            table = run_sweep(
+                parsed, spec, target, executor, workers, scheduler, retry_failed=retry_failed
+            )
         else:
-            bar = Progress(_name_column(), BarColumn(),
-                           TextColumn("{task.completed}/{task.total} runs"),
-                           TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
-                           console=err)
+            bar = Progress(
+                _name_column(),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total} runs"),
+                TextColumn("{task.fields[rate]}"),
+                TimeRemainingColumn(),
+                console=err,
+            )
             task = bar.add_task(parsed.name, total=None, rate="")
 
             def advance(done: int, total: int) -> None:
@@ -388,13 +445,23 @@ def _run_sweep_file(spec: Path, out_dir: Path | None, executor: str, workers: in
                 bar.update(task, completed=done, total=total, rate=_rate(bar, task))
 
             try:
-                table = run_sweep(parsed, spec, target, executor, workers, scheduler,
-                                  progress=advance, retry_failed=retry_failed)
+                table = run_sweep(
+                    parsed,
+                    spec,
+                    target,
+                    executor,
+                    workers,
+                    scheduler,
+                    progress=advance,
+                    retry_failed=retry_failed,
+                )
             finally:
                 bar.stop()
     except KeyboardInterrupt:
-        err.print(f"interrupted: finished runs are in {target}/parts; run the same "
-                  "command again to finish the rest")
+        err.print(
+            f"interrupted: finished runs are in {target}/parts; run the same "
+            "command again to finish the rest"
+        )
         raise typer.Exit(130) from None
     failed = int((table["status"] != "ok").sum()) if len(table) else 0
     out.print(f"{len(table)} runs ({failed} failed) in {target}/runs.parquet")
@@ -409,8 +476,9 @@ def compare(
     years: Annotated[float | None, typer.Option(help="Simulated years.")] = None,
     firms: Annotated[int | None, typer.Option(min=1, help="Firm agents per run.")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Workers (default: cores).")] = None,
-    out_dir: Annotated[Path | None, typer.Option(
-        "--out", help="Output folder (default: results/compare-<names>).")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (default: results/compare-<names>).")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run scenarios over the same seeds, keep every step, and draw the comparison
@@ -437,8 +505,7 @@ def compare(
         atomic_write(spec_file, lambda p: p.write_text(text, encoding="utf-8"))
     _run_sweep_file(spec_file, target, "processes", workers, None, quiet)
     written = plot_folder(target)
-    _print_comparison(compare_table(target), f"Mean over {seeds} common seeds "
-                                             "[95 % interval]")
+    _print_comparison(compare_table(target), f"Mean over {seeds} common seeds [95 % interval]")
     out.print(f"Wrote {len(written)} figure file(s) to {target / 'figures'}/")
 
 
@@ -457,13 +524,27 @@ def _cell(value: Any) -> str:
 
 def _print_comparison(table: pd.DataFrame, title: str) -> None:
     """One row per outcome, one column per scenario (design point): mean [95 % band]."""
-    stats = ("outcome", "runs", "n", "mean", "std", "ci_low", "ci_high", "repeats",
-             "reached", "reached_share")
+    stats = (
+        "outcome",
+        "runs",
+        "n",
+        "mean",
+        "std",
+        "ci_low",
+        "ci_high",
+        "repeats",
+        "reached",
+        "reached_share",
+    )
     inputs = [c for c in table.columns if c not in stats]
     labels = table[inputs].astype(str).agg(" / ".join, axis=1) if inputs else table["runs"]
-    cells = table.assign(point=labels, cell=[
-        f"{_cell(m)} [{_cell(lo)}, {_cell(hi)}]" if m == m else "–"
-        for m, lo, hi in zip(table["mean"], table["ci_low"], table["ci_high"], strict=True)])
+    cells = table.assign(
+        point=labels,
+        cell=[
+            f"{_cell(m)} [{_cell(lo)}, {_cell(hi)}]" if m == m else "–"
+            for m, lo, hi in zip(table["mean"], table["ci_low"], table["ci_high"], strict=True)
+        ],
+    )
     grid = cells.pivot(index="outcome", columns="point", values="cell")
     grid = grid.loc[list(dict.fromkeys(table["outcome"]))]
     _print_frame(grid.reset_index(), title, split=False)
@@ -478,8 +559,7 @@ def _print_frame(frame: pd.DataFrame, title: str, split: bool = True) -> None:
     table = Table(title=title)
     for column in frame.columns:
         numeric = frame[column].dtype.kind in "iufc"
-        table.add_column(str(column), justify="right" if numeric else "left",
-                         no_wrap=not numeric)
+        table.add_column(str(column), justify="right" if numeric else "left", no_wrap=not numeric)
     for row in frame.itertuples(index=False):
         table.add_row(*(_cell(v) for v in row))
     out.print(table)
@@ -488,24 +568,36 @@ def _print_frame(frame: pd.DataFrame, title: str, split: bool = True) -> None:
 @command("analyze")
 def analyze_command(
     folder: Annotated[Path, typer.Argument(help="A sweep's output folder.")],
-    method: Annotated[str | None, typer.Option(
-        help="sobol, morris (need that design), prim or curve (any design).")] = None,
-    outcome: Annotated[list[str] | None, typer.Option(
-        help="Outcome to analyse (repeatable; default: every numeric outcome; prim: "
-             "exactly one).")] = None,
-    below: Annotated[float | None, typer.Option(
-        help="prim: the condition is outcome < X.")] = None,
-    above: Annotated[float | None, typer.Option(
-        help="prim: the condition is outcome > X.")] = None,
-    min_density: Annotated[float | None, typer.Option(
-        help="prim: density the chosen box must reach (default 0.8).")] = None,
-    x: Annotated[str | None, typer.Option(
-        help="curve: input on the figure's x axis (default: the first lever).")] = None,
-    hue: Annotated[str | None, typer.Option(
-        help="curve: input that splits the figure's lines (default: the second lever).")
+    method: Annotated[
+        str | None,
+        typer.Option(help="sobol, morris (need that design), prim or curve (any design)."),
     ] = None,
-    by: Annotated[list[str] | None, typer.Option(
-        help="curve: group by these inputs instead of the levers (repeatable).")] = None,
+    outcome: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Outcome to analyse (repeatable; default: every numeric outcome; prim: "
+            "exactly one)."
+        ),
+    ] = None,
+    below: Annotated[float | None, typer.Option(help="prim: the condition is outcome < X.")] = None,
+    above: Annotated[float | None, typer.Option(help="prim: the condition is outcome > X.")] = None,
+    min_density: Annotated[
+        float | None, typer.Option(help="prim: density the chosen box must reach (default 0.8).")
+    ] = None,
+    x: Annotated[
+        str | None,
+        typer.Option(help="curve: input on the figure's x axis (default: the first lever)."),
+    ] = None,
+    hue: Annotated[
+        str | None,
+        typer.Option(
+            help="curve: input that splits the figure's lines (default: the second lever)."
+        ),
+    ] = None,
+    by: Annotated[
+        list[str] | None,
+        typer.Option(help="curve: group by these inputs instead of the levers (repeatable)."),
+    ] = None,
 ) -> None:
     """Sensitivity indices (sobol, morris), scenario discovery (prim) or the overuse
     curve (curve) of a finished sweep; tables and figures go to DIR/analysis/."""
@@ -514,8 +606,17 @@ def analyze_command(
     if method is None:
         err.print(f"--method: give one of {', '.join(METHODS)}")
         raise typer.Exit(2)
-    result = analyze(folder, method, outcome, below=below, above=above,
-                     min_density=min_density, x=x, hue=hue, by=by)
+    result = analyze(
+        folder,
+        method,
+        outcome,
+        below=below,
+        above=above,
+        min_density=min_density,
+        x=x,
+        hue=hue,
+        by=by,
+    )
     _print_frame(result.table, f"{method} · {folder}")
     for name, frame in result.tables.items():
         if name != result.main and method == "prim":
@@ -528,10 +629,13 @@ def analyze_command(
 
 @command("plot")
 def plot_command(
-    folder: Annotated[Path, typer.Argument(help="A result folder (run, sweep, tournament, "
-                                                "equilibrium).")],
-    fmt: Annotated[list[str] | None, typer.Option(
-        "--format", help="png and/or svg (repeatable; default both).")] = None,
+    folder: Annotated[
+        Path, typer.Argument(help="A result folder (run, sweep, tournament, equilibrium).")
+    ],
+    fmt: Annotated[
+        list[str] | None,
+        typer.Option("--format", help="png and/or svg (repeatable; default both)."),
+    ] = None,
 ) -> None:
     """Draw every figure for the result in FOLDER into FOLDER/figures."""
     from overplay.experiments.plots import plot_folder
@@ -547,8 +651,9 @@ def plot_command(
 
 @command("report")
 def report_command(
-    folder: Annotated[Path, typer.Argument(help="A result folder (run, sweep, tournament, "
-                                                "equilibrium).")],
+    folder: Annotated[
+        Path, typer.Argument(help="A result folder (run, sweep, tournament, equilibrium).")
+    ],
 ) -> None:
     """Write FOLDER/report.html: one self-contained page to hand out or print."""
     from overplay.experiments.report import write_report

@@ -37,18 +37,28 @@ class StageGameSpec(StrictSpec):
 
     scenario: str = Field("baseline", description="Bundled scenario name or YAML path.")
     overrides: dict[str, Any] = Field(default_factory=dict, description="Dotted overrides.")
-    date: str = Field("2026-01", pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Play "
-                      "at the first decision round starting in or after this month.")
+    date: str = Field(
+        "2026-01",
+        pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+        description="Play at the first decision round starting in or after this month.",
+    )
     seed: int = Field(1, ge=0, description="Seed of the run that reaches the state.")
     firms: int = Field(60, ge=1, le=100_000, description="Firm agents.")
-    horizon_rounds: int = Field(4, ge=1, le=80, description="Rounds each profile is "
-                                "simulated after the moves (everyone then holds).")
+    horizon_rounds: int = Field(
+        4,
+        ge=1,
+        le=80,
+        description="Rounds each profile is simulated after the moves (everyone then holds).",
+    )
     actions: dict[str, list[str]] = Field(
-        default_factory=lambda: {"china": ["open", "license_heavy", "ban"],
-                                 "us": ["hold", "diversify", "retaliate"],
-                                 "japan": ["hold", "stockpile"],
-                                 "eu": ["hold", "diversify"]},
-        description="Each player's moves (agents/moves.py); players absent hold.")
+        default_factory=lambda: {
+            "china": ["open", "license_heavy", "ban"],
+            "us": ["hold", "diversify", "retaliate"],
+            "japan": ["hold", "stockpile"],
+            "eu": ["hold", "diversify"],
+        },
+        description="Each player's moves (agents/moves.py); players absent hold.",
+    )
 
     @model_validator(mode="after")
     def _moves_exist(self) -> StageGameSpec:
@@ -56,8 +66,9 @@ class StageGameSpec(StrictSpec):
             menu = moves_for("china" if player == "china" else "importer")
             unknown = [m for m in moves if m.partition(":")[0] not in menu]
             if unknown:
-                raise ValueError(f"actions.{player}: unknown move(s) {unknown}; "
-                                 f"known: {', '.join(menu)}")
+                raise ValueError(
+                    f"actions.{player}: unknown move(s) {unknown}; known: {', '.join(menu)}"
+                )
             if not moves:
                 raise ValueError(f"actions.{player}: give at least one move")
         return self
@@ -67,8 +78,9 @@ class MetaGameSpec(StrictSpec):
     """The meta-game over strategies, from a tournament's payoffs."""
 
     tournament: str = Field(description="Tournament spec YAML (path relative to this file).")
-    replicator_steps: int = Field(2000, ge=10, le=1_000_000, description="Steps of the "
-                                  "two-population replicator dynamics.")
+    replicator_steps: int = Field(
+        2000, ge=10, le=1_000_000, description="Steps of the two-population replicator dynamics."
+    )
 
 
 class SweepSpec(StrictSpec):
@@ -76,7 +88,8 @@ class SweepSpec(StrictSpec):
 
     discount_rates: list[float] = Field(
         default_factory=lambda: [0.0, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0],
-        description="Annual discount rates r (discount factor per year 1/(1+r)).")
+        description="Annual discount rates r (discount factor per year 1/(1+r)).",
+    )
 
     @model_validator(mode="after")
     def _rates(self) -> SweepSpec:
@@ -88,12 +101,16 @@ class SweepSpec(StrictSpec):
 class EquilibriumSpec(StrictSpec):
     """What ``overplay equilibrium`` computes; each part is optional."""
 
-    name: OutputName = Field("equilibrium", description="Short name; it names the default "
-                             "output folder, so letters, digits, '.', '_' and '-' only.")
+    name: OutputName = Field(
+        "equilibrium",
+        description="Short name; it names the default "
+        "output folder, so letters, digits, '.', '_' and '-' only.",
+    )
     stage_game: StageGameSpec | None = Field(None, description="Stage game at a state.")
     meta_game: MetaGameSpec | None = Field(None, description="Meta-game over strategies.")
-    discount_sweep: SweepSpec | None = Field(None, description="Discount-factor sweep "
-                                             "(needs meta_game).")
+    discount_sweep: SweepSpec | None = Field(
+        None, description="Discount-factor sweep (needs meta_game)."
+    )
 
     @model_validator(mode="after")
     def _something(self) -> EquilibriumSpec:
@@ -114,9 +131,13 @@ def load_equilibrium(path: str | Path) -> EquilibriumSpec:
     if spec.meta_game:
         tournament = file.parent / spec.meta_game.tournament
         if not tournament.is_file():
-            problems.append(Problem(*where(("meta_game", "tournament"), lines, (str(file), 1)),
-                                    "meta_game.tournament",
-                                    f"{tournament} is not a file"))
+            problems.append(
+                Problem(
+                    *where(("meta_game", "tournament"), lines, (str(file), 1)),
+                    "meta_game.tournament",
+                    f"{tournament} is not a file",
+                )
+            )
         else:
             try:
                 load_tournament(tournament)
@@ -130,12 +151,14 @@ def load_equilibrium(path: str | Path) -> EquilibriumSpec:
 def _stage_game_problems(game: StageGameSpec, file: Path, lines: dict) -> list[Problem]:
     """The scenario with the game's settings, the players and their moves' targets, and
     a date inside the simulated period."""
-    settings = [("seed", game.seed, ("stage_game", "seed")),
-                ("firms.count", game.firms, ("stage_game", "firms"))]
+    settings = [
+        ("seed", game.seed, ("stage_game", "seed")),
+        ("firms.count", game.firms, ("stage_game", "firms")),
+    ]
     scenario, problems = load_spec_scenario(
         scenario_reference(game, file),
-        spec_overrides(game.overrides, ("stage_game", "overrides"), settings, lines,
-                       str(file)))
+        spec_overrides(game.overrides, ("stage_game", "overrides"), settings, lines, str(file)),
+    )
     if scenario is None:
         return problems
 
@@ -146,23 +169,39 @@ def _stage_game_problems(game: StageGameSpec, file: Path, lines: dict) -> list[P
     destinations = {*scenario.importers, "other"}
     for player, moves in game.actions.items():
         if player not in players:
-            problems.append(located(("stage_game", "actions", player),
-                                    f"unknown player; known: {sorted(players)}"))
+            problems.append(
+                located(
+                    ("stage_game", "actions", player), f"unknown player; known: {sorted(players)}"
+                )
+            )
             continue
         for i, move in enumerate(moves):
             target = move.partition(":")[2]
             if target and player != "china":
-                problems.append(located(("stage_game", "actions", player, i),
-                                        f"move {move!r}: only China's moves take a target"))
+                problems.append(
+                    located(
+                        ("stage_game", "actions", player, i),
+                        f"move {move!r}: only China's moves take a target",
+                    )
+                )
             elif target and target not in destinations:
-                problems.append(located(("stage_game", "actions", player, i),
-                                        f"move {move!r}: unknown target {target!r}; "
-                                        f"known: {', '.join(sorted(destinations))}"))
+                problems.append(
+                    located(
+                        ("stage_game", "actions", player, i),
+                        f"move {move!r}: unknown target {target!r}; "
+                        f"known: {', '.join(sorted(destinations))}",
+                    )
+                )
     step = step_of_date(scenario.start, game.date)
     if not 1 <= step <= scenario.steps:
-        problems.append(located(("stage_game", "date"), f"{game.date} is outside the "
-                                f"simulated period {scenario.start} to "
-                                f"{date_of_step(scenario.start, scenario.steps)}"))
+        problems.append(
+            located(
+                ("stage_game", "date"),
+                f"{game.date} is outside the "
+                f"simulated period {scenario.start} to "
+                f"{date_of_step(scenario.start, scenario.steps)}",
+            )
+        )
     return problems
 
 
@@ -171,22 +210,27 @@ def _solver():
     try:
         from overplay.experiments.games import solvers
     except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise MachineError("equilibria need the games extra: pip install "
-                           f"'overplay[games]' ({exc})") from None
+        raise MachineError(
+            f"equilibria need the games extra: pip install 'overplay[games]' ({exc})"
+        ) from None
     return solvers
 
 
 def _equilibria_json(equilibria: list) -> list[dict[str, Any]]:
-    return [{"strategies": e.strategies, "payoffs": e.payoffs, "pure": e.pure,
-             "solver": e.solver} for e in equilibria]
+    return [
+        {"strategies": e.strategies, "payoffs": e.payoffs, "pure": e.pure, "solver": e.solver}
+        for e in equilibria
+    ]
 
 
-def stage_game(spec: StageGameSpec, spec_file: Path,
-               progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+def stage_game(
+    spec: StageGameSpec, spec_file: Path, progress: Callable[[int], None] | None = None
+) -> dict[str, Any]:
     """Payoffs of every action profile by simulation, and the game's Nash equilibria."""
-    scenario = load_scenario(scenario_reference(spec, spec_file),
-                             [*spec.overrides.items(), ("seed", spec.seed),
-                              ("firms.count", spec.firms)])
+    scenario = load_scenario(
+        scenario_reference(spec, spec_file),
+        [*spec.overrides.items(), ("seed", spec.seed), ("firms.count", spec.firms)],
+    )
     state = advance_to_round(LeverageModel(scenario), spec.date)
     players = list(spec.actions)
     labels = {p: list(spec.actions[p]) for p in players}
@@ -199,19 +243,33 @@ def stage_game(spec: StageGameSpec, spec_file: Path,
         earned = play_profile(state, moves, spec.horizon_rounds)
         for p in players:
             tensors[p][index] = earned[p]
-        rows.append({**{f"action_{p}": m for p, m in profile.items()},
-                     **{f"payoff_{p}": earned[p] for p in players}})
+        rows.append(
+            {
+                **{f"action_{p}": m for p, m in profile.items()},
+                **{f"payoff_{p}": earned[p] for p in players},
+            }
+        )
         if progress:
             progress(1)
     equilibria = _solver().solve_game(tensors, labels)
-    return {"state": {"scenario": scenario.name, "date": state.date, "round": state.round,
-                      "seed": spec.seed, "horizon_rounds": spec.horizon_rounds},
-            "players": players, "actions": labels,
-            "payoffs": pd.DataFrame(rows), "equilibria": equilibria}
+    return {
+        "state": {
+            "scenario": scenario.name,
+            "date": state.date,
+            "round": state.round,
+            "seed": spec.seed,
+            "horizon_rounds": spec.horizon_rounds,
+        },
+        "players": players,
+        "actions": labels,
+        "payoffs": pd.DataFrame(rows),
+        "equilibria": equilibria,
+    }
 
 
-def _bimatrix(values: pd.DataFrame, china: list[str],
-              profiles: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _bimatrix(
+    values: pd.DataFrame, china: list[str], profiles: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
     """Mean China payoff and mean importers' payoff per (China strategy, profile)."""
     means = values.groupby(["china_strategy", "profile"])[["china", "importers"]].mean()
     row = np.array([[means.loc[(c, p), "china"] for p in profiles] for c in china])
@@ -228,19 +286,27 @@ def meta_game(tables: dict[str, pd.DataFrame], replicator_steps: int) -> dict[st
     profiles = list(dict.fromkeys(matches["profile"]))
     values = matches.rename(columns={"payoff_china": "china", "payoff_importers": "importers"})
     row, col = _bimatrix(values, china, profiles)
-    equilibria = solvers.solve_game({"china": row, "importers": col},
-                                    {"china": china, "importers": profiles})
+    equilibria = solvers.solve_game(
+        {"china": row, "importers": col}, {"china": china, "importers": profiles}
+    )
     row_path, col_path = solvers.replicator_dynamics(row, col, steps=replicator_steps)
-    return {"china_strategies": china, "profiles": profiles,
-            "payoff_china": row, "payoff_importers": col, "equilibria": equilibria,
-            "replicator": {"china": dict(zip(china, row_path[-1].tolist(), strict=True)),
-                           "importers": dict(zip(profiles, col_path[-1].tolist(),
-                                                 strict=True))},
-            "replicator_paths": (row_path, col_path)}
+    return {
+        "china_strategies": china,
+        "profiles": profiles,
+        "payoff_china": row,
+        "payoff_importers": col,
+        "equilibria": equilibria,
+        "replicator": {
+            "china": dict(zip(china, row_path[-1].tolist(), strict=True)),
+            "importers": dict(zip(profiles, col_path[-1].tolist(), strict=True)),
+        },
+        "replicator_paths": (row_path, col_path),
+    }
 
 
-def discount_sweep(tables: dict[str, pd.DataFrame], rates: list[float],
-                   months_per_round: int) -> list[dict[str, Any]]:
+def discount_sweep(
+    tables: dict[str, pd.DataFrame], rates: list[float], months_per_round: int
+) -> list[dict[str, Any]]:
     """For each annual discount rate, re-discount every match's per-round payoffs, solve
     the meta-game again and report which China strategies are played in equilibrium."""
     solvers = _solver()
@@ -255,17 +321,29 @@ def discount_sweep(tables: dict[str, pd.DataFrame], rates: list[float],
         wide["importers"] = wide[importers].sum(axis=1)
         frame = matches.join(wide[["china", "importers"]], on="match_id")
         row, col = _bimatrix(frame, china, profiles)
-        equilibria = solvers.solve_game({"china": row, "importers": col},
-                                        {"china": china, "importers": profiles})
-        played = sorted({s for e in equilibria for s, p in e.strategies["china"].items()
-                         if p > 1e-9})
-        results.append({"discount_rate": rate, "discount_factor_per_year": 1 / (1 + rate),
-                        "equilibria": equilibria, "china_strategies_in_equilibrium": played})
+        equilibria = solvers.solve_game(
+            {"china": row, "importers": col}, {"china": china, "importers": profiles}
+        )
+        played = sorted(
+            {s for e in equilibria for s, p in e.strategies["china"].items() if p > 1e-9}
+        )
+        results.append(
+            {
+                "discount_rate": rate,
+                "discount_factor_per_year": 1 / (1 + rate),
+                "equilibria": equilibria,
+                "china_strategies_in_equilibrium": played,
+            }
+        )
     return results
 
 
-def run_equilibrium(spec: EquilibriumSpec, spec_file: Path, workers: int = 1,
-                    progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+def run_equilibrium(
+    spec: EquilibriumSpec,
+    spec_file: Path,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
     """Everything the spec asks for."""
     result: dict[str, Any] = {"name": spec.name}
     if spec.stage_game:
@@ -277,11 +355,12 @@ def run_equilibrium(spec: EquilibriumSpec, spec_file: Path, workers: int = 1,
         result["tournament_tables"] = tables
         result["meta_game"] = meta_game(tables, spec.meta_game.replicator_steps)
         if spec.discount_sweep:
-            months = load_scenario(scenario_reference(tournament, tournament_file),
-                                   list(tournament.overrides.items())
-                                   ).timing.decision_interval_months
+            months = load_scenario(
+                scenario_reference(tournament, tournament_file), list(tournament.overrides.items())
+            ).timing.decision_interval_months
             result["discount_sweep"] = discount_sweep(
-                tables, spec.discount_sweep.discount_rates, months)
+                tables, spec.discount_sweep.discount_rates, months
+            )
     return result
 
 
@@ -291,23 +370,32 @@ def as_json(result: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"name": result["name"]}
     if "stage_game" in result:
         game = result["stage_game"]
-        out["stage_game"] = {"state": game["state"], "players": game["players"],
-                             "actions": game["actions"],
-                             "equilibria": _equilibria_json(game["equilibria"])}
+        out["stage_game"] = {
+            "state": game["state"],
+            "players": game["players"],
+            "actions": game["actions"],
+            "equilibria": _equilibria_json(game["equilibria"]),
+        }
     if "meta_game" in result:
         game = result["meta_game"]
         out["meta_game"] = {
             "players": ["china", "importers"],
             "strategies": {"china": game["china_strategies"], "importers": game["profiles"]},
-            "payoffs": {"china": game["payoff_china"].tolist(),
-                        "importers": game["payoff_importers"].tolist()},
+            "payoffs": {
+                "china": game["payoff_china"].tolist(),
+                "importers": game["payoff_importers"].tolist(),
+            },
             "equilibria": _equilibria_json(game["equilibria"]),
-            "replicator_final_shares": game["replicator"]}
+            "replicator_final_shares": game["replicator"],
+        }
     if "discount_sweep" in result:
         out["discount_sweep"] = [
-            {"discount_rate": s["discount_rate"],
-             "discount_factor_per_year": s["discount_factor_per_year"],
-             "china_strategies_in_equilibrium": s["china_strategies_in_equilibrium"],
-             "equilibria": _equilibria_json(s["equilibria"])}
-            for s in result["discount_sweep"]]
+            {
+                "discount_rate": s["discount_rate"],
+                "discount_factor_per_year": s["discount_factor_per_year"],
+                "china_strategies_in_equilibrium": s["china_strategies_in_equilibrium"],
+                "equilibria": _equilibria_json(s["equilibria"]),
+            }
+            for s in result["discount_sweep"]
+        ]
     return out

@@ -22,24 +22,37 @@ if TYPE_CHECKING:
 
 MATERIALS = ("light", "heavy")
 PLAYERS = ("china", "us", "japan", "eu")
-PER_MATERIAL = ("china_processing_share_final", "china_mining_share_final",
-                "peak_price_multiple", "non_china_processing_capacity_final")
+PER_MATERIAL = (
+    "china_processing_share_final",
+    "china_mining_share_final",
+    "peak_price_multiple",
+    "non_china_processing_capacity_final",
+)
 #: Threshold outcomes: ``<stem>_<N>pct_<material>``, N a whole percent (1–99).
 THRESHOLD_STEMS = ("years_to_processing_share_below", "processing_share_below")
-THRESHOLD_PATTERN = re.compile(rf"^({'|'.join(THRESHOLD_STEMS)})_([1-9][0-9]?)pct_"
-                               rf"({'|'.join(MATERIALS)})$")
+THRESHOLD_PATTERN = re.compile(
+    rf"^({'|'.join(THRESHOLD_STEMS)})_([1-9][0-9]?)pct_"
+    rf"({'|'.join(MATERIALS)})$"
+)
 #: The threshold catalogued by default (the overuse question's 80 %).
 DEFAULT_PERCENT = round(SHARE_THRESHOLD * 100)
 
 #: Outcome name → what it measures (unit).
 OUTCOMES: dict[str, str] = {
     **{f"{o}_{m}": o.replace("_", " ") + f" ({m})" for o in PER_MATERIAL for m in MATERIALS},
-    **{f"years_to_processing_share_below_{DEFAULT_PERCENT}pct_{m}":
-       f"years until China's {m} separation share first fell below {DEFAULT_PERCENT} % "
-       "(NaN if never)" for m in MATERIALS},
-    **{f"processing_share_below_{DEFAULT_PERCENT}pct_{m}":
-       f"1 if China's {m} separation share fell below {DEFAULT_PERCENT} %, else 0"
-       for m in MATERIALS},
+    **{
+        f"years_to_processing_share_below_{DEFAULT_PERCENT}pct_{m}": (
+            f"years until China's {m} separation share first fell below "
+            f"{DEFAULT_PERCENT} % (NaN if never)"
+        )
+        for m in MATERIALS
+    },
+    **{
+        f"processing_share_below_{DEFAULT_PERCENT}pct_{m}": (
+            f"1 if China's {m} separation share fell below {DEFAULT_PERCENT} %, else 0"
+        )
+        for m in MATERIALS
+    },
     **{f"payoff_{p}": f"discounted payoff of {p} (USD m)" for p in PLAYERS},
     "payoff_importers": "discounted payoff of the importers together (USD m)",
     **{f"lost_output_{p}": f"total lost output of {p} (USD m)" for p in PLAYERS[1:]},
@@ -77,8 +90,11 @@ def outcomes_of(model: LeverageModel, names: Iterable[str] = ()) -> dict[str, An
     for material, values in summary["materials"].items():
         for key in PER_MATERIAL:
             out[f"{key}_{material}"] = values[key]
-    catalogued = [f"{stem}_{DEFAULT_PERCENT}pct_{material}"
-                  for material in summary["materials"] for stem in THRESHOLD_STEMS]
+    catalogued = [
+        f"{stem}_{DEFAULT_PERCENT}pct_{material}"
+        for material in summary["materials"]
+        for stem in THRESHOLD_STEMS
+    ]
     for name in (*catalogued, *names):
         match = THRESHOLD_PATTERN.match(name)
         if match and name not in out and match.group(3) in tally.materials:

@@ -28,7 +28,7 @@ ADDED_LATER = ("figures", "report.html", "analysis")
 #: What to do about a damaged manifest where a result of this kind would be written.
 DAMAGED_ADVICE = {
     "sweep": "if the spec and its scenarios are unchanged, delete this file and run the "
-             "same command to resume — otherwise choose another --out or delete the folder",
+    "same command to resume — otherwise choose another --out or delete the folder",
 }
 #: ... and where any other kind would be (it replaces the folder whole).
 REPLACE_ADVICE = "remove the folder or choose another --out"
@@ -59,8 +59,9 @@ def manifest_of_kind(folder: Path, kind: str) -> dict[str, Any] | None:
         raise UserError(f"{path}: damaged (not a JSON manifest); {advice}")
     found = manifest.get("kind")
     if found != kind:
-        raise UserError(f"{folder}: holds a {found or 'different'} result, not a {kind}; "
-                        "choose another --out")
+        raise UserError(
+            f"{folder}: holds a {found or 'different'} result, not a {kind}; choose another --out"
+        )
     return manifest
 
 
@@ -75,8 +76,10 @@ def check_result_folder(target: Path, kind: str) -> None:
     file, a read-only folder: exit 1)."""
     here = Path.cwd().resolve()
     if target.resolve() in (here, *here.parents):
-        raise UserError(f"{target}: is the current folder or holds it; a result needs a "
-                        "folder of its own (e.g. --out results/NAME)")
+        raise UserError(
+            f"{target}: is the current folder or holds it; a result needs a "
+            "folder of its own (e.g. --out results/NAME)"
+        )
     entries = visible_entries(target)
     if entries:
         _check_own_files(target, kind, entries)
@@ -93,17 +96,23 @@ def _check_own_files(target: Path, kind: str, entries: list[str]) -> None:
     """The folder is replaced whole: everything in it must be the earlier result's."""
     manifest = manifest_of_kind(target, kind)
     if manifest is None:
-        raise UserError(f"{target}: not a {kind} folder (holds {names(entries)}); choose "
-                        "another --out or empty it")
+        raise UserError(
+            f"{target}: not a {kind} folder (holds {names(entries)}); choose "
+            "another --out or empty it"
+        )
     files = manifest.get("files", [])
     if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-        raise UserError(f"{target / 'manifest.json'}: damaged ('files' is not a list of "
-                        f"names); {REPLACE_ADVICE}")
+        raise UserError(
+            f"{target / 'manifest.json'}: damaged ('files' is not a list of "
+            f"names); {REPLACE_ADVICE}"
+        )
     owned = {"manifest.json", *files, *ADDED_LATER}
     foreign = [name for name in entries if name not in owned]
     if foreign:
-        raise UserError(f"{target}: holds files the earlier {kind} did not write "
-                        f"({names(foreign)}); move them or choose another --out")
+        raise UserError(
+            f"{target}: holds files the earlier {kind} did not write "
+            f"({names(foreign)}); move them or choose another --out"
+        )
 
 
 @contextmanager

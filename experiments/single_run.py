@@ -30,10 +30,25 @@ from overplay.model import LeverageModel, Scenario
 from overplay.model.scenarios import dump_scenario
 from overplay.model.summary import summarise
 
-OUTPUT_FILES = ("rounds.parquet", "payoffs.parquet", "actions.csv", "summary.json",
-                "scenario.resolved.yaml", "manifest.json")
-ACTION_COLUMNS = ["step", "date", "actor", "action", "material", "target", "parameters",
-                  "source", "note"]
+OUTPUT_FILES = (
+    "rounds.parquet",
+    "payoffs.parquet",
+    "actions.csv",
+    "summary.json",
+    "scenario.resolved.yaml",
+    "manifest.json",
+)
+ACTION_COLUMNS = [
+    "step",
+    "date",
+    "actor",
+    "action",
+    "material",
+    "target",
+    "parameters",
+    "source",
+    "note",
+]
 
 
 @dataclass
@@ -76,8 +91,14 @@ def git_commit() -> str | None:
     """The commit of the source tree, if it is a git checkout."""
     here = Path(__file__).resolve().parent
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
-                             text=True, timeout=5, check=False)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None if out.returncode == 0 else None
@@ -95,8 +116,9 @@ def manifest_common(started: datetime, status: str) -> dict[str, Any]:
     }
 
 
-def manifest(scenario: Scenario, started: datetime, status: str,
-             extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def manifest(
+    scenario: Scenario, started: datetime, status: str, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return {
         "kind": "run",
         "scenario": scenario.name,
@@ -132,9 +154,11 @@ def write_outputs(result: RunResult, out_dir: Path, started: datetime) -> None:
     """Write every contract file into ``out_dir``, replacing an earlier run there as one."""
     check_run_folder(out_dir)
     scenario = result.model.config
-    texts = {"summary.json": json_text(result.summary),
-             "scenario.resolved.yaml": dump_scenario(scenario),
-             "manifest.json": json_text(manifest(scenario, started, "completed"))}
+    texts = {
+        "summary.json": json_text(result.summary),
+        "scenario.resolved.yaml": dump_scenario(scenario),
+        "manifest.json": json_text(manifest(scenario, started, "completed")),
+    }
     with replacing(out_dir) as stage:
         result.rounds.to_parquet(stage / "rounds.parquet", index=False)
         result.payoffs.to_parquet(stage / "payoffs.parquet", index=False)

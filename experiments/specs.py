@@ -46,8 +46,15 @@ def load_spec(path: str | Path, schema: type[Spec]) -> tuple[Spec, dict]:
     return spec, lines
 
 
-def check_strategy(name: str, params: dict[str, Any], role: str, loc: tuple,
-                   lines: dict, file: str, scenario: Scenario | None = None) -> list[Problem]:
+def check_strategy(
+    name: str,
+    params: dict[str, Any],
+    role: str,
+    loc: tuple,
+    lines: dict,
+    file: str,
+    scenario: Scenario | None = None,
+) -> list[Problem]:
     """A located problem if the strategy does not exist for the role, its params are bad
     or (given the scenario) name materials, destinations or a fallback it does not have."""
     try:
@@ -56,28 +63,31 @@ def check_strategy(name: str, params: dict[str, Any], role: str, loc: tuple,
         return [_located((*loc, *exc.path), str(exc), lines, file)]
     if scenario is None:
         return []
-    return [_located((*loc, "params", *sub), message, lines, file)
-            for sub, message in scope_problems(strategy, role, scenario.materials,
-                                               scenario.importers)]
+    return [
+        _located((*loc, "params", *sub), message, lines, file)
+        for sub, message in scope_problems(strategy, role, scenario.materials, scenario.importers)
+    ]
 
 
 def _located(loc: Loc, message: str, lines: LineMap, file: str) -> Problem:
     return Problem(*where(loc, lines, (file, 1)), ".".join(map(str, loc)), message)
 
 
-def spec_overrides(overrides: dict[str, Any], at: Loc, extra: list[tuple[str, Any, Loc]],
-                   lines: LineMap, file: str) -> list[tuple[str, Any, tuple[str, int]]]:
+def spec_overrides(
+    overrides: dict[str, Any], at: Loc, extra: list[tuple[str, Any, Loc]], lines: LineMap, file: str
+) -> list[tuple[str, Any, tuple[str, int]]]:
     """A spec's scenario overrides (the mapping at key path ``at``) and the settings it
     applies to every run (``years``, ``firms``, …, each with its key path), labelled with
     their lines in the spec file, so a value the scenario refuses is reported where the
     spec gives it (not at the scenario's file)."""
-    return [(key, value, where((*at, key), lines, (file, 1)))
-            for key, value in overrides.items()] + \
-        [(key, value, where(loc, lines, (file, 1))) for key, value, loc in extra]
+    return [
+        (key, value, where((*at, key), lines, (file, 1))) for key, value in overrides.items()
+    ] + [(key, value, where(loc, lines, (file, 1))) for key, value, loc in extra]
 
 
-def load_spec_scenario(reference: str, overrides: list[tuple[str, Any, tuple[str, int]]]
-                       ) -> tuple[Scenario | None, list[Problem]]:
+def load_spec_scenario(
+    reference: str, overrides: list[tuple[str, Any, tuple[str, int]]]
+) -> tuple[Scenario | None, list[Problem]]:
     """The scenario a spec runs, with its overrides, or the problems found loading it."""
     try:
         return load_scenario(reference, overrides), []

@@ -58,29 +58,39 @@ class Entry(StrictSpec):
 class TournamentSpec(StrictSpec):
     """A tournament: base scenario, contestants, replicates and the seed."""
 
-    name: OutputName = Field("tournament", description="Short name; it names the default "
-                             "output folder, so letters, digits, '.', '_' and '-' only.")
+    name: OutputName = Field(
+        "tournament",
+        description="Short name; it names the default "
+        "output folder, so letters, digits, '.', '_' and '-' only.",
+    )
     scenario: str = Field("baseline", description="Bundled scenario name or YAML path.")
-    overrides: dict[str, Any] = Field(default_factory=dict, description="Dotted scenario "
-                                      "overrides applied to every match.")
+    overrides: dict[str, Any] = Field(
+        default_factory=dict, description="Dotted scenario overrides applied to every match."
+    )
     years: float = Field(10.0, ge=1 / 12, le=100, description="Simulated years per match.")
     firms: int = Field(60, ge=1, le=100_000, description="Firm agents per match.")
     replicates: int = Field(5, ge=1, le=10_000, description="Matches per pairing.")
-    seed: int = Field(2026, ge=0, description="Tournament seed; each match's seed is "
-                      "spawned from it.")
-    discount_rate_per_year: float | None = Field(None, ge=0, le=1, description="Overrides "
-                                                 "the scenario's discount rate.")
+    seed: int = Field(
+        2026, ge=0, description="Tournament seed; each match's seed is spawned from it."
+    )
+    discount_rate_per_year: float | None = Field(
+        None, ge=0, le=1, description="Overrides the scenario's discount rate."
+    )
     china: list[Entry] = Field(min_length=1, description="China's strategies.")
     importers: dict[str, Entry | dict[str, Entry]] = Field(
-        min_length=1, description="Importer profiles: a name → one strategy for every "
-        "importer, or a mapping importer → strategy.")
+        min_length=1,
+        description="Importer profiles: a name → one strategy for every "
+        "importer, or a mapping importer → strategy.",
+    )
 
     @model_validator(mode="after")
     def _bounded(self) -> TournamentSpec:
         count = len(self.china) * len(self.importers) * self.replicates
         if count > MAX_MATCHES:
-            raise ValueError(f"replicates: {count:,} matches (China strategies × importer "
-                             f"profiles × replicates); at most {MAX_MATCHES:,}")
+            raise ValueError(
+                f"replicates: {count:,} matches (China strategies × importer "
+                f"profiles × replicates); at most {MAX_MATCHES:,}"
+            )
         return self
 
     @field_validator("china")
@@ -113,23 +123,32 @@ def load_tournament(path: str | Path) -> TournamentSpec:
     file = str(path)
     scenario, problems = load_spec_scenario(
         scenario_reference(spec, Path(path)),
-        spec_overrides(spec.overrides, ("overrides",), match_settings(spec), lines, file))
+        spec_overrides(spec.overrides, ("overrides",), match_settings(spec), lines, file),
+    )
     for i, entry in enumerate(spec.china):
-        problems += check_strategy(entry.name, entry.params, "china", ("china", i),
-                                   lines, file, scenario)
+        problems += check_strategy(
+            entry.name, entry.params, "china", ("china", i), lines, file, scenario
+        )
     for profile, value in spec.importers.items():
         entries = value.items() if isinstance(value, dict) else [(None, value)]
         for importer, entry in entries:
             loc = ("importers", profile) + ((importer,) if importer else ())
-            problems += check_strategy(entry.name, entry.params, "importer", loc, lines,
-                                       file, scenario)
-        unknown = set(value) - set(scenario.importers) \
-            if isinstance(value, dict) and scenario is not None else set()
+            problems += check_strategy(
+                entry.name, entry.params, "importer", loc, lines, file, scenario
+            )
+        unknown = (
+            set(value) - set(scenario.importers)
+            if isinstance(value, dict) and scenario is not None
+            else set()
+        )
         if unknown:
-            problems.append(Problem(*where(("importers", profile), lines, (file, 1)),
-                                    f"importers.{profile}",
-                                    f"unknown importer(s) {sorted(unknown)}; known: "
-                                    f"{sorted(scenario.importers)}"))
+            problems.append(
+                Problem(
+                    *where(("importers", profile), lines, (file, 1)),
+                    f"importers.{profile}",
+                    f"unknown importer(s) {sorted(unknown)}; known: {sorted(scenario.importers)}",
+                )
+            )
     if problems:
         raise ScenarioError(problems)
     return spec
@@ -140,8 +159,13 @@ def match_settings(spec: TournamentSpec) -> list[tuple[str, Any, tuple[str, ...]
     key that gives each."""
     settings = [("years", spec.years, ("years",)), ("firms.count", spec.firms, ("firms",))]
     if spec.discount_rate_per_year is not None:
-        settings.append(("payoffs.discount_rate_per_year", spec.discount_rate_per_year,
-                         ("discount_rate_per_year",)))
+        settings.append(
+            (
+                "payoffs.discount_rate_per_year",
+                spec.discount_rate_per_year,
+                ("discount_rate_per_year",),
+            )
+        )
     return settings
 
 
@@ -169,16 +193,31 @@ def matches(spec: TournamentSpec, spec_file: Path) -> list[Match]:
     children = np.random.SeedSequence(spec.seed).spawn(len(pairings) * spec.replicates)
     result = []
     for index, ((china, profile), replicate) in enumerate(
-            (pair, r) for pair in pairings for r in range(spec.replicates)):
+        (pair, r) for pair in pairings for r in range(spec.replicates)
+    ):
         seed = int(children[index].generate_state(1, dtype=np.uint32)[0])
         value = spec.importers[profile]
         roles = value if isinstance(value, dict) else dict.fromkeys(scenario.importers, value)
-        overrides = [*base, ("seed", seed),
-                     ("china.strategy", {"name": china.name, "params": china.params})]
-        overrides += [(f"importers.{n}.strategy", {"name": e.name, "params": e.params})
-                      for n, e in roles.items()]
-        result.append(Match(index, china.shown, profile, replicate, seed,
-                            scenario_reference(spec, spec_file), tuple(overrides)))
+        overrides = [
+            *base,
+            ("seed", seed),
+            ("china.strategy", {"name": china.name, "params": china.params}),
+        ]
+        overrides += [
+            (f"importers.{n}.strategy", {"name": e.name, "params": e.params})
+            for n, e in roles.items()
+        ]
+        result.append(
+            Match(
+                index,
+                china.shown,
+                profile,
+                replicate,
+                seed,
+                scenario_reference(spec, spec_file),
+                tuple(overrides),
+            )
+        )
     return result
 
 
@@ -188,17 +227,29 @@ def play(match: Match) -> dict[str, Any]:
     model.run()
     payoffs = model.datacollector.get_table_dataframe("payoffs")
     players = model.players()
-    streams = (payoffs[payoffs["player"].isin(players)]
-               .groupby(["round", "player"], as_index=False)["payoff"].sum())
+    streams = (
+        payoffs[payoffs["player"].isin(players)]
+        .groupby(["round", "player"], as_index=False)["payoff"]
+        .sum()
+    )
     streams.insert(0, "match_id", match.match_id)
-    row: dict[str, Any] = {"match_id": match.match_id, "china_strategy": match.china,
-                           "profile": match.profile, "replicate": match.replicate,
-                           "seed": match.seed, **outcomes_of(model)}
+    row: dict[str, Any] = {
+        "match_id": match.match_id,
+        "china_strategy": match.china,
+        "profile": match.profile,
+        "replicate": match.replicate,
+        "seed": match.seed,
+        **outcomes_of(model),
+    }
     return {"row": row, "streams": streams}
 
 
-def run_tournament(spec: TournamentSpec, spec_file: Path, workers: int = 1,
-                   progress: Callable[[int], None] | None = None) -> dict[str, pd.DataFrame]:
+def run_tournament(
+    spec: TournamentSpec,
+    spec_file: Path,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, pd.DataFrame]:
     """Play every match (in parallel when ``workers`` > 1) and tabulate the results."""
     jobs = matches(spec, spec_file)
     if workers > 1:
@@ -217,19 +268,25 @@ def run_tournament(spec: TournamentSpec, spec_file: Path, workers: int = 1,
                 progress(1)
     matches_table = pd.DataFrame([o["row"] for o in outcomes])
     streams = pd.concat([o["streams"] for o in outcomes], ignore_index=True)
-    players = [c.removeprefix("payoff_") for c in matches_table.columns
-               if c.startswith("payoff_")]
-    return {"matches": matches_table, "round_payoffs": streams,
-            "results": tidy_results(matches_table, players),
-            "ranking": ranking(matches_table),
-            "payoff_matrix": payoff_matrix(matches_table, players)}
+    players = [c.removeprefix("payoff_") for c in matches_table.columns if c.startswith("payoff_")]
+    return {
+        "matches": matches_table,
+        "round_payoffs": streams,
+        "results": tidy_results(matches_table, players),
+        "ranking": ranking(matches_table),
+        "payoff_matrix": payoff_matrix(matches_table, players),
+    }
 
 
 def tidy_results(table: pd.DataFrame, players: list[str]) -> pd.DataFrame:
     """One row per match × player: the discounted payoff."""
     keys = ["match_id", "china_strategy", "profile", "replicate", "seed"]
-    tidy = table.melt(id_vars=keys, value_vars=[f"payoff_{p}" for p in players],
-                      var_name="player", value_name="discounted_payoff")
+    tidy = table.melt(
+        id_vars=keys,
+        value_vars=[f"payoff_{p}" for p in players],
+        var_name="player",
+        value_name="discounted_payoff",
+    )
     tidy["player"] = tidy["player"].str.removeprefix("payoff_")
     return tidy.sort_values(["match_id", "player"]).reset_index(drop=True)
 
@@ -248,15 +305,26 @@ def ranking(table: pd.DataFrame) -> pd.DataFrame:
     """China's strategies ranked by mean discounted payoff over all matches, with 95 %
     intervals, importers' payoff and diversification outcomes."""
     rows = []
-    outcome_columns = [c for c in table.columns if c.startswith(
-        ("china_processing_share_final_", "non_china_processing_capacity_final_",
-         "years_to_processing_share_below_80pct_"))]
+    outcome_columns = [
+        c
+        for c in table.columns
+        if c.startswith(
+            (
+                "china_processing_share_final_",
+                "non_china_processing_capacity_final_",
+                "years_to_processing_share_below_80pct_",
+            )
+        )
+    ]
     for strategy, group in table.groupby("china_strategy", sort=False):
         row: dict[str, Any] = {"china_strategy": strategy, "matches": len(group)}
         for player in ("china", "importers"):
             mean, low, high = mean_ci(group[f"payoff_{player}"])
-            row |= {f"{player}_payoff_mean": mean, f"{player}_payoff_ci95_low": low,
-                    f"{player}_payoff_ci95_high": high}
+            row |= {
+                f"{player}_payoff_mean": mean,
+                f"{player}_payoff_ci95_low": low,
+                f"{player}_payoff_ci95_high": high,
+            }
         for column in outcome_columns:
             row[f"{column}_mean"] = float(group[column].mean())
         rows.append(row)
@@ -272,8 +340,7 @@ def payoff_matrix(table: pd.DataFrame, players: list[str]) -> pd.DataFrame:
     return matrix.rename(columns=lambda c: c.removeprefix("payoff_") + "_mean").reset_index()
 
 
-def discounted(streams: pd.DataFrame, rate_per_year: float,
-               months_per_round: int) -> pd.DataFrame:
+def discounted(streams: pd.DataFrame, rate_per_year: float, months_per_round: int) -> pd.DataFrame:
     """Each match's discounted payoff per player recomputed from its per-round stream,
     for another discount rate (rounds discounted from their first month)."""
     factor = (1 + rate_per_year) ** (-months_per_round / 12)

@@ -27,8 +27,15 @@ def event_step(event: EventConfig, start: str) -> int:
     return event.at if isinstance(event.at, int) else step_of_date(start, event.at)
 
 
-def make_action(actor: str, action: str, materials: list[str], targets: list[str],
-                params: dict, index: int, note: str = "") -> Action:
+def make_action(
+    actor: str,
+    action: str,
+    materials: list[str],
+    targets: list[str],
+    params: dict,
+    index: int,
+    note: str = "",
+) -> Action:
     """The action of event number ``index``, or an :class:`EventError` locating the fault."""
     try:
         kind = Kind(action)
@@ -36,20 +43,21 @@ def make_action(actor: str, action: str, materials: list[str], targets: list[str
         known = [k.value for k in Kind]
         close = difflib.get_close_matches(action, known, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(known)})"
-        raise EventError(f"unknown action {action!r}{hint}",
-                         ("events", index, "action")) from None
+        raise EventError(f"unknown action {action!r}{hint}", ("events", index, "action")) from None
     problems = parameter_problems(kind, params)
     if problems:
         loc, message = problems[0]
         raise EventError(message, ("events", index, *loc))
-    return Action(actor, kind, tuple(materials), tuple(targets), dict(params),
-                  source="event", note=note)
+    return Action(
+        actor, kind, tuple(materials), tuple(targets), dict(params), source="event", note=note
+    )
 
 
 def event_action(event: EventConfig, index: int) -> Action:
     """The action an event stands for."""
-    return make_action(event.actor, event.action, event.materials, event.targets,
-                       event.params, index, event.note)
+    return make_action(
+        event.actor, event.action, event.materials, event.targets, event.params, index, event.note
+    )
 
 
 def compile_events(scenario: Scenario) -> dict[int, list[Action]]:

@@ -57,8 +57,7 @@ def fallback_of(strategy: Strategy, role: str) -> Strategy:
     return make_strategy(getattr(strategy.params, "fallback", PASSIVE[role]), {}, role)
 
 
-def simulate(copy: LeverageModel, player: str, actions: tuple[Action, ...],
-             rounds: int) -> float:
+def simulate(copy: LeverageModel, player: str, actions: tuple[Action, ...], rounds: int) -> float:
     """On ``copy`` — taken while ``player`` decides — apply ``actions``, finish the round
     and run ``rounds`` decision rounds in all; return the player's payoff over them,
     discounted to now (USD m)."""
@@ -80,7 +79,7 @@ def _earnings(copy: LeverageModel, start: dict[str, float], rounds: int) -> dict
     for month in range(1, rounds * copy.config.timing.decision_interval_months):
         copy.step()
         for p in earned:
-            earned[p] += (copy.payoff[p] - previous[p]) * copy.discount_per_month ** month
+            earned[p] += (copy.payoff[p] - previous[p]) * copy.discount_per_month**month
             previous[p] = copy.payoff[p]
     return earned
 
@@ -99,14 +98,14 @@ def advance_to_round(model: LeverageModel, date: str) -> LeverageModel:
     return model
 
 
-def play_profile(state: LeverageModel, moves: dict[str, tuple[Action, ...]],
-                 rounds: int) -> dict[str, float]:
+def play_profile(
+    state: LeverageModel, moves: dict[str, tuple[Action, ...]], rounds: int
+) -> dict[str, float]:
     """From an opened round, every player takes its move at once, then holds its policy
     for ``rounds`` rounds; each player's payoff over them, discounted to now (USD m)."""
     copy = forecast_copy(state)
     for name in copy.players():
-        copy.player_agent(name).strategy = make_strategy(PASSIVE[role_of(name)], {},
-                                                         role_of(name))
+        copy.player_agent(name).strategy = make_strategy(PASSIVE[role_of(name)], {}, role_of(name))
     start = dict(copy.payoff)
     for player, actions in moves.items():
         for action in actions:

@@ -30,12 +30,15 @@ def _writable_dir(path: Path) -> bool:
 
 def _choose_cache_dir() -> Path:
     user = os.getuid() if hasattr(os, "getuid") else os.getlogin()
-    for candidate in (Path(platformdirs.user_cache_dir("overplay")) / "numba",
-                      Path(tempfile.gettempdir()) / f"overplay-numba-{user}"):
+    for candidate in (
+        Path(platformdirs.user_cache_dir("overplay")) / "numba",
+        Path(tempfile.gettempdir()) / f"overplay-numba-{user}",
+    ):
         if _writable_dir(candidate):
             return candidate
-    raise PermissionError(f"no writable folder for numba's cache (tried {candidate.parent}); "
-                          "set NUMBA_CACHE_DIR")
+    raise PermissionError(
+        f"no writable folder for numba's cache (tried {candidate.parent}); set NUMBA_CACHE_DIR"
+    )
 
 
 if not numba.config.CACHE_DIR:  # read from NUMBA_CACHE_DIR when numba was imported

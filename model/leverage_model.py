@@ -70,10 +70,18 @@ class LeverageModel(mesa.Model):
             SolaraViz can set it.
     """
 
-    def __init__(self, scenario: Scenario | str | Path | None = None, *,
-                 firms: int | None = None, years: float | None = None,
-                 china_strategy: str | None = None, importer_strategy: str | None = None,
-                 rng: Any = None, record_tables: bool = True, **overrides: Any) -> None:
+    def __init__(
+        self,
+        scenario: Scenario | str | Path | None = None,
+        *,
+        firms: int | None = None,
+        years: float | None = None,
+        china_strategy: str | None = None,
+        importer_strategy: str | None = None,
+        rng: Any = None,
+        record_tables: bool = True,
+        **overrides: Any,
+    ) -> None:
         from overplay.model.scenarios import resolve_scenario
 
         flat = {k.replace("__", "."): v for k, v in overrides.items()}
@@ -98,8 +106,12 @@ class LeverageModel(mesa.Model):
         self.datacollector.collect(self)  # the state at step 0, as Mesa's tools expect
 
     @classmethod
-    def from_scenario(cls, source: Scenario | str | Path, seed: int | None = None,
-                      overrides: dict[str, Any] | None = None) -> LeverageModel:
+    def from_scenario(
+        cls,
+        source: Scenario | str | Path,
+        seed: int | None = None,
+        overrides: dict[str, Any] | None = None,
+    ) -> LeverageModel:
         """Build from a scenario (object, bundled name or YAML path) with dotted overrides."""
         from overplay.model.scenarios import resolve_scenario
 
@@ -121,32 +133,47 @@ class LeverageModel(mesa.Model):
         self.retention = decay_factor(sc.risk.half_life_months)
         self.reputation_recovery = 1.0 - decay_factor(sc.risk.reputation_half_life_months)
 
-        self.china = SupplierState(self, make_strategy(sc.china.strategy.name,
-                                                       sc.china.strategy.params, "china"),
-                                   self.materials, self.destinations)
+        self.china = SupplierState(
+            self,
+            make_strategy(sc.china.strategy.name, sc.china.strategy.params, "china"),
+            self.materials,
+            self.destinations,
+        )
         self.importers: dict[str, ImporterState] = {}
         for name, cfg in sc.importers.items():
-            state = ImporterState(self, name, cfg, make_strategy(
-                cfg.strategy.name, cfg.strategy.params, "importer"), self.materials)
+            state = ImporterState(
+                self,
+                name,
+                cfg,
+                make_strategy(cfg.strategy.name, cfg.strategy.params, "importer"),
+                self.materials,
+            )
             state.risk = dict.fromkeys(self.materials, cfg.initial_risk)
             state.recycling_rate = dict.fromkeys(self.materials, sc.policy.recycling_base)
-            state.stockpile = {m: cfg.stockpile_initial_days * sc.materials[m].demand_t_per_year
-                               * cfg.demand_share.get(m, 0.0) / 365.25 for m in self.materials}
+            state.stockpile = {
+                m: cfg.stockpile_initial_days
+                * sc.materials[m].demand_t_per_year
+                * cfg.demand_share.get(m, 0.0)
+                / 365.25
+                for m in self.materials
+            }
             self.importers[name] = state
         self.importer_sensitivity = np.array(
-            [sc.importers[n].risk_sensitivity for n in self.importer_names], dtype=float)
-        self.producer_strategy = make_strategy(sc.producer_rules.strategy.name,
-                                               sc.producer_rules.strategy.params, "producer")
-        self.firm_strategy = make_strategy(sc.firms.strategy.name, sc.firms.strategy.params,
-                                           "firm")
+            [sc.importers[n].risk_sensitivity for n in self.importer_names], dtype=float
+        )
+        self.producer_strategy = make_strategy(
+            sc.producer_rules.strategy.name, sc.producer_rules.strategy.params, "producer"
+        )
+        self.firm_strategy = make_strategy(sc.firms.strategy.name, sc.firms.strategy.params, "firm")
         self.firm_population = FirmPopulation(sc, self.materials, self.importer_names, self.rng)
         for index in range(self.firm_population.n):
             Firm(self, index)
         pop = self.firm_population
         # Each importer's firms' base need per material (constant), t/month.
-        self._base_need_of = {name: [pop.base_need[pop.region == r, j].sum()
-                                     for j in range(len(self.materials))]
-                              for r, name in enumerate(self.importer_names)}
+        self._base_need_of = {
+            name: [pop.base_need[pop.region == r, j].sum() for j in range(len(self.materials))]
+            for r, name in enumerate(self.importer_names)
+        }
         self.firm_population.risk[:] = np.array(
             [sc.importers[n].initial_risk for n in self.importer_names]
         )[self.firm_population.region][:, None]
@@ -154,20 +181,25 @@ class LeverageModel(mesa.Model):
         ref = {m: sc.materials[m].reference_price_usd_per_kg for m in self.materials}
         self.reference_price = ref
         # Share of world demand that is neither China's nor the importers' (constant).
-        self._other_demand_share = {m: 1 - sc.materials[m].china_consumption_share - sum(
-            cfg.demand_share.get(m, 0.0) for cfg in sc.importers.values())
-            for m in self.materials}
+        self._other_demand_share = {
+            m: 1
+            - sc.materials[m].china_consumption_share
+            - sum(cfg.demand_share.get(m, 0.0) for cfg in sc.importers.values())
+            for m in self.materials
+        }
         self.price_x = dict(ref)
         self.price_c = dict(ref)
         self.price_history = {m: deque([ref[m]], maxlen=12) for m in self.materials}
         self.price_c_history = {m: deque([ref[m]], maxlen=12) for m in self.materials}
-        self.china_output_plan = {m: sc.materials[m].demand_t_per_year / 12 * (
-            sc.materials[m].china_processing_share) for m in self.materials}
-        self.export_history = {(m, d): deque(maxlen=12) for m in self.materials
-                               for d in self.destinations}
+        self.china_output_plan = {
+            m: sc.materials[m].demand_t_per_year / 12 * (sc.materials[m].china_processing_share)
+            for m in self.materials
+        }
+        self.export_history = {
+            (m, d): deque(maxlen=12) for m in self.materials for d in self.destinations
+        }
         # China's limits when nothing is restricted: every request approved, no cap.
-        self._open_limits = np.tile([1.0, np.inf], (len(self.materials),
-                                                   len(self.destinations), 1))
+        self._open_limits = np.tile([1.0, np.inf], (len(self.materials), len(self.destinations), 1))
         self._build_producers()
         self.events = compile_events(sc)
         self.recorder = Recorder(self, tables=self.record_tables)
@@ -202,30 +234,44 @@ class LeverageModel(mesa.Model):
         self.learning = supply.Learning(
             {k: v / util for k, v in initial.items()},
             {m: sc.materials[m].entrant_size_t_per_year for m in self.materials},
-            sc.producer_rules.learning_rate)
+            sc.producer_rules.learning_rate,
+        )
         for cfg in sc.producers:
-            producer = Producer(self, cfg.name, cfg.country, self.producer_strategy,
-                                sc.producer_rules.exit_after_months,
-                                cost_factor=cfg.cost_factor, ore_to_china=cfg.ore_to_china)
+            producer = Producer(
+                self,
+                cfg.name,
+                cfg.country,
+                self.producer_strategy,
+                sc.producer_rules.exit_after_months,
+                cost_factor=cfg.cost_factor,
+                ore_to_china=cfg.ore_to_china,
+            )
             for m in self.materials:
-                for stage, shares in (("mining", cfg.mining_share),
-                                      ("processing", cfg.processing_share)):
+                for stage, shares in (
+                    ("mining", cfg.mining_share),
+                    ("processing", cfg.processing_share),
+                ):
                     capacity = shares.get(m, 0.0) * initial[(m, stage)] / util
                     if capacity > 0:
                         cost = supply.new_project_cost(sc.materials[m], sc.market, stage, 1.0)
                         producer.add_capacity(m, stage, capacity, cost * cfg.cost_factor)
             self.producers.append(producer)
-        self.capacity_history = {(m, s): deque([self.nonchina_capacity(m, s)], maxlen=13)
-                                 for m in self.materials for s in STAGES}
+        self.capacity_history = {
+            (m, s): deque([self.nonchina_capacity(m, s)], maxlen=13)
+            for m in self.materials
+            for s in STAGES
+        }
         self.entrants = 0
 
     def _initial_market_state(self) -> dict[str, Any]:
         zeros = dict.fromkeys(self.materials, 0.0)
         return {
-            "china_processing_share": {m: self.config.materials[m].china_processing_share
-                                       for m in self.materials},
-            "china_mining_share": {m: self.config.materials[m].china_mining_share
-                                   for m in self.materials},
+            "china_processing_share": {
+                m: self.config.materials[m].china_processing_share for m in self.materials
+            },
+            "china_mining_share": {
+                m: self.config.materials[m].china_mining_share for m in self.materials
+            },
             "local_ore_share": dict.fromkeys(self.materials, 1.0),
             "shortage": {(r, m): 0.0 for r in self.importer_names for m in self.materials},
             "leverage": {(r, m): 0.0 for r in self.importer_names for m in self.materials},
@@ -368,13 +414,16 @@ class LeverageModel(mesa.Model):
             raise ValueError(f"unknown actor {actor!r}")
         problems = action_problems(action, role, self.materials, self.importer_names)
         if problems:
-            raise ValueError(f"{action.kind.value} by {actor}: " + "; ".join(
-                f"{'.'.join(path)}: {message}" for path, message in problems))
+            raise ValueError(
+                f"{action.kind.value} by {actor}: "
+                + "; ".join(f"{'.'.join(path)}: {message}" for path, message in problems)
+            )
         step = self.step_count
         if actor == "china":
             if action.kind in REGIME_OF_KIND:
-                baseline = {k: (float(np.mean(h)) if h else 0.0)
-                            for k, h in self.export_history.items()}
+                baseline = {
+                    k: (float(np.mean(h)) if h else 0.0) for k, h in self.export_history.items()
+                }
                 changed = self.china.restrict(action, baseline, step)
                 self._log(action, changed)
                 return
@@ -388,29 +437,64 @@ class LeverageModel(mesa.Model):
             self._start_private_project(action)
         self._log(action)
 
-    def _log(self, action: Action, pairs: list[tuple[str, str]] | None = None,
-             note: str = "") -> None:
+    def _log(
+        self, action: Action, pairs: list[tuple[str, str]] | None = None, note: str = ""
+    ) -> None:
         if pairs is None:
-            mats = action.materials or (tuple(self.materials) if action.kind in
-                                        (Kind.STOCKPILE, Kind.SUBSIDIZE, Kind.RESEARCH,
-                                         Kind.PRICE_FLOOR, Kind.PRICE_WAR, Kind.INVEST)
-                                        else ("",))
+            mats = action.materials or (
+                tuple(self.materials)
+                if action.kind
+                in (
+                    Kind.STOCKPILE,
+                    Kind.SUBSIDIZE,
+                    Kind.RESEARCH,
+                    Kind.PRICE_FLOOR,
+                    Kind.PRICE_WAR,
+                    Kind.INVEST,
+                )
+                else ("",)
+            )
             pairs = [(m, t) for m in mats for t in (action.targets or ("",))]
         for material, target in pairs:
-            self.action_log.append({
-                "step": self.step_count, "date": self.date, "actor": action.actor,
-                "action": action.kind.value, "material": material, "target": target,
-                "parameters": action.describe_params(), "source": action.source,
-                "note": note or action.note})
+            self.action_log.append(
+                {
+                    "step": self.step_count,
+                    "date": self.date,
+                    "actor": action.actor,
+                    "action": action.kind.value,
+                    "material": material,
+                    "target": target,
+                    "parameters": action.describe_params(),
+                    "source": action.source,
+                    "note": note or action.note,
+                }
+            )
 
-    def log_event(self, actor: str, action: str, material: str = "", target: str = "",
-                  parameters: str = "", source: str = "", note: str = "") -> None:
+    def log_event(
+        self,
+        actor: str,
+        action: str,
+        material: str = "",
+        target: str = "",
+        parameters: str = "",
+        source: str = "",
+        note: str = "",
+    ) -> None:
         """Log something that happened without being an agent's action (an exit, a
         ruling, a project abandoned), in the same table as actions."""
-        self.action_log.append({
-            "step": self.step_count, "date": self.date, "actor": actor, "action": action,
-            "material": material, "target": target, "parameters": parameters,
-            "source": source, "note": note})
+        self.action_log.append(
+            {
+                "step": self.step_count,
+                "date": self.date,
+                "actor": actor,
+                "action": action,
+                "material": material,
+                "target": target,
+                "parameters": parameters,
+                "source": source,
+                "note": note,
+            }
+        )
 
     def _accept_deal(self, action: Action) -> None:
         name = action.param("importer")
@@ -425,8 +509,11 @@ class LeverageModel(mesa.Model):
         changed = self.china.restrict(opening, {}, self.step_count)
         state.retaliation = 0.0
         state.deal_offer = None
-        self._log(action, [("", name)], note=f"concession {value:.0f} USD m; "
-                  f"{len(changed)} restriction(s) lifted")
+        self._log(
+            action,
+            [("", name)],
+            note=f"concession {value:.0f} USD m; {len(changed)} restriction(s) lifted",
+        )
 
     def _resolve_wto(self, step: int) -> None:
         """A filed case is ruled on after the ruling delay; China loses if it applied an
@@ -440,13 +527,19 @@ class LeverageModel(mesa.Model):
             if step == filed + timing.wto_ruling_months:
                 lost = any(s >= filed for s in self.china.quota_steps)
                 self.wto_rulings[name] = step + timing.wto_compliance_months if lost else -1
-                self.log_event("wto", "ruling", target=name, source="wto_case",
-                               note="against China's quotas" if lost else "case dismissed")
+                self.log_event(
+                    "wto",
+                    "ruling",
+                    target=name,
+                    source="wto_case",
+                    note="against China's quotas" if lost else "case dismissed",
+                )
         for name, comply_at in self.wto_rulings.items():
             if step == comply_at and self.china.quota_allowed:
                 self.china.abolish_quotas(step)
-                self.log_event("china", "abolish_quotas", target=name, source="wto_ruling",
-                               note="WTO ruling")
+                self.log_event(
+                    "china", "abolish_quotas", target=name, source="wto_ruling", note="WTO ruling"
+                )
 
     # -- investment ---------------------------------------------------------------------
     def _expected_margins(self, country: str, cost_factor: float) -> dict[tuple[str, str], float]:
@@ -468,8 +561,12 @@ class LeverageModel(mesa.Model):
         separate, what it is made of), and the unit cost of new capacity. The same
         within a step until some producer changes (a project started changes the feed
         room of the next)."""
-        key = (self.step_count, self.china.tech_ban, self.partner_ore_share,
-               self._producer_key_now())
+        key = (
+            self.step_count,
+            self.china.tech_ban,
+            self.partner_ore_share,
+            self._producer_key_now(),
+        )
         if self._basis_memo[0] != key:
             sc = self.config
             ore = sc.market.ore_value_share
@@ -479,22 +576,38 @@ class LeverageModel(mesa.Model):
                 price, price_c = self._remembered_prices()[m]
                 price_c *= 1.0 - self.china.price_war[m]
                 local = self.last["local_ore_share"][m]
-                feed_room = self.free_ore_capacity(m) - (self.nonchina_capacity(m, "processing")
-                                                         + self.nonchina_pipeline(m, "processing"))
+                feed_room = self.free_ore_capacity(m) - (
+                    self.nonchina_capacity(m, "processing")
+                    + self.nonchina_pipeline(m, "processing")
+                )
                 for stage in STAGES:
-                    tech = (sc.china.tech_ban_cost_factor
-                            if stage == "processing" and self.china.tech_ban else 1.0)
-                    cost = supply.new_project_cost(cfg, sc.market, stage,
-                                                   self.learning.multiplier(m, stage), tech)
+                    tech = (
+                        sc.china.tech_ban_cost_factor
+                        if stage == "processing" and self.china.tech_ban
+                        else 1.0
+                    )
+                    cost = supply.new_project_cost(
+                        cfg, sc.market, stage, self.learning.multiplier(m, stage), tech
+                    )
                     if stage == "mining":
-                        basis[(m, stage)] = (ore * (local * price + (1 - local) * price_c),
-                                             cost, None)
+                        basis[(m, stage)] = (
+                            ore * (local * price + (1 - local) * price_c),
+                            cost,
+                            None,
+                        )
                     elif feed_room <= 0:
                         basis[(m, stage)] = (0.0, cost, None)  # no uncommitted ore to separate
                     else:
-                        basis[(m, stage)] = (None, cost, (
-                            price, self.security_premium(m),
-                            self.last["contracted_share"][m], ore * price))
+                        basis[(m, stage)] = (
+                            None,
+                            cost,
+                            (
+                                price,
+                                self.security_premium(m),
+                                self.last["contracted_share"][m],
+                                ore * price,
+                            ),
+                        )
             self._basis_memo = (key, basis)
         return self._basis_memo[1]
 
@@ -506,38 +619,62 @@ class LeverageModel(mesa.Model):
             memo = {}
             for m in self.materials:
                 ref = self.config.materials[m].reference_price_usd_per_kg
-                memo[m] = (ref * (float(np.mean(self.price_history[m])) / ref) ** pm,
-                           ref * (float(np.mean(self.price_c_history[m])) / ref) ** pm)
+                memo[m] = (
+                    ref * (float(np.mean(self.price_history[m])) / ref) ** pm,
+                    ref * (float(np.mean(self.price_c_history[m])) / ref) ** pm,
+                )
             self._price_memo = (self.step_count, memo)
         return self._price_memo[1]
 
-    def _producer_observation(self, producer: Producer | None, name: str,
-                              materials: tuple[str, ...], country: str,
-                              cost_factor: float) -> ProducerObservation:
+    def _producer_observation(
+        self,
+        producer: Producer | None,
+        name: str,
+        materials: tuple[str, ...],
+        country: str,
+        cost_factor: float,
+    ) -> ProducerObservation:
         sc = self.config
         timing = sc.timing
         rules = sc.producer_rules
         return ProducerObservation(
-            name=name, step=self.step_count, materials=materials, greenfield=producer is None,
-            capacity={(m, s): (producer.total_capacity(m, s) if producer else 0.0)
-                      for m in self.materials for s in STAGES},
-            pipeline={(m, s): (producer.pipeline(m, s) if producer else 0.0)
-                      for m in self.materials for s in STAGES},
+            name=name,
+            step=self.step_count,
+            materials=materials,
+            greenfield=producer is None,
+            capacity={
+                (m, s): (producer.total_capacity(m, s) if producer else 0.0)
+                for m in self.materials
+                for s in STAGES
+            },
+            pipeline={
+                (m, s): (producer.pipeline(m, s) if producer else 0.0)
+                for m in self.materials
+                for s in STAGES
+            },
             expected_margin=self._expected_margins(country, cost_factor),
             hurdle_margin=rules.hurdle_margin,
             brownfield_probability=rules.brownfield_probability,
             greenfield_probability=rules.greenfield_probability,
             expansion_fraction=rules.expansion_fraction,
             entrant_size={m: sc.materials[m].entrant_size_t_per_year for m in self.materials},
-            lead_time_years={"brownfield": timing.brownfield_lead_time_years,
-                             "greenfield_mining": timing.greenfield_mining_lead_time_years,
-                             "greenfield_processing": timing.greenfield_processing_lead_time_years})
+            lead_time_years={
+                "brownfield": timing.brownfield_lead_time_years,
+                "greenfield_mining": timing.greenfield_mining_lead_time_years,
+                "greenfield_processing": timing.greenfield_processing_lead_time_years,
+            },
+        )
 
     def _investment_round(self) -> None:
         self._abandon_unviable_projects()
         for producer in [p for p in self.producers if p.active]:
-            obs = self._producer_observation(producer, producer.name, tuple(self.materials),
-                                             producer.country, producer.cost_factor)
+            obs = self._producer_observation(
+                producer,
+                producer.name,
+                tuple(self.materials),
+                producer.country,
+                producer.cost_factor,
+            )
             for action in producer.strategy.decide(obs, self.rng):
                 self.apply(action)
         prospect: tuple[tuple, ProducerObservation] | None = None
@@ -546,14 +683,24 @@ class LeverageModel(mesa.Model):
                 # Prospects see the same world until one of them enters.
                 key = (m, self._producer_key_now())
                 if prospect is None or prospect[0] != key:
-                    prospect = (key, self._producer_observation(None, "prospect", (m,),
-                                                                "other", 1.0))
+                    prospect = (
+                        key,
+                        self._producer_observation(None, "prospect", (m,), "other", 1.0),
+                    )
                 actions = self.producer_strategy.decide(prospect[1], self.rng)
                 if actions:
                     entrant = self._new_producer(f"entrant_{len(self.producers)}", "other", 1.0)
                     first = actions[0]
-                    self.apply(Action(entrant.name, first.kind, first.materials, (),
-                                      first.params, source="entry"))
+                    self.apply(
+                        Action(
+                            entrant.name,
+                            first.kind,
+                            first.materials,
+                            (),
+                            first.params,
+                            source="entry",
+                        )
+                    )
         self._fund_subsidised_capacity()
 
     def _abandon_unviable_projects(self) -> None:
@@ -568,23 +715,36 @@ class LeverageModel(mesa.Model):
             for project in producer.projects:
                 unviable = margins[(project.material, project.stage)] < 0
                 if project.funded_by == "private" and unviable and self.rng.random() < chance:
-                    self.log_event(producer.name, "abandon", project.material,
-                                   parameters=f"capacity_t_per_year="
-                                              f"{project.capacity_t_per_year:.0f};"
-                                              f"stage={project.stage}",
-                                   source="margin", note="expected margin below zero")
+                    self.log_event(
+                        producer.name,
+                        "abandon",
+                        project.material,
+                        parameters=f"capacity_t_per_year="
+                        f"{project.capacity_t_per_year:.0f};"
+                        f"stage={project.stage}",
+                        source="margin",
+                        note="expected margin below zero",
+                    )
                 else:
                     keep.append(project)
             producer.keep_projects(keep)
-            if not producer.projects and producer.name.startswith("entrant_") and not any(
-                    v > 0 for v in producer.capacity.values()):
+            if (
+                not producer.projects
+                and producer.name.startswith("entrant_")
+                and not any(v > 0 for v in producer.capacity.values())
+            ):
                 producer.deactivate()
 
     def _new_producer(self, name: str, country: str, cost_factor: float) -> Producer:
         with self._registering_agents():
-            producer = Producer(self, name, country, self.producer_strategy,
-                                self.config.producer_rules.exit_after_months,
-                                cost_factor=cost_factor)
+            producer = Producer(
+                self,
+                name,
+                country,
+                self.producer_strategy,
+                self.config.producer_rules.exit_after_months,
+                cost_factor=cost_factor,
+            )
         self.producers.append(producer)
         return producer
 
@@ -594,22 +754,49 @@ class LeverageModel(mesa.Model):
         if stage not in STAGES:
             raise ValueError(f"invest: stage must be one of {STAGES}, got {stage!r}")
         for m in action.materials:
-            self._start_project(producer, m, stage, float(action.param("capacity_t_per_year")),
-                                float(action.param("lead_time_years")), "private")
+            self._start_project(
+                producer,
+                m,
+                stage,
+                float(action.param("capacity_t_per_year")),
+                float(action.param("lead_time_years")),
+                "private",
+            )
 
-    def _start_project(self, producer: Producer, material: str, stage: str, capacity: float,
-                       lead_years: float, funded_by: str) -> None:
+    def _start_project(
+        self,
+        producer: Producer,
+        material: str,
+        stage: str,
+        capacity: float,
+        lead_years: float,
+        funded_by: str,
+    ) -> None:
         sc = self.config
         jitter = sc.timing.lead_time_jitter
         tech = self.china.tech_ban and stage == "processing"
         lead = lead_years * (sc.china.tech_ban_lead_time_factor if tech else 1.0)
         lead *= 1.0 + self.rng.uniform(-jitter, jitter)
-        cost = supply.new_project_cost(
-            sc.materials[material], sc.market, stage, self.learning.multiplier(material, stage),
-            sc.china.tech_ban_cost_factor if tech else 1.0) * producer.cost_factor
-        producer.start_project(Project(material, stage, capacity,
-                                       self.step_count + max(1, round(lead * 12)), cost,
-                                       funded_by))
+        cost = (
+            supply.new_project_cost(
+                sc.materials[material],
+                sc.market,
+                stage,
+                self.learning.multiplier(material, stage),
+                sc.china.tech_ban_cost_factor if tech else 1.0,
+            )
+            * producer.cost_factor
+        )
+        producer.start_project(
+            Project(
+                material,
+                stage,
+                capacity,
+                self.step_count + max(1, round(lead * 12)),
+                cost,
+                funded_by,
+            )
+        )
 
     def _fund_subsidised_capacity(self) -> None:
         """Turn a year of each state's subsidy budget into capacity projects, at the
@@ -625,22 +812,33 @@ class LeverageModel(mesa.Model):
                 state.subsidy_pot[(m, stage)] = 0.0
                 host = self._subsidy_host(name, m, stage)
                 if host is None:
-                    host = self._new_producer(f"{name}_{m}_{stage}_{len(self.producers)}",
-                                              name, 1.0)
-                    lead = (timing.greenfield_mining_lead_time_years if stage == "mining"
-                            else timing.greenfield_processing_lead_time_years)
+                    host = self._new_producer(
+                        f"{name}_{m}_{stage}_{len(self.producers)}", name, 1.0
+                    )
+                    lead = (
+                        timing.greenfield_mining_lead_time_years
+                        if stage == "mining"
+                        else timing.greenfield_processing_lead_time_years
+                    )
                 else:
                     lead = timing.brownfield_lead_time_years
                 self._start_project(host, m, stage, capacity, lead, name)
-                self.log_event(host.name, "invest", m,
-                               parameters=f"capacity_t_per_year={capacity:.0f};stage={stage}",
-                               source=f"subsidy:{name}")
+                self.log_event(
+                    host.name,
+                    "invest",
+                    m,
+                    parameters=f"capacity_t_per_year={capacity:.0f};stage={stage}",
+                    source=f"subsidy:{name}",
+                )
 
     def _subsidy_host(self, importer: str, material: str, stage: str) -> Producer | None:
         """An operating producer in the importer's country, else its largest partner;
         never one whose ore is all committed to Chinese separators."""
-        operating = [p for p in self.producers if p.active and p.ore_to_china < 1.0
-                     and p.total_capacity(material, stage) > 0]
+        operating = [
+            p
+            for p in self.producers
+            if p.active and p.ore_to_china < 1.0 and p.total_capacity(material, stage) > 0
+        ]
         home = [p for p in operating if p.country == importer]
         pool = home or operating
         return max(pool, key=lambda p: p.total_capacity(material, stage)) if pool else None
@@ -661,47 +859,68 @@ class LeverageModel(mesa.Model):
         sc = self.config
         cfg = sc.materials[material]
         margin = cfg.reference_price_usd_per_kg * (1 - sc.market.china_cost_share) * 0.5
-        self.pending_leverage_change[material] += (capacity * sc.market.capacity_utilisation
-                                                   * margin * sc.china.leverage_loss_years * USD_M)
+        self.pending_leverage_change[material] += (
+            capacity
+            * sc.market.capacity_utilisation
+            * margin
+            * sc.china.leverage_loss_years
+            * USD_M
+        )
 
     # -- observations -----------------------------------------------------------------
     def observe_china(self) -> ChinaObservation:
         step = self.step_count
         return ChinaObservation(
-            round=self.round, step=step, date=self.date, materials=tuple(self.materials),
+            round=self.round,
+            step=step,
+            date=self.date,
+            materials=tuple(self.materials),
             importers=tuple(self.importer_names),
             policy={k: self._policy_view(k) for k in self.china.policy},
             price_multiple={m: self.price_x[m] / self.reference_price[m] for m in self.materials},
             processing_share=dict(self.last["china_processing_share"]),
-            diversification_momentum={m: self.diversification_momentum(m)
-                                      for m in self.materials},
+            diversification_momentum={m: self.diversification_momentum(m) for m in self.materials},
             reputation=dict(self.china.reputation),
             retaliation={n: s.retaliation for n, s in self.importers.items()},
-            deal_offers={n: s.deal_offer for n, s in self.importers.items()
-                         if s.deal_offer is not None},
-            leverage=dict(self.last["leverage"]), quota_allowed=self.china.quota_allowed,
-            tech_ban=self.china.tech_ban, price_war=dict(self.china.price_war),
-            forecast=Forecaster(self, "china"))
+            deal_offers={
+                n: s.deal_offer for n, s in self.importers.items() if s.deal_offer is not None
+            },
+            leverage=dict(self.last["leverage"]),
+            quota_allowed=self.china.quota_allowed,
+            tech_ban=self.china.tech_ban,
+            price_war=dict(self.china.price_war),
+            forecast=Forecaster(self, "china"),
+        )
 
     def observe_importer(self, state: ImporterState) -> ImporterObservation:
         step = self.step_count
         need = self._region_need_per_day(state.name)
         return ImporterObservation(
-            name=state.name, round=self.round, step=step, date=self.date,
-            materials=tuple(self.materials), allies=state.allies, risk=dict(state.risk),
+            name=state.name,
+            round=self.round,
+            step=step,
+            date=self.date,
+            materials=tuple(self.materials),
+            allies=state.allies,
+            risk=dict(state.risk),
             reputation_of_china=self.china.reputation[state.name],
             policy_toward_me={m: self._policy_view((m, state.name)) for m in self.materials},
             shortage={m: self.last["shortage"][(state.name, m)] for m in self.materials},
             price_multiple={m: self.price_x[m] / self.reference_price[m] for m in self.materials},
-            stockpile_days={m: state.stockpile[m] / need[m] if need[m] > 0 else 0.0
-                            for m in self.materials},
+            stockpile_days={
+                m: state.stockpile[m] / need[m] if need[m] > 0 else 0.0 for m in self.materials
+            },
             stockpile_target_days=dict(state.stockpile_target_days),
-            subsidy=dict(state.subsidy), research=dict(state.research),
+            subsidy=dict(state.subsidy),
+            research=dict(state.research),
             import_value_share=self._import_value_share(need),
             leverage={m: self.last["leverage"][(state.name, m)] for m in self.materials},
-            retaliating=state.retaliation, wto_case_filed=state.wto_filed_step is not None,
-            coordinating=state.coordinating, deal_pending=state.deal_offer is not None,
-            forecast=Forecaster(self, state.name))
+            retaliating=state.retaliation,
+            wto_case_filed=state.wto_filed_step is not None,
+            coordinating=state.coordinating,
+            deal_pending=state.deal_offer is not None,
+            forecast=Forecaster(self, state.name),
+        )
 
     def _policy_view(self, key: tuple[str, str]) -> PolicyView:
         """What players see of China's policy toward one (material, destination) this
@@ -732,15 +951,29 @@ class LeverageModel(mesa.Model):
             active = [p for p in self.producers if p.active]
             pairs = [(m, s) for m in self.materials for s in STAGES]
             ready = [p.ready_step for producer in self.producers for p in producer.projects]
-            self._derived = (key, {
-                "capacity": {k: sum(p.total_capacity(*k) for p in active) for k in pairs},
-                "pipeline": {k: sum(p.pipeline(*k) for p in active) for k in pairs},
-                "free_ore": {m: sum((p.total_capacity(m, "mining") + p.pipeline(m, "mining"))
-                                    * (1.0 - p.ore_to_china) for p in active)
-                             for m in self.materials},
-                "slots": supply.Slots.of(self.producers, self.materials, self.importer_names,
-                                         self.config.market, self.config.producer_rules),
-                "next_completion": min(ready, default=self.total_steps + 1)})
+            self._derived = (
+                key,
+                {
+                    "capacity": {k: sum(p.total_capacity(*k) for p in active) for k in pairs},
+                    "pipeline": {k: sum(p.pipeline(*k) for p in active) for k in pairs},
+                    "free_ore": {
+                        m: sum(
+                            (p.total_capacity(m, "mining") + p.pipeline(m, "mining"))
+                            * (1.0 - p.ore_to_china)
+                            for p in active
+                        )
+                        for m in self.materials
+                    },
+                    "slots": supply.Slots.of(
+                        self.producers,
+                        self.materials,
+                        self.importer_names,
+                        self.config.market,
+                        self.config.producer_rules,
+                    ),
+                    "next_completion": min(ready, default=self.total_steps + 1),
+                },
+            )
         return self._derived[1]
 
     def nonchina_capacity(self, material: str, stage: str) -> float:
@@ -759,7 +992,8 @@ class LeverageModel(mesa.Model):
         history = self.capacity_history[(material, "processing")]
         before = history[0]
         now = self.nonchina_capacity(material, "processing") + self.nonchina_pipeline(
-            material, "processing")
+            material, "processing"
+        )
         return now / before - 1.0 if before > 0 else 0.0
 
     def security_premium(self, material: str) -> float:
@@ -775,12 +1009,15 @@ class LeverageModel(mesa.Model):
 
     def _growth(self, material: str) -> float:
         return (1 + self.config.materials[material].demand_growth_per_year) ** (
-            (max(self.step_count, 1) - 1) / 12)
+            (max(self.step_count, 1) - 1) / 12
+        )
 
     def _region_need_per_day(self, importer: str) -> dict[str, float]:
         base = self._base_need_of[importer]
-        return {m: float(base[j] * self._growth(m)) / DAYS_PER_MONTH
-                for j, m in enumerate(self.materials)}
+        return {
+            m: float(base[j] * self._growth(m)) / DAYS_PER_MONTH
+            for j, m in enumerate(self.materials)
+        }
 
     def _import_value_share(self, need_per_day: dict[str, float]) -> dict[str, float]:
         """Each material's share of an importer's needs valued at reference prices."""
@@ -791,7 +1028,8 @@ class LeverageModel(mesa.Model):
     def _add_payoff(self, player: str, value: float) -> None:
         self.payoff[player] += value
         self.discounted_payoff[player] += value * self.discount_per_month ** (
-            max(self.step_count, 1) - 1)
+            max(self.step_count, 1) - 1
+        )
 
     def _market_month(self) -> None:
         clear_month(self)

@@ -22,8 +22,9 @@ EPS = 1e-12
 
 
 @njit(cache=True)
-def allocate_flows(orders, contracted, china_share, china_caps, nonchina_supply,
-                   china_available, leak_rate):
+def allocate_flows(
+    orders, contracted, china_share, china_caps, nonchina_supply, china_available, leak_rate
+):
     """Split one material's supply among regions this month (a compiled loop; sums run
     in region order).
 

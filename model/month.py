@@ -68,15 +68,28 @@ def clear_month(model: LeverageModel) -> None:
         growth = model._growth(m)
         response = market.demand_multiplier(px, ref, cfg.price_elasticity)
         premium = model.security_premium(m)
-        other = max(model._other_demand_share[m] * cfg.demand_t_per_year / 12 * growth
-                    * response, 0.0)
+        other = max(
+            model._other_demand_share[m] * cfg.demand_t_per_year / 12 * growth * response, 0.0
+        )
         china_cm = cfg.china_consumption_share * cfg.demand_t_per_year / 12 * growth
         home = china_cm * market.demand_multiplier(pc, ref, cfg.price_elasticity)
         available = cfg.demand_t_per_year * growth / 12 / mkt.capacity_utilisation - home
         ore = pc * (1.0 - chn.price_war[m])  # a price war cheapens ore too
-        columns.append((growth, response, px, premium, other, home, available, ore,
-                        model.last["local_ore_share"][m], model.last["contracted_share"][m],
-                        ref))
+        columns.append(
+            (
+                growth,
+                response,
+                px,
+                premium,
+                other,
+                home,
+                available,
+                ore,
+                model.last["local_ore_share"][m],
+                model.last["contracted_share"][m],
+                ref,
+            )
+        )
         price_x.append(px)
         price_c.append(pc)
         pc_ore.append(ore)
@@ -85,39 +98,121 @@ def clear_month(model: LeverageModel) -> None:
         other_need.append(other)
     per_material_in = np.ascontiguousarray(np.array(columns).T)
     shortage = model.last["shortage"]
-    limits = (np.array([[chn.policy[(m, d)].limits(step) for d in model.destinations]
-                        for m in mats]) if chn.restricted_pairs() else model._open_limits)
+    limits = (
+        np.array([[chn.policy[(m, d)].limits(step) for d in model.destinations] for m in mats])
+        if chn.restricted_pairs()
+        else model._open_limits
+    )
     leak_rate = mkt.leakage_rate * (1.0 - chn.enforcement)
     slots = model.producers_now()["slots"]
-    (per_material, flows_md, per_importer, payoffs, orders_f, shortfall_f, producer_profit,
-     producer_present, floor_cost) = month_kernel.run_month(
+    (
+        per_material,
+        flows_md,
+        per_importer,
+        payoffs,
+        orders_f,
+        shortfall_f,
+        producer_profit,
+        producer_present,
+        floor_cost,
+    ) = month_kernel.run_month(
         per_material_in,
-        np.array([[[s.recycling_rate[m], s.stockpile[m], s.stockpile_target_days[m],
-                    shortage[(s.name, m)], s.price_floor[m],
-                    s.config.stockpile_holding_cost_per_year / 12] for m in mats]
-                  for s in states]),
-        limits, slots.ints, slots.floats, len(slots.producers), _allies(model),
-        np.array([sc.policy.stockpile_build_months, model.partner_ore_share,
-                  mkt.ore_value_share, leak_rate, sc.policy.leverage_horizon_months,
-                  discount, pop.adjust_months], dtype=float),
-        pop.base_need, pop.thrift, pop.contracted, pop.target_days, pop.inventory,
-        pop.value_added, pop.region, pop.cumulative_profit, pop.discounted_profit)
+        np.array(
+            [
+                [
+                    [
+                        s.recycling_rate[m],
+                        s.stockpile[m],
+                        s.stockpile_target_days[m],
+                        shortage[(s.name, m)],
+                        s.price_floor[m],
+                        s.config.stockpile_holding_cost_per_year / 12,
+                    ]
+                    for m in mats
+                ]
+                for s in states
+            ]
+        ),
+        limits,
+        slots.ints,
+        slots.floats,
+        len(slots.producers),
+        _allies(model),
+        np.array(
+            [
+                sc.policy.stockpile_build_months,
+                model.partner_ore_share,
+                mkt.ore_value_share,
+                leak_rate,
+                sc.policy.leverage_horizon_months,
+                discount,
+                pop.adjust_months,
+            ],
+            dtype=float,
+        ),
+        pop.base_need,
+        pop.thrift,
+        pop.contracted,
+        pop.target_days,
+        pop.inventory,
+        pop.value_added,
+        pop.region,
+        pop.cumulative_profit,
+        pop.discounted_profit,
+    )
     pop.last_orders, pop.last_shortfall = orders_f, shortfall_f
-    (demand_total, supply_total, constrained, exports, leaked, processed, mined_sold,
-     processing_share, mining_share, local_share, contracted_share) = per_material[:11].tolist()
+    (
+        demand_total,
+        supply_total,
+        constrained,
+        exports,
+        leaked,
+        processed,
+        mined_sold,
+        processing_share,
+        mining_share,
+        local_share,
+        contracted_share,
+    ) = per_material[:11].tolist()
     nonchina, china, leak, orders, requested, refused = flows_md
-    (recycled, stock, shortage_now, leverage, region_need, lost, consumed, short,
-     release_used, inventory) = per_importer
+    (
+        recycled,
+        stock,
+        shortage_now,
+        leverage,
+        region_need,
+        lost,
+        consumed,
+        short,
+        release_used,
+        inventory,
+    ) = per_importer
     firm_profit, holding, bought = payoffs.tolist()
-    flows = FirmFlows(consumption_need=region_need, consumed=consumed, shortfall=short,
-                      release_used=release_used, lost_output_usd_m=lost,
-                      profit_usd_m=payoffs[0], inventory=inventory)
+    flows = FirmFlows(
+        consumption_need=region_need,
+        consumed=consumed,
+        shortfall=short,
+        release_used=release_used,
+        lost_output_usd_m=lost,
+        profit_usd_m=payoffs[0],
+        inventory=inventory,
+    )
     # What the market did, by material (rows) and destination (columns, third
     # countries last): the inputs and flows of each allocation.
-    model.last["clearing"] = MarketRecord(orders, per_material[11], limits[:, :, 0],
-                                          limits[:, :, 1], per_material_in[6], leak_rate,
-                                          nonchina, china, leak, requested, refused,
-                                          per_material[5])
+    model.last["clearing"] = MarketRecord(
+        orders,
+        per_material[11],
+        limits[:, :, 0],
+        limits[:, :, 1],
+        per_material_in[6],
+        leak_rate,
+        nonchina,
+        china,
+        leak,
+        requested,
+        refused,
+        per_material[5],
+    )
     for (m, d), shipped in zip(model.export_history, china.ravel().tolist(), strict=True):
         model.export_history[(m, d)].append(shipped)
 
@@ -128,17 +223,33 @@ def clear_month(model: LeverageModel) -> None:
     n_imp = len(names)
     for j, m in enumerate(mats):
         px, pc, ref = price_x[j], price_c[j], model.reference_price[m]
-        new_px = market.update_price(px, pc_ore[j], demand_total[j], supply_total[j],
-                                     constrained[j], mkt.price_adjustment_per_month,
-                                     mkt.reversion_per_month, 0.2 * ref,
-                                     mkt.max_price_multiple * ref, mkt.reversion_cutoff)
+        new_px = market.update_price(
+            px,
+            pc_ore[j],
+            demand_total[j],
+            supply_total[j],
+            constrained[j],
+            mkt.price_adjustment_per_month,
+            mkt.reversion_per_month,
+            0.2 * ref,
+            mkt.max_price_multiple * ref,
+            mkt.reversion_cutoff,
+        )
         offered_home = model.china_output_plan[m] - exports[j] - leaked[j]
-        new_pc = market.update_price(pc, ref, domestic[j], max(offered_home, 1e-9), 0.0,
-                                     mkt.price_adjustment_per_month,
-                                     mkt.reversion_per_month, 0.2 * ref,
-                                     mkt.max_price_multiple * ref)
+        new_pc = market.update_price(
+            pc,
+            ref,
+            domestic[j],
+            max(offered_home, 1e-9),
+            0.0,
+            mkt.price_adjustment_per_month,
+            mkt.reversion_per_month,
+            0.2 * ref,
+            mkt.max_price_multiple * ref,
+        )
         model.china_output_plan[m] += mkt.china_price_adjustment_per_month * (
-            domestic[j] + exports[j] + leaked[j] - model.china_output_plan[m])
+            domestic[j] + exports[j] + leaked[j] - model.china_output_plan[m]
+        )
 
         china_payoff += exports[j] * (px - ref * mkt.china_cost_share) * USD_M
         china_payoff -= model.pending_leverage_change[m]
@@ -152,13 +263,19 @@ def clear_month(model: LeverageModel) -> None:
         model.price_history[m].append(new_px)
         model.price_c_history[m].append(new_pc)
         rows[m] = {
-            "price_ex_china": px, "price_china": pc,
-            "china_mining_share": mining_share[j], "china_processing_share": processing_share[j],
-            "exports": china[j, :n_imp], "leak": leak[j, :n_imp],
+            "price_ex_china": px,
+            "price_china": pc,
+            "china_mining_share": mining_share[j],
+            "china_processing_share": processing_share[j],
+            "exports": china[j, :n_imp],
+            "leak": leak[j, :n_imp],
             "nonchina_received": nonchina[j, :n_imp],
-            "world_exports": exports[j], "nonchina_processed": processed[j],
-            "other_need": other_need[j], "mined_abroad": mined_sold[j],
-            "security_premium": premia[j]}
+            "world_exports": exports[j],
+            "nonchina_processed": processed[j],
+            "other_need": other_need[j],
+            "mined_abroad": mined_sold[j],
+            "security_premium": premia[j],
+        }
 
     for state, row in zip(states, stock.tolist(), strict=True):
         state.stockpile.update(zip(mats, row, strict=True))
@@ -171,12 +288,18 @@ def clear_month(model: LeverageModel) -> None:
     model._add_payoff("china", china_payoff)
     floor_cost = floor_cost.tolist()
     for i, state in enumerate(states):
-        value = (firm_profit[i] - holding[i] - bought[i] - state.monthly_policy_cost()
-                 - floor_cost[i]
-                 - state.retaliation * state.config.retaliation_self_cost_usd_m_per_month)
+        value = (
+            firm_profit[i]
+            - holding[i]
+            - bought[i]
+            - state.monthly_policy_cost()
+            - floor_cost[i]
+            - state.retaliation * state.config.retaliation_self_cost_usd_m_per_month
+        )
         model._add_payoff(state.name, value)
-    for producer, present, value in zip(slots.producers, producer_present.tolist(),
-                                        producer_profit.tolist(), strict=True):
+    for producer, present, value in zip(
+        slots.producers, producer_present.tolist(), producer_profit.tolist(), strict=True
+    ):
         if present:
             producer.record_profit(value, discount)
     _close_loss_makers(model)
@@ -188,8 +311,9 @@ def clear_month(model: LeverageModel) -> None:
             shortage[(name, m)] = value
     held = leverage.T.tolist()
     model.last["rows"] = rows
-    model.last["leverage"] = {(n, m): held[j][i] for j, m in enumerate(mats)
-                              for i, n in enumerate(names)}
+    model.last["leverage"] = {
+        (n, m): held[j][i] for j, m in enumerate(mats) for i, n in enumerate(names)
+    }
     held = sum(model.last["leverage"].values()) / len(mats)
     model._add_payoff("china", sc.china.leverage_value_usd_m_per_month * held)
     model.last["flows"] = flows
@@ -208,11 +332,18 @@ def _allies(model: LeverageModel) -> np.ndarray:
     names = model.importer_names
     if not any(state.coordinating for state in states.values()):
         return np.empty((len(names), 0), dtype=np.int64)
-    rows = [[names.index(a) for a in states[n].allies
-             if states[n].coordinating and states[a].coordinating] for n in names]
+    rows = [
+        [
+            names.index(a)
+            for a in states[n].allies
+            if states[n].coordinating and states[a].coordinating
+        ]
+        for n in names
+    ]
     width = max(len(row) for row in rows)
-    return np.array([row + [-1] * (width - len(row)) for row in rows],
-                    dtype=np.int64).reshape(len(names), width)
+    return np.array([row + [-1] * (width - len(row)) for row in rows], dtype=np.int64).reshape(
+        len(names), width
+    )
 
 
 def _close_loss_makers(model: LeverageModel) -> None:
@@ -224,7 +355,8 @@ def _close_loss_makers(model: LeverageModel) -> None:
         host = model.importers.get(producer.country)
         floored = host is not None and any(
             host.price_floor[m] > 0 and producer.total_capacity(m, "processing") > 0
-            for m in model.materials)
+            for m in model.materials
+        )
         if not floored:
             for (m, _stage), capacity in producer.exit(model.step_count).items():
                 model._charge_leverage_loss(m, -capacity)
@@ -243,7 +375,7 @@ def update_memories(model: LeverageModel) -> None:
     impulse = [[0.0] * len(mats) for _ in names]
     restricted = chn.restricted_pairs()
     severities = {}
-    for (m, d) in restricted:
+    for m, d in restricted:
         policy = chn.policy[(m, d)]
         sev = severity(policy.regime, policy.approval_rate, policy.delay_months, policy.cut, cfg)
         severities[(m, d)] = sev
@@ -254,8 +386,11 @@ def update_memories(model: LeverageModel) -> None:
                 felt = strength
             else:
                 state = model.importers[n]
-                allied = (d in state.allies and state.coordinating
-                          and model.importers[d].coordinating) if d != OTHER else False
+                allied = (
+                    (d in state.allies and state.coordinating and model.importers[d].coordinating)
+                    if d != OTHER
+                    else False
+                )
                 felt = strength * cfg.spillover * (2.0 if allied else 1.0)
             impulse[i][j] = 1.0 - (1.0 - impulse[i][j]) * (1.0 - min(felt, 1.0))
     # Risk (importers and firms), recycling and thrifting in one compiled pass.
@@ -263,18 +398,32 @@ def update_memories(model: LeverageModel) -> None:
     policy = sc.policy
     pop = model.firm_population
     risk, recycling, pop.risk = firm_kernels.memories(
-        np.array(impulse), model.last["shortage_fraction"], cfg.shortage_weight,
-        np.array([[s.risk[m] for m in mats] for s in states]), model.importer_sensitivity,
+        np.array(impulse),
+        model.last["shortage_fraction"],
+        cfg.shortage_weight,
+        np.array([[s.risk[m] for m in mats] for s in states]),
+        model.importer_sensitivity,
         model.retention,
         np.array([[s.research_stock[m] for m in mats] for s in states]),
         np.array([[s.recycling_rate[m] for m in mats] for s in states]),
-        float(policy.research_half_usd_m), float(policy.recycling_base),
-        float(policy.recycling_max), float(policy.recycling_lag_months), pop.risk,
-        pop.sensitivity, pop.region, pop.thrift, pop.thrift_committed, pop.thrift_effort,
-        pop.max_thrift, float(policy.thrift_rate_per_year), float(policy.thrift_lag_months))
+        float(policy.research_half_usd_m),
+        float(policy.recycling_base),
+        float(policy.recycling_max),
+        float(policy.recycling_lag_months),
+        pop.risk,
+        pop.sensitivity,
+        pop.region,
+        pop.thrift,
+        pop.thrift_committed,
+        pop.thrift_effort,
+        pop.max_thrift,
+        float(policy.thrift_rate_per_year),
+        float(policy.thrift_lag_months),
+    )
     model.last["risk"], model.last["recycling"] = risk, recycling
-    for state, risk_row, recycling_row in zip(states, risk.tolist(), recycling.tolist(),
-                                              strict=True):
+    for state, risk_row, recycling_row in zip(
+        states, risk.tolist(), recycling.tolist(), strict=True
+    ):
         state.risk = dict(zip(mats, risk_row, strict=True))
         state.recycling_rate.update(zip(mats, recycling_row, strict=True))
 
@@ -290,10 +439,18 @@ def update_memories(model: LeverageModel) -> None:
 
     # Partnerships: third countries take up China's offer, likelier when it is trusted.
     round_start = (step - 1) % sc.timing.decision_interval_months == 0
-    if (chn.partnership_offered and round_start
-            and model.rng.random() < sc.policy.partnership_uptake * chn.reputation[OTHER]):
+    if (
+        chn.partnership_offered
+        and round_start
+        and model.rng.random() < sc.policy.partnership_uptake * chn.reputation[OTHER]
+    ):
         chn.partners += 1
         model.partner_ore_share = min(0.5, chn.partners * sc.china.partnership_ore_share)
         model._add_payoff("china", sc.china.partnership_value_usd_m)
-        model.log_event(OTHER, "join_partnership", target="china",
-                        parameters=f"partners={chn.partners}", source="uptake")
+        model.log_event(
+            OTHER,
+            "join_partnership",
+            target="china",
+            parameters=f"partners={chn.partners}",
+            source="uptake",
+        )

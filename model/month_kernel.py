@@ -27,12 +27,39 @@ from overplay.model.supply import KG_PER_T_IN_USD_M
 
 
 @njit(cache=True)
-def clear_materials(region_orders, region_contracted, region_need, recycling, stock,
-                    stockpile_target_days, shortage, build_months, other_need, share, caps,
-                    price_x, price_c_ore, premium, local_share, contracted_share, floors,
-                    slot_material, slot_stage, slot_producer, slot_output, slot_cost,
-                    slot_charge, slot_free_ore, slot_host, producers, partner_ore_share,
-                    ore_value_share, china_available, domestic, leak_rate):
+def clear_materials(
+    region_orders,
+    region_contracted,
+    region_need,
+    recycling,
+    stock,
+    stockpile_target_days,
+    shortage,
+    build_months,
+    other_need,
+    share,
+    caps,
+    price_x,
+    price_c_ore,
+    premium,
+    local_share,
+    contracted_share,
+    floors,
+    slot_material,
+    slot_stage,
+    slot_producer,
+    slot_output,
+    slot_cost,
+    slot_charge,
+    slot_free_ore,
+    slot_host,
+    producers,
+    partner_ore_share,
+    ore_value_share,
+    china_available,
+    domestic,
+    leak_rate,
+):
     """Clear every material's market for one month.
 
     Importers' stockpile purchases, orders to the market (firms' orders net of
@@ -114,8 +141,9 @@ def clear_materials(region_orders, region_contracted, region_need, recycling, st
                     separation += slot_output[s]
         offered[j] = min(separation, free_ore * (1.0 - partner_ore_share))
 
-        flows = allocate_flows(orders, contracted, share[j], caps[j], offered[j],
-                               china_available[j], leak_rate)
+        flows = allocate_flows(
+            orders, contracted, share[j], caps[j], offered[j], china_available[j], leak_rate
+        )
         nonchina[j], china[j], leak[j] = flows[0], flows[1], flows[2]
         requested[j], refused[j], sold = flows[4], flows[5], flows[6]
         demand_total[j] = 0.0
@@ -192,19 +220,50 @@ def clear_materials(region_orders, region_contracted, region_need, recycling, st
     for i in range(n_imp):
         for j in range(n_mat):
             if region_orders[i, j] > 0:
-                firm_fill[i, j] = ((market_orders[i, j] * market_fill[i, j] + recycled[i, j])
-                                   / region_orders[i, j])
+                firm_fill[i, j] = (
+                    market_orders[i, j] * market_fill[i, j] + recycled[i, j]
+                ) / region_orders[i, j]
             delivered[i, j] = purchases[i, j] * market_fill[i, j]
             stock[i, j] += delivered[i, j]
-    return (recycled, all_orders, offered, nonchina, china, leak, requested, refused,
-            firm_fill, delivered, demand_total, supply_total, constrained, exports, leaked,
-            processed, mined_sold, processing_share, mining_share, new_local_share,
-            new_contracted_share, producer_profit, producer_present, floor_cost)
+    return (
+        recycled,
+        all_orders,
+        offered,
+        nonchina,
+        china,
+        leak,
+        requested,
+        refused,
+        firm_fill,
+        delivered,
+        demand_total,
+        supply_total,
+        constrained,
+        exports,
+        leaked,
+        processed,
+        mined_sold,
+        processing_share,
+        mining_share,
+        new_local_share,
+        new_contracted_share,
+        producer_profit,
+        producer_present,
+        floor_cost,
+    )
 
 
 @njit(cache=True)
-def leverage(region_need, recycled, region_contracted, inventory, stockpile, other_need,
-             nonchina_supply, horizon):
+def leverage(
+    region_need,
+    recycled,
+    region_contracted,
+    inventory,
+    stockpile,
+    other_need,
+    nonchina_supply,
+    horizon,
+):
     """Indispensability: each importer's share of demand over the buffer horizon it
     could not meet without China, from non-China output (contracts first), its
     firms' inventories, its stockpile and recycling (importers × materials)."""
@@ -219,14 +278,12 @@ def leverage(region_need, recycled, region_contracted, inventory, stockpile, oth
             contracted[i] = region_contracted[i, j]
         need[n_imp] = other_need[j]
         contracted[n_imp] = 0.0
-        nonchina = allocate_flows(need, contracted, shut, shut, nonchina_supply[j], 0.0,
-                                  0.0)[0]
+        nonchina = allocate_flows(need, contracted, shut, shut, nonchina_supply[j], 0.0, 0.0)[0]
         for i in range(n_imp):
             demand = region_need[i, j] * horizon
             if demand <= 0:
                 continue
-            have = ((nonchina[i] + recycled[i, j]) * horizon + inventory[i, j]
-                    + stockpile[i, j])
+            have = (nonchina[i] + recycled[i, j]) * horizon + inventory[i, j] + stockpile[i, j]
             result[i, j] = min(max(1.0 - have / demand, 0.0), 1.0)
     return result
 
@@ -281,29 +338,82 @@ def _claimants(allies, importers):
 
 
 #: Rows of ``run_month``'s per-material input.
-MATERIAL_INPUTS = ("growth", "price_response", "price_x", "premium", "other_need",
-                   "china_domestic", "china_available", "price_c_ore", "local_ore_share",
-                   "contracted_share", "reference_price")
+MATERIAL_INPUTS = (
+    "growth",
+    "price_response",
+    "price_x",
+    "premium",
+    "other_need",
+    "china_domestic",
+    "china_available",
+    "price_c_ore",
+    "local_ore_share",
+    "contracted_share",
+    "reference_price",
+)
 #: Columns of its importers × materials input.
-IMPORTER_INPUTS = ("recycling", "stockpile", "stockpile_target_days", "shortage",
-                   "price_floor", "holding_cost_per_month")
+IMPORTER_INPUTS = (
+    "recycling",
+    "stockpile",
+    "stockpile_target_days",
+    "shortage",
+    "price_floor",
+    "holding_cost_per_month",
+)
 #: Rows of its per-material output.
-MATERIAL_OUTPUTS = ("demand", "supply", "constrained", "exports", "leaked", "processed",
-                    "mined_sold", "processing_share", "mining_share", "local_ore_share",
-                    "contracted_share", "nonchina_offered")
+MATERIAL_OUTPUTS = (
+    "demand",
+    "supply",
+    "constrained",
+    "exports",
+    "leaked",
+    "processed",
+    "mined_sold",
+    "processing_share",
+    "mining_share",
+    "local_ore_share",
+    "contracted_share",
+    "nonchina_offered",
+)
 #: Planes of its materials × destinations output.
 MARKET_OUTPUTS = ("nonchina", "china", "leak", "orders", "requested", "refused")
 #: Planes of its importers × materials output.
-IMPORTER_OUTPUTS = ("recycled", "stockpile", "shortage", "leverage", "need", "lost_output",
-                    "consumed", "shortfall", "release_used", "inventory")
+IMPORTER_OUTPUTS = (
+    "recycled",
+    "stockpile",
+    "shortage",
+    "leverage",
+    "need",
+    "lost_output",
+    "consumed",
+    "shortfall",
+    "release_used",
+    "inventory",
+)
 #: Rows of its per-importer output (USD m this month).
 PAYOFF_OUTPUTS = ("firms_profit", "stockpile_holding", "stockpile_bought")
 
 
 @njit(cache=True)
-def run_month(materials, importers, limits, slot_ints, slot_floats, producers, allies,
-              scalars, base_need, thrift, contracted, target_days, inventory, value_added,
-              region, cumulative_profit, discounted_profit):
+def run_month(
+    materials,
+    importers,
+    limits,
+    slot_ints,
+    slot_floats,
+    producers,
+    allies,
+    scalars,
+    base_need,
+    thrift,
+    contracted,
+    target_days,
+    inventory,
+    value_added,
+    region,
+    cumulative_profit,
+    discounted_profit,
+):
     """The whole month after the decisions, in one call: firms' demand, every
     material's market, stockpile releases, firms' receipts and consumption, the
     stockpiles drawn and the importers' leverage.
@@ -322,32 +432,109 @@ def run_month(materials, importers, limits, slot_ints, slot_floats, producers, a
     build_months, partner_share, ore_value_share = scalars[0], scalars[1], scalars[2]
     leak_rate, horizon, discount, adjust_months = scalars[3], scalars[4], scalars[5], scalars[6]
     need, paid, orders, region_orders, region_contracted, region_need = firm_kernels.demand(
-        base_need, thrift, materials[0], materials[1], materials[2], materials[3], contracted,
-        target_days, inventory, adjust_months, value_added, region, n_imp)
+        base_need,
+        thrift,
+        materials[0],
+        materials[1],
+        materials[2],
+        materials[3],
+        contracted,
+        target_days,
+        inventory,
+        adjust_months,
+        value_added,
+        region,
+        n_imp,
+    )
     stock = np.ascontiguousarray(importers[:, :, 1])
     floors = np.zeros((n_imp + 1, n_mat))
     floors[:n_imp] = importers[:, :, 4]
-    (recycled, all_orders, offered, nonchina, china, leak, requested, refused, firm_fill,
-     delivered, demand_total, supply_total, constrained, exports, leaked, processed,
-     mined_sold, processing_share, mining_share, local_share, contracted_share,
-     producer_profit, producer_present, floor_cost) = clear_materials(
-        region_orders, region_contracted, region_need,
-        np.ascontiguousarray(importers[:, :, 0]), stock,
-        np.ascontiguousarray(importers[:, :, 2]), np.ascontiguousarray(importers[:, :, 3]),
-        build_months, materials[4], np.ascontiguousarray(limits[:, :, 0]),
-        np.ascontiguousarray(limits[:, :, 1]), materials[2], materials[7], materials[3],
-        materials[8], materials[9], floors, slot_ints[0], slot_ints[1], slot_ints[2],
-        slot_floats[0], slot_floats[1], slot_floats[2], slot_floats[3], slot_ints[3],
-        producers, partner_share, ore_value_share, materials[6], materials[5], leak_rate)
+    (
+        recycled,
+        all_orders,
+        offered,
+        nonchina,
+        china,
+        leak,
+        requested,
+        refused,
+        firm_fill,
+        delivered,
+        demand_total,
+        supply_total,
+        constrained,
+        exports,
+        leaked,
+        processed,
+        mined_sold,
+        processing_share,
+        mining_share,
+        local_share,
+        contracted_share,
+        producer_profit,
+        producer_present,
+        floor_cost,
+    ) = clear_materials(
+        region_orders,
+        region_contracted,
+        region_need,
+        np.ascontiguousarray(importers[:, :, 0]),
+        stock,
+        np.ascontiguousarray(importers[:, :, 2]),
+        np.ascontiguousarray(importers[:, :, 3]),
+        build_months,
+        materials[4],
+        np.ascontiguousarray(limits[:, :, 0]),
+        np.ascontiguousarray(limits[:, :, 1]),
+        materials[2],
+        materials[7],
+        materials[3],
+        materials[8],
+        materials[9],
+        floors,
+        slot_ints[0],
+        slot_ints[1],
+        slot_ints[2],
+        slot_floats[0],
+        slot_floats[1],
+        slot_floats[2],
+        slot_floats[3],
+        slot_ints[3],
+        producers,
+        partner_share,
+        ore_value_share,
+        materials[6],
+        materials[5],
+        leak_rate,
+    )
     pool = release_pool(stock, allies) if allies.shape[1] > 0 else stock
     shortfall, release_used, consumed, short, lost, firm_profit, region_inventory = (
-        firm_kernels.receive_and_consume(orders, firm_fill, need, pool, paid, value_added,
-                                         inventory, region, discount, cumulative_profit,
-                                         discounted_profit))
+        firm_kernels.receive_and_consume(
+            orders,
+            firm_fill,
+            need,
+            pool,
+            paid,
+            value_added,
+            inventory,
+            region,
+            discount,
+            cumulative_profit,
+            discounted_profit,
+        )
+    )
     draw_stockpiles(stock, release_used, allies)
     stock = np.maximum(stock, 0.0)
-    held = leverage(region_need, recycled, region_contracted, region_inventory, stock,
-                    materials[4], processed, horizon)
+    held = leverage(
+        region_need,
+        recycled,
+        region_contracted,
+        region_inventory,
+        stock,
+        materials[4],
+        processed,
+        horizon,
+    )
     shortage = np.zeros((n_imp, n_mat))
     for i in range(n_imp):
         for j in range(n_mat):
@@ -355,16 +542,41 @@ def run_month(materials, importers, limits, slot_ints, slot_floats, producers, a
                 shortage[i, j] = short[i, j] / region_need[i, j]
 
     per_material = np.empty((12, n_mat))
-    for k, row in enumerate((demand_total, supply_total, constrained, exports, leaked,
-                             processed, mined_sold, processing_share, mining_share,
-                             local_share, contracted_share, offered)):
+    for k, row in enumerate(
+        (
+            demand_total,
+            supply_total,
+            constrained,
+            exports,
+            leaked,
+            processed,
+            mined_sold,
+            processing_share,
+            mining_share,
+            local_share,
+            contracted_share,
+            offered,
+        )
+    ):
         per_material[k] = row
     market = np.empty((6, n_mat, n_imp + 1))
     for k, plane in enumerate((nonchina, china, leak, all_orders, requested, refused)):
         market[k] = plane
     per_importer = np.empty((10, n_imp, n_mat))
-    for k, plane in enumerate((recycled, stock, shortage, held, region_need, lost, consumed,
-                               short, release_used, region_inventory)):
+    for k, plane in enumerate(
+        (
+            recycled,
+            stock,
+            shortage,
+            held,
+            region_need,
+            lost,
+            consumed,
+            short,
+            release_used,
+            region_inventory,
+        )
+    ):
         per_importer[k] = plane
     payoffs = np.zeros((3, n_imp))
     for i in range(n_imp):
@@ -376,5 +588,14 @@ def run_month(materials, importers, limits, slot_ints, slot_floats, producers, a
         payoffs[0, i] = firm_profit[i]
         payoffs[1, i] = holding * KG_PER_T_IN_USD_M * importers[i, 0, 5]
         payoffs[2, i] = bought * KG_PER_T_IN_USD_M
-    return (per_material, market, per_importer, payoffs, orders, shortfall, producer_profit,
-            producer_present, floor_cost)
+    return (
+        per_material,
+        market,
+        per_importer,
+        payoffs,
+        orders,
+        shortfall,
+        producer_profit,
+        producer_present,
+        floor_cost,
+    )

@@ -12,8 +12,10 @@ from pydantic import AfterValidator, WithJsonSchema
 #: or a hidden file), at most 100 characters (well inside any file system's name limit).
 OUTPUT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 #: The rule in words: users see this, not the regular expression.
-OUTPUT_NAME_RULE = ("must be one plain folder name: letters, digits, '.', '_' and '-', "
-                    "starting with a letter or digit, at most 100 characters")
+OUTPUT_NAME_RULE = (
+    "must be one plain folder name: letters, digits, '.', '_' and '-', "
+    "starting with a letter or digit, at most 100 characters"
+)
 
 
 def _plain_folder_name(value: str) -> str:
@@ -22,5 +24,8 @@ def _plain_folder_name(value: str) -> str:
     return value
 
 
-OutputName = Annotated[str, AfterValidator(_plain_folder_name),
-                       WithJsonSchema({"type": "string", "pattern": OUTPUT_NAME_PATTERN})]
+OutputName = Annotated[
+    str,
+    AfterValidator(_plain_folder_name),
+    WithJsonSchema({"type": "string", "pattern": OUTPUT_NAME_PATTERN}),
+]

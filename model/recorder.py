@@ -26,23 +26,59 @@ if TYPE_CHECKING:
     from overplay.model.leverage_model import LeverageModel
 
 ROUND_COLUMNS = [
-    "step", "date", "round", "material", "importer",
-    "price_ex_china", "price_china", "price_multiple",
-    "china_mining_share", "china_processing_share",
-    "non_china_mining_capacity", "non_china_processing_capacity",
-    "non_china_processing_pipeline", "exports_from_china", "leakage", "non_china_supply",
-    "stockpile_t", "stockpile_days", "shortage_fraction", "lost_output",
-    "perceived_risk", "firm_risk", "reputation", "china_dependence", "leverage",
-    "china_policy", "licence_approval_rate", "quota_cut",
-    "non_china_sourcing", "thrift", "recycling_rate", "security_premium",
-    "china_payoff", "importer_payoff",
+    "step",
+    "date",
+    "round",
+    "material",
+    "importer",
+    "price_ex_china",
+    "price_china",
+    "price_multiple",
+    "china_mining_share",
+    "china_processing_share",
+    "non_china_mining_capacity",
+    "non_china_processing_capacity",
+    "non_china_processing_pipeline",
+    "exports_from_china",
+    "leakage",
+    "non_china_supply",
+    "stockpile_t",
+    "stockpile_days",
+    "shortage_fraction",
+    "lost_output",
+    "perceived_risk",
+    "firm_risk",
+    "reputation",
+    "china_dependence",
+    "leverage",
+    "china_policy",
+    "licence_approval_rate",
+    "quota_cut",
+    "non_china_sourcing",
+    "thrift",
+    "recycling_rate",
+    "security_premium",
+    "china_payoff",
+    "importer_payoff",
 ]
-PAYOFF_COLUMNS = ["step", "date", "round", "player", "role", "payoff", "cumulative",
-                  "discounted_cumulative"]
+PAYOFF_COLUMNS = [
+    "step",
+    "date",
+    "round",
+    "player",
+    "role",
+    "payoff",
+    "cumulative",
+    "discounted_cumulative",
+]
 #: World-level series per material, cached each step and collected by Mesa's model
 #: reporters (what ``mesa.batch_run`` and SolaraViz plots read).
-WORLD_SERIES = ("price_multiple", "china_processing_share", "china_mining_share",
-                "non_china_processing_capacity")
+WORLD_SERIES = (
+    "price_multiple",
+    "china_processing_share",
+    "china_mining_share",
+    "non_china_processing_capacity",
+)
 
 
 def read_world(key: str, model: LeverageModel) -> float:
@@ -52,8 +88,9 @@ def read_world(key: str, model: LeverageModel) -> float:
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> list[float]:
     """Element-wise numerator / denominator, 0 where the denominator is not positive."""
-    return np.divide(numerator, denominator, out=np.zeros_like(numerator, dtype=float),
-                     where=denominator > 0).tolist()
+    return np.divide(
+        numerator, denominator, out=np.zeros_like(numerator, dtype=float), where=denominator > 0
+    ).tolist()
 
 
 def _approval(policy: ExportPolicy) -> float:
@@ -131,19 +168,22 @@ class Recorder:
         self.world: dict[str, float] = {"china_payoff": 0.0}
         for m in model.materials:
             cfg = model.config.materials[m]
-            self.world |= {f"price_multiple_{m}": 1.0,
-                           f"china_processing_share_{m}": cfg.china_processing_share,
-                           f"china_mining_share_{m}": cfg.china_mining_share,
-                           f"non_china_processing_capacity_{m}":
-                               model.nonchina_capacity(m, "processing")}
-        self._world_keys = {m: tuple(f"{series}_{m}" for series in WORLD_SERIES)
-                            for m in model.materials}
+            self.world |= {
+                f"price_multiple_{m}": 1.0,
+                f"china_processing_share_{m}": cfg.china_processing_share,
+                f"china_mining_share_{m}": cfg.china_mining_share,
+                f"non_china_processing_capacity_{m}": model.nonchina_capacity(m, "processing"),
+            }
+        self._world_keys = {
+            m: tuple(f"{series}_{m}" for series in WORLD_SERIES) for m in model.materials
+        }
         self._pending: list[MonthRecord] = []
         self._previous_payoff: dict[str, float] = {}
         self.datacollector = DeferredTables(
             self._write_pending,
             model_reporters={key: partial(read_world, key) for key in self.world},
-            tables={"rounds": ROUND_COLUMNS, "payoffs": PAYOFF_COLUMNS})
+            tables={"rounds": ROUND_COLUMNS, "payoffs": PAYOFF_COLUMNS},
+        )
 
     def record(self) -> None:
         model = self.model
@@ -170,8 +210,9 @@ class Recorder:
         saved = self.tables, self._pending, collector.model_vars, collector._tables
         self.tables, self._pending = False, []
         collector.model_vars = {key: [] for key in collector.model_vars}
-        collector._tables = {name: {column: [] for column in table}
-                             for name, table in collector._tables.items()}
+        collector._tables = {
+            name: {column: [] for column in table} for name, table in collector._tables.items()
+        }
         try:
             yield
         finally:
@@ -183,14 +224,26 @@ class Recorder:
         pop = model.firm_population
         totals = model.producers_now()
         return MonthRecord(
-            step=model.step_count, round=model.round, rows=last["rows"],
-            shortage=last["shortage_fraction"], leverage=last["leverage"], flows=last["flows"],
-            region_need=last["region_need"], recycled=last["recycled"],
-            stockpile=last["stockpile"], risk=last["risk"], recycling=last["recycling"],
-            reputation=dict(model.china.reputation), policy=dict(model.china.policy),
-            capacity=totals["capacity"], pipeline=totals["pipeline"], firm_risk=pop.risk,
-            firm_contracted=pop.contracted, firm_thrift=pop.thrift.copy(),
-            players=list(self._players()))
+            step=model.step_count,
+            round=model.round,
+            rows=last["rows"],
+            shortage=last["shortage_fraction"],
+            leverage=last["leverage"],
+            flows=last["flows"],
+            region_need=last["region_need"],
+            recycled=last["recycled"],
+            stockpile=last["stockpile"],
+            risk=last["risk"],
+            recycling=last["recycling"],
+            reputation=dict(model.china.reputation),
+            policy=dict(model.china.policy),
+            capacity=totals["capacity"],
+            pipeline=totals["pipeline"],
+            firm_risk=pop.risk,
+            firm_contracted=pop.contracted,
+            firm_thrift=pop.thrift.copy(),
+            players=list(self._players()),
+        )
 
     def _write_pending(self) -> None:
         """Turn the months recorded since the last read into table rows."""
@@ -204,8 +257,7 @@ class Recorder:
             self._add_rows(month, payoffs, weight)
             self._add_payoff_rows(month, payoffs)
 
-    def _add_rows(self, month: MonthRecord, payoffs: dict[str, float],
-                  weight: np.ndarray) -> None:
+    def _add_rows(self, month: MonthRecord, payoffs: dict[str, float], weight: np.ndarray) -> None:
         """The month's tidy rows, one per material × importer, appended column by column
         to the DataCollector's table (the same values ``add_table_row`` would store, in
         the same order, without a dict per row)."""
@@ -228,22 +280,28 @@ class Recorder:
             received = china + nonchina + month.recycled[:, j]
             stock = month.stockpile[:, j]
             policies = [month.policy[(m, n)] for n in names]
-            same = {"step": month.step, "date": date, "round": month.round,
-                    "material": m, "price_ex_china": row["price_ex_china"],
-                    "price_china": row["price_china"],
-                    "price_multiple": row["price_ex_china"] / model.reference_price[m],
-                    "china_mining_share": row["china_mining_share"],
-                    "china_processing_share": row["china_processing_share"],
-                    "non_china_mining_capacity": month.capacity[(m, "mining")],
-                    "non_china_processing_capacity": month.capacity[(m, "processing")],
-                    "non_china_processing_pipeline": month.pipeline[(m, "processing")],
-                    "security_premium": row["security_premium"],
-                    "china_payoff": payoffs["china"]}
+            same = {
+                "step": month.step,
+                "date": date,
+                "round": month.round,
+                "material": m,
+                "price_ex_china": row["price_ex_china"],
+                "price_china": row["price_china"],
+                "price_multiple": row["price_ex_china"] / model.reference_price[m],
+                "china_mining_share": row["china_mining_share"],
+                "china_processing_share": row["china_processing_share"],
+                "non_china_mining_capacity": month.capacity[(m, "mining")],
+                "non_china_processing_capacity": month.capacity[(m, "processing")],
+                "non_china_processing_pipeline": month.pipeline[(m, "processing")],
+                "security_premium": row["security_premium"],
+                "china_payoff": payoffs["china"],
+            }
             for column, value in same.items():
                 table[column].extend([value] * k)
             per_importer = {
                 "importer": names,
-                "exports_from_china": exports.tolist(), "leakage": leak.tolist(),
+                "exports_from_china": exports.tolist(),
+                "leakage": leak.tolist(),
                 "non_china_supply": nonchina.tolist(),
                 "stockpile_t": stock.tolist(),
                 "stockpile_days": _ratio(stock, daily[:, j]),
@@ -260,7 +318,8 @@ class Recorder:
                 "non_china_sourcing": sourcing[:, j].tolist(),
                 "thrift": thrift[:, j].tolist(),
                 "recycling_rate": month.recycling[:, j].tolist(),
-                "importer_payoff": [payoffs[n] for n in names]}
+                "importer_payoff": [payoffs[n] for n in names],
+            }
             for column, values in per_importer.items():
                 table[column].extend(values)
 

@@ -19,8 +19,9 @@ def decay_factor(half_life_months: float) -> float:
     return float(0.5 ** (1.0 / half_life_months))
 
 
-def severity(regime: Regime, approval_rate: float, delay_months: float, cut: float,
-             cfg: RiskConfig) -> float:
+def severity(
+    regime: Regime, approval_rate: float, delay_months: float, cut: float, cfg: RiskConfig
+) -> float:
     """How alarming a regime is to the importer it targets, in [0, 1].
 
     Ban > quota > licensing > open. Licensing rises toward a ban as approvals
@@ -39,8 +40,9 @@ def severity(regime: Regime, approval_rate: float, delay_months: float, cut: flo
     return float(min(cfg.severity_ban, base + (cfg.severity_ban - base) * harshness * 0.8))
 
 
-def update_risk(risk: np.ndarray | float, impulse: np.ndarray | float,
-                retention: float) -> np.ndarray | float:
+def update_risk(
+    risk: np.ndarray | float, impulse: np.ndarray | float, retention: float
+) -> np.ndarray | float:
     """Decay the memory, then add the new impulse."""
     impulse = np.clip(impulse, 0.0, 1.0)
     return 1.0 - (1.0 - np.asarray(risk) * retention) * (1.0 - impulse)

@@ -33,11 +33,21 @@ LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-_TAG_KINDS = {"null": "null (empty)", "bool": "true/false", "int": "a number",
-              "float": "a number", "timestamp": "a date"}
+_TAG_KINDS = {
+    "null": "null (empty)",
+    "bool": "true/false",
+    "int": "a number",
+    "float": "a number",
+    "timestamp": "a date",
+}
 #: What a node of each resolved tag should have been, for "not a valid ..." messages.
-_TAG_NOUNS = {"timestamp": "date", "int": "whole number", "float": "number",
-              "binary": "base64 binary value", "bool": "true/false value"}
+_TAG_NOUNS = {
+    "timestamp": "date",
+    "int": "whole number",
+    "float": "number",
+    "binary": "base64 binary value",
+    "bool": "true/false value",
+}
 
 
 class _BadValue(yaml.constructor.ConstructorError):
@@ -67,9 +77,11 @@ class _LocatingLoader(LOADER):  # type: ignore[misc, valid-type]
             shown = node.value if isinstance(node, yaml.ScalarNode) else node.tag
             if isinstance(shown, str) and len(shown) > 40:
                 shown = shown[:37] + "..."
-            raise _BadValue(self.node_locs.get(id(node), ()),
-                            f"not a valid {noun}: {shown!r} ({exc})", node.start_mark) \
-                from None
+            raise _BadValue(
+                self.node_locs.get(id(node), ()),
+                f"not a valid {noun}: {shown!r} ({exc})",
+                node.start_mark,
+            ) from None
 
 
 def read_bounded_text(path: Path, file: str) -> str:
@@ -77,6 +89,7 @@ def read_bounded_text(path: Path, file: str) -> str:
 
     The type is checked before opening, and again on the open descriptor (opened
     non-blocking, so a FIFO swapped in meanwhile cannot block the read)."""
+
     def refuse(message: str) -> ScenarioError:
         return ScenarioError([Problem(file, 0, "", message)])
 
@@ -92,8 +105,10 @@ def read_bounded_text(path: Path, file: str) -> str:
             raise refuse(_not_regular(path))
         raw = handle.read(MAX_FILE_BYTES + 1)
     if len(raw) > MAX_FILE_BYTES:
-        raise refuse(f"larger than {MAX_FILE_BYTES:,} bytes; scenario and spec files are "
-                     "limited to that size")
+        raise refuse(
+            f"larger than {MAX_FILE_BYTES:,} bytes; scenario and spec files are "
+            "limited to that size"
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -120,8 +135,9 @@ def _check_shape(text: str, file: str) -> None:
             if event.anchor in sizes:
                 expanded += sizes[event.anchor]
             elif any(anchor == event.anchor for anchor, _ in open_collections):
-                raise refuse(event, f"alias *{event.anchor} refers to a mapping or list "
-                             "that contains it")
+                raise refuse(
+                    event, f"alias *{event.anchor} refers to a mapping or list that contains it"
+                )
             # an undefined alias is reported by the composer
         elif isinstance(event, yaml.ScalarEvent):
             expanded += 1
@@ -137,8 +153,11 @@ def _check_shape(text: str, file: str) -> None:
             if anchor:
                 sizes[anchor] = expanded - started + 1
         if expanded > MAX_NODES:
-            raise refuse(event, f"more than {MAX_NODES:,} keys and values (aliases "
-                         "expanded); split the file or write fewer aliases")
+            raise refuse(
+                event,
+                f"more than {MAX_NODES:,} keys and values (aliases "
+                "expanded); split the file or write fewer aliases",
+            )
 
 
 def _key_problem(key_node: yaml.Node) -> str | None:
@@ -148,12 +167,20 @@ def _key_problem(key_node: yaml.Node) -> str | None:
     if key_node.tag in (_STR_TAG, _MERGE_TAG):
         return None
     kind = _TAG_KINDS.get(key_node.tag.rsplit(":", 1)[-1], "not text")
-    return (f"key {key_node.value!r} is read as {kind}; keys must be text: quote it "
-            f"('{key_node.value}') or rename it")
+    return (
+        f"key {key_node.value!r} is read as {kind}; keys must be text: quote it "
+        f"('{key_node.value}') or rename it"
+    )
 
 
-def _line_map(node: yaml.Node, file: str, loc: Loc, out: LineMap,
-              problems: list[Problem], node_locs: dict[int, Loc]) -> None:
+def _line_map(
+    node: yaml.Node,
+    file: str,
+    loc: Loc,
+    out: LineMap,
+    problems: list[Problem],
+    node_locs: dict[int, Loc],
+) -> None:
     out.setdefault(loc, (file, node.start_mark.line + 1))
     node_locs.setdefault(id(node), loc)
     if isinstance(node, yaml.MappingNode):
@@ -198,8 +225,7 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
             loader.dispose()
     except _BadValue as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 0
-        raise ScenarioError([Problem(file, line, dotted(exc.loc), str(exc.problem))]) \
-            from None
+        raise ScenarioError([Problem(file, line, dotted(exc.loc), str(exc.problem))]) from None
     except yaml.MarkedYAMLError as exc:
         raise ScenarioError([_located(exc, file, last_line, lines)]) from None
     except yaml.YAMLError as exc:

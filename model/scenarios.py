@@ -30,8 +30,16 @@ from overplay.model.naming import OUTPUT_NAME_PATTERN
 from overplay.model.problems import LineMap, Loc, Problem, ScenarioError, dotted
 from overplay.model.safe_yaml import read_yaml
 
-__all__ = ["LineMap", "Loc", "Problem", "ScenarioError", "ScenarioNote", "load_scenario",
-           "read_yaml", "resolve_scenario"]
+__all__ = [
+    "LineMap",
+    "Loc",
+    "Problem",
+    "ScenarioError",
+    "ScenarioNote",
+    "load_scenario",
+    "read_yaml",
+    "resolve_scenario",
+]
 
 #: Longest chain of ``extends`` (bundled scenarios use one link).
 MAX_EXTENDS = 8
@@ -51,8 +59,9 @@ _NOTES_SHOWN: dict = {}  # warnings registry: each note once per process (sweeps
 def note(problem: Problem) -> None:
     """Show a located note as ``FILE:LINE: ScenarioNote: key: message`` on stderr."""
     where = f"{problem.path}: " if problem.path else ""
-    warnings.warn_explicit(where + problem.message, ScenarioNote, problem.file,
-                           problem.line, registry=_NOTES_SHOWN)
+    warnings.warn_explicit(
+        where + problem.message, ScenarioNote, problem.file, problem.line, registry=_NOTES_SHOWN
+    )
 
 
 # -- finding files ----------------------------------------------------------------------
@@ -78,8 +87,9 @@ def locate(reference: str | Path, relative_to: Path | None = None) -> Path:
             return candidate
         close = difflib.get_close_matches(ref, bundled_names(), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise FileNotFoundError(f"no bundled scenario named {ref!r}{hint} "
-                                f"(bundled: {', '.join(bundled_names())})")
+        raise FileNotFoundError(
+            f"no bundled scenario named {ref!r}{hint} (bundled: {', '.join(bundled_names())})"
+        )
     path = Path(ref)
     if not path.is_absolute() and relative_to is not None:
         path = relative_to / path
@@ -92,6 +102,7 @@ def _parent_of(ref: Any, child: Path, chain: tuple[Path, ...], where_: tuple[str
     """The file an ``extends:`` names: a bundled scenario's name, or a regular
     ``.yaml``/``.yml`` file relative to the extending file, not already in the chain
     and at most :data:`MAX_EXTENDS` links from the file loaded first."""
+
     def refuse(message: str) -> ScenarioError:
         return ScenarioError([Problem(*where_, "extends", message)])
 
@@ -113,8 +124,10 @@ def _parent_of(ref: Any, child: Path, chain: tuple[Path, ...], where_: tuple[str
         cycle = " -> ".join(str(p) for p in (*resolved, path.resolve()))
         raise refuse(f"extends cycle: {cycle}")
     if len(resolved) >= MAX_EXTENDS:
-        raise refuse(f"more than {MAX_EXTENDS} files in the extends chain "
-                     f"({' -> '.join(p.name for p in resolved)} -> ...)")
+        raise refuse(
+            f"more than {MAX_EXTENDS} files in the extends chain "
+            f"({' -> '.join(p.name for p in resolved)} -> ...)"
+        )
     return path
 
 
@@ -131,8 +144,11 @@ def _merged_lines(parent: LineMap, child: LineMap, replaced: set[Loc]) -> LineMa
     The parent's entries under a location the child replaced (``replaced``, from
     :func:`_replaced`) are dropped: what is there now is the child's, and a problem in
     it must not be blamed on a parent's line that no longer holds anything."""
-    merged = {loc: at for loc, at in parent.items()
-              if not any(loc[:n] in replaced for n in range(1, len(loc) + 1))}
+    merged = {
+        loc: at
+        for loc, at in parent.items()
+        if not any(loc[:n] in replaced for n in range(1, len(loc) + 1))
+    }
     for loc, at in child.items():
         merged.pop(loc, None)
         merged[loc] = at
@@ -164,27 +180,44 @@ def _deep_merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _merge_events(parent: dict[str, Any], data: dict[str, Any], mode: Any, lines: LineMap,
-                  file: str, parent_ref: str) -> list[Problem]:
+def _merge_events(
+    parent: dict[str, Any],
+    data: dict[str, Any],
+    mode: Any,
+    lines: LineMap,
+    file: str,
+    parent_ref: str,
+) -> list[Problem]:
     """Apply ``events_merge`` (append or replace) to the child's ``events``, in place.
     Without it, a child's ``events`` replace the inherited ones and a note says so."""
     at = lines.get(("events_merge",), lines.get(("events",), (file, 1)))
     if mode is not None and mode not in EVENTS_MERGE:
-        return [Problem(*at, "events_merge", f"must be one of {', '.join(EVENTS_MERGE)}, "
-                        f"got {mode!r}")]
+        return [
+            Problem(*at, "events_merge", f"must be one of {', '.join(EVENTS_MERGE)}, got {mode!r}")
+        ]
     inherited, own = parent.get("events"), data.get("events")
     if not (isinstance(inherited, list) and inherited and isinstance(own, list)):
         return []
     if mode == "append":
         data["events"] = [*inherited, *own]
         own_items = [loc for loc in lines if loc[:1] == ("events",) and len(loc) > 1]
-        lines.update({("events", len(inherited) + int(loc[1]), *loc[2:]): lines.pop(loc)
-                      for loc in own_items})
+        lines.update(
+            {
+                ("events", len(inherited) + int(loc[1]), *loc[2:]): lines.pop(loc)
+                for loc in own_items
+            }
+        )
     elif mode is None:
         count = len(inherited)
-        note(Problem(*lines.get(("events",), (file, 1)), "events", f"replaces the {count} "
-                     f"event{'s' if count > 1 else ''} inherited from {parent_ref}; write "
-                     "`events_merge: append` to keep them (or `replace` to say so)"))
+        note(
+            Problem(
+                *lines.get(("events",), (file, 1)),
+                "events",
+                f"replaces the {count} "
+                f"event{'s' if count > 1 else ''} inherited from {parent_ref}; write "
+                "`events_merge: append` to keep them (or `replace` to say so)",
+            )
+        )
     return []
 
 
@@ -198,9 +231,15 @@ def load_raw(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
     file = str(path)
     if not has_parent:
         if merge_mode is not None:
-            raise ScenarioError([Problem(*lines.get(("events_merge",), (file, 1)),
-                                         "events_merge", "only a file that extends "
-                                         "another can merge events")])
+            raise ScenarioError(
+                [
+                    Problem(
+                        *lines.get(("events_merge",), (file, 1)),
+                        "events_merge",
+                        "only a file that extends another can merge events",
+                    )
+                ]
+            )
         return data, lines
     at = lines.get(("extends",), (file, 1))
     parent_path = _parent_of(parent_ref, path, chain, at)
@@ -227,13 +266,18 @@ def parse_assignment(text: str, index: int) -> tuple[str, Any]:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError as exc:
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError([Problem("--set", index, key, f"bad value {raw!r}: {reason}")]) \
-            from None
+        raise ScenarioError(
+            [Problem("--set", index, key, f"bad value {raw!r}: {reason}")]
+        ) from None
     return key, value
 
 
-def apply_overrides(data: dict[str, Any], overrides: dict[str, Any] | list[tuple],
-                    lines: LineMap, source: str = "--set") -> set[Loc]:
+def apply_overrides(
+    data: dict[str, Any],
+    overrides: dict[str, Any] | list[tuple],
+    lines: LineMap,
+    source: str = "--set",
+) -> set[Loc]:
     """Set dotted keys in place; list items are addressed by index (``producers.0.name``).
 
     Items are ``(key, value)`` — located as ``SOURCE:N`` — or ``(key, value, label)``
@@ -247,8 +291,11 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any] | list[tuple
     for number, item in enumerate(items, start=1):
         key, value = item[0], item[1]
         label = item[2] if len(item) > 2 else None
-        where_ = (source, number) if label is None else \
-            (tuple(label) if isinstance(label, tuple) else (label, 1))
+        where_ = (
+            (source, number)
+            if label is None
+            else (tuple(label) if isinstance(label, tuple) else (label, 1))
+        )
         if isinstance(value, np.generic):
             value = value.item()
         parts: list[str | int] = [int(p) if p.isdigit() else p for p in key.split(".")]
@@ -268,14 +315,21 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any] | list[tuple
                 nxt = {}
                 target[part] = nxt
             if not isinstance(nxt, dict | list):
-                raise ScenarioError([Problem(*where_, key, "cannot set a key "
-                                             f"inside {dotted(tuple(parts[:depth + 1]))!r}")])
+                raise ScenarioError(
+                    [
+                        Problem(
+                            *where_,
+                            key,
+                            f"cannot set a key inside {dotted(tuple(parts[: depth + 1]))!r}",
+                        )
+                    ]
+                )
             target = nxt
         last = parts[-1]
         if isinstance(target, list) and not (isinstance(last, int) and last < len(target)):
             raise ScenarioError([Problem(*where_, key, f"no item {last} in list")])
         target[last] = copy.deepcopy(value)  # never shared between runs or keys
-        for loc in [loc for loc in lines if loc[:len(parts)] == tuple(parts)]:
+        for loc in [loc for loc in lines if loc[: len(parts)] == tuple(parts)]:
             del lines[loc]  # what the file said below this key is gone
         lines[tuple(parts)] = where_
         overridden.add(tuple(parts))
@@ -308,7 +362,7 @@ def where(loc: Loc, lines: LineMap, default: tuple[str, int]) -> tuple[str, int]
     (an override that created it); else the nearest key above it."""
     if loc in lines:
         return lines[loc]
-    below = [at for key, at in lines.items() if len(key) > len(loc) and key[:len(loc)] == loc]
+    below = [at for key, at in lines.items() if len(key) > len(loc) and key[: len(loc)] == loc]
     if below:
         return below[-1]
     for cut in range(len(loc) - 1, -1, -1):
@@ -317,8 +371,9 @@ def where(loc: Loc, lines: LineMap, default: tuple[str, int]) -> tuple[str, int]
     return default
 
 
-def blame(candidates: tuple[Loc, ...], lines: LineMap,
-          default: tuple[str, int]) -> tuple[Loc, tuple[str, int]]:
+def blame(
+    candidates: tuple[Loc, ...], lines: LineMap, default: tuple[str, int]
+) -> tuple[Loc, tuple[str, int]]:
     """Of several keys that together break a rule (shares summing over 1), the one set
     most recently — an override before the file, a file before what it extends."""
     order = {loc: i for i, loc in enumerate(lines)}
@@ -343,8 +398,7 @@ def _fields_at(loc: Loc, root: type[BaseModel] = Scenario) -> list[str]:
             annotation = typing.get_args(annotation)[-1]
         else:
             return []
-        while typing.get_origin(annotation) in (typing.Union, types.UnionType,
-                                                typing.Annotated):
+        while typing.get_origin(annotation) in (typing.Union, types.UnionType, typing.Annotated):
             args = [a for a in typing.get_args(annotation) if a is not type(None)]
             annotation = args[0]
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -352,8 +406,9 @@ def _fields_at(loc: Loc, root: type[BaseModel] = Scenario) -> list[str]:
     return []
 
 
-def pydantic_problems(exc: ValidationError, lines: LineMap, default: tuple[str, int],
-                      root: type[BaseModel] = Scenario) -> list[Problem]:
+def pydantic_problems(
+    exc: ValidationError, lines: LineMap, default: tuple[str, int], root: type[BaseModel] = Scenario
+) -> list[Problem]:
     """Located, one-line problems from a pydantic validation error."""
     problems = []
     for error in exc.errors():
@@ -373,8 +428,11 @@ def pydantic_problems(exc: ValidationError, lines: LineMap, default: tuple[str, 
         elif error["type"] == "extra_forbidden":
             allowed = _fields_at(loc[:-1], root)
             close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-            message = "unknown key" + (f"; did you mean {close[0]!r}?" if close else
-                                       (f" (allowed: {', '.join(allowed)})" if allowed else ""))
+            message = "unknown key" + (
+                f"; did you mean {close[0]!r}?"
+                if close
+                else (f" (allowed: {', '.join(allowed)})" if allowed else "")
+            )
         elif error["type"] == "missing":
             message = "required key is missing"
         file, line = where(loc, lines, default)
@@ -397,14 +455,20 @@ def _strategy_refs(data: dict[str, Any]) -> list[tuple[Loc, Any, str]]:
     return refs
 
 
-def _strategy_and_event_problems(data: dict[str, Any], lines: LineMap,
-                                 default: tuple[str, int]) -> list[Problem]:
+def _strategy_and_event_problems(
+    data: dict[str, Any], lines: LineMap, default: tuple[str, int]
+) -> list[Problem]:
     """Strategy names and parameters, and event actions, checked on the raw data so they
     are reported together with any schema problems."""
     problems = []
     for loc, ref, role in _strategy_refs(data):
-        name, params = (ref, {}) if isinstance(ref, str) else (
-            (ref.get("name"), ref.get("params", {})) if isinstance(ref, dict) else (None, None))
+        name, params = (
+            (ref, {})
+            if isinstance(ref, str)
+            else (
+                (ref.get("name"), ref.get("params", {})) if isinstance(ref, dict) else (None, None)
+            )
+        )
         if not isinstance(name, str) or not isinstance(params, dict):
             continue  # the schema reports the wrong shape
         try:
@@ -416,42 +480,71 @@ def _strategy_and_event_problems(data: dict[str, Any], lines: LineMap,
     for index, raw in enumerate(events if isinstance(events, list) else []):
         if not isinstance(raw, dict):
             continue
-        fields = (raw.get("actor", ""), raw.get("action"), raw.get("materials", []),
-                  raw.get("targets", []), raw.get("params", {}))
-        if not (isinstance(fields[1], str) and isinstance(fields[4], dict)
-                and all(isinstance(f, list) for f in fields[2:4])):
+        fields = (
+            raw.get("actor", ""),
+            raw.get("action"),
+            raw.get("materials", []),
+            raw.get("targets", []),
+            raw.get("params", {}),
+        )
+        if not (
+            isinstance(fields[1], str)
+            and isinstance(fields[4], dict)
+            and all(isinstance(f, list) for f in fields[2:4])
+        ):
             continue
         try:
             make_action(str(fields[0]), fields[1], fields[2], fields[3], fields[4], index)
         except EventError as exc:
-            problems.append(Problem(*where(exc.path, lines, default), _dotted(exc.path),
-                                    str(exc)))
+            problems.append(Problem(*where(exc.path, lines, default), _dotted(exc.path), str(exc)))
     return problems
 
 
-def _late_event_problems(scenario: Scenario, lines: LineMap, default: tuple[str, int],
-                         overridden: set[Loc] | frozenset[Loc]) -> list[Problem]:
+def _late_event_problems(
+    scenario: Scenario,
+    lines: LineMap,
+    default: tuple[str, int],
+    overridden: set[Loc] | frozenset[Loc],
+) -> list[Problem]:
     """Events after the last simulated month. When an override (``--years``,
     ``--rounds``, ``--set years=…``, a spec's ``years``) shortened the period they are
     left out with a note; when the files themselves say so, it is an error."""
     last = scenario.steps
-    late = [(i, event) for i, event in enumerate(scenario.events)
-            if event_step(event, scenario.start) > last]
+    late = [
+        (i, event)
+        for i, event in enumerate(scenario.events)
+        if event_step(event, scenario.start) > last
+    ]
     if not late:
         return []
     end = date_of_step(scenario.start, last)
     if ("years",) in overridden:
-        note(Problem(*lines.get(("years",), default), "years",
-                     f"{len(late)} scripted event(s) after {end} are left out of this "
-                     f"shorter run (first: events.{late[0][0]} at {late[0][1].at})"))
+        note(
+            Problem(
+                *lines.get(("years",), default),
+                "years",
+                f"{len(late)} scripted event(s) after {end} are left out of this "
+                f"shorter run (first: events.{late[0][0]} at {late[0][1].at})",
+            )
+        )
         return []
-    return [Problem(*where(("events", i, "at"), lines, default), f"events.{i}.at",
-                    f"{event.at} is after the last simulated month {end}; lengthen "
-                    "`years` or remove the event") for i, event in late]
+    return [
+        Problem(
+            *where(("events", i, "at"), lines, default),
+            f"events.{i}.at",
+            f"{event.at} is after the last simulated month {end}; lengthen "
+            "`years` or remove the event",
+        )
+        for i, event in late
+    ]
 
 
-def validate(data: dict[str, Any], lines: LineMap, default: tuple[str, int],
-             overridden: set[Loc] | frozenset[Loc] = frozenset()) -> Scenario:
+def validate(
+    data: dict[str, Any],
+    lines: LineMap,
+    default: tuple[str, int],
+    overridden: set[Loc] | frozenset[Loc] = frozenset(),
+) -> Scenario:
     """Build a :class:`Scenario` or raise :class:`ScenarioError` listing every problem
     (``overridden``: the key paths overrides set, which may shorten the period)."""
     problems = _strategy_and_event_problems(data, lines, default)
@@ -460,8 +553,11 @@ def validate(data: dict[str, Any], lines: LineMap, default: tuple[str, int],
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         seen = {(p.file, p.line, p.path) for p in problems}
-        problems += [p for p in pydantic_problems(exc, lines, default)
-                     if (p.file, p.line, p.path) not in seen]
+        problems += [
+            p
+            for p in pydantic_problems(exc, lines, default)
+            if (p.file, p.line, p.path) not in seen
+        ]
     if scenario is not None:
         problems += _late_event_problems(scenario, lines, default, overridden)
     if problems:
@@ -474,9 +570,12 @@ def _parsed_once(path: Path) -> tuple[dict[str, Any], LineMap]:
     return load_raw(path)
 
 
-def load_scenario(reference: str | Path,
-                  overrides: dict[str, Any] | list[tuple[str, Any]] | None = None, *,
-                  parse_once: bool = False) -> Scenario:
+def load_scenario(
+    reference: str | Path,
+    overrides: dict[str, Any] | list[tuple[str, Any]] | None = None,
+    *,
+    parse_once: bool = False,
+) -> Scenario:
     """Load a bundled scenario by name or a YAML file by path, then apply overrides.
 
     ``parse_once`` parses each file once per process and reuses a copy (sweep workers
@@ -492,8 +591,7 @@ def load_scenario(reference: str | Path,
     return validate(data, lines, (str(path), 1), overridden)
 
 
-def resolve_scenario(source: Scenario | str | Path | None,
-                     overrides: dict[str, Any]) -> Scenario:
+def resolve_scenario(source: Scenario | str | Path | None, overrides: dict[str, Any]) -> Scenario:
     """Whatever a caller passed as a scenario, as a validated :class:`Scenario`."""
     if source is None:
         source = "baseline"
@@ -509,5 +607,6 @@ def resolve_scenario(source: Scenario | str | Path | None,
 
 def dump_scenario(scenario: Scenario) -> str:
     """The fully resolved scenario as YAML (every default written out)."""
-    return yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False,
-                          allow_unicode=True, width=100)
+    return yaml.safe_dump(
+        scenario.model_dump(mode="json"), sort_keys=False, allow_unicode=True, width=100
+    )

@@ -20,8 +20,7 @@ def percent_name(threshold: float) -> str:
     threshold an outcome asks about is visible in its name)."""
     percent = threshold * 100
     if not (0 < percent < 100 and abs(percent - round(percent)) < 1e-9):
-        raise ValueError(f"share thresholds are whole percents between 1 and 99, not "
-                         f"{threshold!r}")
+        raise ValueError(f"share thresholds are whole percents between 1 and 99, not {threshold!r}")
     return f"{round(percent)}pct"
 
 
@@ -32,8 +31,9 @@ def years_below(tally: MaterialTally, threshold: float) -> float | None:
     return None if first is None else round((first - 1) / 12, 2)
 
 
-def summarise(model: LeverageModel,
-              thresholds: Iterable[float] = (SHARE_THRESHOLD,)) -> dict[str, Any]:
+def summarise(
+    model: LeverageModel, thresholds: Iterable[float] = (SHARE_THRESHOLD,)
+) -> dict[str, Any]:
     """Per material, per player and per importer outcomes of a run (so far); one
     ``years_to_processing_share_below_<N>pct`` per share threshold (default 80 %)."""
     tally, world = model.recorder.tally, model.recorder.world
@@ -49,28 +49,36 @@ def summarise(model: LeverageModel,
             "peak_price_multiple": float(t.peak_price_multiple),
             "peak_price_date": t.peak_price_date,
             "final_price_multiple": float(world[f"price_multiple_{m}"]),
-            **{f"years_to_processing_share_below_{percent_name(x)}": years_below(t, x)
-               for x in thresholds},
+            **{
+                f"years_to_processing_share_below_{percent_name(x)}": years_below(t, x)
+                for x in thresholds
+            },
             "non_china_processing_capacity_initial": float(t.initial_processing_capacity),
             "non_china_processing_capacity_final": float(
-                world[f"non_china_processing_capacity_{m}"]),
+                world[f"non_china_processing_capacity_{m}"]
+            ),
             "non_china_mining_capacity_final": float(model.nonchina_capacity(m, "mining")),
         }
     players: dict[str, dict[str, float]] = {}
     for name, value in model.payoff.items():
-        players[name] = {"cumulative_payoff": model.discounted_payoff[name],
-                         "undiscounted_payoff": value}
+        players[name] = {
+            "cumulative_payoff": model.discounted_payoff[name],
+            "undiscounted_payoff": value,
+        }
     for producer in model.producers:
-        players[producer.name] = {"cumulative_payoff": producer.discounted_profit,
-                                  "undiscounted_payoff": producer.cumulative_profit,
-                                  "exited": producer.exit_step is not None}
+        players[producer.name] = {
+            "cumulative_payoff": producer.discounted_profit,
+            "undiscounted_payoff": producer.cumulative_profit,
+            "exited": producer.exit_step is not None,
+        }
     pop = model.firm_population
     for i, n in enumerate(model.importer_names):
         members = pop.region == i
         players[f"firms_{n}"] = {
             "cumulative_payoff": float(pop.discounted_profit[members].sum()),
             "undiscounted_payoff": float(pop.cumulative_profit[members].sum()),
-            "firms": int(members.sum())}
+            "firms": int(members.sum()),
+        }
     importers = {}
     for n in model.importer_names:
         importers[n] = {
@@ -80,12 +88,16 @@ def summarise(model: LeverageModel,
             "final_reputation_of_china": model.china.reputation[n],
         }
     return {
-        "scenario": model.config.name, "seed": model.config.seed,
-        "steps": model.step_count, "start": model.config.start, "end": model.date,
-        "materials": materials, "players": players, "importers": importers,
+        "scenario": model.config.name,
+        "seed": model.config.seed,
+        "steps": model.step_count,
+        "start": model.config.start,
+        "end": model.date,
+        "materials": materials,
+        "players": players,
+        "importers": importers,
         "restriction_rounds": tally.restriction_rounds(),
         "entrants": sum(1 for p in model.producers if p.name.startswith("entrant_")),
         "exits": sum(1 for p in model.producers if p.exit_step is not None),
         "discount_rate_per_year": model.config.payoffs.discount_rate_per_year,
     }
-

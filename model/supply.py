@@ -23,19 +23,26 @@ def china_stage_cost(material: MaterialConfig, market: MarketConfig) -> float:
     return material.reference_price_usd_per_kg * market.china_cost_share * 0.5
 
 
-def new_project_cost(material: MaterialConfig, market: MarketConfig, stage: str,
-                     learning: float, tech_factor: float = 1.0) -> float:
+def new_project_cost(
+    material: MaterialConfig,
+    market: MarketConfig,
+    stage: str,
+    learning: float,
+    tech_factor: float = 1.0,
+) -> float:
     """Full unit cost of new non-China capacity, USD/kg: China's cost × premium × learning."""
-    premium = (material.mining_cost_premium if stage == "mining"
-               else material.processing_cost_premium)
+    premium = (
+        material.mining_cost_premium if stage == "mining" else material.processing_cost_premium
+    )
     return china_stage_cost(material, market) * premium * learning * tech_factor
 
 
 class Learning:
     """Wright's-law cost multiplier from cumulative non-China capacity ever built."""
 
-    def __init__(self, initial: dict[tuple[str, str], float], floor: dict[str, float],
-                 learning_rate: float) -> None:
+    def __init__(
+        self, initial: dict[tuple[str, str], float], floor: dict[str, float], learning_rate: float
+    ) -> None:
         self.reference = {k: max(v, floor[k[0]]) for k, v in initial.items()}
         self.cumulative = dict(self.reference)
         self.exponent = -math.log2(1.0 - learning_rate) if learning_rate < 1 else 10.0
@@ -67,8 +74,14 @@ class Slots:
     floats: np.ndarray
 
     @classmethod
-    def of(cls, producers: list[Producer], materials: list[str], importers: list[str],
-           market: MarketConfig, rules: ProducerRulesConfig) -> Slots:
+    def of(
+        cls,
+        producers: list[Producer],
+        materials: list[str],
+        importers: list[str],
+        market: MarketConfig,
+        rules: ProducerRulesConfig,
+    ) -> Slots:
         util = market.capacity_utilisation
         host = {name: i for i, name in enumerate(importers)}
         ints, floats = [], []
@@ -81,11 +94,19 @@ class Slots:
                     cost = producer.unit_cost[(material, stage)]
                     charge = cost * rules.capex_share_of_cost * capacity * util / 12.0
                     ints.append((j, k, index, host.get(producer.country, len(importers))))
-                    floats.append((capacity * util / 12.0,
-                                   cost * (1 - rules.capex_share_of_cost),
-                                   charge * KG_PER_T_IN_USD_M, 1.0 - producer.ore_to_china))
-        return cls(tuple(producers), np.array(ints, dtype=np.int64).reshape(-1, 4).T.copy(),
-                   np.array(floats, dtype=float).reshape(-1, 4).T.copy())
+                    floats.append(
+                        (
+                            capacity * util / 12.0,
+                            cost * (1 - rules.capex_share_of_cost),
+                            charge * KG_PER_T_IN_USD_M,
+                            1.0 - producer.ore_to_china,
+                        )
+                    )
+        return cls(
+            tuple(producers),
+            np.array(ints, dtype=np.int64).reshape(-1, 4).T.copy(),
+            np.array(floats, dtype=float).reshape(-1, 4).T.copy(),
+        )
 
 
 def effective_price(price: float, floor: float, premium: float, contracted: float) -> float:

@@ -58,9 +58,12 @@ class RunTally:
 
     @classmethod
     def for_model(cls, model: LeverageModel) -> RunTally:
-        return cls(materials={m: MaterialTally() for m in model.materials},
-                   importers=list(model.importer_names), lost_output=[],
-                   max_shortage=dict.fromkeys(model.importer_names, -math.inf))
+        return cls(
+            materials={m: MaterialTally() for m in model.materials},
+            importers=list(model.importer_names),
+            lost_output=[],
+            max_shortage=dict.fromkeys(model.importer_names, -math.inf),
+        )
 
     def add(self, model: LeverageModel) -> None:
         """Fold in the month just cleared (called by the recorder after each step)."""
@@ -68,7 +71,8 @@ class RunTally:
         policy = model.china.policy
         names, mats = model.importer_names, model.materials
         self.regimes_by_round.setdefault(model.round, set()).update(
-            policy[(m, n)].regime.value for m in mats for n in names)
+            policy[(m, n)].regime.value for m in mats for n in names
+        )
         self.lost_output.append(model.last["flows"].lost_output_usd_m)
         for n, shortages in zip(names, model.last["shortage_fraction"].tolist(), strict=True):
             self.max_shortage[n] = max(self.max_shortage[n], *shortages)
@@ -93,9 +97,12 @@ class RunTally:
 
     def restriction_rounds(self) -> dict[str, int]:
         """Decision rounds in which China applied each kind of restriction to anyone."""
-        return {regime.value: sum(regime.value in seen for seen in self.regimes_by_round.values())
-                for regime in (Regime.LICENSING, Regime.QUOTA, Regime.BAN)}
+        return {
+            regime.value: sum(regime.value in seen for seen in self.regimes_by_round.values())
+            for regime in (Regime.LICENSING, Regime.QUOTA, Regime.BAN)
+        }
 
     def rounds_with_any_restriction(self) -> int:
-        return sum(any(r != Regime.OPEN.value for r in seen)
-                   for seen in self.regimes_by_round.values())
+        return sum(
+            any(r != Regime.OPEN.value for r in seen) for seen in self.regimes_by_round.values()
+        )

@@ -34,5 +34,8 @@ def equilibrium_result(result_root: Path) -> Path:
 def sweep_result(request: pytest.FixtureRequest, result_root: Path) -> Path:
     """Each sweep design in turn (and a two-scenario comparison with per-step data)."""
     folder = result_root / request.param
-    return folder if (folder / "runs.parquet").exists() else results.make_sweep(
-        result_root, request.param)
+    return (
+        folder
+        if (folder / "runs.parquet").exists()
+        else results.make_sweep(result_root, request.param)
+    )

@@ -24,9 +24,13 @@ def _texts(figure: Figure) -> list[tuple[str, Text]]:
         if text is not None:
             found.append((name.strip("_"), text))
     for i, ax in enumerate(figure.axes):
-        found += [(f"axes{i}.title", ax.title), (f"axes{i}._left_title", ax._left_title),
-                  (f"axes{i}._right_title", ax._right_title),
-                  (f"axes{i}.xlabel", ax.xaxis.label), (f"axes{i}.ylabel", ax.yaxis.label)]
+        found += [
+            (f"axes{i}.title", ax.title),
+            (f"axes{i}._left_title", ax._left_title),
+            (f"axes{i}._right_title", ax._right_title),
+            (f"axes{i}.xlabel", ax.xaxis.label),
+            (f"axes{i}.ylabel", ax.yaxis.label),
+        ]
         found += [(f"axes{i}.xtick", t) for t in _shown_tick_labels(ax.xaxis)]
         found += [(f"axes{i}.ytick", t) for t in _shown_tick_labels(ax.yaxis)]
         found += [(f"axes{i}.text", t) for t in ax.texts]
@@ -44,8 +48,11 @@ def _shown_tick_labels(axis: Axis) -> list[Text]:
     """Tick labels matplotlib actually draws: those of ticks inside the view limits."""
     low, high = sorted(axis.get_view_interval())
     slack = (high - low) * 1e-9
-    return [tick.label1 for tick in axis.get_major_ticks() + axis.get_minor_ticks()
-            if low - slack <= tick.get_loc() <= high + slack]
+    return [
+        tick.label1
+        for tick in axis.get_major_ticks() + axis.get_minor_ticks()
+        if low - slack <= tick.get_loc() <= high + slack
+    ]
 
 
 def _area(a: Bbox, b: Bbox) -> float:
@@ -60,14 +67,21 @@ def text_problems(figure: Figure) -> list[str]:
     canvas.draw()
     renderer = canvas.get_renderer()
     page = Bbox.from_bounds(0, 0, *canvas.get_width_height())
-    boxes = [(name, text.get_text(), text.get_window_extent(renderer))
-             for name, text in _texts(figure)]
-    problems = [f"{name} {label!r} outside the figure" for name, label, box in boxes
-                if _area(box, page) < box.width * box.height - TOLERANCE_PX2]
+    boxes = [
+        (name, text.get_text(), text.get_window_extent(renderer)) for name, text in _texts(figure)
+    ]
+    problems = [
+        f"{name} {label!r} outside the figure"
+        for name, label, box in boxes
+        if _area(box, page) < box.width * box.height - TOLERANCE_PX2
+    ]
     for i, legend in enumerate(_legends(figure)):  # a legend box hiding other text
         frame = legend.get_window_extent(renderer)
-        problems += [f"legend{i} covers {name} {label!r}" for name, label, box in boxes
-                     if not name.startswith(f"legend{i}") and _area(frame, box) > TOLERANCE_PX2]
+        problems += [
+            f"legend{i} covers {name} {label!r}"
+            for name, label, box in boxes
+            if not name.startswith(f"legend{i}") and _area(frame, box) > TOLERANCE_PX2
+        ]
     for (n1, t1, b1), (n2, t2, b2) in itertools.combinations(boxes, 2):
         if _area(b1, b2) > TOLERANCE_PX2:
             problems.append(f"{n1} {t1!r} overlaps {n2} {t2!r}")
@@ -82,8 +96,11 @@ def axes_problems(figure: Figure) -> list[str]:
             problems.append(f"axes{i} has no title")
         if not ax.get_ylabel():
             problems.append(f"axes{i} has no y label")
-        if ax.xaxis.get_visible() and any(t.get_text() for t in ax.get_xticklabels()) \
-                and not ax.get_xlabel():
+        if (
+            ax.xaxis.get_visible()
+            and any(t.get_text() for t in ax.get_xticklabels())
+            and not ax.get_xlabel()
+        ):
             problems.append(f"axes{i} has no x label")
     return problems
 

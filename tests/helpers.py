@@ -21,14 +21,31 @@ QUIET_WORLD = [
 ]
 
 
-def event(at: int | str, actor: str, action: str, materials: list[str] | None = None,
-          targets: list[str] | None = None, **params: Any) -> dict[str, Any]:
-    return {"at": at, "actor": actor, "action": action, "materials": materials or [],
-            "targets": targets or [], "params": params}
+def event(
+    at: int | str,
+    actor: str,
+    action: str,
+    materials: list[str] | None = None,
+    targets: list[str] | None = None,
+    **params: Any,
+) -> dict[str, Any]:
+    return {
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "materials": materials or [],
+        "targets": targets or [],
+        "params": params,
+    }
 
 
-def build(events: list[dict] | None = None, base: str = "baseline", quiet: bool = True,
-          seed: int = 7, **dotted: Any) -> LeverageModel:
+def build(
+    events: list[dict] | None = None,
+    base: str = "baseline",
+    quiet: bool = True,
+    seed: int = 7,
+    **dotted: Any,
+) -> LeverageModel:
     """A model of ``base`` (quiet: China holds, importers passive, no events)."""
     overrides: list[tuple[str, Any]] = list(QUIET_WORLD) if quiet else []
     overrides.append(("seed", seed))
@@ -45,7 +62,8 @@ def run(model: LeverageModel, months: int) -> pd.DataFrame:
     return model.datacollector.get_table_dataframe("rounds")
 
 
-def series(rounds: pd.DataFrame, column: str, material: str = "light",
-           importer: str = "japan") -> pd.Series:
+def series(
+    rounds: pd.DataFrame, column: str, material: str = "light", importer: str = "japan"
+) -> pd.Series:
     rows = rounds[(rounds["material"] == material) & (rounds["importer"] == importer)]
     return rows.set_index("step")[column]

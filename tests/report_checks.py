@@ -20,8 +20,7 @@ def copy_result(source: Path, target: Path) -> Path:
 def sweep_folder(result_root: Path, name: str = "factorial") -> Path:
     """The session's sweep of that design, made on first use."""
     folder = result_root / name
-    return folder if (folder / "runs.parquet").exists() else results.make_sweep(
-        result_root, name)
+    return folder if (folder / "runs.parquet").exists() else results.make_sweep(result_root, name)
 
 
 @dataclass

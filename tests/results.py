@@ -65,11 +65,16 @@ SWEEPS = {
     "sobol": ("{method: sobol, samples: 8}", 1, 1, "none"),
     "morris": ("{method: morris, samples: 4, levels: 4}", 1, 1, "none"),
     "lhs": ("{method: latin_hypercube, samples: 24}", 1, 1, "none"),
-    "explicit": ("{method: explicit, points: ["
-                 "{elasticity: 0.1, period_rounds: 2, instrument: licensing}, "
-                 "{elasticity: 0.2, period_rounds: 4, instrument: licensing}, "
-                 "{elasticity: 0.3, period_rounds: 2, instrument: ban}, "
-                 "{elasticity: 0.4, period_rounds: 4, instrument: ban}]}", 2, 1, "none"),
+    "explicit": (
+        "{method: explicit, points: ["
+        "{elasticity: 0.1, period_rounds: 2, instrument: licensing}, "
+        "{elasticity: 0.2, period_rounds: 4, instrument: licensing}, "
+        "{elasticity: 0.3, period_rounds: 2, instrument: ban}, "
+        "{elasticity: 0.4, period_rounds: 4, instrument: ban}]}",
+        2,
+        1,
+        "none",
+    ),
 }
 
 COMPARE = """\
@@ -119,9 +124,21 @@ def make_equilibrium(root: Path) -> Path:
     spec_file = root / "plots_equilibrium.yaml"
     spec_file.write_text(EQUILIBRIUM)
     out = root / "equilibrium"
-    proc = subprocess.run([sys.executable, "-m", "overplay.experiments.cli", "equilibrium",
-                           str(spec_file), "--json", "--out", str(out)], check=True,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "overplay.experiments.cli",
+            "equilibrium",
+            str(spec_file),
+            "--json",
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     # What the command printed, for the test that --json prints JSON and nothing else.
     (root / "equilibrium_stdout.txt").write_text(proc.stdout)
     return out
@@ -138,8 +155,11 @@ def make_sweep(root: Path, name: str) -> Path:
         spec_file.write_text(COMPARE)
     else:
         design, replicates, years, per_round = SWEEPS[name]
-        spec_file.write_text(SWEEP.format(name=name, design=design, replicates=replicates,
-                                          years=years, per_round=per_round))
+        spec_file.write_text(
+            SWEEP.format(
+                name=name, design=design, replicates=replicates, years=years, per_round=per_round
+            )
+        )
     out = root / name
     run_sweep(load_sweep(spec_file), spec_file, out, "serial", workers=1)
     return out

@@ -42,7 +42,11 @@ def sleep_forever(chunk: list[RunConfiguration]) -> list[tuple[dict[str, Any], A
 
 def loaded_modules(chunk: list[RunConfiguration]) -> list[tuple[dict[str, Any], Any]]:
     """Which of the heavy modules the worker has: the command line must not be one."""
-    row = {"run_id": chunk[0].run_id,
-           **{name: name in sys.modules for name in ("overplay.experiments.cli", "typer",
-                                                     "overplay.model.leverage_model")}}
+    row = {
+        "run_id": chunk[0].run_id,
+        **{
+            name: name in sys.modules
+            for name in ("overplay.experiments.cli", "typer", "overplay.model.leverage_model")
+        },
+    }
     return [(row, None)]

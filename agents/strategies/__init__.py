@@ -11,5 +11,18 @@ from overplay.agents.strategies.base import (
     strategies_for,
 )
 
-__all__ = ["REGISTRY", "Strategy", "StrategyError", "adaptive", "china", "firm", "human",
-           "importer", "lookup", "make_strategy", "names_for", "producer", "strategies_for"]
+__all__ = [
+    "REGISTRY",
+    "Strategy",
+    "StrategyError",
+    "adaptive",
+    "china",
+    "firm",
+    "human",
+    "importer",
+    "lookup",
+    "make_strategy",
+    "names_for",
+    "producer",
+    "strategies_for",
+]

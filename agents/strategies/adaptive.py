@@ -85,8 +85,10 @@ class _BestResponse(Strategy):
     def decide(self, observation: Observation, rng: np.random.Generator):
         if observation.forecast is None:
             raise ValueError(f"{self.name} needs a forecaster in its observation")
-        values = [observation.forecast(move_actions(m, observation), self._horizon())
-                  for m in self.params.moves]
+        values = [
+            observation.forecast(move_actions(m, observation), self._horizon())
+            for m in self.params.moves
+        ]
         return move_actions(self.params.moves[int(np.argmax(values))], observation)
 
 
@@ -132,13 +134,18 @@ class LookAheadBestResponse(_BestResponse):
 
 
 class _EWAParams(StrategyParams):
-    sensitivity: float = Field(3.0, ge=0, le=100, description="Logit choice sensitivity "
-                               "λ to attractions (payoffs scaled by their running mean "
-                               "size), dimensionless.")
-    attraction_decay: float = Field(0.9, ge=0, le=1, description="φ: weight of past "
-                                    "attractions.")
-    experience_decay: float = Field(0.9, ge=0, le=1, description="ρ: decay of the "
-                                    "experience weight N.")
+    sensitivity: float = Field(
+        3.0,
+        ge=0,
+        le=100,
+        description="Logit choice sensitivity "
+        "λ to attractions (payoffs scaled by their running mean "
+        "size), dimensionless.",
+    )
+    attraction_decay: float = Field(0.9, ge=0, le=1, description="φ: weight of past attractions.")
+    experience_decay: float = Field(
+        0.9, ge=0, le=1, description="ρ: decay of the experience weight N."
+    )
 
 
 class _EWA(Strategy):
@@ -159,8 +166,7 @@ class _EWA(Strategy):
         return weights / weights.sum()
 
     def decide(self, observation: Observation, rng: np.random.Generator):
-        move = self.params.moves[int(rng.choice(len(self.params.moves),
-                                                p=self.probabilities()))]
+        move = self.params.moves[int(rng.choice(len(self.params.moves), p=self.probabilities()))]
         return move_actions(move, observation)
 
     def update(self, payoff: float, chosen: tuple) -> None:
@@ -172,8 +178,9 @@ class _EWA(Strategy):
         p = self.params
         new_experience = p.experience_decay * self.experience + 1.0
         taken = np.array([m == move for m in p.moves], dtype=float)
-        self.attractions = (p.attraction_decay * self.experience * self.attractions
-                            + taken * reward) / new_experience
+        self.attractions = (
+            p.attraction_decay * self.experience * self.attractions + taken * reward
+        ) / new_experience
         self.experience = new_experience
 
 
@@ -201,4 +208,3 @@ class EWALearningImporter(_EWA):
     role = "importer"
     classifier = {"memory_depth": float("inf"), "stochastic": True, "learns": True}
     Params = _ImporterEWAParams
-

@@ -23,7 +23,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 REGISTRY: dict[tuple[str, str], type[Strategy]] = {}
 PLAYER_ROLES = ("china", "importer")
 CLASSIFIER_DEFAULTS: dict[str, Any] = {
-    "memory_depth": 0, "stochastic": False, "look_ahead": False, "learns": False}
+    "memory_depth": 0,
+    "stochastic": False,
+    "look_ahead": False,
+    "learns": False,
+}
 
 
 class StrategyParams(BaseModel):
@@ -38,9 +42,14 @@ class StrategyParams(BaseModel):
     def _lists_as_tuples(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        return {key: tuple(value) if isinstance(value, list) and key in cls.model_fields
-                and typing.get_origin(cls.model_fields[key].annotation) is tuple else value
-                for key, value in data.items()}
+        return {
+            key: tuple(value)
+            if isinstance(value, list)
+            and key in cls.model_fields
+            and typing.get_origin(cls.model_fields[key].annotation) is tuple
+            else value
+            for key, value in data.items()
+        }
 
 
 class Strategy(ABC):
@@ -69,11 +78,16 @@ class Strategy(ABC):
     @classmethod
     def describe(cls) -> dict[str, Any]:
         """Name, role, full classifier, one-sentence rule and parameters (for listings)."""
-        return {"name": cls.name, "role": cls.role,
-                "classifier": {**CLASSIFIER_DEFAULTS, **cls.classifier},
-                "rule": " ".join((cls.__doc__ or "").split()),
-                "params": {k: {"default": f.default, "description": f.description}
-                           for k, f in cls.Params.model_fields.items()}}
+        return {
+            "name": cls.name,
+            "role": cls.role,
+            "classifier": {**CLASSIFIER_DEFAULTS, **cls.classifier},
+            "rule": " ".join((cls.__doc__ or "").split()),
+            "params": {
+                k: {"default": f.default, "description": f.description}
+                for k, f in cls.Params.model_fields.items()
+            },
+        }
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.params!r})"
@@ -123,8 +137,8 @@ def make_strategy(name: str, params: dict[str, Any], role: str) -> Strategy:
         close = difflib.get_close_matches(name, candidates, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise StrategyError(
-            f"unknown {role} strategy {name!r}{hint} (known: {', '.join(candidates)})",
-            ("name",))
+            f"unknown {role} strategy {name!r}{hint} (known: {', '.join(candidates)})", ("name",)
+        )
     try:
         return cls(**params)
     except ValidationError as exc:
@@ -133,13 +147,17 @@ def make_strategy(name: str, params: dict[str, Any], role: str) -> Strategy:
         if error["type"] == "extra_forbidden":
             fields = list(cls.Params.model_fields)
             close = difflib.get_close_matches(str(error["loc"][-1]), fields, n=1)
-            message = "unknown parameter" + (f"; did you mean {close[0]!r}?" if close else
-                                             f" (known: {', '.join(fields) or 'none'})")
+            message = "unknown parameter" + (
+                f"; did you mean {close[0]!r}?"
+                if close
+                else f" (known: {', '.join(fields) or 'none'})"
+            )
         raise StrategyError(message, ("params", *error["loc"])) from None
 
 
-def scope_problems(strategy: Strategy, role: str, materials: Collection[str],
-                   importers: Collection[str]) -> list[tuple[tuple[str | int, ...], str]]:
+def scope_problems(
+    strategy: Strategy, role: str, materials: Collection[str], importers: Collection[str]
+) -> list[tuple[tuple[str | int, ...], str]]:
     """Parameters that name things a scenario defines — ``materials``, ``targets``,
     targets of ``moves`` (``ban:japan``) and the ``fallback`` rule — checked against
     one scenario, as (key path within params, message) pairs. The parameter schemas
@@ -151,21 +169,29 @@ def scope_problems(strategy: Strategy, role: str, materials: Collection[str],
     if "materials" in fields:
         unknown = sorted(set(params.materials) - set(materials))
         if unknown:
-            problems.append((("materials",), f"unknown material(s) {unknown}; known: "
-                             f"{sorted(materials)}"))
+            problems.append(
+                (("materials",), f"unknown material(s) {unknown}; known: {sorted(materials)}")
+            )
     if "targets" in fields:
         unknown = sorted(set(params.targets) - set(destinations))
         if unknown:
-            problems.append((("targets",), f"unknown destination(s) {unknown}; known: "
-                             f"{', '.join(destinations)}"))
+            problems.append(
+                (
+                    ("targets",),
+                    f"unknown destination(s) {unknown}; known: {', '.join(destinations)}",
+                )
+            )
     for index, move in enumerate(params.moves if "moves" in fields else ()):
         target = move.partition(":")[2]
         if target and role != "china":
-            problems.append((("moves", index), f"move {move!r}: only China's moves take "
-                             "a target"))
+            problems.append((("moves", index), f"move {move!r}: only China's moves take a target"))
         elif target and target not in destinations:
-            problems.append((("moves", index), f"move {move!r}: unknown target "
-                             f"{target!r}; known: {', '.join(destinations)}"))
+            problems.append(
+                (
+                    ("moves", index),
+                    f"move {move!r}: unknown target {target!r}; known: {', '.join(destinations)}",
+                )
+            )
     if "fallback" in fields:
         message = _fallback_problem(strategy, role)
         if message:
@@ -185,6 +211,8 @@ def _fallback_problem(strategy: Strategy, role: str) -> str | None:
         hint = f"; did you mean {close[0]!r}?" if close else ""
         return f"unknown {role} strategy {name!r}{hint} (known: {', '.join(names_for(role))})"
     if cls.classifier.get("look_ahead") or cls.classifier.get("human"):
-        return (f"{name!r} cannot be a fallback: it forecasts or waits for a person; "
-                "choose a rule such as " + ("'hold'" if role == "china" else "'passive'"))
+        return (
+            f"{name!r} cannot be a fallback: it forecasts or waits for a person; "
+            "choose a rule such as " + ("'hold'" if role == "china" else "'passive'")
+        )
     return None

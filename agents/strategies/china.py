@@ -14,8 +14,13 @@ from overplay.agents.strategies.base import Strategy, StrategyParams, register
 CHINA = "china"
 
 
-def _covering(obs: ChinaObservation, kind: Kind, regime: str, materials: tuple[str, ...],
-              targets: tuple[str, ...]) -> tuple[Action, ...]:
+def _covering(
+    obs: ChinaObservation,
+    kind: Kind,
+    regime: str,
+    materials: tuple[str, ...],
+    targets: tuple[str, ...],
+) -> tuple[Action, ...]:
     """One ``kind`` action covering every (material, destination) in scope not yet under
     ``regime``; no materials means all, no targets every destination, third countries
     included."""
@@ -24,30 +29,51 @@ def _covering(obs: ChinaObservation, kind: Kind, regime: str, materials: tuple[s
     pending = [(m, d) for m in mats for d in dests if obs.policy[(m, d)].regime != regime]
     if not pending:
         return ()
-    return (Action(CHINA, kind, tuple(sorted({m for m, _ in pending})),
-                   tuple(sorted({d for _, d in pending}))),)
+    return (
+        Action(
+            CHINA,
+            kind,
+            tuple(sorted({m for m, _ in pending})),
+            tuple(sorted({d for _, d in pending})),
+        ),
+    )
 
 
-def _open_all(obs: ChinaObservation, materials: tuple[str, ...] = (),
-              targets: tuple[str, ...] = ()) -> tuple[Action, ...]:
+def _open_all(
+    obs: ChinaObservation, materials: tuple[str, ...] = (), targets: tuple[str, ...] = ()
+) -> tuple[Action, ...]:
     """One OPEN action covering every restricted (material, destination) in scope;
     no targets means every destination, third countries included."""
     return _covering(obs, Kind.OPEN, "open", materials, targets)
 
 
-def _restriction(instrument: str, materials: tuple[str, ...], targets: tuple[str, ...],
-                 approval_rate: float, delay_months: float, cut: float) -> Action:
+def _restriction(
+    instrument: str,
+    materials: tuple[str, ...],
+    targets: tuple[str, ...],
+    approval_rate: float,
+    delay_months: float,
+    cut: float,
+) -> Action:
     if instrument == "ban":
         return Action(CHINA, Kind.BAN, materials, targets)
     if instrument == "quota":
         return Action(CHINA, Kind.QUOTA, materials, targets, {"cut": cut})
-    return Action(CHINA, Kind.LICENSE, materials, targets,
-                  {"approval_rate": approval_rate, "delay_months": delay_months})
+    return Action(
+        CHINA,
+        Kind.LICENSE,
+        materials,
+        targets,
+        {"approval_rate": approval_rate, "delay_months": delay_months},
+    )
 
 
 def _accept_deals(obs: ChinaObservation, min_concession: float) -> tuple[Action, ...]:
-    return tuple(Action(CHINA, Kind.ACCEPT_DEAL, params={"importer": name})
-                 for name, value in sorted(obs.deal_offers.items()) if value >= min_concession)
+    return tuple(
+        Action(CHINA, Kind.ACCEPT_DEAL, params={"importer": name})
+        for name, value in sorted(obs.deal_offers.items())
+        if value >= min_concession
+    )
 
 
 Instrument = Literal["licensing", "quota", "ban"]
@@ -59,8 +85,13 @@ class AlwaysOpen(Strategy):
 
     name = "always_open"
     role = "china"
-    classifier = {"memory_depth": 0, "stochastic": False, "look_ahead": False, "learns": False,
-                  "restricts": False}
+    classifier = {
+        "memory_depth": 0,
+        "stochastic": False,
+        "look_ahead": False,
+        "learns": False,
+        "restricts": False,
+    }
 
     def decide(self, observation: ChinaObservation, rng: np.random.Generator):
         return _open_all(observation)
@@ -72,8 +103,13 @@ class Hold(Strategy):
 
     name = "hold"
     role = "china"
-    classifier = {"memory_depth": 0, "stochastic": False, "look_ahead": False, "learns": False,
-                  "restricts": False}
+    classifier = {
+        "memory_depth": 0,
+        "stochastic": False,
+        "look_ahead": False,
+        "learns": False,
+        "restricts": False,
+    }
 
     def decide(self, observation: ChinaObservation, rng: np.random.Generator):
         return ()
@@ -81,8 +117,9 @@ class Hold(Strategy):
 
 class PeriodicParams(StrategyParams):
     period_rounds: int = Field(4, ge=1, description="Rounds between restriction episodes.")
-    duration_rounds: int = Field(2, ge=1, description="Rounds each episode lasts; "
-                                 "period_rounds or more restricts for good.")
+    duration_rounds: int = Field(
+        2, ge=1, description="Rounds each episode lasts; period_rounds or more restricts for good."
+    )
     start_round: int = Field(1, ge=0, description="Round of the first episode.")
     instrument: Instrument = Field("ban", description="licensing, quota or ban.")
     materials: tuple[str, ...] = Field((), description="Material groups; empty = all.")
@@ -90,10 +127,15 @@ class PeriodicParams(StrategyParams):
     approval_rate: float = Field(0.3, ge=0, le=1, description="For licensing.")
     delay_months: float = Field(3.0, ge=0, le=24, description="For licensing.")
     cut: float = Field(0.5, ge=0, le=1, description="For quotas: fraction cut.")
-    severity: float | None = Field(None, ge=0, le=1, description="If given, one knob for "
-                                   "both instruments: licences approve 1 − severity of "
-                                   "requests and quotas cut severity (for sweeps over "
-                                   "severity × instrument).")
+    severity: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="If given, one knob for "
+        "both instruments: licences approve 1 − severity of "
+        "requests and quotas cut severity (for sweeps over "
+        "severity × instrument).",
+    )
 
 
 @register
@@ -102,8 +144,13 @@ class PeriodicCoercion(Strategy):
 
     name = "periodic_coercion"
     role = "china"
-    classifier = {"memory_depth": 0, "stochastic": False, "look_ahead": False, "learns": False,
-                  "restricts": True}
+    classifier = {
+        "memory_depth": 0,
+        "stochastic": False,
+        "look_ahead": False,
+        "learns": False,
+        "restricts": True,
+    }
     Params = PeriodicParams
 
     def decide(self, observation: ChinaObservation, rng: np.random.Generator):
@@ -114,8 +161,9 @@ class PeriodicCoercion(Strategy):
         if phase == 0:
             approval = p.approval_rate if p.severity is None else 1.0 - p.severity
             cut = p.cut if p.severity is None else p.severity
-            return (_restriction(p.instrument, p.materials, p.targets, approval,
-                                 p.delay_months, cut),)
+            return (
+                _restriction(p.instrument, p.materials, p.targets, approval, p.delay_months, cut),
+            )
         if phase == p.duration_rounds:
             return _open_all(observation, p.materials, p.targets)
         return ()
@@ -128,13 +176,22 @@ class RestraintParams(StrategyParams):
     materials: tuple[str, ...] = Field(("heavy",), description="Material groups restricted.")
     approval_rate: float = Field(0.6, ge=0, le=1, description="Licence approval rate.")
     delay_months: float = Field(2.0, ge=0, le=24, description="Licence delay, months.")
-    momentum_threshold: float = Field(0.15, ge=0, description="Skip an episode when non-"
-                                      "China processing capacity grew more than this "
-                                      "fraction over the last year.")
-    reputation_floor: float = Field(0.75, ge=0, le=1, description="Skip an episode when "
-                                    "any observer's reputation of China is below this.")
-    accept_deals_above_usd_m: float = Field(100.0, ge=0, description="Accept deals worth "
-                                            "at least this much.")
+    momentum_threshold: float = Field(
+        0.15,
+        ge=0,
+        description="Skip an episode when non-"
+        "China processing capacity grew more than this "
+        "fraction over the last year.",
+    )
+    reputation_floor: float = Field(
+        0.75,
+        ge=0,
+        le=1,
+        description="Skip an episode when any observer's reputation of China is below this.",
+    )
+    accept_deals_above_usd_m: float = Field(
+        100.0, ge=0, description="Accept deals worth at least this much."
+    )
 
 
 @register
@@ -144,8 +201,13 @@ class CalibratedRestraint(Strategy):
 
     name = "calibrated_restraint"
     role = "china"
-    classifier = {"memory_depth": 1, "stochastic": False, "look_ahead": False, "learns": False,
-                  "restricts": True}
+    classifier = {
+        "memory_depth": 1,
+        "stochastic": False,
+        "look_ahead": False,
+        "learns": False,
+        "restricts": True,
+    }
     Params = RestraintParams
 
     def decide(self, observation: ChinaObservation, rng: np.random.Generator):
@@ -157,13 +219,18 @@ class CalibratedRestraint(Strategy):
         if phase == p.duration_rounds:
             actions.extend(_open_all(observation, p.materials))
         elif phase == 0:
-            momentum = max(observation.diversification_momentum.get(m, 0.0)
-                           for m in p.materials or observation.materials)
+            momentum = max(
+                observation.diversification_momentum.get(m, 0.0)
+                for m in p.materials or observation.materials
+            )
             reputation = min(observation.reputation.values(), default=1.0)
             if momentum <= p.momentum_threshold and reputation >= p.reputation_floor:
                 target = self._target(observation, episode)
-                actions.append(_restriction("licensing", p.materials, (target,),
-                                            p.approval_rate, p.delay_months, 0.0))
+                actions.append(
+                    _restriction(
+                        "licensing", p.materials, (target,), p.approval_rate, p.delay_months, 0.0
+                    )
+                )
         return tuple(actions)
 
     @staticmethod
@@ -191,8 +258,13 @@ class TitForTat(Strategy):
 
     name = "tit_for_tat"
     role = "china"
-    classifier = {"memory_depth": 1, "stochastic": False, "look_ahead": False, "learns": False,
-                  "restricts": True}
+    classifier = {
+        "memory_depth": 1,
+        "stochastic": False,
+        "look_ahead": False,
+        "learns": False,
+        "restricts": True,
+    }
     Params = TitForTatParams
 
     def decide(self, observation: ChinaObservation, rng: np.random.Generator):
@@ -204,8 +276,11 @@ class TitForTat(Strategy):
             restricted = any(observation.policy[(m, name)].regime != "open" for m in mats)
             hostile = observation.retaliation.get(name, 0.0) > 0 and name not in accepted
             if hostile and not restricted:
-                actions.append(_restriction(p.instrument, mats, (name,), p.approval_rate,
-                                            p.delay_months, p.cut))
+                actions.append(
+                    _restriction(
+                        p.instrument, mats, (name,), p.approval_rate, p.delay_months, p.cut
+                    )
+                )
             elif restricted and not hostile:
                 actions.extend(_open_all(observation, mats, (name,)))
         return tuple(actions)
@@ -220,8 +295,13 @@ class AlwaysBan(Strategy):
 
     name = "always_ban"
     role = "china"
-    classifier = {"memory_depth": 0, "stochastic": False, "look_ahead": False, "learns": False,
-                  "restricts": True}
+    classifier = {
+        "memory_depth": 0,
+        "stochastic": False,
+        "look_ahead": False,
+        "learns": False,
+        "restricts": True,
+    }
 
     def decide(self, observation: ChinaObservation, rng: np.random.Generator):
         return _covering(observation, Kind.BAN, "ban", (), ())
@@ -233,19 +313,28 @@ LADDER = ("open", "licensing", "quota", "ban")
 
 class EscalationParams(StrategyParams):
     against: Literal["retaliators", "all"] = Field(
-        "retaliators", description="Whom to escalate against: each importer that "
-        "retaliates (retaliators), or every importer while any of them retaliates (all).")
-    materials: tuple[str, ...] = Field((), description="Material groups restricted; "
-                                       "empty = all.")
-    approval_rate: float = Field(0.5, ge=0, le=1, description="Licensing rung: share of "
-                                 "requests approved.")
-    delay_months: float = Field(2.0, ge=0, le=24, description="Licensing rung: review "
-                                "delay, months (45 working days [E02]).")
-    cut: float = Field(0.4, ge=0, le=1, description="Quota rung: fraction cut (2010: "
-                       "40 % [Q04]).")
-    accept_deals_above_usd_m: float = Field(100.0, ge=0, description="Accept deals worth "
-                                            "at least this much; an accepted deal ends the "
-                                            "trigger (and the model opens and holds a truce).")
+        "retaliators",
+        description="Whom to escalate against: each importer that "
+        "retaliates (retaliators), or every importer while any of them retaliates (all).",
+    )
+    materials: tuple[str, ...] = Field((), description="Material groups restricted; empty = all.")
+    approval_rate: float = Field(
+        0.5, ge=0, le=1, description="Licensing rung: share of requests approved."
+    )
+    delay_months: float = Field(
+        2.0,
+        ge=0,
+        le=24,
+        description="Licensing rung: review delay, months (45 working days [E02]).",
+    )
+    cut: float = Field(0.4, ge=0, le=1, description="Quota rung: fraction cut (2010: 40 % [Q04]).")
+    accept_deals_above_usd_m: float = Field(
+        100.0,
+        ge=0,
+        description="Accept deals worth "
+        "at least this much; an accepted deal ends the "
+        "trigger (and the model opens and holds a truce).",
+    )
 
 
 @register
@@ -264,8 +353,13 @@ class Escalation(Strategy):
 
     name = "escalation"
     role = "china"
-    classifier = {"memory_depth": 1, "stochastic": False, "look_ahead": False, "learns": False,
-                  "restricts": True}
+    classifier = {
+        "memory_depth": 1,
+        "stochastic": False,
+        "look_ahead": False,
+        "learns": False,
+        "restricts": True,
+    }
     Params = EscalationParams
 
     def decide(self, observation: ChinaObservation, rng: np.random.Generator):
@@ -274,8 +368,9 @@ class Escalation(Strategy):
         actions = list(_accept_deals(obs, p.accept_deals_above_usd_m))
         accepted = {a.param("importer") for a in actions}
         mats = p.materials or obs.materials
-        hostile = {n for n in obs.importers
-                   if obs.retaliation.get(n, 0.0) > 0 and n not in accepted}
+        hostile = {
+            n for n in obs.importers if obs.retaliation.get(n, 0.0) > 0 and n not in accepted
+        }
         ladder = [r for r in LADDER if r != "quota" or obs.quota_allowed]
         for name in obs.importers:
             if name in accepted:  # the deal opens it; a truce follows
@@ -289,21 +384,27 @@ class Escalation(Strategy):
             if rung == "open":
                 actions.extend(_open_all(obs, mats, (name,)))
             elif rung is not None:
-                actions.append(_restriction(rung, mats, (name,), p.approval_rate,
-                                            p.delay_months, p.cut))
+                actions.append(
+                    _restriction(rung, mats, (name,), p.approval_rate, p.delay_months, p.cut)
+                )
         return tuple(actions)
 
 
 class PriceWarParams(StrategyParams):
-    start_momentum: float = Field(0.10, ge=0, description="Start a price war on a material "
-                                  "when non-China processing capacity, projects under way "
-                                  "included, has grown more than this fraction in a year.")
-    stop_momentum: float = Field(0.02, ge=0, description="End it when that growth falls "
-                                 "below this (at most start_momentum).")
-    discount: float = Field(0.3, gt=0, le=0.9, description="Cut in China's export price "
-                            "while at war, fraction.")
-    materials: tuple[str, ...] = Field((), description="Material groups watched; "
-                                       "empty = all.")
+    start_momentum: float = Field(
+        0.10,
+        ge=0,
+        description="Start a price war on a material "
+        "when non-China processing capacity, projects under way "
+        "included, has grown more than this fraction in a year.",
+    )
+    stop_momentum: float = Field(
+        0.02, ge=0, description="End it when that growth falls below this (at most start_momentum)."
+    )
+    discount: float = Field(
+        0.3, gt=0, le=0.9, description="Cut in China's export price while at war, fraction."
+    )
+    materials: tuple[str, ...] = Field((), description="Material groups watched; empty = all.")
 
     @model_validator(mode="after")
     def _ordered(self) -> PriceWarParams:
@@ -324,8 +425,13 @@ class PriceWarOnEntrants(Strategy):
 
     name = "price_war_on_entrants"
     role = "china"
-    classifier = {"memory_depth": 1, "stochastic": False, "look_ahead": False, "learns": False,
-                  "restricts": False}
+    classifier = {
+        "memory_depth": 1,
+        "stochastic": False,
+        "look_ahead": False,
+        "learns": False,
+        "restricts": False,
+    }
     Params = PriceWarParams
 
     def decide(self, observation: ChinaObservation, rng: np.random.Generator):

@@ -27,16 +27,24 @@ class FirmDecision:
 
 
 class RiskBufferParams(StrategyParams):
-    switch_threshold: float = Field(0.05, ge=0, le=1, description="Least change in the "
-                                    "contracted non-China share worth renegotiating.")
-    sourcing_sensitivity: float = Field(0.6, ge=0, le=1, description="Extra contracted "
-                                        "non-China share at perceived risk 1.")
-    thrift_price_trigger: float = Field(1.5, ge=1, description="Price multiple that "
-                                        "starts redesign for thrifting.")
-    thrift_price_full: float = Field(3.0, gt=1, description="Price multiple at which "
-                                     "thrifting effort is full.")
-    thrift_risk_trigger: float = Field(0.5, ge=0, le=1, description="Perceived risk that "
-                                       "starts redesign on its own.")
+    switch_threshold: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Least change in the contracted non-China share worth renegotiating.",
+    )
+    sourcing_sensitivity: float = Field(
+        0.6, ge=0, le=1, description="Extra contracted non-China share at perceived risk 1."
+    )
+    thrift_price_trigger: float = Field(
+        1.5, ge=1, description="Price multiple that starts redesign for thrifting."
+    )
+    thrift_price_full: float = Field(
+        3.0, gt=1, description="Price multiple at which thrifting effort is full."
+    )
+    thrift_risk_trigger: float = Field(
+        0.5, ge=0, le=1, description="Perceived risk that starts redesign on its own."
+    )
 
 
 @register
@@ -52,19 +60,36 @@ class RiskBuffer(Strategy):
     def decide(self, observation: FirmObservation, rng: np.random.Generator) -> FirmDecision:
         p = self.params
         obs = observation
-        price_push = _unit((obs.price_multiple - p.thrift_price_trigger)
-                           / (p.thrift_price_full - p.thrift_price_trigger))
+        price_push = _unit(
+            (obs.price_multiple - p.thrift_price_trigger)
+            / (p.thrift_price_full - p.thrift_price_trigger)
+        )
         target_days, contracted, effort = _risk_buffer(
-            obs.risk, obs.base_buffer_days, obs.risk_buffer_days, obs.base_contracted,
-            obs.contracted, price_push, p.sourcing_sensitivity, p.switch_threshold,
-            p.thrift_risk_trigger)
-        return FirmDecision(target_days=target_days, contracted=contracted,
-                            thrift_effort=effort)
+            obs.risk,
+            obs.base_buffer_days,
+            obs.risk_buffer_days,
+            obs.base_contracted,
+            obs.contracted,
+            price_push,
+            p.sourcing_sensitivity,
+            p.switch_threshold,
+            p.thrift_risk_trigger,
+        )
+        return FirmDecision(target_days=target_days, contracted=contracted, thrift_effort=effort)
 
 
 @njit(cache=True)
-def _risk_buffer(risk, base_days, risk_days, base_contracted, contracted, price_push,
-                 sensitivity, threshold, risk_trigger):
+def _risk_buffer(
+    risk,
+    base_days,
+    risk_days,
+    base_contracted,
+    contracted,
+    price_push,
+    sensitivity,
+    threshold,
+    risk_trigger,
+):
     """Every firm's rule in one compiled pass (risk is already each firm's own: impulses
     scaled by its sensitivity). Target inventory days rise with risk; the contracted
     non-China share moves to base + sensitivity × risk when the change is worth a

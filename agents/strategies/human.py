@@ -46,18 +46,25 @@ class HumanChannel:
         if self.callback is not None:
             return self.callback(player, observation)
         try:
-            return self._queue(player).get(timeout=timeout) if timeout > 0 else \
-                self._queue(player).get_nowait()
+            return (
+                self._queue(player).get(timeout=timeout)
+                if timeout > 0
+                else self._queue(player).get_nowait()
+            )
         except queue.Empty:
             return None
 
 
 class HumanParams(StrategyParams):
-    fallback: str = Field("hold", description="Rule that decides when no decision arrives "
-                          "in time ('hold' for China; importers use 'passive' when 'hold' "
-                          "is given).")
-    deadline_seconds: float = Field(0.0, ge=0, le=3600, description="How long a round "
-                                    "waits for the person, seconds.")
+    fallback: str = Field(
+        "hold",
+        description="Rule that decides when no decision arrives "
+        "in time ('hold' for China; importers use 'passive' when 'hold' "
+        "is given).",
+    )
+    deadline_seconds: float = Field(
+        0.0, ge=0, le=3600, description="How long a round waits for the person, seconds."
+    )
 
 
 @register
@@ -94,8 +101,9 @@ class Human(Strategy):
         if self.channel is not None:
             decision = self.channel.take(player, observation, self.params.deadline_seconds)
         if decision is None:
-            return tuple(self.fallback_for("china" if is_china else "importer")
-                         .decide(observation, rng))
+            return tuple(
+                self.fallback_for("china" if is_china else "importer").decide(observation, rng)
+            )
         actions: list[Action] = []
         for item in decision:
             if isinstance(item, Action):

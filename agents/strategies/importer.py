@@ -37,30 +37,46 @@ class Passive(Strategy):
 
     name = "passive"
     role = "importer"
-    classifier = {"memory_depth": 0, "stochastic": False, "look_ahead": False, "learns": False,
-                  "retaliates": False}
+    classifier = {
+        "memory_depth": 0,
+        "stochastic": False,
+        "look_ahead": False,
+        "learns": False,
+        "retaliates": False,
+    }
 
     def decide(self, observation: ImporterObservation, rng: np.random.Generator):
         return ()
 
 
 class ThresholdParams(StrategyParams):
-    risk_threshold: float = Field(0.3, ge=0, le=1, description="Perceived risk above "
-                                  "which the state acts.")
-    stockpile_days_at_full_risk: float = Field(120.0, ge=0, le=720, description="Stockpile "
-                                               "target at risk 1, days (JOGMEC up to 180 [E17]).")
+    risk_threshold: float = Field(
+        0.3, ge=0, le=1, description="Perceived risk above which the state acts."
+    )
+    stockpile_days_at_full_risk: float = Field(
+        120.0,
+        ge=0,
+        le=720,
+        description="Stockpile target at risk 1, days (JOGMEC up to 180 [E17]).",
+    )
     subsidy_usd_m_per_year_at_full_risk: float = Field(
-        400.0, ge=0, description="Diversification budget at risk 1, USD m/yr, split over "
+        400.0,
+        ge=0,
+        description="Diversification budget at risk 1, USD m/yr, split over "
         "materials by their share of import value (Japan's ¥100 bn ≈ $1.2 bn [J11], "
-        "spent over ~3 years).")
-    processing_share_of_subsidy: float = Field(0.7, ge=0, le=1, description="Share of the "
-                                               "budget for processing (the chokepoint).")
-    research_usd_m_per_year_at_full_risk: float = Field(200.0, ge=0, description="R&D "
-                                                        "budget at risk 1, USD m/yr.")
+        "spent over ~3 years).",
+    )
+    processing_share_of_subsidy: float = Field(
+        0.7, ge=0, le=1, description="Share of the budget for processing (the chokepoint)."
+    )
+    research_usd_m_per_year_at_full_risk: float = Field(
+        200.0, ge=0, description="R&D budget at risk 1, USD m/yr."
+    )
     wto_on_quota: bool = Field(True, description="File a WTO case against quotas.")
     retaliate_on_ban: bool = Field(False, description="Retaliate when banned.")
-    deal_shortage: float = Field(0.15, ge=0, le=1, description="Offer a deal when the "
-                                 "shortage fraction exceeds this.")
+    deal_shortage: float = Field(
+        0.15, ge=0, le=1, description="Offer a deal when the shortage fraction exceeds this."
+    )
     concession_usd_m: float = Field(500.0, ge=0, description="Concession offered in a deal.")
     coordinate: bool = Field(True, description="Coordinate with allies when at risk.")
 
@@ -74,8 +90,13 @@ class ThresholdDiversifier(Strategy):
 
     name = "threshold_diversifier"
     role = "importer"
-    classifier = {"memory_depth": 1, "stochastic": False, "look_ahead": False, "learns": False,
-                  "retaliates": False}  # only with retaliate_on_ban
+    classifier = {
+        "memory_depth": 1,
+        "stochastic": False,
+        "look_ahead": False,
+        "learns": False,
+        "retaliates": False,
+    }  # only with retaliate_on_ban
     Params = ThresholdParams
 
     def decide(self, observation: ImporterObservation, rng: np.random.Generator):
@@ -88,30 +109,41 @@ class ThresholdDiversifier(Strategy):
             intensity = risk if active else 0.0
             target = p.stockpile_days_at_full_risk * intensity
             if abs(target - obs.stockpile_target_days[material]) > 5 and active:
-                actions.append(Action(obs.name, Kind.STOCKPILE, (material,),
-                                      params={"target_days": target}))
+                actions.append(
+                    Action(obs.name, Kind.STOCKPILE, (material,), params={"target_days": target})
+                )
             weight = obs.import_value_share[material]
             budget = p.subsidy_usd_m_per_year_at_full_risk * intensity * weight
-            for stage, share in (("processing", p.processing_share_of_subsidy),
-                                 ("mining", 1 - p.processing_share_of_subsidy)):
+            for stage, share in (
+                ("processing", p.processing_share_of_subsidy),
+                ("mining", 1 - p.processing_share_of_subsidy),
+            ):
                 if _changed(obs.subsidy[(material, stage)], budget * share):
-                    actions.append(Action(obs.name, Kind.SUBSIDIZE, (material,),
-                                          params={"usd_m_per_year": budget * share,
-                                                  "stage": stage}))
+                    actions.append(
+                        Action(
+                            obs.name,
+                            Kind.SUBSIDIZE,
+                            (material,),
+                            params={"usd_m_per_year": budget * share, "stage": stage},
+                        )
+                    )
             research = p.research_usd_m_per_year_at_full_risk * intensity * weight
             if _changed(obs.research[material], research):
-                actions.append(Action(obs.name, Kind.RESEARCH, (material,),
-                                      params={"usd_m_per_year": research}))
+                actions.append(
+                    Action(
+                        obs.name, Kind.RESEARCH, (material,), params={"usd_m_per_year": research}
+                    )
+                )
         policies = obs.policy_toward_me.values()
-        if p.wto_on_quota and not obs.wto_case_filed and any(v.regime == "quota"
-                                                             for v in policies):
+        if p.wto_on_quota and not obs.wto_case_filed and any(v.regime == "quota" for v in policies):
             actions.append(Action(obs.name, Kind.WTO_CASE))
         banned = any(v.regime == "ban" for v in policies)
         if p.retaliate_on_ban and banned != (obs.retaliating > 0):
             actions.append(Action(obs.name, Kind.RETALIATE, params={"level": float(banned)}))
         if not obs.deal_pending and max(obs.shortage.values(), default=0) > p.deal_shortage:
-            actions.append(Action(obs.name, Kind.OFFER_DEAL,
-                                  params={"concession_usd_m": p.concession_usd_m}))
+            actions.append(
+                Action(obs.name, Kind.OFFER_DEAL, params={"concession_usd_m": p.concession_usd_m})
+            )
         at_risk = max(obs.risk.values(), default=0) > p.risk_threshold
         if p.coordinate and obs.allies and at_risk != obs.coordinating:
             actions.append(Action(obs.name, Kind.COORDINATE, params={"active": at_risk}))
@@ -119,11 +151,17 @@ class ThresholdDiversifier(Strategy):
 
 
 class StockpileParams(StrategyParams):
-    days_at_full_risk: float = Field(180.0, ge=0, le=720, description="Stockpile target "
-                                     "at perceived risk 1, days (Japan's national stockpile "
-                                     "holds up to 180 days of high-risk metals [E17]).")
-    min_raise_days: float = Field(5.0, ge=0, description="Raise a target only when it "
-                                  "grows by more than this many days.")
+    days_at_full_risk: float = Field(
+        180.0,
+        ge=0,
+        le=720,
+        description="Stockpile target "
+        "at perceived risk 1, days (Japan's national stockpile "
+        "holds up to 180 days of high-risk metals [E17]).",
+    )
+    min_raise_days: float = Field(
+        5.0, ge=0, description="Raise a target only when it grows by more than this many days."
+    )
 
 
 @register
@@ -136,8 +174,13 @@ class StockpileOnly(Strategy):
 
     name = "stockpile_only"
     role = "importer"
-    classifier = {"memory_depth": 0, "stochastic": False, "look_ahead": False, "learns": False,
-                  "retaliates": False}
+    classifier = {
+        "memory_depth": 0,
+        "stochastic": False,
+        "look_ahead": False,
+        "learns": False,
+        "retaliates": False,
+    }
     Params = StockpileParams
 
     def decide(self, observation: ImporterObservation, rng: np.random.Generator):
@@ -147,17 +190,26 @@ class StockpileOnly(Strategy):
         for m in obs.materials:
             target = p.days_at_full_risk * obs.risk[m]
             if target > obs.stockpile_target_days[m] + p.min_raise_days:
-                actions.append(Action(obs.name, Kind.STOCKPILE, (m,),
-                                      params={"target_days": target}))
+                actions.append(
+                    Action(obs.name, Kind.STOCKPILE, (m,), params={"target_days": target})
+                )
         return tuple(actions)
 
 
 class RetaliatorParams(StrategyParams):
-    level: float = Field(1.0, gt=0, le=1, description="Retaliation level while restricted "
-                         "(1 = full: costs China the importer's "
-                         "retaliation_cost_to_china_usd_m_per_month).")
-    instrument: str = Field("chip_controls", description="What the retaliation is (for "
-                            "the action log): chip_controls, tariffs, entity_list, ...")
+    level: float = Field(
+        1.0,
+        gt=0,
+        le=1,
+        description="Retaliation level while restricted "
+        "(1 = full: costs China the importer's "
+        "retaliation_cost_to_china_usd_m_per_month).",
+    )
+    instrument: str = Field(
+        "chip_controls",
+        description="What the retaliation is (for "
+        "the action log): chip_controls, tariffs, entity_list, ...",
+    )
 
 
 @register
@@ -171,8 +223,13 @@ class Retaliator(Strategy):
 
     name = "retaliator"
     role = "importer"
-    classifier = {"memory_depth": 0, "stochastic": False, "look_ahead": False, "learns": False,
-                  "retaliates": True}
+    classifier = {
+        "memory_depth": 0,
+        "stochastic": False,
+        "look_ahead": False,
+        "learns": False,
+        "retaliates": True,
+    }
     Params = RetaliatorParams
 
     def decide(self, observation: ImporterObservation, rng: np.random.Generator):
@@ -180,18 +237,33 @@ class Retaliator(Strategy):
         level = p.level if _restricted(observation) else 0.0
         if observation.retaliating == level:
             return ()
-        return (Action(observation.name, Kind.RETALIATE,
-                       params={"level": level, "instrument": p.instrument}),)
+        return (
+            Action(
+                observation.name,
+                Kind.RETALIATE,
+                params={"level": level, "instrument": p.instrument},
+            ),
+        )
 
 
 class NegotiatorParams(StrategyParams):
-    deal_shortage: float = Field(0.05, ge=0, le=1, description="Offer a deal also when "
-                                 "the largest shortage fraction exceeds this, restricted "
-                                 "or not.")
-    concession_usd_m: float = Field(500.0, gt=0, description="Concession offered, USD m "
-                                    "(the 'negotiate' move).")
-    months: float = Field(12.0, gt=0, description="Months without restrictions asked in "
-                          "return (the Busan suspension ran a year [E14]).")
+    deal_shortage: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Offer a deal also when "
+        "the largest shortage fraction exceeds this, restricted "
+        "or not.",
+    )
+    concession_usd_m: float = Field(
+        500.0, gt=0, description="Concession offered, USD m (the 'negotiate' move)."
+    )
+    months: float = Field(
+        12.0,
+        gt=0,
+        description="Months without restrictions asked in "
+        "return (the Busan suspension ran a year [E14]).",
+    )
 
 
 @register
@@ -203,8 +275,13 @@ class Negotiator(Strategy):
 
     name = "negotiator"
     role = "importer"
-    classifier = {"memory_depth": 0, "stochastic": False, "look_ahead": False, "learns": False,
-                  "retaliates": False}
+    classifier = {
+        "memory_depth": 0,
+        "stochastic": False,
+        "look_ahead": False,
+        "learns": False,
+        "retaliates": False,
+    }
     Params = NegotiatorParams
 
     def decide(self, observation: ImporterObservation, rng: np.random.Generator):
@@ -213,20 +290,39 @@ class Negotiator(Strategy):
         short = max(obs.shortage.values(), default=0.0) > p.deal_shortage
         if obs.deal_pending or not (_restricted(obs) or short):
             return ()
-        return (Action(obs.name, Kind.OFFER_DEAL, params={
-            "concession_usd_m": p.concession_usd_m, "months": p.months}),)
+        return (
+            Action(
+                obs.name,
+                Kind.OFFER_DEAL,
+                params={"concession_usd_m": p.concession_usd_m, "months": p.months},
+            ),
+        )
 
 
 class CoordinatorParams(StrategyParams):
-    risk_threshold: float = Field(0.3, ge=0, le=1, description="Perceived risk (largest "
-                                  "over materials) above which the state joins its allies.")
-    stand_down_risk: float = Field(0.15, ge=0, le=1, description="Risk below which it "
-                                   "stands down again (at most risk_threshold).")
-    subsidy_usd_m_per_year: float = Field(400.0, ge=0, description="Joint diversification "
-                                          "budget while active, USD m/yr, split over "
-                                          "materials by their share of import value.")
-    processing_share_of_subsidy: float = Field(0.7, ge=0, le=1, description="Share of the "
-                                               "budget for processing (the chokepoint).")
+    risk_threshold: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Perceived risk (largest "
+        "over materials) above which the state joins its allies.",
+    )
+    stand_down_risk: float = Field(
+        0.15,
+        ge=0,
+        le=1,
+        description="Risk below which it stands down again (at most risk_threshold).",
+    )
+    subsidy_usd_m_per_year: float = Field(
+        400.0,
+        ge=0,
+        description="Joint diversification "
+        "budget while active, USD m/yr, split over "
+        "materials by their share of import value.",
+    )
+    processing_share_of_subsidy: float = Field(
+        0.7, ge=0, le=1, description="Share of the budget for processing (the chokepoint)."
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Any:
@@ -247,8 +343,13 @@ class Coordinator(Strategy):
 
     name = "coordinator"
     role = "importer"
-    classifier = {"memory_depth": 1, "stochastic": False, "look_ahead": False, "learns": False,
-                  "retaliates": False}
+    classifier = {
+        "memory_depth": 1,
+        "stochastic": False,
+        "look_ahead": False,
+        "learns": False,
+        "retaliates": False,
+    }
     Params = CoordinatorParams
 
     def decide(self, observation: ImporterObservation, rng: np.random.Generator):
@@ -262,9 +363,17 @@ class Coordinator(Strategy):
             actions.append(Action(obs.name, Kind.COORDINATE, params={"active": active}))
         for m in obs.materials:
             budget = p.subsidy_usd_m_per_year * obs.import_value_share[m] if active else 0.0
-            for stage, share in (("processing", p.processing_share_of_subsidy),
-                                 ("mining", 1 - p.processing_share_of_subsidy)):
+            for stage, share in (
+                ("processing", p.processing_share_of_subsidy),
+                ("mining", 1 - p.processing_share_of_subsidy),
+            ):
                 if _changed(obs.subsidy[(m, stage)], budget * share):
-                    actions.append(Action(obs.name, Kind.SUBSIDIZE, (m,), params={
-                        "usd_m_per_year": budget * share, "stage": stage}))
+                    actions.append(
+                        Action(
+                            obs.name,
+                            Kind.SUBSIDIZE,
+                            (m,),
+                            params={"usd_m_per_year": budget * share, "stage": stage},
+                        )
+                    )
         return tuple(actions)

@@ -42,7 +42,16 @@ class MarginInvestor(Strategy):
                 else:
                     continue
                 if rng.random() < min(chance, 1.0):
-                    actions.append(Action(obs.name, Kind.INVEST, (material,), params={
-                        "stage": stage, "capacity_t_per_year": float(size),
-                        "lead_time_years": float(lead)}))
+                    actions.append(
+                        Action(
+                            obs.name,
+                            Kind.INVEST,
+                            (material,),
+                            params={
+                                "stage": stage,
+                                "capacity_t_per_year": float(size),
+                                "lead_time_years": float(lead),
+                            },
+                        )
+                    )
         return tuple(actions)

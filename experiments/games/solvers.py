@@ -117,8 +117,9 @@ class Equilibrium:
 # --------------------------------------------------------------------------- validation
 
 
-def _validate(payoffs: Mapping[str, npt.ArrayLike], labels: Mapping[str, Sequence[str]]
-              ) -> tuple[list[str], list[list[str]], tuple[np.ndarray, ...]]:
+def _validate(
+    payoffs: Mapping[str, npt.ArrayLike], labels: Mapping[str, Sequence[str]]
+) -> tuple[list[str], list[list[str]], tuple[np.ndarray, ...]]:
     """Players (in ``payoffs`` order), their labels and float payoff arrays, or a
     ``ValueError`` that says what is wrong: solvers fed malformed games fail obscurely."""
     players = list(payoffs)
@@ -127,8 +128,10 @@ def _validate(payoffs: Mapping[str, npt.ArrayLike], labels: Mapping[str, Sequenc
     if set(labels) != set(players):
         missing = sorted(set(players) - set(labels))
         extra = sorted(set(labels) - set(players))
-        raise ValueError(f"labels must name exactly the players of payoffs "
-                         f"(missing: {missing}, unknown: {extra})")
+        raise ValueError(
+            f"labels must name exactly the players of payoffs "
+            f"(missing: {missing}, unknown: {extra})"
+        )
     names: list[list[str]] = []
     for player in players:
         given = labels[player]
@@ -149,11 +152,15 @@ def _validate(payoffs: Mapping[str, npt.ArrayLike], labels: Mapping[str, Sequenc
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{player}'s payoffs are not numeric: {exc}") from None
         if array.shape != shape:
-            raise ValueError(f"{player}'s payoffs have shape {array.shape}, expected "
-                             f"{shape} (one axis per player, one entry per strategy)")
+            raise ValueError(
+                f"{player}'s payoffs have shape {array.shape}, expected "
+                f"{shape} (one axis per player, one entry per strategy)"
+            )
         if not np.all(np.isfinite(array)):
-            raise ValueError(f"{player}'s payoffs are not all finite "
-                             f"(NaN or infinite entries: {int(np.sum(~np.isfinite(array)))})")
+            raise ValueError(
+                f"{player}'s payoffs are not all finite "
+                f"(NaN or infinite entries: {int(np.sum(~np.isfinite(array)))})"
+            )
         arrays.append(array)
     return players, names, tuple(arrays)
 
@@ -213,8 +220,10 @@ class _Collector:
         if _max_regret(self.arrays, profile) > self.regret_tolerance:
             return
         for known, _ in self.found:
-            if all(np.max(np.abs(a - b)) <= DUPLICATE_TOLERANCE
-                   for a, b in zip(known, profile, strict=True)):
+            if all(
+                np.max(np.abs(a - b)) <= DUPLICATE_TOLERANCE
+                for a, b in zip(known, profile, strict=True)
+            ):
                 return
         self.found.append((profile, solver))
 
@@ -229,8 +238,10 @@ def _gambit_game(arrays: tuple[np.ndarray, ...]) -> pygambit.Game:
 
 def _gambit_profiles(game: pygambit.Game, result: Any) -> list[list[list[float]]]:
     """pygambit's equilibria (exact rationals or floats) as nested lists of floats."""
-    return [[[float(equilibrium[s]) for s in player.strategies] for player in game.players]
-            for equilibrium in result.equilibria]
+    return [
+        [[float(equilibrium[s]) for s in player.strategies] for player in game.players]
+        for equilibrium in result.equilibria
+    ]
 
 
 def _pure_equilibria(arrays: tuple[np.ndarray, ...]) -> list[list[list[float]]]:
@@ -261,8 +272,7 @@ def _run_gambit_job(game: pygambit.Game, job: _Job) -> list[list[list[float]]]:
         for player, chosen in zip(game.players, ray or (), strict=True):
             size = len(player.strategies)
             for index, strategy in enumerate(player.strategies):
-                perturbation[strategy] = (1.0 if index == chosen
-                                          else 0.1 * (index + 1) / (size + 1))
+                perturbation[strategy] = 1.0 if index == chosen else 0.1 * (index + 1) / (size + 1)
         result = pygambit.nash.gnm_solve(perturbation)
     elif name == "logit_solve":
         result = pygambit.nash.logit_solve(game, use_strategic=True)
@@ -273,8 +283,9 @@ def _run_gambit_job(game: pygambit.Game, job: _Job) -> list[list[list[float]]]:
     return _gambit_profiles(game, result)
 
 
-def _gambit_worker(connection: Connection, arrays: tuple[np.ndarray, ...],
-                   jobs: list[_Job]) -> None:
+def _gambit_worker(
+    connection: Connection, arrays: tuple[np.ndarray, ...], jobs: list[_Job]
+) -> None:
     """Child-process side: say ``ready``, then run ``jobs`` in order, streaming each
     equilibrium found and a ``done``/``error`` marker per job, so that the parent keeps
     what arrived before a hang."""
@@ -318,8 +329,9 @@ def _receive(receiver: Connection, until: float) -> tuple[str, Any] | None:
         return ("eof", None)
 
 
-def _run_gambit_jobs(arrays: tuple[np.ndarray, ...], jobs: list[_Job], timeout: float,
-                     budget: float) -> tuple[list[tuple[list[list[float]], str]], list[str]]:
+def _run_gambit_jobs(
+    arrays: tuple[np.ndarray, ...], jobs: list[_Job], timeout: float, budget: float
+) -> tuple[list[tuple[list[list[float]], str]], list[str]]:
     """Run pygambit mixed solvers, each call limited to ``timeout`` seconds and all of
     them to ``budget``; a call that overruns (or crashes) is dropped and the rest run in
     a fresh child. Returns (profile, solver name) pairs and a list of problems."""
@@ -328,8 +340,10 @@ def _run_gambit_jobs(arrays: tuple[np.ndarray, ...], jobs: list[_Job], timeout: 
     if not jobs:
         return found, problems
     if multiprocessing.current_process().daemon:
-        problems.append("running pygambit in-process without time limits "
-                        "(daemonic processes cannot start children)")
+        problems.append(
+            "running pygambit in-process without time limits "
+            "(daemonic processes cannot start children)"
+        )
         game = _gambit_game(arrays)
         for job in jobs:
             try:
@@ -342,28 +356,36 @@ def _run_gambit_jobs(arrays: tuple[np.ndarray, ...], jobs: list[_Job], timeout: 
     deadline = time.monotonic() + budget
     while pending:
         if time.monotonic() >= deadline:
-            problems.append(f"time budget of {budget:g} s ran out before "
-                            f"{len(pending)} pygambit call(s)")
+            problems.append(
+                f"time budget of {budget:g} s ran out before {len(pending)} pygambit call(s)"
+            )
             break
         receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=_gambit_worker, args=(sender, arrays, pending),
-                                  daemon=True)
+        process = context.Process(
+            target=_gambit_worker, args=(sender, arrays, pending), daemon=True
+        )
         process.start()
         sender.close()
         try:
             # Start-up (a spawned child imports numpy and pygambit) is not a solver's time.
             if _receive(receiver, min(deadline, time.monotonic() + STARTUP_TIMEOUT)) != (
-                    "ready", None):
-                problems.append(f"the pygambit child process did not start "
-                                f"(exit code {process.exitcode}); {len(pending)} call(s) "
-                                "skipped")
+                "ready",
+                None,
+            ):
+                problems.append(
+                    f"the pygambit child process did not start "
+                    f"(exit code {process.exitcode}); {len(pending)} call(s) "
+                    "skipped"
+                )
                 break
             started = time.monotonic()
             while pending:
                 message = _receive(receiver, min(started + timeout, deadline))
                 if message is None:
-                    problems.append(f"{_job_name(pending.pop(0))} gave no answer within "
-                                    f"{min(timeout, budget):g} s and was stopped")
+                    problems.append(
+                        f"{_job_name(pending.pop(0))} gave no answer within "
+                        f"{min(timeout, budget):g} s and was stopped"
+                    )
                     break
                 kind, payload = message
                 if kind == "equilibrium":
@@ -371,8 +393,9 @@ def _run_gambit_jobs(arrays: tuple[np.ndarray, ...], jobs: list[_Job], timeout: 
                     continue
                 if kind == "eof":
                     process.join(1.0)
-                    problems.append(f"{_job_name(pending.pop(0))} crashed "
-                                    f"(exit code {process.exitcode})")
+                    problems.append(
+                        f"{_job_name(pending.pop(0))} crashed (exit code {process.exitcode})"
+                    )
                     break
                 if kind == "error":
                     problems.append(f"{_job_name(pending[0])} failed: {payload}")
@@ -389,8 +412,7 @@ def _run_gambit_jobs(arrays: tuple[np.ndarray, ...], jobs: list[_Job], timeout: 
 # --------------------------------------------------------------------------- nashpy
 
 
-def _nashpy_candidates(row: np.ndarray, col: np.ndarray,
-                       collector: _Collector) -> list[str]:
+def _nashpy_candidates(row: np.ndarray, col: np.ndarray, collector: _Collector) -> list[str]:
     """Feed nashpy's (and pygambit's enummixed) equilibria of a bimatrix game to
     ``collector``; returns problems worth a warning (none if one complete method ran)."""
     failures: list[str] = []
@@ -428,9 +450,14 @@ def _nashpy_candidates(row: np.ndarray, col: np.ndarray,
 # ------------------------------------------------------------------------ public API
 
 
-def solve_game(payoffs: Mapping[str, npt.ArrayLike], labels: Mapping[str, Sequence[str]],
-               *, solver_timeout: float = SOLVER_TIMEOUT, time_budget: float = TIME_BUDGET,
-               exhaustive: bool = True) -> list[Equilibrium]:
+def solve_game(
+    payoffs: Mapping[str, npt.ArrayLike],
+    labels: Mapping[str, Sequence[str]],
+    *,
+    solver_timeout: float = SOLVER_TIMEOUT,
+    time_budget: float = TIME_BUDGET,
+    exhaustive: bool = True,
+) -> list[Equilibrium]:
     """Nash equilibria of a finite normal-form game.
 
     Args:
@@ -473,33 +500,45 @@ def solve_game(payoffs: Mapping[str, npt.ArrayLike], labels: Mapping[str, Sequen
             collector.add(profile, solver)
         if not collector.found:
             found, more = _run_gambit_jobs(
-                arrays, [("logit_solve", None), ("simpdiv_solve", None)],
-                solver_timeout, time_budget)
+                arrays,
+                [("logit_solve", None), ("simpdiv_solve", None)],
+                solver_timeout,
+                time_budget,
+            )
             problems += more
             for profile, solver in found:
                 collector.add(profile, solver)
     if problems:
-        warnings.warn("solve_game: " + "; ".join(problems)
-                      + " — mixed equilibria may be missing", RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            "solve_game: " + "; ".join(problems) + " — mixed equilibria may be missing",
+            RuntimeWarning,
+            stacklevel=2,
+        )
 
     equilibria = []
     for profile, solver in collector.found:
-        strategies = {player: {label: float(p) for label, p in zip(n, mix, strict=True)}
-                      for player, n, mix in zip(players, names, profile, strict=True)}
-        expected = {player: float(_strategy_values(arrays[i], profile, i) @ profile[i])
-                    for i, player in enumerate(players)}
+        strategies = {
+            player: {label: float(p) for label, p in zip(n, mix, strict=True)}
+            for player, n, mix in zip(players, names, profile, strict=True)
+        }
+        expected = {
+            player: float(_strategy_values(arrays[i], profile, i) @ profile[i])
+            for i, player in enumerate(players)
+        }
         pure = all(np.count_nonzero(mix) == 1 for mix in profile)
         equilibria.append(Equilibrium(strategies, expected, pure, solver))
 
     def pure_key(e: Equilibrium) -> tuple[str, ...]:
-        return tuple(next(s for s, p in e.strategies[player].items() if p == 1.0)
-                     for player in players)
+        return tuple(
+            next(s for s, p in e.strategies[player].items() if p == 1.0) for player in players
+        )
 
     def mixed_key(e: Equilibrium) -> tuple[float, ...]:
         return tuple(-round(p, 6) for player in players for p in e.strategies[player].values())
 
-    return (sorted((e for e in equilibria if e.pure), key=pure_key)
-            + sorted((e for e in equilibria if not e.pure), key=mixed_key))
+    return sorted((e for e in equilibria if e.pure), key=pure_key) + sorted(
+        (e for e in equilibria if not e.pure), key=mixed_key
+    )
 
 
 def _start(start: npt.ArrayLike | None, size: int, name: str) -> np.ndarray:
@@ -514,11 +553,16 @@ def _start(start: npt.ArrayLike | None, size: int, name: str) -> np.ndarray:
     return vector
 
 
-def replicator_dynamics(row: npt.ArrayLike, col: npt.ArrayLike,
-                        row_start: npt.ArrayLike | None = None,
-                        col_start: npt.ArrayLike | None = None, steps: int = 2000, *,
-                        dt: float = 0.1, rescale: bool = True
-                        ) -> tuple[np.ndarray, np.ndarray]:
+def replicator_dynamics(
+    row: npt.ArrayLike,
+    col: npt.ArrayLike,
+    row_start: npt.ArrayLike | None = None,
+    col_start: npt.ArrayLike | None = None,
+    steps: int = 2000,
+    *,
+    dt: float = 0.1,
+    rescale: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
     """Two-population (asymmetric) replicator dynamics of a bimatrix game.
 
     One population plays the row strategies, the other the column strategies; each
@@ -550,8 +594,9 @@ def replicator_dynamics(row: npt.ArrayLike, col: npt.ArrayLike,
     a = np.asarray(row, dtype=float)
     b = np.asarray(col, dtype=float)
     if a.ndim != 2 or a.shape != b.shape:
-        raise ValueError(f"row and col payoffs must be matrices of the same shape, got "
-                         f"{a.shape} and {b.shape}")
+        raise ValueError(
+            f"row and col payoffs must be matrices of the same shape, got {a.shape} and {b.shape}"
+        )
     if a.size == 0:
         raise ValueError("both populations need at least one strategy")
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
@@ -565,8 +610,7 @@ def replicator_dynamics(row: npt.ArrayLike, col: npt.ArrayLike,
     if rescale:
         a, b = (_unit_range(m) for m in (a, b))
     timepoints = np.arange(int(steps)) * dt
-    xs, ys = nashpy.Game(a, b).asymmetric_replicator_dynamics(x0=x0, y0=y0,
-                                                              timepoints=timepoints)
+    xs, ys = nashpy.Game(a, b).asymmetric_replicator_dynamics(x0=x0, y0=y0, timepoints=timepoints)
     return _onto_simplex(np.asarray(xs)), _onto_simplex(np.asarray(ys))
 
 
@@ -579,8 +623,12 @@ def _onto_simplex(path: np.ndarray) -> np.ndarray:
     """Clip the integrator's tiny negative shares and renormalise each time point."""
     error = max(float(-path.min()), float(np.max(np.abs(path.sum(axis=1) - 1.0))))
     if error > 1e-6:
-        warnings.warn(f"replicator_dynamics: integration drifted {error:.2g} off the "
-                      "simplex; consider a smaller dt", RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"replicator_dynamics: integration drifted {error:.2g} off the "
+            "simplex; consider a smaller dt",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     clipped = np.clip(path, 0.0, None)
     return clipped / clipped.sum(axis=1, keepdims=True)
 

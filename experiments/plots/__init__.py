@@ -18,8 +18,12 @@ from overplay.experiments.plots import files
 from overplay.experiments.plots.theme import FORMATS, save, themed
 
 #: Result kind (manifest ``kind``) → module drawing its figures.
-KINDS = {"run": "overplay.experiments.plots.run", "tournament": "overplay.experiments.plots.tournament",
-         "equilibrium": "overplay.experiments.plots.equilibrium", "sweep": "overplay.experiments.plots.sweep"}
+KINDS = {
+    "run": "overplay.experiments.plots.run",
+    "tournament": "overplay.experiments.plots.tournament",
+    "equilibrium": "overplay.experiments.plots.equilibrium",
+    "sweep": "overplay.experiments.plots.sweep",
+}
 
 
 #: What writes a result folder, for messages about folders that are not one.
@@ -38,19 +42,27 @@ def kind_of(folder: Path) -> str:
         what = "not a folder" if folder.exists() else "no such folder"
         raise PlotError(f"{folder}: {what}; give a folder written by {WRITERS}")
     if not (folder / "manifest.json").is_file():
-        raise PlotError(f"{folder}: no manifest.json, so not a result folder; give a "
-                        f"folder written by {WRITERS}")
+        raise PlotError(
+            f"{folder}: no manifest.json, so not a result folder; give a "
+            f"folder written by {WRITERS}"
+        )
     manifest = files.json_mapping(folder / "manifest.json", PlotError)
     kind = manifest.get("kind", "run")
     if kind not in KINDS:
-        raise PlotError(f"{folder / 'manifest.json'}: kind {kind!r} has no figures; known: "
-                        f"{', '.join(sorted(KINDS))}")
+        raise PlotError(
+            f"{folder / 'manifest.json'}: kind {kind!r} has no figures; known: "
+            f"{', '.join(sorted(KINDS))}"
+        )
     status = manifest.get("status", "completed")
     if status != "completed":
-        again = ("run the same `overplay sweep` command again to finish it"
-                 if kind == "sweep" else f"run the {kind} again")
-        raise PlotError(f"{folder}: the {kind} has not finished (status {status!r} in "
-                        f"manifest.json); {again}")
+        again = (
+            "run the same `overplay sweep` command again to finish it"
+            if kind == "sweep"
+            else f"run the {kind} again"
+        )
+        raise PlotError(
+            f"{folder}: the {kind} has not finished (status {status!r} in manifest.json); {again}"
+        )
     return str(kind)
 
 

@@ -51,19 +51,33 @@ def _dark(rgba: tuple[float, float, float, float]) -> bool:
     return 0.299 * red + 0.587 * green + 0.114 * blue < 0.5
 
 
-def heatmap(ax: Axes, table: pd.DataFrame, *, colours: str | None = None,
-            norm: Normalize | None = None, texts: np.ndarray | None = None,
-            fontsize: str | float = "small") -> AxesImage:
+def heatmap(
+    ax: Axes,
+    table: pd.DataFrame,
+    *,
+    colours: str | None = None,
+    norm: Normalize | None = None,
+    texts: np.ndarray | None = None,
+    fontsize: str | float = "small",
+) -> AxesImage:
     """``table`` as annotated cells, labelled by its index and columns as they are (see
     :func:`labelled`); colours default to a payoff scale, diverging around 0 when payoffs
     straddle it, so losses read as losses."""
     values = table.to_numpy(float)
-    image = ax.imshow(values, cmap=colours or _colours(values), norm=norm or _norm(values),
-                      aspect="auto")
+    image = ax.imshow(
+        values, cmap=colours or _colours(values), norm=norm or _norm(values), aspect="auto"
+    )
     texts = np.vectorize(money)(values) if texts is None else texts
     for (row, col), value in np.ndenumerate(values):
-        ax.text(col, row, texts[row, col], ha="center", va="center", fontsize=fontsize,
-                color="white" if _dark(image.cmap(image.norm(value))) else "black")
+        ax.text(
+            col,
+            row,
+            texts[row, col],
+            ha="center",
+            va="center",
+            fontsize=fontsize,
+            color="white" if _dark(image.cmap(image.norm(value))) else "black",
+        )
     ax.set_xticks(range(values.shape[1]), [str(c) for c in table.columns])
     ax.set_yticks(range(values.shape[0]), [str(i) for i in table.index])
     ax.grid(visible=False)
@@ -88,8 +102,11 @@ def colour_bar(figure: Figure, image: AxesImage, ax: Axes, label: str) -> Colorb
 
 def outline(ax: Axes, row: int, col: int, width: int = 1) -> None:
     """A frame around cells (``width`` columns from ``col``): marks an equilibrium."""
-    ax.add_patch(Rectangle((col - 0.5, row - 0.5), width, 1, fill=False, edgecolor="black",
-                           lw=4, clip_on=False))
+    ax.add_patch(
+        Rectangle(
+            (col - 0.5, row - 0.5), width, 1, fill=False, edgecolor="black", lw=4, clip_on=False
+        )
+    )
 
 
 def cell_size(table: pd.DataFrame) -> str:

@@ -29,22 +29,34 @@ from overplay.experiments.sweep.spec import SCENARIO_KEY
 #: fact id, what was measured, source, url).
 HISTORY = "experiments/data/history.csv"
 #: World series compared, one figure each.
-COMPARED = ("price_multiple", "china_processing_share", "china_mining_share",
-            "non_china_processing_capacity")
+COMPARED = (
+    "price_multiple",
+    "china_processing_share",
+    "china_mining_share",
+    "non_china_processing_capacity",
+)
 #: What to do about a damaged sweep folder.
-REDO = ("the folder is damaged or incomplete: run the same `overplay sweep` (or `overplay "
-        "compare`) command again")
+REDO = (
+    "the folder is damaged or incomplete: run the same `overplay sweep` (or `overplay "
+    "compare`) command again"
+)
 #: More design points than this are a sweep, not a comparison (use curves, heatmaps).
 MAX_GROUPS = 6
 #: Short panel titles (three panels share a slide).
-PANEL_TITLES = {"price_multiple": "price multiple", "china_mining_share": "China's mining share",
-                "china_processing_share": "China's separation share"}
+PANEL_TITLES = {
+    "price_multiple": "price multiple",
+    "china_mining_share": "China's mining share",
+    "china_processing_share": "China's separation share",
+}
 
 
 def observed() -> pd.DataFrame:
     """The bundled observed facts, one row per (scenario, series, material, month)."""
-    with resources.files("overplay.experiments").joinpath(HISTORY.removeprefix("experiments/")
-                                                  ).open() as file:
+    with (
+        resources.files("overplay.experiments")
+        .joinpath(HISTORY.removeprefix("experiments/"))
+        .open() as file
+    ):
         facts = pd.read_csv(file)
     facts["month"] = timeline.months(facts["date"])
     return facts
@@ -53,28 +65,31 @@ def observed() -> pd.DataFrame:
 def _groups(folder: Path) -> tuple[pd.DataFrame, dict[int, str]]:
     """Successful runs with their scenario, and a label per design point built from the
     inputs that vary (``scenario = coercion``)."""
-    runs = files.table(folder / "runs.parquet", PlotError, REDO, ("run_id", "point_id",
-                                                                  "status"))
+    runs = files.table(folder / "runs.parquet", PlotError, REDO, ("run_id", "point_id", "status"))
     runs = runs[runs["status"] == "ok"]
     if runs.empty:
-        raise PlotError(f"{folder / 'runs.parquet'}: no run succeeded, so there is nothing "
-                        "to compare; see the error column for why")
+        raise PlotError(
+            f"{folder / 'runs.parquet'}: no run succeeded, so there is nothing "
+            "to compare; see the error column for why"
+        )
     spec = files.yaml_mapping(folder / "spec.resolved.yaml", PlotError, REDO)
     parameters = (spec.get("uncertainties") or []) + (spec.get("levers") or [])
     inputs = [p["name"] for p in parameters]
     varying = [c for c in inputs if runs[c].nunique() > 1] or inputs[:1]
     swapped = next((p["name"] for p in parameters if p["key"] == SCENARIO_KEY), None)
-    runs = runs.assign(scenario=runs[swapped].astype(str) if swapped
-                       else spec.get("scenario", "baseline"))
-    labels = {int(p): ", ".join(f"{c} = {v}" for c, v in zip(varying, row, strict=True))
-              for p, row in runs.groupby("point_id")[varying].first().iterrows()}
+    runs = runs.assign(
+        scenario=runs[swapped].astype(str) if swapped else spec.get("scenario", "baseline")
+    )
+    labels = {
+        int(p): ", ".join(f"{c} = {v}" for c, v in zip(varying, row, strict=True))
+        for p, row in runs.groupby("point_id")[varying].first().iterrows()
+    }
     return runs, labels
 
 
 def _world(folder: Path, runs: pd.DataFrame) -> pd.DataFrame:
     """One row per run, month and material (world values repeat on importer rows)."""
-    rounds = files.table(folder / "rounds", PlotError, REDO,
-                         ("run_id", "step", "material", "date"))
+    rounds = files.table(folder / "rounds", PlotError, REDO, ("run_id", "step", "material", "date"))
     rounds = rounds.drop_duplicates(["run_id", "step", "material"])
     rounds = rounds.merge(runs[["run_id", "point_id", "scenario"]], on="run_id")
     rounds["month"] = timeline.months(rounds["date"])
@@ -102,8 +117,9 @@ def _time_panel(ax: Axes, heading: str, column: str) -> None:
     timeline.date_axis(ax)
 
 
-def comparison(world: pd.DataFrame, labels: dict[int, str], column: str,
-               runs_per_point: int) -> Figure:
+def comparison(
+    world: pd.DataFrame, labels: dict[int, str], column: str, runs_per_point: int
+) -> Figure:
     """Mean and 95 % band of one world series per design point, a panel per material."""
     materials = list(dict.fromkeys(world["material"]))
     figure, axes = slide(1, len(materials), sharex=True)
@@ -117,9 +133,12 @@ def comparison(world: pd.DataFrame, labels: dict[int, str], column: str,
         _time_panel(ax, f"{material} rare earths", column)
     legend(figure, axes[0].get_legend_handles_labels()[0])
     title(figure, f"{SERIES[column][0][0].upper()}{SERIES[column][0][1:]}, compared")
-    note(figure, f"Lines: mean over the {runs_per_point} runs of each design point; bands: "
-         "95 % t-interval of that mean. Seeds are common to all points unless the spec "
-         "says seeds: per_run, so differences between lines are the inputs' doing.")
+    note(
+        figure,
+        f"Lines: mean over the {runs_per_point} runs of each design point; bands: "
+        "95 % t-interval of that mean. Seeds are common to all points unless the spec "
+        "says seeds: per_run, so differences between lines are the inputs' doing.",
+    )
     return figure
 
 
@@ -132,22 +151,45 @@ def history(world: pd.DataFrame, facts: pd.DataFrame, scenario: str) -> Figure:
     for ax, (column, material) in zip(axes, panels, strict=True):
         rows = runs[runs["material"] == material].groupby("month")[column]
         low, mid, high = rows.quantile(0.05), rows.median(), rows.quantile(0.95)
-        ax.fill_between(low.index, low, high, color=PALETTE[0], alpha=0.25, linewidth=0,
-                        label="simulated, 5–95 % of runs")
+        ax.fill_between(
+            low.index,
+            low,
+            high,
+            color=PALETTE[0],
+            alpha=0.25,
+            linewidth=0,
+            label="simulated, 5–95 % of runs",
+        )
         ax.plot(mid.index, mid, color=PALETTE[0], lw=2.5, label="simulated median")
         points = facts[(facts["series"] == column) & (facts["material"] == material)]
-        ax.scatter(points["month"], points["value"], color=PALETTE[3], s=70, zorder=3,
-                   edgecolor="black", label="observed")
+        ax.scatter(
+            points["month"],
+            points["value"],
+            color=PALETTE[3],
+            s=70,
+            zorder=3,
+            edgecolor="black",
+            label="observed",
+        )
         for _, fact in points.iterrows():
-            ax.annotate(fact["fact"], (fact["month"], fact["value"]), xytext=(6, 0),
-                        textcoords="offset points", fontsize="x-small", va="center")
+            ax.annotate(
+                fact["fact"],
+                (fact["month"], fact["value"]),
+                xytext=(6, 0),
+                textcoords="offset points",
+                fontsize="x-small",
+                va="center",
+            )
         _time_panel(ax, f"{PANEL_TITLES.get(column, column)}, {material}", column)
     legend(figure, axes[0].get_legend_handles_labels()[0])
     title(figure, f"History: {scenario} simulated against observed facts")
     sources = "; ".join(f"{f.fact} {f.source}" for f in facts.itertuples())
-    note(figure, f"Band: 5th–95th percentile of {runs['run_id'].nunique()} runs; line: "
-         f"median. Points: observed facts, from {HISTORY} in the package (with each "
-         f"source's URL): {sources}.")
+    note(
+        figure,
+        f"Band: 5th–95th percentile of {runs['run_id'].nunique()} runs; line: "
+        f"median. Points: observed facts, from {HISTORY} in the package (with each "
+        f"source's URL): {sources}.",
+    )
     return figure
 
 
@@ -161,8 +203,10 @@ def figures(folder: Path) -> list[tuple[str, Figure]]:
     drawn: list[tuple[str, Figure]] = []
     if len(labels) <= MAX_GROUPS:
         per_point = int(runs.groupby("point_id").size().min())
-        drawn += [(f"compare_{column}", comparison(world, labels, column, per_point))
-                  for column in COMPARED]
+        drawn += [
+            (f"compare_{column}", comparison(world, labels, column, per_point))
+            for column in COMPARED
+        ]
     facts = observed()
     for scenario in dict.fromkeys(runs["scenario"]):
         mine = facts[facts["scenario"] == scenario]

@@ -34,15 +34,18 @@ from overplay.experiments.plots.theme import PALETTE, note, slide, title
 #: Probabilities below this count as "not played".
 PLAYED = 1e-9
 #: How the equilibrium outlines read, for every payoff table.
-OUTLINED = ("Outlined (bold label): a pure Nash equilibrium — no player gains by changing "
-            "only its own choice.")
+OUTLINED = (
+    "Outlined (bold label): a pure Nash equilibrium — no player gains by changing "
+    "only its own choice."
+)
 #: The meta-game's players as headings.
 POPULATIONS = {"china": "China's strategies", "importers": "Importers' profiles"}
 
 
 def _redo(folder: Path) -> str:
-    return ("the folder is damaged or incomplete: run `overplay equilibrium ... --out "
-            f"{folder}` again")
+    return (
+        f"the folder is damaged or incomplete: run `overplay equilibrium ... --out {folder}` again"
+    )
 
 
 def player_name(player: str) -> str:
@@ -60,8 +63,7 @@ class EquilibriumResult:
     @classmethod
     def read(cls, folder: Path) -> EquilibriumResult:
         """The equilibria document; a missing or damaged one is a :class:`PlotError`."""
-        return cls(folder, files.json_mapping(folder / "equilibria.json", PlotError,
-                                              _redo(folder)))
+        return cls(folder, files.json_mapping(folder / "equilibria.json", PlotError, _redo(folder)))
 
     def table(self, name: str) -> pd.DataFrame:
         """A table beside the document; a missing, empty or damaged one is a
@@ -80,9 +82,10 @@ def mixed(equilibria: list[dict[str, Any]], shown_at_most: int = 3) -> str:
     lines = []
     for number, eq in enumerate(found[:shown_at_most], start=1):
         mixes = "; ".join(
-            f"{player_name(player)}: " + ", ".join(f"{shown(s, 99)} {p:.2f}"
-                                                  for s, p in mix.items() if p > PLAYED)
-            for player, mix in eq["strategies"].items())
+            f"{player_name(player)}: "
+            + ", ".join(f"{shown(s, 99)} {p:.2f}" for s, p in mix.items() if p > PLAYED)
+            for player, mix in eq["strategies"].items()
+        )
         lines.append(f"({number}) {mixes}")
     if len(found) > shown_at_most:
         lines.append(f"… and {len(found) - shown_at_most} more (equilibria.json)")
@@ -100,17 +103,22 @@ def _mark_pure(ax: Axes, rows: list[int], width: int = 1, col: int | None = None
 def stage_table(stage: dict[str, Any], payoffs: pd.DataFrame) -> pd.DataFrame:
     """Payoff per action profile (rows, labelled by the moves) and player (columns)."""
     players = stage["players"]
-    index = [" · ".join(shown(row[f"action_{p}"], 99) for p in players)
-             for _, row in payoffs.iterrows()]
-    return pd.DataFrame({player_name(p): payoffs[f"payoff_{p}"].to_numpy(float)
-                         for p in players}, index=index)
+    index = [
+        " · ".join(shown(row[f"action_{p}"], 99) for p in players) for _, row in payoffs.iterrows()
+    ]
+    return pd.DataFrame(
+        {player_name(p): payoffs[f"payoff_{p}"].to_numpy(float) for p in players}, index=index
+    )
 
 
 def pure_profiles(stage: dict[str, Any], payoffs: pd.DataFrame) -> list[int]:
     """Rows of the payoff table that are pure equilibria."""
     players = stage["players"]
-    chosen = [tuple(max(eq["strategies"][p], key=eq["strategies"][p].get) for p in players)
-              for eq in stage["equilibria"] if eq["pure"]]
+    chosen = [
+        tuple(max(eq["strategies"][p], key=eq["strategies"][p].get) for p in players)
+        for eq in stage["equilibria"]
+        if eq["pure"]
+    ]
     moves = list(zip(*(payoffs[f"action_{p}"] for p in players), strict=True))
     return [moves.index(profile) for profile in chosen]
 
@@ -125,8 +133,14 @@ def stage_figure(result: EquilibriumResult) -> Figure:
     relative = (table - table.min()) / span.where(span > 0, 1)
     figure, (ax,) = slide()
     size = cell_size(table)
-    image = heatmap(ax, relative, colours="Greens", norm=Normalize(0, 1),
-                    texts=np.vectorize(money)(table.to_numpy()), fontsize=size)
+    image = heatmap(
+        ax,
+        relative,
+        colours="Greens",
+        norm=Normalize(0, 1),
+        texts=np.vectorize(money)(table.to_numpy()),
+        fontsize=size,
+    )
     ax.tick_params(axis="y", labelsize=size)
     _mark_pure(ax, pure_profiles(stage, payoffs), width=table.shape[1])
     bar = colour_bar(figure, image, ax, "shade: how good for that player")
@@ -136,10 +150,13 @@ def stage_figure(result: EquilibriumResult) -> Figure:
     ax.set_ylabel(f"moves ({' · '.join(table.columns)})")
     state = stage["state"]
     title(figure, f"The stage game in {state['date']}: what each move pays — {result.name}")
-    note(figure, f"The {state['scenario']} scenario (seed {state['seed']}) is run to "
-         f"{state['date']}; there each player makes one move, then all hold for "
-         f"{state['horizon_rounds']} decision round(s). " + OUTLINED,
-         mixed(stage["equilibria"]))
+    note(
+        figure,
+        f"The {state['scenario']} scenario (seed {state['seed']}) is run to "
+        f"{state['date']}; there each player makes one move, then all hold for "
+        f"{state['horizon_rounds']} decision round(s). " + OUTLINED,
+        mixed(stage["equilibria"]),
+    )
     return figure
 
 
@@ -147,24 +164,36 @@ def meta_figure(result: EquilibriumResult) -> Figure:
     """The bimatrix China strategy × importer profile, coloured by China's payoff."""
     game = result.document["meta_game"]
     china, profiles = game["strategies"]["china"], game["strategies"]["importers"]
-    pure = [(china.index(max(m := eq["strategies"]["china"], key=m.get)),
-             profiles.index(max(n := eq["strategies"]["importers"], key=n.get)))
-            for eq in game["equilibria"] if eq["pure"]]
+    pure = [
+        (
+            china.index(max(m := eq["strategies"]["china"], key=m.get)),
+            profiles.index(max(n := eq["strategies"]["importers"], key=n.get)),
+        )
+        for eq in game["equilibria"]
+        if eq["pure"]
+    ]
     ours, theirs = (np.array(game["payoffs"][p], dtype=float) for p in ("china", "importers"))
     texts = np.vectorize(lambda a, b: f"{money(a)}\n{money(b)}")(ours, theirs)
     table = labelled(pd.DataFrame(ours, index=china, columns=profiles))
     figure, (ax,) = slide()
-    colour_bar(figure, heatmap(ax, table, texts=texts, fontsize=cell_size(table)), ax,
-               "China's payoff (USD m)")
+    colour_bar(
+        figure,
+        heatmap(ax, table, texts=texts, fontsize=cell_size(table)),
+        ax,
+        "China's payoff (USD m)",
+    )
     for row, col in pure:
         _mark_pure(ax, [row], col=col)
     ax.set_title("China's payoff (upper, colour) and the importers' (lower), USD m")
     ax.set_xlabel("importers' profile")
     ax.set_ylabel("China's strategy")
     title(figure, f"The meta-game and its equilibria — {result.name}")
-    note(figure, "Each cell: mean discounted payoff over the tournament's matches of that "
-         "pairing; the importers' is summed over the states. " + OUTLINED,
-         mixed(game["equilibria"]))
+    note(
+        figure,
+        "Each cell: mean discounted payoff over the tournament's matches of that "
+        "pairing; the importers' is summed over the states. " + OUTLINED,
+        mixed(game["equilibria"]),
+    )
     return figure
 
 
@@ -177,28 +206,48 @@ def replicator_figure(result: EquilibriumResult) -> Figure:
         rows = paths[paths["population"] == population]
         for number, strategy in enumerate(game["strategies"][population]):
             share = rows[strategy]
-            ax.plot(rows["step"], share, lw=2.5, color=PALETTE[number % len(PALETTE)],
-                    label=f"{shown(strategy, 99)} (ends at {share.iloc[-1]:.2f})")
+            ax.plot(
+                rows["step"],
+                share,
+                lw=2.5,
+                color=PALETTE[number % len(PALETTE)],
+                label=f"{shown(strategy, 99)} (ends at {share.iloc[-1]:.2f})",
+            )
         ax.set_ylim(0, 1.02)
         ax.set_title(POPULATIONS[population])
         ax.set_xlabel("replicator step (iterations)")
         ax.set_ylabel("share of the population (fraction)")
         ax.legend(fontsize="x-small", loc="best")
     title(figure, f"Which strategies spread when players copy what pays? — {result.name}")
-    note(figure, "Two-population replicator dynamics on the meta-game's payoffs (China's "
-         "mean discounted payoff; the importers' summed payoff), from equal shares: a "
-         "strategy's share grows while it earns more than its population's average.")
+    note(
+        figure,
+        "Two-population replicator dynamics on the meta-game's payoffs (China's "
+        "mean discounted payoff; the importers' summed payoff), from equal shares: a "
+        "strategy's share grows while it earns more than its population's average.",
+    )
     return figure
 
 
-def played(sweep: list[dict[str, Any]], player: str,
-           names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def played(
+    sweep: list[dict[str, Any]], player: str, names: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
     """Per strategy × discount rate: the highest probability any equilibrium gives it,
     and whether a pure equilibrium plays it."""
-    top = np.array([[max((e["strategies"][player][n] for e in s["equilibria"]), default=0.0)
-                     for s in sweep] for n in names])
-    pure = np.array([[any(e["pure"] and e["strategies"][player][n] > 0.5
-                          for e in s["equilibria"]) for s in sweep] for n in names])
+    top = np.array(
+        [
+            [max((e["strategies"][player][n] for e in s["equilibria"]), default=0.0) for s in sweep]
+            for n in names
+        ]
+    )
+    pure = np.array(
+        [
+            [
+                any(e["pure"] and e["strategies"][player][n] > 0.5 for e in s["equilibria"])
+                for s in sweep
+            ]
+            for n in names
+        ]
+    )
     return top, pure
 
 
@@ -210,14 +259,31 @@ def _grid(ax: Axes, sweep: list[dict[str, Any]], player: str, names: list[str]) 
             if is_pure:
                 ax.plot(col, row, "o", ms=22, color=PALETTE[2])
             elif p > PLAYED:
-                ax.plot(col, row, "o", ms=22, color=PALETTE[2], fillstyle="left",
-                        markerfacecoloralt="white", mew=2)
-                ax.annotate(f"{p:.2f}", (col, row), xytext=(0, -17), textcoords="offset points",
-                            ha="center", va="top", fontsize="x-small")
+                ax.plot(
+                    col,
+                    row,
+                    "o",
+                    ms=22,
+                    color=PALETTE[2],
+                    fillstyle="left",
+                    markerfacecoloralt="white",
+                    mew=2,
+                )
+                ax.annotate(
+                    f"{p:.2f}",
+                    (col, row),
+                    xytext=(0, -17),
+                    textcoords="offset points",
+                    ha="center",
+                    va="top",
+                    fontsize="x-small",
+                )
             else:
                 ax.plot(col, row, "o", ms=6, color="0.75")
-    ax.set_xticks(range(len(sweep)), [f"{100 * s['discount_rate']:g} %\n"
-                                      f"({s['discount_factor_per_year']:.2f})" for s in sweep])
+    ax.set_xticks(
+        range(len(sweep)),
+        [f"{100 * s['discount_rate']:g} %\n({s['discount_factor_per_year']:.2f})" for s in sweep],
+    )
     ax.set_yticks(rows, [shown(n) for n in names])
     ax.set_xlim(-0.6, len(sweep) - 0.4)
     ax.set_ylim(-0.7, len(names) - 0.4)
@@ -234,11 +300,14 @@ def discount_figure(result: EquilibriumResult) -> Figure:
     for ax, player in zip(axes, ("china", "importers"), strict=True):
         _grid(ax, sweep, player, strategies[player])
     title(figure, f"Which strategies are equilibria as the future counts less? — {result.name}")
-    note(figure, "Each column re-solves the meta-game (China's strategy × the importers' "
-         "profile) with the tournament's payoff streams discounted at that rate; a discount "
-         "factor of 1 values next year like this one.",
-         "Filled circle: played in a pure equilibrium. Half-filled: played only in mixed "
-         "equilibria, with the highest probability any gives it. Grey dot: in no equilibrium.")
+    note(
+        figure,
+        "Each column re-solves the meta-game (China's strategy × the importers' "
+        "profile) with the tournament's payoff streams discounted at that rate; a discount "
+        "factor of 1 values next year like this one.",
+        "Filled circle: played in a pure equilibrium. Half-filled: played only in mixed "
+        "equilibria, with the highest probability any gives it. Grey dot: in no equilibrium.",
+    )
     return figure
 
 
@@ -250,8 +319,10 @@ def figures(folder: Path) -> list[tuple[str, Figure]]:
     if "stage_game" in parts:
         drawn.append(("equilibrium_stage_game", stage_figure(result)))
     if "meta_game" in parts:
-        drawn += [("equilibrium_meta_game", meta_figure(result)),
-                  ("equilibrium_replicator", replicator_figure(result))]
+        drawn += [
+            ("equilibrium_meta_game", meta_figure(result)),
+            ("equilibrium_replicator", replicator_figure(result)),
+        ]
     if "discount_sweep" in parts:
         drawn.append(("equilibrium_discount", discount_figure(result)))
     return drawn

@@ -57,8 +57,9 @@ def yaml_mapping(path: Path, error: type[UserError], redo: str = REDO) -> dict[s
     return _mapping(path, value, error, redo)
 
 
-def table(path: Path, error: type[UserError], redo: str = REDO,
-          columns: tuple[str, ...] = ()) -> pd.DataFrame:
+def table(
+    path: Path, error: type[UserError], redo: str = REDO, columns: tuple[str, ...] = ()
+) -> pd.DataFrame:
     """A Parquet table (a file, or a folder of part files) with at least one row and
     the given columns."""
     if not path.exists():
@@ -78,6 +79,7 @@ def table(path: Path, error: type[UserError], redo: str = REDO,
 
 def _mapping(path: Path, value: Any, error: type[UserError], redo: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise error(f"{path}: holds a {type(value).__name__}, not the mapping overplay "
-                    f"writes; {redo}")
+        raise error(
+            f"{path}: holds a {type(value).__name__}, not the mapping overplay writes; {redo}"
+        )
     return value

@@ -31,15 +31,18 @@ MAX_ANNOTATED = 100
 def figures(table: pd.DataFrame, x: Parameter, y: Parameter) -> list[tuple[str, Figure]]:
     """One heatmap per outcome of a ``summarise`` table grouped by ``x`` and ``y``;
     outcomes without a value anywhere (a threshold no run reached) are left out."""
-    return [(f"heatmap_{outcome}", figure(outcome, rows, x, y))
-            for outcome, rows in table.groupby("outcome", sort=False)
-            if rows["mean"].notna().any()]
+    return [
+        (f"heatmap_{outcome}", figure(outcome, rows, x, y))
+        for outcome, rows in table.groupby("outcome", sort=False)
+        if rows["mean"].notna().any()
+    ]
 
 
 def grid(table: pd.DataFrame, x: Parameter, y: Parameter, column: str = "mean") -> pd.DataFrame:
     """``column`` as a y × x grid, each input's levels in reading order."""
     return table.pivot(index=y.name, columns=x.name, values=column).reindex(
-        index=levels(table[y.name], y), columns=levels(table[x.name], x))
+        index=levels(table[y.name], y), columns=levels(table[x.name], x)
+    )
 
 
 def figure(outcome: str, table: pd.DataFrame, x: Parameter, y: Parameter) -> Figure:
@@ -68,14 +71,20 @@ def figure(outcome: str, table: pd.DataFrame, x: Parameter, y: Parameter) -> Fig
     ax.set_xlabel(input_label(x.name, x.key))
     ax.set_ylabel(input_label(y.name, y.key))
     ax.grid(False)
-    ax.set_title("mean over the runs that reached the threshold" if years
-                 else "mean over runs in each cell")
+    ax.set_title(
+        "mean over the runs that reached the threshold" if years else "mean over runs in each cell"
+    )
     colorbar = fig.colorbar(image, ax=ax, format=FuncFormatter(lambda value, _: number(value)))
     colorbar.set_label(wrap(outcome_label(outcome), 40))
-    title(fig, wrap(f"{outcome_name(outcome, capital=True)}, by {x.name} and {y.name}",
-                    HEADLINE_WIDTH))
+    title(
+        fig,
+        wrap(f"{outcome_name(outcome, capital=True)}, by {x.name} and {y.name}", HEADLINE_WIDTH),
+    )
     runs = sorted({int(table["runs"].min()), int(table["runs"].max())})
-    note(fig, f"Each cell: the mean over its {'–'.join(map(str, runs))} runs, averaging over "
-              "every other input and the seeds.",
-         keys_note(x, y))
+    note(
+        fig,
+        f"Each cell: the mean over its {'–'.join(map(str, runs))} runs, averaging over "
+        "every other input and the seeds.",
+        keys_note(x, y),
+    )
     return fig

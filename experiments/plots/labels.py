@@ -79,8 +79,7 @@ MATERIAL_OUTCOMES = {
 }
 #: Threshold outcomes (by stem) → words, with the material and the threshold's percent.
 THRESHOLD_OUTCOMES = {
-    "years_to_processing_share_below": "years until China's {} separation share is below "
-                                       "{} %",
+    "years_to_processing_share_below": "years until China's {} separation share is below {} %",
     "processing_share_below": "runs in which China's {} separation share fell below {} %",
 }
 
@@ -97,14 +96,23 @@ def outcome_name(outcome: str, capital: bool = False) -> str:
         text = MATERIAL_OUTCOMES[stem].format(material)
     else:
         text = OUTCOMES.get(outcome, outcome.replace("_", " ")).removesuffix(
-            f" ({outcome_unit(outcome)})")
+            f" ({outcome_unit(outcome)})"
+        )
     return text[:1].upper() + text[1:] if capital else text
 
 
 #: Ending of a scenario key's last part → unit (the naming scheme of model/config.py).
-KEY_UNITS = (("_usd_m_per_year", "USD m/yr"), ("_usd_m", "USD m"), ("_months", "months"),
-             ("_years", "yr"), ("_rounds", "decision rounds"), ("_days", "days"),
-             ("_rate", "fraction"), ("_share", "fraction"), ("elasticity", "–"))
+KEY_UNITS = (
+    ("_usd_m_per_year", "USD m/yr"),
+    ("_usd_m", "USD m"),
+    ("_months", "months"),
+    ("_years", "yr"),
+    ("_rounds", "decision rounds"),
+    ("_days", "days"),
+    ("_rate", "fraction"),
+    ("_share", "fraction"),
+    ("elasticity", "–"),
+)
 
 
 def input_unit(key: str) -> str:
@@ -144,11 +152,15 @@ def zero_note(axes: list[Axes]) -> str:
     above = [low for low, _ in limits if low > 0]
     below = [high for _, high in limits if high < 0]
     if above:
-        return (f"The y axis starts at {number(min(above))}, not at zero: differences look "
-                "larger than they are.")
+        return (
+            f"The y axis starts at {number(min(above))}, not at zero: differences look "
+            "larger than they are."
+        )
     if below:
-        return (f"The y axis ends at {number(max(below))}, not at zero: differences look "
-                "larger than they are.")
+        return (
+            f"The y axis ends at {number(max(below))}, not at zero: differences look "
+            "larger than they are."
+        )
     return ""
 
 

@@ -39,8 +39,9 @@ class RunResult:
         """The run's tables and documents; a missing, empty or damaged one is a
         :class:`PlotError` naming it."""
         redo = f"the folder is damaged or incomplete: run `overplay run ... --out {folder}` again"
-        rounds = files.table(folder / "rounds.parquet", PlotError, redo,
-                             ("date", "step", "material", "importer"))
+        rounds = files.table(
+            folder / "rounds.parquet", PlotError, redo, ("date", "step", "material", "importer")
+        )
         rounds["month"] = timeline.months(rounds["date"])
         payoffs = files.table(folder / "payoffs.parquet", PlotError, redo, ("date",))
         payoffs["month"] = timeline.months(payoffs["date"])
@@ -71,8 +72,7 @@ class RunResult:
     @property
     def events(self) -> list[tuple[pd.Timestamp, str]]:
         """Scripted events within the simulated months."""
-        marks = timeline.event_marks(self.scenario.get("events") or [],
-                                     self.scenario["start"])
+        marks = timeline.event_marks(self.scenario.get("events") or [], self.scenario["start"])
         last = self.rounds["month"].max()
         return [(month, label) for month, label in marks if month <= last]
 
@@ -90,8 +90,7 @@ def _decorate(ax: Axes, run: RunResult, material: str | None) -> list[Any]:
 
 def _note(figure: Figure, run: RunResult, reading: str) -> None:
     """How to read it, and the key to the numbered event lines."""
-    key = "; ".join(f"{n} {m:%Y-%m} {label}" for n, (m, label)
-                    in enumerate(run.events, start=1))
+    key = "; ".join(f"{n} {m:%Y-%m} {label}" for n, (m, label) in enumerate(run.events, start=1))
     note(figure, reading, f"Scripted events (dotted lines): {key}." if key else "")
 
 
@@ -132,41 +131,61 @@ def prices(run: RunResult) -> Figure:
         else:  # from zero: small moves must not look like spikes
             ax.set_ylim(0, top * 1.2)
         ax.set_ylabel("price (USD/kg)")
-    return _per_material(run, f"Prices inside and outside China — {run.name}",
-                         "Shaded: China restricting exports of that material (the harshest "
-                         "regime toward any importer).", draw)
+
+    return _per_material(
+        run,
+        f"Prices inside and outside China — {run.name}",
+        "Shaded: China restricting exports of that material (the harshest "
+        "regime toward any importer).",
+        draw,
+    )
 
 
 def shares(run: RunResult) -> Figure:
     def draw(ax: Axes, rows: pd.DataFrame, material: str) -> None:
         ax.plot(rows["month"], rows["china_processing_share"], label="separation", lw=2.5)
         ax.plot(rows["month"], rows["china_mining_share"], label="mining", lw=2)
-        ax.axhline(SHARE_THRESHOLD, color="0.4", ls="--", lw=1,
-                   label=f"{SHARE_THRESHOLD:.0%} threshold")
+        ax.axhline(
+            SHARE_THRESHOLD, color="0.4", ls="--", lw=1, label=f"{SHARE_THRESHOLD:.0%} threshold"
+        )
         ax.set_ylim(0, 1.02)
         ax.set_ylabel("China's share of world output (fraction)")
-    return _per_material(run, f"China's share of mining and separation — {run.name}",
-                         "The overuse question: does China's separation share fall below the "
-                         "threshold? Shaded: restrictions.", draw)
+
+    return _per_material(
+        run,
+        f"China's share of mining and separation — {run.name}",
+        "The overuse question: does China's separation share fall below the "
+        "threshold? Shaded: restrictions.",
+        draw,
+    )
 
 
 def capacity(run: RunResult) -> Figure:
     def draw(ax: Axes, rows: pd.DataFrame, material: str) -> None:
         ax.plot(rows["month"], rows["non_china_mining_capacity"], label="mining", lw=2)
-        ax.plot(rows["month"], rows["non_china_processing_capacity"], label="separation",
-                lw=2.5)
-        ax.plot(rows["month"], rows["non_china_processing_capacity"]
-                + rows["non_china_processing_pipeline"], ls="--", lw=1.5,
-                color=PALETTE[1], label="separation incl. under construction")
+        ax.plot(rows["month"], rows["non_china_processing_capacity"], label="separation", lw=2.5)
+        ax.plot(
+            rows["month"],
+            rows["non_china_processing_capacity"] + rows["non_china_processing_pipeline"],
+            ls="--",
+            lw=1.5,
+            color=PALETTE[1],
+            label="separation incl. under construction",
+        )
         ax.set_ylim(bottom=0)
         ax.set_ylabel("non-China capacity (t/yr)")
-    return _per_material(run, f"Capacity outside China by stage — {run.name}",
-                         "Dashed: capacity once the projects under construction are finished."
-                         " Shaded: restrictions.", draw)
+
+    return _per_material(
+        run,
+        f"Capacity outside China by stage — {run.name}",
+        "Dashed: capacity once the projects under construction are finished. Shaded: restrictions.",
+        draw,
+    )
 
 
-def _by_importer(run: RunResult, headline: str, reading: str,
-                 panels: list[tuple[str, str, str | None]]) -> Figure:
+def _by_importer(
+    run: RunResult, headline: str, reading: str, panels: list[tuple[str, str, str | None]]
+) -> Figure:
     """One panel per (panel title, column, material or None = the importer's value, the
     same on every material row), a line per importer."""
     figure, axes = slide(1, len(panels), sharex=True)
@@ -175,8 +194,7 @@ def _by_importer(run: RunResult, headline: str, reading: str,
     for ax, (heading, column, material) in zip(axes, panels, strict=True):
         rows = run.rounds[run.rounds["material"] == (material or run.materials[0])]
         for importer, group in rows.groupby("importer", sort=False):
-            ax.plot(group["month"], group[column], label=importer, color=colours[importer],
-                    lw=2)
+            ax.plot(group["month"], group[column], label=importer, color=colours[importer], lw=2)
         ax.set_ylabel(series_label(column))
         ax.set_title(heading)
         # fractions keep a visible scale, so rounding noise does not fill the panel
@@ -193,21 +211,34 @@ def importers(run: RunResult) -> list[tuple[str, Figure]]:
     """Stockpile days and shortages per importer, for each material."""
     figures = []
     for material in run.materials:
-        figures.append((f"run_importers_{material}", _by_importer(
-            run, f"Importers' stockpiles and shortages ({material}) — {run.name}",
-            "Shortage: share of firms' need unmet after inventories and stockpile releases."
-            " Shaded: restrictions.",
-            [("stockpiles", "stockpile_days", material),
-             ("shortages", "shortage_fraction", material)])))
+        figures.append(
+            (
+                f"run_importers_{material}",
+                _by_importer(
+                    run,
+                    f"Importers' stockpiles and shortages ({material}) — {run.name}",
+                    "Shortage: share of firms' need unmet after inventories and stockpile releases."
+                    " Shaded: restrictions.",
+                    [
+                        ("stockpiles", "stockpile_days", material),
+                        ("shortages", "shortage_fraction", material),
+                    ],
+                ),
+            )
+        )
     return figures
 
 
 def risk(run: RunResult) -> Figure:
     panels = [(f"risk, {m} rare earths", "perceived_risk", m) for m in run.materials]
     panels.append(("China's reputation", "reputation", None))
-    return _by_importer(run, f"Perceived supply risk and China's reputation — {run.name}",
-                        "Risk decays with a half-life once restrictions end; reputation "
-                        "recovers more slowly. Shaded: restrictions.", panels)
+    return _by_importer(
+        run,
+        f"Perceived supply risk and China's reputation — {run.name}",
+        "Risk decays with a half-life once restrictions end; reputation "
+        "recovers more slowly. Shaded: restrictions.",
+        panels,
+    )
 
 
 def payoffs(run: RunResult) -> Figure:
@@ -215,23 +246,30 @@ def payoffs(run: RunResult) -> Figure:
     figure, axes = slide()
     ax = axes[0]
     states = run.payoffs[run.payoffs["role"].isin(["china", "importer"])]
-    for colour, (player, rows) in zip(PALETTE, states.groupby("player", sort=False),
-                                      strict=False):
-        ax.plot(rows["month"], rows["discounted_cumulative"], label=player, lw=2.5,
-                color=colour)
+    for colour, (player, rows) in zip(PALETTE, states.groupby("player", sort=False), strict=False):
+        ax.plot(rows["month"], rows["discounted_cumulative"], label=player, lw=2.5, color=colour)
     ax.axhline(0, color="0.3", lw=0.8)
     ax.set_title("China and the importing states")
     ax.set_ylabel("discounted cumulative payoff (USD m)")
     legend(figure, _handles(axes, _decorate(ax, run, None)))
     title(figure, f"Who gained? Discounted payoffs — {run.name}")
-    _note(figure, run, f"Discount rate {run.scenario['payoffs']['discount_rate_per_year']:.0%}"
-          " a year. Shaded: China restricting any material.")
+    _note(
+        figure,
+        run,
+        f"Discount rate {run.scenario['payoffs']['discount_rate_per_year']:.0%}"
+        " a year. Shaded: China restricting any material.",
+    )
     return figure
 
 
 def figures(folder: Path) -> list[tuple[str, Figure]]:
     """The run dashboard: every run figure as (file stem, figure)."""
     run = RunResult.read(folder)
-    return [("run_prices", prices(run)), ("run_shares", shares(run)),
-            ("run_capacity", capacity(run)), *importers(run), ("run_risk", risk(run)),
-            ("run_payoffs", payoffs(run))]
+    return [
+        ("run_prices", prices(run)),
+        ("run_shares", shares(run)),
+        ("run_capacity", capacity(run)),
+        *importers(run),
+        ("run_risk", risk(run)),
+        ("run_payoffs", payoffs(run)),
+    ]

@@ -41,9 +41,11 @@ RASTER_ABOVE = 2_000
 def figures(sweep: Sweep) -> list[tuple[str, Figure]]:
     """One figure per outcome with a value in some run: a panel per input."""
     runs = sweep.runs[sweep.runs["status"] == "ok"]
-    return [(f"scatter_{outcome}", figure(outcome, runs, sweep.inputs[:MAX_PANELS],
-                                          len(sweep.inputs)))
-            for outcome in sweep.outcome_columns if runs[outcome].notna().any()]
+    return [
+        (f"scatter_{outcome}", figure(outcome, runs, sweep.inputs[:MAX_PANELS], len(sweep.inputs)))
+        for outcome in sweep.outcome_columns
+        if runs[outcome].notna().any()
+    ]
 
 
 def figure(outcome: str, runs: pd.DataFrame, inputs: list[Parameter], total: int) -> Figure:
@@ -56,9 +58,15 @@ def figure(outcome: str, runs: pd.DataFrame, inputs: list[Parameter], total: int
         style = {"color": PALETTE[0], "alpha": alpha, "rasterized": len(shown) > RASTER_ABOVE}
         if parameter.kind == "categorical":
             order = levels(shown[parameter.name].dropna(), parameter)
-            sns.stripplot(x=shown[parameter.name].map(category_key), y=shown[outcome],
-                          order=[category_key(v) for v in order], ax=ax, size=size ** 0.5,
-                          jitter=0.25, **style)
+            sns.stripplot(
+                x=shown[parameter.name].map(category_key),
+                y=shown[outcome],
+                order=[category_key(v) for v in order],
+                ax=ax,
+                size=size**0.5,
+                jitter=0.25,
+                **style,
+            )
             ax.set_xticks(range(len(order)), [wrap(value_text(v), 12) for v in order])
         else:
             ax.scatter(shown[parameter.name], shown[outcome], s=size, lw=0, **style)
@@ -66,19 +74,22 @@ def figure(outcome: str, runs: pd.DataFrame, inputs: list[Parameter], total: int
         ax.set_ylabel(wrap(outcome_label(outcome), 28))
         ax.set_title(f"against {parameter.name}")
         ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: number(value)))
-    for ax in axes[len(inputs):]:
+    for ax in axes[len(inputs) :]:
         ax.set_visible(False)
-    title(fig, wrap(f"{outcome_name(outcome, capital=True)}, against each input",
-                    HEADLINE_WIDTH))
+    title(fig, wrap(f"{outcome_name(outcome, capital=True)}, against each input", HEADLINE_WIDTH))
     left_out = len(runs) - len(shown)
-    never = (f" {left_out} run(s) without a value (a threshold never reached) are not "
-             "shown." if left_out else "")
-    more = f" The first {len(inputs)} of {total} inputs are shown." if total > len(inputs) \
+    never = (
+        f" {left_out} run(s) without a value (a threshold never reached) are not shown."
+        if left_out
         else ""
-    from_zero = zero_note(axes[:len(inputs)])
-    note(fig, f"Each point: one run ({len(shown):,} runs); every other input varies at the "
-              "same time, so a cloud without a trend says the input matters little on its "
-              "own, not that it never matters." + never + more
-              + (f" {from_zero}" if from_zero else ""),
-         keys_note(*inputs))
+    )
+    more = f" The first {len(inputs)} of {total} inputs are shown." if total > len(inputs) else ""
+    from_zero = zero_note(axes[: len(inputs)])
+    note(
+        fig,
+        f"Each point: one run ({len(shown):,} runs); every other input varies at the "
+        "same time, so a cloud without a trend says the input matters little on its "
+        "own, not that it never matters." + never + more + (f" {from_zero}" if from_zero else ""),
+        keys_note(*inputs),
+    )
     return fig

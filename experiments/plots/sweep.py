@@ -93,5 +93,9 @@ def _latin_hypercube(sweep: Sweep) -> Figures:
 
 #: Design method → what to draw for it (any other: the outcomes against each input).
 DESIGNS: dict[str, Callable[[Sweep], Figures]] = {
-    "sobol": _sobol, "morris": _morris, "full_factorial": _grid, "explicit": _explicit,
-    "latin_hypercube": _latin_hypercube}
+    "sobol": _sobol,
+    "morris": _morris,
+    "full_factorial": _grid,
+    "explicit": _explicit,
+    "latin_hypercube": _latin_hypercube,
+}

@@ -33,10 +33,17 @@ def _rc() -> dict[str, object]:
     rc: dict[str, object] = {}
     rc |= sns.axes_style("whitegrid")
     rc |= sns.plotting_context("talk", font_scale=0.8)
-    rc |= {"axes.prop_cycle": mpl.cycler(color=PALETTE), "axes.titleweight": "bold",
-           "axes.titlelocation": "left", "figure.dpi": DPI, "savefig.dpi": DPI,
-           "svg.fonttype": "none", "legend.frameon": False, "axes.spines.top": False,
-           "axes.spines.right": False}
+    rc |= {
+        "axes.prop_cycle": mpl.cycler(color=PALETTE),
+        "axes.titleweight": "bold",
+        "axes.titlelocation": "left",
+        "figure.dpi": DPI,
+        "savefig.dpi": DPI,
+        "svg.fonttype": "none",
+        "legend.frameon": False,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
     return rc
 
 
@@ -47,28 +54,35 @@ def themed() -> Iterator[None]:
         yield
 
 
-def slide(rows: int = 1, cols: int = 1, *, height_ratios: Sequence[float] | None = None,
-          sharex: bool = False) -> tuple[Figure, list[Axes]]:
+def slide(
+    rows: int = 1,
+    cols: int = 1,
+    *,
+    height_ratios: Sequence[float] | None = None,
+    sharex: bool = False,
+) -> tuple[Figure, list[Axes]]:
     """A 1280×720 figure with a grid of axes (flattened, row by row)."""
     figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
-    axes = figure.subplots(rows, cols, squeeze=False, sharex=sharex,
-                           gridspec_kw={"height_ratios": height_ratios} if height_ratios
-                           else None)
+    axes = figure.subplots(
+        rows,
+        cols,
+        squeeze=False,
+        sharex=sharex,
+        gridspec_kw={"height_ratios": height_ratios} if height_ratios else None,
+    )
     return figure, list(axes.flat)
 
 
 def title(figure: Figure, text: str) -> None:
     """The figure's headline: what it shows."""
-    figure.suptitle(text, x=0.01, horizontalalignment="left", fontsize="large",
-                    fontweight="bold")
+    figure.suptitle(text, x=0.01, horizontalalignment="left", fontsize="large", fontweight="bold")
 
 
 def note(figure: Figure, *lines: str, width: int = 160) -> None:
     """How to read the figure, under the panels (a figure note, as in print)."""
     text = "\n".join(textwrap.fill(line, width) for line in lines if line)
     if text:
-        figure.supxlabel(text, x=0.01, horizontalalignment="left", fontsize="x-small",
-                         color="0.25")
+        figure.supxlabel(text, x=0.01, horizontalalignment="left", fontsize="x-small", color="0.25")
 
 
 def legend(figure: Figure, handles: Sequence[Artist]) -> None:
@@ -76,16 +90,16 @@ def legend(figure: Figure, handles: Sequence[Artist]) -> None:
     numbers or titles, and panels drawing the same series share it."""
     unique = {h.get_label(): h for h in handles if not h.get_label().startswith("_")}
     if unique:
-        figure.legend(list(unique.values()), list(unique), loc="outside right center",
-                      fontsize="small")
+        figure.legend(
+            list(unique.values()), list(unique), loc="outside right center", fontsize="small"
+        )
 
 
 def wrap(text: str, width: int = 40) -> str:
     return textwrap.fill(text, width)
 
 
-def save(figure: Figure, folder: Path, stem: str,
-         formats: Sequence[str] = FORMATS) -> list[Path]:
+def save(figure: Figure, folder: Path, stem: str, formats: Sequence[str] = FORMATS) -> list[Path]:
     """Write the figure as ``stem.<format>`` for each format; the paths written.
 
     The constrained layout (half the cost of a save) is worked out once, with the first

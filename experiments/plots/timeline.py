@@ -61,15 +61,17 @@ def date_axis(ax: Axes) -> None:
 
 def shade_restrictions(ax: Axes, spans: list[tuple[pd.Timestamp, pd.Timestamp, str]]) -> None:
     for start, end, regime in spans:
-        ax.axvspan(start, end, color=REGIME_COLOURS[regime], alpha=0.25, linewidth=0,
-                   zorder=0)
+        ax.axvspan(start, end, color=REGIME_COLOURS[regime], alpha=0.25, linewidth=0, zorder=0)
 
 
 def regime_handles(spans: list[tuple[pd.Timestamp, pd.Timestamp, str]]) -> list[Patch]:
     """Legend entries for the regimes that occur, in order of severity."""
     present = {regime for _, _, regime in spans}
-    return [Patch(color=REGIME_COLOURS[r], alpha=0.35, label=f"China: {r}")
-            for r in SEVERITY[1:] if r in present]
+    return [
+        Patch(color=REGIME_COLOURS[r], alpha=0.35, label=f"China: {r}")
+        for r in SEVERITY[1:]
+        if r in present
+    ]
 
 
 def event_marks(events: list[dict[str, Any]], start: str) -> list[tuple[pd.Timestamp, str]]:
@@ -85,12 +87,10 @@ def event_marks(events: list[dict[str, Any]], start: str) -> list[tuple[pd.Times
         if targets:
             label += " → " + ", ".join(map(str, targets))
         by_month.setdefault(pd.Timestamp(date + "-01"), []).append(label)
-    return [(month, "; ".join(dict.fromkeys(labels))) for month, labels in
-            sorted(by_month.items())]
+    return [(month, "; ".join(dict.fromkeys(labels))) for month, labels in sorted(by_month.items())]
 
 
-def mark_events(ax: Axes, marks: list[tuple[pd.Timestamp, str]], numbered: bool = True
-                ) -> None:
+def mark_events(ax: Axes, marks: list[tuple[pd.Timestamp, str]], numbered: bool = True) -> None:
     """A dotted line per event month, numbered at the top (the key goes in the figure
     note: full labels on the axes would overlap); numbers of events less than
     ``STAGGER_MONTHS`` apart step down so they do not overlap either."""
@@ -101,6 +101,13 @@ def mark_events(ax: Axes, marks: list[tuple[pd.Timestamp, str]], numbered: bool 
         level = level + 1 if close else 0
         previous = month
         if numbered:
-            ax.annotate(str(number), (month, 1.0), xycoords=("data", "axes fraction"),
-                        xytext=(2, -2 - 12 * level), textcoords="offset points",
-                        fontsize="x-small", va="top", color="0.2")
+            ax.annotate(
+                str(number),
+                (month, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(2, -2 - 12 * level),
+                textcoords="offset points",
+                fontsize="x-small",
+                va="top",
+                color="0.2",
+            )

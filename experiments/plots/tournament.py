@@ -48,47 +48,71 @@ class TournamentResult:
     def read(cls, folder: Path) -> TournamentResult:
         """The tournament's tables; a missing, empty or damaged one is a
         :class:`PlotError` naming it."""
-        redo = ("the folder is damaged or incomplete: run `overplay tournament ... --out "
-                f"{folder}` again")
+        redo = (
+            "the folder is damaged or incomplete: run `overplay tournament ... --out "
+            f"{folder}` again"
+        )
         manifest = files.json_mapping(folder / "manifest.json", PlotError, redo)
         name = f"tournament {manifest.get('spec', folder.name)}"
-        return cls(name, files.table(folder / "ranking.parquet", PlotError, redo,
-                                     ("china_strategy",)),
-                   files.table(folder / "payoff_matrix.parquet", PlotError, redo,
-                               ("china_strategy", "profile")),
-                   files.yaml_mapping(folder / "spec.resolved.yaml", PlotError, redo))
+        return cls(
+            name,
+            files.table(folder / "ranking.parquet", PlotError, redo, ("china_strategy",)),
+            files.table(
+                folder / "payoff_matrix.parquet", PlotError, redo, ("china_strategy", "profile")
+            ),
+            files.yaml_mapping(folder / "spec.resolved.yaml", PlotError, redo),
+        )
 
     @property
     def importers(self) -> list[str]:
         """The importing states whose payoffs sum to "importers", as written in prose."""
-        return [STATES.get(name, name) for name in (
-            c.removesuffix("_mean") for c in self.matrix.columns
-            if c.endswith("_mean") and c not in ("china_mean", "importers_mean"))]
+        return [
+            STATES.get(name, name)
+            for name in (
+                c.removesuffix("_mean")
+                for c in self.matrix.columns
+                if c.endswith("_mean") and c not in ("china_mean", "importers_mean")
+            )
+        ]
 
     def pivot(self, player: str) -> pd.DataFrame:
         """``player``'s mean payoff, China strategy (ranked order) × importer profile."""
-        table = self.matrix.pivot(index="china_strategy", columns="profile",
-                                  values=f"{player}_mean")
-        return table.loc[self.ranking["china_strategy"],
-                         list(dict.fromkeys(self.matrix["profile"]))]
+        table = self.matrix.pivot(
+            index="china_strategy", columns="profile", values=f"{player}_mean"
+        )
+        return table.loc[
+            self.ranking["china_strategy"], list(dict.fromkeys(self.matrix["profile"]))
+        ]
 
     def design(self) -> str:
         """What each point averages over, for the figure notes."""
         profiles = self.matrix["profile"].nunique()
-        parts = [f"Each strategy played {int(self.ranking['matches'].iloc[0])} matches "
-                 f"({profiles} importer profiles × {self.spec['replicates']} replicates, "
-                 f"{self.spec['years']:g}-year runs)"]
+        parts = [
+            f"Each strategy played {int(self.ranking['matches'].iloc[0])} matches "
+            f"({profiles} importer profiles × {self.spec['replicates']} replicates, "
+            f"{self.spec['years']:g}-year runs)"
+        ]
         rate = self.spec["discount_rate_per_year"]
-        parts.append(f"discounted at {100 * rate:g} % a year" if rate is not None
-                     else "discounted at the base scenario's rate")
+        parts.append(
+            f"discounted at {100 * rate:g} % a year"
+            if rate is not None
+            else "discounted at the base scenario's rate"
+        )
         return ", ".join(parts) + "."
 
 
 def _value_labels(ax: Axes, xs: Iterable[float], ys: Iterable[float]) -> None:
     for x, y in zip(xs, ys, strict=True):
-        ax.annotate(money(x), (x, y), xytext=(0, 11), textcoords="offset points",
-                    ha="center", va="bottom", fontsize="x-small",
-                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1, "alpha": 0.8})
+        ax.annotate(
+            money(x),
+            (x, y),
+            xytext=(0, 11),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize="x-small",
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1, "alpha": 0.8},
+        )
 
 
 def _point_range(ax: Axes, ranking: pd.DataFrame, player: str, colour: Any) -> None:
@@ -97,13 +121,19 @@ def _point_range(ax: Axes, ranking: pd.DataFrame, player: str, colour: Any) -> N
     mean = ranking[f"{player}_payoff_mean"].to_numpy(float)
     low = ranking[f"{player}_payoff_ci95_low"].to_numpy(float)
     high = ranking[f"{player}_payoff_ci95_high"].to_numpy(float)
-    ax.errorbar(mean, rows, xerr=[mean - low, high - mean], fmt="o", ms=11, lw=2.5,
-                capsize=7, color=colour)
+    ax.errorbar(
+        mean, rows, xerr=[mean - low, high - mean], fmt="o", ms=11, lw=2.5, capsize=7, color=colour
+    )
     _value_labels(ax, mean, rows)
     if low.min() < 0 < high.max():
         ax.axvline(0, color="0.3", lw=1)
-    ax.set_yticks(rows, [f"{rank}. {shown(name)}" for rank, name
-                         in zip(ranking["rank"], ranking["china_strategy"], strict=True)])
+    ax.set_yticks(
+        rows,
+        [
+            f"{rank}. {shown(name)}"
+            for rank, name in zip(ranking["rank"], ranking["china_strategy"], strict=True)
+        ],
+    )
     ax.set_ylim(-0.6, len(ranking) - 0.3)
     ax.margins(x=0.12)
     ax.xaxis.set_major_locator(MaxNLocator(4))
@@ -121,9 +151,12 @@ def ranking_figure(result: TournamentResult) -> Figure:
     _point_range(importers, result.ranking, "importers", PALETTE[1])
     importers.set_title("Importers' payoff")
     title(figure, f"Which of China's strategies pays best? — {result.name}")
-    note(figure, "Dots: mean discounted payoff over all of a strategy's matches; bars: 95 % "
-         "t-interval (none when every match paid the same). Importers' payoff: "
-         f"{' + '.join(result.importers)}. " + result.design())
+    note(
+        figure,
+        "Dots: mean discounted payoff over all of a strategy's matches; bars: 95 % "
+        "t-interval (none when every match paid the same). Importers' payoff: "
+        f"{' + '.join(result.importers)}. " + result.design(),
+    )
     return figure
 
 
@@ -139,18 +172,21 @@ def matrix_figure(result: TournamentResult, player: str) -> Figure:
         ax.set_title("China's mean discounted payoff (USD m)")
         title(figure, f"Does China's best strategy depend on the importers? — {result.name}")
     else:
-        ax.set_title(f"Importers' mean discounted payoff ({' + '.join(result.importers)}, "
-                     "USD m)")
+        ax.set_title(f"Importers' mean discounted payoff ({' + '.join(result.importers)}, USD m)")
         title(figure, f"What each China strategy leaves the importers — {result.name}")
-    note(figure, "Each cell: mean discounted payoff of that China strategy against that "
-         "importer profile (red: a loss, blue: a gain, when there are both). "
-         + result.design())
+    note(
+        figure,
+        "Each cell: mean discounted payoff of that China strategy against that "
+        "importer profile (red: a loss, blue: a gain, when there are both). " + result.design(),
+    )
     return figure
 
 
 def figures(folder: Path) -> list[tuple[str, Figure]]:
     """The ranking and the payoff matrix (China's, the importers'), as (file stem, figure)."""
     result = TournamentResult.read(folder)
-    return [("tournament_ranking", ranking_figure(result)),
-            ("tournament_payoff_matrix", matrix_figure(result, "china")),
-            ("tournament_payoff_matrix_importers", matrix_figure(result, "importers"))]
+    return [
+        ("tournament_ranking", ranking_figure(result)),
+        ("tournament_payoff_matrix", matrix_figure(result, "china")),
+        ("tournament_payoff_matrix_importers", matrix_figure(result, "importers")),
+    ]

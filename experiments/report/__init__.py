@@ -35,10 +35,15 @@ from overplay.experiments.single_run import atomic_write
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("overplay.experiments.report", "templates"),
-    autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 TEMPLATES.filters.update(fmt=format, percent=words.percent, lowered=words.lowered)
-TEMPLATES.globals.update(rule_words=words.rule_words, mean_share=words.mean_share,
-                         importer_rules=words.importer_rules)
+TEMPLATES.globals.update(
+    rule_words=words.rule_words, mean_share=words.mean_share, importer_rules=words.importer_rules
+)
 
 
 @dataclass(frozen=True)
@@ -54,8 +59,9 @@ class EmbeddedFigure:
 def _embedded(number: int, stem: str, figure: Figure) -> EmbeddedFigure:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
-    return EmbeddedFigure(number, stem, figure.get_suptitle(),
-                          base64.b64encode(buffer.getvalue()).decode("ascii"))
+    return EmbeddedFigure(
+        number, stem, figure.get_suptitle(), base64.b64encode(buffer.getvalue()).decode("ascii")
+    )
 
 
 def _name(result: ResultFolder) -> str:
@@ -74,22 +80,30 @@ def render(folder: Path) -> str:
     try:
         return _page(result)
     except (KeyError, TypeError, IndexError, jinja2.UndefinedError) as exc:
-        raise PlotError(f"{folder}: the {result.kind}'s files lack what the report needs "
-                        f"({type(exc).__name__}: {exc}); were they edited by hand? Run the "
-                        "command that made them again") from None
+        raise PlotError(
+            f"{folder}: the {result.kind}'s files lack what the report needs "
+            f"({type(exc).__name__}: {exc}); were they edited by hand? Run the "
+            "command that made them again"
+        ) from None
 
 
 def _page(result: ResultFolder) -> str:
     sections: list[Section] = BEFORE_FIGURES[result.kind](result)
     with themed():
-        figures = [_embedded(n, stem, figure)
-                   for n, (stem, figure) in enumerate(figures_of(result.path), start=1)]
+        figures = [
+            _embedded(n, stem, figure)
+            for n, (stem, figure) in enumerate(figures_of(result.path), start=1)
+        ]
     sections.append(Section("Figures", "figures.html", figures))
     sections += AFTER_FIGURES.get(result.kind, lambda _: [])(result)
     sections.append(manifest_section(result))
     return TEMPLATES.get_template("report.html").render(
-        kind=result.kind, name=_name(result), folder=str(result.path),
-        made=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), sections=sections)
+        kind=result.kind,
+        name=_name(result),
+        folder=str(result.path),
+        made=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        sections=sections,
+    )
 
 
 def write_report(folder: Path) -> Path:

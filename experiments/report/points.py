@@ -27,20 +27,26 @@ def point_tables(result: ResultFolder) -> dict[str, Any]:
     spec = result.yaml("spec.resolved.yaml")
     runs = result.table("runs.parquet")
     inputs = [p["name"] for role in ("levers", "uncertainties") for p in spec.get(role) or []]
-    outcomes = [c for c in spec.get("outcomes") or [] if c in runs
-                and pd.api.types.is_numeric_dtype(runs[c])]
+    outcomes = [
+        c
+        for c in spec.get("outcomes") or []
+        if c in runs and pd.api.types.is_numeric_dtype(runs[c])
+    ]
     shown, notes = point_table(result.table("design.parquet"), runs, inputs, outcomes)
     if len(shown.rows) < len(runs["point_id"].unique()):
-        notes.append("Every point, one row per outcome: overplay analyze "
-                     f"{result.path} --method curve --by {','.join(inputs)}")
+        notes.append(
+            "Every point, one row per outcome: overplay analyze "
+            f"{result.path} --method curve --by {','.join(inputs)}"
+        )
     failed = int((runs["status"] != "ok").sum())
     if failed:
         notes.append(f"{failed} failed run(s) are left out of the counts and intervals.")
     return {"tables": [shown], "notes": notes}
 
 
-def point_table(design: pd.DataFrame, runs: pd.DataFrame, inputs: list[str],
-                outcomes: list[str]) -> tuple[Table, list[str]]:
+def point_table(
+    design: pd.DataFrame, runs: pd.DataFrame, inputs: list[str], outcomes: list[str]
+) -> tuple[Table, list[str]]:
     """One row per design point: its inputs, its successful runs, and per outcome the
     mean with the interval under it; at most :data:`MAX_ROWS` rows, with a note when
     cut."""
@@ -58,12 +64,15 @@ def point_table(design: pd.DataFrame, runs: pd.DataFrame, inputs: list[str],
         order = means.sort_values(ascending=False, na_position="last").index
         half = MAX_ROWS // 2
         frame = frame.loc[[*order[:half], *order[-half:]]]
-        notes.append(f"{len(design):,} design points: shown are the {half} with the highest "
-                     f"and the {half} with the lowest mean {first}, highest first.")
+        notes.append(
+            f"{len(design):,} design points: shown are the {half} with the highest "
+            f"and the {half} with the lowest mean {first}, highest first."
+        )
     else:
         frame = frame.sort_values(inputs, kind="stable") if inputs else frame
-    caption = (f"Mean over each point's successful runs, and under it the {CONF_LEVEL:.0%} "
-               "t-interval")
+    caption = (
+        f"Mean over each point's successful runs, and under it the {CONF_LEVEL:.0%} t-interval"
+    )
     return table(frame.drop(columns="point_id"), caption, numeric=outcomes), notes
 
 
@@ -71,8 +80,9 @@ def _interval(row: Any) -> Cell:
     """The mean, with the interval (and for a years-to-threshold outcome how many runs
     reached the threshold: its mean is over those) as the cell's second line."""
     if row is None or row.n == 0:
-        return Cell("never reached" if row is not None and _is_years(row.outcome) else "–",
-                    numeric=True)
+        return Cell(
+            "never reached" if row is not None and _is_years(row.outcome) else "–", numeric=True
+        )
     detail = [f"{number(row.ci_low)} to {number(row.ci_high)}"] if row.n > 1 else []
     if _is_years(row.outcome):
         detail.append(f"{row.n} of {row.runs} reached")

@@ -36,59 +36,105 @@ YEARS_BELOW = re.compile(r"^years_to_processing_share_below_(\d+)pct$")
 
 def _years_below(material: dict[str, Any]) -> dict[str, Any]:
     """One column per share threshold the run summarised (80 % unless asked)."""
-    return {f"years until separation share < {found[1]} %": "never" if value is None else value
-            for key, value in material.items() if (found := YEARS_BELOW.match(key))}
+    return {
+        f"years until separation share < {found[1]} %": "never" if value is None else value
+        for key, value in material.items()
+        if (found := YEARS_BELOW.match(key))
+    }
 
 
 def run_sections(result: ResultFolder) -> list[Section]:
     summary = result.json("summary.json")
-    materials = pd.DataFrame([
-        {"material": m,
-         "China's separation share": f"{v['china_processing_share_initial']:.3g} → "
-                                     f"{v['china_processing_share_final']:.3g}",
-         "China's mining share": f"{v['china_mining_share_initial']:.3g} → "
-                                 f"{v['china_mining_share_final']:.3g}",
-         "peak price (× reference)": v["peak_price_multiple"], "peak month":
-         v["peak_price_date"], **_years_below(v),
-         "non-China separation capacity at the end (t/yr)":
-         v["non_china_processing_capacity_final"]}
-        for m, v in summary["materials"].items()])
-    states = pd.DataFrame([{"player": p, "discounted payoff (USD m)": v["cumulative_payoff"]}
-                           for p, v in summary["players"].items() if "exited" not in v
-                           and not p.startswith("firms_")])
-    producers = pd.DataFrame([
-        {"producer": p, "discounted profit (USD m)": v["cumulative_payoff"],
-         "exited": "yes" if v["exited"] else "no"}
-        for p, v in summary["players"].items() if "exited" in v and v["cumulative_payoff"]])
+    materials = pd.DataFrame(
+        [
+            {
+                "material": m,
+                "China's separation share": f"{v['china_processing_share_initial']:.3g} → "
+                f"{v['china_processing_share_final']:.3g}",
+                "China's mining share": f"{v['china_mining_share_initial']:.3g} → "
+                f"{v['china_mining_share_final']:.3g}",
+                "peak price (× reference)": v["peak_price_multiple"],
+                "peak month": v["peak_price_date"],
+                **_years_below(v),
+                "non-China separation capacity at the end (t/yr)": v[
+                    "non_china_processing_capacity_final"
+                ],
+            }
+            for m, v in summary["materials"].items()
+        ]
+    )
+    states = pd.DataFrame(
+        [
+            {"player": p, "discounted payoff (USD m)": v["cumulative_payoff"]}
+            for p, v in summary["players"].items()
+            if "exited" not in v and not p.startswith("firms_")
+        ]
+    )
+    producers = pd.DataFrame(
+        [
+            {
+                "producer": p,
+                "discounted profit (USD m)": v["cumulative_payoff"],
+                "exited": "yes" if v["exited"] else "no",
+            }
+            for p, v in summary["players"].items()
+            if "exited" in v and v["cumulative_payoff"]
+        ]
+    )
     rate = summary["discount_rate_per_year"]
-    numbers = {"tables": [table(materials, "Per material group"),
-                          table(states, f"States (discount rate {rate:.0%} a year)"),
-                          table(producers, "Producers outside China that traded")],
-               "restrictions": ", ".join(f"{k}: {v}"
-                                         for k, v in summary["restriction_rounds"].items()),
-               "entrants": summary["entrants"], "exits": summary["exits"]}
-    return [Section("The scenario in plain words", "scenario.html",
-                    result.yaml("scenario.resolved.yaml")),
-            Section("Key numbers", "run_numbers.html", numbers)]
+    numbers = {
+        "tables": [
+            table(materials, "Per material group"),
+            table(states, f"States (discount rate {rate:.0%} a year)"),
+            table(producers, "Producers outside China that traded"),
+        ],
+        "restrictions": ", ".join(f"{k}: {v}" for k, v in summary["restriction_rounds"].items()),
+        "entrants": summary["entrants"],
+        "exits": summary["exits"],
+    }
+    return [
+        Section(
+            "The scenario in plain words", "scenario.html", result.yaml("scenario.resolved.yaml")
+        ),
+        Section("Key numbers", "run_numbers.html", numbers),
+    ]
 
 
 def sweep_sections(result: ResultFolder) -> list[Section]:
     spec = result.yaml("spec.resolved.yaml")
     runs = result.table("runs.parquet")
-    inputs = pd.DataFrame([
-        {"input": p["name"], "role": {"uncertainties": "uncertainty", "levers": "lever"}[role],
-         "scenario key": p["key"], "kind": p["kind"],
-         "values": ", ".join(map(str, p["values"])) if p.get("values")
-         else f"{p['low']:g} to {p['high']:g}"}
-        for role in ("uncertainties", "levers") for p in spec.get(role) or []])
+    inputs = pd.DataFrame(
+        [
+            {
+                "input": p["name"],
+                "role": {"uncertainties": "uncertainty", "levers": "lever"}[role],
+                "scenario key": p["key"],
+                "kind": p["kind"],
+                "values": ", ".join(map(str, p["values"]))
+                if p.get("values")
+                else f"{p['low']:g} to {p['high']:g}",
+            }
+            for role in ("uncertainties", "levers")
+            for p in spec.get(role) or []
+        ]
+    )
     outcomes = [c for c in spec.get("outcomes", []) if c in runs]
     described = runs[outcomes].describe().T.reset_index().rename(columns={"index": "outcome"})
-    experiment = {"spec": spec, "runs": len(runs), "failed": int((runs["status"] != "ok").sum()),
-                  "overrides": json.dumps(spec.get("overrides") or {}),
-                  "inputs": table(inputs, "Inputs")}
-    return [Section("The experiment", "sweep_experiment.html", experiment),
-            Section("Outcomes over all runs", "tables.html", _tables(table(
-                described[["outcome", "count", "mean", "std", "min", "max"]])))]
+    experiment = {
+        "spec": spec,
+        "runs": len(runs),
+        "failed": int((runs["status"] != "ok").sum()),
+        "overrides": json.dumps(spec.get("overrides") or {}),
+        "inputs": table(inputs, "Inputs"),
+    }
+    return [
+        Section("The experiment", "sweep_experiment.html", experiment),
+        Section(
+            "Outcomes over all runs",
+            "tables.html",
+            _tables(table(described[["outcome", "count", "mean", "std", "min", "max"]])),
+        ),
+    ]
 
 
 def sweep_after_figures(result: ResultFolder) -> list[Section]:
@@ -98,11 +144,23 @@ def sweep_after_figures(result: ResultFolder) -> list[Section]:
 
 def tournament_sections(result: ResultFolder) -> list[Section]:
     ranking = result.table("ranking.parquet")
-    keep = [c for c in ("rank", "china_strategy", "china_payoff_mean", "china_payoff_ci95_low",
-                        "china_payoff_ci95_high", "importers_payoff_mean",
-                        "china_processing_share_final_light_mean") if c in ranking]
-    return [Section("The tournament", "tournament.html", result.yaml("spec.resolved.yaml")),
-            Section("Ranking", "tables.html", _tables(table(ranking[keep])))]
+    keep = [
+        c
+        for c in (
+            "rank",
+            "china_strategy",
+            "china_payoff_mean",
+            "china_payoff_ci95_low",
+            "china_payoff_ci95_high",
+            "importers_payoff_mean",
+            "china_processing_share_final_light_mean",
+        )
+        if c in ranking
+    ]
+    return [
+        Section("The tournament", "tournament.html", result.yaml("spec.resolved.yaml")),
+        Section("Ranking", "tables.html", _tables(table(ranking[keep]))),
+    ]
 
 
 def equilibrium_sections(result: ResultFolder) -> list[Section]:
@@ -112,29 +170,51 @@ def equilibrium_sections(result: ResultFolder) -> list[Section]:
         for number, eq in enumerate(document.get(part, {}).get("equilibria", []), start=1):
             for player, mix in eq["strategies"].items():
                 played = ", ".join(f"{s} ({p:.2f})" for s, p in mix.items() if p > 1e-9)
-                rows.append({"game": part.replace("_", " "), "equilibrium": number,
-                             "player": player, "plays (probability)": played,
-                             "payoff (USD m)": eq["payoffs"][player]})
+                rows.append(
+                    {
+                        "game": part.replace("_", " "),
+                        "equilibrium": number,
+                        "player": player,
+                        "plays (probability)": played,
+                        "payoff (USD m)": eq["payoffs"][player],
+                    }
+                )
     sections = [Section("Equilibria", "tables.html", _tables(table(pd.DataFrame(rows))))]
     if "discount_sweep" in document:
-        sweep = pd.DataFrame([{"annual discount rate": r["discount_rate"],
-                               "China strategies in equilibrium":
-                               ", ".join(r["china_strategies_in_equilibrium"]) or "—"}
-                              for r in document["discount_sweep"]])
-        sections.append(Section("Patience and equilibrium", "tables.html",
-                                _tables(table(sweep))))
+        sweep = pd.DataFrame(
+            [
+                {
+                    "annual discount rate": r["discount_rate"],
+                    "China strategies in equilibrium": ", ".join(
+                        r["china_strategies_in_equilibrium"]
+                    )
+                    or "—",
+                }
+                for r in document["discount_sweep"]
+            ]
+        )
+        sections.append(Section("Patience and equilibrium", "tables.html", _tables(table(sweep))))
     return sections
 
 
 def manifest_section(result: ResultFolder) -> Section:
-    shown = {k: v for k, v in result.manifest.items()
-             if k not in ("seeds", "match_seeds", "problem")}
-    rows = pd.DataFrame([{"key": k, "value": json.dumps(v) if isinstance(v, dict | list)
-                          else v} for k, v in shown.items()])
+    shown = {
+        k: v for k, v in result.manifest.items() if k not in ("seeds", "match_seeds", "problem")
+    }
+    rows = pd.DataFrame(
+        [
+            {"key": k, "value": json.dumps(v) if isinstance(v, dict | list) else v}
+            for k, v in shown.items()
+        ]
+    )
     return Section("Provenance (manifest.json)", "tables.html", _tables(table(rows)))
 
 
 #: Result kind → its sections before the figures, and after them.
-BEFORE_FIGURES = {"run": run_sections, "sweep": sweep_sections,
-                  "tournament": tournament_sections, "equilibrium": equilibrium_sections}
+BEFORE_FIGURES = {
+    "run": run_sections,
+    "sweep": sweep_sections,
+    "tournament": tournament_sections,
+    "equilibrium": equilibrium_sections,
+}
 AFTER_FIGURES = {"sweep": sweep_after_figures}

@@ -17,8 +17,12 @@ import pandas as pd
 from overplay.experiments.plots import PlotError, files, kind_of
 
 #: The command that writes each kind of result, for "run it again".
-COMMANDS = {"run": "overplay run", "sweep": "overplay sweep",
-            "tournament": "overplay tournament", "equilibrium": "overplay equilibrium"}
+COMMANDS = {
+    "run": "overplay run",
+    "sweep": "overplay sweep",
+    "tournament": "overplay tournament",
+    "equilibrium": "overplay equilibrium",
+}
 
 
 class ResultFolder:
@@ -42,5 +46,7 @@ class ResultFolder:
         return files.table(self.path / name, PlotError, self._redo())
 
     def _redo(self) -> str:
-        return (f"the folder is damaged or incomplete: run `{COMMANDS[self.kind]} ... "
-                f"--out {self.path}` again")
+        return (
+            f"the folder is damaged or incomplete: run `{COMMANDS[self.kind]} ... "
+            f"--out {self.path}` again"
+        )

@@ -48,6 +48,11 @@ def table(frame: pd.DataFrame, caption: str = "", numeric: Collection[str] = ())
     """``frame`` as a :class:`Table`; ``numeric`` names columns of text or ready-made
     :class:`Cell` values that hold numbers, and so align right like numeric ones."""
     right = [frame[c].dtype.kind in "iuf" or c in numeric for c in frame.columns]
-    return Table(caption, [Cell(str(c), r) for c, r in zip(frame.columns, right, strict=True)],
-                 [[_cell(v, r) for v, r in zip(row, right, strict=True)]
-                  for row in frame.itertuples(index=False)])
+    return Table(
+        caption,
+        [Cell(str(c), r) for c, r in zip(frame.columns, right, strict=True)],
+        [
+            [_cell(v, r) for v, r in zip(row, right, strict=True)]
+            for row in frame.itertuples(index=False)
+        ],
+    )

@@ -32,5 +32,7 @@ def mean_share(shares: dict[str, float]) -> float:
 
 def importer_rules(scenario: dict[str, Any]) -> dict[str, str]:
     """Each importer strategy in play, once, with its rule."""
-    return {i["strategy"]["name"]: rule_words("importer", i["strategy"]["name"])
-            for i in scenario["importers"].values()}
+    return {
+        i["strategy"]["name"]: rule_words("importer", i["strategy"]["name"])
+        for i in scenario["importers"].values()
+    }

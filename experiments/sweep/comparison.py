@@ -12,28 +12,44 @@ from pathlib import Path
 from typing import Any
 
 #: Outcomes a comparison keeps beside its per-step data.
-OUTCOMES = ["china_processing_share_final_light", "china_processing_share_final_heavy",
-            "peak_price_multiple_light", "peak_price_multiple_heavy", "payoff_china",
-            "payoff_importers", "restriction_rounds"]
+OUTCOMES = [
+    "china_processing_share_final_light",
+    "china_processing_share_final_heavy",
+    "peak_price_multiple_light",
+    "peak_price_multiple_heavy",
+    "payoff_china",
+    "payoff_importers",
+    "restriction_rounds",
+]
 
 
-def comparison_spec(scenarios: list[str], seeds: int, seed: int, years: float | None,
-                    firms: int | None) -> dict[str, Any]:
+def comparison_spec(
+    scenarios: list[str], seeds: int, seed: int, years: float | None, firms: int | None
+) -> dict[str, Any]:
     """The sweep spec (as YAML data) comparing ``scenarios``; paths made absolute, since
     the spec is written next to the results, not where the user typed them."""
-    values = [str(Path(s).resolve()) if Path(s).suffix in (".yaml", ".yml") else s
-              for s in scenarios]
+    values = [
+        str(Path(s).resolve()) if Path(s).suffix in (".yaml", ".yml") else s for s in scenarios
+    ]
     overrides: dict[str, Any] = {}
     if years is not None:
         overrides["years"] = years
     if firms is not None:
         overrides["firms.count"] = firms
-    return {"name": comparison_name(scenarios),
-            "scenario": values[0], "overrides": overrides,
-            "levers": [{"name": "scenario", "key": "scenario", "kind": "categorical",
-                        "values": values}],
-            "design": {"method": "full_factorial"}, "replicates": seeds, "seed": seed,
-            "seeds": "per_replicate", "outcomes": OUTCOMES, "per_round": "all"}
+    return {
+        "name": comparison_name(scenarios),
+        "scenario": values[0],
+        "overrides": overrides,
+        "levers": [
+            {"name": "scenario", "key": "scenario", "kind": "categorical", "values": values}
+        ],
+        "design": {"method": "full_factorial"},
+        "replicates": seeds,
+        "seed": seed,
+        "seeds": "per_replicate",
+        "outcomes": OUTCOMES,
+        "per_round": "all",
+    }
 
 
 def comparison_name(scenarios: list[str]) -> str:

@@ -20,8 +20,11 @@ from overplay.experiments.sweep.spec import Design, Parameter, category_key
 
 def salib_problem(inputs: list[Parameter]) -> dict[str, Any]:
     """SALib's problem definition over the unit cube (values are mapped afterwards)."""
-    return {"num_vars": len(inputs), "names": [p.name for p in inputs],
-            "bounds": [[0.0, 1.0]] * len(inputs)}
+    return {
+        "num_vars": len(inputs),
+        "names": [p.name for p in inputs],
+        "bounds": [[0.0, 1.0]] * len(inputs),
+    }
 
 
 def from_unit(parameter: Parameter, u: float) -> Any:
@@ -53,7 +56,7 @@ def factorial_points(inputs: list[Parameter], levels: int) -> list[dict[str, Any
 
 
 def _applies(parameter: Parameter, chosen: dict[str, Any]) -> bool:
-    (name, values), = (parameter.only_with or {}).items()
+    ((name, values),) = (parameter.only_with or {}).items()
     return category_key(chosen[name]) in {category_key(v) for v in values}
 
 
@@ -63,8 +66,9 @@ def unit_sample(design: Design, inputs: list[Parameter], seed: int) -> np.ndarra
     if design.method == "latin_hypercube":
         return latin.sample(problem, design.samples, seed=seed)
     if design.method == "sobol":
-        return sobol.sample(problem, design.samples, calc_second_order=design.second_order,
-                            seed=seed)
+        return sobol.sample(
+            problem, design.samples, calc_second_order=design.second_order, seed=seed
+        )
     if design.method == "morris":
         return morris.sample(problem, design.samples, num_levels=design.levels, seed=seed)
     return None
@@ -77,5 +81,4 @@ def design_points(design: Design, inputs: list[Parameter], seed: int) -> list[di
     if design.method == "full_factorial":
         return factorial_points(inputs, design.levels)
     unit = unit_sample(design, inputs, seed)
-    return [{p.name: from_unit(p, u) for p, u in zip(inputs, row, strict=True)}
-            for row in unit]
+    return [{p.name: from_unit(p, u) for p, u in zip(inputs, row, strict=True)} for row in unit]

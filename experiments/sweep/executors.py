@@ -55,7 +55,7 @@ class ChunkQueue:
             return self._returned.popleft()
         largest = max(SMALL_CHUNK, len(self._runs) // (PARTS_PER_WORKER * workers))
         size = max(1, min(largest, (len(self._runs) - self._next) // (4 * workers)))
-        chunk = self._runs[self._next:self._next + size]
+        chunk = self._runs[self._next : self._next + size]
         self._next += len(chunk)
         return chunk
 
@@ -63,8 +63,13 @@ class ChunkQueue:
         self._returned.append(chunk)
 
 
-def execute(runs: list[RunConfiguration], executor: Executor, workers: int,
-            client: Any = None, work: Work = run_chunk) -> Iterator[Results]:
+def execute(
+    runs: list[RunConfiguration],
+    executor: Executor,
+    workers: int,
+    client: Any = None,
+    work: Work = run_chunk,
+) -> Iterator[Results]:
     """Finished chunks of ``runs``, in completion order, from the chosen executor (for
     ``dask``, on ``client``: see :func:`dask_client`)."""
     queue = ChunkQueue(runs)
@@ -120,7 +125,8 @@ def _processes(queue: ChunkQueue, workers: int, work: Work) -> Iterator[Results]
                     f"worker processes died {ATTEMPTS} times while running runs "
                     f"{chunk[0].run_id}-{chunk[-1].run_id} (killed, or out of memory?); the "
                     "finished runs are kept: run the same command again to resume, with "
-                    "fewer --workers if memory is short")
+                    "fewer --workers if memory is short"
+                )
         for chunk in lost:
             suspects.add(chunk[0].run_id)
             queue.give_back(chunk)
@@ -133,18 +139,27 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
     unreachable address leaves no folder behind (:class:`MachineError`, one line)."""
     from dask.distributed import Client, LocalCluster
 
-    cluster = None if scheduler else LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = (
+        None
+        if scheduler
+        else LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+    )
     try:
         try:
             client = Client(scheduler or cluster, timeout=SCHEDULER_TIMEOUT)
         except (OSError, TimeoutError) as exc:
-            raise MachineError(f"cannot reach the Dask scheduler at {scheduler} within "
-                               f"{SCHEDULER_TIMEOUT} ({type(exc).__name__}); is it running? "
-                               "check --scheduler") from None
+            raise MachineError(
+                f"cannot reach the Dask scheduler at {scheduler} within "
+                f"{SCHEDULER_TIMEOUT} ({type(exc).__name__}); is it running? "
+                "check --scheduler"
+            ) from None
         except (ValueError, TypeError) as exc:  # e.g. "missing port number"
-            raise MachineError(f"--scheduler {scheduler}: not a scheduler address "
-                               f"({exc}); give it as tcp://HOST:PORT") from None
+            raise MachineError(
+                f"--scheduler {scheduler}: not a scheduler address "
+                f"({exc}); give it as tcp://HOST:PORT"
+            ) from None
         with client:
             yield client
     finally:
@@ -170,7 +185,8 @@ def _dask(queue: ChunkQueue, client: Any, work: Work) -> Iterator[Results]:
                 raise MachineError(
                     f"Dask workers died repeatedly while running a chunk ({exc}; killed, "
                     "or out of memory?); the finished runs are kept: run the same command "
-                    "again to resume") from None
+                    "again to resume"
+                ) from None
             future.release()  # the cluster may now forget it
             yield result
             top_up(client, running, queue, work)

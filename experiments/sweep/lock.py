@@ -39,7 +39,8 @@ def folder_lock(folder: Path) -> Iterator[None]:
             raise UserError(
                 f"{folder}: another sweep is writing to this folder ({holder}); wait for it "
                 "to finish or stop it, then run the same command again to resume — or "
-                "choose another --out") from None
+                "choose another --out"
+            ) from None
         os.ftruncate(descriptor, 0)
         os.write(descriptor, _holder().encode())
         yield

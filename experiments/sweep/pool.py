@@ -50,9 +50,12 @@ class WorkerPool:
     def __init__(self, workers: int) -> None:
         context = worker_context()
         self._reader, self._writer = context.Pipe(duplex=False)
-        self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                             initializer=_start_worker,
-                                             initargs=(self._reader,))
+        self._executor = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(self._reader,),
+        )
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         with hidden_main():  # the executor starts workers while submitting
@@ -90,8 +93,9 @@ def hidden_main() -> Iterator[None]:
 def _start_worker(parent_alive: Connection) -> None:
     """Worker initializer: ignore Ctrl-C, and end when the parent's pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_exit_when_closed, args=(parent_alive,), daemon=True,
-                     name="exit-with-parent").start()
+    threading.Thread(
+        target=_exit_when_closed, args=(parent_alive,), daemon=True, name="exit-with-parent"
+    ).start()
 
 
 def _exit_when_closed(parent_alive: Connection) -> None:

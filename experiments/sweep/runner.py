@@ -32,29 +32,43 @@ from overplay.experiments.tournament import reference_from, scenario_reference
 from overplay.model.scenarios import dump_scenario, load_scenario
 
 
-def configurations(spec: SweepSpec, spec_file: Path) -> tuple[list[RunConfiguration],
-                                                              pd.DataFrame]:
+def configurations(spec: SweepSpec, spec_file: Path) -> tuple[list[RunConfiguration], pd.DataFrame]:
     """Every run of the sweep in run-id order (point-major), and the design table."""
     points = design_points(spec.design, spec.inputs, spec.seed)
     keys = {p.name: p.key for p in spec.inputs}
     common = spec.seeds == "per_replicate"
     children = np.random.SeedSequence(spec.seed).spawn(
-        spec.replicates if common else len(points) * spec.replicates)
+        spec.replicates if common else len(points) * spec.replicates
+    )
     base = scenario_reference(spec, spec_file)
     runs = []
     for point_id, point in enumerate(points):
         settings = [(keys[n], v) for n, v in point.items()]
-        reference = next((reference_from(str(v), spec_file) for k, v in settings
-                          if k == SCENARIO_KEY), base)
+        reference = next(
+            (reference_from(str(v), spec_file) for k, v in settings if k == SCENARIO_KEY), base
+        )
         for replicate in range(spec.replicates):
             run_id = point_id * spec.replicates + replicate
             child = children[replicate if common else run_id]
             seed = int(child.generate_state(1, dtype=np.uint32)[0])
-            overrides = (*spec.overrides.items(),
-                         *((k, v) for k, v in settings if k != SCENARIO_KEY), ("seed", seed))
-            runs.append(RunConfiguration(run_id, point_id, replicate, seed, reference,
-                                         tuple(overrides), tuple(point.items()),
-                                         tuple(spec.outcomes), spec.per_round))
+            overrides = (
+                *spec.overrides.items(),
+                *((k, v) for k, v in settings if k != SCENARIO_KEY),
+                ("seed", seed),
+            )
+            runs.append(
+                RunConfiguration(
+                    run_id,
+                    point_id,
+                    replicate,
+                    seed,
+                    reference,
+                    tuple(overrides),
+                    tuple(point.items()),
+                    tuple(spec.outcomes),
+                    spec.per_round,
+                )
+            )
     design = pd.DataFrame([{"point_id": i, **p} for i, p in enumerate(points)])
     return runs, design
 
@@ -64,8 +78,11 @@ def scenario_hash(spec: SweepSpec, spec_file: Path) -> str:
     (its file, whatever it ``extends``, the defaults), with the spec's overrides — so a
     sweep resumed after a scenario file changed is refused like a changed spec."""
     inputs = [p for p in spec.inputs if p.key == SCENARIO_KEY]
-    references = ([reference_from(str(v), spec_file) for v in inputs[0].values or []]
-                  if inputs else [scenario_reference(spec, spec_file)])
+    references = (
+        [reference_from(str(v), spec_file) for v in inputs[0].values or []]
+        if inputs
+        else [scenario_reference(spec, spec_file)]
+    )
     digest = hashlib.sha256()
     for reference in dict.fromkeys(references):
         resolved = load_scenario(reference, list(spec.overrides.items()))
@@ -73,10 +90,16 @@ def scenario_hash(spec: SweepSpec, spec_file: Path) -> str:
     return digest.hexdigest()
 
 
-def run_sweep(spec: SweepSpec, spec_file: Path, out_dir: Path, executor: Executor = "processes",
-              workers: int | None = None, scheduler: str | None = None,
-              progress: Callable[[int, int], None] | None = None,
-              retry_failed: bool = False) -> pd.DataFrame:
+def run_sweep(
+    spec: SweepSpec,
+    spec_file: Path,
+    out_dir: Path,
+    executor: Executor = "processes",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    retry_failed: bool = False,
+) -> pd.DataFrame:
     """Run what is not in ``out_dir`` yet; return the consolidated runs table.
 
     ``progress(done, total)`` is called as chunks finish. Failed runs are final (a run
@@ -90,11 +113,19 @@ def run_sweep(spec: SweepSpec, spec_file: Path, out_dir: Path, executor: Executo
     runs, design = configurations(spec, spec_file)
     store = Store(out_dir)
     started = datetime.now(UTC)
-    manifest = {"kind": "sweep", "spec": spec.name, "spec_hash": spec_hash(spec),
-                "scenario_hash": scenario_hash(spec, spec_file),
-                "root_seed": spec.seed, "runs": len(runs), "design": spec.design.method,
-                "problem": salib_problem(spec.inputs), "executor": executor,
-                "workers": workers, **manifest_common(started, "running")}
+    manifest = {
+        "kind": "sweep",
+        "spec": spec.name,
+        "spec_hash": spec_hash(spec),
+        "scenario_hash": scenario_hash(spec, spec_file),
+        "root_seed": spec.seed,
+        "runs": len(runs),
+        "design": spec.design.method,
+        "problem": salib_problem(spec.inputs),
+        "executor": executor,
+        "workers": workers,
+        **manifest_common(started, "running"),
+    }
     check_sweep_folder(out_dir)
     connected = dask_client(workers, scheduler) if executor == "dask" else nullcontext()
     with connected as client, folder_lock(out_dir), _sigterm_as_interrupt():
@@ -106,15 +137,20 @@ def run_sweep(spec: SweepSpec, spec_file: Path, out_dir: Path, executor: Executo
             progress(finished, len(runs))
         for results in execute(todo, executor, workers, client):
             rounds = [r for _, r in results if r is not None]
-            store.append([row for row, _ in results],
-                         pd.concat(rounds, ignore_index=True) if rounds else None)
+            store.append(
+                [row for row, _ in results],
+                pd.concat(rounds, ignore_index=True) if rounds else None,
+            )
             finished += len(results)
             if progress:
                 progress(finished, len(runs))
         table = store.consolidate()
         failed = int((table["status"] != "ok").sum()) if len(table) else 0
-        store.write_manifest(manifest | manifest_common(started, "completed") | {
-            "failed_runs": failed, "seeds": table["seed"].tolist() if len(table) else []})
+        store.write_manifest(
+            manifest
+            | manifest_common(started, "completed")
+            | {"failed_runs": failed, "seeds": table["seed"].tolist() if len(table) else []}
+        )
     return table
 
 
@@ -135,4 +171,3 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-

@@ -60,19 +60,24 @@ class Parameter(Strict):
     """
 
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="Column name.")
-    key: str = Field(description="Dotted scenario key it sets, e.g. "
-                     "materials.light.price_elasticity or china.strategy; or `scenario` "
-                     "(categorical): the base scenario itself, to compare scenarios.")
+    key: str = Field(
+        description="Dotted scenario key it sets, e.g. "
+        "materials.light.price_elasticity or china.strategy; or `scenario` "
+        "(categorical): the base scenario itself, to compare scenarios."
+    )
     kind: Literal["real", "integer", "categorical"] = Field(description="Value type.")
     low: float | None = Field(None, description="Lower bound (real, integer).")
     high: float | None = Field(None, description="Upper bound (real, integer).")
-    values: list[Any] | None = Field(None, max_length=MAX_VALUES,
-                                     description="Categories (categorical).")
+    values: list[Any] | None = Field(
+        None, max_length=MAX_VALUES, description="Categories (categorical)."
+    )
     only_with: dict[str, list[Any]] | None = Field(
-        None, description="Full factorial: vary this input only in the points where "
+        None,
+        description="Full factorial: vary this input only in the points where "
         "another (categorical) input takes one of these values, e.g. {instrument: "
         "[licensing, quota]}; elsewhere it is left at the scenario's value (blank in the "
-        "design), so an input a lever ignores is not crossed with it.")
+        "design), so an input a lever ignores is not crossed with it.",
+    )
 
     @model_validator(mode="after")
     def _range(self) -> Parameter:
@@ -84,9 +89,11 @@ class Parameter(Strict):
             seen: dict[str, int] = {}
             for j, value in enumerate(self.values):
                 if category_key(value) in seen:
-                    raise ValueError(f"values.{j}: {value!r} repeats values."
-                                     f"{seen[category_key(value)]}; each design point "
-                                     "would be run twice and counted as two")
+                    raise ValueError(
+                        f"values.{j}: {value!r} repeats values."
+                        f"{seen[category_key(value)]}; each design point "
+                        "would be run twice and counted as two"
+                    )
                 seen[category_key(value)] = j
         elif self.low is None or self.high is None or not self.low < self.high:
             raise ValueError("real and integer inputs need low < high")
@@ -128,15 +135,26 @@ class Parameter(Strict):
 class Design(Strict):
     """How points are drawn from the inputs' space."""
 
-    method: Method = Field(description="full_factorial, explicit, latin_hypercube, sobol "
-                           "(Saltelli) or morris.")
-    samples: int = Field(16, ge=1, le=1_000_000, description="LHS: points; sobol: base "
-                         "samples N (N·(D+2) points, N·(2D+2) with second order; a "
-                         "power of 2); morris: trajectories (N·(D+1) points).")
-    levels: int = Field(3, ge=2, le=100, description="Full factorial: levels of each "
-                        "real/integer input; morris: grid levels.")
-    points: list[dict[str, Any]] = Field(default_factory=list, description="Explicit points "
-                                         "(input name → value).")
+    method: Method = Field(
+        description="full_factorial, explicit, latin_hypercube, sobol (Saltelli) or morris."
+    )
+    samples: int = Field(
+        16,
+        ge=1,
+        le=1_000_000,
+        description="LHS: points; sobol: base "
+        "samples N (N·(D+2) points, N·(2D+2) with second order; a "
+        "power of 2); morris: trajectories (N·(D+1) points).",
+    )
+    levels: int = Field(
+        3,
+        ge=2,
+        le=100,
+        description="Full factorial: levels of each real/integer input; morris: grid levels.",
+    )
+    points: list[dict[str, Any]] = Field(
+        default_factory=list, description="Explicit points (input name → value)."
+    )
     second_order: bool = Field(False, description="Sobol: also second-order indices.")
 
 
@@ -144,38 +162,56 @@ class FigureHints(Strict):
     """How `overplay plot` should draw a factorial sweep (input names)."""
 
     x: str | None = Field(None, description="The curve's x axis (default: the first lever).")
-    hue: str | None = Field(None, description="One line per value of this input (default: "
-                            "the second lever).")
+    hue: str | None = Field(
+        None, description="One line per value of this input (default: the second lever)."
+    )
 
 
 class SweepSpec(Strict):
     """A designed batch of runs."""
 
-    name: OutputName = Field("sweep", description="Short name; it names the default output "
-                             "folder results/<name>, so letters, digits, '.', '_' and '-'.")
+    name: OutputName = Field(
+        "sweep",
+        description="Short name; it names the default output "
+        "folder results/<name>, so letters, digits, '.', '_' and '-'.",
+    )
     scenario: str = Field("baseline", description="Bundled scenario name or YAML path.")
-    overrides: dict[str, Any] = Field(default_factory=dict, description="Dotted overrides "
-                                      "for every run (e.g. years, firms.count).")
+    overrides: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Dotted overrides for every run (e.g. years, firms.count).",
+    )
     uncertainties: list[Parameter] = Field(default_factory=list, description="Exogenous inputs.")
     levers: list[Parameter] = Field(default_factory=list, description="Policy inputs.")
     design: Design = Field(description="The experimental design.")
     replicates: int = Field(1, ge=1, le=10_000, description="Seeds per design point.")
     seed: int = Field(2026, ge=0, description="Root seed; every run's seed is spawned from it.")
     seeds: Literal["per_replicate", "per_run"] = Field(
-        "per_replicate", description="per_replicate: common random numbers — replicate r "
+        "per_replicate",
+        description="per_replicate: common random numbers — replicate r "
         "of every design point runs with the same seed, so differences between points are "
         "the inputs' doing (paired comparisons; Sobol and Morris see a deterministic "
-        "function of the inputs); per_run: every run draws its own seed.")
-    outcomes: list[str] = Field(description="Outcomes to keep (see docs/experiments.md); "
-                                "threshold outcomes name their threshold, e.g. "
-                                "years_to_processing_share_below_95pct_heavy.")
-    per_round: Literal["none", "all"] | int = Field("none", description="Per-step data: "
-                                                    "none, all, or every k steps.")
-    figures: FigureHints = Field(default_factory=FigureHints, description="How `overplay "
-                                 "plot` draws the overuse curve and heatmap (x, hue).")
-    max_runs: int = Field(MAX_RUNS, ge=1, le=MAX_RUNS_CEILING, description="The most runs "
-                          "(design points × replicates) this sweep may have; refused "
-                          "before anything runs if the design is larger.")
+        "function of the inputs); per_run: every run draws its own seed.",
+    )
+    outcomes: list[str] = Field(
+        description="Outcomes to keep (see docs/experiments.md); "
+        "threshold outcomes name their threshold, e.g. "
+        "years_to_processing_share_below_95pct_heavy."
+    )
+    per_round: Literal["none", "all"] | int = Field(
+        "none", description="Per-step data: none, all, or every k steps."
+    )
+    figures: FigureHints = Field(
+        default_factory=FigureHints,
+        description="How `overplay plot` draws the overuse curve and heatmap (x, hue).",
+    )
+    max_runs: int = Field(
+        MAX_RUNS,
+        ge=1,
+        le=MAX_RUNS_CEILING,
+        description="The most runs "
+        "(design points × replicates) this sweep may have; refused "
+        "before anything runs if the design is larger.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> SweepSpec:
@@ -188,14 +224,18 @@ class SweepSpec(Strict):
             raise ValueError("give at least one uncertainty or lever")
         unknown = sorted(name for name in self.outcomes if not is_outcome(name))
         if unknown:
-            raise ValueError(f"outcomes: unknown {unknown}; known: {', '.join(sorted(OUTCOMES))}"
-                             " (threshold outcomes at another whole percent too, e.g. "
-                             "years_to_processing_share_below_95pct_heavy)")
+            raise ValueError(
+                f"outcomes: unknown {unknown}; known: {', '.join(sorted(OUTCOMES))}"
+                " (threshold outcomes at another whole percent too, e.g. "
+                "years_to_processing_share_below_95pct_heavy)"
+            )
         samples = self.design.samples
         if self.design.method == "sobol" and samples & (samples - 1):
-            raise ValueError(f"design.samples: Saltelli sampling needs a power of 2 "
-                             f"(Sobol' sequence balance); {samples} is not — use "
-                             f"{1 << (samples.bit_length() - 1)} or {1 << samples.bit_length()}")
+            raise ValueError(
+                f"design.samples: Saltelli sampling needs a power of 2 "
+                f"(Sobol' sequence balance); {samples} is not — use "
+                f"{1 << (samples.bit_length() - 1)} or {1 << samples.bit_length()}"
+            )
         if self.design.method == "morris" and self.design.levels % 2:
             raise ValueError("design.levels: Morris needs an even number of levels")
         if isinstance(self.per_round, int) and self.per_round < 1:
@@ -205,8 +245,9 @@ class SweepSpec(Strict):
         for axis in ("x", "hue"):
             hinted = getattr(self.figures, axis)
             if hinted is not None and hinted not in names:
-                raise ValueError(f"figures.{axis}: unknown input {hinted!r}; choose one of "
-                                 f"{', '.join(names)}")
+                raise ValueError(
+                    f"figures.{axis}: unknown input {hinted!r}; choose one of {', '.join(names)}"
+                )
         self._check_conditions()
         self._check_points()
         self._check_size()
@@ -230,29 +271,36 @@ class SweepSpec(Strict):
                 continue
             at = f"{self.located(parameter)}.only_with"
             if self.design.method != "full_factorial":
-                raise ValueError(f"{at}: only a full_factorial design can vary an input in "
-                                 f"some points only ({self.design.method} samples every "
-                                 "input in every point)")
-            (name, values), = parameter.only_with.items()
+                raise ValueError(
+                    f"{at}: only a full_factorial design can vary an input in "
+                    f"some points only ({self.design.method} samples every "
+                    "input in every point)"
+                )
+            ((name, values),) = parameter.only_with.items()
             other = by_name.get(name)
             if other is None or other is parameter:
                 raise ValueError(f"{at}: {name!r} is not another input of this spec")
             if other.kind != "categorical" or other.only_with is not None:
-                raise ValueError(f"{at}: {name!r} must be a categorical input that is "
-                                 "itself in every point")
+                raise ValueError(
+                    f"{at}: {name!r} must be a categorical input that is itself in every point"
+                )
             missing = [v for v in values if not other.admits(v)]
             if missing or not values:
-                raise ValueError(f"{at}.{name}: give values of {name} "
-                                 f"({', '.join(map(str, other.values or []))}); "
-                                 f"not {missing or 'none'}")
+                raise ValueError(
+                    f"{at}.{name}: give values of {name} "
+                    f"({', '.join(map(str, other.values or []))}); "
+                    f"not {missing or 'none'}"
+                )
 
     def _check_points(self) -> None:
         """An explicit design has points, each naming inputs of the spec by values in
         their domains, and no point repeats another (it would count twice)."""
         if self.design.method != "explicit":
             if self.design.points:
-                raise ValueError(f"design.points: only an explicit design takes points "
-                                 f"(this one is {self.design.method})")
+                raise ValueError(
+                    f"design.points: only an explicit design takes points "
+                    f"(this one is {self.design.method})"
+                )
             return
         if not self.design.points:
             raise ValueError("design.points: an explicit design needs at least one point")
@@ -264,13 +312,17 @@ class SweepSpec(Strict):
                 raise ValueError(f"design.points.{i}: unknown input(s) {extra}")
             for name, value in point.items():
                 if not by_name[name].admits(value):
-                    raise ValueError(f"design.points.{i}.{name}: {value!r} is outside the "
-                                     f"input's {_domain(by_name[name])}")
+                    raise ValueError(
+                        f"design.points.{i}.{name}: {value!r} is outside the "
+                        f"input's {_domain(by_name[name])}"
+                    )
             key = json.dumps({n: category_key(v) for n, v in point.items()}, sort_keys=True)
             if key in seen:
-                raise ValueError(f"design.points.{i}: repeats design.points.{seen[key]}; a "
-                                 "repeated point is not an independent observation (raise "
-                                 "replicates instead)")
+                raise ValueError(
+                    f"design.points.{i}: repeats design.points.{seen[key]}; a "
+                    "repeated point is not an independent observation (raise "
+                    "replicates instead)"
+                )
             seen[key] = i
 
     def _check_size(self) -> None:
@@ -282,7 +334,8 @@ class SweepSpec(Strict):
                 f"design: {formula} = {points:,} point(s) × {self.replicates:,} replicate(s) "
                 f"= {runs:,} runs, more than max_runs = {self.max_runs:,}; shrink the design "
                 f"or the replicates, or raise max_runs (at most {MAX_RUNS_CEILING:,}: the "
-                "sweep keeps ~1.3 KB per run in memory before it starts)")
+                "sweep keeps ~1.3 KB per run in memory before it starts)"
+            )
 
 
 def _domain(parameter: Parameter) -> str:
@@ -306,12 +359,18 @@ def design_size(spec: SweepSpec) -> tuple[int, str]:
     if design.method == "morris":
         return design.samples * (d + 1), "N·(D+1)"
     sizes = {p.name: len(p.grid(design.levels)) for p in inputs}
-    size = math.prod(sizes[p.name] for p in inputs
-                     if p.only_with is None and not _controls(p, inputs))
+    size = math.prod(
+        sizes[p.name] for p in inputs if p.only_with is None and not _controls(p, inputs)
+    )
     for controller in (p for p in inputs if _controls(p, inputs)):
-        size *= sum(math.prod(sizes[q.name] for q in inputs if q.only_with and
-                              category_key(value) in _when(q, controller))
-                    for value in controller.values or [])
+        size *= sum(
+            math.prod(
+                sizes[q.name]
+                for q in inputs
+                if q.only_with and category_key(value) in _when(q, controller)
+            )
+            for value in controller.values or []
+        )
     return size, "levels' product"
 
 
@@ -326,8 +385,9 @@ def _when(parameter: Parameter, controller: Parameter) -> set[str]:
 
 def spec_hash(spec: SweepSpec) -> str:
     """What identifies a sweep's runs: a changed spec must not share a folder."""
-    return hashlib.sha256(json.dumps(spec.model_dump(mode="json"), sort_keys=True)
-                          .encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(spec.model_dump(mode="json"), sort_keys=True).encode()
+    ).hexdigest()
 
 
 def load_sweep(path: str | Path) -> SweepSpec:
@@ -363,9 +423,14 @@ def load_sweep(path: str | Path) -> SweepSpec:
         for label, value in parameter.bounds():
             problem = _probe(spec, references, [(parameter.key, value)])
             if problem:
-                problems.append(_problem(f"{spec.located(parameter)}.{label}", lines, file,
-                                         f"{parameter.key} = {value!r} is not valid: "
-                                         f"{problem}"))
+                problems.append(
+                    _problem(
+                        f"{spec.located(parameter)}.{label}",
+                        lines,
+                        file,
+                        f"{parameter.key} = {value!r} is not valid: {problem}",
+                    )
+                )
     if not problems:
         problems = _combination_problems(spec, references, swapped, lines, file)
     if problems:
@@ -373,8 +438,9 @@ def load_sweep(path: str | Path) -> SweepSpec:
     return spec
 
 
-def _combination_problems(spec: SweepSpec, references: list[str], swapped: Parameter | None,
-                          lines: dict, file: Path) -> list[Problem]:
+def _combination_problems(
+    spec: SweepSpec, references: list[str], swapped: Parameter | None, lines: dict, file: Path
+) -> list[Problem]:
     """Inputs valid one at a time can break a rule between keys together (two demand
     shares both at ``high`` summing over 1): probe the all-low and all-high corners of the
     real and integer inputs that are in every point, and each explicit point, against
@@ -387,10 +453,16 @@ def _combination_problems(spec: SweepSpec, references: list[str], swapped: Param
             problem = _probe(spec, references, [(key, v) for _, key, v in settings])
             if problem:
                 shown = ", ".join(f"{name} = {v!r}" for name, _, v in settings)
-                problems.append(_problem(f"{spec.located(ranged[0])}.{end}", lines, file,
-                                         f"with every real/integer input at its {end} "
-                                         f"({shown}) the scenario is not valid: {problem}; "
-                                         "narrow the ranges so that they fit together"))
+                problems.append(
+                    _problem(
+                        f"{spec.located(ranged[0])}.{end}",
+                        lines,
+                        file,
+                        f"with every real/integer input at its {end} "
+                        f"({shown}) the scenario is not valid: {problem}; "
+                        "narrow the ranges so that they fit together",
+                    )
+                )
     if spec.design.method == "explicit":
         by_name = {p.name: p for p in spec.inputs}
         for i, point in enumerate(spec.design.points):
@@ -400,20 +472,23 @@ def _combination_problems(spec: SweepSpec, references: list[str], swapped: Param
             settings = [(by_name[n].key, v) for n, v in point.items() if by_name[n] is not swapped]
             problem = _probe(spec, chosen, settings) if len(settings) > 1 else None
             if problem:
-                problems.append(_problem(f"design.points.{i}", lines, file,
-                                         f"{', '.join(point)} together are not valid: "
-                                         f"{problem}"))
+                problems.append(
+                    _problem(
+                        f"design.points.{i}",
+                        lines,
+                        file,
+                        f"{', '.join(point)} together are not valid: {problem}",
+                    )
+                )
     return problems
 
 
-def _probe(spec: SweepSpec, references: list[str],
-           settings: list[tuple[str, Any]]) -> str | None:
+def _probe(spec: SweepSpec, references: list[str], settings: list[tuple[str, Any]]) -> str | None:
     """Why the scenario(s) refuse these ``(key, value)`` settings on top of the spec's
     overrides (None if they accept them)."""
     for reference in references:
         try:
-            load_scenario(reference, [*_overrides(spec), *copy.deepcopy(settings)],
-                          parse_once=True)
+            load_scenario(reference, [*_overrides(spec), *copy.deepcopy(settings)], parse_once=True)
         except ScenarioError as exc:
             shown = "" if len(references) == 1 else f" (scenario {reference})"
             return "; ".join(p.message for p in exc.problems) + shown

@@ -45,9 +45,21 @@ from overplay.model.scenarios import Problem, ScenarioError
 RUNS_COLUMNS = ("run_id", "status")
 #: What a sweep folder may hold: the sweep's files, what ``overplay plot``, ``report`` and
 #: ``analyze`` add, and the spec ``overplay compare`` writes there before its sweep.
-SWEEP_NAMES = frozenset({"manifest.json", "spec.resolved.yaml", "design.parquet", "parts",
-                         "rounds", "runs.parquet", "damaged", "figures", "report.html",
-                         "analysis", "compare.yaml"})
+SWEEP_NAMES = frozenset(
+    {
+        "manifest.json",
+        "spec.resolved.yaml",
+        "design.parquet",
+        "parts",
+        "rounds",
+        "runs.parquet",
+        "damaged",
+        "figures",
+        "report.html",
+        "analysis",
+        "compare.yaml",
+    }
+)
 
 
 def check_sweep_folder(target: Path) -> None:
@@ -60,8 +72,9 @@ def check_sweep_folder(target: Path) -> None:
     if entries and manifest_of_kind(target, "sweep") is None:
         foreign = [name for name in entries if name not in SWEEP_NAMES]
         if foreign:
-            raise UserError(f"{target}: not a sweep folder (holds {names(foreign)}); "
-                            "choose another --out")
+            raise UserError(
+                f"{target}: not a sweep folder (holds {names(foreign)}); choose another --out"
+            )
 
 
 def _to_stderr(message: str) -> None:
@@ -91,27 +104,43 @@ class Store:
         self._drop_orphan_rounds()
         # deterministic from the (checked) spec: rewriting them repairs a damaged copy
         atomic_write(self.folder / "spec.resolved.yaml", lambda p: p.write_text(spec_yaml))
-        atomic_write(self.folder / "design.parquet",
-                     lambda p: design.to_parquet(p, index=False))
+        atomic_write(self.folder / "design.parquet", lambda p: design.to_parquet(p, index=False))
         self.write_manifest(manifest)
 
     @staticmethod
     def _check_same_spec(path: Path, manifest: dict[str, Any]) -> None:
         previous = json.loads(path.read_text(encoding="utf-8"))  # checked: a sweep's
-        changed = [(key, what) for key, what in (
-            ("spec_hash", "a different spec"),
-            ("scenario_hash", "the same spec, but its scenario files (or files they "
-                              "extend) have changed since"))
-            if previous.get(key, manifest[key]) != manifest[key]]  # older folders: no hash
+        changed = [
+            (key, what)
+            for key, what in (
+                ("spec_hash", "a different spec"),
+                (
+                    "scenario_hash",
+                    "the same spec, but its scenario files (or files they "
+                    "extend) have changed since",
+                ),
+            )
+            if previous.get(key, manifest[key]) != manifest[key]
+        ]  # older folders: no hash
         if changed:
             key, what = changed[0]
-            raise ScenarioError([Problem(
-                str(path), 1, key, f"this folder holds a sweep of {what}; use another --out "
-                "folder, or delete this one to start again")])
+            raise ScenarioError(
+                [
+                    Problem(
+                        str(path),
+                        1,
+                        key,
+                        f"this folder holds a sweep of {what}; use another --out "
+                        "folder, or delete this one to start again",
+                    )
+                ]
+            )
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
-        atomic_write(self.folder / "manifest.json",
-                     lambda p: p.write_text(json.dumps(manifest, indent=2) + "\n"))
+        atomic_write(
+            self.folder / "manifest.json",
+            lambda p: p.write_text(json.dumps(manifest, indent=2) + "\n"),
+        )
 
     def done(self, retry_failed: bool = False) -> set[int]:
         """Run ids already stored (with ``retry_failed``, only those that succeeded)."""
@@ -130,8 +159,9 @@ class Store:
         # the time stamp keeps a retried run's part from replacing an earlier chunk's
         name = f"{first:08d}-{last:08d}-{time.time_ns()}.parquet"
         if rounds is not None and len(rounds):
-            atomic_write(self.rounds / f"rounds-{name}",
-                         lambda p: rounds.to_parquet(p, index=False))
+            atomic_write(
+                self.rounds / f"rounds-{name}", lambda p: rounds.to_parquet(p, index=False)
+            )
         table = pd.DataFrame(rows)
         atomic_write(self.parts / f"runs-{name}", lambda p: table.to_parquet(p, index=False))
 
@@ -142,13 +172,15 @@ class Store:
         for part in sorted(self.parts.glob("runs-*.parquet")):
             problem = _unreadable(part, lambda p: _check_runs_part(pd.read_parquet(p)))
             if problem:
-                self._set_aside(part, self.rounds / part.name.replace("runs-", "rounds-", 1),
-                                problem)
+                self._set_aside(
+                    part, self.rounds / part.name.replace("runs-", "rounds-", 1), problem
+                )
         for part in sorted(self.rounds.glob("rounds-*.parquet")):
             problem = _unreadable(part, pq.read_metadata)
             if problem:
-                self._set_aside(part, self.parts / part.name.replace("rounds-", "runs-", 1),
-                                problem)
+                self._set_aside(
+                    part, self.parts / part.name.replace("rounds-", "runs-", 1), problem
+                )
 
     def _set_aside(self, part: Path, twin: Path, problem: str) -> None:
         damaged = self.folder / "damaged"
@@ -156,8 +188,9 @@ class Store:
         for path in (part, twin):
             if path.exists():
                 path.rename(damaged / path.name)
-        self.notify(f"{part}: damaged ({problem}); moved to {damaged}/ and its runs will be "
-                    "run again")
+        self.notify(
+            f"{part}: damaged ({problem}); moved to {damaged}/ and its runs will be run again"
+        )
 
     def _drop_orphan_rounds(self) -> None:
         """Per-step parts whose runs part was never written (killed in between): their
@@ -172,9 +205,13 @@ class Store:
         table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
         if len(table):  # a run stored twice (retried after failing): keep its success
             ok = table["status"].eq("ok").rename("_ok")
-            table = (table.assign(_ok=ok).sort_values(["run_id", "_ok"], kind="stable")
-                     .drop_duplicates("run_id", keep="last").drop(columns="_ok")
-                     .reset_index(drop=True))
+            table = (
+                table.assign(_ok=ok)
+                .sort_values(["run_id", "_ok"], kind="stable")
+                .drop_duplicates("run_id", keep="last")
+                .drop(columns="_ok")
+                .reset_index(drop=True)
+            )
         atomic_write(self.folder / "runs.parquet", lambda p: table.to_parquet(p, index=False))
         return table
 

@@ -38,9 +38,13 @@ class RunConfiguration:
 
 def run_one(config: RunConfiguration) -> tuple[dict[str, Any], pd.DataFrame | None]:
     """Run a configuration; a failure becomes a row with its error, never an exception."""
-    row: dict[str, Any] = {"run_id": config.run_id, "point_id": config.point_id,
-                           "replicate": config.replicate, "seed": config.seed,
-                           **dict(config.inputs)}
+    row: dict[str, Any] = {
+        "run_id": config.run_id,
+        "point_id": config.point_id,
+        "replicate": config.replicate,
+        "seed": config.seed,
+        **dict(config.inputs),
+    }
     try:
         scenario = load_scenario(config.scenario, list(config.overrides), parse_once=True)
         keep_rounds = config.per_round != "none"
@@ -59,9 +63,10 @@ def run_one(config: RunConfiguration) -> tuple[dict[str, Any], pd.DataFrame | No
     except Exception as exc:  # one failing run must not stop the sweep
         last = traceback.extract_tb(exc.__traceback__)[-1]
         row |= dict.fromkeys(config.outcomes, np.nan)
-        row |= {"status": "error",
-                "error": f"{type(exc).__name__}: {exc} ({Path(last.filename).name}:"
-                         f"{last.lineno})"}
+        row |= {
+            "status": "error",
+            "error": f"{type(exc).__name__}: {exc} ({Path(last.filename).name}:{last.lineno})",
+        }
         return row, None
 
 

@@ -14,14 +14,15 @@ from overplay.experiments.report import write_report
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-@pytest.mark.skipif(not CHROMIUM.exists() or shutil.which("chromium") is None,
-                    reason="needs Debian's chromium (.ci/run installs it)")
+@pytest.mark.skipif(
+    not CHROMIUM.exists() or shutil.which("chromium") is None,
+    reason="needs Debian's chromium (.ci/run installs it)",
+)
 def test_report_renders_in_chromium_and_prints(run_result, tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")
     path = write_report(run_result)
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                             args=["--no-sandbox"])
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

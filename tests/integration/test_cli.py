@@ -31,13 +31,32 @@ from overplay.model.scenarios import bundled_names
 ENV = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
 TIMEOUT = 120
 
-OUTPUT_FILES = ("rounds.parquet", "payoffs.parquet", "actions.csv", "summary.json",
-                "scenario.resolved.yaml", "manifest.json")
+OUTPUT_FILES = (
+    "rounds.parquet",
+    "payoffs.parquet",
+    "actions.csv",
+    "summary.json",
+    "scenario.resolved.yaml",
+    "manifest.json",
+)
 ROUND_COLUMNS = [
-    "step", "date", "material", "importer", "price_ex_china", "price_china",
-    "china_mining_share", "china_processing_share", "non_china_mining_capacity",
-    "non_china_processing_capacity", "exports_from_china", "stockpile_days",
-    "shortage_fraction", "perceived_risk", "china_dependence", "lost_output", "china_policy",
+    "step",
+    "date",
+    "material",
+    "importer",
+    "price_ex_china",
+    "price_china",
+    "china_mining_share",
+    "china_processing_share",
+    "non_china_mining_capacity",
+    "non_china_processing_capacity",
+    "exports_from_china",
+    "stockpile_days",
+    "shortage_fraction",
+    "perceived_risk",
+    "china_dependence",
+    "lost_output",
+    "china_policy",
 ]
 MATERIALS = ("light", "heavy")
 IMPORTERS = ("us", "japan", "eu")
@@ -47,9 +66,15 @@ STEPS = 12 * YEARS
 
 def overplay(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run ``overplay ARGS`` (as ``python -m experiments.cli``) in ``cwd``."""
-    return subprocess.run([sys.executable, "-m", "overplay.experiments.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, env=ENV, timeout=TIMEOUT,
-                          check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "overplay.experiments.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=TIMEOUT,
+        check=False,
+    )
 
 
 def assert_no_traceback(proc: subprocess.CompletedProcess[str]) -> None:
@@ -63,8 +88,9 @@ def problem_lines(proc: subprocess.CompletedProcess[str]) -> list[str]:
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` (hidden temporaries included) and its bytes."""
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 # -- a good run: the output contract -----------------------------------------------------
@@ -73,8 +99,18 @@ def baseline_run(tmp_path_factory: pytest.TempPathFactory):
     """``overplay run baseline --seed 1 --years 1 --out DIR --quiet``."""
     cwd = tmp_path_factory.mktemp("baseline_run")
     out = cwd / "run"
-    proc = overplay("run", "baseline", "--seed", "1", "--years", str(YEARS),
-                    "--out", str(out), "--quiet", cwd=cwd)
+    proc = overplay(
+        "run",
+        "baseline",
+        "--seed",
+        "1",
+        "--years",
+        str(YEARS),
+        "--out",
+        str(out),
+        "--quiet",
+        cwd=cwd,
+    )
     return proc, out
 
 
@@ -103,8 +139,11 @@ def test_rounds_parquet_has_one_row_per_step_material_importer(baseline_run) -> 
     assert rounds["date"].map(lambda d: bool(re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", d))).all()
     dates = rounds.drop_duplicates("step").sort_values("step")["date"].tolist()
     assert dates == [f"2025-{m:02d}" for m in range(1, 13)]  # baseline starts 2025-01
-    numeric = [c for c in ROUND_COLUMNS if c not in ("step", "date", "material", "importer",
-                                                     "china_policy")]
+    numeric = [
+        c
+        for c in ROUND_COLUMNS
+        if c not in ("step", "date", "material", "importer", "china_policy")
+    ]
     assert rounds[numeric].notna().all().all()
     assert rounds["china_policy"].map(lambda v: isinstance(v, str) and v != "").all()
 
@@ -128,8 +167,11 @@ def test_summary_json(baseline_run) -> None:
     assert summary["seed"] == 1
     assert set(summary["materials"]) == set(MATERIALS)
     for name, m in summary["materials"].items():
-        for key in ("china_processing_share_final", "china_mining_share_final",
-                    "peak_price_multiple"):
+        for key in (
+            "china_processing_share_final",
+            "china_mining_share_final",
+            "peak_price_multiple",
+        ):
             assert isinstance(m[key], float), (name, key)
         assert 0 <= m["china_processing_share_final"] <= 1
         assert 0 <= m["china_mining_share_final"] <= 1
@@ -171,14 +213,16 @@ def test_resolved_scenario_revalidates(baseline_run) -> None:
 def test_resolved_scenario_reproduces_the_run(baseline_run, tmp_path: Path) -> None:
     _, out = baseline_run
     again = tmp_path / "again"
-    proc = overplay("run", str(out / "scenario.resolved.yaml"), "--out", str(again),
-                    "--quiet", cwd=tmp_path)
+    proc = overplay(
+        "run", str(out / "scenario.resolved.yaml"), "--out", str(again), "--quiet", cwd=tmp_path
+    )
     assert proc.returncode == 0, proc.stderr
     first = json.loads((out / "manifest.json").read_text())
     second = json.loads((again / "manifest.json").read_text())
     assert second["config_hash"] == first["config_hash"]
-    pd.testing.assert_frame_equal(pd.read_parquet(again / "rounds.parquet"),
-                                  pd.read_parquet(out / "rounds.parquet"))
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(again / "rounds.parquet"), pd.read_parquet(out / "rounds.parquet")
+    )
 
 
 # -- defaults and the summary table -------------------------------------------------------
@@ -203,8 +247,17 @@ def test_run_without_scenario_runs_baseline_into_results(default_run) -> None:
 def test_run_without_quiet_prints_a_summary_table(default_run) -> None:
     proc, _ = default_run
     assert proc.returncode == 0, proc.stderr
-    for text in ("baseline", "China processing share", "China mining share", "light",
-                 "heavy", "Discounted payoffs", "china", "japan", "Restriction rounds"):
+    for text in (
+        "baseline",
+        "China processing share",
+        "China mining share",
+        "light",
+        "heavy",
+        "Discounted payoffs",
+        "china",
+        "japan",
+        "Restriction rounds",
+    ):
         assert text in proc.stdout, text
 
 
@@ -278,89 +331,194 @@ class Case:
 
 S = "{d}/s.yaml"
 CASES = [
-    Case("unknown_key", (S,), (Expect(S, 5, "china.enforcment_cost_usd_m_per_month",
-                                      "did you mean 'enforcement_cost_usd_m_per_month'"),),
-         {"s.yaml": "name: t\nyears: 1\nchina:\n  strategy: always_open\n"
-                    "  enforcment_cost_usd_m_per_month: 3\n"},
-         commands=("validate", "run")),
-    Case("wrong_type", (S,), (Expect(S, 4, "timing.decision_interval_months", "integer"),),
-         {"s.yaml": "name: t\nyears: 1\ntiming:\n  decision_interval_months: often\n"}),
-    Case("out_of_range", (S,), (Expect(S, 4, "market.leakage_rate",
-                                       "less than or equal to 1"),),
-         {"s.yaml": "name: t\nyears: 1\nmarket:\n  leakage_rate: 1.5\n"}),
-    Case("misspelled_strategy", (S,), (Expect(S, 4, "china.strategy.name",
-                                              "did you mean 'always_open'"),),
-         {"s.yaml": "name: t\nyears: 1\nchina:\n  strategy: always_opn\n"}),
-    Case("misspelled_strategy_param", (S,),
-         (Expect(S, 8, "importers.us.strategy.params.risk_treshold",
-                 "did you mean 'risk_threshold'"),),
-         {"s.yaml": "name: t\nyears: 1\nimporters:\n  us:\n    strategy:\n"
-                    "      name: threshold_diversifier\n      params:\n"
-                    "        risk_treshold: 0.3\n"}),
-    Case("unsafe_tag", (S,), (Expect(S, 3, None, "unsafe"),),
-         {"s.yaml": 'name: t\nyears: 1\nseed: !!python/object/apply:os.system ["echo x"]\n'},
-         commands=("validate", "run")),
-    Case("unsafe_tag_touch", (S,), (Expect(S, 3, None, "unsafe"),),
-         {"s.yaml": 'name: t\nyears: 1\n'
-                    'seed: !!python/object/apply:os.system ["touch {d}/PWNED"]\n'},
-         commands=("run",)),
-    Case("malformed_yaml", (S,), (Expect(S, 3, None, "mapping values are not allowed"),),
-         {"s.yaml": "name: t\nyears: 1\nchina: strategy: always_open\nseed: 2\n"},
-         commands=("validate", "run")),
-    Case("missing_file", ("{d}/does_not_exist.yaml",),
-         (Expect("{d}/does_not_exist.yaml", 0, None, "file not found"),),
-         commands=("validate", "run")),
-    Case("misspelled_bundled_name", ("basline",),
-         (Expect("basline", 0, None, "did you mean 'baseline'"),)),
-    Case("extends_cycle", ("{d}/a.yaml",),
-         (Expect(("{d}/a.yaml", "{d}/b.yaml"), 1, "extends", "cycle"),),
-         {"a.yaml": "extends: b.yaml\nyears: 1\n", "b.yaml": "extends: a.yaml\nseed: 2\n"},
-         commands=("validate", "run")),
-    Case("problem_in_extended_file", ("{d}/child.yaml",),
-         (Expect("{d}/parent.yaml", 4, "market.leakag_rate", "did you mean 'leakage_rate'"),),
-         {"parent.yaml": "name: parent\nyears: 1\nmarket:\n  leakag_rate: 0.3\n",
-          "child.yaml": "# extends a file with a typo\nextends: parent.yaml\nseed: 4\n"}),
-    Case("event_unknown_action", (S,),
-         (Expect(S, 6, "events.0.action", "did you mean 'ban'"),),
-         {"s.yaml": 'name: t\nyears: 1\nevents:\n  - at: "2025-03"\n    actor: china\n'
-                    "    action: bann\n    materials: [light]\n"}),
-    Case("event_bad_date", (S,), (Expect(S, 7, "events.1.at", "YYYY-MM"),),
-         {"s.yaml": 'name: t\nyears: 1\nevents:\n  - at: "2025-03"\n    actor: china\n'
-                    '    action: ban\n  - at: "2025-13"\n    actor: china\n    action: ban\n'},
-         commands=("validate", "run")),
-    Case("several_problems", (S,),
-         (Expect(S, 2, "yeers", "did you mean 'years'"),
-          Expect(S, 4, "market.leakage_rate", "less than or equal to 1"),
-          Expect(S, 6, "timing.decision_interval_months", "integer")),
-         {"s.yaml": "name: t\nyeers: 1\nmarket:\n  leakage_rate: 1.5\ntiming:\n"
-                    "  decision_interval_months: often\n"}),
-    Case("set_without_equals", ("baseline", "--set", "years"),
-         (Expect("--set", 1, "years", "expected key.path=value"),),
-         commands=("validate", "run")),
-    Case("set_unknown_key", ("baseline", "--set", "years=1", "--set", "yeers=2"),
-         (Expect("--set", 2, "yeers", "did you mean 'years'"),),
-         commands=("validate", "run")),
-    Case("set_out_of_range", ("baseline", "--set", "years=1",
-                              "--set", "market.leakage_rate=2"),
-         (Expect("--set", 2, "market.leakage_rate", "less than or equal to 1"),),
-         commands=("validate", "run")),
-    Case("set_missing_list_item", ("baseline", "--set", "years=1",
-                                   "--set", "producers.9.name=x"),
-         (Expect("--set", 2, "producers.9.name", "no item 9"),)),
+    Case(
+        "unknown_key",
+        (S,),
+        (
+            Expect(
+                S,
+                5,
+                "china.enforcment_cost_usd_m_per_month",
+                "did you mean 'enforcement_cost_usd_m_per_month'",
+            ),
+        ),
+        {
+            "s.yaml": "name: t\nyears: 1\nchina:\n  strategy: always_open\n"
+            "  enforcment_cost_usd_m_per_month: 3\n"
+        },
+        commands=("validate", "run"),
+    ),
+    Case(
+        "wrong_type",
+        (S,),
+        (Expect(S, 4, "timing.decision_interval_months", "integer"),),
+        {"s.yaml": "name: t\nyears: 1\ntiming:\n  decision_interval_months: often\n"},
+    ),
+    Case(
+        "out_of_range",
+        (S,),
+        (Expect(S, 4, "market.leakage_rate", "less than or equal to 1"),),
+        {"s.yaml": "name: t\nyears: 1\nmarket:\n  leakage_rate: 1.5\n"},
+    ),
+    Case(
+        "misspelled_strategy",
+        (S,),
+        (Expect(S, 4, "china.strategy.name", "did you mean 'always_open'"),),
+        {"s.yaml": "name: t\nyears: 1\nchina:\n  strategy: always_opn\n"},
+    ),
+    Case(
+        "misspelled_strategy_param",
+        (S,),
+        (
+            Expect(
+                S, 8, "importers.us.strategy.params.risk_treshold", "did you mean 'risk_threshold'"
+            ),
+        ),
+        {
+            "s.yaml": "name: t\nyears: 1\nimporters:\n  us:\n    strategy:\n"
+            "      name: threshold_diversifier\n      params:\n"
+            "        risk_treshold: 0.3\n"
+        },
+    ),
+    Case(
+        "unsafe_tag",
+        (S,),
+        (Expect(S, 3, None, "unsafe"),),
+        {"s.yaml": 'name: t\nyears: 1\nseed: !!python/object/apply:os.system ["echo x"]\n'},
+        commands=("validate", "run"),
+    ),
+    Case(
+        "unsafe_tag_touch",
+        (S,),
+        (Expect(S, 3, None, "unsafe"),),
+        {
+            "s.yaml": "name: t\nyears: 1\n"
+            'seed: !!python/object/apply:os.system ["touch {d}/PWNED"]\n'
+        },
+        commands=("run",),
+    ),
+    Case(
+        "malformed_yaml",
+        (S,),
+        (Expect(S, 3, None, "mapping values are not allowed"),),
+        {"s.yaml": "name: t\nyears: 1\nchina: strategy: always_open\nseed: 2\n"},
+        commands=("validate", "run"),
+    ),
+    Case(
+        "missing_file",
+        ("{d}/does_not_exist.yaml",),
+        (Expect("{d}/does_not_exist.yaml", 0, None, "file not found"),),
+        commands=("validate", "run"),
+    ),
+    Case(
+        "misspelled_bundled_name",
+        ("basline",),
+        (Expect("basline", 0, None, "did you mean 'baseline'"),),
+    ),
+    Case(
+        "extends_cycle",
+        ("{d}/a.yaml",),
+        (Expect(("{d}/a.yaml", "{d}/b.yaml"), 1, "extends", "cycle"),),
+        {"a.yaml": "extends: b.yaml\nyears: 1\n", "b.yaml": "extends: a.yaml\nseed: 2\n"},
+        commands=("validate", "run"),
+    ),
+    Case(
+        "problem_in_extended_file",
+        ("{d}/child.yaml",),
+        (Expect("{d}/parent.yaml", 4, "market.leakag_rate", "did you mean 'leakage_rate'"),),
+        {
+            "parent.yaml": "name: parent\nyears: 1\nmarket:\n  leakag_rate: 0.3\n",
+            "child.yaml": "# extends a file with a typo\nextends: parent.yaml\nseed: 4\n",
+        },
+    ),
+    Case(
+        "event_unknown_action",
+        (S,),
+        (Expect(S, 6, "events.0.action", "did you mean 'ban'"),),
+        {
+            "s.yaml": 'name: t\nyears: 1\nevents:\n  - at: "2025-03"\n    actor: china\n'
+            "    action: bann\n    materials: [light]\n"
+        },
+    ),
+    Case(
+        "event_bad_date",
+        (S,),
+        (Expect(S, 7, "events.1.at", "YYYY-MM"),),
+        {
+            "s.yaml": 'name: t\nyears: 1\nevents:\n  - at: "2025-03"\n    actor: china\n'
+            '    action: ban\n  - at: "2025-13"\n    actor: china\n    action: ban\n'
+        },
+        commands=("validate", "run"),
+    ),
+    Case(
+        "several_problems",
+        (S,),
+        (
+            Expect(S, 2, "yeers", "did you mean 'years'"),
+            Expect(S, 4, "market.leakage_rate", "less than or equal to 1"),
+            Expect(S, 6, "timing.decision_interval_months", "integer"),
+        ),
+        {
+            "s.yaml": "name: t\nyeers: 1\nmarket:\n  leakage_rate: 1.5\ntiming:\n"
+            "  decision_interval_months: often\n"
+        },
+    ),
+    Case(
+        "set_without_equals",
+        ("baseline", "--set", "years"),
+        (Expect("--set", 1, "years", "expected key.path=value"),),
+        commands=("validate", "run"),
+    ),
+    Case(
+        "set_unknown_key",
+        ("baseline", "--set", "years=1", "--set", "yeers=2"),
+        (Expect("--set", 2, "yeers", "did you mean 'years'"),),
+        commands=("validate", "run"),
+    ),
+    Case(
+        "set_out_of_range",
+        ("baseline", "--set", "years=1", "--set", "market.leakage_rate=2"),
+        (Expect("--set", 2, "market.leakage_rate", "less than or equal to 1"),),
+        commands=("validate", "run"),
+    ),
+    Case(
+        "set_missing_list_item",
+        ("baseline", "--set", "years=1", "--set", "producers.9.name=x"),
+        (Expect("--set", 2, "producers.9.name", "no item 9"),),
+    ),
     # -- regressions: bugs found and fixed while building the loader ---------------------
-    Case("unsafe_tag_names_its_key", (S,), (Expect(S, 3, "seed", "unsafe"),),
-         {"s.yaml": 'name: t\nyears: 1\nseed: !!python/object/apply:os.system ["echo x"]\n'}),
-    Case("extends_cycle_at_its_line", ("{d}/a.yaml",),
-         (Expect(("{d}/a.yaml", "{d}/b.yaml"), 4, "extends", "cycle"),),
-         {"a.yaml": "# a extends b\nname: a\nyears: 1\nextends: b.yaml\n",
-          "b.yaml": "# b extends a\n\nseed: 2\nextends: a.yaml\n"}),
-    Case("event_problems_all_at_once", (S,),
-         (Expect(S, 6, "events.0.action", "did you mean 'ban'"),
-          Expect(S, 7, "events.1.at", "YYYY-MM")),
-         {"s.yaml": 'name: t\nyears: 1\nevents:\n  - at: "2025-03"\n    actor: china\n'
-                    '    action: bann\n  - at: "2025-13"\n    actor: china\n    action: ban\n'}),
-    Case("set_bad_value_is_one_line", ("baseline", "--set", "years=[1"),
-         (Expect("--set", 1, "years", "bad value"),)),
+    Case(
+        "unsafe_tag_names_its_key",
+        (S,),
+        (Expect(S, 3, "seed", "unsafe"),),
+        {"s.yaml": 'name: t\nyears: 1\nseed: !!python/object/apply:os.system ["echo x"]\n'},
+    ),
+    Case(
+        "extends_cycle_at_its_line",
+        ("{d}/a.yaml",),
+        (Expect(("{d}/a.yaml", "{d}/b.yaml"), 4, "extends", "cycle"),),
+        {
+            "a.yaml": "# a extends b\nname: a\nyears: 1\nextends: b.yaml\n",
+            "b.yaml": "# b extends a\n\nseed: 2\nextends: a.yaml\n",
+        },
+    ),
+    Case(
+        "event_problems_all_at_once",
+        (S,),
+        (
+            Expect(S, 6, "events.0.action", "did you mean 'ban'"),
+            Expect(S, 7, "events.1.at", "YYYY-MM"),
+        ),
+        {
+            "s.yaml": 'name: t\nyears: 1\nevents:\n  - at: "2025-03"\n    actor: china\n'
+            '    action: bann\n  - at: "2025-13"\n    actor: china\n    action: ban\n'
+        },
+    ),
+    Case(
+        "set_bad_value_is_one_line",
+        ("baseline", "--set", "years=[1"),
+        (Expect("--set", 1, "years", "bad value"),),
+    ),
 ]
 
 
@@ -390,8 +548,12 @@ def bad_runs(baseline_run, tmp_path_factory: pytest.TempPathFactory):
             out = folder / "earlier_run"
             if command == "run":
                 shutil.copytree(good_out, out)
-            jobs[(case.id, command)] = (folder, out, snapshot(out) if out.exists() else {},
-                                        _invocation(case, command, folder, out))
+            jobs[(case.id, command)] = (
+                folder,
+                out,
+                snapshot(out) if out.exists() else {},
+                _invocation(case, command, folder, out),
+            )
     workers = min(8, (os.cpu_count() or 2) + 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {key: pool.submit(overplay, *job[3], cwd=job[0]) for key, job in jobs.items()}
@@ -405,21 +567,23 @@ def _case_params():
 
 
 @pytest.mark.parametrize(("case", "command"), list(_case_params()))
-def test_bad_input_is_reported_located_without_traceback(bad_runs, case: Case,
-                                                         command: str) -> None:
+def test_bad_input_is_reported_located_without_traceback(
+    bad_runs, case: Case, command: str
+) -> None:
     proc, folder, _, _ = bad_runs[(case.id, command)]
     assert_no_traceback(proc)
     assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
     lines = problem_lines(proc)
-    assert len(lines) == len(case.expect), f"expected {len(case.expect)} line(s):\n" + \
-        proc.stderr
+    assert len(lines) == len(case.expect), f"expected {len(case.expect)} line(s):\n" + proc.stderr
     for line, expect in zip(lines, case.expect, strict=True):
         files = expect.file if isinstance(expect.file, tuple) else (expect.file,)
-        prefixes = [f"{_fill(f, folder)}:{expect.line}: "
-                    + (f"{expect.path}: " if expect.path else "") for f in files]
+        prefixes = [
+            f"{_fill(f, folder)}:{expect.line}: " + (f"{expect.path}: " if expect.path else "")
+            for f in files
+        ]
         matched = [p for p in prefixes if line.startswith(p)]
         assert matched, f"{line!r} does not start with any of {prefixes}"
-        assert expect.text in line[len(matched[0]):], line
+        assert expect.text in line[len(matched[0]) :], line
 
 
 @pytest.mark.parametrize("case_id", [c.id for c in CASES if "run" in c.commands])
@@ -440,8 +604,9 @@ def test_unsafe_tag_is_never_executed(bad_runs) -> None:
 def test_out_that_is_a_file_is_a_machine_problem(tmp_path: Path) -> None:
     target = tmp_path / "taken"
     target.write_bytes(b"not a folder\n")
-    proc = overplay("run", "baseline", "--years", "1", "--out", str(target), "--quiet",
-                    cwd=tmp_path)
+    proc = overplay(
+        "run", "baseline", "--years", "1", "--out", str(target), "--quiet", cwd=tmp_path
+    )
     assert_no_traceback(proc)
     assert proc.returncode == 1
     assert str(target) in proc.stderr
@@ -450,8 +615,13 @@ def test_out_that_is_a_file_is_a_machine_problem(tmp_path: Path) -> None:
 
 # -- further known bugs ---------------------------------------------------------------------
 def test_set_strategy_parameter_of_shorthand_strategy(tmp_path: Path) -> None:
-    proc = overplay("validate", "baseline", "--set",
-                    "importers.us.strategy.params.risk_threshold=0.3", cwd=tmp_path)
+    proc = overplay(
+        "validate",
+        "baseline",
+        "--set",
+        "importers.us.strategy.params.risk_threshold=0.3",
+        cwd=tmp_path,
+    )
     assert_no_traceback(proc)
     assert proc.returncode == 0, proc.stderr
 

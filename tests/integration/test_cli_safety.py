@@ -27,14 +27,14 @@ RUN = ("run", "baseline", "--years", "1", "--firms", "20", "--quiet")
 
 def overplay(*args: str) -> tuple[int, str, str]:
     result = runner.invoke(app, list(args))
-    assert result.exception is None or isinstance(result.exception, SystemExit), \
-        result.exception
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result.exit_code, result.stdout, result.stderr
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +65,9 @@ def test_a_new_run_replaces_the_earlier_one_whole(earlier_run: Path, tmp_path: P
     assert sorted(p.name for p in tmp_path.iterdir()) == ["copy"]  # no staging left
 
 
-def test_a_failed_run_leaves_the_earlier_run_intact(earlier_run: Path, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_run_leaves_the_earlier_run_intact(
+    earlier_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = copy_of(earlier_run, tmp_path)
     before = snapshot(folder)
 
@@ -100,8 +101,7 @@ def test_run_refuses_a_folder_holding_something_else(tmp_path: Path, kind: str |
     assert snapshot(folder) == before
 
 
-def test_run_refuses_files_the_earlier_run_did_not_write(earlier_run: Path,
-                                                         tmp_path: Path) -> None:
+def test_run_refuses_files_the_earlier_run_did_not_write(earlier_run: Path, tmp_path: Path) -> None:
     folder = copy_of(earlier_run, tmp_path)
     (folder / "my_notes.md").write_text("keep me", encoding="utf-8")
     code, _, stderr = overplay(*RUN, "--out", str(folder))
@@ -129,8 +129,9 @@ def test_out_that_is_a_file_is_one_line_and_exit_1(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x", encoding="utf-8")
     code, _, stderr = overplay(*RUN, "--out", str(tmp_path / "file"))
     assert code == 1, stderr
-    assert stderr.strip() == (f"{tmp_path / 'file'}: exists and is not a folder; "
-                              "choose another --out")
+    assert stderr.strip() == (
+        f"{tmp_path / 'file'}: exists and is not a folder; choose another --out"
+    )
     assert (tmp_path / "file").read_text() == "x"
 
 
@@ -153,20 +154,26 @@ def test_line_numbers_and_file_names_are_not_emoji(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["[bold]x[/bold]", "x[/]y", "a:fire:b"])
 def test_markup_in_an_output_path_is_printed_verbatim(tmp_path: Path, name: str) -> None:
     folder = tmp_path / name
-    result = runner.invoke(app, ["run", "baseline", "--years", "1", "--firms", "20",
-                                 "--out", str(folder)], env={"COLUMNS": "400"})
+    result = runner.invoke(
+        app,
+        ["run", "baseline", "--years", "1", "--firms", "20", "--out", str(folder)],
+        env={"COLUMNS": "400"},
+    )
     assert result.exit_code == 0, result.output
     assert f"Wrote {folder}/" in result.stdout
     assert (folder / "manifest.json").exists()
 
 
 def test_help_does_not_load_the_model() -> None:
-    probe = ("import sys; from typer.testing import CliRunner; from experiments.cli import app; "
-             "result = CliRunner().invoke(app, ['--help']); assert result.exit_code == 0; "
-             "print(sorted(m for m in ('numba', 'numpy', 'mesa', 'overplay.model.leverage_model') "
-             "if m in sys.modules))")
-    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                            check=True).stdout.strip()
+    probe = (
+        "import sys; from typer.testing import CliRunner; from experiments.cli import app; "
+        "result = CliRunner().invoke(app, ['--help']); assert result.exit_code == 0; "
+        "print(sorted(m for m in ('numba', 'numpy', 'mesa', 'overplay.model.leverage_model') "
+        "if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert loaded == "[]"
 
 
@@ -182,23 +189,22 @@ def test_a_loader_note_prints_as_one_located_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("out", [".", ".."])
 def test_the_current_folder_or_its_parent_is_refused_before_the_run(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, out: str) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, out: str
+) -> None:
     work = tmp_path / "project"
     work.mkdir()
     monkeypatch.chdir(work)
     code, _, stderr = overplay(*RUN, "--out", out)
     assert code == 2, stderr
     assert "a result needs a folder of its own" in stderr
-    assert list(work.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == \
-        ["project"]
+    assert list(work.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["project"]
 
 
-@pytest.mark.parametrize("files", ["3", '"abc"', '[1, 2]'])
+@pytest.mark.parametrize("files", ["3", '"abc"', "[1, 2]"])
 def test_a_manifest_with_a_damaged_file_list_is_refused(tmp_path: Path, files: str) -> None:
     folder = tmp_path / "run"
     folder.mkdir()
-    (folder / "manifest.json").write_text(f'{{"kind": "run", "files": {files}}}',
-                                          encoding="utf-8")
+    (folder / "manifest.json").write_text(f'{{"kind": "run", "files": {files}}}', encoding="utf-8")
     (folder / "rounds.parquet").write_bytes(b"rows")
     code, _, stderr = overplay(*RUN, "--out", str(folder))
     assert code == 2, stderr
@@ -206,8 +212,7 @@ def test_a_manifest_with_a_damaged_file_list_is_refused(tmp_path: Path, files: s
 
 
 def test_rounds_and_years_together_are_refused(tmp_path: Path) -> None:
-    code, _, stderr = overplay("run", "--rounds", "4", "--years", "2",
-                               "--out", str(tmp_path / "r"))
+    code, _, stderr = overplay("run", "--rounds", "4", "--years", "2", "--out", str(tmp_path / "r"))
     assert code == 2
     assert stderr.strip() == "--rounds and --years: give one of them, not both"
     code, _, stderr = overplay("run", "--rounds", "0", "--out", str(tmp_path / "r"))
@@ -218,10 +223,8 @@ def test_rounds_and_years_together_are_refused(tmp_path: Path) -> None:
 
 def test_compare_reports_every_located_problem(tmp_path: Path) -> None:
     scenario = tmp_path / "bad.yaml"
-    scenario.write_text("extends: baseline\nyears: .nan\nfirms: {count: true}\n",
-                        encoding="utf-8")
-    code, _, stderr = overplay("compare", "baseline", str(scenario), "--out",
-                               str(tmp_path / "cmp"))
+    scenario.write_text("extends: baseline\nyears: .nan\nfirms: {count: true}\n", encoding="utf-8")
+    code, _, stderr = overplay("compare", "baseline", str(scenario), "--out", str(tmp_path / "cmp"))
     assert code == 2
     lines = stderr.strip().splitlines()
     assert [line.split(": ")[0] for line in lines] == [f"{scenario}:2", f"{scenario}:3"]
@@ -229,11 +232,13 @@ def test_compare_reports_every_located_problem(tmp_path: Path) -> None:
 
 
 def test_compare_into_a_run_folder_is_refused_and_leaves_it_as_it_was(
-        earlier_run: Path, tmp_path: Path) -> None:
+    earlier_run: Path, tmp_path: Path
+) -> None:
     folder = copy_of(earlier_run, tmp_path)
     before = snapshot(folder)
-    code, _, stderr = overplay("compare", "baseline", "--seeds", "1", "--years", "1",
-                               "--out", str(folder))
+    code, _, stderr = overplay(
+        "compare", "baseline", "--seeds", "1", "--years", "1", "--out", str(folder)
+    )
     assert code == 2, stderr
     assert len(stderr.strip().splitlines()) == 1
     assert snapshot(folder) == before and not (folder / ".lock").exists()
@@ -244,8 +249,7 @@ def test_a_refused_sweep_prints_one_line_and_no_progress_bar(tmp_path: Path) -> 
     folder.mkdir()
     (folder / "notes.txt").write_text("mine", encoding="utf-8")
     spec = Path(__file__).resolve().parents[2] / "experiments" / "specs" / "smoke.yaml"
-    code, _, stderr = overplay("sweep", str(spec), "--executor", "serial",
-                               "--out", str(folder))
+    code, _, stderr = overplay("sweep", str(spec), "--executor", "serial", "--out", str(folder))
     assert code == 2
     assert stderr.strip().splitlines() == [stderr.strip()]
     assert str(folder) in stderr and "runs" not in stderr.split(";")[0].split(":")[-1]

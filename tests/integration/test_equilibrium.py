@@ -23,8 +23,9 @@ from overplay.experiments.equilibrium import (
 from overplay.model.scenarios import ScenarioError
 
 
-def _is_nash(equilibrium, payoffs: pd.DataFrame, players: list[str],
-             actions: dict[str, list[str]]) -> bool:
+def _is_nash(
+    equilibrium, payoffs: pd.DataFrame, players: list[str], actions: dict[str, list[str]]
+) -> bool:
     """No player gains by deviating to any of its actions (within 1e-6 of the scale)."""
     lookup = {tuple(row[f"action_{p}"] for p in players): row for _, row in payoffs.iterrows()}
 
@@ -41,14 +42,22 @@ def _is_nash(equilibrium, payoffs: pd.DataFrame, players: list[str],
         return total
 
     scale = max(1.0, float(np.abs(payoffs.filter(like="payoff_").to_numpy()).max()))
-    return all(expected(p, a) <= expected(p, None) + 1e-6 * scale
-               for p in players for a in actions[p])
+    return all(
+        expected(p, a) <= expected(p, None) + 1e-6 * scale for p in players for a in actions[p]
+    )
 
 
 def test_stage_game_equilibria_are_nash_and_complete(tmp_path):
-    spec = StageGameSpec(date="2025-04", firms=12, horizon_rounds=1,
-                         actions={"china": ["open", "ban_heavy"], "us": ["hold", "retaliate"],
-                                  "japan": ["hold", "stockpile"]})
+    spec = StageGameSpec(
+        date="2025-04",
+        firms=12,
+        horizon_rounds=1,
+        actions={
+            "china": ["open", "ban_heavy"],
+            "us": ["hold", "retaliate"],
+            "japan": ["hold", "stockpile"],
+        },
+    )
     result = stage_game(spec, tmp_path / "spec.yaml")
     assert result["state"]["date"] == "2025-04"
     assert len(result["payoffs"]) == 8
@@ -63,21 +72,32 @@ def test_stage_game_equilibria_are_nash_and_complete(tmp_path):
 def _synthetic_tables(rows: dict[tuple[str, str], tuple[list[float], list[float]]]):
     """Tournament-like tables from per-round payoff streams of China and the importers."""
     matches, streams = [], []
-    for match_id, ((china, profile), (china_stream, importer_stream)) in enumerate(
-            rows.items()):
-        matches.append({"match_id": match_id, "china_strategy": china, "profile": profile,
-                        "payoff_china": sum(china_stream),
-                        "payoff_importers": sum(importer_stream)})
+    for match_id, ((china, profile), (china_stream, importer_stream)) in enumerate(rows.items()):
+        matches.append(
+            {
+                "match_id": match_id,
+                "china_strategy": china,
+                "profile": profile,
+                "payoff_china": sum(china_stream),
+                "payoff_importers": sum(importer_stream),
+            }
+        )
         for r, (c, i) in enumerate(zip(china_stream, importer_stream, strict=True)):
-            streams += [{"match_id": match_id, "round": r, "player": "china", "payoff": c},
-                        {"match_id": match_id, "round": r, "player": "us", "payoff": i}]
+            streams += [
+                {"match_id": match_id, "round": r, "player": "china", "payoff": c},
+                {"match_id": match_id, "round": r, "player": "us", "payoff": i},
+            ]
     return {"matches": pd.DataFrame(matches), "round_payoffs": pd.DataFrame(streams)}
 
 
 def test_meta_game_of_a_prisoners_dilemma():
     """China: restrain/coerce; importers: trust/hedge — a prisoner's dilemma."""
-    pd_payoffs = {("restrain", "trust"): (3, 3), ("restrain", "hedge"): (0, 5),
-                  ("coerce", "trust"): (5, 0), ("coerce", "hedge"): (1, 1)}
+    pd_payoffs = {
+        ("restrain", "trust"): (3, 3),
+        ("restrain", "hedge"): (0, 5),
+        ("coerce", "trust"): (5, 0),
+        ("coerce", "hedge"): (1, 1),
+    }
     tables = _synthetic_tables({k: ([c], [i]) for k, (c, i) in pd_payoffs.items()})
     game = meta_game(tables, replicator_steps=500)
     assert len(game["equilibria"]) == 1
@@ -93,8 +113,7 @@ def test_discount_sweep_follows_the_shadow_of_the_future():
     grab = [10.0] + [0.0] * 19
     patient = [1.5] * 20
     flat = [1.0] * 20
-    tables = _synthetic_tables({("grab", "any"): (grab, flat),
-                                ("patient", "any"): (patient, flat)})
+    tables = _synthetic_tables({("grab", "any"): (grab, flat), ("patient", "any"): (patient, flat)})
     sweep = discount_sweep(tables, [0.0, 5.0], months_per_round=3)
     assert sweep[0]["china_strategies_in_equilibrium"] == ["patient"]
     assert sweep[1]["china_strategies_in_equilibrium"] == ["grab"]
@@ -106,15 +125,17 @@ def test_cli_json_is_json_only_with_full_probability_maps(equilibrium_result: Pa
     its spec) prints one JSON document and nothing else, with full probability maps."""
     stdout = (equilibrium_result.parent / "equilibrium_stdout.txt").read_text()
     document = json.loads(stdout)
-    parts = [document["stage_game"], document["meta_game"],
-             *document["discount_sweep"]]
+    parts = [document["stage_game"], document["meta_game"], *document["discount_sweep"]]
     for part in parts:
         assert part["equilibria"]
         for equilibrium in part["equilibria"]:
             for mix in equilibrium["strategies"].values():
                 assert sum(mix.values()) == pytest.approx(1.0)
     assert set(document["meta_game"]["equilibria"][0]["strategies"]["china"]) == {
-        "always_open", "always_ban", "periodic_coercion"}
+        "always_open",
+        "always_ban",
+        "periodic_coercion",
+    }
     assert [s["discount_rate"] for s in document["discount_sweep"]] == [0.0, 0.05, 0.2, 1.0]
     assert (equilibrium_result / "equilibria.json").exists()
 

@@ -61,7 +61,8 @@ def test_bundled_scenarios_reproduce_their_golden_summary(name):
         got = now[key]
         if isinstance(expected, float) and isinstance(got, float):
             assert (math.isnan(got) and math.isnan(expected)) or math.isclose(
-                got, expected, rel_tol=1e-9, abs_tol=1e-9), (key, got, expected)
+                got, expected, rel_tol=1e-9, abs_tol=1e-9
+            ), (key, got, expected)
         else:
             assert got == expected, (key, got, expected)
 

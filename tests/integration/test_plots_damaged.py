@@ -25,6 +25,7 @@ def _write(name: str, content: bytes | str) -> Damage:
     def damage(folder: Path) -> None:
         path = folder / name
         path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
+
     return damage
 
 
@@ -36,6 +37,7 @@ def _no_rows(name: str) -> Damage:
     def damage(folder: Path) -> None:
         table = pd.read_parquet(folder / name)
         table.iloc[:0].to_parquet(folder / name, index=False)
+
     return damage
 
 
@@ -43,6 +45,7 @@ def _manifest(**changes: object) -> Damage:
     def damage(folder: Path) -> None:
         manifest = json.loads((folder / "manifest.json").read_text())
         (folder / "manifest.json").write_text(json.dumps(manifest | changes))
+
     return damage
 
 
@@ -60,8 +63,10 @@ RUN_DAMAGE: dict[str, tuple[Damage, str]] = {
     "rounds no rows": (_no_rows("rounds.parquet"), "rounds.parquet: the table has no rows"),
     "payoffs no rows": (_no_rows("payoffs.parquet"), "payoffs.parquet: the table has no rows"),
     "summary missing": (_remove("summary.json"), "summary.json: missing"),
-    "scenario not YAML": (_write("scenario.resolved.yaml", "a: [1,\n"),
-                          "scenario.resolved.yaml: not valid YAML"),
+    "scenario not YAML": (
+        _write("scenario.resolved.yaml", "a: [1,\n"),
+        "scenario.resolved.yaml: not valid YAML",
+    ),
 }
 
 #: Damage to a finished sweep folder → what the message must name.
@@ -72,8 +77,14 @@ SWEEP_DAMAGE: dict[str, tuple[Damage, str]] = {
     "design empty file": (_write("design.parquet", b""), "design.parquet: not a readable"),
     "spec a string": (_write("spec.resolved.yaml", "just text\n"), "holds a str"),
     "manifest without problem": (_manifest(problem="x"), None),
-    "runs without status": (lambda f: pd.read_parquet(f / "runs.parquet").drop(
-        columns="status").to_parquet(f / "runs.parquet"), "missing column(s) status"),
+    "runs without status": (
+        lambda f: (
+            pd.read_parquet(f / "runs.parquet")
+            .drop(columns="status")
+            .to_parquet(f / "runs.parquet")
+        ),
+        "missing column(s) status",
+    ),
 }
 
 
@@ -103,8 +114,11 @@ def test_a_damaged_run_folder_is_named_in_one_line(run_result, tmp_path, case):
 @pytest.fixture(scope="module")
 def factorial(result_root):
     folder = result_root / "factorial"
-    return folder if (folder / "runs.parquet").exists() else results.make_sweep(
-        result_root, "factorial")
+    return (
+        folder
+        if (folder / "runs.parquet").exists()
+        else results.make_sweep(result_root, "factorial")
+    )
 
 
 @pytest.mark.parametrize("case", SWEEP_DAMAGE)
@@ -114,8 +128,11 @@ def test_a_damaged_sweep_folder_is_named_in_one_line(factorial, tmp_path, case):
     if expected is None:  # a manifest without the stored problem still plots
         assert figures_of(folder)
         return
-    for attempt in (lambda: figures_of(folder), lambda: analyze(folder, "curve", write=False),
-                    lambda: compare_table(folder)):
+    for attempt in (
+        lambda: figures_of(folder),
+        lambda: analyze(folder, "curve", write=False),
+        lambda: compare_table(folder),
+    ):
         with pytest.raises(UserError) as caught:
             attempt()
         _one_line(caught, expected)
@@ -141,9 +158,17 @@ def test_folders_of_another_kind_or_none_at_all(run_result, tournament_result, t
 def test_the_commands_print_one_line_and_exit_2(run_result, factorial, tmp_path):
     run = _damaged(run_result, tmp_path / "a", _write("rounds.parquet", b""))
     sweep = _damaged(factorial, tmp_path / "b", _write("spec.resolved.yaml", "- 1\n"))
-    for args in (["plot", str(run)], ["analyze", str(sweep), "--method", "curve"],
-                 ["plot", str(sweep)]):
-        proc = subprocess.run([sys.executable, "-m", "overplay.experiments.cli", *args],
-                              capture_output=True, text=True, timeout=120, check=False)
+    for args in (
+        ["plot", str(run)],
+        ["analyze", str(sweep), "--method", "curve"],
+        ["plot", str(sweep)],
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "overplay.experiments.cli", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr

@@ -17,10 +17,17 @@ from matplotlib.patches import Rectangle
 from overplay.experiments.plots import figures_of
 from tests.figure_checks import check_figure
 
-TOURNAMENT = {"tournament_ranking", "tournament_payoff_matrix",
-              "tournament_payoff_matrix_importers"}
-EQUILIBRIUM = {"equilibrium_stage_game", "equilibrium_meta_game", "equilibrium_replicator",
-               "equilibrium_discount"}
+TOURNAMENT = {
+    "tournament_ranking",
+    "tournament_payoff_matrix",
+    "tournament_payoff_matrix_importers",
+}
+EQUILIBRIUM = {
+    "equilibrium_stage_game",
+    "equilibrium_meta_game",
+    "equilibrium_replicator",
+    "equilibrium_discount",
+}
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +51,11 @@ def words(name: str) -> str:
 
 def top_down(ax: Axes) -> list[str]:
     """The y tick labels from the top of the axes down, unwrapped."""
-    ticks = sorted(zip(ax.get_yticks(), ax.get_yticklabels(), strict=True),
-                   key=lambda pair: pair[0], reverse=not ax.yaxis_inverted())
+    ticks = sorted(
+        zip(ax.get_yticks(), ax.get_yticklabels(), strict=True),
+        key=lambda pair: pair[0],
+        reverse=not ax.yaxis_inverted(),
+    )
     return [label.get_text().replace("\n", " ") for _, label in ticks]
 
 
@@ -60,8 +70,11 @@ def number(text: str) -> float:
 
 def outlined(ax: Axes) -> list[tuple[int, int, int]]:
     """(row, first column, columns spanned) of every equilibrium frame."""
-    return sorted((round(p.get_y() + 0.5), round(p.get_x() + 0.5), round(p.get_width()))
-                  for p in ax.patches if isinstance(p, Rectangle) and not p.get_fill())
+    return sorted(
+        (round(p.get_y() + 0.5), round(p.get_x() + 0.5), round(p.get_width()))
+        for p in ax.patches
+        if isinstance(p, Rectangle) and not p.get_fill()
+    )
 
 
 def test_every_figure_is_a_clean_slide(tournament, equilibrium):
@@ -74,15 +87,16 @@ def test_ranking_draws_the_ranking_table_best_on_top(tournament_result, tourname
     ranking = pd.read_parquet(tournament_result / "ranking.parquet")
     figure = tournament["tournament_ranking"]
     assert heading(figure.axes[0]) == "China's payoff"
-    expected = [f"{rank}. {words(name)}" for rank, name
-                in zip(ranking["rank"], ranking["china_strategy"], strict=True)]
+    expected = [
+        f"{rank}. {words(name)}"
+        for rank, name in zip(ranking["rank"], ranking["china_strategy"], strict=True)
+    ]
     for ax, player in zip(figure.axes, ("china", "importers"), strict=True):
         assert top_down(ax) == expected
         assert ax.get_xlabel() == "mean discounted payoff (USD m)"
         points, _, (bars,) = ax.containers[0]
         top_first = np.argsort(-points.get_ydata())
-        np.testing.assert_allclose(points.get_xdata()[top_first],
-                                   ranking[f"{player}_payoff_mean"])
+        np.testing.assert_allclose(points.get_xdata()[top_first], ranking[f"{player}_payoff_mean"])
         spans = np.array([[seg[0][0], seg[1][0]] for seg in bars.get_segments()])[top_first]
         np.testing.assert_allclose(spans[:, 0], ranking[f"{player}_payoff_ci95_low"])
         np.testing.assert_allclose(spans[:, 1], ranking[f"{player}_payoff_ci95_high"])
@@ -92,11 +106,16 @@ def test_payoff_matrix_cells_equal_the_table(tournament_result, tournament):
     matrix = pd.read_parquet(tournament_result / "payoff_matrix.parquet")
     order = pd.read_parquet(tournament_result / "ranking.parquet")["china_strategy"]
     profiles = list(dict.fromkeys(matrix["profile"]))
-    for stem, player in (("tournament_payoff_matrix", "china"),
-                         ("tournament_payoff_matrix_importers", "importers")):
+    for stem, player in (
+        ("tournament_payoff_matrix", "china"),
+        ("tournament_payoff_matrix_importers", "importers"),
+    ):
         ax, bar = tournament[stem].axes
-        expected = matrix.pivot(index="china_strategy", columns="profile",
-                                values=f"{player}_mean").loc[order, profiles].to_numpy()
+        expected = (
+            matrix.pivot(index="china_strategy", columns="profile", values=f"{player}_mean")
+            .loc[order, profiles]
+            .to_numpy()
+        )
         image = ax.images[0]
         np.testing.assert_allclose(image.get_array(), expected)
         cells = np.array([number(t.get_text()) for t in ax.texts]).reshape(expected.shape)
@@ -125,8 +144,11 @@ def test_stage_game_table_and_its_equilibria(equilibrium_result, equilibrium, do
     np.testing.assert_allclose(cells, expected.round(), atol=0.5)
     rows = [" · ".join(words(r[f"action_{p}"]) for p in players) for _, r in payoffs.iterrows()]
     assert top_down(ax) == rows
-    pure = [" · ".join(words(max(mix := eq["strategies"][p], key=mix.get)) for p in players)
-            for eq in stage["equilibria"] if eq["pure"]]
+    pure = [
+        " · ".join(words(max(mix := eq["strategies"][p], key=mix.get)) for p in players)
+        for eq in stage["equilibria"]
+        if eq["pure"]
+    ]
     assert pure and outlined(ax) == sorted((rows.index(r), 0, len(players)) for r in pure)
     bold = [t.get_text() for t in ax.get_yticklabels() if t.get_fontweight() == "bold"]
     assert sorted(bold) == sorted(pure)
@@ -139,18 +161,25 @@ def test_meta_game_cells_and_equilibria(equilibrium, document):
     ax = equilibrium["equilibrium_meta_game"].axes[0]
     np.testing.assert_allclose(ax.images[0].get_array(), game["payoffs"]["china"])
     pairs = np.array([[number(v) for v in t.get_text().split("\n")] for t in ax.texts])
-    np.testing.assert_allclose(pairs[:, 0], np.ravel(game["payoffs"]["china"]).round(),
-                               atol=0.5)
-    np.testing.assert_allclose(pairs[:, 1], np.ravel(game["payoffs"]["importers"]).round(),
-                               atol=0.5)
-    pure = sorted((china.index(max(c := eq["strategies"]["china"], key=c.get)),
-                   profiles.index(max(i := eq["strategies"]["importers"], key=i.get)), 1)
-                  for eq in game["equilibria"] if eq["pure"])
+    np.testing.assert_allclose(pairs[:, 0], np.ravel(game["payoffs"]["china"]).round(), atol=0.5)
+    np.testing.assert_allclose(
+        pairs[:, 1], np.ravel(game["payoffs"]["importers"]).round(), atol=0.5
+    )
+    pure = sorted(
+        (
+            china.index(max(c := eq["strategies"]["china"], key=c.get)),
+            profiles.index(max(i := eq["strategies"]["importers"], key=i.get)),
+            1,
+        )
+        for eq in game["equilibria"]
+        if eq["pure"]
+    )
     assert pure and outlined(ax) == pure
     first = next(eq for eq in game["equilibria"] if not eq["pure"])["strategies"]["china"]
     played = ", ".join(f"{words(s)} {p:.2f}" for s, p in first.items() if p > 1e-9)
-    assert f"Mixed equilibria: (1) China: {played};" in \
-        equilibrium["equilibrium_meta_game"].get_supxlabel().replace("\n", " ")
+    assert f"Mixed equilibria: (1) China: {played};" in equilibrium[
+        "equilibrium_meta_game"
+    ].get_supxlabel().replace("\n", " ")
 
 
 def test_replicator_paths_equal_the_table(equilibrium_result, equilibrium, document):
@@ -171,15 +200,26 @@ def test_replicator_paths_equal_the_table(equilibrium_result, equilibrium, docum
 def test_discount_grid_marks_the_strategies_played(equilibrium, document):
     sweep = document["discount_sweep"]
     ax = equilibrium["equilibrium_discount"].axes[0]
-    assert [t.get_text().split("\n")[0] for t in ax.get_xticklabels()] == \
-        ["0 %", "5 %", "20 %", "100 %"]
+    assert [t.get_text().split("\n")[0] for t in ax.get_xticklabels()] == [
+        "0 %",
+        "5 %",
+        "20 %",
+        "100 %",
+    ]
     assert "annual discount rate" in ax.get_xlabel() and "per year" in ax.get_xlabel()
-    names = dict(zip(ax.get_yticks(), document["meta_game"]["strategies"]["china"][::-1],
-                     strict=True))
-    marked = {(int(line.get_xdata()[0]), names[line.get_ydata()[0]]) for line in ax.lines
-              if line.get_markersize() > 10}
-    assert marked == {(col, name) for col, rate in enumerate(sweep)
-                      for name in rate["china_strategies_in_equilibrium"]}
+    names = dict(
+        zip(ax.get_yticks(), document["meta_game"]["strategies"]["china"][::-1], strict=True)
+    )
+    marked = {
+        (int(line.get_xdata()[0]), names[line.get_ydata()[0]])
+        for line in ax.lines
+        if line.get_markersize() > 10
+    }
+    assert marked == {
+        (col, name)
+        for col, rate in enumerate(sweep)
+        for name in rate["china_strategies_in_equilibrium"]
+    }
     assert marked  # the fixture has equilibria to mark
 
 
@@ -194,10 +234,16 @@ def test_only_the_parts_present_are_drawn(equilibrium_result, tmp_path):
 
 @pytest.mark.parametrize("kind", ["tournament", "equilibrium"])
 def test_plot_command_writes_png_and_svg(kind, tournament_result, equilibrium_result):
-    folder, stems = {"tournament": (tournament_result, TOURNAMENT),
-                     "equilibrium": (equilibrium_result, EQUILIBRIUM)}[kind]
-    proc = subprocess.run([sys.executable, "-m", "overplay.experiments.cli", "plot", str(folder)],
-                          capture_output=True, text=True, check=False)
+    folder, stems = {
+        "tournament": (tournament_result, TOURNAMENT),
+        "equilibrium": (equilibrium_result, EQUILIBRIUM),
+    }[kind]
+    proc = subprocess.run(
+        [sys.executable, "-m", "overplay.experiments.cli", "plot", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     written = {p.name for p in (folder / "figures").iterdir()}
     assert written >= {f"{stem}.{fmt}" for stem in stems for fmt in ("png", "svg")}

@@ -19,21 +19,28 @@ def dashboard(run_result):
 
 
 def test_every_dashboard_figure_is_a_clean_slide(dashboard):
-    assert set(dashboard) == {"run_prices", "run_shares", "run_capacity",
-                              "run_importers_light", "run_importers_heavy", "run_risk",
-                              "run_payoffs"}
+    assert set(dashboard) == {
+        "run_prices",
+        "run_shares",
+        "run_capacity",
+        "run_importers_light",
+        "run_importers_heavy",
+        "run_risk",
+        "run_payoffs",
+    }
     for stem, figure in dashboard.items():
         assert check_figure(figure) == [], stem
 
 
 def test_units_are_on_the_axes(dashboard):
-    labels = {stem: [ax.get_ylabel() for ax in figure.axes]
-              for stem, figure in dashboard.items()}
+    labels = {stem: [ax.get_ylabel() for ax in figure.axes] for stem, figure in dashboard.items()}
     assert all("(USD/kg)" in label for label in labels["run_prices"])
     assert all("(fraction)" in label for label in labels["run_shares"])
     assert all("(t/yr)" in label for label in labels["run_capacity"])
-    assert labels["run_importers_light"] == ["stockpile (days)",
-                                             "shortage: share of need unmet (fraction)"]
+    assert labels["run_importers_light"] == [
+        "stockpile (days)",
+        "shortage: share of need unmet (fraction)",
+    ]
     assert "(USD m)" in labels["run_payoffs"][0]
 
 
@@ -58,7 +65,11 @@ def test_plot_writes_png_and_svg_and_refuses_unknown_folders(run_result, tmp_pat
     assert len(written) == 14 and all(p.stat().st_size > 0 for p in written)
     with pytest.raises(PlotError, match=r"no manifest\.json"):
         plot_folder(tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "overplay.experiments.cli", "plot", str(tmp_path)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "overplay.experiments.cli", "plot", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "no manifest.json" in proc.stderr

@@ -24,8 +24,13 @@ from tests import results
 from tests.figure_checks import check_figure
 
 #: The outcomes the fixture sweeps keep (``tests/results.py``).
-OUTCOMES = ["china_processing_share_final_light", "payoff_china", "payoff_importers",
-            "restriction_rounds", "years_to_processing_share_below_80pct_light"]
+OUTCOMES = [
+    "china_processing_share_final_light",
+    "payoff_china",
+    "payoff_importers",
+    "restriction_rounds",
+    "years_to_processing_share_below_80pct_light",
+]
 YEARS = OUTCOMES[-1]
 
 
@@ -49,25 +54,33 @@ def _expected_stems(folder: Path) -> set[str]:
     runs = _runs(folder)
     valued = [o for o in OUTCOMES if o in runs and runs[o].notna().any()]
     # indices need a value at every point, and Sobol some variance
-    complete = [o for o in OUTCOMES if o in runs and runs[o].notna().all()
-                and (folder.name != "sobol" or runs[o].nunique() > 1)]
+    complete = [
+        o
+        for o in OUTCOMES
+        if o in runs and runs[o].notna().all() and (folder.name != "sobol" or runs[o].nunique() > 1)
+    ]
     if folder.name == "factorial":
         return {f"curve_{o}" for o in OUTCOMES} | {f"heatmap_{o}" for o in valued}
     if folder.name == "explicit":  # points on a grid of the levers: the curve too
-        return ({f"curve_{o}" for o in OUTCOMES} | {f"heatmap_{o}" for o in valued}
-                | {f"scatter_{o}" for o in valued})
+        return (
+            {f"curve_{o}" for o in OUTCOMES}
+            | {f"heatmap_{o}" for o in valued}
+            | {f"scatter_{o}" for o in valued}
+        )
     if folder.name in ("sobol", "morris"):
         return {f"{folder.name}_{o}" for o in complete}
     if folder.name == "compare":  # one input: a curve per outcome, nothing to cross; and
         # the per-step comparison figures
-        return ({f"curve_{o}" for o in ("china_processing_share_final_light", "payoff_china")}
-                | {f"compare_{c}" for c in COMPARED})
+        return {f"curve_{o}" for o in ("china_processing_share_final_light", "payoff_china")} | {
+            f"compare_{c}" for c in COMPARED
+        }
     # a latin hypercube: each outcome against each input, and PRIM when the share splits
     scatter = {f"scatter_{o}" for o in valued}
     holds = runs[PRIM_OUTCOME] < PRIM_BELOW
     stem = f"prim_{PRIM_OUTCOME}_below_{PRIM_BELOW:g}"
-    return scatter | ({f"{stem}_tradeoff", f"{stem}_box"} if holds.any() and not holds.all()
-                      else set())
+    return scatter | (
+        {f"{stem}_tradeoff", f"{stem}_box"} if holds.any() and not holds.all() else set()
+    )
 
 
 def test_each_design_draws_its_analysis_on_clean_slides(sweep_result, drawn):
@@ -106,8 +119,11 @@ def test_sobol_bars_are_the_indices(sweep_result, drawn):
         ax = drawn[f"sobol_{outcome}"].axes[0]
         inputs = [t.get_text() for t in ax.get_yticklabels()]
         assert inputs == list(rows.sort_values("ST")["input"])  # largest ST on top
-        bars = {c.get_label().split(":")[0]: [p.get_width() for p in c]
-                for c in ax.containers if isinstance(c, BarContainer)}
+        bars = {
+            c.get_label().split(":")[0]: [p.get_width() for p in c]
+            for c in ax.containers
+            if isinstance(c, BarContainer)
+        }
         rows = rows.set_index("input").loc[inputs]
         np.testing.assert_allclose(bars["S1"], rows["S1"])
         np.testing.assert_allclose(bars["ST"], rows["ST"])
@@ -118,8 +134,10 @@ def test_morris_points_are_mu_star_and_sigma(sweep_result, drawn):
     table = analyze(sweep_result, "morris", write=False).table
     for outcome, rows in table.groupby("outcome"):
         ax = drawn[f"morris_{outcome}"].axes[0]
-        points = {c.get_label(): (c.lines[0].get_xdata()[0], c.lines[0].get_ydata()[0])
-                  for c in ax.containers}
+        points = {
+            c.get_label(): (c.lines[0].get_xdata()[0], c.lines[0].get_ydata()[0])
+            for c in ax.containers
+        }
         for _, row in rows.iterrows():
             assert points[row["input"]] == pytest.approx((row["mu_star"], row["sigma"]))
 
@@ -130,9 +148,13 @@ def test_scatter_points_are_the_runs(sweep_result, drawn):
     figure = drawn["scatter_payoff_china"]
     numeric, _period, category = figure.axes[:3]
     assert [ax.get_title(loc="left") for ax in figure.axes[:3]] == [
-        "against elasticity", "against period_rounds", "against instrument"]
-    np.testing.assert_allclose(numeric.collections[0].get_offsets(),
-                               runs[["elasticity", "payoff_china"]].to_numpy())
+        "against elasticity",
+        "against period_rounds",
+        "against instrument",
+    ]
+    np.testing.assert_allclose(
+        numeric.collections[0].get_offsets(), runs[["elasticity", "payoff_china"]].to_numpy()
+    )
     assert [t.get_text() for t in category.get_xticklabels()] == ["licensing", "ban"]
     shown = np.concatenate([c.get_offsets()[:, 1] for c in category.collections])
     np.testing.assert_allclose(np.sort(shown), np.sort(runs["payoff_china"]))
@@ -158,13 +180,16 @@ def test_heatmap_cells_are_group_means(sweep_result, drawn):
     for outcome in ("payoff_china", "china_processing_share_final_light"):
         figure = drawn[f"heatmap_{outcome}"]
         ax = figure.axes[0]
-        assert (ax.get_xlabel(), ax.get_ylabel()) == ("period_rounds (decision rounds)",
-                                                      "instrument")
+        assert (ax.get_xlabel(), ax.get_ylabel()) == (
+            "period_rounds (decision rounds)",
+            "instrument",
+        )
         columns = [t.get_text() for t in ax.get_xticklabels()]
         rows = [t.get_text() for t in ax.get_yticklabels()]
         assert (columns, rows) == (["2", "4"], ["licensing", "ban"])  # the spec's order
-        means = runs.pivot_table(index="instrument", columns="period_rounds",
-                                 values=outcome, aggfunc="mean").rename(columns=str)
+        means = runs.pivot_table(
+            index="instrument", columns="period_rounds", values=outcome, aggfunc="mean"
+        ).rename(columns=str)
         expected = means.loc[rows, columns].to_numpy()
         np.testing.assert_allclose(ax.images[0].get_array(), expected)
         assert [t.get_text() for t in ax.texts] == [number(v, 3) for v in expected.flat]
@@ -192,8 +217,7 @@ def test_prim_figures_show_the_trajectory_and_the_box(sweep_result):
     runs = _runs(sweep_result)
     threshold = float(runs["payoff_china"].median())
     with themed():  # pastes the integer period_rounds to 2.5 (once a pandas 3 crash)
-        result = analyze(sweep_result, "prim", ["payoff_china"], above=threshold,
-                         write=False)
+        result = analyze(sweep_result, "prim", ["payoff_china"], above=threshold, write=False)
         drawn = dict(result.draw())
     trajectory = next(t for n, t in result.tables.items() if n.endswith("trajectory"))
     tradeoff, box = drawn[f"{result.main.removesuffix('_box')}_tradeoff"], drawn[result.main]
@@ -207,8 +231,7 @@ def test_prim_figures_show_the_trajectory_and_the_box(sweep_result):
     assert "quasi-p" in " ".join(t.get_text() for t in box.axes[0].texts)
 
 
-def test_a_latin_hypercube_gets_prim_when_the_share_falls_below_80_percent(sweep_result,
-                                                                          tmp_path):
+def test_a_latin_hypercube_gets_prim_when_the_share_falls_below_80_percent(sweep_result, tmp_path):
     _only(sweep_result, "lhs")
     folder = tmp_path / "lhs"
     shutil.copytree(sweep_result, folder)
@@ -228,8 +251,12 @@ def test_plot_command_writes_png_and_svg_for_a_sweep(sweep_result, tmp_path):
     _only(sweep_result, "factorial")
     folder = tmp_path / "factorial"
     shutil.copytree(sweep_result, folder, ignore=shutil.ignore_patterns("figures"))
-    proc = subprocess.run([sys.executable, "-m", "overplay.experiments.cli", "plot", str(folder)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "overplay.experiments.cli", "plot", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     written = sorted(p.name for p in (folder / "figures").iterdir())
     stems = _expected_stems(sweep_result)
@@ -254,8 +281,9 @@ def test_figure_hints_choose_the_curve_axes_and_heatmap_pair(result_root, tmp_pa
     hinted = tmp_path / "hinted"
     shutil.copytree(folder, hinted)
     spec = (hinted / "spec.resolved.yaml").read_text()
-    spec = spec.replace("figures:\n  x: null\n  hue: null",
-                        "figures:\n  x: instrument\n  hue: period_rounds")
+    spec = spec.replace(
+        "figures:\n  x: null\n  hue: null", "figures:\n  x: instrument\n  hue: period_rounds"
+    )
     assert "x: instrument" in spec
     (hinted / "spec.resolved.yaml").write_text(spec)
     with themed():
@@ -276,7 +304,11 @@ def test_categories_keep_the_spec_order_and_read_as_written():
     stored = pd.Series([0.25, 0.5, 1.0, 0.5])  # Parquet hands back floats
     assert levels(stored, severity) == [1.0, 0.5, 0.25]
     assert [value_text(v) for v in (True, np.bool_(False), 2, 12_500.0)] == [
-        "True", "False", "2", "12,500"]
+        "True",
+        "False",
+        "2",
+        "12,500",
+    ]
 
 
 def test_figure_hints_must_name_two_different_inputs(tmp_path):
@@ -284,8 +316,11 @@ def test_figure_hints_must_name_two_different_inputs(tmp_path):
     from overplay.model.scenarios import ScenarioError
 
     spec = tmp_path / "hints.yaml"
-    spec.write_text(results.SWEEP.format(name="h", design="{method: full_factorial}",
-                                         replicates=1, years=1, per_round="none")
-                    + "figures: {x: instrument, hue: instrument}\n")
+    spec.write_text(
+        results.SWEEP.format(
+            name="h", design="{method: full_factorial}", replicates=1, years=1, per_round="none"
+        )
+        + "figures: {x: instrument, hue: instrument}\n"
+    )
     with pytest.raises(ScenarioError, match="different inputs"):
         load_sweep(spec)

@@ -13,13 +13,21 @@ from overplay.experiments.report import write_report
 from tests import results
 
 SECTIONS = {
-    "run": ["The scenario in plain words", "Key numbers", "Figures",
-            "Provenance (manifest.json)"],
+    "run": ["The scenario in plain words", "Key numbers", "Figures", "Provenance (manifest.json)"],
     "tournament": ["The tournament", "Ranking", "Figures", "Provenance (manifest.json)"],
-    "equilibrium": ["Equilibria", "Patience and equilibrium", "Figures",
-                    "Provenance (manifest.json)"],
-    "sweep": ["The experiment", "Outcomes over all runs", "Figures",
-              "Outcomes per design point", "Provenance (manifest.json)"],
+    "equilibrium": [
+        "Equilibria",
+        "Patience and equilibrium",
+        "Figures",
+        "Provenance (manifest.json)",
+    ],
+    "sweep": [
+        "The experiment",
+        "Outcomes over all runs",
+        "Figures",
+        "Outcomes per design point",
+        "Provenance (manifest.json)",
+    ],
 }
 
 
@@ -60,11 +68,19 @@ def test_other_reports_have_their_sections(kind, request, result_root):
 
 
 def test_report_command_and_bad_folder(run_result, tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "overplay.experiments.cli", "report", str(run_result)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "overplay.experiments.cli", "report", str(run_result)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert (run_result / "report.html").stat().st_size > 100_000
-    proc = subprocess.run([sys.executable, "-m", "overplay.experiments.cli", "report", str(tmp_path)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "overplay.experiments.cli", "report", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert not (tmp_path / "report.html").exists()

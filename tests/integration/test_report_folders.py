@@ -26,6 +26,7 @@ def _write(name: str, content: str | bytes) -> Callable[[Path], None]:
     def damage(folder: Path) -> None:
         path = folder / name
         path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
+
     return damage
 
 
@@ -37,6 +38,7 @@ def _manifest(**changes: object) -> Callable[[Path], None]:
     def damage(folder: Path) -> None:
         manifest = json.loads((folder / "manifest.json").read_text())
         (folder / "manifest.json").write_text(json.dumps(manifest | changes))
+
     return damage
 
 
@@ -44,6 +46,7 @@ def _no_rows(name: str) -> Callable[[Path], None]:
     def damage(folder: Path) -> None:
         table = pd.read_parquet(folder / name)
         table.iloc[:0].to_parquet(folder / name)
+
     return damage
 
 
@@ -52,6 +55,7 @@ def _without(name: str, key: str) -> Callable[[Path], None]:
         document = json.loads((folder / name).read_text())
         del document[key]
         (folder / name).write_text(json.dumps(document))
+
     return damage
 
 
@@ -70,8 +74,10 @@ RUN_CASES = {
     "table without rows": (_no_rows("rounds.parquet"), "rounds.parquet: the table has no rows"),
     "summary not JSON": (_write("summary.json", "{"), "summary.json: not valid JSON"),
     "summary without a key": (_without("summary.json", "materials"), "lack what the report"),
-    "scenario not YAML": (_write("scenario.resolved.yaml", "a: [1,\n b: {"),
-                          "scenario.resolved.yaml: not valid YAML"),
+    "scenario not YAML": (
+        _write("scenario.resolved.yaml", "a: [1,\n b: {"),
+        "scenario.resolved.yaml: not valid YAML",
+    ),
     "scenario a string": (_write("scenario.resolved.yaml", "just words"), "holds a str"),
 }
 
@@ -121,8 +127,12 @@ def test_not_a_folder(tmp_path):
 def test_command_prints_one_line_and_exits_2(run_result, tmp_path):
     folder = copy_result(run_result, tmp_path / "run")
     _write("manifest.json", "{")(folder)
-    proc = subprocess.run([sys.executable, "-m", "overplay.experiments.cli", "report", str(folder)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "overplay.experiments.cli", "report", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "not valid JSON" in proc.stderr
     assert not (folder / "report.html").exists()

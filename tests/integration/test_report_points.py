@@ -30,8 +30,10 @@ def _shown(value: object) -> str:
 
 def test_each_point_has_its_runs_and_intervals(result_root):
     folder = sweep_folder(result_root)
-    runs, design = pd.read_parquet(folder / "runs.parquet"), pd.read_parquet(
-        folder / "design.parquet")
+    runs, design = (
+        pd.read_parquet(folder / "runs.parquet"),
+        pd.read_parquet(folder / "design.parquet"),
+    )
     spec = yaml.safe_load((folder / "spec.resolved.yaml").read_text())
     inputs = [p["name"] for role in ("levers", "uncertainties") for p in spec[role]]
     outcomes = ["payoff_china", "china_processing_share_final_light"]
@@ -46,7 +48,7 @@ def test_each_point_has_its_runs_and_intervals(result_root):
         assert texts["runs"] == str(len(point)) == "3"
         for outcome in outcomes:
             assert (cells[outcome].text, cells[outcome].detail) == _expected(point[outcome])
-    assert all(c.numeric for c in shown.columns[len(inputs):])  # right-aligned numbers
+    assert all(c.numeric for c in shown.columns[len(inputs) :])  # right-aligned numbers
 
 
 def test_the_table_follows_the_sweeps_figures(result_root):
@@ -58,8 +60,13 @@ def test_the_table_follows_the_sweeps_figures(result_root):
 
 def _many_points(points: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     design = pd.DataFrame({"point_id": range(points), "x": [p / 10 for p in range(points)]})
-    runs = pd.DataFrame({"point_id": [p for p in range(points) for _ in range(2)],
-                         "status": "ok", "y": [p + r for p in range(points) for r in (0, 1)]})
+    runs = pd.DataFrame(
+        {
+            "point_id": [p for p in range(points) for _ in range(2)],
+            "status": "ok",
+            "y": [p + r for p in range(points) for r in (0, 1)],
+        }
+    )
     return design, runs
 
 
@@ -73,15 +80,19 @@ def test_many_points_show_their_extremes_with_a_note():
     assert len(notes) == 1 and f"{3 * MAX_ROWS} design points" in notes[0]
 
 
-@pytest.mark.parametrize(("values", "text", "detail"), [
-    ([float("nan"), float("nan")], "never reached", ""),
-    ([2.0, float("nan")], "2", "1 of 2 reached"),
-    ([2.0, 4.0], "3", "-9.71 to 15.7 · 2 of 2 reached"),
-])
+@pytest.mark.parametrize(
+    ("values", "text", "detail"),
+    [
+        ([float("nan"), float("nan")], "never reached", ""),
+        ([2.0, float("nan")], "2", "1 of 2 reached"),
+        ([2.0, 4.0], "3", "-9.71 to 15.7 · 2 of 2 reached"),
+    ],
+)
 def test_years_to_threshold_say_how_many_runs_reached_it(values, text, detail):
     design = pd.DataFrame({"point_id": [0], "x": [1.0]})
-    runs = pd.DataFrame({"point_id": [0, 0], "status": "ok",
-                         "years_to_processing_share_below_80pct_light": values})
+    runs = pd.DataFrame(
+        {"point_id": [0, 0], "status": "ok", "years_to_processing_share_below_80pct_light": values}
+    )
     table, _ = point_table(design, runs, ["x"], ["years_to_processing_share_below_80pct_light"])
     cell = table.rows[0][-1]
     assert (cell.text, cell.detail) == (text, detail)

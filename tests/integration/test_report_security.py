@@ -26,15 +26,46 @@ AMPERSAND = 'R&D "quoted" & <b>bold</b>'
 RICH = "[bold]loud[/bold] [/] :fire:"
 HOSTILE = [SCRIPT, BREAKOUT, QUOTES, AMPERSAND, RICH]
 
-TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "b", "code",
-        "nav", "ol", "ul", "li", "a", "section", "div", "table", "caption", "thead",
-        "tbody", "tr", "th", "td", "small", "br", "wbr", "figure", "img", "figcaption"}
+TAGS = {
+    "html",
+    "head",
+    "meta",
+    "title",
+    "style",
+    "body",
+    "h1",
+    "h2",
+    "p",
+    "b",
+    "code",
+    "nav",
+    "ol",
+    "ul",
+    "li",
+    "a",
+    "section",
+    "div",
+    "table",
+    "caption",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "small",
+    "br",
+    "wbr",
+    "figure",
+    "img",
+    "figcaption",
+}
 ATTRIBUTES = {"lang", "charset", "id", "href", "class", "alt", "src"}
 
 
 @pytest.fixture
 def hostile_figures(monkeypatch: pytest.MonkeyPatch) -> None:
     """One figure whose headline and file stem carry markup."""
+
     def figures_of(folder: Path) -> list[tuple[str, Figure]]:
         figure = Figure(figsize=(2, 1))
         figure.suptitle(SCRIPT + BREAKOUT)
@@ -55,8 +86,9 @@ def _hostile_run(folder: Path) -> None:
     scenario["importers"]["us"]["strategy"] = {"name": RICH, "params": {QUOTES: SCRIPT}}
     scenario["china"]["strategy"] = {"name": SCRIPT, "params": {"x": BREAKOUT}}
     scenario["producers"][0].update(name=AMPERSAND, country=QUOTES)
-    scenario["events"][0].update(actor=SCRIPT, action=BREAKOUT, note=RICH + QUOTES,
-                                 targets=[AMPERSAND])
+    scenario["events"][0].update(
+        actor=SCRIPT, action=BREAKOUT, note=RICH + QUOTES, targets=[AMPERSAND]
+    )
     (folder / "scenario.resolved.yaml").write_text(yaml.safe_dump(scenario))
     summary = json.loads((folder / "summary.json").read_text())
     summary["materials"] = _rename(summary["materials"], "light", SCRIPT)
@@ -102,8 +134,12 @@ def _hostile_equilibrium(folder: Path) -> None:
     (folder / "equilibria.json").write_text(json.dumps(document))
 
 
-HOSTILE_FOLDERS = {"run": _hostile_run, "sweep": _hostile_sweep,
-                   "tournament": _hostile_tournament, "equilibrium": _hostile_equilibrium}
+HOSTILE_FOLDERS = {
+    "run": _hostile_run,
+    "sweep": _hostile_sweep,
+    "tournament": _hostile_tournament,
+    "equilibrium": _hostile_equilibrium,
+}
 
 
 def _source(kind: str, request: pytest.FixtureRequest, result_root: Path) -> Path:

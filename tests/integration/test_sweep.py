@@ -33,19 +33,31 @@ per_round: {per_round}
 """
 
 
-def _spec(tmp_path: Path, name: str = "tiny.yaml", years: float = 1, samples: int = 4,
-          replicates: int = 1, seed: int = 5, per_round: str = "none") -> Path:
+def _spec(
+    tmp_path: Path,
+    name: str = "tiny.yaml",
+    years: float = 1,
+    samples: int = 4,
+    replicates: int = 1,
+    seed: int = 5,
+    per_round: str = "none",
+) -> Path:
     path = tmp_path / name
-    path.write_text(TINY.format(years=years, samples=samples, replicates=replicates,
-                                seed=seed, per_round=per_round))
+    path.write_text(
+        TINY.format(
+            years=years, samples=samples, replicates=replicates, seed=seed, per_round=per_round
+        )
+    )
     return path
 
 
 def test_serial_processes_and_dask_give_identical_runs(tmp_path):
     spec_file = _spec(tmp_path)
     spec = load_sweep(spec_file)
-    tables = {executor: run_sweep(spec, spec_file, tmp_path / executor, executor, workers=2)
-              for executor in ("serial", "processes", "dask")}
+    tables = {
+        executor: run_sweep(spec, spec_file, tmp_path / executor, executor, workers=2)
+        for executor in ("serial", "processes", "dask")
+    }
     assert len(tables["serial"]) == 4
     assert (tables["serial"]["status"] == "ok").all()
     pd.testing.assert_frame_equal(tables["serial"], tables["processes"])
@@ -61,8 +73,7 @@ def test_seeds_are_spawned_per_replicate_or_per_run(tmp_path):
     assert [r.point_id for r in runs] == [0, 0, 1, 1, 2, 2]
     first, second = runs[0].seed, runs[1].seed  # common random numbers by default
     assert first != second and [r.seed for r in runs] == [first, second] * 3
-    assert len(design) == 3 and set(design.columns) == {"point_id", "elasticity",
-                                                        "china_strategy"}
+    assert len(design) == 3 and set(design.columns) == {"point_id", "elasticity", "china_strategy"}
     independent = tmp_path / "independent.yaml"
     independent.write_text(spec_file.read_text() + "seeds: per_run\n")
     runs, _ = configurations(load_sweep(independent), independent)
@@ -82,11 +93,25 @@ def test_integer_inputs_sample_every_value_equally():
 
 def test_killed_sweep_resumes_without_losing_or_duplicating_runs(tmp_path):
     spec_file = _spec(tmp_path, years=3, samples=12, replicates=2)
-    command = [sys.executable, "-m", "overplay.experiments.cli", "sweep", str(spec_file),
-               "--executor", "serial", "--workers", "1", "--quiet"]
+    command = [
+        sys.executable,
+        "-m",
+        "overplay.experiments.cli",
+        "sweep",
+        str(spec_file),
+        "--executor",
+        "serial",
+        "--workers",
+        "1",
+        "--quiet",
+    ]
     killed = tmp_path / "killed"
-    proc = subprocess.Popen([*command, "--out", str(killed)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [*command, "--out", str(killed)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.time() + 120
     while time.time() < deadline and not list((killed / "parts").glob("runs-*.parquet")):
         time.sleep(0.05)
@@ -124,8 +149,7 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
     assert (table.loc[table["status"] == "ok", "payoff_china"].notna()).all()
 
 
-def test_failed_runs_are_retried_on_request_without_losing_their_chunk(tmp_path,
-                                                                       monkeypatch):
+def test_failed_runs_are_retried_on_request_without_losing_their_chunk(tmp_path, monkeypatch):
     import overplay.experiments.sweep.work as work
 
     spec_file = _spec(tmp_path, samples=12)
@@ -182,30 +206,48 @@ def test_per_round_data_is_partitioned_by_chunk(tmp_path):
     assert set(rounds["step"]) == {3, 6, 9, 12}
 
 
-@pytest.mark.parametrize("method, expected", [("sobol", 4 * (2 + 2)), ("morris", 4 * 3),
-                                              ("full_factorial", 3 * 2)])
+@pytest.mark.parametrize(
+    "method, expected", [("sobol", 4 * (2 + 2)), ("morris", 4 * 3), ("full_factorial", 3 * 2)]
+)
 def test_design_sizes(tmp_path, method, expected):
-    text = _spec(tmp_path).read_text().replace(
-        "design: {method: latin_hypercube, samples: 4}",
-        f"design: {{method: {method}, samples: 4, levels: {4 if method == 'morris' else 3}}}")
+    text = (
+        _spec(tmp_path)
+        .read_text()
+        .replace(
+            "design: {method: latin_hypercube, samples: 4}",
+            f"design: {{method: {method}, samples: 4, levels: {4 if method == 'morris' else 3}}}",
+        )
+    )
     spec_file = tmp_path / "design.yaml"
     spec_file.write_text(text)
     runs, _ = configurations(load_sweep(spec_file), spec_file)
     assert len(runs) == expected
 
 
-@pytest.mark.parametrize("change, path, message", [
-    (("payoff_china", "payof_china"), "outcomes", "unknown"),
-    (("materials.light.price_elasticity", "materials.light.price_elastcity"),
-     "uncertainties.0.low", "did you mean"),
-    (("low: 0.1, high: 0.4", "low: 0.4, high: 0.1"), "uncertainties.0", "low < high"),
-    (("method: latin_hypercube", "method: lhs"), "design.method", "Input should be"),
-    (("replicates: 1", "replicate: 1"), "replicate", "did you mean 'replicates'"),
-    (("method: latin_hypercube, samples: 4", "method: sobol, samples: 6"), "design.samples",
-     "power of 2"),
-    (("kind: real, low: 0.1, high: 0.4", "kind: integer, low: 1, high: 2.5"),
-     "uncertainties.0", "whole-number"),
-])
+@pytest.mark.parametrize(
+    "change, path, message",
+    [
+        (("payoff_china", "payof_china"), "outcomes", "unknown"),
+        (
+            ("materials.light.price_elasticity", "materials.light.price_elastcity"),
+            "uncertainties.0.low",
+            "did you mean",
+        ),
+        (("low: 0.1, high: 0.4", "low: 0.4, high: 0.1"), "uncertainties.0", "low < high"),
+        (("method: latin_hypercube", "method: lhs"), "design.method", "Input should be"),
+        (("replicates: 1", "replicate: 1"), "replicate", "did you mean 'replicates'"),
+        (
+            ("method: latin_hypercube, samples: 4", "method: sobol, samples: 6"),
+            "design.samples",
+            "power of 2",
+        ),
+        (
+            ("kind: real, low: 0.1, high: 0.4", "kind: integer, low: 1, high: 2.5"),
+            "uncertainties.0",
+            "whole-number",
+        ),
+    ],
+)
 def test_bad_specs_are_located(tmp_path, change, path, message):
     spec_file = tmp_path / "bad.yaml"
     spec_file.write_text(_spec(tmp_path).read_text().replace(*change))
@@ -222,7 +264,8 @@ def test_a_scenario_input_compares_scenarios(tmp_path):
         "levers:\n  - {name: scenario, key: scenario, kind: categorical,"
         " values: [baseline, coercion]}\n"
         "design: {method: full_factorial}\nreplicates: 2\n"
-        "outcomes: [restriction_rounds]\n")
+        "outcomes: [restriction_rounds]\n"
+    )
     spec = load_sweep(spec_file)
     runs, _ = configurations(spec, spec_file)
     assert [r.scenario for r in runs] == ["baseline"] * 2 + ["coercion"] * 2

@@ -14,13 +14,22 @@ from overplay.model.naming import OutputName
 
 
 def test_threshold_outcomes_at_any_percentage_reach_the_sweep_row() -> None:
-    names = ("years_to_processing_share_below_99pct_light",
-             "processing_share_below_99pct_light",
-             "years_to_processing_share_below_80pct_light")
-    config = RunConfiguration(run_id=0, point_id=0, replicate=0, seed=1,
-                              scenario="coercion",
-                              overrides=(("years", 3), ("firms.count", 10), ("seed", 1)),
-                              inputs=(), outcomes=names, per_round="none")
+    names = (
+        "years_to_processing_share_below_99pct_light",
+        "processing_share_below_99pct_light",
+        "years_to_processing_share_below_80pct_light",
+    )
+    config = RunConfiguration(
+        run_id=0,
+        point_id=0,
+        replicate=0,
+        seed=1,
+        scenario="coercion",
+        overrides=(("years", 3), ("firms.count", 10), ("seed", 1)),
+        inputs=(),
+        outcomes=names,
+        per_round="none",
+    )
     row, _ = run_one(config)
     assert row["status"] == "ok", row["error"]
     assert row["processing_share_below_99pct_light"] == 1

@@ -47,8 +47,9 @@ BASE = "extends: parent.yaml\nname: base\n"
 PARENT = "extends: baseline\nname: parent\npayoffs:\n  discount_rate_per_year: 0.05\n"
 
 
-def _spec(folder: Path, samples: int = 4, per_round: str = "none",
-          scenario: str = "base.yaml") -> Path:
+def _spec(
+    folder: Path, samples: int = 4, per_round: str = "none", scenario: str = "base.yaml"
+) -> Path:
     """A tiny sweep of ``base.yaml``, which extends ``parent.yaml``, which extends baseline."""
     (folder / "base.yaml").write_text(BASE)
     (folder / "parent.yaml").write_text(PARENT)
@@ -58,15 +59,23 @@ def _spec(folder: Path, samples: int = 4, per_round: str = "none",
 
 
 # -- one sweep per folder -------------------------------------------------------------
-def test_a_second_sweep_into_a_busy_folder_is_refused_and_the_lock_dies_with_its_holder(
-        tmp_path):
+def test_a_second_sweep_into_a_busy_folder_is_refused_and_the_lock_dies_with_its_holder(tmp_path):
     spec_file = _spec(tmp_path)
     out = tmp_path / "out"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from pathlib import Path; "
-         "from experiments.sweep.lock import folder_lock\n"
-         "with folder_lock(Path(sys.argv[1])): print('held', flush=True); sys.stdin.read()",
-         str(out)], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; "
+            "from experiments.sweep.lock import folder_lock\n"
+            "with folder_lock(Path(sys.argv[1])): print('held', flush=True); sys.stdin.read()",
+            str(out),
+        ],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline() == "held\n"
         with pytest.raises(UserError, match=rf"another sweep .*pid {holder.pid}.*--out"):
@@ -106,9 +115,14 @@ run_sweep(load_sweep(spec_file), spec_file, out, "serial", progress=pause_after_
 def test_two_real_sweeps_into_one_folder_at_once_the_second_is_refused(tmp_path):
     spec_file = _spec(tmp_path, per_round="all")
     out = tmp_path / "out"
-    first = subprocess.Popen([sys.executable, "-c", PAUSED_SWEEP, str(spec_file), str(out)],
-                             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        [sys.executable, "-c", PAUSED_SWEEP, str(spec_file), str(out)],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert first.stdout.readline() == "paused\n", first.stderr.read()
         with pytest.raises(UserError, match=rf"another sweep .*pid {first.pid}"):
@@ -132,8 +146,11 @@ def test_a_folder_holding_other_files_is_refused_before_anything_is_written(tmp_
     out.mkdir()
     for name in ("a.txt", "b.txt", "c.txt", "d.txt"):
         (out / name).write_text("hi")
-    with pytest.raises(UserError, match=rf"^{out}: not a sweep folder \(holds a.txt, b.txt, "
-                                        r"c.txt, \.\.\.\); choose another --out$"):
+    with pytest.raises(
+        UserError,
+        match=rf"^{out}: not a sweep folder \(holds a.txt, b.txt, "
+        r"c.txt, \.\.\.\); choose another --out$",
+    ):
         run_sweep(load_sweep(spec_file), spec_file, out, "serial")
     assert sorted(p.name for p in out.iterdir()) == ["a.txt", "b.txt", "c.txt", "d.txt"]
 
@@ -150,11 +167,14 @@ def test_a_folder_with_only_a_sweeps_own_names_is_a_sweep_folder(tmp_path):
 
 
 # -- resume only what the same scenarios produced -------------------------------------
-@pytest.mark.parametrize("edited, change", [
-    ("base.yaml", ("name: base\n", "name: base\nfirms:\n  count: 12\n")),
-    ("parent.yaml", ("0.05", "0.07"))])
-def test_resume_after_the_base_scenario_or_its_parent_changed_is_refused(tmp_path, edited,
-                                                                        change):
+@pytest.mark.parametrize(
+    "edited, change",
+    [
+        ("base.yaml", ("name: base\n", "name: base\nfirms:\n  count: 12\n")),
+        ("parent.yaml", ("0.05", "0.07")),
+    ],
+)
+def test_resume_after_the_base_scenario_or_its_parent_changed_is_refused(tmp_path, edited, change):
     spec_file = _spec(tmp_path)
     spec_file.write_text(spec_file.read_text().replace(", firms.count: 10", ""))
     out = tmp_path / "out"
@@ -169,9 +189,13 @@ def test_resume_after_the_base_scenario_or_its_parent_changed_is_refused(tmp_pat
 
 def test_resume_after_a_compared_scenario_changed_is_refused(tmp_path):
     spec_file = _spec(tmp_path)
-    spec_file.write_text(spec_file.read_text().replace(
-        "  - {name: china_strategy", "  - {name: scenario, key: scenario, kind: categorical,"
-        " values: [baseline, parent.yaml]}\n  - {name: china_strategy"))
+    spec_file.write_text(
+        spec_file.read_text().replace(
+            "  - {name: china_strategy",
+            "  - {name: scenario, key: scenario, kind: categorical,"
+            " values: [baseline, parent.yaml]}\n  - {name: china_strategy",
+        )
+    )
     out = tmp_path / "out"
     run_sweep(load_sweep(spec_file), spec_file, out, "serial")
     (tmp_path / "parent.yaml").write_text(PARENT.replace("0.05", "0.07"))
@@ -180,8 +204,11 @@ def test_resume_after_a_compared_scenario_changed_is_refused(tmp_path):
 
 
 # -- damaged files --------------------------------------------------------------------
-DAMAGE = {"truncated": lambda b: b[:len(b) // 2], "garbage": lambda b: b"\x00garbage" * 40,
-          "empty": lambda b: b""}
+DAMAGE = {
+    "truncated": lambda b: b[: len(b) // 2],
+    "garbage": lambda b: b"\x00garbage" * 40,
+    "empty": lambda b: b"",
+}
 
 
 @pytest.mark.parametrize("which", ["parts/runs-", "rounds/rounds-"])
@@ -231,9 +258,11 @@ def _runs(tmp_path: Path, samples: int = 8) -> list:
 
 def test_a_killed_workers_chunk_is_retried_in_a_new_pool(tmp_path):
     runs = _runs(tmp_path)
-    results = [row for chunk in execute(runs, "processes", 2, None,
-                                        work=sweep_workers.die_once_then_run)
-               for row, _ in chunk]
+    results = [
+        row
+        for chunk in execute(runs, "processes", 2, None, work=sweep_workers.die_once_then_run)
+        for row, _ in chunk
+    ]
     assert (tmp_path / "a-worker-died").exists()
     assert sorted(r["run_id"] for r in results) == list(range(8))
     assert all(r["status"] == "ok" for r in results)
@@ -289,8 +318,7 @@ def test_only_a_chunk_that_kills_its_worker_alone_is_blamed(tmp_path, monkeypatc
 
     monkeypatch.setattr(executors, "WorkerPool", _PoolOfDeaths)
     monkeypatch.setattr(executors, "wait", settle)
-    rows = [row for chunk in execute(_runs(tmp_path), "processes", 2, None)
-            for row, _ in chunk]
+    rows = [row for chunk in execute(_runs(tmp_path), "processes", 2, None) for row, _ in chunk]
     assert sorted(r["run_id"] for r in rows) == list(range(8)) and not killers
 
 
@@ -324,15 +352,15 @@ def test_a_pool_that_breaks_while_work_is_submitted_loses_no_run(tmp_path, monke
 
     monkeypatch.setattr(executors, "WorkerPool", _PoolBrokenWhileSubmitting)
     monkeypatch.setattr(executors, "wait", settle)
-    rows = [row for chunk in execute(_runs(tmp_path), "processes", 2, None)
-            for row, _ in chunk]
+    rows = [row for chunk in execute(_runs(tmp_path), "processes", 2, None) for row, _ in chunk]
     assert _PoolBrokenWhileSubmitting.broke[0]
     assert sorted(r["run_id"] for r in rows) == list(range(8))
 
 
 def test_workers_do_not_import_the_command_line(tmp_path):
     script = tmp_path / "main.py"
-    script.write_text(textwrap.dedent(f"""\
+    script.write_text(
+        textwrap.dedent(f"""\
         import json, sys
         from pathlib import Path
         sys.path.insert(0, {str(ROOT)!r})
@@ -348,11 +376,18 @@ def test_workers_do_not_import_the_command_line(tmp_path):
             rows = [r for c in execute(runs, "processes", 1, None,
                                        work=sweep_workers.loaded_modules) for r, _ in c]
             print(json.dumps(rows))
-        """))
+        """)
+    )
     from json import loads
 
-    proc = subprocess.run([sys.executable, str(script), str(_spec(tmp_path))], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300, check=True)
+    proc = subprocess.run(
+        [sys.executable, str(script), str(_spec(tmp_path))],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     rows = loads(proc.stdout)
     assert rows and all(not r["overplay.experiments.cli"] and not r["typer"] for r in rows)
     assert all(r["overplay.model.leverage_model"] for r in rows)  # preloaded by the forkserver
@@ -385,8 +420,12 @@ def test_killing_the_sweep_leaves_no_worker_behind(tmp_path, how):
                 pass
         """)
     (tmp_path / "main.py").write_text(script)
-    main = subprocess.Popen([sys.executable, "main.py", str(_spec(tmp_path))], cwd=tmp_path,
-                            stderr=subprocess.PIPE, text=True)
+    main = subprocess.Popen(
+        [sys.executable, "main.py", str(_spec(tmp_path))],
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     workers = _workers_of(tmp_path, 2, main)
     try:
         main.send_signal(how)
@@ -401,9 +440,24 @@ def test_killing_the_sweep_leaves_no_worker_behind(tmp_path, how):
 def test_sigterm_stops_a_sweep_like_ctrl_c_keeping_finished_runs(tmp_path):
     spec_file = _spec(tmp_path, samples=240)
     out = tmp_path / "out"
-    sweep = subprocess.Popen([sys.executable, "-m", "overplay.experiments.cli", "sweep", str(spec_file),
-                              "--workers", "2", "--quiet", "--out", str(out)], cwd=ROOT,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    sweep = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "overplay.experiments.cli",
+            "sweep",
+            str(spec_file),
+            "--workers",
+            "2",
+            "--quiet",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while not list((out / "parts").glob("runs-*.parquet")):
         assert sweep.poll() is None and time.monotonic() < deadline, sweep.stderr.read()
@@ -482,25 +536,30 @@ def test_the_dask_window_grows_with_the_cluster():
     assert client.submitted == executors.IN_FLIGHT * 4
 
 
-@pytest.mark.parametrize("address, message", [
-    ("tcp://127.0.0.1:9", "cannot reach the Dask scheduler at tcp://127"),
-    ("foo", "--scheduler foo: not a scheduler address"),
-    ("tcp://127.0.0.1", "not a scheduler address .*missing port")])
-def test_a_bad_scheduler_is_one_clear_machine_error_leaving_nothing(tmp_path, monkeypatch,
-                                                                   address, message):
+@pytest.mark.parametrize(
+    "address, message",
+    [
+        ("tcp://127.0.0.1:9", "cannot reach the Dask scheduler at tcp://127"),
+        ("foo", "--scheduler foo: not a scheduler address"),
+        ("tcp://127.0.0.1", "not a scheduler address .*missing port"),
+    ],
+)
+def test_a_bad_scheduler_is_one_clear_machine_error_leaving_nothing(
+    tmp_path, monkeypatch, address, message
+):
     monkeypatch.setattr(executors, "SCHEDULER_TIMEOUT", "1s")
     spec_file = _spec(tmp_path)
     with pytest.raises(MachineError, match=message):
-        run_sweep(load_sweep(spec_file), spec_file, tmp_path / "out", "dask",
-                  scheduler=address)
+        run_sweep(load_sweep(spec_file), spec_file, tmp_path / "out", "dask", scheduler=address)
     assert not (tmp_path / "out").exists()
 
 
 def test_a_chunk_that_keeps_killing_dask_workers_is_a_machine_error(tmp_path):
     import dask
 
-    with (dask.config.set({"distributed.scheduler.allowed-failures": 0}),
-          dask_client(1, None) as client,
-          pytest.raises(MachineError, match=r"Dask workers died repeatedly .*run the same")):
-        list(execute(_runs(tmp_path, samples=1), "dask", 1, client,
-                     work=sweep_workers.always_die))
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        dask_client(1, None) as client,
+        pytest.raises(MachineError, match=r"Dask workers died repeatedly .*run the same"),
+    ):
+        list(execute(_runs(tmp_path, samples=1), "dask", 1, client, work=sweep_workers.always_die))

@@ -88,8 +88,9 @@ def test_rediscounting_the_round_streams(serial):
     assert np.allclose(undiscounted.set_index(["match_id", "player"])["value"], totals)
     heavy = discounted(serial["round_payoffs"], 0.5, 3).set_index(["match_id", "player"])
     stream = serial["round_payoffs"].query("match_id == 4 and player == 'china'")
-    by_hand = sum(p * 1.5 ** (-3 * r / 12) for r, p in zip(stream["round"], stream["payoff"],
-                                                           strict=True))
+    by_hand = sum(
+        p * 1.5 ** (-3 * r / 12) for r, p in zip(stream["round"], stream["payoff"], strict=True)
+    )
     assert heavy.loc[(4, "china"), "value"] == pytest.approx(by_hand)
 
 
@@ -100,18 +101,36 @@ def test_mean_ci_is_a_t_interval():
     assert low == pytest.approx(2 * mean - high)
 
 
-@pytest.mark.parametrize("text, path, message", [
-    ("name: x\nchina: [alwys_open]\nimporters: {p: passive}\n", "china.0.name",
-     "did you mean 'always_open'"),
-    ("name: x\nchina: [always_open]\nimporters: {p: pasive}\n", "importers.p.name",
-     "did you mean 'passive'"),
-    ("name: x\nchina: [always_open]\nimporters: {p: {us: passive, xx: passive}}\n",
-     "importers.p", "unknown importer"),
-    ("name: x\nchina: [always_open]\nimporters: {p: passive}\nreplicate: 3\n",
-     "replicate", "did you mean 'replicates'"),
-    ("name: x\nchina: [always_open, always_open]\nimporters: {p: passive}\n", "china",
-     "distinct labels"),
-])
+@pytest.mark.parametrize(
+    "text, path, message",
+    [
+        (
+            "name: x\nchina: [alwys_open]\nimporters: {p: passive}\n",
+            "china.0.name",
+            "did you mean 'always_open'",
+        ),
+        (
+            "name: x\nchina: [always_open]\nimporters: {p: pasive}\n",
+            "importers.p.name",
+            "did you mean 'passive'",
+        ),
+        (
+            "name: x\nchina: [always_open]\nimporters: {p: {us: passive, xx: passive}}\n",
+            "importers.p",
+            "unknown importer",
+        ),
+        (
+            "name: x\nchina: [always_open]\nimporters: {p: passive}\nreplicate: 3\n",
+            "replicate",
+            "did you mean 'replicates'",
+        ),
+        (
+            "name: x\nchina: [always_open, always_open]\nimporters: {p: passive}\n",
+            "china",
+            "distinct labels",
+        ),
+    ],
+)
 def test_bad_specs_are_located(tmp_path, text, path, message):
     file = tmp_path / "bad.yaml"
     file.write_text(text)
@@ -123,9 +142,20 @@ def test_bad_specs_are_located(tmp_path, text, path, message):
 
 def test_cli_writes_tables_and_prints_the_ranking(spec_file, tmp_path):
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "overplay.experiments.cli", "tournament",
-                           str(spec_file), "--out", str(out)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "overplay.experiments.cli",
+            "tournament",
+            str(spec_file),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Ranking of China's strategies" in proc.stdout
     for name in ("matches", "results", "round_payoffs", "ranking", "payoff_matrix"):

@@ -19,12 +19,21 @@ BAN_JAPAN_HEAVY = [event(3, "china", "ban", ["heavy"], ["japan"])]
 def test_ore_mined_abroad_without_separation_abroad_is_exposed_to_china():
     """Mines outside China do not protect an importer without separation outside China."""
     mines_only = [{"name": "mines", "country": "other", "mining_share": {"light": 1.0}}]
-    with_separation = [{"name": "mines", "country": "other", "mining_share": {"light": 1.0},
-                        "processing_share": {"light": 1.0}, "cost_factor": 0.8}]
+    with_separation = [
+        {
+            "name": "mines",
+            "country": "other",
+            "mining_share": {"light": 1.0},
+            "processing_share": {"light": 1.0},
+            "cost_factor": 0.8,
+        }
+    ]
     ban = [event(2, "china", "ban", ["light"])]
     results = {}
-    for label, producers, share in (("mines_only", mines_only, 0.999),
-                                    ("separation", with_separation, 0.8)):
+    for label, producers, share in (
+        ("mines_only", mines_only, 0.999),
+        ("separation", with_separation, 0.8),
+    ):
         model = build(ban, producers=producers, materials__light__china_processing_share=share)
         rounds = run(model, 12)
         first = rounds[rounds["step"] == 1].iloc[0]
@@ -41,10 +50,14 @@ def test_ore_mined_abroad_without_separation_abroad_is_exposed_to_china():
 def test_restricting_heavy_exports_to_japan_raises_ex_china_price_and_japans_risk():
     open_world = run(build(), 12)
     banned = run(build(BAN_JAPAN_HEAVY), 12)
-    assert series(banned, "price_ex_china", "heavy").iloc[-1] > \
-        1.3 * series(open_world, "price_ex_china", "heavy").iloc[-1]
-    assert series(banned, "perceived_risk", "heavy").iloc[-1] > \
-        series(open_world, "perceived_risk", "heavy").iloc[-1] + 0.5
+    assert (
+        series(banned, "price_ex_china", "heavy").iloc[-1]
+        > 1.3 * series(open_world, "price_ex_china", "heavy").iloc[-1]
+    )
+    assert (
+        series(banned, "perceived_risk", "heavy").iloc[-1]
+        > series(open_world, "perceived_risk", "heavy").iloc[-1] + 0.5
+    )
 
 
 def test_two_tier_price_china_domestic_price_stays_low_under_restriction():
@@ -75,9 +88,17 @@ def test_severity_orders_ban_quota_licensing_open():
 
 
 def test_risk_rises_more_for_the_target_than_for_bystanders_and_decays():
-    rounds = run(build([event(2, "china", "license", ["heavy"], ["japan"],
-                               approval_rate=0.5, delay_months=2),
-                        event(3, "china", "open", ["heavy"], ["japan"])]), 40)
+    rounds = run(
+        build(
+            [
+                event(
+                    2, "china", "license", ["heavy"], ["japan"], approval_rate=0.5, delay_months=2
+                ),
+                event(3, "china", "open", ["heavy"], ["japan"]),
+            ]
+        ),
+        40,
+    )
     target = series(rounds, "perceived_risk", "heavy", "japan")
     bystander = series(rounds, "perceived_risk", "heavy", "eu")
     assert target.loc[2] > bystander.loc[2] > 0
@@ -87,8 +108,10 @@ def test_risk_rises_more_for_the_target_than_for_bystanders_and_decays():
 
 # 4. Diversification investment: lead times, cost gap, learning, stickiness, price war --------
 def test_subsidised_capacity_arrives_after_its_lead_time_not_before():
-    events = [event(1, "japan", "subsidize", ["light"], usd_m_per_year=1200, stage="processing"),
-              event(13, "japan", "subsidize", ["light"], usd_m_per_year=0, stage="processing")]
+    events = [
+        event(1, "japan", "subsidize", ["light"], usd_m_per_year=1200, stage="processing"),
+        event(13, "japan", "subsidize", ["light"], usd_m_per_year=0, stage="processing"),
+    ]
     capacity = series(run(build(events, seed=3), 60), "non_china_processing_capacity")
     # The budget is committed at the first investment round (month 13); brownfield lead
     # time is 2.5 years ± 20 %: nothing before month 13 + 24, all by month 13 + 36.
@@ -122,10 +145,20 @@ def test_learning_lowers_the_cost_of_later_capacity():
 
 
 def test_price_war_bankrupts_a_high_cost_entrant():
-    entrant = {"name": "entrant", "country": "other", "mining_share": {"light": 0.5},
-               "processing_share": {"light": 0.5}, "cost_factor": 1.0}
-    incumbent = {"name": "incumbent", "country": "other", "mining_share": {"light": 0.5},
-                 "processing_share": {"light": 0.5}, "cost_factor": 0.6}
+    entrant = {
+        "name": "entrant",
+        "country": "other",
+        "mining_share": {"light": 0.5},
+        "processing_share": {"light": 0.5},
+        "cost_factor": 1.0,
+    }
+    incumbent = {
+        "name": "incumbent",
+        "country": "other",
+        "mining_share": {"light": 0.5},
+        "processing_share": {"light": 0.5},
+        "cost_factor": 0.6,
+    }
     war = [event(1, "china", "price_war", ["light"], discount=0.4)]
     for events, should_exit in ((war, True), ([], False)):
         model = build(events, producers=[entrant, incumbent], years=5)
@@ -136,8 +169,10 @@ def test_price_war_bankrupts_a_high_cost_entrant():
 
 
 def test_capacity_is_sticky_after_prices_normalise():
-    events = [event(1, "japan", "subsidize", ["light"], usd_m_per_year=1200, stage="processing"),
-              event(13, "japan", "subsidize", ["light"], usd_m_per_year=0, stage="processing")]
+    events = [
+        event(1, "japan", "subsidize", ["light"], usd_m_per_year=1200, stage="processing"),
+        event(13, "japan", "subsidize", ["light"], usd_m_per_year=0, stage="processing"),
+    ]
     capacity = series(run(build(events, seed=3, years=8), 96), "non_china_processing_capacity")
     assert capacity.loc[50] > capacity.iloc[0]
     assert capacity.loc[50:].min() >= capacity.loc[50]  # nothing built is lost
@@ -146,8 +181,14 @@ def test_capacity_is_sticky_after_prices_normalise():
 # 5. Stockpiles and inventories -------------------------------------------------------------
 def test_stockpiles_delay_shortages():
     def first_shortage(days: float) -> int:
-        rounds = run(build(BAN_JAPAN_HEAVY, importers__japan__stockpile_target_days=days,
-                           importers__japan__stockpile_initial_days=days), 18)
+        rounds = run(
+            build(
+                BAN_JAPAN_HEAVY,
+                importers__japan__stockpile_target_days=days,
+                importers__japan__stockpile_initial_days=days,
+            ),
+            18,
+        )
         short = series(rounds, "shortage_fraction", "heavy")
         return int(short[short > 0.05].index.min())
 
@@ -156,8 +197,10 @@ def test_stockpiles_delay_shortages():
 
 def test_stockpiles_cost_money_to_hold():
     def japan_payoff(days: float) -> float:
-        model = build(importers__japan__stockpile_target_days=days,
-                      importers__japan__stockpile_initial_days=days)
+        model = build(
+            importers__japan__stockpile_target_days=days,
+            importers__japan__stockpile_initial_days=days,
+        )
         run(model, 24)
         return model.payoff["japan"]
 
@@ -195,8 +238,10 @@ def test_retaliation_costs_china():
 
 
 def test_tit_for_tat_answers_retaliation_and_a_deal_lifts_it():
-    events = [event(1, "us", "retaliate", level=1.0),
-              event(7, "us", "offer_deal", concession_usd_m=500, months=12)]
+    events = [
+        event(1, "us", "retaliate", level=1.0),
+        event(7, "us", "offer_deal", concession_usd_m=500, months=12),
+    ]
     model = build(events, china__strategy="tit_for_tat")
     rounds = run(model, 12)
     policy = series(rounds, "china_policy", "heavy", "us")
@@ -207,8 +252,9 @@ def test_tit_for_tat_answers_retaliation_and_a_deal_lifts_it():
 
 
 def test_deal_transfers_the_concession_lifts_restrictions_and_holds_a_truce():
-    model = build([event(1, "china", "ban", targets=["us"]),
-                   event(1, "us", "retaliate", level=1.0)])
+    model = build(
+        [event(1, "china", "ban", targets=["us"]), event(1, "us", "retaliate", level=1.0)]
+    )
     run(model, 3)
     model.apply(Action("us", Kind.OFFER_DEAL, params={"concession_usd_m": 800, "months": 6}))
     china, us = model.payoff["china"], model.payoff["us"]
@@ -236,15 +282,22 @@ def test_coordination_shares_stockpiles_and_stretches_subsidies():
         events = [event(2, "china", "ban", ["heavy"], ["japan"])]
         if coordinate:
             events += [event(1, n, "coordinate") for n in ("us", "japan", "eu")]
-        rounds = run(build(events, importers__us__stockpile_target_days=180,
-                           importers__us__stockpile_initial_days=180), 12)
+        rounds = run(
+            build(
+                events,
+                importers__us__stockpile_target_days=180,
+                importers__us__stockpile_initial_days=180,
+            ),
+            12,
+        )
         return float(series(rounds, "shortage_fraction", "heavy").sum())
 
     assert japan_shortage(True) < japan_shortage(False)
 
     def capacity(coordinate: bool) -> float:
-        events = [event(1, "japan", "subsidize", ["light"], usd_m_per_year=1000,
-                        stage="processing")]
+        events = [
+            event(1, "japan", "subsidize", ["light"], usd_m_per_year=1000, stage="processing")
+        ]
         if coordinate:
             events.append(event(1, "japan", "coordinate"))
         model = build(events)
@@ -262,9 +315,11 @@ def test_leakage_weakens_a_ban_and_enforcement_closes_it_at_a_cost():
             events.append(event(2, "china", "enforce", level=1.0))
         model = build(events, market__leakage_rate=leak)
         rounds = run(model, 8)
-        return (float(series(rounds, "leakage", "light", "eu").sum()),
-                float(series(rounds, "shortage_fraction", "light", "eu").sum()),
-                model.payoff["china"])
+        return (
+            float(series(rounds, "leakage", "light", "eu").sum()),
+            float(series(rounds, "shortage_fraction", "light", "eu").sum()),
+            model.payoff["china"],
+        )
 
     leaky, short_leaky, _ = run_with(0.3, False)
     tight, short_tight, unenforced = run_with(0.0, False)
@@ -279,8 +334,10 @@ def test_leakage_weakens_a_ban_and_enforcement_closes_it_at_a_cost():
 
 # 9. Reputation ----------------------------------------------------------------------------
 def test_reputation_falls_most_with_the_target_and_recovers():
-    events = [event(2, "china", "ban", ["heavy"], ["japan"]),
-              event(8, "china", "open", ["heavy"], ["japan"])]
+    events = [
+        event(2, "china", "ban", ["heavy"], ["japan"]),
+        event(8, "china", "open", ["heavy"], ["japan"]),
+    ]
     model = build(events, years=8)
     rounds = run(model, 96)
     target = series(rounds, "reputation", "heavy", "japan")
@@ -311,8 +368,12 @@ def test_leverage_falls_with_stockpiles_and_non_china_contracts():
 
     base = leverage()
     assert 0 < base <= 1
-    assert leverage(importers__eu__stockpile_target_days=180,
-                    importers__eu__stockpile_initial_days=180) < base
+    assert (
+        leverage(
+            importers__eu__stockpile_target_days=180, importers__eu__stockpile_initial_days=180
+        )
+        < base
+    )
     assert leverage(importers__eu__nonchina_sourcing={"light": 0.6, "heavy": 0.0}) < base
 
 
@@ -333,8 +394,10 @@ def test_discounting():
 
 
 def test_non_china_capacity_coming_online_costs_china_future_margin():
-    events = [event(1, "japan", "subsidize", ["light"], usd_m_per_year=1200, stage="processing"),
-              event(13, "japan", "subsidize", ["light"], usd_m_per_year=0, stage="processing")]
+    events = [
+        event(1, "japan", "subsidize", ["light"], usd_m_per_year=1200, stage="processing"),
+        event(13, "japan", "subsidize", ["light"], usd_m_per_year=0, stage="processing"),
+    ]
     calm, diversifying = build(seed=3), build(events, seed=3)
     run(calm, 60)
     run(diversifying, 60)
@@ -343,12 +406,16 @@ def test_non_china_capacity_coming_online_costs_china_future_margin():
 
 def test_china_values_the_leverage_it_holds():
     """Leverage is worth something unused; importers' stockpiles take that value away."""
+
     def china(**dotted) -> float:
         model = build(**dotted)
         run(model, 12)
         return model.payoff["china"]
 
     assert china(china__leverage_value_usd_m_per_month=500) > china()
-    buffered = {f"importers__{n}__{k}": 365 for n in ("us", "japan", "eu")
-                for k in ("stockpile_target_days", "stockpile_initial_days")}
+    buffered = {
+        f"importers__{n}__{k}": 365
+        for n in ("us", "japan", "eu")
+        for k in ("stockpile_target_days", "stockpile_initial_days")
+    }
     assert china(**buffered) < china()

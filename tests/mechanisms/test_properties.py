@@ -38,14 +38,31 @@ BUNDLED = ("baseline", "coercion", "restraint", "crisis_2010", "licensing_2025")
 TOL = 1e-6
 
 SHARE_COLUMNS = [
-    "china_mining_share", "china_processing_share", "shortage_fraction", "perceived_risk",
-    "firm_risk", "reputation", "china_dependence", "leverage", "licence_approval_rate",
-    "quota_cut", "non_china_sourcing", "thrift", "recycling_rate",
+    "china_mining_share",
+    "china_processing_share",
+    "shortage_fraction",
+    "perceived_risk",
+    "firm_risk",
+    "reputation",
+    "china_dependence",
+    "leverage",
+    "licence_approval_rate",
+    "quota_cut",
+    "non_china_sourcing",
+    "thrift",
+    "recycling_rate",
 ]
 NONNEGATIVE_COLUMNS = [
-    "non_china_mining_capacity", "non_china_processing_capacity",
-    "non_china_processing_pipeline", "exports_from_china", "leakage", "non_china_supply",
-    "stockpile_t", "stockpile_days", "lost_output", "security_premium",
+    "non_china_mining_capacity",
+    "non_china_processing_capacity",
+    "non_china_processing_pipeline",
+    "exports_from_china",
+    "leakage",
+    "non_china_supply",
+    "stockpile_t",
+    "stockpile_days",
+    "lost_output",
+    "security_premium",
 ]
 POSITIVE_COLUMNS = ["price_ex_china", "price_china", "price_multiple"]
 
@@ -72,40 +89,65 @@ unit = st.floats(0.0, 1.0, allow_nan=False)
 
 @st.composite
 def china_strategies(draw, materials: tuple[str, ...]):
-    name = draw(st.sampled_from(["always_open", "periodic_coercion",
-                                 "calibrated_restraint", "tit_for_tat"]))
+    name = draw(
+        st.sampled_from(["always_open", "periodic_coercion", "calibrated_restraint", "tit_for_tat"])
+    )
     instrument = draw(st.sampled_from(["licensing", "quota", "ban"]))
     mats = draw(st.sampled_from([(), *[(m,) for m in materials]]))
     if name == "always_open":
         return {"name": name}
     if name == "periodic_coercion":
-        return {"name": name, "params": {
-            "instrument": instrument, "materials": list(mats),
-            "period_rounds": draw(st.integers(1, 4)), "duration_rounds": draw(st.integers(1, 3)),
-            "start_round": draw(st.integers(0, 2)),
-            "approval_rate": draw(unit), "delay_months": draw(st.floats(0.0, 6.0)),
-            "cut": draw(unit)}}
+        return {
+            "name": name,
+            "params": {
+                "instrument": instrument,
+                "materials": list(mats),
+                "period_rounds": draw(st.integers(1, 4)),
+                "duration_rounds": draw(st.integers(1, 3)),
+                "start_round": draw(st.integers(0, 2)),
+                "approval_rate": draw(unit),
+                "delay_months": draw(st.floats(0.0, 6.0)),
+                "cut": draw(unit),
+            },
+        }
     if name == "calibrated_restraint":
-        return {"name": name, "params": {
-            "materials": list(mats or materials), "period_rounds": draw(st.integers(1, 8)),
-            "duration_rounds": draw(st.integers(1, 2)), "start_round": draw(st.integers(0, 2)),
-            "approval_rate": draw(unit), "delay_months": draw(st.floats(0.0, 6.0)),
-            "momentum_threshold": draw(st.floats(0.0, 1.0)),
-            "reputation_floor": draw(unit)}}
-    return {"name": name, "params": {
-        "instrument": instrument, "materials": list(mats or materials),
-        "approval_rate": draw(unit), "delay_months": draw(st.floats(0.0, 6.0)),
-        "cut": draw(unit)}}
+        return {
+            "name": name,
+            "params": {
+                "materials": list(mats or materials),
+                "period_rounds": draw(st.integers(1, 8)),
+                "duration_rounds": draw(st.integers(1, 2)),
+                "start_round": draw(st.integers(0, 2)),
+                "approval_rate": draw(unit),
+                "delay_months": draw(st.floats(0.0, 6.0)),
+                "momentum_threshold": draw(st.floats(0.0, 1.0)),
+                "reputation_floor": draw(unit),
+            },
+        }
+    return {
+        "name": name,
+        "params": {
+            "instrument": instrument,
+            "materials": list(mats or materials),
+            "approval_rate": draw(unit),
+            "delay_months": draw(st.floats(0.0, 6.0)),
+            "cut": draw(unit),
+        },
+    }
 
 
 @st.composite
 def importer_strategies(draw):
     if draw(st.booleans()):
         return {"name": "passive"}
-    return {"name": "threshold_diversifier", "params": {
-        "risk_threshold": draw(st.floats(0.0, 0.6)),
-        "retaliate_on_ban": draw(st.booleans()),
-        "wto_on_quota": draw(st.booleans())}}
+    return {
+        "name": "threshold_diversifier",
+        "params": {
+            "risk_threshold": draw(st.floats(0.0, 0.6)),
+            "retaliate_on_ban": draw(st.booleans()),
+            "wto_on_quota": draw(st.booleans()),
+        },
+    }
 
 
 @st.composite
@@ -163,8 +205,7 @@ def allocation_violations(model: LeverageModel) -> list[str]:
         if np.any(china > caps + tol):
             problems.append(f"{m}: china {china} > caps {caps}")
         if china.sum() > max(c.china_available[j], 0.0) + TOL * (1 + want.sum()):
-            problems.append(f"{m}: china total {china.sum()} > available "
-                            f"{c.china_available[j]}")
+            problems.append(f"{m}: china total {china.sum()} > available {c.china_available[j]}")
         if sold > offered + TOL * (1 + offered):
             problems.append(f"{m}: non-China sold {sold} > offered {offered}")
         if abs(nonchina.sum() - sold) > TOL * (1 + sold):
@@ -201,8 +242,12 @@ def check_state(model: LeverageModel) -> None:
     step = model.step_count
     where = f"step {step}"
     last = model.last
-    for key in ("china_processing_share", "china_mining_share", "local_ore_share",
-                "contracted_share"):
+    for key in (
+        "china_processing_share",
+        "china_mining_share",
+        "local_ore_share",
+        "contracted_share",
+    ):
         for m, value in last[key].items():
             assert in_unit(value), f"{where}: {key}[{m}] = {value}"
     for key in ("shortage", "leverage"):
@@ -216,7 +261,8 @@ def check_state(model: LeverageModel) -> None:
     for name, state in model.importers.items():
         for m in model.materials:
             assert math.isfinite(state.stockpile[m]) and state.stockpile[m] >= 0, (
-                f"{where}: {name} stockpile[{m}] = {state.stockpile[m]}")
+                f"{where}: {name} stockpile[{m}] = {state.stockpile[m]}"
+            )
             assert in_unit(state.risk[m]), f"{where}: {name} risk[{m}] = {state.risk[m]}"
             assert in_unit(state.recycling_rate[m]), f"{where}: {name} recycling[{m}]"
     pop = model.firm_population
@@ -224,7 +270,8 @@ def check_state(model: LeverageModel) -> None:
         arr = getattr(pop, label)
         assert np.all(np.isfinite(arr)), f"{where}: firm {label} not finite"
         assert arr.min() >= -TOL * (1 + np.abs(arr).max()), (
-            f"{where}: negative firm {label}: {arr.min()}")
+            f"{where}: negative firm {label}: {arr.min()}"
+        )
     for label in ("risk", "contracted", "thrift", "thrift_committed"):
         arr = getattr(pop, label)
         assert np.all((arr >= -TOL) & (arr <= 1 + TOL)), f"{where}: firm {label} out of [0,1]"
@@ -245,7 +292,8 @@ def check_state(model: LeverageModel) -> None:
         policy = model.china.policy[(m, d)]
         share, cap = policy.limits(step)
         assert shipped <= cap + TOL * (1 + cap if math.isfinite(cap) else 1), (
-            f"{where}: exports({m}, {d}) = {shipped} above cap {cap} under {policy}")
+            f"{where}: exports({m}, {d}) = {shipped} above cap {cap} under {policy}"
+        )
         if share == 0 or policy.regime is Regime.BAN:
             assert shipped == 0, f"{where}: exports({m}, {d}) = {shipped} under {policy}"
 
@@ -261,11 +309,13 @@ def check_tables(model: LeverageModel) -> tuple[pd.DataFrame, pd.DataFrame]:
         assert numeric.shape[1] > 0
         bad = ~np.isfinite(numeric.to_numpy(dtype=float))
         assert not bad.any(), (
-            f"{label}: non-finite values in {sorted(numeric.columns[bad.any(axis=0)])}")
+            f"{label}: non-finite values in {sorted(numeric.columns[bad.any(axis=0)])}"
+        )
     for column in SHARE_COLUMNS:
         values = rounds[column].to_numpy(dtype=float)
         assert np.all((values >= -TOL) & (values <= 1 + TOL)), (
-            f"rounds.{column} outside [0, 1]: {values.min()}..{values.max()}")
+            f"rounds.{column} outside [0, 1]: {values.min()}..{values.max()}"
+        )
     for column in NONNEGATIVE_COLUMNS:
         assert rounds[column].min() >= -TOL, f"rounds.{column} negative: {rounds[column].min()}"
     for column in POSITIVE_COLUMNS:
@@ -276,8 +326,11 @@ def check_tables(model: LeverageModel) -> tuple[pd.DataFrame, pd.DataFrame]:
     return rounds, payoffs
 
 
-def run_checked(name: str, overrides: list[tuple[str, Any]],
-                each_step: Callable[[LeverageModel], None] = check_state) -> LeverageModel:
+def run_checked(
+    name: str,
+    overrides: list[tuple[str, Any]],
+    each_step: Callable[[LeverageModel], None] = check_state,
+) -> LeverageModel:
     scenario = load(name, overrides)
     model = LeverageModel(scenario)
     assert model.total_steps == scenario.steps
@@ -328,22 +381,35 @@ EDGE_CASES = [
     _edge("utilisation_one", [("market.capacity_utilisation", 1.0)]),
     _edge("utilisation_tiny", [("market.capacity_utilisation", 0.01)]),
     _edge("china_cost_share_tiny", [("market.china_cost_share", 0.01)]),
-    _edge("china_processes_everything", [("materials.light.china_processing_share", 1.0),
-                                         ("materials.light.china_mining_share", 1.0)]),
+    _edge(
+        "china_processes_everything",
+        [
+            ("materials.light.china_processing_share", 1.0),
+            ("materials.light.china_mining_share", 1.0),
+        ],
+    ),
     _edge("no_china_consumption", [("materials.light.china_consumption_share", 0.0)]),
     _edge("no_reversion", [("market.reversion_per_month", 0.0)]),
     _edge("ore_value_extremes", [("market.ore_value_share", 1.0)]),
     _edge("full_learning", [("producer_rules.learning_rate", 1.0)]),
     _edge("shrinking_demand", [("materials.light.demand_growth_per_year", -0.2)]),
-    _edge("full_thrift", [("materials.light.max_thrift", 1.0),
-                          ("policy.thrift_rate_per_year", 1.0)]),
+    _edge(
+        "full_thrift", [("materials.light.max_thrift", 1.0), ("policy.thrift_rate_per_year", 1.0)]
+    ),
     _edge("huge_entrant_pool", [("materials.light.entrant_pool", 100)]),
-    _edge("tiny_lead_times", [("timing.brownfield_lead_time_years", 0.01),
-                              ("timing.greenfield_mining_lead_time_years", 0.01),
-                              ("timing.greenfield_processing_lead_time_years", 0.01)]),
+    _edge(
+        "tiny_lead_times",
+        [
+            ("timing.brownfield_lead_time_years", 0.01),
+            ("timing.greenfield_mining_lead_time_years", 0.01),
+            ("timing.greenfield_processing_lead_time_years", 0.01),
+        ],
+    ),
     _edge("one_firm", [("firms.count", 1)]),
-    _edge("big_stockpiles", [("importers.us.stockpile_initial_days", 720),
-                             ("importers.us.stockpile_target_days", 720)]),
+    _edge(
+        "big_stockpiles",
+        [("importers.us.stockpile_initial_days", 720), ("importers.us.stockpile_target_days", 720)],
+    ),
     _edge("low_price_ceiling", [("market.max_price_multiple", 1.0001)]),
     _edge("worthless_output", [("materials.light.value_added_usd_per_kg", 1e-3)]),
     _edge("fast_inventory", [("firms.inventory_adjustment_months", 1e-3)]),
@@ -357,9 +423,10 @@ def test_schema_edge_values_run(name, overrides):
     run_checked(name, [("firms.count", 20), ("years", 3), *overrides])
 
 
-@pytest.mark.parametrize("key, value", [("market.capacity_utilisation", 0.0),
-                                        ("market.china_cost_share", 0.0),
-                                        ("years", 0.01)])
+@pytest.mark.parametrize(
+    "key, value",
+    [("market.capacity_utilisation", 0.0), ("market.china_cost_share", 0.0), ("years", 0.01)],
+)
 def test_degenerate_values_are_rejected_with_a_located_error(key, value):
     """Regression: zero utilisation or cost crashed the model, and a horizon under one
     month gave 0 steps (so the run length depended on the driver). The schema now
@@ -380,18 +447,20 @@ def test_shortest_horizon_is_consistent():
 
 # -- determinism --------------------------------------------------------------------------------
 def _run(name: str, seed: int, years: int = 3, firms: int = 30) -> LeverageModel:
-    model = LeverageModel(load(name, [("seed", seed), ("years", years),
-                                      ("firms.count", firms)]))
+    model = LeverageModel(load(name, [("seed", seed), ("years", years), ("firms.count", firms)]))
     return model.run()
 
 
 def _tables(model: LeverageModel) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return (model.datacollector.get_table_dataframe("rounds"),
-            model.datacollector.get_table_dataframe("payoffs"))
+    return (
+        model.datacollector.get_table_dataframe("rounds"),
+        model.datacollector.get_table_dataframe("payoffs"),
+    )
 
 
-@pytest.mark.parametrize("name", ["baseline", "coercion", "restraint", "crisis_2010",
-                                  "licensing_2025"])
+@pytest.mark.parametrize(
+    "name", ["baseline", "coercion", "restraint", "crisis_2010", "licensing_2025"]
+)
 def test_same_seed_same_run(name):
     a, b = _run(name, 7), _run(name, 7)
     rounds_a, payoffs_a = _tables(a)
@@ -431,8 +500,15 @@ def test_same_seed_same_run_across_processes():
     digests = set()
     for hash_seed in ("0", "1", "12345"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        out = subprocess.run([sys.executable, "-c", _HASH_SCRIPT], cwd=root, env=env,
-                             capture_output=True, text=True, check=True, timeout=120)
+        out = subprocess.run(
+            [sys.executable, "-c", _HASH_SCRIPT],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
         digests.add(out.stdout.strip().splitlines()[-1])
     assert len(digests) == 1
 
@@ -482,7 +558,8 @@ def test_models_are_released():
         if i % 50 == 49:
             gc.collect()
             assert all(r() is None for r in refs[:-1]), (
-                f"{sum(r() is not None for r in refs)} of {len(refs)} models still alive")
+                f"{sum(r() is not None for r in refs)} of {len(refs)} models still alive"
+            )
     gc.collect()
     alive = [r for r in refs if r() is not None]
     assert not alive, f"{len(alive)} of {len(refs)} models still alive"

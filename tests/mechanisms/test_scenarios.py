@@ -25,7 +25,8 @@ def test_bundled_scenario_validates_and_runs(name):
 
 def test_the_five_scenarios_of_the_issue_are_bundled():
     assert {"baseline", "coercion", "restraint", "crisis_2010", "licensing_2025"} <= set(
-        bundled_names())
+        bundled_names()
+    )
 
 
 def _finals(name: str) -> pd.DataFrame:
@@ -44,24 +45,30 @@ def coercion_and_restraint():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("material", ["light", "heavy"])
-def test_coercion_erodes_chinas_processing_share_more_than_restraint(coercion_and_restraint,
-                                                                      material):
+def test_coercion_erodes_chinas_processing_share_more_than_restraint(
+    coercion_and_restraint, material
+):
     """Overuse speeds diversification — produced by risk, prices and investment, not by a
     parameter: both scenarios share every parameter but China's strategy."""
     coercion, restraint = (df.loc[material] for df in coercion_and_restraint)
-    assert coercion["china_processing_share_final"].mean() < \
-        restraint["china_processing_share_final"].mean()
-    assert coercion["non_china_processing_capacity_final"].mean() > \
-        restraint["non_china_processing_capacity_final"].mean()
+    assert (
+        coercion["china_processing_share_final"].mean()
+        < restraint["china_processing_share_final"].mean()
+    )
+    assert (
+        coercion["non_china_processing_capacity_final"].mean()
+        > restraint["non_china_processing_capacity_final"].mean()
+    )
 
 
 @pytest.mark.slow
 def test_light_mining_leverage_erodes_faster_than_heavy_processing(coercion_and_restraint):
     for finals in coercion_and_restraint:
         light, heavy = finals.loc["light"], finals.loc["heavy"]
-        light_mining = (light["china_mining_share_initial"] - light["china_mining_share_final"])
-        heavy_processing = (heavy["china_processing_share_initial"]
-                            - heavy["china_processing_share_final"])
+        light_mining = light["china_mining_share_initial"] - light["china_mining_share_final"]
+        heavy_processing = (
+            heavy["china_processing_share_initial"] - heavy["china_processing_share_final"]
+        )
         assert light_mining.mean() > heavy_processing.mean()
         assert light_mining.mean() > 0
 
@@ -80,7 +87,7 @@ def test_crisis_2010_price_spikes_several_fold_within_18_months_then_declines(cr
     cut = step_of_date(start, "2010-07")
     world = crisis[crisis["material"] == material].set_index("step")
     price = world["price_multiple"]
-    assert price.loc[cut:cut + 18].max() >= 4.0
+    assert price.loc[cut : cut + 18].max() >= 4.0
     peak_step = int(price.idxmax())
     assert peak_step - cut <= 30
     assert price.loc[peak_step + 12] < 0.8 * price.max()
@@ -103,8 +110,9 @@ def test_crisis_2010_capacity_responds_with_a_lag_of_years(crisis):
 
 def test_licensing_2025_cuts_heavy_exports_to_the_us_then_the_deal_restores_them():
     result = run_scenario(load_scenario("licensing_2025"))
-    us = result.rounds[(result.rounds["importer"] == "us")
-                       & (result.rounds["material"] == "heavy")].set_index("date")
+    us = result.rounds[
+        (result.rounds["importer"] == "us") & (result.rounds["material"] == "heavy")
+    ].set_index("date")
     assert us.loc["2025-04", "china_policy"] == "licensing"
     assert us.loc["2025-04", "exports_from_china"] < 0.2 * us.loc["2025-03", "exports_from_china"]
     assert us.loc["2025-06", "china_policy"] == "open"
@@ -122,5 +130,6 @@ def test_summary_reports_years_to_threshold_consistently():
             assert below.empty
         else:
             assert m["years_to_processing_share_below_80pct"] == pytest.approx(
-                (below["step"].min() - 1) / 12, abs=0.01)
+                (below["step"].min() - 1) / 12, abs=0.01
+            )
     assert np.isfinite(result.summary["players"]["china"]["cumulative_payoff"])

@@ -24,10 +24,15 @@ def _china_observation(model: LeverageModel):
 
 def _state(model: LeverageModel) -> tuple:
     """Everything a forecast could disturb in the live model."""
-    return (pickle.dumps(model.rng.bit_generator.state), model.step_count, model.round,
-            dict(model.payoff), {k: p.regime for k, p in model.china.policy.items()},
-            len(model.action_log),
-            model.datacollector.get_table_dataframe("rounds").to_json())
+    return (
+        pickle.dumps(model.rng.bit_generator.state),
+        model.step_count,
+        model.round,
+        dict(model.payoff),
+        {k: p.regime for k, p in model.china.policy.items()},
+        len(model.action_log),
+        model.datacollector.get_table_dataframe("rounds").to_json(),
+    )
 
 
 def test_look_ahead_leaves_the_live_model_untouched():
@@ -55,18 +60,28 @@ def test_forecast_of_a_ban_shows_its_bite_on_exports():
 
 def _with_forecast(observation, values: dict[str, float]):
     """An observation whose forecaster reads a move's value from a table."""
+
     def forecast(actions, rounds):
         return values[move_of(tuple(actions), tuple(values)) or "hold"]
+
     return replace(observation, forecast=forecast)
 
 
-@pytest.mark.parametrize("name, role", [("myopic_best_response", "china"),
-                                        ("myopic_best_response", "importer"),
-                                        ("look_ahead_best_response", "china")])
+@pytest.mark.parametrize(
+    "name, role",
+    [
+        ("myopic_best_response", "china"),
+        ("myopic_best_response", "importer"),
+        ("look_ahead_best_response", "china"),
+    ],
+)
 def test_best_response_takes_the_best_move_and_the_first_on_ties(name, role):
     model = build()
-    observation = (model.observe_china() if role == "china"
-                   else model.observe_importer(model.importers["japan"]))
+    observation = (
+        model.observe_china()
+        if role == "china"
+        else model.observe_importer(model.importers["japan"])
+    )
     strategy = make_strategy(name, {}, role)
     moves = strategy.params.moves
     values = {m: float(i) for i, m in enumerate(moves)}
@@ -123,8 +138,7 @@ def test_human_plays_submitted_moves_and_falls_back_without_them():
 
 
 def test_human_waits_for_a_decision_submitted_from_another_thread():
-    model = build(importers__eu__strategy={"name": "human",
-                                           "params": {"deadline_seconds": 5}})
+    model = build(importers__eu__strategy={"name": "human", "params": {"deadline_seconds": 5}})
     channel = HumanChannel()
     model.importers["eu"].strategy.connect(channel)
     threading.Timer(0.2, channel.submit, args=("eu", ["retaliate"])).start()

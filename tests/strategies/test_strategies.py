@@ -47,23 +47,32 @@ IN_MODEL: set[tuple[str, str]] = set()
 
 def scripted(role: str, name: str) -> Callable:
     """Mark a test as the scripted match of strategy ``(role, name)``."""
+
     def mark(test: Callable) -> Callable:
         SCRIPTED.add((role, name))
         return test
+
     return mark
 
 
 def in_model(role: str, name: str) -> Callable:
     """Mark a test as the in-model check of strategy ``(role, name)``."""
+
     def mark(test: Callable) -> Callable:
         IN_MODEL.add((role, name))
         return test
+
     return mark
 
 
 # -- observation factories ------------------------------------------------------------------
-def view(regime: str = "open", approval_rate: float = 1.0, delay_months: float = 0.0,
-         cut: float = 0.0, months_in_place: int = 0) -> PolicyView:
+def view(
+    regime: str = "open",
+    approval_rate: float = 1.0,
+    delay_months: float = 0.0,
+    cut: float = 0.0,
+    months_in_place: int = 0,
+) -> PolicyView:
     """China's regime toward one destination for one material."""
     return PolicyView(regime, approval_rate, delay_months, cut, months_in_place)
 
@@ -81,21 +90,32 @@ def _as_view(value: str | PolicyView) -> PolicyView:
     return value if isinstance(value, PolicyView) else view(value)
 
 
-def china_obs(round: int = 1, policy: Mapping | None = None,
-              regimes: Mapping | None = None, **overrides: Any) -> ChinaObservation:
+def china_obs(
+    round: int = 1, policy: Mapping | None = None, regimes: Mapping | None = None, **overrides: Any
+) -> ChinaObservation:
     """What China sees in a calm world: everything open, nobody retaliating, no offers,
     no diversification. ``regimes`` changes the regime of (material, destination) pairs,
     or of every material toward a destination given alone (values: regime names or
     PolicyViews); mapping fields take a number (for every entry) or partial mappings."""
-    table = dict(policy) if policy is not None else {
-        (m, d): view() for m in MATERIALS for d in DESTINATIONS}
+    table = (
+        dict(policy)
+        if policy is not None
+        else {(m, d): view() for m in MATERIALS for d in DESTINATIONS}
+    )
     for key, value in (regimes or {}).items():
-        for pair in ([key] if isinstance(key, tuple) else [(m, key) for m in MATERIALS]):
+        for pair in [key] if isinstance(key, tuple) else [(m, key) for m in MATERIALS]:
             table[pair] = _as_view(value)
     fields: dict[str, Any] = {
-        "round": round, "step": 3 * round + 1, "date": "2025-01", "materials": MATERIALS,
-        "importers": IMPORTERS, "policy": table, "deal_offers": {}, "quota_allowed": True,
-        "tech_ban": False}
+        "round": round,
+        "step": 3 * round + 1,
+        "date": "2025-01",
+        "materials": MATERIALS,
+        "importers": IMPORTERS,
+        "policy": table,
+        "deal_offers": {},
+        "quota_allowed": True,
+        "tech_ban": False,
+    }
     per = {
         "price_multiple": dict.fromkeys(MATERIALS, 1.0),
         "processing_share": {"light": 0.91, "heavy": 0.999},
@@ -110,9 +130,12 @@ def china_obs(round: int = 1, policy: Mapping | None = None,
     return ChinaObservation(**{**fields, **overrides})
 
 
-def importer_obs(name: str = "japan", round: int = 1,
-                 regimes: str | PolicyView | Mapping | None = None,
-                 **overrides: Any) -> ImporterObservation:
+def importer_obs(
+    name: str = "japan",
+    round: int = 1,
+    regimes: str | PolicyView | Mapping | None = None,
+    **overrides: Any,
+) -> ImporterObservation:
     """What an importer sees in a calm world: no risk, everything open, no shortage,
     60 days of stockpile target, no budgets. ``regimes`` is China's regime toward it:
     one for every material, or a mapping per material."""
@@ -123,10 +146,19 @@ def importer_obs(name: str = "japan", round: int = 1,
         policy = {m: _as_view(regimes) for m in MATERIALS}
     policy = {**policy, **overrides.pop("policy_toward_me", {})}
     fields: dict[str, Any] = {
-        "name": name, "round": round, "step": 3 * round + 1, "date": "2025-01",
-        "materials": MATERIALS, "allies": tuple(i for i in IMPORTERS if i != name),
-        "reputation_of_china": 1.0, "policy_toward_me": policy, "retaliating": 0.0,
-        "wto_case_filed": False, "coordinating": False, "deal_pending": False}
+        "name": name,
+        "round": round,
+        "step": 3 * round + 1,
+        "date": "2025-01",
+        "materials": MATERIALS,
+        "allies": tuple(i for i in IMPORTERS if i != name),
+        "reputation_of_china": 1.0,
+        "policy_toward_me": policy,
+        "retaliating": 0.0,
+        "wto_case_filed": False,
+        "coordinating": False,
+        "deal_pending": False,
+    }
     per = {
         "risk": dict.fromkeys(MATERIALS, 0.0),
         "shortage": dict.fromkeys(MATERIALS, 0.0),
@@ -144,8 +176,9 @@ def importer_obs(name: str = "japan", round: int = 1,
 
 
 # -- expected actions -----------------------------------------------------------------------
-def china(kind: str, materials: Iterable[str] = (), targets: Iterable[str] = (),
-          **params: Any) -> Action:
+def china(
+    kind: str, materials: Iterable[str] = (), targets: Iterable[str] = (), **params: Any
+) -> Action:
     return Action("china", Kind(kind), tuple(materials), tuple(targets), params)
 
 
@@ -155,10 +188,18 @@ def by(actor: str, kind: str, materials: Iterable[str] = (), **params: Any) -> A
 
 def _comparable(action: Action) -> tuple:
     """An action with its numbers rounded, so 0.6 × 400 × 0.75 equals 180."""
-    params = tuple(sorted((k, round(v, 9) if isinstance(v, float) else v)
-                          for k, v in action.params.items()))
-    return (action.actor, action.kind, action.materials, action.targets, params,
-            action.source, action.note)
+    params = tuple(
+        sorted((k, round(v, 9) if isinstance(v, float) else v) for k, v in action.params.items())
+    )
+    return (
+        action.actor,
+        action.kind,
+        action.materials,
+        action.targets,
+        params,
+        action.source,
+        action.note,
+    )
 
 
 # -- carrying a player's own actions into its next observation --------------------------------
@@ -171,8 +212,12 @@ def _carry_china(obs: ChinaObservation, actions: Iterable[Action]) -> dict[str, 
         if action.kind in REGIME_OF_KIND:
             params = action.params
             delay = params.get("delay_months", 0.0)
-            new = view(REGIME_OF_KIND[action.kind].value, params.get("approval_rate", 1.0),
-                       2.0 if delay < 0 else delay, params.get("cut", 0.0))
+            new = view(
+                REGIME_OF_KIND[action.kind].value,
+                params.get("approval_rate", 1.0),
+                2.0 if delay < 0 else delay,
+                params.get("cut", 0.0),
+            )
             for m in materials:
                 for d in action.targets or DESTINATIONS:
                     policy[(m, d)] = new
@@ -190,9 +235,12 @@ def _carry_importer(obs: ImporterObservation, actions: Iterable[Action]) -> dict
     model lets them lapse after China's turn, so the script says when one is pending."""
     state: dict[str, Any] = {
         "stockpile_target_days": dict(obs.stockpile_target_days),
-        "subsidy": dict(obs.subsidy), "research": dict(obs.research),
-        "retaliating": obs.retaliating, "coordinating": obs.coordinating,
-        "wto_case_filed": obs.wto_case_filed}
+        "subsidy": dict(obs.subsidy),
+        "research": dict(obs.research),
+        "retaliating": obs.retaliating,
+        "coordinating": obs.coordinating,
+        "wto_case_filed": obs.wto_case_filed,
+    }
     for action in actions:
         materials = action.materials or obs.materials
         if action.kind is Kind.STOCKPILE:
@@ -213,9 +261,13 @@ def _carry_importer(obs: ImporterObservation, actions: Iterable[Action]) -> dict
     return state
 
 
-def versus_test(strategy: Strategy, script: list[dict[str, Any]],
-                expected_actions: list[Iterable[Action]], seed: int = 17,
-                **base: Any) -> None:
+def versus_test(
+    strategy: Strategy,
+    script: list[dict[str, Any]],
+    expected_actions: list[Iterable[Action]],
+    seed: int = 17,
+    **base: Any,
+) -> None:
     """Play ``strategy`` through the scripted rounds and compare its actions, round by
     round, with ``expected_actions`` (Axelrod's ``versus_test``).
 
@@ -225,8 +277,9 @@ def versus_test(strategy: Strategy, script: list[dict[str, Any]],
     plays the other players and the scripted events.
     """
     assert len(script) == len(expected_actions), "one expected entry per scripted round"
-    make, carry = ((china_obs, _carry_china) if strategy.role == "china"
-                   else (importer_obs, _carry_importer))
+    make, carry = (
+        (china_obs, _carry_china) if strategy.role == "china" else (importer_obs, _carry_importer)
+    )
     rng = np.random.default_rng(seed)
     first = base.pop("round", 1)
     state: dict[str, Any] = {}
@@ -236,8 +289,9 @@ def versus_test(strategy: Strategy, script: list[dict[str, Any]],
         actions = tuple(strategy.decide(observation, rng))
         played.append(actions)
         state = carry(observation, actions)
-    assert [[_comparable(a) for a in r] for r in played] == \
-        [[_comparable(a) for a in r] for r in expected_actions]
+    assert [[_comparable(a) for a in r] for r in played] == [
+        [_comparable(a) for a in r] for r in expected_actions
+    ]
 
 
 def calm(rounds: int) -> list[dict[str, Any]]:
@@ -247,19 +301,31 @@ def calm(rounds: int) -> list[dict[str, Any]]:
 # -- China: scripted matches ----------------------------------------------------------------
 @scripted("china", "always_open")
 def test_always_open_lifts_every_restriction_it_finds():
-    versus_test(make_strategy("always_open", {}, "china"),
-                [{}, {"regimes": {("heavy", "japan"): "ban"}}, {},
-                 {"regimes": {"us": "licensing"}, "retaliation": {"us": 1.0}}],
-                [(), (china("open", ["heavy"], ["japan"]),), (),
-                 (china("open", BOTH, ["us"]),)])
+    versus_test(
+        make_strategy("always_open", {}, "china"),
+        [
+            {},
+            {"regimes": {("heavy", "japan"): "ban"}},
+            {},
+            {"regimes": {"us": "licensing"}, "retaliation": {"us": 1.0}},
+        ],
+        [(), (china("open", ["heavy"], ["japan"]),), (), (china("open", BOTH, ["us"]),)],
+    )
 
 
 @scripted("china", "hold")
 def test_hold_never_acts():
-    versus_test(make_strategy("hold", {}, "china"),
-                [{}, {"regimes": {"japan": "ban"}}, {"retaliation": 1.0},
-                 {"deal_offers": {"us": 900.0}}, {"diversification_momentum": 0.5}],
-                [(), (), (), (), ()])
+    versus_test(
+        make_strategy("hold", {}, "china"),
+        [
+            {},
+            {"regimes": {"japan": "ban"}},
+            {"retaliation": 1.0},
+            {"deal_offers": {"us": 900.0}},
+            {"diversification_momentum": 0.5},
+        ],
+        [(), (), (), (), ()],
+    )
 
 
 @scripted("china", "periodic_coercion")
@@ -267,21 +333,36 @@ def test_periodic_coercion_restricts_every_period_for_its_duration():
     strategy = make_strategy("periodic_coercion", {}, "china")
     ban, reopen = china("ban"), china("open", BOTH, EVERYWHERE)
     # Rounds 0..8: from round 1, every 4 rounds a ban that is lifted 2 rounds later.
-    versus_test(strategy, calm(9), [(), (ban,), (), (reopen,), (), (ban,), (), (reopen,), ()],
-                round=0)
+    versus_test(
+        strategy, calm(9), [(), (ban,), (), (reopen,), (), (ban,), (), (reopen,), ()], round=0
+    )
 
 
 def test_periodic_coercion_with_licensing_one_target_and_a_restriction_for_good():
-    licensing = make_strategy("periodic_coercion", {
-        "instrument": "licensing", "materials": ["heavy"], "targets": ["japan"],
-        "period_rounds": 3, "duration_rounds": 1, "start_round": 0}, "china")
+    licensing = make_strategy(
+        "periodic_coercion",
+        {
+            "instrument": "licensing",
+            "materials": ["heavy"],
+            "targets": ["japan"],
+            "period_rounds": 3,
+            "duration_rounds": 1,
+            "start_round": 0,
+        },
+        "china",
+    )
     license_japan = china("license", ["heavy"], ["japan"], approval_rate=0.3, delay_months=3.0)
-    versus_test(licensing, calm(4),
-                [(license_japan,), (china("open", ["heavy"], ["japan"]),), (), (license_japan,)],
-                round=0)
-    for_good = make_strategy("periodic_coercion", {"instrument": "quota", "cut": 0.6,
-                                                   "period_rounds": 2, "duration_rounds": 2},
-                             "china")
+    versus_test(
+        licensing,
+        calm(4),
+        [(license_japan,), (china("open", ["heavy"], ["japan"]),), (), (license_japan,)],
+        round=0,
+    )
+    for_good = make_strategy(
+        "periodic_coercion",
+        {"instrument": "quota", "cut": 0.6, "period_rounds": 2, "duration_rounds": 2},
+        "china",
+    )
     quota = china("quota", cut=0.6)
     versus_test(for_good, calm(5), [(), (quota,), (), (quota,), ()], round=0)
 
@@ -293,14 +374,24 @@ def test_calibrated_restraint_licenses_one_target_briefly_and_takes_good_deals()
     script = calm(11)
     script[4] = {"deal_offers": {"japan": 150.0, "us": 50.0}}
     script[9] = {"retaliation": {"eu": 1.0, "us": 0.5}}
-    versus_test(strategy, script, [
-        (),                                                     # round 0: before start
-        (china("license", ["heavy"], ["us"], **license_),),     # episode 0: first in turn
-        (china("open", ["heavy"], ["us"]),),                    # after 1 round
-        (), (china("accept_deal", importer="japan"),), (), (), (), (),
-        (china("license", ["heavy"], ["eu"], **license_),),     # the worst retaliator
-        (china("open", ["heavy"], ["eu"]),),
-    ], round=0)
+    versus_test(
+        strategy,
+        script,
+        [
+            (),  # round 0: before start
+            (china("license", ["heavy"], ["us"], **license_),),  # episode 0: first in turn
+            (china("open", ["heavy"], ["us"]),),  # after 1 round
+            (),
+            (china("accept_deal", importer="japan"),),
+            (),
+            (),
+            (),
+            (),
+            (china("license", ["heavy"], ["eu"], **license_),),  # the worst retaliator
+            (china("open", ["heavy"], ["eu"]),),
+        ],
+        round=0,
+    )
 
 
 def test_calibrated_restraint_backs_off_under_momentum_or_lost_reputation():
@@ -315,33 +406,46 @@ def test_calibrated_restraint_backs_off_under_momentum_or_lost_reputation():
 def test_tit_for_tat_restricts_retaliators_and_reopens_when_they_stop_or_pay():
     strategy = make_strategy("tit_for_tat", {}, "china")
     license_ = {"approval_rate": 0.4, "delay_months": 3.0}
-    versus_test(strategy, [
-        {},
-        {"retaliation": {"us": 1.0}},
-        {"retaliation": {"us": 1.0}},
-        {"retaliation": {"us": 1.0}, "deal_offers": {"us": 200.0}},
-        {},
-        {"retaliation": {"japan": 0.5}},
-        {},
-    ], [
-        (),
-        (china("license", ["heavy"], ["us"], **license_),),
-        (),
-        (china("accept_deal", importer="us"), china("open", ["heavy"], ["us"])),
-        (),
-        (china("license", ["heavy"], ["japan"], **license_),),
-        (china("open", ["heavy"], ["japan"]),),
-    ])
+    versus_test(
+        strategy,
+        [
+            {},
+            {"retaliation": {"us": 1.0}},
+            {"retaliation": {"us": 1.0}},
+            {"retaliation": {"us": 1.0}, "deal_offers": {"us": 200.0}},
+            {},
+            {"retaliation": {"japan": 0.5}},
+            {},
+        ],
+        [
+            (),
+            (china("license", ["heavy"], ["us"], **license_),),
+            (),
+            (china("accept_deal", importer="us"), china("open", ["heavy"], ["us"])),
+            (),
+            (china("license", ["heavy"], ["japan"], **license_),),
+            (china("open", ["heavy"], ["japan"]),),
+        ],
+    )
 
 
 @scripted("china", "always_ban")
 def test_always_ban_bans_everything_and_keeps_it_banned():
-    versus_test(make_strategy("always_ban", {}, "china"), [
-        {}, {}, {"regimes": {("light", "us"): "open"}},
-        {"retaliation": 1.0, "deal_offers": {"us": 900.0, "japan": 900.0}},
-    ], [
-        (china("ban", BOTH, EVERYWHERE),), (), (china("ban", ["light"], ["us"]),), (),
-    ])
+    versus_test(
+        make_strategy("always_ban", {}, "china"),
+        [
+            {},
+            {},
+            {"regimes": {("light", "us"): "open"}},
+            {"retaliation": 1.0, "deal_offers": {"us": 900.0, "japan": 900.0}},
+        ],
+        [
+            (china("ban", BOTH, EVERYWHERE),),
+            (),
+            (china("ban", ["light"], ["us"]),),
+            (),
+        ],
+    )
 
 
 @scripted("china", "escalation")
@@ -350,154 +454,201 @@ def test_escalation_climbs_one_rung_a_round_while_retaliated_against_then_steps_
     both = ("light", "heavy")
     us = ("us",)
     retaliating, stopped = {"retaliation": {"us": 1.0}}, {}
-    versus_test(strategy, [{}, *[retaliating] * 4, *[stopped] * 4], [
-        (),
-        (china("license", both, us, approval_rate=0.5, delay_months=2.0),),
-        (china("quota", both, us, cut=0.4),),
-        (china("ban", both, us),),
-        (),                                          # top of the ladder
-        (china("quota", both, us, cut=0.4),),        # retaliation stopped: one rung down
-        (china("license", both, us, approval_rate=0.5, delay_months=2.0),),
-        (china("open", BOTH, us),),
-        (),
-    ])
+    versus_test(
+        strategy,
+        [{}, *[retaliating] * 4, *[stopped] * 4],
+        [
+            (),
+            (china("license", both, us, approval_rate=0.5, delay_months=2.0),),
+            (china("quota", both, us, cut=0.4),),
+            (china("ban", both, us),),
+            (),  # top of the ladder
+            (china("quota", both, us, cut=0.4),),  # retaliation stopped: one rung down
+            (china("license", both, us, approval_rate=0.5, delay_months=2.0),),
+            (china("open", BOTH, us),),
+            (),
+        ],
+    )
 
 
 def test_escalation_accepts_a_deal_instead_of_climbing():
     strategy = make_strategy("escalation", {"materials": ["heavy"]}, "china")
-    versus_test(strategy, [
-        {"retaliation": {"japan": 1.0}},
-        {"retaliation": {"japan": 1.0}, "deal_offers": {"japan": 150.0}},
-        {},
-    ], [
-        (china("license", ["heavy"], ["japan"], approval_rate=0.5, delay_months=2.0),),
-        (china("accept_deal", importer="japan"),),   # the deal opens japan and ends it
-        (),
-    ])
+    versus_test(
+        strategy,
+        [
+            {"retaliation": {"japan": 1.0}},
+            {"retaliation": {"japan": 1.0}, "deal_offers": {"japan": 150.0}},
+            {},
+        ],
+        [
+            (china("license", ["heavy"], ["japan"], approval_rate=0.5, delay_months=2.0),),
+            (china("accept_deal", importer="japan"),),  # the deal opens japan and ends it
+            (),
+        ],
+    )
 
 
 def test_escalation_skips_quotas_after_a_wto_ruling():
     strategy = make_strategy("escalation", {}, "china")
     both, us = ("light", "heavy"), ("us",)
-    versus_test(strategy, [{"retaliation": {"us": 1.0}}, {"retaliation": {"us": 1.0}}, {}, {}],
-                [(china("license", both, us, approval_rate=0.5, delay_months=2.0),),
-                 (china("ban", both, us),),
-                 (china("license", both, us, approval_rate=0.5, delay_months=2.0),),
-                 (china("open", BOTH, us),)],
-                quota_allowed=False)
+    versus_test(
+        strategy,
+        [{"retaliation": {"us": 1.0}}, {"retaliation": {"us": 1.0}}, {}, {}],
+        [
+            (china("license", both, us, approval_rate=0.5, delay_months=2.0),),
+            (china("ban", both, us),),
+            (china("license", both, us, approval_rate=0.5, delay_months=2.0),),
+            (china("open", BOTH, us),),
+        ],
+        quota_allowed=False,
+    )
 
 
 def test_escalation_against_all_climbs_against_every_importer_while_any_retaliates():
-    strategy = make_strategy("escalation", {"against": "all", "materials": ["heavy"]},
-                             "china")
+    strategy = make_strategy("escalation", {"against": "all", "materials": ["heavy"]}, "china")
     licence = {"approval_rate": 0.5, "delay_months": 2.0}
-    versus_test(strategy, [{"retaliation": {"eu": 1.0}}, {}], [
-        tuple(china("license", ["heavy"], [n], **licence) for n in IMPORTERS),
-        tuple(china("open", ["heavy"], [n]) for n in IMPORTERS),
-    ])
+    versus_test(
+        strategy,
+        [{"retaliation": {"eu": 1.0}}, {}],
+        [
+            tuple(china("license", ["heavy"], [n], **licence) for n in IMPORTERS),
+            tuple(china("open", ["heavy"], [n]) for n in IMPORTERS),
+        ],
+    )
 
 
 def test_escalation_reads_its_rung_off_the_policy_in_force():
     """A ban put in place by a scripted event is stepped down like its own."""
-    versus_test(make_strategy("escalation", {}, "china"),
-                [{"regimes": {("heavy", "japan"): "ban"}}],
-                [(china("quota", ("light", "heavy"), ["japan"], cut=0.4),)])
+    versus_test(
+        make_strategy("escalation", {}, "china"),
+        [{"regimes": {("heavy", "japan"): "ban"}}],
+        [(china("quota", ("light", "heavy"), ["japan"], cut=0.4),)],
+    )
 
 
 @scripted("china", "price_war_on_entrants")
 def test_price_war_on_entrants_starts_and_ends_with_diversification_momentum():
     strategy = make_strategy("price_war_on_entrants", {}, "china")
-    versus_test(strategy, [
-        {},
-        {"diversification_momentum": {"light": 0.15}},
-        {"diversification_momentum": {"light": 0.05}},
-        {"diversification_momentum": {"light": 0.05}, "regimes": {("light", "japan"): "ban",
-                                                                  ("heavy", "us"): "ban"}},
-        {"diversification_momentum": {"light": 0.01}},
-        {"diversification_momentum": {"light": 0.05}},
-        {"diversification_momentum": {"light": 0.2, "heavy": 0.3}},
-    ], [
-        (),
-        (china("price_war", ["light"], discount=0.3),),
-        (),                                             # between the thresholds: go on
-        (china("open", ["light"], ["japan"]),),         # keeps the war's exports open
-        (china("price_war", ["light"], active=False),),
-        (),
-        (china("open", ["heavy"], ["us"]), china("price_war", ["light", "heavy"], discount=0.3)),
-    ])
+    versus_test(
+        strategy,
+        [
+            {},
+            {"diversification_momentum": {"light": 0.15}},
+            {"diversification_momentum": {"light": 0.05}},
+            {
+                "diversification_momentum": {"light": 0.05},
+                "regimes": {("light", "japan"): "ban", ("heavy", "us"): "ban"},
+            },
+            {"diversification_momentum": {"light": 0.01}},
+            {"diversification_momentum": {"light": 0.05}},
+            {"diversification_momentum": {"light": 0.2, "heavy": 0.3}},
+        ],
+        [
+            (),
+            (china("price_war", ["light"], discount=0.3),),
+            (),  # between the thresholds: go on
+            (china("open", ["light"], ["japan"]),),  # keeps the war's exports open
+            (china("price_war", ["light"], active=False),),
+            (),
+            (
+                china("open", ["heavy"], ["us"]),
+                china("price_war", ["light", "heavy"], discount=0.3),
+            ),
+        ],
+    )
 
 
 def test_price_war_thresholds_must_be_ordered():
     with pytest.raises(StrategyError, match="stop_momentum"):
-        make_strategy("price_war_on_entrants", {"start_momentum": 0.05, "stop_momentum": 0.1},
-                      "china")
+        make_strategy(
+            "price_war_on_entrants", {"start_momentum": 0.05, "stop_momentum": 0.1}, "china"
+        )
 
 
 # -- importers: scripted matches ------------------------------------------------------------
 @scripted("importer", "passive")
 def test_passive_never_acts():
-    versus_test(make_strategy("passive", {}, "importer"),
-                [{}, {"regimes": "ban", "risk": 1.0, "shortage": 0.5}, {"regimes": "quota"}],
-                [(), (), ()])
+    versus_test(
+        make_strategy("passive", {}, "importer"),
+        [{}, {"regimes": "ban", "risk": 1.0, "shortage": 0.5}, {"regimes": "quota"}],
+        [(), (), ()],
+    )
 
 
 @scripted("importer", "threshold_diversifier")
 def test_threshold_diversifier_acts_in_proportion_to_risk_above_its_threshold():
     strategy = make_strategy("threshold_diversifier", {}, "importer")
     at_risk = {"risk": {"heavy": 0.75}}
-    versus_test(strategy, [
-        {},
-        at_risk,
-        at_risk,
-        {**at_risk, "regimes": {"heavy": "quota"}},
-        {**at_risk, "regimes": {"heavy": "ban"}, "shortage": {"heavy": 0.2}},
-        {"risk": 0.2},
-    ], [
-        (),
-        # 120 days × 0.75; 400 × 0.75 × 0.6 (heavy's share of import value) split 70/30;
-        # R&D 200 × 0.75 × 0.6.
-        (by("japan", "stockpile", ["heavy"], target_days=90.0),
-         by("japan", "subsidize", ["heavy"], usd_m_per_year=126.0, stage="processing"),
-         by("japan", "subsidize", ["heavy"], usd_m_per_year=54.0, stage="mining"),
-         by("japan", "research", ["heavy"], usd_m_per_year=90.0),
-         by("japan", "coordinate", active=True)),
-        (),
-        (by("japan", "wto_case"),),
-        (by("japan", "offer_deal", concession_usd_m=500.0),),
-        # Risk faded: budgets stop, stockpiles stay, coordination ends.
-        (by("japan", "subsidize", ["heavy"], usd_m_per_year=0.0, stage="processing"),
-         by("japan", "subsidize", ["heavy"], usd_m_per_year=0.0, stage="mining"),
-         by("japan", "research", ["heavy"], usd_m_per_year=0.0),
-         by("japan", "coordinate", active=False)),
-    ])
+    versus_test(
+        strategy,
+        [
+            {},
+            at_risk,
+            at_risk,
+            {**at_risk, "regimes": {"heavy": "quota"}},
+            {**at_risk, "regimes": {"heavy": "ban"}, "shortage": {"heavy": 0.2}},
+            {"risk": 0.2},
+        ],
+        [
+            (),
+            # 120 days × 0.75; 400 × 0.75 × 0.6 (heavy's share of import value) split 70/30;
+            # R&D 200 × 0.75 × 0.6.
+            (
+                by("japan", "stockpile", ["heavy"], target_days=90.0),
+                by("japan", "subsidize", ["heavy"], usd_m_per_year=126.0, stage="processing"),
+                by("japan", "subsidize", ["heavy"], usd_m_per_year=54.0, stage="mining"),
+                by("japan", "research", ["heavy"], usd_m_per_year=90.0),
+                by("japan", "coordinate", active=True),
+            ),
+            (),
+            (by("japan", "wto_case"),),
+            (by("japan", "offer_deal", concession_usd_m=500.0),),
+            # Risk faded: budgets stop, stockpiles stay, coordination ends.
+            (
+                by("japan", "subsidize", ["heavy"], usd_m_per_year=0.0, stage="processing"),
+                by("japan", "subsidize", ["heavy"], usd_m_per_year=0.0, stage="mining"),
+                by("japan", "research", ["heavy"], usd_m_per_year=0.0),
+                by("japan", "coordinate", active=False),
+            ),
+        ],
+    )
 
 
 def test_threshold_diversifier_retaliates_while_banned_if_enabled():
     strategy = make_strategy("threshold_diversifier", {"retaliate_on_ban": True}, "importer")
-    versus_test(strategy, [{"regimes": {"heavy": "ban"}}, {"regimes": {"heavy": "ban"}}, {}],
-                [(by("us", "retaliate", level=1.0),), (), (by("us", "retaliate", level=0.0),)],
-                name="us")
+    versus_test(
+        strategy,
+        [{"regimes": {"heavy": "ban"}}, {"regimes": {"heavy": "ban"}}, {}],
+        [(by("us", "retaliate", level=1.0),), (), (by("us", "retaliate", level=0.0),)],
+        name="us",
+    )
 
 
 @scripted("importer", "stockpile_only")
 def test_stockpile_only_raises_targets_with_risk_and_never_lowers_them():
     strategy = make_strategy("stockpile_only", {}, "importer")
-    versus_test(strategy, [
-        {},
-        {"risk": {"heavy": 0.5}},
-        {"risk": {"heavy": 0.5}},
-        {"risk": {"heavy": 0.52}},                 # 93.6 days: within 5 days of 90
-        {"risk": {"light": 0.5, "heavy": 1.0}},
-        {"risk": 0.1, "regimes": "ban", "shortage": 0.5},
-    ], [
-        (),
-        (by("japan", "stockpile", ["heavy"], target_days=90.0),),
-        (),
-        (),
-        (by("japan", "stockpile", ["light"], target_days=90.0),
-         by("japan", "stockpile", ["heavy"], target_days=180.0)),
-        (),                                        # nothing else, ever
-    ])
+    versus_test(
+        strategy,
+        [
+            {},
+            {"risk": {"heavy": 0.5}},
+            {"risk": {"heavy": 0.5}},
+            {"risk": {"heavy": 0.52}},  # 93.6 days: within 5 days of 90
+            {"risk": {"light": 0.5, "heavy": 1.0}},
+            {"risk": 0.1, "regimes": "ban", "shortage": 0.5},
+        ],
+        [
+            (),
+            (by("japan", "stockpile", ["heavy"], target_days=90.0),),
+            (),
+            (),
+            (
+                by("japan", "stockpile", ["light"], target_days=90.0),
+                by("japan", "stockpile", ["heavy"], target_days=180.0),
+            ),
+            (),  # nothing else, ever
+        ],
+    )
 
 
 @scripted("importer", "retaliator")
@@ -505,32 +656,42 @@ def test_retaliator_retaliates_while_restricted_and_stops_when_china_reopens():
     strategy = make_strategy("retaliator", {}, "importer")
     full = by("us", "retaliate", level=1.0, instrument="chip_controls")
     stop = by("us", "retaliate", level=0.0, instrument="chip_controls")
-    versus_test(strategy, [
-        {},
-        {"regimes": {"heavy": view("licensing", approval_rate=0.5, delay_months=2)}},
-        {"regimes": {"heavy": view("licensing", approval_rate=0.5, delay_months=2)}},
-        {"regimes": {"light": "quota"}},
-        {},
-        # A licence approving everything once reviewed is not a restriction...
-        {"regimes": {"heavy": view("licensing", delay_months=2, months_in_place=3)}},
-        # ... but one still under review is.
-        {"regimes": {"heavy": view("licensing", delay_months=2, months_in_place=1)}},
-    ], [(), (full,), (), (), (stop,), (), (full,)], name="us")
+    versus_test(
+        strategy,
+        [
+            {},
+            {"regimes": {"heavy": view("licensing", approval_rate=0.5, delay_months=2)}},
+            {"regimes": {"heavy": view("licensing", approval_rate=0.5, delay_months=2)}},
+            {"regimes": {"light": "quota"}},
+            {},
+            # A licence approving everything once reviewed is not a restriction...
+            {"regimes": {"heavy": view("licensing", delay_months=2, months_in_place=3)}},
+            # ... but one still under review is.
+            {"regimes": {"heavy": view("licensing", delay_months=2, months_in_place=1)}},
+        ],
+        [(), (full,), (), (), (stop,), (), (full,)],
+        name="us",
+    )
 
 
 @scripted("importer", "negotiator")
 def test_negotiator_offers_deals_when_restricted_or_short_and_never_retaliates():
     strategy = make_strategy("negotiator", {}, "importer")
     offer = by("eu", "offer_deal", concession_usd_m=500.0, months=12.0)
-    versus_test(strategy, [
-        {},
-        {"regimes": {"heavy": "ban"}},
-        {"regimes": {"heavy": "ban"}, "deal_pending": True},
-        {"regimes": {"heavy": "ban"}},                  # the offer lapsed: offer again
-        {"shortage": {"light": 0.1}},
-        {"shortage": {"light": 0.01}},
-        {"regimes": "ban", "retaliating": 0.0, "risk": 1.0, "deal_pending": True},
-    ], [(), (offer,), (), (offer,), (offer,), (), ()], name="eu")
+    versus_test(
+        strategy,
+        [
+            {},
+            {"regimes": {"heavy": "ban"}},
+            {"regimes": {"heavy": "ban"}, "deal_pending": True},
+            {"regimes": {"heavy": "ban"}},  # the offer lapsed: offer again
+            {"shortage": {"light": 0.1}},
+            {"shortage": {"light": 0.01}},
+            {"regimes": "ban", "retaliating": 0.0, "risk": 1.0, "deal_pending": True},
+        ],
+        [(), (offer,), (), (offer,), (offer,), (), ()],
+        name="eu",
+    )
 
 
 @scripted("importer", "coordinator")
@@ -538,36 +699,54 @@ def test_coordinator_joins_allies_and_subsidises_above_threshold_and_stands_down
     strategy = make_strategy("coordinator", {}, "importer")
 
     def subsidies(light: float, heavy: float) -> tuple[Action, ...]:
-        return tuple(by("japan", "subsidize", [m], usd_m_per_year=total * share, stage=stage)
-                     for m, total in (("light", light), ("heavy", heavy))
-                     for stage, share in (("processing", 0.7), ("mining", 0.3)))
+        return tuple(
+            by("japan", "subsidize", [m], usd_m_per_year=total * share, stage=stage)
+            for m, total in (("light", light), ("heavy", heavy))
+            for stage, share in (("processing", 0.7), ("mining", 0.3))
+        )
 
-    versus_test(strategy, [
-        {}, {"risk": {"heavy": 0.4}}, {"risk": {"heavy": 0.2}}, {"risk": {"heavy": 0.1}},
-        {"risk": {"heavy": 0.2}},
-    ], [
-        (),
-        # 400 USD m/yr split by import value (light 0.4, heavy 0.6), 70 % to processing.
-        (by("japan", "coordinate", active=True), *subsidies(160.0, 240.0)),
-        (),                                          # between the thresholds: stay
-        (by("japan", "coordinate", active=False), *subsidies(0.0, 0.0)),
-        (),                                          # below the threshold: stay out
-    ])
+    versus_test(
+        strategy,
+        [
+            {},
+            {"risk": {"heavy": 0.4}},
+            {"risk": {"heavy": 0.2}},
+            {"risk": {"heavy": 0.1}},
+            {"risk": {"heavy": 0.2}},
+        ],
+        [
+            (),
+            # 400 USD m/yr split by import value (light 0.4, heavy 0.6), 70 % to processing.
+            (by("japan", "coordinate", active=True), *subsidies(160.0, 240.0)),
+            (),  # between the thresholds: stay
+            (by("japan", "coordinate", active=False), *subsidies(0.0, 0.0)),
+            (),  # below the threshold: stay out
+        ],
+    )
 
 
 def test_coordinator_without_allies_only_subsidises():
-    strategy = make_strategy("coordinator", {"subsidy_usd_m_per_year": 100.0,
-                                             "processing_share_of_subsidy": 1.0}, "importer")
-    versus_test(strategy, [{"risk": 0.5}], [(
-        by("japan", "subsidize", ["light"], usd_m_per_year=40.0, stage="processing"),
-        by("japan", "subsidize", ["heavy"], usd_m_per_year=60.0, stage="processing"),
-    )], allies=())
+    strategy = make_strategy(
+        "coordinator",
+        {"subsidy_usd_m_per_year": 100.0, "processing_share_of_subsidy": 1.0},
+        "importer",
+    )
+    versus_test(
+        strategy,
+        [{"risk": 0.5}],
+        [
+            (
+                by("japan", "subsidize", ["light"], usd_m_per_year=40.0, stage="processing"),
+                by("japan", "subsidize", ["heavy"], usd_m_per_year=60.0, stage="processing"),
+            )
+        ],
+        allies=(),
+    )
 
 
 def test_coordinator_thresholds_must_be_ordered():
     with pytest.raises(StrategyError, match="stand_down_risk"):
-        make_strategy("coordinator", {"risk_threshold": 0.2, "stand_down_risk": 0.3},
-                      "importer")
+        make_strategy("coordinator", {"risk_threshold": 0.2, "stand_down_risk": 0.3}, "importer")
 
 
 # -- in the running model -------------------------------------------------------------------
@@ -632,20 +811,34 @@ def test_escalation_in_model_climbs_against_the_retaliator_and_climbs_down_after
     rounds = run(build(events, china__strategy="escalation"), 21)
     policy = series(rounds, "china_policy", "heavy", "us")
     assert [policy.loc[s] for s in (1, 4, 7, 10, 13, 16, 19)] == [
-        "licensing", "quota", "ban", "ban", "quota", "licensing", "open"]
+        "licensing",
+        "quota",
+        "ban",
+        "ban",
+        "quota",
+        "licensing",
+        "open",
+    ]
     assert (series(rounds, "china_policy", "heavy", "japan") == "open").all()
 
 
 @in_model("china", "price_war_on_entrants")
 def test_price_war_on_entrants_in_model_answers_subsidised_entry_with_a_price_war():
-    events = [event(1, "japan", "subsidize", ["light"], usd_m_per_year=1200, stage="processing"),
-              event(13, "japan", "subsidize", ["light"], usd_m_per_year=0, stage="processing")]
+    events = [
+        event(1, "japan", "subsidize", ["light"], usd_m_per_year=1200, stage="processing"),
+        event(13, "japan", "subsidize", ["light"], usd_m_per_year=0, stage="processing"),
+    ]
     model = build(events, seed=3, years=5, china__strategy="price_war_on_entrants")
     war = []
     for _ in range(60):
         model.step()
-        war.append((model.step_count, model.china.price_war["light"],
-                    model.diversification_momentum("light")))
+        war.append(
+            (
+                model.step_count,
+                model.china.price_war["light"],
+                model.diversification_momentum("light"),
+            )
+        )
     started = next(step for step, discount, _ in war if discount > 0)
     # The subsidy becomes projects at the investment round of month 13; China answers
     # at the next decision round.
@@ -666,8 +859,10 @@ def test_passive_in_model_takes_no_action_even_when_banned():
 
 @in_model("importer", "threshold_diversifier")
 def test_threshold_diversifier_in_model_stockpiles_subsidises_and_coordinates_when_banned():
-    model = build([event(2, "china", "ban", ["heavy"], ["japan"])],
-                  importers__japan__strategy="threshold_diversifier")
+    model = build(
+        [event(2, "china", "ban", ["heavy"], ["japan"])],
+        importers__japan__strategy="threshold_diversifier",
+    )
     run(model, 6)
     japan = model.importers["japan"]
     assert japan.stockpile_target_days["heavy"] > 60
@@ -678,8 +873,10 @@ def test_threshold_diversifier_in_model_stockpiles_subsidises_and_coordinates_wh
 
 @in_model("importer", "stockpile_only")
 def test_stockpile_only_in_model_raises_the_target_and_does_nothing_else():
-    model = build([event(2, "china", "ban", ["heavy"], ["japan"])],
-                  importers__japan__strategy="stockpile_only")
+    model = build(
+        [event(2, "china", "ban", ["heavy"], ["japan"])],
+        importers__japan__strategy="stockpile_only",
+    )
     run(model, 12)
     japan = model.importers["japan"]
     assert japan.stockpile_target_days["heavy"] > 60
@@ -689,24 +886,35 @@ def test_stockpile_only_in_model_raises_the_target_and_does_nothing_else():
 
 @in_model("importer", "retaliator")
 def test_retaliator_in_model_retaliates_while_banned():
-    model = build([event(2, "china", "ban", ["heavy"], ["japan"]),
-                   event(8, "china", "open", ["heavy"], ["japan"])],
-                  importers__japan__strategy="retaliator")
+    model = build(
+        [
+            event(2, "china", "ban", ["heavy"], ["japan"]),
+            event(8, "china", "open", ["heavy"], ["japan"]),
+        ],
+        importers__japan__strategy="retaliator",
+    )
     level = {}
     for _ in range(12):
         model.step()
         level[model.step_count] = model.importers["japan"].retaliation
     assert level[3] == 0.0 and level[4] == 1.0 and level[9] == 1.0 and level[10] == 0.0
-    unanswered = build([event(2, "china", "ban", ["heavy"], ["japan"]),
-                        event(8, "china", "open", ["heavy"], ["japan"])]).run(12)
+    unanswered = build(
+        [
+            event(2, "china", "ban", ["heavy"], ["japan"]),
+            event(8, "china", "open", ["heavy"], ["japan"]),
+        ]
+    ).run(12)
     assert model.payoff["china"] < unanswered.payoff["china"]  # retaliation cost China
 
 
 @in_model("importer", "negotiator")
 def test_negotiator_in_model_buys_an_end_to_a_ban_from_a_deal_taking_china():
     # calibrated_restraint takes deals worth 100 USD m or more (and leaves light alone).
-    model = build([event(2, "china", "ban", targets=["us"])],
-                  china__strategy="calibrated_restraint", importers__us__strategy="negotiator")
+    model = build(
+        [event(2, "china", "ban", targets=["us"])],
+        china__strategy="calibrated_restraint",
+        importers__us__strategy="negotiator",
+    )
     rounds = run(model, 12)
     policy = series(rounds, "china_policy", "light", "us")
     assert (policy.loc[2:6] == "ban").all() and (policy.loc[7:] == "open").all()
@@ -719,16 +927,23 @@ def test_negotiator_in_model_buys_an_end_to_a_ban_from_a_deal_taking_china():
 
 @in_model("importer", "coordinator")
 def test_coordinator_in_model_coordinates_while_at_risk_and_stands_down_after():
-    model = build([event(2, "china", "ban", ["heavy"], ["japan"]),
-                   event(5, "china", "open", ["heavy"], ["japan"])],
-                  importers__japan__strategy="coordinator", risk__half_life_months=3)
+    model = build(
+        [
+            event(2, "china", "ban", ["heavy"], ["japan"]),
+            event(5, "china", "open", ["heavy"], ["japan"]),
+        ],
+        importers__japan__strategy="coordinator",
+        risk__half_life_months=3,
+    )
     japan = model.importers["japan"]
     run(model, 4)
     assert japan.coordinating and japan.subsidy[("heavy", "processing")] > 0
     run(model, 20)
     assert not japan.coordinating and not any(japan.subsidy.values())
-    assert [r["action"] for r in _actions_of(model, "japan") if r["action"] == "coordinate"] \
-        == ["coordinate", "coordinate"]
+    assert [r["action"] for r in _actions_of(model, "japan") if r["action"] == "coordinate"] == [
+        "coordinate",
+        "coordinate",
+    ]
 
 
 def test_every_rule_based_strategy_has_a_scripted_match_and_an_in_model_check():
@@ -749,17 +964,21 @@ def observations() -> dict[str, Any]:
     return {
         "china": model.observe_china(),
         "importer": model.observe_importer(model.importers["japan"]),
-        "producer": model._producer_observation(producer, producer.name,
-                                                tuple(model.materials), producer.country,
-                                                producer.cost_factor),
+        "producer": model._producer_observation(
+            producer, producer.name, tuple(model.materials), producer.country, producer.cost_factor
+        ),
         "firm": pop.observe(multiple),
     }
 
 
 def _snapshot(observation: Any) -> Any:
     """A deep copy, sharing the fields excluded from comparison (the forecaster)."""
-    shared = {id(value): value for f in dataclasses.fields(observation) if not f.compare
-              for value in [getattr(observation, f.name)]}
+    shared = {
+        id(value): value
+        for f in dataclasses.fields(observation)
+        if not f.compare
+        for value in [getattr(observation, f.name)]
+    }
     return copy.deepcopy(observation, memo=shared)
 
 
@@ -769,7 +988,9 @@ def _same(a: Any, b: Any) -> bool:
     if dataclasses.is_dataclass(a) and not isinstance(a, type):
         return type(a) is type(b) and all(
             _same(getattr(a, f.name), getattr(b, f.name))
-            for f in dataclasses.fields(a) if f.compare)
+            for f in dataclasses.fields(a)
+            if f.compare
+        )
     if isinstance(a, np.ndarray):
         return isinstance(b, np.ndarray) and np.array_equal(a, b)
     if isinstance(a, Mapping):
@@ -833,7 +1054,8 @@ def _table_names(text: str, title: str) -> list[str]:
 
 def test_committed_catalogue_is_the_generated_one():
     assert catalogue.CATALOGUE.read_text(encoding="utf-8") == catalogue.render(), (
-        "docs/strategies.md is out of date: run python -m experiments.catalogue")
+        "docs/strategies.md is out of date: run python -m experiments.catalogue"
+    )
 
 
 def test_catalogue_check_flag_reports_drift(tmp_path, capsys):
@@ -857,15 +1079,19 @@ def test_catalogue_tabulates_every_strategy_by_role_with_its_parameters_and_the_
     assert "| `escalation` | 1 | restricts | Climbs the ladder" in text
     assert "| `against` | `retaliators` |" in text
     from overplay.agents.moves import CHINA_MOVES, IMPORTER_MOVES
+
     for move in (*CHINA_MOVES, *IMPORTER_MOVES):
         assert f"| `{move}` |" in text
 
 
 def test_first_sentence_ignores_stops_inside_brackets_and_abbreviations():
-    assert catalogue.first_sentence("Does x (e.g. y. z) now. Then more.") == \
-        "Does x (e.g. y. z) now."
-    assert catalogue.first_sentence("Cites Sprecher et al. 2017 here. Next.") == \
-        "Cites Sprecher et al. 2017 here."
+    assert (
+        catalogue.first_sentence("Does x (e.g. y. z) now. Then more.") == "Does x (e.g. y. z) now."
+    )
+    assert (
+        catalogue.first_sentence("Cites Sprecher et al. 2017 here. Next.")
+        == "Cites Sprecher et al. 2017 here."
+    )
     assert catalogue.first_sentence("No stop at all") == "No stop at all"
 
 

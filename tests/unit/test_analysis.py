@@ -43,18 +43,22 @@ seed: 3
 outcomes: [china_processing_share_final_light, payoff_china, restriction_rounds,
            years_to_processing_share_below_80pct_light]
 """
-US_LEVER = ("  - {name: us_strategy, key: importers.us.strategy, kind: categorical,\n"
-            "      values: [passive, threshold_diversifier]}\n")
+US_LEVER = (
+    "  - {name: us_strategy, key: importers.us.strategy, kind: categorical,\n"
+    "      values: [passive, threshold_diversifier]}\n"
+)
 OUTCOMES = ["china_processing_share_final_light", "payoff_china", "restriction_rounds"]
 INPUTS = ["elasticity", "wto_ruling_months", "china_strategy"]
 ENV = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
 
 
-def _sweep(root: Path, name: str, design: str, replicates: int = 1, extra: str = "",
-           lever: str = "") -> Path:
+def _sweep(
+    root: Path, name: str, design: str, replicates: int = 1, extra: str = "", lever: str = ""
+) -> Path:
     spec_file = root / f"{name}.yaml"
-    spec_file.write_text(SPEC.format(name=name, design=design, replicates=replicates,
-                                     extra=extra, lever=lever))
+    spec_file.write_text(
+        SPEC.format(name=name, design=design, replicates=replicates, extra=extra, lever=lever)
+    )
     out = root / name
     table = run_sweep(load_sweep(spec_file), spec_file, out, "serial", workers=1)
     assert (table["status"] == "ok").all()
@@ -68,9 +72,14 @@ def sweeps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "sobol": _sweep(root, "sobol", "{method: sobol, samples: 8}"),
         "morris": _sweep(root, "morris", "{method: morris, samples: 4, levels: 4}"),
         # China starts just above 80 % of light processing, so a ban crosses it at once.
-        "lhs": _sweep(root, "lhs", "{method: latin_hypercube, samples: 12}", replicates=2,
-                      extra=", materials.light.china_processing_share: 0.81",
-                      lever=US_LEVER),
+        "lhs": _sweep(
+            root,
+            "lhs",
+            "{method: latin_hypercube, samples: 12}",
+            replicates=2,
+            extra=", materials.light.china_processing_share: 0.81",
+            lever=US_LEVER,
+        ),
     }
 
 
@@ -95,7 +104,8 @@ def test_sobol_table_has_a_row_per_outcome_and_input_with_finite_indices(sweeps)
     table = result.table
     assert list(table.columns) == ["outcome", "input", "S1", "S1_conf", "ST", "ST_conf"]
     assert list(zip(table["outcome"], table["input"], strict=True)) == [
-        (o, i) for o in OUTCOMES for i in INPUTS]
+        (o, i) for o in OUTCOMES for i in INPUTS
+    ]
     assert np.isfinite(table[["S1", "S1_conf", "ST", "ST_conf"]].to_numpy()).all()
     stored = pd.read_parquet(sweeps["sobol"] / "analysis" / "sobol.parquet")
     pd.testing.assert_frame_equal(stored, table)
@@ -105,7 +115,8 @@ def test_sobol_table_has_a_row_per_outcome_and_input_with_finite_indices(sweeps)
 
 def test_sobol_ranks_the_driver_first_and_gives_the_irrelevant_input_nothing(sweeps):
     table = analyze(sweeps["sobol"], "sobol", OUTCOMES, write=False).table.set_index(
-        ["outcome", "input"])
+        ["outcome", "input"]
+    )
     # restriction_rounds = 4·[always_ban] exactly: all variance is China's strategy, so a
     # mis-paired Saltelli layout (wrong order, wrong N) could not give 1 and 0 here.
     rounds = table.loc["restriction_rounds"]
@@ -124,8 +135,9 @@ def test_sobol_default_skips_outcomes_without_values_and_says_so(sweeps):
     assert set(result.table["outcome"]) == set(OUTCOMES)
     assert any("years_to_processing_share_below_80pct_light" in n for n in result.notes)
     with pytest.raises(AnalysisError, match="no value"):
-        analyze(sweeps["sobol"], "sobol", ["years_to_processing_share_below_80pct_light"],
-                write=False)
+        analyze(
+            sweeps["sobol"], "sobol", ["years_to_processing_share_below_80pct_light"], write=False
+        )
 
 
 def test_sobol_refuses_other_designs_failed_runs_and_unfinished_sweeps(sweeps, tmp_path):
@@ -151,8 +163,7 @@ def test_sobol_refuses_other_designs_failed_runs_and_unfinished_sweeps(sweeps, t
 
 def test_morris_table_shape_and_known_effects(sweeps):
     table = analyze(sweeps["morris"], "morris", OUTCOMES).table
-    assert list(table.columns) == ["outcome", "input", "mu", "mu_star", "mu_star_conf",
-                                   "sigma"]
+    assert list(table.columns) == ["outcome", "input", "mu", "mu_star", "mu_star_conf", "sigma"]
     assert len(table) == len(OUTCOMES) * len(INPUTS)
     assert (table["mu_star"] >= 0).all()
     rounds = table[table["outcome"] == "restriction_rounds"].set_index("input")
@@ -218,8 +229,9 @@ def test_curve_gives_means_inside_their_intervals_and_threshold_shares(sweeps):
     assert (payoff["n"] == payoff["runs"]).all()
     assert ((payoff["ci_low"] <= payoff["mean"]) & (payoff["mean"] <= payoff["ci_high"])).all()
     expected = runs.groupby(["china_strategy", "us_strategy"])["payoff_china"].mean()
-    np.testing.assert_allclose(payoff.set_index(["china_strategy", "us_strategy"])["mean"]
-                               .loc[expected.index], expected)
+    np.testing.assert_allclose(
+        payoff.set_index(["china_strategy", "us_strategy"])["mean"].loc[expected.index], expected
+    )
     years = table[table["outcome"].str.startswith("years_to")].set_index("china_strategy")
     assert (years.loc["always_ban", "reached_share"] == 1).all()
     assert (years.loc["always_open", "reached_share"] == 0).all()
@@ -232,8 +244,9 @@ def test_curve_gives_means_inside_their_intervals_and_threshold_shares(sweeps):
 def test_curve_checks_its_columns(sweeps):
     with pytest.raises(AnalysisError, match="--x: unknown column 'nope'"):
         analyze(sweeps["lhs"], "curve", x="nope", write=False)
-    table = analyze(sweeps["lhs"], "curve", ["payoff_china"], by=["china_strategy"],
-                    write=False).table
+    table = analyze(
+        sweeps["lhs"], "curve", ["payoff_china"], by=["china_strategy"], write=False
+    ).table
     assert len(table) == 2
 
 
@@ -241,8 +254,14 @@ def test_curve_checks_its_columns(sweeps):
 
 
 def _overplay(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "overplay.experiments.cli", "analyze", *args],
-                          capture_output=True, text=True, env=ENV, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "overplay.experiments.cli", "analyze", *args],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_cli_exit_codes(sweeps, tmp_path):
@@ -254,12 +273,20 @@ def test_cli_exit_codes(sweeps, tmp_path):
         "unknown_outcome": (lhs, "--method", "curve", "--outcome", "nope"),
         "not_a_sweep": (str(tmp_path), "--method", "curve"),
         "wrong_design": (lhs, "--method", "sobol"),
-        "both_sides": (lhs, "--method", "prim", "--outcome", "payoff_china", "--below", "1",
-                       "--above", "2"),
+        "both_sides": (
+            lhs,
+            "--method",
+            "prim",
+            "--outcome",
+            "payoff_china",
+            "--below",
+            "1",
+            "--above",
+            "2",
+        ),
     }
     with ThreadPoolExecutor(len(cases)) as pool:
-        procs = dict(zip(cases, pool.map(lambda a: _overplay(*a), cases.values()),
-                         strict=True))
+        procs = dict(zip(cases, pool.map(lambda a: _overplay(*a), cases.values()), strict=True))
     for name, proc in procs.items():
         assert "Traceback" not in proc.stderr + proc.stdout, (name, proc.stderr)
         if name.startswith("good"):
@@ -310,8 +337,11 @@ def test_repeated_design_points_are_counted_once_and_said_to_be(ignored):
     assert table.loc["ban", "runs"] == 3 and table.loc["ban", "repeats"] == 3
     assert table.loc["ban", "std"] == pytest.approx(distinct.std(ddof=1))  # not 6 copies' std
     assert table.loc["licensing", "runs"] == 6 and table.loc["licensing", "repeats"] == 0
-    assert any("1 of 4 design points repeat an earlier point's runs" in n
-               and "instrument = ban, severity = 0.9" in n for n in result.notes)
+    assert any(
+        "1 of 4 design points repeat an earlier point's runs" in n
+        and "instrument = ban, severity = 0.9" in n
+        for n in result.notes
+    )
 
 
 def test_compare_table_gives_each_points_mean_and_band(ignored):

@@ -10,14 +10,16 @@ from overplay.agents.actions import Action, Kind
 from overplay.model import LeverageModel
 
 
-@pytest.mark.parametrize(("action", "expected"), [
-    (Action("china", Kind.QUOTA, ("light",), ("us",), {"cut": 5}), "params.cut"),
-    (Action("china", Kind.BAN, ("unobtainium",), ("us",)), "materials"),
-    (Action("china", Kind.BAN, ("light",), ("narnia",)), "targets"),
-    (Action("us", Kind.BAN, ("light",), ("japan",)), "cannot take action 'ban'"),
-])
-def test_a_bad_action_is_refused_before_it_changes_anything(action: Action,
-                                                              expected: str) -> None:
+@pytest.mark.parametrize(
+    ("action", "expected"),
+    [
+        (Action("china", Kind.QUOTA, ("light",), ("us",), {"cut": 5}), "params.cut"),
+        (Action("china", Kind.BAN, ("unobtainium",), ("us",)), "materials"),
+        (Action("china", Kind.BAN, ("light",), ("narnia",)), "targets"),
+        (Action("us", Kind.BAN, ("light",), ("japan",)), "cannot take action 'ban'"),
+    ],
+)
+def test_a_bad_action_is_refused_before_it_changes_anything(action: Action, expected: str) -> None:
     model = LeverageModel("baseline", rng=1, firms=10, years=1)
     model.step()
     log = list(model.action_log)

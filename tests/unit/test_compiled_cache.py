@@ -17,10 +17,16 @@ from numba.core.registry import CPUDispatcher
 
 from overplay.model.jit import cache_dir
 
-COMPILED_MODULES = ("overplay.model.market", "overplay.model.month_kernel", "overplay.agents.firm_kernels",
-                    "overplay.agents.strategies.firm")
-PACKAGE_ROOTS = [Path(importlib.import_module(name).__file__).resolve().parent
-                 for name in ("overplay.model", "overplay.agents", "overplay.experiments")]
+COMPILED_MODULES = (
+    "overplay.model.market",
+    "overplay.model.month_kernel",
+    "overplay.agents.firm_kernels",
+    "overplay.agents.strategies.firm",
+)
+PACKAGE_ROOTS = [
+    Path(importlib.import_module(name).__file__).resolve().parent
+    for name in ("overplay.model", "overplay.agents", "overplay.experiments")
+]
 
 
 def compiled_functions() -> list[CPUDispatcher]:
@@ -45,10 +51,12 @@ def test_the_cache_folder_follows_the_platform_and_the_users_override(tmp_path) 
     probe = "from model.jit import cache_dir; print(cache_dir())"
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
     env["XDG_CACHE_HOME"] = str(tmp_path / "xdg")
-    default = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
-                             text=True, check=True).stdout.strip()
+    default = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert Path(default) == tmp_path / "xdg" / "overplay" / "numba"
     env["NUMBA_CACHE_DIR"] = str(tmp_path / "mine")
-    chosen = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
-                            text=True, check=True).stdout.strip()
+    chosen = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert Path(chosen) == tmp_path / "mine"

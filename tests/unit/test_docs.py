@@ -68,7 +68,7 @@ def section(text: str, heading: str) -> str:
     match = re.search(rf"(?m)^(#+) {re.escape(heading)}.*$", text)
     assert match, f"no section {heading!r}"
     level = len(match.group(1))
-    rest = text[match.end():]
+    rest = text[match.end() :]
     end = re.search(rf"(?m)^#{{1,{level}}} ", rest)
     return rest[: end.start()] if end else rest
 
@@ -101,9 +101,15 @@ def short_run():
 # -- docs/odd.md --------------------------------------------------------------------------
 def test_walker_sees_nested_sections_and_entries():
     paths = parameter_paths()
-    for expected in ("seed", "market.price_adjustment_per_month",
-                     "materials.demand_t_per_year", "importers.allies",
-                     "producers.ore_to_china", "events.at", "china.strategy.name"):
+    for expected in (
+        "seed",
+        "market.price_adjustment_per_month",
+        "materials.demand_t_per_year",
+        "importers.allies",
+        "producers.ore_to_china",
+        "events.at",
+        "china.strategy.name",
+    ):
         assert expected in paths
 
 
@@ -147,11 +153,14 @@ def test_referenced_fact_ids_exist_in_the_facts_file(odd):
 
 
 # -- docs/outputs.md ----------------------------------------------------------------------
-@pytest.mark.parametrize(("heading", "columns"), [
-    ("rounds.parquet", ROUND_COLUMNS),
-    ("payoffs.parquet", PAYOFF_COLUMNS),
-    ("actions.csv", ACTION_COLUMNS),
-])
+@pytest.mark.parametrize(
+    ("heading", "columns"),
+    [
+        ("rounds.parquet", ROUND_COLUMNS),
+        ("payoffs.parquet", PAYOFF_COLUMNS),
+        ("actions.csv", ACTION_COLUMNS),
+    ],
+)
 def test_every_output_column_is_documented_and_no_other(outputs, heading, columns):
     documented = first_cells(section(outputs, heading))
     assert not [c for c in columns if c not in documented], f"{heading}: undocumented columns"
@@ -201,8 +210,12 @@ def test_every_registered_strategy_and_parameter_is_described():
 
     text = backticked(STRATEGIES.read_text(encoding="utf-8"))
     missing = [cls.name for cls in REGISTRY.values() if cls.name not in text]
-    missing += [f"{cls.name}.{param}" for cls in REGISTRY.values()
-                for param in cls.Params.model_fields if param not in text]
+    missing += [
+        f"{cls.name}.{param}"
+        for cls in REGISTRY.values()
+        for param in cls.Params.model_fields
+        if param not in text
+    ]
     assert not missing, f"docs/strategies.md does not describe: {missing}"
 
 
@@ -212,8 +225,11 @@ def test_odd_describes_the_bundled_scenarios_strategies_and_points_to_the_catalo
     text = section(odd, "7.14 Default strategies")
     used: set[str] = set()
     for scenario in [Scenario(), *(load_scenario(name) for name in bundled_names())]:
-        used |= {scenario.china.strategy.name, scenario.firms.strategy.name,
-                 scenario.producer_rules.strategy.name}
+        used |= {
+            scenario.china.strategy.name,
+            scenario.firms.strategy.name,
+            scenario.producer_rules.strategy.name,
+        }
         used |= {importer.strategy.name for importer in scenario.importers.values()}
     missing = sorted(used - backticked(text))
     assert not missing, f"docs/odd.md §7.14 does not describe: {missing}"
@@ -224,8 +240,11 @@ def test_odd_describes_the_bundled_scenarios_strategies_and_points_to_the_catalo
 def test_figure_units_match_the_documented_output_units(outputs):
     from overplay.experiments.plots.labels import SERIES
 
-    rows = dict(re.findall(r"(?m)^\|\s*`(\w+)`\s*\|[^|]*\|\s*([^|]+?)\s*\|\s*$",
-                           section(outputs, "rounds.parquet")))
+    rows = dict(
+        re.findall(
+            r"(?m)^\|\s*`(\w+)`\s*\|[^|]*\|\s*([^|]+?)\s*\|\s*$", section(outputs, "rounds.parquet")
+        )
+    )
     for column, (_what, unit) in SERIES.items():
         assert rows[column] == unit, f"{column}: figures say {unit!r}, outputs.md {rows[column]!r}"
 

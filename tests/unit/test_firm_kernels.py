@@ -27,11 +27,19 @@ def population(seed: int, n: int = 300, m: int = 2, regions: int = 4):
     rng = np.random.default_rng(seed)
     region = np.sort(rng.integers(0, regions - 1, n))  # the last importer has no firms
     shape = (n, m)
-    return rng, region, regions, {
-        "base_need": rng.lognormal(0, 1, shape) * (rng.random(shape) > 0.1),
-        "thrift": rng.uniform(0, 0.3, shape), "contracted": rng.uniform(0, 1, shape),
-        "target_days": rng.uniform(0, 200, shape), "inventory": rng.uniform(0, 20, shape),
-        "value_added": rng.uniform(5, 400, shape)}
+    return (
+        rng,
+        region,
+        regions,
+        {
+            "base_need": rng.lognormal(0, 1, shape) * (rng.random(shape) > 0.1),
+            "thrift": rng.uniform(0, 0.3, shape),
+            "contracted": rng.uniform(0, 1, shape),
+            "target_days": rng.uniform(0, 200, shape),
+            "inventory": rng.uniform(0, 20, shape),
+            "value_added": rng.uniform(5, 400, shape),
+        },
+    )
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -41,18 +49,34 @@ def test_demand_matches_numpy(seed):
     growth, mult = rng.uniform(0.9, 1.2, m), rng.uniform(0.5, 1.5, m)
     price, premium = rng.uniform(10, 300, m), rng.uniform(0, 0.5, m)
     need, paid, orders, r_orders, r_contracted, r_need = kernels.demand(
-        p["base_need"], p["thrift"], growth, mult, price, premium, p["contracted"],
-        p["target_days"], p["inventory"], 3.0, p["value_added"], region, regions)
+        p["base_need"],
+        p["thrift"],
+        growth,
+        mult,
+        price,
+        premium,
+        p["contracted"],
+        p["target_days"],
+        p["inventory"],
+        3.0,
+        p["value_added"],
+        region,
+        regions,
+    )
     want_need = p["base_need"] * growth * (1.0 - p["thrift"]) * mult[None, :]
     want_paid = price[None, :] * (1.0 + premium[None, :] * p["contracted"])
     target = want_need * p["target_days"] / DAYS
     want_orders = np.maximum(want_need + (target - p["inventory"]) / 3.0, 0.0)
     want_orders = np.where(want_paid < p["value_added"], want_orders, 0.0)
     assert (want_orders == 0).any() and (want_orders > 0).any()
-    for got, want in ((need, want_need), (paid, want_paid), (orders, want_orders),
-                      (r_orders, by_region(want_orders, region, regions)),
-                      (r_contracted, by_region(want_orders * p["contracted"], region, regions)),
-                      (r_need, by_region(want_need, region, regions))):
+    for got, want in (
+        (need, want_need),
+        (paid, want_paid),
+        (orders, want_orders),
+        (r_orders, by_region(want_orders, region, regions)),
+        (r_contracted, by_region(want_orders * p["contracted"], region, regions)),
+        (r_need, by_region(want_need, region, regions)),
+    ):
         np.testing.assert_array_equal(got, want)
 
 
@@ -65,16 +89,28 @@ def test_receive_and_consume_matches_numpy(seed):
     fill = rng.uniform(0.3, 1.0, (regions, m))
     release = rng.uniform(0, 50, (regions, m)) * (rng.random((regions, m)) > 0.3)
     inventory, cumulative, discounted = p["inventory"].copy(), np.ones(n), np.ones(n)
-    got = kernels.receive_and_consume(orders, fill, need, release, paid, p["value_added"],
-                                      inventory, region, 0.97, cumulative, discounted)
+    got = kernels.receive_and_consume(
+        orders,
+        fill,
+        need,
+        release,
+        paid,
+        p["value_added"],
+        inventory,
+        region,
+        0.97,
+        cumulative,
+        discounted,
+    )
 
     stock = p["inventory"].copy()
     delivered = orders * fill[region]
     stock += delivered
     gap = np.maximum(need - stock, 0.0)
     region_gap = by_region(gap, region, regions)
-    share = np.minimum(np.divide(release, region_gap, out=np.zeros_like(release),
-                                 where=region_gap > 0), 1.0)
+    share = np.minimum(
+        np.divide(release, region_gap, out=np.zeros_like(release), where=region_gap > 0), 1.0
+    )
     stock += gap * share[region]
     consumed = np.minimum(need, stock)
     stock -= consumed
@@ -86,11 +122,15 @@ def test_receive_and_consume_matches_numpy(seed):
     np.testing.assert_array_equal(inventory, stock)
     np.testing.assert_array_equal(cumulative, 1.0 + profit)
     np.testing.assert_array_equal(discounted, 1.0 + profit * 0.97)
-    want = (shortfall, region_gap * share, by_region(consumed, region, regions),
-            by_region(shortfall, region, regions),
-            by_region(shortfall * p["value_added"] * 1e-3, region, regions),
-            np.bincount(region, weights=profit, minlength=regions),
-            by_region(stock, region, regions))
+    want = (
+        shortfall,
+        region_gap * share,
+        by_region(consumed, region, regions),
+        by_region(shortfall, region, regions),
+        by_region(shortfall * p["value_added"] * 1e-3, region, regions),
+        np.bincount(region, weights=profit, minlength=regions),
+        by_region(stock, region, regions),
+    )
     for g, w in zip(got, want, strict=True):
         np.testing.assert_array_equal(g, w)
 
@@ -102,15 +142,17 @@ def test_memories_match_numpy(seed):
     risk, sensitivity = rng.uniform(0, 1, (n, m)), rng.lognormal(0, 0.5, n)
     impulse = rng.uniform(0, 1, (regions, m))
     felt = np.clip(impulse[region] * sensitivity[:, None], 0.0, 1.0)
-    np.testing.assert_array_equal(kernels.update_risk(risk, impulse, sensitivity, 0.9, region),
-                                  update_risk(risk, felt, 0.9))
+    np.testing.assert_array_equal(
+        kernels.update_risk(risk, impulse, sensitivity, 0.9, region), update_risk(risk, felt, 0.9)
+    )
 
     thrift, committed = p["thrift"].copy(), p["thrift"] * 1.2
     effort, boost = rng.uniform(0, 1, (n, m)), rng.uniform(0, 1, (regions, m))
     max_thrift = np.array([0.35, 0.25])[:m]
     want_committed = committed + np.minimum(
         effort * 0.1 / 12.0 * (1.0 + boost[region]),
-        np.maximum(max_thrift[None, :] - committed, 0.0))
+        np.maximum(max_thrift[None, :] - committed, 0.0),
+    )
     want_thrift = thrift + (want_committed - thrift) / 24.0
     kernels.advance_thrift(thrift, committed, effort, max_thrift, 0.1, boost, 24.0, region)
     np.testing.assert_array_equal(committed, want_committed)
@@ -119,8 +161,11 @@ def test_memories_match_numpy(seed):
 
 def test_clipped_decision_matches_numpy():
     rng = np.random.default_rng(7)
-    days, share, effort = (rng.normal(0.5, 400, (50, 2)), rng.normal(0.5, 1, (50, 2)),
-                           rng.normal(0.5, 1, (50, 2)))
+    days, share, effort = (
+        rng.normal(0.5, 400, (50, 2)),
+        rng.normal(0.5, 1, (50, 2)),
+        rng.normal(0.5, 1, (50, 2)),
+    )
     days[3, 1] = share[4, 0] = effort[5, 1] = np.nan
     got = kernels.clipped_decision(days, share, effort)
     for g, x, high in zip(got, (days, share, effort), (720.0, 1.0, 1.0), strict=True):
@@ -138,14 +183,34 @@ def test_importers_memories_match_python():
     firm_risk = rng.uniform(0, 1, (n, m))
     thrift, committed = p["thrift"].copy(), p["thrift"].copy()
     new_risk, new_recycling, firms = kernels.memories(
-        impulse, shortage, 2.0, risk, sensitivity, 0.9, research, recycling, 1000.0, 0.01,
-        0.3, 120.0, firm_risk, rng.lognormal(0, 0.4, n), region, thrift, committed,
-        rng.uniform(0, 1, (n, m)), np.array([0.35, 0.25])[:m], 0.1, 24.0)
+        impulse,
+        shortage,
+        2.0,
+        risk,
+        sensitivity,
+        0.9,
+        research,
+        recycling,
+        1000.0,
+        0.01,
+        0.3,
+        120.0,
+        firm_risk,
+        rng.lognormal(0, 0.4, n),
+        region,
+        thrift,
+        committed,
+        rng.uniform(0, 1, (n, m)),
+        np.array([0.35, 0.25])[:m],
+        0.1,
+        24.0,
+    )
     for i in range(regions):
         for j in range(m):
             felt = 1.0 - (1.0 - impulse[i, j]) * (1.0 - min(max(2.0 * shortage[i, j], 0.0), 1.0))
-            assert new_risk[i, j] == update_risk(risk[i, j], min(max(
-                felt * sensitivity[i], 0.0), 1.0), 0.9)
+            assert new_risk[i, j] == update_risk(
+                risk[i, j], min(max(felt * sensitivity[i], 0.0), 1.0), 0.9
+            )
             effect = research[i, j] / (research[i, j] + 1000.0)
             target = 0.01 + (0.3 - 0.01) * effect
             assert new_recycling[i, j] == recycling[i, j] + (target - recycling[i, j]) / 120.0

@@ -31,8 +31,7 @@ def test_the_copy_carries_no_history_and_the_live_model_keeps_it() -> None:
     assert all(values == [] for values in copy.datacollector.model_vars.values())
     assert copy.datacollector.get_table_dataframe("rounds").empty
     assert model.action_log == log
-    pd.testing.assert_frame_equal(model.datacollector.get_table_dataframe("rounds"),
-                                  rounds_before)
+    pd.testing.assert_frame_equal(model.datacollector.get_table_dataframe("rounds"), rounds_before)
 
 
 def test_a_forecast_is_worth_the_same_with_or_without_the_history() -> None:
@@ -50,7 +49,13 @@ def test_a_forecast_is_worth_the_same_with_or_without_the_history() -> None:
 def test_forecasts_play_a_human_importers_fallback_in_its_role() -> None:
     """A person's default fallback, 'hold', is China's rule; in an importer's seat it is
     'passive' (the forecast used to ask for an importer called 'hold' and crash)."""
-    model = LeverageModel("baseline", rng=1, firms=10, years=1,
-                          china_strategy="myopic_best_response", importer_strategy="human")
+    model = LeverageModel(
+        "baseline",
+        rng=1,
+        firms=10,
+        years=1,
+        china_strategy="myopic_best_response",
+        importer_strategy="human",
+    )
     model.run(4)
     assert model.step_count == 4

@@ -38,15 +38,22 @@ fraction = st.floats(0.0, 1.0, allow_nan=False)
 def clearing_inputs(draw, n: int | None = None):
     """Valid-looking inputs to ``allocate`` for ``n`` regions (some edge values)."""
     n = draw(st.integers(1, 6)) if n is None else n
-    orders = np.array(draw(st.lists(
-        st.one_of(amount, st.floats(-100.0, 0.0), st.just(0.0)), min_size=n, max_size=n)))
+    orders = np.array(
+        draw(
+            st.lists(
+                st.one_of(amount, st.floats(-100.0, 0.0), st.just(0.0)), min_size=n, max_size=n
+            )
+        )
+    )
     # Contracted volumes: any share of orders, sometimes more than orders (clipped).
     contracted = np.array([max(o, 0.0) * draw(st.floats(0.0, 1.5)) for o in orders])
     nonchina_supply = draw(st.one_of(amount, st.just(0.0)))
-    share = np.array(draw(st.lists(st.one_of(fraction, st.sampled_from([0.0, 1.0])),
-                                   min_size=n, max_size=n)))
-    caps = np.array(draw(st.lists(st.one_of(amount, st.just(np.inf), st.just(0.0)),
-                                  min_size=n, max_size=n)))
+    share = np.array(
+        draw(st.lists(st.one_of(fraction, st.sampled_from([0.0, 1.0])), min_size=n, max_size=n))
+    )
+    caps = np.array(
+        draw(st.lists(st.one_of(amount, st.just(np.inf), st.just(0.0)), min_size=n, max_size=n))
+    )
     available = draw(st.one_of(st.floats(-1e3, 1e7), st.just(np.inf)))
     leak_rate = draw(fraction)
     return orders, contracted, nonchina_supply, share, caps, available, leak_rate
@@ -69,12 +76,16 @@ class Clearing:
         return self.nonchina + self.china + self.leak
 
 
-def allocate(orders, contracted, nonchina_supply, china_share, china_caps, china_available,
-             leak_rate) -> Clearing:
+def allocate(
+    orders, contracted, nonchina_supply, china_share, china_caps, china_available, leak_rate
+) -> Clearing:
     """``allocate_flows`` with named results, taking lists or arrays."""
-    *flows, sold = allocate_flows(*(np.asarray(a, dtype=float) for a in (
-        orders, contracted, china_share, china_caps)), float(nonchina_supply),
-        float(china_available), float(leak_rate))
+    *flows, sold = allocate_flows(
+        *(np.asarray(a, dtype=float) for a in (orders, contracted, china_share, china_caps)),
+        float(nonchina_supply),
+        float(china_available),
+        float(leak_rate),
+    )
     return Clearing(*flows, nonchina_sold=sold)
 
 
@@ -138,8 +149,7 @@ class TestAllocate:
             assert np.all(c.nonchina >= held - close_enough(held))
         else:
             # Short of contracted volume: contracts are pro-rated, nobody else gets any.
-            np.testing.assert_allclose(c.nonchina, held * (supply / total),
-                                       rtol=1e-9, atol=1e-6)
+            np.testing.assert_allclose(c.nonchina, held * (supply / total), rtol=1e-9, atol=1e-6)
             assert c.nonchina_sold == pytest.approx(supply, rel=1e-9, abs=1e-6)
 
     def test_contracted_buyer_served_before_spot_buyer(self):
@@ -175,8 +185,15 @@ class TestAllocate:
         orders, contracted, supply, _share, _caps, _available, leak = args
         n = len(orders)
         want = np.maximum(orders, 0.0)
-        c = allocate(orders, contracted, supply, np.ones(n), np.full(n, np.inf),
-                     float(want.sum()) * (1 + 1e-12) + 1.0, leak)
+        c = allocate(
+            orders,
+            contracted,
+            supply,
+            np.ones(n),
+            np.full(n, np.inf),
+            float(want.sum()) * (1 + 1e-12) + 1.0,
+            leak,
+        )
         np.testing.assert_allclose(c.received, want, rtol=1e-9, atol=1e-6)
         np.testing.assert_allclose(c.blocked, 0.0, atol=1e-6)
         assert np.all(c.leak <= close_enough(want))
@@ -188,8 +205,9 @@ class TestAllocate:
         """Adding non-China output never lowers what any region receives in total."""
         orders, contracted, supply, share, caps, available, leak = args
         before = _allocate(args).received.sum()
-        after = allocate(orders, contracted, supply * 2 + 1.0, share, caps, available,
-                         leak).received.sum()
+        after = allocate(
+            orders, contracted, supply * 2 + 1.0, share, caps, available, leak
+        ).received.sum()
         assert after >= before - close_enough(before)
 
     def test_total_ban_with_leakage(self):
@@ -235,9 +253,17 @@ def price_inputs(draw):
     constrained = draw(fraction)
     adjustment = draw(st.floats(0.01, 2.0))
     reversion = draw(fraction)
-    return {"price": price, "anchor": anchor, "demand": demand, "supply": supply,
-                "constrained_share": constrained, "adjustment": adjustment, "reversion": reversion,
-                "floor": floor, "ceiling": ceiling}
+    return {
+        "price": price,
+        "anchor": anchor,
+        "demand": demand,
+        "supply": supply,
+        "constrained_share": constrained,
+        "adjustment": adjustment,
+        "reversion": reversion,
+        "floor": floor,
+        "ceiling": ceiling,
+    }
 
 
 class TestUpdatePrice:
@@ -323,13 +349,14 @@ class TestUpdatePrice:
     @given(price_inputs(), st.floats(0.0, 1e6), st.floats(0.0, 1e6))
     def test_antitone_in_supply(self, kw, s1, s2):
         low, high = sorted((s1, s2))
-        assert update_price(**{**kw, "supply": high}) <= update_price(
-            **{**kw, "supply": low}) * (1 + 1e-12)
+        assert update_price(**{**kw, "supply": high}) <= update_price(**{**kw, "supply": low}) * (
+            1 + 1e-12
+        )
 
     def test_example(self):
         # p' = 10·(2)^0.5 with no reversion.
         p = update_price(10.0, 10.0, 200.0, 100.0, 1.0, 0.5, 0.6, 1.0, 1000.0)
-        assert p == pytest.approx(10.0 * 2 ** 0.5, rel=1e-9)
+        assert p == pytest.approx(10.0 * 2**0.5, rel=1e-9)
         # Balanced market, half-way back to the anchor in log terms.
         p = update_price(40.0, 10.0, 100.0, 100.0, 0.0, 0.35, 0.5, 1.0, 1000.0)
         assert p == pytest.approx(20.0, rel=1e-9)
@@ -342,8 +369,7 @@ class TestUpdatePrice:
 # -- demand_multiplier --------------------------------------------------------------------
 class TestDemandMultiplier:
     @SETTINGS
-    @given(st.floats(1e-3, 1e5), st.floats(1e-3, 1e5), st.floats(0.1, 1e3),
-           st.floats(1e-3, 2.0))
+    @given(st.floats(1e-3, 1e5), st.floats(1e-3, 1e5), st.floats(0.1, 1e3), st.floats(1e-3, 2.0))
     def test_decreasing_in_price(self, p1, p2, reference, elasticity):
         low, high = sorted((p1, p2))
         m_low = demand_multiplier(low, reference, elasticity)
@@ -365,7 +391,7 @@ class TestDemandMultiplier:
         assert math.isfinite(demand_multiplier(0.0, 50.0, 0.15))
 
     def test_isoelastic(self):
-        assert demand_multiplier(100.0, 50.0, 0.5) == pytest.approx(2 ** -0.5)
+        assert demand_multiplier(100.0, 50.0, 0.5) == pytest.approx(2**-0.5)
 
 
 # -- risk.severity ------------------------------------------------------------------------
@@ -416,8 +442,10 @@ class TestSeverity:
         """Slow, selective licensing climbs from its base toward the ban's severity."""
         mild = _sev(Regime.LICENSING, 1.0, 0.0)
         assert mild == pytest.approx(CFG.severity_licensing_base)
-        path = [_sev(Regime.LICENSING, a, d)
-                for a, d in [(1.0, 0.0), (0.8, 2.0), (0.5, 4.0), (0.2, 8.0), (0.0, 12.0)]]
+        path = [
+            _sev(Regime.LICENSING, a, d)
+            for a, d in [(1.0, 0.0), (0.8, 2.0), (0.5, 4.0), (0.2, 8.0), (0.0, 12.0)]
+        ]
         assert path == sorted(path)
         assert len(set(path)) == len(path)  # strictly rising
         harshest = path[-1]
@@ -435,9 +463,11 @@ class TestSeverity:
 # -- update_risk, decay, reputation -------------------------------------------------------
 class TestRiskMemory:
     @SETTINGS
-    @given(st.lists(fraction, min_size=1, max_size=8),
-           st.lists(st.floats(-2.0, 3.0), min_size=8, max_size=8),
-           st.floats(0.1, 600.0))
+    @given(
+        st.lists(fraction, min_size=1, max_size=8),
+        st.lists(st.floats(-2.0, 3.0), min_size=8, max_size=8),
+        st.floats(0.1, 600.0),
+    )
     def test_update_risk_bounded(self, risk, impulse, half_life):
         risk = np.array(risk)
         impulse = np.array(impulse[: len(risk)])
@@ -471,7 +501,7 @@ class TestRiskMemory:
     def test_decay_factor(self, half_life):
         d = decay_factor(half_life)
         assert 0.0 < d < 1.0
-        assert d ** half_life == pytest.approx(0.5, rel=1e-9)
+        assert d**half_life == pytest.approx(0.5, rel=1e-9)
 
     def test_repeated_impulses_saturate_without_overshoot(self):
         r = np.zeros(1)
@@ -496,7 +526,8 @@ class TestRiskMemory:
     def test_reputation_monotone(self, reputation, l1, l2, recovery):
         low, high = sorted((l1, l2))
         assert update_reputation(reputation, high, recovery) <= update_reputation(
-            reputation, low, recovery)
+            reputation, low, recovery
+        )
         # Without loss it only recovers.
         assert update_reputation(reputation, 0.0, recovery) >= reputation - 1e-12
 

@@ -22,8 +22,14 @@ def test_constructs_with_no_arguments_and_steps():
 
 
 def test_flat_keywords_set_parameters():
-    model = LeverageModel(firms=37, years=2, rng=5, china_strategy="tit_for_tat",
-                          importer_strategy="passive", materials__light__price_elasticity=0.3)
+    model = LeverageModel(
+        firms=37,
+        years=2,
+        rng=5,
+        china_strategy="tit_for_tat",
+        importer_strategy="passive",
+        materials__light__price_elasticity=0.3,
+    )
     assert len(model.agents_by_type[Firm]) == 37
     assert model.total_steps == 24
     assert model.config.china.strategy.name == "tit_for_tat"
@@ -42,7 +48,8 @@ def test_seed_given_as_text_works_as_solara_sends_it():
     a.run()
     b.run()
     assert a.datacollector.get_table_dataframe("rounds").equals(
-        b.datacollector.get_table_dataframe("rounds"))
+        b.datacollector.get_table_dataframe("rounds")
+    )
 
 
 def test_from_scenario_with_overrides():
@@ -70,8 +77,9 @@ def test_mesa_batch_run_drives_the_model():
     if "rng" in inspect.signature(mesa.batch_run).parameters:
         results = mesa.batch_run(LeverageModel, parameters=parameters, rng=[1, 2], **options)
     else:
-        results = mesa.batch_run(LeverageModel, parameters={**parameters, "rng": [1, 2]},
-                                 iterations=1, **options)
+        results = mesa.batch_run(
+            LeverageModel, parameters={**parameters, "rng": [1, 2]}, iterations=1, **options
+        )
     assert len({r["RunId"] for r in results}) == 2
 
 
@@ -95,7 +103,8 @@ def test_a_model_saved_mid_run_resumes_identically():
     model.run()
     resumed.run()
     assert model.datacollector.get_table_dataframe("rounds").equals(
-        resumed.datacollector.get_table_dataframe("rounds"))
+        resumed.datacollector.get_table_dataframe("rounds")
+    )
     assert model.action_log == resumed.action_log
 
 
@@ -110,5 +119,7 @@ def test_firm_sums_per_importer_equal_a_pandas_groupby():
     values = np.random.default_rng(4).random((population.n, len(population.materials)))
     expected = pd.DataFrame(values).groupby(population.region).sum().to_numpy()
     np.testing.assert_allclose(population.by_region(values), expected, rtol=1e-12)
-    assert population.by_region(values).shape == (len(population.importers),
-                                                  len(population.materials))
+    assert population.by_region(values).shape == (
+        len(population.importers),
+        len(population.materials),
+    )

@@ -35,7 +35,7 @@ def month():
         model.step()
     finally:
         kernel.run_month = real
-    (args, result), = calls
+    ((args, result),) = calls
     return model, before, args, result
 
 
@@ -45,14 +45,16 @@ def test_inputs_have_the_named_layout(month):
     assert all(state.coordinating for state in model.importers.values())
     materials, importers, limits = args[0], args[1], args[2]
     assert materials.shape == (len(kernel.MATERIAL_INPUTS), len(model.materials))
-    assert importers.shape == (len(model.importer_names), len(model.materials),
-                               len(kernel.IMPORTER_INPUTS))
+    assert importers.shape == (
+        len(model.importer_names),
+        len(model.materials),
+        len(kernel.IMPORTER_INPUTS),
+    )
     assert limits.shape == (len(model.materials), len(model.destinations), 2)
     price = materials[kernel.MATERIAL_INPUTS.index("reference_price")]
     assert price.tolist() == [model.reference_price[m] for m in model.materials]
     stock = importers[:, :, kernel.IMPORTER_INPUTS.index("stockpile")]
-    assert stock.tolist() == [[before[n][m] for m in model.materials]
-                              for n in model.importer_names]
+    assert stock.tolist() == [[before[n][m] for m in model.materials] for n in model.importer_names]
 
 
 def test_outputs_have_the_named_layout_and_reach_the_agents(month):
@@ -73,19 +75,22 @@ def test_outputs_have_the_named_layout_and_reach_the_agents(month):
     china = plane(kernel.MARKET_OUTPUTS, market, "china")
     np.testing.assert_array_equal(row("exports"), china.sum(axis=1))
     assert row("processing_share").tolist() == [
-        model.last["china_processing_share"][m] for m in mats]
+        model.last["china_processing_share"][m] for m in mats
+    ]
     stock = plane(kernel.IMPORTER_OUTPUTS, per_importer, "stockpile")
     shortage = plane(kernel.IMPORTER_OUTPUTS, per_importer, "shortage")
     for i, n in enumerate(names):
         for j, m in enumerate(mats):
             assert model.importers[n].stockpile[m] == stock[i, j]
             assert model.last["shortage"][(n, m)] == shortage[i, j]
-            assert model.last["leverage"][(n, m)] == plane(
-                kernel.IMPORTER_OUTPUTS, per_importer, "leverage")[i, j]
+            assert (
+                model.last["leverage"][(n, m)]
+                == plane(kernel.IMPORTER_OUTPUTS, per_importer, "leverage")[i, j]
+            )
     record = model.last["clearing"]
     np.testing.assert_array_equal(record.nonchina_sold, row("processed"))
     np.testing.assert_array_equal(record.nonchina_offered, row("nonchina_offered"))
     np.testing.assert_array_equal(
-        model.last["flows"].profit_usd_m,
-        payoffs[kernel.PAYOFF_OUTPUTS.index("firms_profit")])
+        model.last["flows"].profit_usd_m, payoffs[kernel.PAYOFF_OUTPUTS.index("firms_profit")]
+    )
     assert (china >= 0).all() and (row("leaked") >= 0).all()

@@ -12,8 +12,10 @@ from overplay.model.scenarios import load_scenario
 def test_a_mapping_override_is_not_shared_with_later_keys() -> None:
     strategy = {"name": "periodic_coercion", "params": {"period_rounds": 4}}
     given = copy.deepcopy(strategy)
-    first = load_scenario("baseline", [("china.strategy", strategy, "spec"),
-                                       ("china.strategy.params.severity", 0.3, "spec")])
+    first = load_scenario(
+        "baseline",
+        [("china.strategy", strategy, "spec"), ("china.strategy.params.severity", 0.3, "spec")],
+    )
     assert strategy == given
     second = load_scenario("baseline", [("china.strategy", strategy, "spec")])
     assert first.china.strategy.params["severity"] == 0.3

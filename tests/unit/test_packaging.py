@@ -14,7 +14,8 @@ FOLDERS = ("model", "agents", "experiments")  # installed as overplay.<folder>
 
 def setuptools_config() -> dict:
     return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
-        "setuptools"]
+        "setuptools"
+    ]
 
 
 def package_data() -> dict[str, list[str]]:
@@ -28,8 +29,12 @@ def package_name(folder: Path) -> str:
 def test_every_folder_is_a_listed_package_under_overplay() -> None:
     config = setuptools_config()
     assert config["package-dir"] == {f"overplay.{name}": name for name in FOLDERS}
-    folders = [d for name in FOLDERS for d in (ROOT / name, *(ROOT / name).rglob("*"))
-               if d.is_dir() and d.name != "__pycache__"]
+    folders = [
+        d
+        for name in FOLDERS
+        for d in (ROOT / name, *(ROOT / name).rglob("*"))
+        if d.is_dir() and d.name != "__pycache__"
+    ]
     assert sorted(config["packages"]) == sorted(package_name(d) for d in folders)
 
 
@@ -45,9 +50,15 @@ def shipped(path: Path, globs: dict[str, list[str]]) -> bool:
 
 def test_every_data_file_is_listed_in_package_data() -> None:
     globs = package_data()
-    data = [p for name in FOLDERS for p in (ROOT / name).rglob("*")
-            if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts
-            and not p.name.startswith(".")]
+    data = [
+        p
+        for name in FOLDERS
+        for p in (ROOT / name).rglob("*")
+        if p.is_file()
+        and p.suffix not in (".py", ".pyc")
+        and "__pycache__" not in p.parts
+        and not p.name.startswith(".")
+    ]
     assert len(data) > 10
     missing = [str(p.relative_to(ROOT)) for p in data if not shipped(p, globs)]
     assert missing == []

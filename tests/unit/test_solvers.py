@@ -28,8 +28,10 @@ from overplay.experiments.games.solvers import Equilibrium, replicator_dynamics,
 
 
 def _bimatrix(row, col, row_labels, col_labels):
-    return ({"row": np.array(row, dtype=float), "col": np.array(col, dtype=float)},
-            {"row": list(row_labels), "col": list(col_labels)})
+    return (
+        {"row": np.array(row, dtype=float), "col": np.array(col, dtype=float)},
+        {"row": list(row_labels), "col": list(col_labels)},
+    )
 
 
 def _three_player(rule, labels):
@@ -45,30 +47,44 @@ def _three_player(rule, labels):
 PRISONERS_DILEMMA = _bimatrix([[3, 0], [5, 1]], [[3, 5], [0, 1]], "CD", "CD")
 MATCHING_PENNIES = _bimatrix([[1, -1], [-1, 1]], [[-1, 1], [1, -1]], "HT", "HT")
 # Battle of the sexes: she (row) prefers the opera, he (column) the football.
-BATTLE_OF_THE_SEXES = _bimatrix([[2, 0], [0, 1]], [[1, 0], [0, 2]],
-                                ["opera", "football"], ["opera", "football"])
-ROCK_PAPER_SCISSORS = _bimatrix([[0, -1, 1], [1, 0, -1], [-1, 1, 0]],
-                                [[0, 1, -1], [-1, 0, 1], [1, -1, 0]], "RPS", "RPS")
+BATTLE_OF_THE_SEXES = _bimatrix(
+    [[2, 0], [0, 1]], [[1, 0], [0, 2]], ["opera", "football"], ["opera", "football"]
+)
+ROCK_PAPER_SCISSORS = _bimatrix(
+    [[0, -1, 1], [1, 0, -1], [-1, 1, 0]], [[0, 1, -1], [-1, 0, 1], [1, -1, 0]], "RPS", "RPS"
+)
 # Matching pennies plus a third column strategy 'z' that is strictly dominated for the
 # column player (-2 < -1 whatever the row does), so the game reduces to matching pennies.
-DOMINATED_2X3 = _bimatrix([[1, -1, 0], [-1, 1, 0]], [[-1, 1, -2], [1, -1, -2]],
-                          "HT", ["x", "y", "z"])
+DOMINATED_2X3 = _bimatrix(
+    [[1, -1, 0], [-1, 1, 0]], [[-1, 1, -2], [1, -1, -2]], "HT", ["x", "y", "z"]
+)
 # Row is indifferent everywhere; column wants to match. Degenerate: the equilibria form
 # two segments and a third one; their extreme points are (T,L), (B,R), (½½,L), (½½,R).
 DEGENERATE_2X2 = _bimatrix([[1, 1], [1, 1]], [[1, 0], [0, 1]], "TB", "LR")
 # Three-player coordination: all earn 2 if all play A, 1 if all play B, else 0.
 COORDINATION_3 = _three_player(
-    lambda _, profile: {(0, 0, 0): 2.0, (1, 1, 1): 1.0}.get(profile, 0.0), "AB")
+    lambda _, profile: {(0, 0, 0): 2.0, (1, 1, 1): 1.0}.get(profile, 0.0), "AB"
+)
 # Jordan's (1993) three-player matching pennies: a matches b, b matches c, c mismatches a.
-JORDAN_3 = _three_player(lambda player, p: {0: 1 if p[0] == p[1] else -1,
-                                            1: 1 if p[1] == p[2] else -1,
-                                            2: 1 if p[2] != p[0] else -1}[player], "HT")
+JORDAN_3 = _three_player(
+    lambda player, p: {
+        0: 1 if p[0] == p[1] else -1,
+        1: 1 if p[1] == p[2] else -1,
+        2: 1 if p[2] != p[0] else -1,
+    }[player],
+    "HT",
+)
 
-ALL_GAMES = {"prisoners_dilemma": PRISONERS_DILEMMA, "matching_pennies": MATCHING_PENNIES,
-             "battle_of_the_sexes": BATTLE_OF_THE_SEXES,
-             "rock_paper_scissors": ROCK_PAPER_SCISSORS, "dominated_2x3": DOMINATED_2X3,
-             "degenerate_2x2": DEGENERATE_2X2, "coordination_3": COORDINATION_3,
-             "jordan_3": JORDAN_3}
+ALL_GAMES = {
+    "prisoners_dilemma": PRISONERS_DILEMMA,
+    "matching_pennies": MATCHING_PENNIES,
+    "battle_of_the_sexes": BATTLE_OF_THE_SEXES,
+    "rock_paper_scissors": ROCK_PAPER_SCISSORS,
+    "dominated_2x3": DOMINATED_2X3,
+    "degenerate_2x2": DEGENERATE_2X2,
+    "coordination_3": COORDINATION_3,
+    "jordan_3": JORDAN_3,
+}
 
 
 def _solve(game) -> list[Equilibrium]:
@@ -82,8 +98,10 @@ def _solve_with(game, **options) -> list[Equilibrium]:
 
 
 def _rounded(equilibria: list[Equilibrium], digits: int = 6) -> list[dict]:
-    return [{p: {s: round(x, digits) + 0.0 for s, x in mix.items()}
-             for p, mix in e.strategies.items()} for e in equilibria]
+    return [
+        {p: {s: round(x, digits) + 0.0 for s, x in mix.items()} for p, mix in e.strategies.items()}
+        for e in equilibria
+    ]
 
 
 # --------------------------------------------------------------------- textbook games
@@ -108,11 +126,15 @@ def test_battle_of_the_sexes_has_two_pure_and_the_two_thirds_mix():
     assert [e.pure for e in equilibria] == [True, True, False]
     # Pure ones sorted by labels: ("football", "football") < ("opera", "opera").
     football, opera, mixed = equilibria
-    assert football.strategies == {"row": {"opera": 0.0, "football": 1.0},
-                                   "col": {"opera": 0.0, "football": 1.0}}
+    assert football.strategies == {
+        "row": {"opera": 0.0, "football": 1.0},
+        "col": {"opera": 0.0, "football": 1.0},
+    }
     assert football.payoffs == {"row": 1.0, "col": 2.0}
-    assert opera.strategies == {"row": {"opera": 1.0, "football": 0.0},
-                                "col": {"opera": 1.0, "football": 0.0}}
+    assert opera.strategies == {
+        "row": {"opera": 1.0, "football": 0.0},
+        "col": {"opera": 1.0, "football": 0.0},
+    }
     assert opera.payoffs == {"row": 2.0, "col": 1.0}
     # Each mixes so that the other is indifferent: she goes to the opera with 2/3,
     # he with 1/3, and both expect 2/3.
@@ -132,8 +154,9 @@ def test_rock_paper_scissors_has_only_the_uniform_mix():
 
 def test_a_dominated_strategy_is_listed_with_probability_zero():
     equilibria = _solve(DOMINATED_2X3)
-    assert _rounded(equilibria) == [{"row": {"H": 0.5, "T": 0.5},
-                                     "col": {"x": 0.5, "y": 0.5, "z": 0.0}}]
+    assert _rounded(equilibria) == [
+        {"row": {"H": 0.5, "T": 0.5}, "col": {"x": 0.5, "y": 0.5, "z": 0.0}}
+    ]
     assert equilibria[0].strategies["col"]["z"] == 0.0
     assert equilibria[0].payoffs == pytest.approx({"row": 0.0, "col": 0.0}, abs=1e-12)
 
@@ -228,11 +251,16 @@ def test_output_order_is_deterministic_pure_first_by_labels(name):
     assert first == second
     flags = [e.pure for e in first]
     assert flags == sorted(flags, reverse=True)
-    pure_keys = [tuple(max(mix, key=mix.get) for mix in e.strategies.values())
-                 for e in first if e.pure]
+    pure_keys = [
+        tuple(max(mix, key=mix.get) for mix in e.strategies.values()) for e in first if e.pure
+    ]
     assert pure_keys == sorted(pure_keys)
-    assert len({tuple(tuple(round(p, 6) for p in m.values()) for m in e.strategies.values())
-                for e in first}) == len(first)
+    assert len(
+        {
+            tuple(tuple(round(p, 6) for p in m.values()) for m in e.strategies.values())
+            for e in first
+        }
+    ) == len(first)
 
 
 def test_a_three_player_game_that_hangs_a_solver_still_returns_in_time():
@@ -253,10 +281,14 @@ def test_a_three_player_game_that_hangs_a_solver_still_returns_in_time():
         assert warning.category is RuntimeWarning
         assert "may be missing" in str(warning.message)
     assert [e.pure for e in equilibria][:2] == [True, True]
-    assert [{p: max(m, key=m.get) for p, m in e.strategies.items()} for e in equilibria
-            if e.pure] == [{"a": "A", "b": "B", "c": "B"}, {"a": "B", "b": "A", "c": "B"}]
-    assert {"a": {"A": 0.5, "B": 0.5}, "b": {"A": 0.25, "B": 0.75},
-            "c": {"A": 0.0, "B": 1.0}} in _rounded(equilibria)
+    assert [
+        {p: max(m, key=m.get) for p, m in e.strategies.items()} for e in equilibria if e.pure
+    ] == [{"a": "A", "b": "B", "c": "B"}, {"a": "B", "b": "A", "c": "B"}]
+    assert {
+        "a": {"A": 0.5, "B": 0.5},
+        "b": {"A": 0.25, "B": 0.75},
+        "c": {"A": 0.0, "B": 1.0},
+    } in _rounded(equilibria)
     for e in equilibria:
         _independent_check(payoffs, e)
 
@@ -277,8 +309,11 @@ def test_solver_calls_that_hang_or_crash_are_cut_off_and_the_rest_still_run(monk
 
     monkeypatch.setattr(solvers, "_run_gambit_job", flaky)
     started = time.monotonic()
-    with pytest.warns(RuntimeWarning, match=r"enumpoly_solve gave no answer within 1 s.*"
-                                            r"ray \[0, 0, 0\]\) crashed \(exit code 3\)"):
+    with pytest.warns(
+        RuntimeWarning,
+        match=r"enumpoly_solve gave no answer within 1 s.*"
+        r"ray \[0, 0, 0\]\) crashed \(exit code 3\)",
+    ):
         equilibria = _solve_with(JORDAN_3, solver_timeout=1.0)
     assert time.monotonic() - started < 10.0
     assert _rounded(equilibria) == [{p: {"H": 0.5, "T": 0.5} for p in "abc"}]
@@ -288,23 +323,47 @@ def test_solver_calls_that_hang_or_crash_are_cut_off_and_the_rest_still_run(monk
 # ---------------------------------------------------------------------- bad input
 
 
-@pytest.mark.parametrize("payoffs, labels, message", [
-    ({"r": np.array([[1.0, np.nan]]), "c": np.zeros((1, 2))}, {"r": ["a"], "c": ["x", "y"]},
-     "finite"),
-    ({"r": np.array([[1.0, np.inf]]), "c": np.zeros((1, 2))}, {"r": ["a"], "c": ["x", "y"]},
-     "finite"),
-    ({"r": np.zeros((2, 2)), "c": np.zeros((2, 3))}, {"r": ["a", "b"], "c": ["x", "y"]},
-     "shape"),
-    ({"r": np.zeros((0, 2)), "c": np.zeros((0, 2))}, {"r": [], "c": ["x", "y"]},
-     "empty strategy set"),
-    ({"r": np.zeros(2)}, {"r": ["a", "b"]}, "two players"),
-    ({"r": np.zeros((1, 1)), "c": np.zeros((1, 1))}, {"r": ["a"], "d": ["x"]},
-     "labels must name"),
-    ({"r": np.zeros((2, 1)), "c": np.zeros((2, 1))}, {"r": ["a", "a"], "c": ["x"]},
-     "not unique"),
-    ({"r": np.zeros((1, 1, 1)), "c": np.zeros((1, 1, 1)), "d": np.full((1, 1, 1), np.nan)},
-     {"r": ["a"], "c": ["x"], "d": ["u"]}, "finite"),
-])
+@pytest.mark.parametrize(
+    "payoffs, labels, message",
+    [
+        (
+            {"r": np.array([[1.0, np.nan]]), "c": np.zeros((1, 2))},
+            {"r": ["a"], "c": ["x", "y"]},
+            "finite",
+        ),
+        (
+            {"r": np.array([[1.0, np.inf]]), "c": np.zeros((1, 2))},
+            {"r": ["a"], "c": ["x", "y"]},
+            "finite",
+        ),
+        (
+            {"r": np.zeros((2, 2)), "c": np.zeros((2, 3))},
+            {"r": ["a", "b"], "c": ["x", "y"]},
+            "shape",
+        ),
+        (
+            {"r": np.zeros((0, 2)), "c": np.zeros((0, 2))},
+            {"r": [], "c": ["x", "y"]},
+            "empty strategy set",
+        ),
+        ({"r": np.zeros(2)}, {"r": ["a", "b"]}, "two players"),
+        (
+            {"r": np.zeros((1, 1)), "c": np.zeros((1, 1))},
+            {"r": ["a"], "d": ["x"]},
+            "labels must name",
+        ),
+        (
+            {"r": np.zeros((2, 1)), "c": np.zeros((2, 1))},
+            {"r": ["a", "a"], "c": ["x"]},
+            "not unique",
+        ),
+        (
+            {"r": np.zeros((1, 1, 1)), "c": np.zeros((1, 1, 1)), "d": np.full((1, 1, 1), np.nan)},
+            {"r": ["a"], "c": ["x"], "d": ["u"]},
+            "finite",
+        ),
+    ],
+)
 def test_malformed_games_raise_value_error(payoffs, labels, message):
     with pytest.raises(ValueError, match=message):
         solve_game(payoffs, labels)
@@ -324,8 +383,7 @@ def test_replicator_dynamics_reach_mutual_defection_in_the_prisoners_dilemma():
 
 def test_replicator_dynamics_stay_in_the_simplex_and_cycle_in_matching_pennies():
     row = np.array([[1, -1], [-1, 1]], dtype=float)
-    xs, ys = replicator_dynamics(row, -row, row_start=[0.7, 0.3], col_start=[0.4, 0.6],
-                                 steps=2000)
+    xs, ys = replicator_dynamics(row, -row, row_start=[0.7, 0.3], col_start=[0.4, 0.6], steps=2000)
     for path in (xs, ys):
         assert np.all(path >= 0.0) and np.all(path <= 1.0)
         assert np.allclose(path.sum(axis=1), 1.0, atol=1e-9)
@@ -334,13 +392,16 @@ def test_replicator_dynamics_stay_in_the_simplex_and_cycle_in_matching_pennies()
     assert distance.min() > 0.1
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"row": [[1.0, np.nan]], "col": [[0.0, 0.0]]}, "finite"),
-    ({"row": [[1.0, 0.0]], "col": [[0.0], [1.0]]}, "same shape"),
-    ({"row": [[1.0, 0.0]], "col": [[0.0, 1.0]], "col_start": [0.6, 0.6]}, "probability"),
-    ({"row": [[1.0, 0.0]], "col": [[0.0, 1.0]], "row_start": [0.5, 0.5]}, "shape"),
-    ({"row": [[1.0, 0.0]], "col": [[0.0, 1.0]], "steps": 1}, "steps"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"row": [[1.0, np.nan]], "col": [[0.0, 0.0]]}, "finite"),
+        ({"row": [[1.0, 0.0]], "col": [[0.0], [1.0]]}, "same shape"),
+        ({"row": [[1.0, 0.0]], "col": [[0.0, 1.0]], "col_start": [0.6, 0.6]}, "probability"),
+        ({"row": [[1.0, 0.0]], "col": [[0.0, 1.0]], "row_start": [0.5, 0.5]}, "shape"),
+        ({"row": [[1.0, 0.0]], "col": [[0.0, 1.0]], "steps": 1}, "steps"),
+    ],
+)
 def test_replicator_dynamics_reject_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
         replicator_dynamics(**kwargs)

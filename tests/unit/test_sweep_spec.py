@@ -41,8 +41,14 @@ outcomes: [payoff_china]
 
 
 def _spec(tmp_path: Path, **fields: object) -> Path:
-    values = {"name": "ok", "low": 0.0, "high": 0.5, "periods": "[8, 4, 2]",
-              "design": "{method: full_factorial}", "replicates": 2} | fields
+    values = {
+        "name": "ok",
+        "low": 0.0,
+        "high": 0.5,
+        "periods": "[8, 4, 2]",
+        "design": "{method: full_factorial}",
+        "replicates": 2,
+    } | fields
     path = tmp_path / "spec.yaml"
     path.write_text(BASE.format(**values))
     return path
@@ -67,8 +73,10 @@ def test_a_valid_spec_loads(tmp_path):
 def test_every_categorical_value_is_checked_at_its_line(tmp_path):
     path = _spec(tmp_path, periods="[8, 4, 0]")  # only 8 was probed before
     (problem,) = _problems(path)
-    assert problem.startswith(f"{path}:{_line(path, 'values: [8, 4, 0]')}: levers.0.values.2: "
-                              "china.strategy.params.period_rounds = 0 is not valid")
+    assert problem.startswith(
+        f"{path}:{_line(path, 'values: [8, 4, 0]')}: levers.0.values.2: "
+        "china.strategy.params.period_rounds = 0 is not valid"
+    )
 
 
 def test_both_bounds_of_a_range_are_checked_at_their_lines(tmp_path):
@@ -76,7 +84,8 @@ def test_both_bounds_of_a_range_are_checked_at_their_lines(tmp_path):
     problems = _problems(path)
     assert [p.split(": ")[0:2] for p in problems] == [
         [f"{path}:{_line(path, 'low:')}", "uncertainties.0.low"],
-        [f"{path}:{_line(path, 'high:')}", "uncertainties.0.high"]]
+        [f"{path}:{_line(path, 'high:')}", "uncertainties.0.high"],
+    ]
     only_high = _spec(tmp_path, low=0.1, high=1.5)
     assert [p.split(": ")[1] for p in _problems(only_high)] == ["uncertainties.0.high"]
 
@@ -87,30 +96,45 @@ def test_repeated_categories_would_count_one_point_twice(tmp_path):
     assert "levers.0" in problem and "values.2: 8.0 repeats values.0" in problem
 
 
-@pytest.mark.parametrize(("design", "message"), [
-    ("{method: explicit, points: []}", "design.points: an explicit design needs at least one"),
-    ("{method: explicit}", "design.points: an explicit design needs at least one"),
-    ("{method: explicit, points: [{period_rounds: 3}]}",
-     "design.points.0.period_rounds: 3 is outside the input's values [8, 4, 2]"),
-    ("{method: explicit, points: [{leakage: 0.9}]}",
-     "design.points.0.leakage: 0.9 is outside the input's range [0, 0.5]"),
-    ("{method: explicit, points: [{period_rounds: 8}, {period_rounds: 4}, {period_rounds: 8}]}",
-     "design.points.2: repeats design.points.0"),
-    ("{method: latin_hypercube, samples: 4, points: [{period_rounds: 8}]}",
-     "design.points: only an explicit design takes points"),
-])
+@pytest.mark.parametrize(
+    ("design", "message"),
+    [
+        ("{method: explicit, points: []}", "design.points: an explicit design needs at least one"),
+        ("{method: explicit}", "design.points: an explicit design needs at least one"),
+        (
+            "{method: explicit, points: [{period_rounds: 3}]}",
+            "design.points.0.period_rounds: 3 is outside the input's values [8, 4, 2]",
+        ),
+        (
+            "{method: explicit, points: [{leakage: 0.9}]}",
+            "design.points.0.leakage: 0.9 is outside the input's range [0, 0.5]",
+        ),
+        (
+            "{method: explicit, points: "
+            "[{period_rounds: 8}, {period_rounds: 4}, {period_rounds: 8}]}",
+            "design.points.2: repeats design.points.0",
+        ),
+        (
+            "{method: latin_hypercube, samples: 4, points: [{period_rounds: 8}]}",
+            "design.points: only an explicit design takes points",
+        ),
+    ],
+)
 def test_explicit_points(tmp_path, design, message):
     path = _spec(tmp_path, design=design)
     (problem,) = _problems(path)
     assert f":{_line(path, 'design:')}: " in problem and message in problem
 
 
-@pytest.mark.parametrize(("design", "replicates", "size"), [
-    ("{method: full_factorial, levels: 100}", 10_000, "100 × 3 × 3 = 900 point(s)"),
-    ("{method: sobol, samples: 524288, second_order: true}", 1, "N·(2D+2) = 4,194,304"),
-    ("{method: latin_hypercube, samples: 1000000}", 1, "samples = 1,000,000"),
-    ("{method: morris, samples: 1000000, levels: 4}", 1, "N·(D+1) = 4,000,000"),
-])
+@pytest.mark.parametrize(
+    ("design", "replicates", "size"),
+    [
+        ("{method: full_factorial, levels: 100}", 10_000, "100 × 3 × 3 = 900 point(s)"),
+        ("{method: sobol, samples: 524288, second_order: true}", 1, "N·(2D+2) = 4,194,304"),
+        ("{method: latin_hypercube, samples: 1000000}", 1, "samples = 1,000,000"),
+        ("{method: morris, samples: 1000000, levels: 4}", 1, "N·(D+1) = 4,000,000"),
+    ],
+)
 def test_a_design_too_large_is_refused_before_it_is_drawn(tmp_path, design, replicates, size):
     path = _spec(tmp_path, design=design, replicates=replicates)
     (problem,) = _problems(path)  # from the spec alone: nothing is enumerated
@@ -135,8 +159,10 @@ def test_a_name_cannot_leave_results(tmp_path, name):
     assert problem.endswith(OUTPUT_NAME_RULE) and "pattern" not in problem, problem
 
 
-@pytest.mark.parametrize(("field", "value"), [("replicates", "true"), ("low", ".inf"),
-                                              ("high", ".nan"), ("low", "false")])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("replicates", "true"), ("low", ".inf"), ("high", ".nan"), ("low", "false")],
+)
 def test_booleans_are_not_numbers_and_numbers_are_finite(tmp_path, field, value):
     path = _spec(tmp_path, **{field: value})
     problems = _problems(path)
@@ -146,8 +172,10 @@ def test_booleans_are_not_numbers_and_numbers_are_finite(tmp_path, field, value)
 def test_only_with_leaves_an_ignored_input_out_of_the_points_it_does_not_apply_to(tmp_path):
     path = _spec(tmp_path)
     text = path.read_text().replace(
-        "levers:\n", "levers:\n  - {name: severity, key: china.strategy.params.severity, "
-        "kind: categorical, values: [0.3, 0.9], only_with: {instrument: [licensing, quota]}}\n")
+        "levers:\n",
+        "levers:\n  - {name: severity, key: china.strategy.params.severity, "
+        "kind: categorical, values: [0.3, 0.9], only_with: {instrument: [licensing, quota]}}\n",
+    )
     path.write_text(text)
     spec = load_sweep(path)
     points = design_points(spec.design, spec.inputs, spec.seed)
@@ -185,19 +213,35 @@ def test_checking_a_spec_leaves_it_as_written(tmp_path):
 
 def test_the_sweep_command_prints_located_problems_and_exits_2(tmp_path):
     path = _spec(tmp_path, periods="[8, 0]", low=-1)
-    proc = subprocess.run([sys.executable, "-m", "overplay.experiments.cli", "sweep", str(path),
-                           "--out", str(tmp_path / "out")], capture_output=True, text=True,
-                          timeout=120, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "overplay.experiments.cli",
+            "sweep",
+            str(path),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
-    assert [line.split(": ")[1] for line in lines] == ["uncertainties.0.low",
-                                                       "levers.0.values.1"]
+    assert [line.split(": ")[1] for line in lines] == ["uncertainties.0.low", "levers.0.values.1"]
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("value, reason", [("2025-02-30", "not a valid date"),
-                                           ("!!float abc", "not a valid number"),
-                                           ("9" * 5000, "not a valid whole number")])
+@pytest.mark.parametrize(
+    "value, reason",
+    [
+        ("2025-02-30", "not a valid date"),
+        ("!!float abc", "not a valid number"),
+        ("9" * 5000, "not a valid whole number"),
+    ],
+)
 def test_a_value_yaml_cannot_build_is_a_located_problem(tmp_path, value, reason):
     path = _spec(tmp_path, periods=f"[8, {value}]")
     line = _line(path, "values: [8,")
@@ -225,8 +269,9 @@ outcomes: [payoff_china]
 """
 
 
-def _shares(tmp_path: Path, japan_high: float = 0.17,
-            design: str = "{method: latin_hypercube, samples: 4}") -> Path:
+def _shares(
+    tmp_path: Path, japan_high: float = 0.17, design: str = "{method: latin_hypercube, samples: 4}"
+) -> Path:
     path = tmp_path / "shares.yaml"
     path.write_text(SHARES.format(japan_high=japan_high, design=design))
     return path
@@ -235,16 +280,22 @@ def _shares(tmp_path: Path, japan_high: float = 0.17,
 def test_ranges_valid_alone_but_not_together_are_refused_at_the_first_input(tmp_path):
     path = _shares(tmp_path)
     (problem,) = _problems(path)
-    assert problem.startswith(f"{path}:{_line(path, 'high: 0.15')}: uncertainties.0.high: "
-                              "with every real/integer input at its high (us_share = 0.15, "
-                              "japan_share = 0.17)"), problem
+    assert problem.startswith(
+        f"{path}:{_line(path, 'high: 0.15')}: uncertainties.0.high: "
+        "with every real/integer input at its high (us_share = 0.15, "
+        "japan_share = 0.17)"
+    ), problem
     load_sweep(_shares(tmp_path, japan_high=0.08))  # ranges that fit together load
 
 
 def test_an_explicit_point_whose_values_do_not_fit_together_is_refused(tmp_path):
-    design = ("{method: explicit, points: [{us_share: 0.1, japan_share: 0.1}, "
-              "{us_share: 0.14, japan_share: 0.16}]}")
+    design = (
+        "{method: explicit, points: [{us_share: 0.1, japan_share: 0.1}, "
+        "{us_share: 0.14, japan_share: 0.16}]}"
+    )
     path = _shares(tmp_path, design=design)
     (problem,) = _problems(path)
-    assert f":{_line(path, 'design:')}: design.points.1: us_share, japan_share together " \
-           "are not valid: " in problem, problem
+    assert (
+        f":{_line(path, 'design:')}: design.points.1: us_share, japan_share together "
+        "are not valid: " in problem
+    ), problem

@@ -30,21 +30,23 @@ def test_summary_matches_the_rounds_table(with_tables: LeverageModel) -> None:
         assert values["china_processing_share_min"] == w["china_processing_share"].min()
         assert values["peak_price_multiple"] == w["price_multiple"].max()
         assert values["peak_price_date"] == w.loc[w["price_multiple"].idxmax(), "date"]
-        assert values["non_china_processing_capacity_initial"] == (
-            w["non_china_processing_capacity"].iloc[0])
+        assert (
+            values["non_china_processing_capacity_initial"]
+            == (w["non_china_processing_capacity"].iloc[0])
+        )
         below = w[w["china_processing_share"] < 0.8]
         expected = None if below.empty else round((below["step"].iloc[0] - 1) / 12, 2)
         assert values["years_to_processing_share_below_80pct"] == expected
     for n, values in summary["importers"].items():
         r = rounds[rounds["importer"] == n]
-        assert values["total_lost_output_usd_m"] == pytest.approx(r["lost_output"].sum(),
-                                                                  rel=1e-12)
+        assert values["total_lost_output_usd_m"] == pytest.approx(r["lost_output"].sum(), rel=1e-12)
         assert values["max_shortage_fraction"] == r["shortage_fraction"].max()
     by_round = rounds.groupby("round")["china_policy"].agg(set)
     for regime, count in summary["restriction_rounds"].items():
         assert count == sum(regime in seen for seen in by_round)
     assert outcomes_of(with_tables)["restriction_rounds"] == sum(
-        seen != {"open"} for seen in by_round)
+        seen != {"open"} for seen in by_round
+    )
 
 
 def test_tables_off_changes_only_the_tables(with_tables: LeverageModel) -> None:
@@ -54,18 +56,24 @@ def test_tables_off_changes_only_the_tables(with_tables: LeverageModel) -> None:
     assert summarise(lean) == summarise(with_tables)
     assert outcomes_of(lean) == outcomes_of(with_tables)
     assert lean.datacollector.get_model_vars_dataframe().equals(
-        with_tables.datacollector.get_model_vars_dataframe())
+        with_tables.datacollector.get_model_vars_dataframe()
+    )
 
 
 def test_any_share_threshold_is_an_outcome_named_after_it(with_tables: LeverageModel) -> None:
     """Heavy rare earths rarely fall below 80 %: other thresholds are asked for by name,
     and each equals the first month the rounds table shows the share below it."""
     rounds = with_tables.datacollector.get_table_dataframe("rounds")
-    shares = {m: rows.drop_duplicates("step").sort_values("step")
-              for m, rows in rounds.groupby("material")}
-    names = [f"{stem}_{pct}pct_{m}" for stem in ("years_to_processing_share_below",
-                                                 "processing_share_below")
-             for pct in (99, 95, 80, 50) for m in ("light", "heavy")]
+    shares = {
+        m: rows.drop_duplicates("step").sort_values("step")
+        for m, rows in rounds.groupby("material")
+    }
+    names = [
+        f"{stem}_{pct}pct_{m}"
+        for stem in ("years_to_processing_share_below", "processing_share_below")
+        for pct in (99, 95, 80, 50)
+        for m in ("light", "heavy")
+    ]
     values = outcomes_of(with_tables, names)
     summary = summarise(with_tables, thresholds=(0.8, 0.95))["materials"]
     reached = 0
