@@ -16,8 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from overplay.model.jit import njit
-
-DAYS_PER_MONTH = 365.25 / 12
+from overplay.model.units import DAYS_PER_MONTH
 
 
 @njit(cache=True)

@@ -18,8 +18,7 @@ from overplay.agents import firm_kernels as kernels
 from overplay.agents.observations import FirmObservation, frozen_array
 from overplay.agents.strategies.firm import FirmDecision
 from overplay.model.config import Scenario
-
-DAYS_PER_MONTH = kernels.DAYS_PER_MONTH
+from overplay.model.units import DAYS_PER_MONTH
 
 
 @dataclass

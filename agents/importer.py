@@ -8,8 +8,7 @@ from overplay.agents.actions import Action, Kind
 from overplay.agents.observations import ImporterObservation
 from overplay.agents.strategies.base import Strategy
 from overplay.model.config import ImporterConfig
-
-STAGES = ("mining", "processing")
+from overplay.model.units import STAGES
 
 
 class ImporterState(mesa.Agent):

@@ -9,8 +9,6 @@ import mesa
 
 from overplay.agents.strategies.base import Strategy
 
-STAGES = ("mining", "processing")
-
 
 @dataclass(frozen=True)
 class Project:

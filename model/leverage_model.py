@@ -29,7 +29,7 @@ import numpy as np
 
 from overplay.agents.actions import REGIME_OF_KIND, Action, Kind, Regime, action_problems
 from overplay.agents.china import OTHER, SupplierState
-from overplay.agents.firms import DAYS_PER_MONTH, Firm, FirmPopulation
+from overplay.agents.firms import Firm, FirmPopulation
 from overplay.agents.importer import ImporterState
 from overplay.agents.observations import (
     ChinaObservation,
@@ -37,7 +37,7 @@ from overplay.agents.observations import (
     PolicyView,
     ProducerObservation,
 )
-from overplay.agents.producers import STAGES, Producer, Project
+from overplay.agents.producers import Producer, Project
 from overplay.agents.strategies import make_strategy
 from overplay.model import supply
 from overplay.model.calendar import date_of_step
@@ -45,8 +45,10 @@ from overplay.model.config import Scenario
 from overplay.model.events import compile_events
 from overplay.model.forecast import Forecaster
 from overplay.model.month import clear_month, update_memories
+from overplay.model.month_state import LastMonth
 from overplay.model.recorder import Recorder
 from overplay.model.risk import decay_factor
+from overplay.model.units import DAYS_PER_MONTH, DAYS_PER_YEAR, STAGES
 
 USD_M = 1e-3  # t × USD/kg → USD m
 
@@ -154,7 +156,7 @@ class LeverageModel(mesa.Model):
                 m: cfg.stockpile_initial_days
                 * sc.materials[m].demand_t_per_year
                 * cfg.demand_share.get(m, 0.0)
-                / 365.25
+                / DAYS_PER_YEAR
                 for m in self.materials
             }
             self.importers[name] = state
@@ -181,7 +183,7 @@ class LeverageModel(mesa.Model):
         ref = {m: sc.materials[m].reference_price_usd_per_kg for m in self.materials}
         self.reference_price = ref
         # Share of world demand that is neither China's nor the importers' (constant).
-        self._other_demand_share = {
+        self.other_demand_share = {
             m: 1
             - sc.materials[m].china_consumption_share
             - sum(cfg.demand_share.get(m, 0.0) for cfg in sc.importers.values())
@@ -199,7 +201,7 @@ class LeverageModel(mesa.Model):
             (m, d): deque(maxlen=12) for m in self.materials for d in self.destinations
         }
         # China's limits when nothing is restricted: every request approved, no cap.
-        self._open_limits = np.tile([1.0, np.inf], (len(self.materials), len(self.destinations), 1))
+        self.open_limits = np.tile([1.0, np.inf], (len(self.materials), len(self.destinations), 1))
         self._build_producers()
         self.events = compile_events(sc)
         self.recorder = Recorder(self, tables=self.record_tables)
@@ -263,20 +265,20 @@ class LeverageModel(mesa.Model):
         }
         self.entrants = 0
 
-    def _initial_market_state(self) -> dict[str, Any]:
-        zeros = dict.fromkeys(self.materials, 0.0)
-        return {
-            "china_processing_share": {
+    def _initial_market_state(self) -> LastMonth:
+        pairs = [(r, m) for r in self.importer_names for m in self.materials]
+        return LastMonth(
+            china_processing_share={
                 m: self.config.materials[m].china_processing_share for m in self.materials
             },
-            "china_mining_share": {
+            china_mining_share={
                 m: self.config.materials[m].china_mining_share for m in self.materials
             },
-            "local_ore_share": dict.fromkeys(self.materials, 1.0),
-            "shortage": {(r, m): 0.0 for r in self.importer_names for m in self.materials},
-            "leverage": {(r, m): 0.0 for r in self.importer_names for m in self.materials},
-            "contracted_share": zeros,
-        }
+            local_ore_share=dict.fromkeys(self.materials, 1.0),
+            contracted_share=dict.fromkeys(self.materials, 0.0),
+            shortage=dict.fromkeys(pairs, 0.0),
+            leverage=dict.fromkeys(pairs, 0.0),
+        )
 
     # -- Mesa 3.3 agent registry --------------------------------------------------------
     def _release_agent_registry(self) -> None:
@@ -502,8 +504,8 @@ class LeverageModel(mesa.Model):
         if state is None or state.deal_offer is None:
             return
         value = state.deal_offer
-        self._add_payoff("china", value)
-        self._add_payoff(name, -value)
+        self.add_payoff("china", value)
+        self.add_payoff(name, -value)
         self.china.truce_until[name] = self.step_count + round(state.deal_months)
         opening = Action("china", Kind.OPEN, targets=(name,), source=action.source)
         changed = self.china.restrict(opening, {}, self.step_count)
@@ -542,7 +544,7 @@ class LeverageModel(mesa.Model):
                 )
 
     # -- investment ---------------------------------------------------------------------
-    def _expected_margins(self, country: str, cost_factor: float) -> dict[tuple[str, str], float]:
+    def expected_margins(self, country: str, cost_factor: float) -> dict[tuple[str, str], float]:
         """Expected margin of new capacity per (material, stage) for a producer in
         ``country`` with the given cost factor: expected revenue over the cost of new
         capacity, less one. Only the host's price floor and the cost factor differ
@@ -575,7 +577,7 @@ class LeverageModel(mesa.Model):
                 cfg = sc.materials[m]
                 price, price_c = self._remembered_prices()[m]
                 price_c *= 1.0 - self.china.price_war[m]
-                local = self.last["local_ore_share"][m]
+                local = self.last.local_ore_share[m]
                 feed_room = self.free_ore_capacity(m) - (
                     self.nonchina_capacity(m, "processing")
                     + self.nonchina_pipeline(m, "processing")
@@ -604,7 +606,7 @@ class LeverageModel(mesa.Model):
                             (
                                 price,
                                 self.security_premium(m),
-                                self.last["contracted_share"][m],
+                                self.last.contracted_share[m],
                                 ore * price,
                             ),
                         )
@@ -626,7 +628,7 @@ class LeverageModel(mesa.Model):
             self._price_memo = (self.step_count, memo)
         return self._price_memo[1]
 
-    def _producer_observation(
+    def observe_producer(
         self,
         producer: Producer | None,
         name: str,
@@ -652,7 +654,7 @@ class LeverageModel(mesa.Model):
                 for m in self.materials
                 for s in STAGES
             },
-            expected_margin=self._expected_margins(country, cost_factor),
+            expected_margin=self.expected_margins(country, cost_factor),
             hurdle_margin=rules.hurdle_margin,
             brownfield_probability=rules.brownfield_probability,
             greenfield_probability=rules.greenfield_probability,
@@ -668,7 +670,7 @@ class LeverageModel(mesa.Model):
     def _investment_round(self) -> None:
         self._abandon_unviable_projects()
         for producer in [p for p in self.producers if p.active]:
-            obs = self._producer_observation(
+            obs = self.observe_producer(
                 producer,
                 producer.name,
                 tuple(self.materials),
@@ -685,7 +687,7 @@ class LeverageModel(mesa.Model):
                 if prospect is None or prospect[0] != key:
                     prospect = (
                         key,
-                        self._producer_observation(None, "prospect", (m,), "other", 1.0),
+                        self.observe_producer(None, "prospect", (m,), "other", 1.0),
                     )
                 actions = self.producer_strategy.decide(prospect[1], self.rng)
                 if actions:
@@ -710,7 +712,7 @@ class LeverageModel(mesa.Model):
         for producer in self.producers:
             if not producer.projects:
                 continue
-            margins = self._expected_margins(producer.country, producer.cost_factor)
+            margins = self.expected_margins(producer.country, producer.cost_factor)
             keep = []
             for project in producer.projects:
                 unviable = margins[(project.material, project.stage)] < 0
@@ -851,9 +853,9 @@ class LeverageModel(mesa.Model):
         for producer in self.producers:
             for project in producer.complete_projects(self.step_count):
                 self.learning.add(project.material, project.stage, project.capacity_t_per_year)
-                self._charge_leverage_loss(project.material, project.capacity_t_per_year)
+                self.charge_leverage_loss(project.material, project.capacity_t_per_year)
 
-    def _charge_leverage_loss(self, material: str, capacity: float) -> None:
+    def charge_leverage_loss(self, material: str, capacity: float) -> None:
         """China's loss of future market: years of its lost margin on capacity that now
         exists outside China (negative when capacity exits)."""
         sc = self.config
@@ -878,14 +880,14 @@ class LeverageModel(mesa.Model):
             importers=tuple(self.importer_names),
             policy={k: self._policy_view(k) for k in self.china.policy},
             price_multiple={m: self.price_x[m] / self.reference_price[m] for m in self.materials},
-            processing_share=dict(self.last["china_processing_share"]),
+            processing_share=dict(self.last.china_processing_share),
             diversification_momentum={m: self.diversification_momentum(m) for m in self.materials},
             reputation=dict(self.china.reputation),
             retaliation={n: s.retaliation for n, s in self.importers.items()},
             deal_offers={
                 n: s.deal_offer for n, s in self.importers.items() if s.deal_offer is not None
             },
-            leverage=dict(self.last["leverage"]),
+            leverage=dict(self.last.leverage),
             quota_allowed=self.china.quota_allowed,
             tech_ban=self.china.tech_ban,
             price_war=dict(self.china.price_war),
@@ -905,7 +907,7 @@ class LeverageModel(mesa.Model):
             risk=dict(state.risk),
             reputation_of_china=self.china.reputation[state.name],
             policy_toward_me={m: self._policy_view((m, state.name)) for m in self.materials},
-            shortage={m: self.last["shortage"][(state.name, m)] for m in self.materials},
+            shortage={m: self.last.shortage[(state.name, m)] for m in self.materials},
             price_multiple={m: self.price_x[m] / self.reference_price[m] for m in self.materials},
             stockpile_days={
                 m: state.stockpile[m] / need[m] if need[m] > 0 else 0.0 for m in self.materials
@@ -914,7 +916,7 @@ class LeverageModel(mesa.Model):
             subsidy=dict(state.subsidy),
             research=dict(state.research),
             import_value_share=self._import_value_share(need),
-            leverage={m: self.last["leverage"][(state.name, m)] for m in self.materials},
+            leverage={m: self.last.leverage[(state.name, m)] for m in self.materials},
             retaliating=state.retaliation,
             wto_case_filed=state.wto_filed_step is not None,
             coordinating=state.coordinating,
@@ -1007,7 +1009,7 @@ class LeverageModel(mesa.Model):
     def price_floors(self) -> dict[str, dict[str, float]]:
         return {n: s.price_floor for n, s in self.importers.items()}
 
-    def _growth(self, material: str) -> float:
+    def demand_growth(self, material: str) -> float:
         return (1 + self.config.materials[material].demand_growth_per_year) ** (
             (max(self.step_count, 1) - 1) / 12
         )
@@ -1015,7 +1017,7 @@ class LeverageModel(mesa.Model):
     def _region_need_per_day(self, importer: str) -> dict[str, float]:
         base = self._base_need_of[importer]
         return {
-            m: float(base[j] * self._growth(m)) / DAYS_PER_MONTH
+            m: float(base[j] * self.demand_growth(m)) / DAYS_PER_MONTH
             for j, m in enumerate(self.materials)
         }
 
@@ -1025,7 +1027,7 @@ class LeverageModel(mesa.Model):
         total = sum(value.values())
         return {m: (v / total if total > 0 else 1 / len(value)) for m, v in value.items()}
 
-    def _add_payoff(self, player: str, value: float) -> None:
+    def add_payoff(self, player: str, value: float) -> None:
         self.payoff[player] += value
         self.discounted_payoff[player] += value * self.discount_per_month ** (
             max(self.step_count, 1) - 1

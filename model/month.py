@@ -65,11 +65,11 @@ def clear_month(model: LeverageModel) -> None:
     for m in mats:
         cfg = sc.materials[m]
         px, pc, ref = model.price_x[m], model.price_c[m], model.reference_price[m]
-        growth = model._growth(m)
+        growth = model.demand_growth(m)
         response = market.demand_multiplier(px, ref, cfg.price_elasticity)
         premium = model.security_premium(m)
         other = max(
-            model._other_demand_share[m] * cfg.demand_t_per_year / 12 * growth * response, 0.0
+            model.other_demand_share[m] * cfg.demand_t_per_year / 12 * growth * response, 0.0
         )
         china_cm = cfg.china_consumption_share * cfg.demand_t_per_year / 12 * growth
         home = china_cm * market.demand_multiplier(pc, ref, cfg.price_elasticity)
@@ -85,8 +85,8 @@ def clear_month(model: LeverageModel) -> None:
                 home,
                 available,
                 ore,
-                model.last["local_ore_share"][m],
-                model.last["contracted_share"][m],
+                model.last.local_ore_share[m],
+                model.last.contracted_share[m],
                 ref,
             )
         )
@@ -97,11 +97,11 @@ def clear_month(model: LeverageModel) -> None:
         premia.append(premium)
         other_need.append(other)
     per_material_in = np.ascontiguousarray(np.array(columns).T)
-    shortage = model.last["shortage"]
+    shortage = model.last.shortage
     limits = (
         np.array([[chn.policy[(m, d)].limits(step) for d in model.destinations] for m in mats])
         if chn.restricted_pairs()
-        else model._open_limits
+        else model.open_limits
     )
     leak_rate = mkt.leakage_rate * (1.0 - chn.enforcement)
     slots = model.producers_now()["slots"]
@@ -199,7 +199,7 @@ def clear_month(model: LeverageModel) -> None:
     )
     # What the market did, by material (rows) and destination (columns, third
     # countries last): the inputs and flows of each allocation.
-    model.last["clearing"] = MarketRecord(
+    model.last.clearing = MarketRecord(
         orders,
         per_material[11],
         limits[:, :, 0],
@@ -255,10 +255,10 @@ def clear_month(model: LeverageModel) -> None:
         china_payoff -= model.pending_leverage_change[m]
         model.pending_leverage_change[m] = 0.0
 
-        model.last["china_processing_share"][m] = processing_share[j]
-        model.last["china_mining_share"][m] = mining_share[j]
-        model.last["local_ore_share"][m] = local_share[j]
-        model.last["contracted_share"][m] = contracted_share[j]
+        model.last.china_processing_share[m] = processing_share[j]
+        model.last.china_mining_share[m] = mining_share[j]
+        model.last.local_ore_share[m] = local_share[j]
+        model.last.contracted_share[m] = contracted_share[j]
         model.price_x[m], model.price_c[m] = new_px, new_pc
         model.price_history[m].append(new_px)
         model.price_c_history[m].append(new_pc)
@@ -285,7 +285,7 @@ def clear_month(model: LeverageModel) -> None:
     china_payoff -= sc.china.enforcement_cost_usd_m_per_month * chn.enforcement
     for state in states:
         china_payoff -= state.retaliation * state.config.retaliation_cost_to_china_usd_m_per_month
-    model._add_payoff("china", china_payoff)
+    model.add_payoff("china", china_payoff)
     floor_cost = floor_cost.tolist()
     for i, state in enumerate(states):
         value = (
@@ -296,7 +296,7 @@ def clear_month(model: LeverageModel) -> None:
             - floor_cost[i]
             - state.retaliation * state.config.retaliation_self_cost_usd_m_per_month
         )
-        model._add_payoff(state.name, value)
+        model.add_payoff(state.name, value)
     for producer, present, value in zip(
         slots.producers, producer_present.tolist(), producer_profit.tolist(), strict=True
     ):
@@ -310,19 +310,19 @@ def clear_month(model: LeverageModel) -> None:
         for m, value in zip(mats, row, strict=True):
             shortage[(name, m)] = value
     held = leverage.T.tolist()
-    model.last["rows"] = rows
-    model.last["leverage"] = {
+    model.last.rows = rows
+    model.last.leverage = {
         (n, m): held[j][i] for j, m in enumerate(mats) for i, n in enumerate(names)
     }
-    held = sum(model.last["leverage"].values()) / len(mats)
-    model._add_payoff("china", sc.china.leverage_value_usd_m_per_month * held)
-    model.last["flows"] = flows
+    held = sum(model.last.leverage.values()) / len(mats)
+    model.add_payoff("china", sc.china.leverage_value_usd_m_per_month * held)
+    model.last.flows = flows
     # Importers × materials arrays of this month (the recorder keeps them as they are).
-    model.last["stockpile"] = stock
-    model.last["shortage_fraction"] = shortage_now
-    model.last["region_need"] = region_need
-    model.last["recycled"] = recycled
-    model.last["china_payoff"] = china_payoff
+    model.last.stockpile = stock
+    model.last.shortage_fraction = shortage_now
+    model.last.region_need = region_need
+    model.last.recycled = recycled
+    model.last.china_payoff = china_payoff
 
 
 def _allies(model: LeverageModel) -> np.ndarray:
@@ -359,7 +359,7 @@ def _close_loss_makers(model: LeverageModel) -> None:
         )
         if not floored:
             for (m, _stage), capacity in producer.exit(model.step_count).items():
-                model._charge_leverage_loss(m, -capacity)
+                model.charge_leverage_loss(m, -capacity)
             model.log_event(producer.name, "exit", source="losses", note="persistent losses")
 
 
@@ -399,7 +399,7 @@ def update_memories(model: LeverageModel) -> None:
     pop = model.firm_population
     risk, recycling, pop.risk = firm_kernels.memories(
         np.array(impulse),
-        model.last["shortage_fraction"],
+        model.last.shortage_fraction,
         cfg.shortage_weight,
         np.array([[s.risk[m] for m in mats] for s in states]),
         model.importer_sensitivity,
@@ -420,7 +420,7 @@ def update_memories(model: LeverageModel) -> None:
         float(policy.thrift_rate_per_year),
         float(policy.thrift_lag_months),
     )
-    model.last["risk"], model.last["recycling"] = risk, recycling
+    model.last.risk, model.last.recycling = risk, recycling
     for state, risk_row, recycling_row in zip(
         states, risk.tolist(), recycling.tolist(), strict=True
     ):
@@ -446,7 +446,7 @@ def update_memories(model: LeverageModel) -> None:
     ):
         chn.partners += 1
         model.partner_ore_share = min(0.5, chn.partners * sc.china.partnership_ore_share)
-        model._add_payoff("china", sc.china.partnership_value_usd_m)
+        model.add_payoff("china", sc.china.partnership_value_usd_m)
         model.log_event(
             OTHER,
             "join_partnership",

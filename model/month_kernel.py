@@ -20,10 +20,10 @@ from __future__ import annotations
 import numpy as np
 
 from overplay.agents import firm_kernels
-from overplay.agents.firm_kernels import DAYS_PER_MONTH
 from overplay.model.jit import njit
 from overplay.model.market import allocate_flows
 from overplay.model.supply import KG_PER_T_IN_USD_M
+from overplay.model.units import DAYS_PER_MONTH
 
 
 @njit(cache=True)

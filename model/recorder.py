@@ -18,9 +18,10 @@ import numpy as np
 
 from overplay.agents.actions import Regime
 from overplay.agents.china import ExportPolicy
-from overplay.agents.firms import DAYS_PER_MONTH, FirmFlows
+from overplay.agents.firms import FirmFlows
 from overplay.model.calendar import date_of_step
 from overplay.model.tally import RunTally
+from overplay.model.units import DAYS_PER_MONTH
 
 if TYPE_CHECKING:
     from overplay.model.leverage_model import LeverageModel
@@ -188,7 +189,7 @@ class Recorder:
     def record(self) -> None:
         model = self.model
         self.tally.add(model)
-        world, rows = self.world, model.last["rows"]
+        world, rows = self.world, model.last.rows
         capacity = model.producers_now()["capacity"]
         for m, (price, processing, mining, built) in self._world_keys.items():
             row = rows[m]
@@ -226,15 +227,15 @@ class Recorder:
         return MonthRecord(
             step=model.step_count,
             round=model.round,
-            rows=last["rows"],
-            shortage=last["shortage_fraction"],
-            leverage=last["leverage"],
-            flows=last["flows"],
-            region_need=last["region_need"],
-            recycled=last["recycled"],
-            stockpile=last["stockpile"],
-            risk=last["risk"],
-            recycling=last["recycling"],
+            rows=last.rows,
+            shortage=last.shortage_fraction,
+            leverage=last.leverage,
+            flows=last.flows,
+            region_need=last.region_need,
+            recycled=last.recycled,
+            stockpile=last.stockpile,
+            risk=last.risk,
+            recycling=last.recycling,
             reputation=dict(model.china.reputation),
             policy=dict(model.china.policy),
             capacity=totals["capacity"],

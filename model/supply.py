@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from overplay.agents.producers import STAGES, Producer
+from overplay.agents.producers import Producer
 from overplay.model.config import MarketConfig, MaterialConfig, ProducerRulesConfig
+from overplay.model.units import STAGES
 
 KG_PER_T_IN_USD_M = 1e-3  # t × USD/kg → USD m
 

@@ -67,14 +67,14 @@ class RunTally:
 
     def add(self, model: LeverageModel) -> None:
         """Fold in the month just cleared (called by the recorder after each step)."""
-        rows = model.last["rows"]
+        rows = model.last.rows
         policy = model.china.policy
         names, mats = model.importer_names, model.materials
         self.regimes_by_round.setdefault(model.round, set()).update(
             policy[(m, n)].regime.value for m in mats for n in names
         )
-        self.lost_output.append(model.last["flows"].lost_output_usd_m)
-        for n, shortages in zip(names, model.last["shortage_fraction"].tolist(), strict=True):
+        self.lost_output.append(model.last.flows.lost_output_usd_m)
+        for n, shortages in zip(names, model.last.shortage_fraction.tolist(), strict=True):
             self.max_shortage[n] = max(self.max_shortage[n], *shortages)
         for m in mats:
             row, tally = rows[m], self.materials[m]

@@ -7,8 +7,7 @@ import numpy as np
 from overplay.agents.actions import Action, Kind
 from overplay.agents.observations import ProducerObservation
 from overplay.agents.strategies.base import Strategy, register
-
-STAGES = ("mining", "processing")
+from overplay.model.units import STAGES
 
 
 @register

@@ -124,7 +124,7 @@ def test_no_entry_at_chinese_prices_without_floor_or_subsidy():
     rounds = run(model, 120)
     light = series(rounds, "non_china_processing_capacity")
     assert light.iloc[-1] == light.iloc[0]
-    margin = model._expected_margins("other", 1.0)[("light", "processing")]
+    margin = model.expected_margins("other", 1.0)[("light", "processing")]
     # NdPr needs $75–85/kg abroad against China's ~$54 [X03]: premium 1.5 leaves a
     # greenfield separator below the 15 % hurdle at reference prices.
     assert margin < model.config.producer_rules.hurdle_margin

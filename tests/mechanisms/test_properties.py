@@ -31,8 +31,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from overplay.agents.actions import Regime
-from overplay.agents.producers import STAGES
 from overplay.model import LeverageModel, ScenarioError, load_scenario
+from overplay.model.units import STAGES
 
 BUNDLED = ("baseline", "coercion", "restraint", "crisis_2010", "licensing_2025")
 TOL = 1e-6
@@ -179,10 +179,10 @@ def runs(draw, names: tuple[str, ...] = BUNDLED):
 
 # -- invariant checks -------------------------------------------------------------------------
 def allocation_violations(model: LeverageModel) -> list[str]:
-    """The month's allocations (``model.last["clearing"]``) against their inputs: every
+    """The month's allocations (``model.last.clearing``) against their inputs: every
     material's flows within orders, China's within its policy and availability,
     non-China sales within what was offered, leakage only from blocked demand."""
-    c = model.last["clearing"]
+    c = model.last.clearing
     problems = []
     for j, m in enumerate(model.materials):
         want = np.maximum(c.orders[j], 0.0)
@@ -221,15 +221,15 @@ def test_allocation_check_catches_a_breach():
     model = LeverageModel("coercion", firms=20, rng=1)
     model.run(6)
     assert allocation_violations(model) == []
-    record = model.last["clearing"]
+    record = model.last.clearing
     caps = record.china_caps.copy()
     caps[0, 0] = record.china[0, 0] / 2 if record.china[0, 0] > 0 else -1.0
     assert allocation_violations(model) == []  # the record itself is untouched
-    model.last["clearing"] = dataclasses.replace(record, china_caps=caps)
+    model.last.clearing = dataclasses.replace(record, china_caps=caps)
     assert any("caps" in v for v in allocation_violations(model))
     sold = record.nonchina_sold.copy()
     sold[0] = record.nonchina_offered[0] * 2 + 1.0
-    model.last["clearing"] = dataclasses.replace(record, nonchina_sold=sold)
+    model.last.clearing = dataclasses.replace(record, nonchina_sold=sold)
     assert any("offered" in v for v in allocation_violations(model))
 
 
@@ -248,10 +248,10 @@ def check_state(model: LeverageModel) -> None:
         "local_ore_share",
         "contracted_share",
     ):
-        for m, value in last[key].items():
+        for m, value in getattr(last, key).items():
             assert in_unit(value), f"{where}: {key}[{m}] = {value}"
     for key in ("shortage", "leverage"):
-        for k, value in last[key].items():
+        for k, value in getattr(last, key).items():
             assert in_unit(value), f"{where}: {key}{k} = {value}"
     for m in model.materials:
         for label, price in (("price_x", model.price_x[m]), ("price_c", model.price_c[m])):

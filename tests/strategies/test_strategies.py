@@ -964,7 +964,7 @@ def observations() -> dict[str, Any]:
     return {
         "china": model.observe_china(),
         "importer": model.observe_importer(model.importers["japan"]),
-        "producer": model._producer_observation(
+        "producer": model.observe_producer(
             producer, producer.name, tuple(model.materials), producer.country, producer.cost_factor
         ),
         "firm": pop.observe(multiple),

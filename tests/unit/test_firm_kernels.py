@@ -13,8 +13,9 @@ import pytest
 
 from overplay.agents import firm_kernels as kernels
 from overplay.model.risk import update_risk
+from overplay.model.units import DAYS_PER_MONTH
 
-DAYS = kernels.DAYS_PER_MONTH
+DAYS = DAYS_PER_MONTH
 
 
 def by_region(values: np.ndarray, region: np.ndarray, regions: int) -> np.ndarray:

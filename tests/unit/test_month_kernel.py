@@ -74,23 +74,21 @@ def test_outputs_have_the_named_layout_and_reach_the_agents(month):
 
     china = plane(kernel.MARKET_OUTPUTS, market, "china")
     np.testing.assert_array_equal(row("exports"), china.sum(axis=1))
-    assert row("processing_share").tolist() == [
-        model.last["china_processing_share"][m] for m in mats
-    ]
+    assert row("processing_share").tolist() == [model.last.china_processing_share[m] for m in mats]
     stock = plane(kernel.IMPORTER_OUTPUTS, per_importer, "stockpile")
     shortage = plane(kernel.IMPORTER_OUTPUTS, per_importer, "shortage")
     for i, n in enumerate(names):
         for j, m in enumerate(mats):
             assert model.importers[n].stockpile[m] == stock[i, j]
-            assert model.last["shortage"][(n, m)] == shortage[i, j]
+            assert model.last.shortage[(n, m)] == shortage[i, j]
             assert (
-                model.last["leverage"][(n, m)]
+                model.last.leverage[(n, m)]
                 == plane(kernel.IMPORTER_OUTPUTS, per_importer, "leverage")[i, j]
             )
-    record = model.last["clearing"]
+    record = model.last.clearing
     np.testing.assert_array_equal(record.nonchina_sold, row("processed"))
     np.testing.assert_array_equal(record.nonchina_offered, row("nonchina_offered"))
     np.testing.assert_array_equal(
-        model.last["flows"].profit_usd_m, payoffs[kernel.PAYOFF_OUTPUTS.index("firms_profit")]
+        model.last.flows.profit_usd_m, payoffs[kernel.PAYOFF_OUTPUTS.index("firms_profit")]
     )
     assert (china >= 0).all() and (row("leaked") >= 0).all()

@@ -1,0 +1,40 @@
+"""What the latest month left behind, as one typed object.
+
+The next month's market (ore shares, contracted shares, shortages), the strategies'
+observations (shares, leverage, shortages), the recorder and the tallies all read it;
+:func:`overplay.model.month.market_month` writes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from overplay.agents.firms import FirmFlows
+    from overplay.model.month import MarketRecord
+
+
+@dataclass
+class LastMonth:
+    """Dicts are keyed by material or by (importer, material); arrays are importers ×
+    materials. The fields after the shares are empty until the first month has run."""
+
+    china_processing_share: dict[str, float]
+    china_mining_share: dict[str, float]
+    local_ore_share: dict[str, float]
+    contracted_share: dict[str, float]
+    shortage: dict[tuple[str, str], float]
+    leverage: dict[tuple[str, str], float]
+    clearing: MarketRecord | None = None
+    rows: dict[str, dict[str, Any]] | None = None
+    flows: FirmFlows | None = None
+    stockpile: np.ndarray | None = None
+    shortage_fraction: np.ndarray | None = None
+    region_need: np.ndarray | None = None
+    recycled: np.ndarray | None = None
+    china_payoff: float = 0.0
+    risk: np.ndarray | None = None
+    recycling: np.ndarray | None = None
