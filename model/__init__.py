@@ -1,7 +1,8 @@
-"""The Overplay model: ``from model import LeverageModel``.
+"""The Overplay model: ``from overplay.model import LeverageModel``.
 
-Names are loaded on first use, so ``agents`` modules can import ``model.config``
-without pulling in the whole model (which imports ``agents``).
+Names are loaded on first use: the command line's ``--help`` and the ``agents``
+modules that read only ``overplay.model.config`` or ``overplay.model.units`` do not
+pay for importing the whole model (numpy, numba, Mesa, every agent).
 """
 
 from __future__ import annotations
@@ -21,4 +22,4 @@ __all__ = sorted(_EXPORTS)
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'model' has no attribute {name!r}")
+    raise AttributeError(f"module 'overplay.model' has no attribute {name!r}")
