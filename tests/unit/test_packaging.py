@@ -5,6 +5,9 @@ whole tree, so a missing entry would pass every other test."""
 from __future__ import annotations
 
 import fnmatch
+import importlib.metadata
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -62,3 +65,20 @@ def test_every_data_file_is_listed_in_package_data() -> None:
     assert len(data) > 10
     missing = [str(p.relative_to(ROOT)) for p in data if not shipped(p, globs)]
     assert missing == []
+
+
+def test_only_the_overplay_namespace_is_importable(tmp_path: Path) -> None:
+    """Installed, the folders answer to ``overplay.*`` only: a bare ``import model`` (which
+    another package's top-level name could shadow) fails outside the repository."""
+    assert importlib.metadata.distribution("overplay").read_text("top_level.txt").split() == [
+        "overplay"
+    ]
+    for name in FOLDERS:
+        bare = subprocess.run(
+            [sys.executable, "-I", "-c", f"import {name}"], cwd=tmp_path, capture_output=True
+        )
+        assert bare.returncode != 0 and b"ModuleNotFoundError" in bare.stderr
+    named = subprocess.run(
+        [sys.executable, "-I", "-c", "from overplay.model import LeverageModel"], cwd=tmp_path
+    )
+    assert named.returncode == 0
