@@ -27,6 +27,7 @@ import pandas as pd
 
 from overplay.experiments.result_folder import check_result_folder, replacing
 from overplay.model import LeverageModel, Scenario
+from overplay.model.columns import ACTION_COLUMNS, names
 from overplay.model.scenarios import dump_scenario
 from overplay.model.summary import summarise
 
@@ -38,17 +39,6 @@ OUTPUT_FILES = (
     "scenario.resolved.yaml",
     "manifest.json",
 )
-ACTION_COLUMNS = [
-    "step",
-    "date",
-    "actor",
-    "action",
-    "material",
-    "target",
-    "parameters",
-    "source",
-    "note",
-]
 
 
 @dataclass
@@ -68,7 +58,7 @@ def run_scenario(scenario: Scenario, progress: Callable[[int], None] | None = No
     model.run(progress=progress)
     rounds = model.datacollector.get_table_dataframe("rounds")
     payoffs = model.datacollector.get_table_dataframe("payoffs")
-    actions = pd.DataFrame(model.action_log, columns=ACTION_COLUMNS)
+    actions = pd.DataFrame(model.action_log, columns=names(ACTION_COLUMNS))
     return RunResult(model, rounds, payoffs, actions, summarise(model))
 
 

@@ -1,8 +1,8 @@
 """Per-step records in Mesa's DataCollector tables: tidy rows, one per material × importer.
 
 World-level values (prices, shares, capacities) repeat on each importer's row
-so the table is tidy for pandas and seaborn. Column meanings and units are
-documented in ``docs/outputs.md``.
+so the table is tidy for pandas and seaborn. The columns, their units and meanings are
+declared in :mod:`overplay.model.columns`.
 """
 
 from __future__ import annotations
@@ -15,71 +15,25 @@ from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
+import pandas as pd
 
 from overplay.agents.actions import Regime
 from overplay.agents.china import ExportPolicy
 from overplay.agents.firms import FirmFlows
 from overplay.model.calendar import date_of_step
+from overplay.model.columns import (
+    CHINA_CUMULATIVE_PAYOFF,
+    PAYOFF_COLUMNS,
+    ROUND_COLUMNS,
+    WORLD_SERIES,
+    names,
+    world_key,
+)
 from overplay.model.tally import RunTally
 from overplay.model.units import DAYS_PER_MONTH
 
 if TYPE_CHECKING:
     from overplay.model.leverage_model import LeverageModel
-
-ROUND_COLUMNS = [
-    "step",
-    "date",
-    "round",
-    "material",
-    "importer",
-    "price_ex_china",
-    "price_china",
-    "price_multiple",
-    "china_mining_share",
-    "china_processing_share",
-    "non_china_mining_capacity",
-    "non_china_processing_capacity",
-    "non_china_processing_pipeline",
-    "exports_from_china",
-    "leakage",
-    "non_china_supply",
-    "stockpile_t",
-    "stockpile_days",
-    "shortage_fraction",
-    "lost_output",
-    "perceived_risk",
-    "firm_risk",
-    "reputation",
-    "china_dependence",
-    "leverage",
-    "china_policy",
-    "licence_approval_rate",
-    "quota_cut",
-    "non_china_sourcing",
-    "thrift",
-    "recycling_rate",
-    "security_premium",
-    "china_payoff",
-    "importer_payoff",
-]
-PAYOFF_COLUMNS = [
-    "step",
-    "date",
-    "round",
-    "player",
-    "role",
-    "payoff",
-    "cumulative",
-    "discounted_cumulative",
-]
-#: World-level series per material, cached each step and collected by Mesa's model
-#: reporters (what ``mesa.batch_run`` and SolaraViz plots read).
-WORLD_SERIES = (
-    "price_multiple",
-    "china_processing_share",
-    "china_mining_share",
-    "non_china_processing_capacity",
-)
 
 
 def read_world(key: str, model: LeverageModel) -> float:
@@ -132,58 +86,56 @@ class MonthRecord:
     players: list[tuple[str, str, float, float]]
 
 
-class DeferredTables(mesa.DataCollector):
-    """Mesa's DataCollector whose tables are written when read.
+class LazyTables(mesa.DataCollector):
+    """Mesa's DataCollector whose table rows are added when a table is first read.
 
-    Each month leaves a :class:`MonthRecord`; the rows are built from them the first
-    time ``tables`` or ``get_table_dataframe`` is used, with the values they would
-    have had if written at once. A step then costs a few references instead of
-    34 columns × importers × materials appends.
+    Each month leaves a :class:`MonthRecord`; ``get_table_dataframe`` first adds the
+    rows of the months recorded since the last read (through ``add_table_row``, with
+    the values they would have had if added at once). A step then costs a few
+    references instead of a dict per table row.
     """
 
-    def __init__(self, write_pending: Callable[[], None], **kwargs: Any) -> None:
-        self._write_pending = write_pending
-        self._tables: dict[str, dict[str, list]] = {}
+    def __init__(self, add_pending_rows: Callable[[], None], **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.add_pending_rows = add_pending_rows
 
-    @property
-    def tables(self) -> dict[str, dict[str, list]]:
-        self._write_pending()
-        return self._tables
-
-    @tables.setter
-    def tables(self, value: dict[str, dict[str, list]]) -> None:
-        self._tables = value
+    def get_table_dataframe(self, table_name: str) -> pd.DataFrame:
+        self.add_pending_rows()
+        return super().get_table_dataframe(table_name)
 
 
 class Recorder:
     """Each step: folds the month into the run's tallies, caches the world series for
-    Mesa's model reporters and, when ``tables`` is on, keeps the month's record for the
-    DataCollector tables (written when first read; sweeps keeping no per-step data
+    Mesa's model reporters and, when ``keep_tables`` is on, keeps the month's record for
+    the DataCollector tables (added when first read; sweeps keeping no per-step data
     skip even the record)."""
 
     def __init__(self, model: LeverageModel, tables: bool = True) -> None:
         self.model = model
-        self.tables = tables
+        self.keep_tables = tables
         self.tally = RunTally.for_model(model)
-        self.world: dict[str, float] = {"china_payoff": 0.0}
+        self.world: dict[str, float] = {CHINA_CUMULATIVE_PAYOFF.name: 0.0}
         for m in model.materials:
             cfg = model.config.materials[m]
+            initial = (
+                1.0,
+                cfg.china_processing_share,
+                cfg.china_mining_share,
+                model.nonchina_capacity(m, "processing"),
+            )
             self.world |= {
-                f"price_multiple_{m}": 1.0,
-                f"china_processing_share_{m}": cfg.china_processing_share,
-                f"china_mining_share_{m}": cfg.china_mining_share,
-                f"non_china_processing_capacity_{m}": model.nonchina_capacity(m, "processing"),
+                world_key(series, m): value
+                for series, value in zip(WORLD_SERIES, initial, strict=True)
             }
         self._world_keys = {
-            m: tuple(f"{series}_{m}" for series in WORLD_SERIES) for m in model.materials
+            m: tuple(world_key(series, m) for series in WORLD_SERIES) for m in model.materials
         }
         self._pending: list[MonthRecord] = []
         self._previous_payoff: dict[str, float] = {}
-        self.datacollector = DeferredTables(
-            self._write_pending,
+        self.datacollector = LazyTables(
+            self.add_pending_rows,
             model_reporters={key: partial(read_world, key) for key in self.world},
-            tables={"rounds": ROUND_COLUMNS, "payoffs": PAYOFF_COLUMNS},
+            tables={"rounds": names(ROUND_COLUMNS), "payoffs": names(PAYOFF_COLUMNS)},
         )
 
     def record(self) -> None:
@@ -197,9 +149,9 @@ class Recorder:
             world[processing] = row["china_processing_share"]
             world[mining] = row["china_mining_share"]
             world[built] = capacity[(m, "processing")]
-        world["china_payoff"] = model.payoff["china"]
+        world[CHINA_CUMULATIVE_PAYOFF.name] = model.payoff["china"]
         self.datacollector.collect(model)
-        if self.tables:
+        if self.keep_tables:
             self._pending.append(self._month_record())
 
     @contextmanager
@@ -208,16 +160,28 @@ class Recorder:
         or collected series and records no tables (a forecast reads payoffs only).
         Copying the history made pickling most of a tournament's time."""
         collector = self.datacollector
-        saved = self.tables, self._pending, collector.model_vars, collector._tables
-        self.tables, self._pending = False, []
+        saved = self.keep_tables, self._pending, collector.model_vars, collector.tables
+        self.keep_tables, self._pending = False, []
         collector.model_vars = {key: [] for key in collector.model_vars}
-        collector._tables = {
-            name: {column: [] for column in table} for name, table in collector._tables.items()
+        collector.tables = {
+            name: {column: [] for column in table} for name, table in collector.tables.items()
         }
         try:
             yield
         finally:
-            self.tables, self._pending, collector.model_vars, collector._tables = saved
+            self.keep_tables, self._pending, collector.model_vars, collector.tables = saved
+
+    def add_pending_rows(self) -> None:
+        """Add the rows of the months recorded since the last read to the tables."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        pop = self.model.firm_population
+        weight = pop.by_region(pop.base_need)  # the firm means' weights, for every month
+        for month in pending:
+            payoffs = self._payoff_deltas(month.players)
+            self._add_round_rows(month, payoffs, weight)
+            self._add_payoff_rows(month, payoffs)
 
     def _month_record(self) -> MonthRecord:
         model = self.model
@@ -246,33 +210,20 @@ class Recorder:
             players=list(self._players()),
         )
 
-    def _write_pending(self) -> None:
-        """Turn the months recorded since the last read into table rows."""
-        pending, self._pending = self._pending, []
-        if not pending:
-            return
-        pop = self.model.firm_population
-        weight = pop.by_region(pop.base_need)  # the firm means' weights, for every month
-        for month in pending:
-            payoffs = self._payoff_deltas(month.players)
-            self._add_rows(month, payoffs, weight)
-            self._add_payoff_rows(month, payoffs)
-
-    def _add_rows(self, month: MonthRecord, payoffs: dict[str, float], weight: np.ndarray) -> None:
-        """The month's tidy rows, one per material × importer, appended column by column
-        to the DataCollector's table (the same values ``add_table_row`` would store, in
-        the same order, without a dict per row)."""
+    def _add_round_rows(
+        self, month: MonthRecord, payoffs: dict[str, float], weight: np.ndarray
+    ) -> None:
+        """The month's tidy rows, one per material × importer: the values every
+        importer's row repeats, then each importer's own."""
         model = self.model
         rows, flows = month.rows, month.flows
         pop = model.firm_population
-        names = model.importer_names
-        k = len(names)
+        importers = model.importer_names
         date = date_of_step(model.config.start, month.step)
         daily = month.region_need / DAYS_PER_MONTH
         firm_risk = pop.mean_by_region(month.firm_risk, pop.base_need, weight)
         sourcing = pop.mean_by_region(month.firm_contracted, pop.base_need, weight)
         thrift = pop.mean_by_region(month.firm_thrift, pop.base_need, weight)
-        table = self.datacollector.tables["rounds"]
         for j, m in enumerate(model.materials):
             row = rows[m]
             exports, leak = np.array(row["exports"]), np.array(row["leak"])
@@ -280,7 +231,7 @@ class Recorder:
             china = exports + leak
             received = china + nonchina + month.recycled[:, j]
             stock = month.stockpile[:, j]
-            policies = [month.policy[(m, n)] for n in names]
+            policies = [month.policy[(m, n)] for n in importers]
             same = {
                 "step": month.step,
                 "date": date,
@@ -297,10 +248,8 @@ class Recorder:
                 "security_premium": row["security_premium"],
                 "china_payoff": payoffs["china"],
             }
-            for column, value in same.items():
-                table[column].extend([value] * k)
             per_importer = {
-                "importer": names,
+                "importer": importers,
                 "exports_from_china": exports.tolist(),
                 "leakage": leak.tolist(),
                 "non_china_supply": nonchina.tolist(),
@@ -310,33 +259,36 @@ class Recorder:
                 "lost_output": flows.lost_output_usd_m[:, j].tolist(),
                 "perceived_risk": month.risk[:, j].tolist(),
                 "firm_risk": firm_risk[:, j].tolist(),
-                "reputation": [month.reputation[n] for n in names],
+                "reputation": [month.reputation[n] for n in importers],
                 "china_dependence": _ratio(china, received),
-                "leverage": [month.leverage[(n, m)] for n in names],
+                "leverage": [month.leverage[(n, m)] for n in importers],
                 "china_policy": [p.regime.value for p in policies],
                 "licence_approval_rate": [_approval(p) for p in policies],
                 "quota_cut": [p.cut for p in policies],
                 "non_china_sourcing": sourcing[:, j].tolist(),
                 "thrift": thrift[:, j].tolist(),
                 "recycling_rate": month.recycling[:, j].tolist(),
-                "importer_payoff": [payoffs[n] for n in names],
+                "importer_payoff": [payoffs[n] for n in importers],
             }
-            for column, values in per_importer.items():
-                table[column].extend(values)
+            for values in zip(*per_importer.values(), strict=True):
+                own = dict(zip(per_importer, values, strict=True))
+                self.datacollector.add_table_row("rounds", same | own)
 
     def _add_payoff_rows(self, month: MonthRecord, payoffs: dict[str, float]) -> None:
-        """The month's payoff rows, one per player (China, importers, producers),
-        appended column by column like the rounds rows."""
-        players = month.players
-        table = self.datacollector.tables["payoffs"]
+        """The month's payoff rows, one per player (China, importers, producers)."""
         date = date_of_step(self.model.config.start, month.step)
-        for column, value in (("step", month.step), ("date", date), ("round", month.round)):
-            table[column].extend([value] * len(players))
-        table["player"].extend(p[0] for p in players)
-        table["role"].extend(p[1] for p in players)
-        table["payoff"].extend(payoffs.get(p[0], 0.0) for p in players)
-        table["cumulative"].extend(p[2] for p in players)
-        table["discounted_cumulative"].extend(p[3] for p in players)
+        for player, role, cumulative, discounted in month.players:
+            row = {
+                "step": month.step,
+                "date": date,
+                "round": month.round,
+                "player": player,
+                "role": role,
+                "payoff": payoffs.get(player, 0.0),
+                "cumulative": cumulative,
+                "discounted_cumulative": discounted,
+            }
+            self.datacollector.add_table_row("payoffs", row)
 
     def _players(self) -> Iterator[tuple[str, str, float, float]]:
         model = self.model

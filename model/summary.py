@@ -9,6 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from overplay.model.columns import (
+    CHINA_MINING_SHARE,
+    CHINA_PROCESSING_SHARE,
+    NON_CHINA_PROCESSING_CAPACITY,
+    PRICE_MULTIPLE,
+    world_key,
+)
 from overplay.model.tally import SHARE_THRESHOLD, MaterialTally
 
 if TYPE_CHECKING:
@@ -42,20 +49,20 @@ def summarise(
         t = tally.materials[m]
         materials[m] = {
             "china_processing_share_initial": model.config.materials[m].china_processing_share,
-            "china_processing_share_final": float(world[f"china_processing_share_{m}"]),
+            "china_processing_share_final": float(world[world_key(CHINA_PROCESSING_SHARE, m)]),
             "china_processing_share_min": float(t.min_processing_share),
             "china_mining_share_initial": model.config.materials[m].china_mining_share,
-            "china_mining_share_final": float(world[f"china_mining_share_{m}"]),
+            "china_mining_share_final": float(world[world_key(CHINA_MINING_SHARE, m)]),
             "peak_price_multiple": float(t.peak_price_multiple),
             "peak_price_date": t.peak_price_date,
-            "final_price_multiple": float(world[f"price_multiple_{m}"]),
+            "final_price_multiple": float(world[world_key(PRICE_MULTIPLE, m)]),
             **{
                 f"years_to_processing_share_below_{percent_name(x)}": years_below(t, x)
                 for x in thresholds
             },
             "non_china_processing_capacity_initial": float(t.initial_processing_capacity),
             "non_china_processing_capacity_final": float(
-                world[f"non_china_processing_capacity_{m}"]
+                world[world_key(NON_CHINA_PROCESSING_CAPACITY, m)]
             ),
             "non_china_mining_capacity_final": float(model.nonchina_capacity(m, "mining")),
         }

@@ -1,7 +1,8 @@
 """Axis labels with units for every series a figure can show.
 
-Units match ``docs/outputs.md`` (a test keeps them in step); outcome units come from
-the outcome catalogue's naming scheme.
+Series labels and units are the columns' declarations (:mod:`overplay.model.columns`,
+which ``docs/outputs.md`` is generated from); outcome units come from the outcome
+catalogue's naming scheme.
 """
 
 from __future__ import annotations
@@ -13,27 +14,11 @@ from matplotlib.axes import Axes
 
 from overplay.experiments.outcomes import OUTCOMES, threshold_of
 from overplay.experiments.sweep.spec import Parameter
+from overplay.model.columns import ROUND_COLUMNS
 
-#: rounds.parquet column → (what it is, unit).
+#: rounds.parquet column → (what it is, unit), for every column declared with a label.
 SERIES: dict[str, tuple[str, str]] = {
-    "price_ex_china": ("ex-China price", "USD/kg"),
-    "price_china": ("China's domestic price", "USD/kg"),
-    "price_multiple": ("ex-China price / reference price", "×"),
-    "china_mining_share": ("China's share of mining", "fraction"),
-    "china_processing_share": ("China's share of separation", "fraction"),
-    "non_china_mining_capacity": ("non-China mining capacity", "t/yr"),
-    "non_china_processing_capacity": ("non-China separation capacity", "t/yr"),
-    "non_china_processing_pipeline": ("non-China separation under construction", "t/yr"),
-    "exports_from_china": ("China's exports", "t/month"),
-    "stockpile_days": ("stockpile", "days"),
-    "shortage_fraction": ("shortage: share of need unmet", "fraction"),
-    "lost_output": ("lost manufacturing output", "USD m"),
-    "perceived_risk": ("state's perceived supply risk", "0–1"),
-    "firm_risk": ("firms' perceived supply risk", "0–1"),
-    "reputation": ("China's reputation", "0–1"),
-    "china_dependence": ("share of supply from China", "fraction"),
-    "leverage": ("China's leverage (indispensability)", "fraction"),
-    "non_china_sourcing": ("firms' non-China contracted share", "fraction"),
+    column.name: (column.label, column.unit) for column in ROUND_COLUMNS if column.label
 }
 
 

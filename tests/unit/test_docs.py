@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from overplay.experiments.single_run import ACTION_COLUMNS, OUTPUT_FILES, manifest, run_scenario
+from overplay.experiments.single_run import OUTPUT_FILES, manifest, run_scenario
+from overplay.model.columns import ACTION_COLUMNS, PAYOFF_COLUMNS, ROUND_COLUMNS, names
 from overplay.model.config import Scenario
-from overplay.model.recorder import PAYOFF_COLUMNS, ROUND_COLUMNS
 from overplay.model.scenarios import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -156,9 +156,9 @@ def test_referenced_fact_ids_exist_in_the_facts_file(odd):
 @pytest.mark.parametrize(
     ("heading", "columns"),
     [
-        ("rounds.parquet", ROUND_COLUMNS),
-        ("payoffs.parquet", PAYOFF_COLUMNS),
-        ("actions.csv", ACTION_COLUMNS),
+        ("rounds.parquet", names(ROUND_COLUMNS)),
+        ("payoffs.parquet", names(PAYOFF_COLUMNS)),
+        ("actions.csv", names(ACTION_COLUMNS)),
     ],
 )
 def test_every_output_column_is_documented_and_no_other(outputs, heading, columns):
@@ -168,9 +168,9 @@ def test_every_output_column_is_documented_and_no_other(outputs, heading, column
 
 
 def test_written_tables_have_the_documented_columns(short_run):
-    assert list(short_run.rounds.columns) == ROUND_COLUMNS
-    assert list(short_run.payoffs.columns) == PAYOFF_COLUMNS
-    assert list(short_run.actions.columns) == ACTION_COLUMNS
+    assert list(short_run.rounds.columns) == names(ROUND_COLUMNS)
+    assert list(short_run.payoffs.columns) == names(PAYOFF_COLUMNS)
+    assert list(short_run.actions.columns) == names(ACTION_COLUMNS)
 
 
 def test_every_output_file_is_documented(outputs):

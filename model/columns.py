@@ -1,0 +1,312 @@
+"""Every output column declared once: its name, unit, meaning and plot label.
+
+The recorder builds its tables in these orders, the plot labels come from here, and
+the column tables of ``docs/outputs.md`` are generated from these declarations
+(``python -m overplay.experiments.outputs_doc``), so a column cannot mean one thing in
+the table, another on a figure's axis and a third in the docs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: The unit of a column that has none (names, counts of months, categories).
+NO_UNIT = "—"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One output column. ``meaning`` is Markdown (it goes into ``docs/outputs.md``);
+    ``label`` is the axis words of a series figures can show, empty if none do."""
+
+    name: str
+    unit: str
+    meaning: str
+    label: str = ""
+
+
+def names(columns: tuple[Column, ...]) -> list[str]:
+    """The column names in table order (what Mesa's DataCollector and pandas take)."""
+    return [column.name for column in columns]
+
+
+# -- rounds: one row per month × material × importer --------------------------------------
+STEP = Column("step", NO_UNIT, "month number, 1 = the scenario's first month")
+DATE = Column("date", "YYYY-MM", "the simulated month")
+ROUND = Column(
+    "round",
+    NO_UNIT,
+    "decision round the month belongs to, 0 = first (a round lasts "
+    "`timing.decision_interval_months`)",
+)
+MATERIAL = Column("material", NO_UNIT, "material group (`light`, `heavy`, …)")
+IMPORTER = Column("importer", NO_UNIT, "importer state (`us`, `japan`, `eu`, …)")
+PRICE_EX_CHINA = Column("price_ex_china", "USD/kg", "ex-China price $P^x$", "ex-China price")
+PRICE_CHINA = Column(
+    "price_china", "USD/kg", "China's domestic price $P^c$", "China's domestic price"
+)
+PRICE_MULTIPLE = Column(
+    "price_multiple",
+    "×",
+    "`price_ex_china` / the material's reference price",
+    "ex-China price / reference price",
+)
+CHINA_MINING_SHARE = Column(
+    "china_mining_share",
+    "fraction",
+    "China's share of world mine output this month",
+    "China's share of mining",
+)
+CHINA_PROCESSING_SHARE = Column(
+    "china_processing_share",
+    "fraction",
+    "China's share of world separation this month",
+    "China's share of separation",
+)
+NON_CHINA_MINING_CAPACITY = Column(
+    "non_china_mining_capacity",
+    "t/yr",
+    "operating non-China mining capacity (nameplate)",
+    "non-China mining capacity",
+)
+NON_CHINA_PROCESSING_CAPACITY = Column(
+    "non_china_processing_capacity",
+    "t/yr",
+    "operating non-China separation capacity (nameplate)",
+    "non-China separation capacity",
+)
+NON_CHINA_PROCESSING_PIPELINE = Column(
+    "non_china_processing_pipeline",
+    "t/yr",
+    "non-China separation capacity under construction",
+    "non-China separation under construction",
+)
+EXPORTS_FROM_CHINA = Column(
+    "exports_from_china",
+    "t/month",
+    "China's legal shipments to this importer",
+    "China's exports",
+)
+LEAKAGE = Column(
+    "leakage",
+    "t/month",
+    "Chinese supply reaching this importer by smuggling or transshipment",
+)
+NON_CHINA_SUPPLY = Column(
+    "non_china_supply",
+    "t/month",
+    "non-China separated supply received by this importer (contracts, spot, displacement)",
+)
+STOCKPILE_T = Column("stockpile_t", "t", "the state's stockpile")
+STOCKPILE_DAYS = Column(
+    "stockpile_days", "days", "stockpile / this month's daily consumption need", "stockpile"
+)
+SHORTAGE_FRACTION = Column(
+    "shortage_fraction",
+    "fraction",
+    "share of firms' consumption need not met (after inventories and stockpile releases)",
+    "shortage: share of need unmet",
+)
+LOST_OUTPUT = Column(
+    "lost_output",
+    "USD m",
+    "manufacturing value added lost to the shortfall this month",
+    "lost manufacturing output",
+)
+PERCEIVED_RISK = Column(
+    "perceived_risk",
+    "0–1",
+    "the state's perceived supply risk $r_{i,m}$",
+    "state's perceived supply risk",
+)
+FIRM_RISK = Column(
+    "firm_risk",
+    "0–1",
+    "mean perceived risk of the importer's firms, weighted by their base need",
+    "firms' perceived supply risk",
+)
+REPUTATION = Column(
+    "reputation",
+    "0–1",
+    "China's reputation with this importer $R_i$ (same on both material rows)",
+    "China's reputation",
+)
+CHINA_DEPENDENCE = Column(
+    "china_dependence",
+    "fraction",
+    "share of this month's supply received (China's exports + leakage + non-China + "
+    "recycled) that came from China (exports + leakage)",
+    "share of supply from China",
+)
+LEVERAGE = Column(
+    "leverage",
+    "fraction",
+    "indispensability $\\mathcal{L}_{i,m}$: share of demand over the buffer horizon the "
+    "importer could not meet without China",
+    "China's leverage (indispensability)",
+)
+CHINA_POLICY = Column(
+    "china_policy",
+    NO_UNIT,
+    "China's export regime toward this importer for this material: `open`, `licensing`, "
+    "`quota`, `ban`",
+)
+LICENCE_APPROVAL_RATE = Column(
+    "licence_approval_rate",
+    "fraction",
+    "share of requests China lets through by licence: the approval rate under "
+    "`licensing`, 0 under `ban`, 1 under `open` or `quota` (a quota caps volume, not "
+    "approvals)",
+)
+QUOTA_CUT = Column(
+    "quota_cut",
+    "fraction",
+    "cut of a quota relative to its baseline; meaningful only under `quota` (0 otherwise)",
+)
+NON_CHINA_SOURCING = Column(
+    "non_china_sourcing",
+    "fraction",
+    "mean share of firms' purchases contracted from non-China processors, weighted by base need",
+    "firms' non-China contracted share",
+)
+THRIFT = Column(
+    "thrift", "fraction", "mean realised thrift (intensity designed out), weighted by base need"
+)
+RECYCLING_RATE = Column("recycling_rate", "fraction", "recycled share of the importer's need")
+SECURITY_PREMIUM = Column(
+    "security_premium",
+    "fraction of price",
+    "premium on contracted non-China supply $\\pi_m$ (same for all importers)",
+)
+CHINA_PAYOFF = Column(
+    "china_payoff",
+    "USD m",
+    "China's payoff this month, undiscounted (same on all rows of the month)",
+)
+IMPORTER_PAYOFF = Column(
+    "importer_payoff",
+    "USD m",
+    "this importer's payoff this month, undiscounted (same on both material rows)",
+)
+
+ROUND_COLUMNS = (
+    STEP,
+    DATE,
+    ROUND,
+    MATERIAL,
+    IMPORTER,
+    PRICE_EX_CHINA,
+    PRICE_CHINA,
+    PRICE_MULTIPLE,
+    CHINA_MINING_SHARE,
+    CHINA_PROCESSING_SHARE,
+    NON_CHINA_MINING_CAPACITY,
+    NON_CHINA_PROCESSING_CAPACITY,
+    NON_CHINA_PROCESSING_PIPELINE,
+    EXPORTS_FROM_CHINA,
+    LEAKAGE,
+    NON_CHINA_SUPPLY,
+    STOCKPILE_T,
+    STOCKPILE_DAYS,
+    SHORTAGE_FRACTION,
+    LOST_OUTPUT,
+    PERCEIVED_RISK,
+    FIRM_RISK,
+    REPUTATION,
+    CHINA_DEPENDENCE,
+    LEVERAGE,
+    CHINA_POLICY,
+    LICENCE_APPROVAL_RATE,
+    QUOTA_CUT,
+    NON_CHINA_SOURCING,
+    THRIFT,
+    RECYCLING_RATE,
+    SECURITY_PREMIUM,
+    CHINA_PAYOFF,
+    IMPORTER_PAYOFF,
+)
+
+# -- payoffs: one row per month × player --------------------------------------------------
+PAYOFF_COLUMNS = (
+    Column("step", NO_UNIT, "month number"),
+    DATE,
+    Column(
+        "round",
+        NO_UNIT,
+        "decision round the month belongs to (0 = first); per-round payoffs are "
+        '`groupby(["player", "round"]).payoff.sum()`',
+    ),
+    Column("player", NO_UNIT, "player name"),
+    Column("role", NO_UNIT, "`china`, `importer` or `producer`"),
+    Column("payoff", "USD m", "payoff this month, undiscounted"),
+    Column("cumulative", "USD m", "sum of `payoff` from the first month, undiscounted"),
+    Column(
+        "discounted_cumulative",
+        "USD m (of month 1)",
+        "$\\sum_t \\delta^{t-1}\\,\\text{payoff}_t$ with $\\delta = (1+\\rho)^{-1/12}$, "
+        "$\\rho$ = `payoffs.discount_rate_per_year`",
+    ),
+)
+
+# -- actions: one row per action × material × target --------------------------------------
+ACTION_COLUMNS = (
+    Column("step", NO_UNIT, "month number in which the action was applied"),
+    DATE,
+    Column(
+        "actor",
+        NO_UNIT,
+        "`china`, an importer, a producer, or `other` (third countries joining a partnership)",
+    ),
+    Column(
+        "action",
+        NO_UNIT,
+        "an action kind (`open`, `license`, `quota`, `ban`, `tech_ban`, `enforce`, "
+        "`price_war`, `partnership`, `accept_deal`, `stockpile`, `subsidize`, `price_floor`, "
+        "`research`, `retaliate`, `offer_deal`, `wto_case`, `coordinate`, `invest`) or a "
+        "model event (`exit`, `abandon`, `join_partnership`, `ruling`, `abolish_quotas`, "
+        "`deal_lapsed`)",
+    ),
+    Column("material", NO_UNIT, "material group, or empty"),
+    Column("target", NO_UNIT, "destination (an importer or `other`), or empty"),
+    Column(
+        "parameters",
+        NO_UNIT,
+        "the action's parameters as `key=value` pairs separated by `;` (defaults filled in)",
+    ),
+    Column(
+        "source",
+        NO_UNIT,
+        "where it came from: `strategy` (a strategy's decision), `event` (scripted in the "
+        "scenario), `entry` (an entrant's first project), `subsidy:<importer>` (capacity "
+        "funded by that importer), `margin` (project abandoned for a negative expected "
+        "margin), `losses` (exit after persistent losses), `uptake` (partnership taken up), "
+        "`wto_case` (a ruling: against China's quotas or dismissed), `wto_ruling` (quotas "
+        "abolished after a lost ruling), `timeout` (a deal offer China let lapse)",
+    ),
+    Column(
+        "note",
+        NO_UNIT,
+        "free text: a scripted event's `note`, the concession of an accepted deal, a "
+        "ruling's outcome; often empty",
+    ),
+)
+
+
+# -- Mesa's model reporters ---------------------------------------------------------------
+#: China's running payoff, collected by Mesa's DataCollector at step 0 and every step.
+CHINA_CUMULATIVE_PAYOFF = Column(
+    "china_payoff", "USD m", "China's cumulative (undiscounted) payoff"
+)
+#: World series per material, collected as ``<column>_<material>`` (what
+#: ``mesa.batch_run`` and SolaraViz plots read).
+WORLD_SERIES = (
+    PRICE_MULTIPLE,
+    CHINA_PROCESSING_SHARE,
+    CHINA_MINING_SHARE,
+    NON_CHINA_PROCESSING_CAPACITY,
+)
+
+
+def world_key(column: Column, material: str) -> str:
+    """The model reporter's name for one material's world series."""
+    return f"{column.name}_{material}"
