@@ -2,9 +2,10 @@
 
 ``docs/odd.md`` must have a parameter-table row for every field of the scenario
 schema, and only for fields that exist; ``docs/outputs.md`` must document every
-column of the output tables and every key of ``summary.json`` and
-``manifest.json``. Field paths are dotted; fields of per-material,
-per-importer, per-producer and per-event entries are written
+column of the output tables (its column tables are generated from
+``model/columns.py``) and every key of ``summary.json`` and ``manifest.json``. Field
+paths are dotted; fields of per-material, per-importer, per-producer and per-event
+entries are written
 ``materials.<field>``, ``importers.<field>``, ``producers.<field>`` and
 ``events.<field>`` (no entry name), and strategy references as
 ``<section>.strategy.name`` / ``<section>.strategy.params``. Every registered
@@ -22,6 +23,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from overplay.experiments import outputs_doc
 from overplay.experiments.single_run import OUTPUT_FILES, manifest, run_scenario
 from overplay.model.columns import ACTION_COLUMNS, PAYOFF_COLUMNS, ROUND_COLUMNS, names
 from overplay.model.config import Scenario
@@ -236,19 +238,27 @@ def test_odd_describes_the_bundled_scenarios_strategies_and_points_to_the_catalo
     assert "docs/strategies.md" in text
 
 
-# -- figures ------------------------------------------------------------------------------
-def test_figure_units_match_the_documented_output_units(outputs):
-    from overplay.experiments.plots.labels import SERIES
-
-    rows = dict(
-        re.findall(
-            r"(?m)^\|\s*`(\w+)`\s*\|[^|]*\|\s*([^|]+?)\s*\|\s*$", section(outputs, "rounds.parquet")
-        )
+def test_outputs_column_tables_are_the_generated_ones(outputs):
+    assert outputs == outputs_doc.render(outputs), (
+        f"docs/outputs.md's column tables are out of date: run {outputs_doc.COMMAND}"
     )
-    for column, (_what, unit) in SERIES.items():
-        assert rows[column] == unit, f"{column}: figures say {unit!r}, outputs.md {rows[column]!r}"
 
 
+def test_outputs_doc_check_flag_reports_drift(tmp_path, capsys):
+    target = tmp_path / "outputs.md"
+    target.write_text(OUTPUTS.read_text(encoding="utf-8"), encoding="utf-8")
+    assert outputs_doc.main(["--check", "--output", str(target)]) == 0
+    target.write_text(
+        target.read_text(encoding="utf-8").replace("| `leakage` |", "| `leaks` |"),
+        encoding="utf-8",
+    )
+    assert outputs_doc.main(["--check", "--output", str(target)]) == 1
+    assert outputs_doc.COMMAND in capsys.readouterr().err
+    assert outputs_doc.main(["--output", str(target)]) == 0
+    assert target.read_text(encoding="utf-8") == OUTPUTS.read_text(encoding="utf-8")
+
+
+# -- figures ------------------------------------------------------------------------------
 def test_every_run_figure_is_described_in_the_figures_guide(run_result):
     from overplay.experiments.plots import figures_of
 
