@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from types import MappingProxyType
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
@@ -52,96 +53,71 @@ class Kind(StrEnum):
     INVEST = "invest"
 
 
-CHINA_KINDS = frozenset(
-    {
-        Kind.OPEN,
-        Kind.LICENSE,
-        Kind.QUOTA,
-        Kind.BAN,
-        Kind.TECH_BAN,
-        Kind.ENFORCE,
-        Kind.PRICE_WAR,
-        Kind.PARTNERSHIP,
-        Kind.ACCEPT_DEAL,
-    }
-)
-IMPORTER_KINDS = frozenset(
-    {
-        Kind.STOCKPILE,
-        Kind.SUBSIDIZE,
-        Kind.PRICE_FLOOR,
-        Kind.RESEARCH,
-        Kind.RETALIATE,
-        Kind.OFFER_DEAL,
-        Kind.WTO_CASE,
-        Kind.COORDINATE,
-    }
-)
-PRODUCER_KINDS = frozenset({Kind.INVEST})
+#: Ranges of parameter values. Money is capped at USD 1 trillion (a year), far above any
+#: policy, so that no sum overflows.
+MONEY = Annotated[float, Field(ge=0, le=1_000_000)]
+FRACTION = Annotated[float, Field(ge=0, le=1)]
+STAGE = Literal["mining", "processing"]
 
-#: The regime an export-restriction action puts in place.
-REGIME_OF_KIND = {
-    Kind.OPEN: Regime.OPEN,
-    Kind.LICENSE: Regime.LICENSING,
-    Kind.QUOTA: Regime.QUOTA,
-    Kind.BAN: Regime.BAN,
-}
 
-#: Parameters each kind accepts, with their defaults (None = required).
-PARAMETERS: dict[Kind, dict[str, Any]] = {
-    Kind.OPEN: {},
-    # delay_months < 0: the scenario's timing.licence_delay_months (45 working days [E02])
-    Kind.LICENSE: {"approval_rate": 0.8, "delay_months": -1.0},
-    Kind.QUOTA: {"cut": 0.4},
-    Kind.BAN: {},
-    Kind.TECH_BAN: {"active": True},
-    Kind.ENFORCE: {"level": 1.0},
-    Kind.PRICE_WAR: {"discount": 0.3, "active": True},
-    Kind.PARTNERSHIP: {"active": True},
-    Kind.ACCEPT_DEAL: {"importer": None},
-    Kind.STOCKPILE: {"target_days": None},
-    Kind.SUBSIDIZE: {"usd_m_per_year": None, "stage": "processing"},
-    Kind.PRICE_FLOOR: {"usd_per_kg": None},
-    Kind.RESEARCH: {"usd_m_per_year": None},
-    Kind.RETALIATE: {"level": 1.0, "instrument": "tariffs"},
-    Kind.OFFER_DEAL: {"concession_usd_m": None, "months": 12.0},
-    Kind.WTO_CASE: {},
-    Kind.COORDINATE: {"active": True},
-    Kind.INVEST: {"stage": None, "capacity_t_per_year": None, "lead_time_years": None},
-}
+@dataclass(frozen=True)
+class Param:
+    """One parameter of an action kind: its range (a pydantic type) and its default
+    (None: the actor must give it)."""
 
-#: Parameters whose value is text, not a number.
-TEXT_PARAMETERS = frozenset({"stage", "instrument", "importer"})
+    range: Any
+    default: Any = None
 
-#: Which kinds each role may take.
-KINDS_OF_ROLE: dict[str, frozenset[Kind]] = {
-    "china": CHINA_KINDS,
-    "importer": IMPORTER_KINDS,
-    "producer": PRODUCER_KINDS,
-}
+    @property
+    def text(self) -> bool:
+        """Whether the value is text rather than a number."""
+        base = get_args(self.range)[0] if get_origin(self.range) is Annotated else self.range
+        return base is str or get_origin(base) is Literal
 
-#: The range of each parameter, by name (a name means the same for every kind). Money
-#: is capped at USD 1 trillion (a year), far above any policy, so that no sum overflows.
-_MONEY = Annotated[float, Field(ge=0, le=1_000_000)]
-_FRACTION = Annotated[float, Field(ge=0, le=1)]
-PARAMETER_TYPES: dict[str, Any] = {
-    "approval_rate": _FRACTION,
-    "delay_months": Annotated[float, Field(ge=-1, le=120)],  # negative: the scenario's
-    "cut": _FRACTION,
-    "active": bool,
-    "level": _FRACTION,
-    "discount": Annotated[float, Field(ge=0, le=0.9)],
-    "importer": str,
-    "target_days": Annotated[float, Field(ge=0, le=720)],
-    "usd_m_per_year": _MONEY,
-    "stage": Literal["mining", "processing"],
-    "usd_per_kg": Annotated[float, Field(ge=0, le=1_000_000)],
-    "instrument": Annotated[str, Field(max_length=100)],
-    "concession_usd_m": _MONEY,
-    "months": Annotated[float, Field(gt=0, le=120)],
-    "capacity_t_per_year": Annotated[float, Field(gt=0, le=10_000_000)],
-    "lead_time_years": Annotated[float, Field(gt=0, le=30)],
-}
+
+@dataclass(frozen=True)
+class Logged:
+    """The action-log rows an applied action asks for when not its default ones:
+    (material, target) pairs and a note (empty: the action's own)."""
+
+    pairs: tuple[tuple[str, str], ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """Everything about one action kind, in one place.
+
+    ``handler`` names the method of the actor's agent (China's
+    :class:`~overplay.agents.china.SupplierState`, an
+    :class:`~overplay.agents.importer.ImporterState` or a
+    :class:`~overplay.agents.producers.Producer`) that carries the action out; it
+    returns :class:`Logged` when the action log should not get the default rows.
+    ``per_material``: an action naming no material concerns every material, and is
+    logged once per material (otherwise once, with no material)."""
+
+    role: str
+    handler: str
+    params: Mapping[str, Param] = field(default_factory=dict)
+    regime: Regime | None = None
+    per_material: bool = False
+
+    @cached_property
+    def defaults(self) -> dict[str, Any]:
+        """Each parameter's default (None = required)."""
+        return {name: p.default for name, p in self.params.items()}
+
+    @cached_property
+    def schema(self) -> type[BaseModel]:
+        """The pydantic model that checks a parameter mapping of this kind."""
+        return create_model(
+            "KindParameters",
+            __base__=_ParameterRules,
+            **{
+                name: (p.range, ... if p.default is None else p.default)
+                for name, p in self.params.items()
+            },
+        )
 
 
 class _ParameterRules(BaseModel):
@@ -150,17 +126,100 @@ class _ParameterRules(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
-#: One schema per kind, built from :data:`PARAMETERS` and :data:`PARAMETER_TYPES`.
-PARAMETER_SCHEMAS: dict[Kind, type[BaseModel]] = {
-    kind: create_model(
-        f"{kind.value.title()}Parameters",
-        __base__=_ParameterRules,
-        **{
-            name: (PARAMETER_TYPES[name], ... if default is None else default)
-            for name, default in defaults.items()
+_SWITCH = {"active": Param(bool, True)}
+
+#: Every action kind, declared once.
+KINDS: dict[Kind, KindSpec] = {
+    # China: export regimes (each sets the regime of the pairs it names)
+    Kind.OPEN: KindSpec("china", "set_regime", regime=Regime.OPEN),
+    Kind.LICENSE: KindSpec(
+        "china",
+        "set_regime",
+        {
+            "approval_rate": Param(FRACTION, 0.8),
+            # negative: the scenario's timing.licence_delay_months (45 working days [E02])
+            "delay_months": Param(Annotated[float, Field(ge=-1, le=120)], -1.0),
         },
-    )
-    for kind, defaults in PARAMETERS.items()
+        regime=Regime.LICENSING,
+    ),
+    Kind.QUOTA: KindSpec("china", "set_regime", {"cut": Param(FRACTION, 0.4)}, Regime.QUOTA),
+    Kind.BAN: KindSpec("china", "set_regime", regime=Regime.BAN),
+    # China: other levers
+    Kind.TECH_BAN: KindSpec("china", "set_tech_ban", _SWITCH),
+    Kind.ENFORCE: KindSpec("china", "set_enforcement", {"level": Param(FRACTION, 1.0)}),
+    Kind.PRICE_WAR: KindSpec(
+        "china",
+        "set_price_war",
+        {
+            "discount": Param(Annotated[float, Field(ge=0, le=0.9)], 0.3),
+            "active": Param(bool, True),
+        },
+        per_material=True,
+    ),
+    Kind.PARTNERSHIP: KindSpec("china", "set_partnership", _SWITCH),
+    Kind.ACCEPT_DEAL: KindSpec("china", "accept_deal", {"importer": Param(str)}),
+    # importer states
+    Kind.STOCKPILE: KindSpec(
+        "importer",
+        "set_stockpile_target",
+        {"target_days": Param(Annotated[float, Field(ge=0, le=720)])},
+        per_material=True,
+    ),
+    Kind.SUBSIDIZE: KindSpec(
+        "importer",
+        "set_subsidy",
+        {"usd_m_per_year": Param(MONEY), "stage": Param(STAGE, "processing")},
+        per_material=True,
+    ),
+    Kind.PRICE_FLOOR: KindSpec(
+        "importer",
+        "set_price_floor",
+        {"usd_per_kg": Param(Annotated[float, Field(ge=0, le=1_000_000)])},
+        per_material=True,
+    ),
+    Kind.RESEARCH: KindSpec(
+        "importer", "set_research", {"usd_m_per_year": Param(MONEY)}, per_material=True
+    ),
+    Kind.RETALIATE: KindSpec(
+        "importer",
+        "set_retaliation",
+        {
+            "level": Param(FRACTION, 1.0),
+            "instrument": Param(Annotated[str, Field(max_length=100)], "tariffs"),
+        },
+    ),
+    Kind.OFFER_DEAL: KindSpec(
+        "importer",
+        "offer_deal",
+        {
+            "concession_usd_m": Param(MONEY),
+            "months": Param(Annotated[float, Field(gt=0, le=120)], 12.0),
+        },
+    ),
+    Kind.WTO_CASE: KindSpec("importer", "file_wto_case"),
+    Kind.COORDINATE: KindSpec("importer", "set_coordination", _SWITCH),
+    # producers
+    Kind.INVEST: KindSpec(
+        "producer",
+        "invest",
+        {
+            "stage": Param(STAGE),
+            "capacity_t_per_year": Param(Annotated[float, Field(gt=0, le=10_000_000)]),
+            "lead_time_years": Param(Annotated[float, Field(gt=0, le=30)]),
+        },
+        per_material=True,
+    ),
+}
+
+#: The regime each export-restriction kind puts in place.
+REGIME_OF_KIND: dict[Kind, Regime] = {
+    kind: spec.regime for kind, spec in KINDS.items() if spec.regime is not None
+}
+
+#: Which kinds each role may take.
+KINDS_OF_ROLE: dict[str, frozenset[Kind]] = {
+    role: frozenset(kind for kind, spec in KINDS.items() if spec.role == role)
+    for role in ("china", "importer", "producer")
 }
 
 
@@ -168,9 +227,9 @@ def parameter_problems(kind: Kind, params: Mapping[str, Any]) -> list[tuple[tupl
     """Parameters of a ``kind`` action that are unknown, missing, of the wrong type or
     out of range, as (("params", name), message) pairs."""
     try:
-        PARAMETER_SCHEMAS[kind].model_validate(dict(params))
+        KINDS[kind].schema.model_validate(dict(params))
     except ValidationError as exc:
-        allowed = ", ".join(sorted(PARAMETERS[kind])) or "none"
+        allowed = ", ".join(sorted(KINDS[kind].params)) or "none"
         messages = {
             "extra_forbidden": f"unknown parameter of {kind.value} (allowed: {allowed})",
             "missing": f"{kind.value} needs this parameter",
@@ -233,7 +292,7 @@ class Action:
 
     ``materials`` and ``targets`` are tuples of names; an empty tuple means
     "all" (all material groups, all importers). ``params`` holds the kind's
-    parameters (see :data:`PARAMETERS`); missing ones take their defaults.
+    parameters (see :data:`KINDS`); missing ones take their defaults.
     """
 
     actor: str
@@ -245,7 +304,8 @@ class Action:
     note: str = ""
 
     def __post_init__(self) -> None:
-        defaults = PARAMETERS[self.kind]
+        spec = KINDS[self.kind]
+        defaults = spec.defaults
         unknown = set(self.params) - set(defaults)
         if unknown:
             raise ValueError(
@@ -257,7 +317,7 @@ class Action:
         if missing:
             raise ValueError(f"{self.kind.value}: missing parameter(s) {missing}")
         for key, value in merged.items():
-            if key not in TEXT_PARAMETERS and not isinstance(value, bool | int | float):
+            if not spec.params[key].text and not isinstance(value, bool | int | float):
                 raise ValueError(f"{self.kind.value}: parameter {key!r} must be a number")
         object.__setattr__(self, "params", MappingProxyType(merged))
         object.__setattr__(self, "materials", tuple(self.materials))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import mesa
+import numpy as np
 
-from overplay.agents.actions import REGIME_OF_KIND, Action, Kind, Regime
+from overplay.agents.actions import REGIME_OF_KIND, Action, Kind, Logged, Regime
 from overplay.agents.observations import ChinaObservation, PolicyView
 from overplay.agents.strategies.base import Strategy
 
@@ -150,18 +151,50 @@ class SupplierState(mesa.Agent):
                     since_step=step - int(delay) - 1,
                 )
 
-    def set_lever(self, action: Action) -> None:
-        """Technology ban, enforcement, price war, partnership offers."""
-        if action.kind is Kind.TECH_BAN:
-            self.tech_ban = bool(action.param("active"))
-        elif action.kind is Kind.ENFORCE:
-            self.enforcement = min(max(float(action.param("level")), 0.0), 1.0)
-        elif action.kind is Kind.PRICE_WAR:
-            discount = float(action.param("discount")) if action.param("active") else 0.0
-            for m in action.materials or self.materials:
-                self.price_war[m] = min(max(discount, 0.0), 0.9)
-        elif action.kind is Kind.PARTNERSHIP:
-            self.partnership_offered = bool(action.param("active"))
+    # Each method below carries out one action kind (see ``KINDS`` in
+    # ``agents/actions.py``, which names them).
+    def set_regime(self, action: Action) -> Logged:
+        """An export regime for the action's pairs, quotas based on the last year's
+        exports; logged once per pair that changed."""
+        baseline = {
+            k: (float(np.mean(h)) if h else 0.0) for k, h in self.model.export_history.items()
+        }
+        return Logged(tuple(self.restrict(action, baseline, self.model.step_count)))
+
+    def set_tech_ban(self, action: Action) -> None:
+        self.tech_ban = bool(action.param("active"))
+
+    def set_enforcement(self, action: Action) -> None:
+        self.enforcement = min(max(float(action.param("level")), 0.0), 1.0)
+
+    def set_price_war(self, action: Action) -> None:
+        discount = float(action.param("discount")) if action.param("active") else 0.0
+        for m in action.materials or self.materials:
+            self.price_war[m] = min(max(discount, 0.0), 0.9)
+
+    def set_partnership(self, action: Action) -> None:
+        self.partnership_offered = bool(action.param("active"))
+
+    def accept_deal(self, action: Action) -> Logged:
+        """Take an importer's pending offer: its concession is paid, restrictions on it
+        are lifted and a truce holds for the offer's months; it stops retaliating.
+        Without a pending offer nothing happens (and nothing is logged)."""
+        name = action.param("importer")
+        state = self.model.importers.get(name)
+        if state is None or state.deal_offer is None:
+            return Logged(())
+        value = state.deal_offer
+        step = self.model.step_count
+        self.model.add_payoff("china", value)
+        self.model.add_payoff(name, -value)
+        self.truce_until[name] = step + round(state.deal_months)
+        opening = Action("china", Kind.OPEN, targets=(name,), source=action.source)
+        changed = self.restrict(opening, {}, step)
+        state.retaliation = 0.0
+        state.deal_offer = None
+        return Logged(
+            (("", name),), f"concession {value:.0f} USD m; {len(changed)} restriction(s) lifted"
+        )
 
     def restricted_pairs(self) -> list[tuple[str, str]]:
         return [k for k, p in self.policy.items() if p.regime is not Regime.OPEN]

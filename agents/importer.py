@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import mesa
 
-from overplay.agents.actions import Action, Kind
+from overplay.agents.actions import Action
 from overplay.agents.observations import ImporterObservation
 from overplay.agents.strategies.base import Strategy
 from overplay.model.config import ImporterConfig
-from overplay.model.units import STAGES
+from overplay.model.units import DAYS_PER_YEAR, STAGES
 
 
 class ImporterState(mesa.Agent):
@@ -28,7 +28,14 @@ class ImporterState(mesa.Agent):
         self.strategy = strategy
         self.materials = materials
         self.allies = tuple(config.allies)
-        self.stockpile: dict[str, float] = dict.fromkeys(materials, 0.0)
+        world = model.config.materials
+        self.stockpile: dict[str, float] = {  # t, from days of the region's demand
+            m: config.stockpile_initial_days
+            * world[m].demand_t_per_year
+            * config.demand_share.get(m, 0.0)
+            / DAYS_PER_YEAR
+            for m in materials
+        }
         self.stockpile_target_days: dict[str, float] = dict.fromkeys(
             materials, config.stockpile_target_days
         )
@@ -39,8 +46,10 @@ class ImporterState(mesa.Agent):
         self.price_floor: dict[str, float] = dict.fromkeys(materials, 0.0)
         self.research: dict[str, float] = dict.fromkeys(materials, 0.0)
         self.research_stock: dict[str, float] = dict.fromkeys(materials, 0.0)
-        self.recycling_rate: dict[str, float] = dict.fromkeys(materials, 0.0)
-        self.risk: dict[str, float] = dict.fromkeys(materials, 0.0)
+        self.recycling_rate: dict[str, float] = dict.fromkeys(
+            materials, model.config.policy.recycling_base
+        )
+        self.risk: dict[str, float] = dict.fromkeys(materials, config.initial_risk)
         self.retaliation = 0.0
         self.deal_offer: float | None = None
         self.deal_months = 0.0
@@ -54,36 +63,48 @@ class ImporterState(mesa.Agent):
     def decide(self) -> tuple[Action, ...]:
         return tuple(self.strategy.decide(self.observe(), self.model.rng))
 
-    def apply(self, action: Action) -> None:
-        """Change this state's own settings; effects on others go through the model."""
-        materials = action.materials or tuple(self.materials)
-        kind = action.kind
-        if kind is Kind.STOCKPILE:
-            for m in materials:
-                self.stockpile_target_days[m] = max(0.0, float(action.param("target_days")))
-        elif kind is Kind.SUBSIDIZE:
-            stage = action.param("stage")
-            if stage not in STAGES:
-                raise ValueError(f"subsidize: stage must be one of {STAGES}, got {stage!r}")
-            for m in materials:
-                self.subsidy[(m, stage)] = max(0.0, float(action.param("usd_m_per_year")))
-        elif kind is Kind.PRICE_FLOOR:
-            for m in materials:
-                self.price_floor[m] = max(0.0, float(action.param("usd_per_kg")))
-        elif kind is Kind.RESEARCH:
-            for m in materials:
-                self.research[m] = max(0.0, float(action.param("usd_m_per_year")))
-        elif kind is Kind.RETALIATE:
-            self.retaliation = min(max(float(action.param("level")), 0.0), 1.0)
-        elif kind is Kind.OFFER_DEAL:
-            self.deal_offer = max(0.0, float(action.param("concession_usd_m")))
-            self.deal_months = float(action.param("months"))
-            self.deal_round = self.model.round
-        elif kind is Kind.WTO_CASE:
-            if self.wto_filed_step is None:
-                self.wto_filed_step = self.model.step_count
-        elif kind is Kind.COORDINATE:
-            self.coordinating = bool(action.param("active"))
+    # Each method below carries out one action kind (see ``KINDS`` in
+    # ``agents/actions.py``, which names them); an action naming no material concerns
+    # every material. They change this state's own settings; effects on others go
+    # through the model.
+    def _materials_of(self, action: Action) -> tuple[str, ...]:
+        return action.materials or tuple(self.materials)
+
+    def set_stockpile_target(self, action: Action) -> None:
+        for m in self._materials_of(action):
+            self.stockpile_target_days[m] = max(0.0, float(action.param("target_days")))
+
+    def set_subsidy(self, action: Action) -> None:
+        stage = action.param("stage")
+        if stage not in STAGES:
+            raise ValueError(f"subsidize: stage must be one of {STAGES}, got {stage!r}")
+        for m in self._materials_of(action):
+            self.subsidy[(m, stage)] = max(0.0, float(action.param("usd_m_per_year")))
+
+    def set_price_floor(self, action: Action) -> None:
+        for m in self._materials_of(action):
+            self.price_floor[m] = max(0.0, float(action.param("usd_per_kg")))
+
+    def set_research(self, action: Action) -> None:
+        for m in self._materials_of(action):
+            self.research[m] = max(0.0, float(action.param("usd_m_per_year")))
+
+    def set_retaliation(self, action: Action) -> None:
+        self.retaliation = min(max(float(action.param("level")), 0.0), 1.0)
+
+    def offer_deal(self, action: Action) -> None:
+        """An offer China may accept this round; it lapses after China's turn."""
+        self.deal_offer = max(0.0, float(action.param("concession_usd_m")))
+        self.deal_months = float(action.param("months"))
+        self.deal_round = self.model.round
+
+    def file_wto_case(self, action: Action) -> None:
+        """File once; the ruling follows the scenario's delay."""
+        if self.wto_filed_step is None:
+            self.wto_filed_step = self.model.step_count
+
+    def set_coordination(self, action: Action) -> None:
+        self.coordinating = bool(action.param("active"))
 
     def monthly_policy_cost(self) -> float:
         """Subsidies and R&D paid this month, USD m (subsidies also fill the pot)."""

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 import mesa
 
+from overplay.agents.actions import Action
 from overplay.agents.strategies.base import Strategy
+from overplay.model.units import STAGES
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,21 @@ class Producer(mesa.Agent):
                 project.material, project.stage, project.capacity_t_per_year, project.unit_cost
             )
         return done
+
+    def invest(self, action: Action) -> None:
+        """Carry out an ``invest`` action: one private project per material named."""
+        stage = action.param("stage")
+        if stage not in STAGES:
+            raise ValueError(f"invest: stage must be one of {STAGES}, got {stage!r}")
+        for m in action.materials:
+            self.model.investment.start_project(
+                self,
+                m,
+                stage,
+                float(action.param("capacity_t_per_year")),
+                float(action.param("lead_time_years")),
+                "private",
+            )
 
     def record_profit(self, profit_usd_m: float, discount: float) -> None:
         self.profit_history.append(profit_usd_m)

@@ -66,14 +66,14 @@ def simulate(copy: LeverageModel, player: str, actions: tuple[Action, ...], roun
     for action in actions:
         copy.apply(action)
     copy.last_chosen[player] = actions
-    copy._continue_round(copy.decider_index + 1)
+    copy.continue_round(copy.decider_index + 1)
     return _earnings(copy, {player: start}, rounds)[player]
 
 
 def _earnings(copy: LeverageModel, start: dict[str, float], rounds: int) -> dict[str, float]:
     """Finish the current month, run on to ``rounds`` rounds in all, and return each
     player's payoff since ``start`` (its cumulative payoff then), discounted to now."""
-    copy._end_step()
+    copy.end_month()
     earned = {p: copy.payoff[p] - start[p] for p in start}
     previous = {p: copy.payoff[p] for p in start}
     for month in range(1, rounds * copy.config.timing.decision_interval_months):
@@ -93,7 +93,7 @@ def advance_to_round(model: LeverageModel, date: str) -> LeverageModel:
     interval = model.config.timing.decision_interval_months
     while not (model.step_count + 1 >= target and model.step_count % interval == 0):
         model.step()
-    model._begin_step()
+    model.begin_month()
     model.open_round()
     return model
 
@@ -111,7 +111,7 @@ def play_profile(
         for action in actions:
             copy.apply(action)
         copy.last_chosen[player] = actions
-    copy._continue_round(len(copy.round_order))
+    copy.continue_round(len(copy.round_order))
     return _earnings(copy, start, rounds)
 
 

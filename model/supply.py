@@ -9,12 +9,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from overplay.agents.producers import Producer
-from overplay.model.config import MarketConfig, MaterialConfig, ProducerRulesConfig
+from overplay.model.config import (
+    MarketConfig,
+    MaterialConfig,
+    ProducerConfig,
+    ProducerRulesConfig,
+    Scenario,
+)
 from overplay.model.units import STAGES
+
+if TYPE_CHECKING:
+    from overplay.model.leverage_model import LeverageModel
 
 KG_PER_T_IN_USD_M = 1e-3  # t × USD/kg → USD m
 
@@ -36,6 +46,41 @@ def new_project_cost(
         material.mining_cost_premium if stage == "mining" else material.processing_cost_premium
     )
     return china_stage_cost(material, market) * premium * learning * tech_factor
+
+
+def initial_output(scenario: Scenario) -> dict[tuple[str, str], float]:
+    """Non-China output per (material, stage) at the start, t/yr: the share of world
+    demand China does not mine or process."""
+    output = {}
+    for m, cfg in scenario.materials.items():
+        output[(m, "mining")] = (1 - cfg.china_mining_share) * cfg.demand_t_per_year
+        output[(m, "processing")] = (1 - cfg.china_processing_share) * cfg.demand_t_per_year
+    return output
+
+
+def scenario_producer(
+    model: LeverageModel, cfg: ProducerConfig, output: dict[tuple[str, str], float]
+) -> Producer:
+    """A producer of the scenario with its shares of ``output`` as nameplate capacity
+    (at the market's utilisation), at first-of-a-kind cost times its cost factor."""
+    sc = model.config
+    producer = Producer(
+        model,
+        cfg.name,
+        cfg.country,
+        model.producer_strategy,
+        sc.producer_rules.exit_after_months,
+        cost_factor=cfg.cost_factor,
+        ore_to_china=cfg.ore_to_china,
+    )
+    util = sc.market.capacity_utilisation
+    for m in model.materials:
+        for stage, shares in (("mining", cfg.mining_share), ("processing", cfg.processing_share)):
+            capacity = shares.get(m, 0.0) * output[(m, stage)] / util
+            if capacity > 0:
+                cost = new_project_cost(sc.materials[m], sc.market, stage, 1.0)
+                producer.add_capacity(m, stage, capacity, cost * cfg.cost_factor)
+    return producer
 
 
 class Learning:
@@ -114,3 +159,54 @@ def effective_price(price: float, floor: float, premium: float, contracted: floa
     """What a processor earns per kg: contracted sales carry the security premium,
     and a state price floor tops the whole up (the 2025 DoD floor [E15])."""
     return max(price * (1.0 + premium * contracted), floor)
+
+
+@dataclass(frozen=True)
+class ProducerTotals:
+    """What the model derives from its producers, rebuilt only after some producer
+    changed: operating capacity and pipeline per (material, stage) and ore not
+    committed to Chinese separators per material, summed over active producers (in
+    producer order); their slots for the market; the next step a project completes."""
+
+    producer_changes: int
+    capacity: dict[tuple[str, str], float]
+    pipeline: dict[tuple[str, str], float]
+    free_ore: dict[str, float]
+    slots: Slots
+    next_completion: int
+
+    def __getitem__(self, name: str) -> object:
+        """``totals["slots"]``: how ``model/month.py`` and ``model/recorder.py`` read the
+        totals until they read attributes (their owner's change; then this goes)."""
+        return getattr(self, name)
+
+    @classmethod
+    def of(
+        cls,
+        producers: list[Producer],
+        producer_changes: int,
+        materials: list[str],
+        importers: list[str],
+        market: MarketConfig,
+        rules: ProducerRulesConfig,
+        no_completion: int,
+    ) -> ProducerTotals:
+        """The totals of ``producers``; ``no_completion`` stands for "no project"."""
+        active = [p for p in producers if p.active]
+        pairs = [(m, s) for m in materials for s in STAGES]
+        ready = [p.ready_step for producer in producers for p in producer.projects]
+        return cls(
+            producer_changes,
+            {k: sum(p.total_capacity(*k) for p in active) for k in pairs},
+            {k: sum(p.pipeline(*k) for p in active) for k in pairs},
+            {
+                m: sum(
+                    (p.total_capacity(m, "mining") + p.pipeline(m, "mining"))
+                    * (1.0 - p.ore_to_china)
+                    for p in active
+                )
+                for m in materials
+            },
+            Slots.of(producers, materials, importers, market, rules),
+            min(ready, default=no_completion),
+        )

@@ -36,7 +36,7 @@ def test_the_copy_carries_no_history_and_the_live_model_keeps_it() -> None:
 
 def test_a_forecast_is_worth_the_same_with_or_without_the_history() -> None:
     model = run_model(24)
-    model._begin_step()
+    model.begin_month()
     model.open_round()
     with_history = pickle.loads(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
     light = Forecaster(model, "china")((), rounds=2)

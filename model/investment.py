@@ -1,0 +1,216 @@
+"""Investment outside China: producers' and entrants' decisions, projects under way,
+capacity funded by importers' subsidies, and projects coming online.
+
+Runs in the model's investment month (default yearly); projects complete in any month.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from overplay.agents.actions import Action
+from overplay.agents.observations import ProducerObservation
+from overplay.agents.producers import Producer, Project
+from overplay.model import supply
+
+if TYPE_CHECKING:
+    from overplay.model.leverage_model import LeverageModel
+
+USD_M = 1e-3  # t × USD/kg → USD m
+
+
+class Investment:
+    """Starts, funds, abandons and completes capacity projects of the model's producers."""
+
+    def __init__(self, model: LeverageModel) -> None:
+        self.model = model
+
+    def decide(self) -> None:
+        """The investment round: unviable projects may be dropped, producers decide,
+        then prospective entrants, then subsidy budgets become projects."""
+        model = self.model
+        self.abandon_unviable_projects()
+        for producer in [p for p in model.producers if p.active]:
+            obs = model.observe_producer(
+                producer,
+                producer.name,
+                tuple(model.materials),
+                producer.country,
+                producer.cost_factor,
+            )
+            for action in producer.strategy.decide(obs, model.rng):
+                model.apply(action)
+        for m in model.materials:
+            prospect: ProducerObservation | None = None
+            seen_changes = -1
+            for _ in range(model.config.materials[m].entrant_pool):
+                # Prospects see the same world until one of them enters.
+                if prospect is None or seen_changes != model.producer_changes:
+                    prospect = model.observe_producer(None, "prospect", (m,), "other", 1.0)
+                    seen_changes = model.producer_changes
+                actions = model.producer_strategy.decide(prospect, model.rng)
+                if actions:
+                    entrant = self.new_producer(f"entrant_{len(model.producers)}", "other", 1.0)
+                    first = actions[0]
+                    model.apply(
+                        Action(entrant.name, first.kind, first.materials, (), first.params, "entry")
+                    )
+        self.fund_subsidised_capacity()
+
+    def abandon_unviable_projects(self) -> None:
+        """Private projects whose expected margin has turned negative may be dropped;
+        state-funded ones are kept (diversification by subsidy is sticky)."""
+        model = self.model
+        chance = model.config.producer_rules.abandon_probability
+        for producer in model.producers:
+            if not producer.projects:
+                continue
+            margins = model.expected_margins(producer.country, producer.cost_factor)
+            keep = []
+            for project in producer.projects:
+                unviable = margins[(project.material, project.stage)] < 0
+                if project.funded_by == "private" and unviable and model.rng.random() < chance:
+                    model.log_event(
+                        producer.name,
+                        "abandon",
+                        project.material,
+                        parameters=f"capacity_t_per_year="
+                        f"{project.capacity_t_per_year:.0f};"
+                        f"stage={project.stage}",
+                        source="margin",
+                        note="expected margin below zero",
+                    )
+                else:
+                    keep.append(project)
+            producer.keep_projects(keep)
+            if (
+                not producer.projects
+                and producer.name.startswith("entrant_")
+                and not any(v > 0 for v in producer.capacity.values())
+            ):
+                producer.deactivate()
+
+    def new_producer(self, name: str, country: str, cost_factor: float) -> Producer:
+        """A producer created mid-run: an entrant or a subsidy's greenfield host."""
+        model = self.model
+        with model.agent_ids.registering(model):
+            producer = Producer(
+                model,
+                name,
+                country,
+                model.producer_strategy,
+                model.config.producer_rules.exit_after_months,
+                cost_factor=cost_factor,
+            )
+        model.producers.append(producer)
+        model.producer_changed()
+        return producer
+
+    def start_project(
+        self,
+        producer: Producer,
+        material: str,
+        stage: str,
+        capacity: float,
+        lead_years: float,
+        funded_by: str,
+    ) -> None:
+        """A project at today's learning-curve cost; China's technology ban makes
+        separation dearer and slower to build. Lead times vary by ``lead_time_jitter``."""
+        model = self.model
+        sc = model.config
+        jitter = sc.timing.lead_time_jitter
+        tech = model.china.tech_ban and stage == "processing"
+        lead = lead_years * (sc.china.tech_ban_lead_time_factor if tech else 1.0)
+        lead *= 1.0 + model.rng.uniform(-jitter, jitter)
+        cost = (
+            supply.new_project_cost(
+                sc.materials[material],
+                sc.market,
+                stage,
+                model.learning.multiplier(material, stage),
+                sc.china.tech_ban_cost_factor if tech else 1.0,
+            )
+            * producer.cost_factor
+        )
+        producer.start_project(
+            Project(
+                material,
+                stage,
+                capacity,
+                model.step_count + max(1, round(lead * 12)),
+                cost,
+                funded_by,
+            )
+        )
+
+    def fund_subsidised_capacity(self) -> None:
+        """Turn a year of each state's subsidy budget into capacity projects, at the
+        Molycorp capex of ~$79k per t/yr [S05]; joint procurement stretches the money."""
+        model = self.model
+        timing = model.config.timing
+        for name, state in model.importers.items():
+            efficiency = model.config.policy.coordination_efficiency if state.coordinating else 1.0
+            for (m, stage), pot in state.subsidy_pot.items():
+                if pot <= 0:
+                    continue
+                capex = model.config.materials[m].capex_usd_per_t_per_year
+                capacity = pot * 1e6 / capex * efficiency
+                state.subsidy_pot[(m, stage)] = 0.0
+                host = self.subsidy_host(name, m, stage)
+                if host is None:
+                    host = self.new_producer(
+                        f"{name}_{m}_{stage}_{len(model.producers)}", name, 1.0
+                    )
+                    lead = (
+                        timing.greenfield_mining_lead_time_years
+                        if stage == "mining"
+                        else timing.greenfield_processing_lead_time_years
+                    )
+                else:
+                    lead = timing.brownfield_lead_time_years
+                self.start_project(host, m, stage, capacity, lead, name)
+                model.log_event(
+                    host.name,
+                    "invest",
+                    m,
+                    parameters=f"capacity_t_per_year={capacity:.0f};stage={stage}",
+                    source=f"subsidy:{name}",
+                )
+
+    def subsidy_host(self, importer: str, material: str, stage: str) -> Producer | None:
+        """An operating producer in the importer's country, else its largest partner;
+        never one whose ore is all committed to Chinese separators."""
+        operating = [
+            p
+            for p in self.model.producers
+            if p.active and p.ore_to_china < 1.0 and p.total_capacity(material, stage) > 0
+        ]
+        home = [p for p in operating if p.country == importer]
+        pool = home or operating
+        return max(pool, key=lambda p: p.total_capacity(material, stage)) if pool else None
+
+    def complete_projects(self) -> None:
+        """Projects whose lead time has passed come online (skipped until the earliest
+        ready step, which is looked up again whenever a producer changes)."""
+        model = self.model
+        if model.step_count < model.producers_now().next_completion:
+            return
+        for producer in model.producers:
+            for project in producer.complete_projects(model.step_count):
+                model.learning.add(project.material, project.stage, project.capacity_t_per_year)
+                self.charge_leverage_loss(project.material, project.capacity_t_per_year)
+
+    def charge_leverage_loss(self, material: str, capacity: float) -> None:
+        """China's loss of future market: years of its lost margin on capacity that now
+        exists outside China (negative when capacity exits)."""
+        sc = self.model.config
+        cfg = sc.materials[material]
+        margin = cfg.reference_price_usd_per_kg * (1 - sc.market.china_cost_share) * 0.5
+        self.model.pending_leverage_change[material] += (
+            capacity
+            * sc.market.capacity_utilisation
+            * margin
+            * sc.china.leverage_loss_years
+            * USD_M
+        )

@@ -1,0 +1,163 @@
+"""What new capacity outside China is expected to earn: the margins producers and
+prospective entrants invest on.
+
+The margin of new capacity is expected revenue over its unit cost, less one. Only
+the host's price floor and the producer's cost factor differ between producers, so
+the rest (the basis) is worked out once per step and producer state and kept in typed
+caches until either changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from overplay.model import supply
+from overplay.model.units import STAGES
+
+if TYPE_CHECKING:
+    from overplay.model.leverage_model import LeverageModel
+
+
+@dataclass(frozen=True)
+class ExpectedPrices:
+    """The prices producers expect in one step, USD/kg: ex-China and Chinese."""
+
+    step: int
+    ex_china: dict[str, float]
+    china: dict[str, float]
+
+
+@dataclass(frozen=True)
+class SeparationRevenue:
+    """What separation earns per kg, before the host's price floor tops it up."""
+
+    price: float
+    security_premium: float
+    contracted_share: float
+    ore_cost: float
+
+
+@dataclass(frozen=True)
+class StageBasis:
+    """One (material, stage): the unit cost of new capacity and either its revenue per
+    kg or, for separation with ore to separate, what the revenue is made of."""
+
+    unit_cost: float
+    revenue: float = 0.0
+    separation: SeparationRevenue | None = None
+
+
+@dataclass(frozen=True)
+class BasisState:
+    """What the basis depends on besides the config: it is rebuilt when this changes."""
+
+    step: int
+    tech_ban: bool
+    partner_ore_share: float
+    producer_changes: int
+
+
+@dataclass(frozen=True)
+class MarginBasis:
+    state: BasisState
+    stages: dict[tuple[str, str], StageBasis]
+
+
+class MarginOutlook:
+    """Expected margins of new capacity, for producers' decisions and observations."""
+
+    def __init__(self, model: LeverageModel) -> None:
+        self.model = model
+        self.basis: MarginBasis | None = None
+        self.prices: ExpectedPrices | None = None
+
+    def expected(self, country: str, cost_factor: float) -> dict[tuple[str, str], float]:
+        """Expected margin of new capacity per (material, stage) for a producer in
+        ``country`` with the given cost factor."""
+        host = self.model.importers.get(country)  # an importer's price floor helps its firms
+        floors = host.price_floor if host is not None else {}
+        margins = {}
+        for (m, stage), basis in self.current_basis().items():
+            revenue = basis.revenue
+            if basis.separation is not None:  # the host's floor tops up the price
+                s = basis.separation
+                floor = floors.get(m, 0.0)
+                revenue = (
+                    supply.effective_price(s.price, floor, s.security_premium, s.contracted_share)
+                    - s.ore_cost
+                )
+            margins[(m, stage)] = revenue / (basis.unit_cost * cost_factor) - 1.0
+        return margins
+
+    def current_basis(self) -> dict[tuple[str, str], StageBasis]:
+        """The basis for this step and producer state (a project started changes the
+        feed room of the next)."""
+        model = self.model
+        state = BasisState(
+            model.step_count,
+            model.china.tech_ban,
+            model.partner_ore_share,
+            model.producer_changes,
+        )
+        if self.basis is None or self.basis.state != state:
+            self.basis = MarginBasis(state, self._build_basis())
+        return self.basis.stages
+
+    def _build_basis(self) -> dict[tuple[str, str], StageBasis]:
+        model = self.model
+        sc = model.config
+        ore = sc.market.ore_value_share
+        prices = self.expected_prices()
+        basis = {}
+        for m in model.materials:
+            cfg = sc.materials[m]
+            price = prices.ex_china[m]
+            price_c = prices.china[m] * (1.0 - model.china.price_war[m])
+            local = model.last.local_ore_share[m]
+            totals = model.producers_now()
+            free_ore = (1.0 - model.partner_ore_share) * totals.free_ore[m]
+            feed_room = free_ore - (
+                totals.capacity[(m, "processing")] + totals.pipeline[(m, "processing")]
+            )
+            for stage in STAGES:
+                tech = (
+                    sc.china.tech_ban_cost_factor
+                    if stage == "processing" and model.china.tech_ban
+                    else 1.0
+                )
+                cost = supply.new_project_cost(
+                    cfg, sc.market, stage, model.learning.multiplier(m, stage), tech
+                )
+                if stage == "mining":
+                    revenue = ore * (local * price + (1 - local) * price_c)
+                    basis[(m, stage)] = StageBasis(cost, revenue)
+                elif feed_room <= 0:
+                    basis[(m, stage)] = StageBasis(cost)  # no uncommitted ore to separate
+                else:
+                    basis[(m, stage)] = StageBasis(
+                        cost,
+                        separation=SeparationRevenue(
+                            price,
+                            model.security_premium(m),
+                            model.last.contracted_share[m],
+                            ore * price,
+                        ),
+                    )
+        return basis
+
+    def expected_prices(self) -> ExpectedPrices:
+        """The prices producers expect, ex-China and Chinese: the last year's means,
+        damped toward the reference (``price_memory``); the same all step."""
+        model = self.model
+        if self.prices is None or self.prices.step != model.step_count:
+            pm = model.config.producer_rules.price_memory
+            ex_china, china = {}, {}
+            for m in model.materials:
+                ref = model.config.materials[m].reference_price_usd_per_kg
+                ex_china[m] = ref * (float(np.mean(model.price_history[m])) / ref) ** pm
+                china[m] = ref * (float(np.mean(model.price_c_history[m])) / ref) ** pm
+            self.prices = ExpectedPrices(model.step_count, ex_china, china)
+        return self.prices
