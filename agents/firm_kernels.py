@@ -2,16 +2,19 @@
 
 One pass over firms × materials per phase of the month replaces some thirty numpy
 calls, each of which walked the arrays on its own; at 1,000 firms that was most of
-a step. Every formula is the one in ``docs/odd.md``, written in the same order as
-the numpy expressions it replaces, and every per-importer sum adds firms in firm
-order (as ``np.bincount`` does), so results are the same to the last bit;
-``tests/unit/test_firm_kernels.py`` checks them against plain numpy.
+a step. Every formula is the one in ``docs/odd.md``; every per-importer sum adds firms
+in firm order (as ``np.bincount`` does), so a run is reproducible to the bit. The same
+mathematics, written for reading, is in :mod:`overplay.agents.firm_kernels_reference`
+(``tests/unit/test_kernel_references.py`` holds the two together).
 
-Arrays are firms × materials unless named ``region_*`` (importers × materials).
-``region`` holds each firm's importer index.
+Data crosses the compiled boundary as named tuples of arrays. Arrays are firms ×
+materials unless named ``region_*`` (importers × materials); ``region`` holds each
+firm's importer index.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -19,76 +22,108 @@ from overplay.model.jit import njit
 from overplay.model.units import DAYS_PER_MONTH
 
 
+class FirmState(NamedTuple):
+    """The population as the month reads it; the month updates ``inventory`` and both
+    profits in place."""
+
+    base_need: np.ndarray  # t/month before growth, thrift and price response
+    thrift: np.ndarray  # share of need designed out
+    contracted: np.ndarray  # share of orders under non-China contracts
+    target_days: np.ndarray  # inventory target, days of need
+    inventory: np.ndarray  # t
+    value_added: np.ndarray  # USD of output per kg
+    region: np.ndarray  # each firm's importer index (firms)
+    regions: int  # number of importers
+    adjust_months: float  # months to close the gap to the target inventory
+    cumulative_profit: np.ndarray  # USD m (firms)
+    discounted_profit: np.ndarray  # USD m (firms)
+
+
+class MarketTerms(NamedTuple):
+    """What every firm faces this month, per material."""
+
+    growth: np.ndarray  # demand growth since the start
+    price_response: np.ndarray  # short-run demand multiplier at the ex-China price
+    price: np.ndarray  # ex-China price, USD/kg
+    premium: np.ndarray  # security premium on contracted non-China supply
+
+
+class Demand(NamedTuple):
+    """This month's needs, prices paid and orders, and their sums per importer."""
+
+    need: np.ndarray  # t/month
+    paid: np.ndarray  # USD/kg
+    orders: np.ndarray  # t/month
+    region_orders: np.ndarray
+    region_contracted: np.ndarray  # orders under non-China contracts
+    region_need: np.ndarray
+
+
+class Receipts(NamedTuple):
+    """What arrived and was consumed; per importer unless ``shortfall`` (per firm)."""
+
+    shortfall: np.ndarray  # each firm's unmet need, t/month
+    release_used: np.ndarray  # state stockpile releases drawn, t/month
+    consumed: np.ndarray  # t/month
+    region_shortfall: np.ndarray  # t/month
+    lost_output: np.ndarray  # USD m
+    profit: np.ndarray  # firms' profit, USD m (importers)
+    inventory: np.ndarray  # t, after consumption
+
+
 @njit(cache=True)
-def demand(
-    base_need,
-    thrift,
-    growth,
-    multiplier,
-    price,
-    premium,
-    contracted,
-    target_days,
-    inventory,
-    adjust_months,
-    value_added,
-    region,
-    regions,
-):
-    """This month's needs, prices paid and orders, and their sums per importer.
+def demand(firms, terms):
+    """This month's needs, prices paid and orders (a :class:`FirmState` and the
+    :class:`MarketTerms` in, a :class:`Demand` out).
 
     need = base need × growth × (1 − thrift) × price response; paid = price ×
     (1 + premium × contracted share); orders = need plus 1/adjust of the gap to the
     target inventory, never negative, and nothing where the price paid reaches what
-    a kg adds to output (the firm curtails instead).
-
-    Returns need, paid, orders, and per importer: orders, contracted orders, need.
+    a kg adds to output (the firm curtails instead). Reference:
+    :func:`overplay.agents.firm_kernels_reference.demand`.
     """
-    n, m = base_need.shape
+    n, m = firms.base_need.shape
     need = np.empty((n, m))
     paid = np.empty((n, m))
     orders = np.empty((n, m))
-    region_orders = np.zeros((regions, m))
-    region_contracted = np.zeros((regions, m))
-    region_need = np.zeros((regions, m))
+    region_orders = np.zeros((firms.regions, m))
+    region_contracted = np.zeros((firms.regions, m))
+    region_need = np.zeros((firms.regions, m))
     for i in range(n):
-        r = region[i]
+        r = firms.region[i]
         for j in range(m):
-            wanted = base_need[i, j] * growth[j] * (1.0 - thrift[i, j]) * multiplier[j]
-            cost = price[j] * (1.0 + premium[j] * contracted[i, j])
-            target = wanted * target_days[i, j] / DAYS_PER_MONTH
-            order = max(wanted + (target - inventory[i, j]) / adjust_months, 0.0)
-            if not cost < value_added[i, j]:
+            wanted = (
+                firms.base_need[i, j]
+                * terms.growth[j]
+                * (1.0 - firms.thrift[i, j])
+                * terms.price_response[j]
+            )
+            cost = terms.price[j] * (1.0 + terms.premium[j] * firms.contracted[i, j])
+            target = wanted * firms.target_days[i, j] / DAYS_PER_MONTH
+            order = max(wanted + (target - firms.inventory[i, j]) / firms.adjust_months, 0.0)
+            if not cost < firms.value_added[i, j]:
                 order = 0.0
             need[i, j] = wanted
             paid[i, j] = cost
             orders[i, j] = order
             region_orders[r, j] += order
-            region_contracted[r, j] += order * contracted[i, j]
+            region_contracted[r, j] += order * firms.contracted[i, j]
             region_need[r, j] += wanted
-    return need, paid, orders, region_orders, region_contracted, region_need
+    return Demand(need, paid, orders, region_orders, region_contracted, region_need)
 
 
 @njit(cache=True)
-def receive_and_consume(
-    orders,
-    fill,
-    need,
-    release,
-    paid,
-    value_added,
-    inventory,
-    region,
-    discount,
-    cumulative_profit,
-    discounted_profit,
-):
+def receive_and_consume(firms, demand, fill, release, discount):
     """Deliveries arrive, state stockpile releases cover gaps pro rata, firms consume.
 
-    Updates ``inventory`` and both profit arrays in place. Returns each firm's
-    shortfall and, per importer: release used, consumed, shortfall, lost output
-    (USD m), firms' profit (USD m) and inventory after consumption.
+    ``fill``: the share of each importer's orders delivered; ``release``: the
+    stockpile each importer may release (importers × materials); ``discount``: this
+    month's discount factor. Updates the firms' inventory and profits in place and
+    returns the :class:`Receipts`. Reference:
+    :func:`overplay.agents.firm_kernels_reference.receive_and_consume`.
     """
+    orders, need, paid = demand.orders, demand.need, demand.paid
+    value_added, inventory, region = firms.value_added, firms.inventory, firms.region
     n, m = orders.shape
     regions = fill.shape[0]
     region_gap = np.zeros((regions, m))
@@ -130,10 +165,10 @@ def receive_and_consume(
             region_lost[r, j] += short * value_added[i, j] * 1e-3
             region_inventory[r, j] += inventory[i, j]
         profit = value * 1e-3 - cost * 1e-3  # t·USD/kg → USD m
-        cumulative_profit[i] += profit
-        discounted_profit[i] += profit * discount
+        firms.cumulative_profit[i] += profit
+        firms.discounted_profit[i] += profit * discount
         region_profit[r] += profit
-    return (
+    return Receipts(
         shortfall,
         region_gap * share,
         region_consumed,
@@ -144,11 +179,46 @@ def receive_and_consume(
     )
 
 
+class MemoryInputs(NamedTuple):
+    """A month's memories: importers' (importers × materials) and their firms'."""
+
+    impulse: np.ndarray  # China's restrictions as felt by each importer, in [0, 1]
+    shortage: np.ndarray  # this month's shortage fraction
+    shortage_weight: float  # how strongly a shortage is felt
+    risk: np.ndarray  # importers' perceived risk
+    sensitivity: np.ndarray  # importers' risk sensitivity (importers)
+    retention: float  # monthly retention of perceived risk
+    research_stock: np.ndarray  # recycling R&D, USD m
+    recycling: np.ndarray  # recycling rate
+    research_half: float  # R&D stock at half the recycling boost, USD m
+    recycling_base: float
+    recycling_max: float
+    recycling_lag: float  # months
+    firm_risk: np.ndarray  # firms × materials
+    firm_sensitivity: np.ndarray  # firms
+    region: np.ndarray  # each firm's importer index
+    thrift: np.ndarray  # firms × materials, advanced in place
+    committed: np.ndarray  # thrift committed, firms × materials, advanced in place
+    effort: np.ndarray  # thrifting effort, firms × materials
+    max_thrift: np.ndarray  # per material
+    thrift_rate: float  # per year at full effort
+    thrift_lag: float  # months
+
+
+class Memories(NamedTuple):
+    """The importers' new risk and recycling, and the firms' new risk."""
+
+    risk: np.ndarray
+    recycling: np.ndarray
+    firm_risk: np.ndarray
+
+
 @njit(cache=True)
 def update_risk(risk, impulse, sensitivity, retention, region):
     """Each firm's perceived risk after its importer's impulses, scaled by its own
     sensitivity: r' = 1 − (1 − r·retention)(1 − clip(impulse × sensitivity)).
-    Returns a new array (month records keep the old one)."""
+    Returns a new array (month records keep the old one). Reference:
+    :func:`overplay.agents.firm_kernels_reference.update_risk`."""
     n, m = risk.shape
     result = np.empty((n, m))
     for i in range(n):
@@ -160,77 +230,63 @@ def update_risk(risk, impulse, sensitivity, retention, region):
 
 
 @njit(cache=True)
-def advance_thrift(thrift, committed, effort, max_thrift, rate_per_year, boost, lag_months, region):
-    """Effort commits thrift at up to ``rate`` a year (faster with R&D), within what is
-    left of the material's maximum; realised thrift follows with a lag. In place."""
+def advance_thrift(inputs, boost):
+    """Effort commits thrift at up to the :class:`MemoryInputs`' rate a year (faster
+    with R&D: ``boost``, importers × materials), within what is left of the material's
+    maximum; realised thrift follows with a lag. In place. Reference:
+    :func:`overplay.agents.firm_kernels_reference.advance_thrift`."""
+    thrift, committed, region = inputs.thrift, inputs.committed, inputs.region
     n, m = thrift.shape
     for i in range(n):
         r = region[i]
         for j in range(m):
-            room = max(max_thrift[j] - committed[i, j], 0.0)
-            step = effort[i, j] * rate_per_year / 12.0 * (1.0 + boost[r, j])
+            room = max(inputs.max_thrift[j] - committed[i, j], 0.0)
+            step = inputs.effort[i, j] * inputs.thrift_rate / 12.0 * (1.0 + boost[r, j])
             committed[i, j] += min(step, room)
-            thrift[i, j] += (committed[i, j] - thrift[i, j]) / lag_months
+            thrift[i, j] += (committed[i, j] - thrift[i, j]) / inputs.thrift_lag
 
 
 @njit(cache=True)
-def memories(
-    impulse,
-    shortage,
-    shortage_weight,
-    risk,
-    sensitivity,
-    retention,
-    research_stock,
-    recycling,
-    research_half,
-    recycling_base,
-    recycling_max,
-    recycling_lag,
-    firm_risk,
-    firm_sensitivity,
-    region,
-    thrift,
-    committed,
-    effort,
-    max_thrift,
-    thrift_rate,
-    thrift_lag,
-):
-    """A month's memories of importers and their firms (importers × materials).
+def memories(inputs):
+    """A month's memories of importers and their firms (:class:`MemoryInputs` in,
+    :class:`Memories` out).
 
     The impulse of China's restrictions combines with shortages like independent
     probabilities; perceived risk decays and takes the impulse (scaled by the
     importer's, and each firm's, sensitivity); R&D raises recycling toward its
-    ceiling with a lag and speeds the firms' thrifting. Returns the importers' new
-    risk and recycling and the firms' new risk; thrift is advanced in place.
+    ceiling with a lag and speeds the firms' thrifting (advanced in place).
+    Reference: :func:`overplay.agents.firm_kernels_reference.memories`.
     """
-    n_imp, n_mat = impulse.shape
+    n_imp, n_mat = inputs.impulse.shape
     felt = np.empty((n_imp, n_mat))
     new_risk = np.empty((n_imp, n_mat))
     boost = np.empty((n_imp, n_mat))
     new_recycling = np.empty((n_imp, n_mat))
+    retention = inputs.retention
     for i in range(n_imp):
         for j in range(n_mat):
-            felt[i, j] = 1.0 - (1.0 - impulse[i, j]) * (
-                1.0 - min(max(shortage_weight * shortage[i, j], 0.0), 1.0)
+            felt[i, j] = 1.0 - (1.0 - inputs.impulse[i, j]) * (
+                1.0 - min(max(inputs.shortage_weight * inputs.shortage[i, j], 0.0), 1.0)
             )
-            new_risk[i, j] = 1.0 - (1.0 - risk[i, j] * retention) * (
-                1.0 - min(max(felt[i, j] * sensitivity[i], 0.0), 1.0)
+            new_risk[i, j] = 1.0 - (1.0 - inputs.risk[i, j] * retention) * (
+                1.0 - min(max(felt[i, j] * inputs.sensitivity[i], 0.0), 1.0)
             )
-            stock = research_stock[i, j]
-            boost[i, j] = stock / (stock + research_half)
-            target = recycling_base + (recycling_max - recycling_base) * boost[i, j]
-            new_recycling[i, j] = recycling[i, j] + (target - recycling[i, j]) / recycling_lag
-    firms = update_risk(firm_risk, felt, firm_sensitivity, retention, region)
-    advance_thrift(thrift, committed, effort, max_thrift, thrift_rate, boost, thrift_lag, region)
-    return new_risk, new_recycling, firms
+            stock = inputs.research_stock[i, j]
+            boost[i, j] = stock / (stock + inputs.research_half)
+            base, ceiling = inputs.recycling_base, inputs.recycling_max
+            target = base + (ceiling - base) * boost[i, j]
+            rate = inputs.recycling[i, j]
+            new_recycling[i, j] = rate + (target - rate) / inputs.recycling_lag
+    firms = update_risk(inputs.firm_risk, felt, inputs.firm_sensitivity, retention, inputs.region)
+    advance_thrift(inputs, boost)
+    return Memories(new_risk, new_recycling, firms)
 
 
 @njit(cache=True)
 def clipped_decision(target_days, contracted, effort):
     """A firm decision clipped to valid ranges (target days in [0, 720], shares in
-    [0, 1]), as new arrays, in one pass."""
+    [0, 1]), as new arrays, in one pass. Reference:
+    :func:`overplay.agents.firm_kernels_reference.clipped_decision`."""
     n, m = target_days.shape
     days = np.empty((n, m))
     share = np.empty((n, m))

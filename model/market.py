@@ -14,6 +14,8 @@ makes the ex-China price spike under restriction and decay afterwards.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from overplay.model.jit import njit
@@ -21,28 +23,44 @@ from overplay.model.jit import njit
 EPS = 1e-12
 
 
+class AllocationInputs(NamedTuple):
+    """One material's market this month; arrays are per region (destinations)."""
+
+    orders: np.ndarray  # t/month (negative counts as 0)
+    contracted: np.ndarray  # the part of orders under non-China contracts (<= orders)
+    china_share: np.ndarray  # share of each region's request China approves (1 when open)
+    china_caps: np.ndarray  # most China ships to each region, t/month (inf if none)
+    nonchina_supply: float  # non-China processed output offered, t/month
+    china_available: float  # China's exportable output, t/month
+    leak_rate: float  # share of still-unmet blocked demand served by leakage
+
+
+class Flows(NamedTuple):
+    """One material's allocation; arrays are per region, t/month."""
+
+    nonchina: np.ndarray  # non-China supply received
+    china: np.ndarray  # China's shipments
+    leak: np.ndarray  # leakage (smuggling, transshipment)
+    blocked: np.ndarray  # demand still unmet
+    requested: np.ndarray  # the request made to China
+    refused: np.ndarray  # what China refused of it
+    sold: float  # non-China output sold
+
+
 @njit(cache=True)
-def allocate_flows(
-    orders, contracted, china_share, china_caps, nonchina_supply, china_available, leak_rate
-):
+def allocate_flows(inputs):
     """Split one material's supply among regions this month (a compiled loop; sums run
-    in region order).
+    in region order): an :class:`AllocationInputs` in, :class:`Flows` out.
 
-    Args:
-        orders: each region's orders, t/month (>= 0).
-        contracted: the part of ``orders`` under non-China contracts (<= orders).
-        china_share: share of each region's request China approves (1 when open).
-        china_caps: most China will ship to each region, t/month (``inf`` if none).
-        nonchina_supply: non-China processed output offered, t/month.
-        china_available: China's exportable output, t/month.
-        leak_rate: share of still-unmet blocked demand served by leakage.
-
-    Returns:
-        Per region: non-China supply received, China's shipments, leakage, demand
-        still blocked, the request made to China and what China refused of it; and
-        the non-China output sold. Non-China output displaces Chinese exports, since
-        China is the swing supplier.
+    Contracts are served first from non-China output; the rest is requested from
+    China, which ships within its policy and availability; spot non-China output goes
+    to blocked buyers, then displaces Chinese exports (China is the swing supplier);
+    leakage serves a share of what stays blocked. Reference:
+    :func:`overplay.model.market_reference.allocate_flows`.
     """
+    orders, contracted = inputs.orders, inputs.contracted
+    china_share, china_caps = inputs.china_share, inputs.china_caps
+    nonchina_supply, china_available = inputs.nonchina_supply, inputs.china_available
     n = orders.shape[0]
     nonchina = np.empty(n)
     china = np.empty(n)
@@ -90,9 +108,9 @@ def allocate_flows(
         spare -= _shift(china, nonchina, spare, shipped)
 
     for r in range(n):
-        leak[r] = blocked[r] * leak_rate
+        leak[r] = blocked[r] * inputs.leak_rate
         blocked[r] = blocked[r] - leak[r]
-    return nonchina, china, leak, blocked, requested, refused, nonchina_supply - spare
+    return Flows(nonchina, china, leak, blocked, requested, refused, nonchina_supply - spare)
 
 
 @njit(cache=True)

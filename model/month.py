@@ -11,14 +11,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from overplay.agents import firm_kernels
 from overplay.agents.china import OTHER
+from overplay.agents.firm_kernels import FirmState, MemoryInputs, memories
 from overplay.agents.firms import FirmFlows
 from overplay.model import market, month_kernel
 from overplay.model.risk import severity, update_reputation
 
 if TYPE_CHECKING:
+    from overplay.agents.importer import ImporterState
     from overplay.model.leverage_model import LeverageModel
+    from overplay.model.supply import Slots
 
 USD_M = 1e-3  # t × USD/kg → USD m
 
@@ -59,159 +61,128 @@ def clear_month(model: LeverageModel) -> None:
     step = model.step_count
     discount = model.discount_per_month ** (step - 1)
 
-    # Per material, as Python floats (numpy scalars slow every later operation): the
-    # rows of run_month's per-material input (MATERIAL_INPUTS), and what else is needed.
-    columns, price_x, price_c, pc_ore, domestic, premia, other_need = [], [], [], [], [], [], []
+    # Per material, as Python floats (numpy scalars slow every later operation).
+    terms: dict[str, list[float]] = {name: [] for name in month_kernel.MaterialInputs._fields}
     for m in mats:
         cfg = sc.materials[m]
         px, pc, ref = model.price_x[m], model.price_c[m], model.reference_price[m]
         growth = model.demand_growth(m)
         response = market.demand_multiplier(px, ref, cfg.price_elasticity)
-        premium = model.security_premium(m)
-        other = max(
-            model.other_demand_share[m] * cfg.demand_t_per_year / 12 * growth * response, 0.0
-        )
         china_cm = cfg.china_consumption_share * cfg.demand_t_per_year / 12 * growth
         home = china_cm * market.demand_multiplier(pc, ref, cfg.price_elasticity)
-        available = cfg.demand_t_per_year * growth / 12 / mkt.capacity_utilisation - home
-        ore = pc * (1.0 - chn.price_war[m])  # a price war cheapens ore too
-        columns.append(
+        for name, value in (
+            ("growth", growth),
+            ("price_response", response),
+            ("price_x", px),
+            ("premium", model.security_premium(m)),
             (
-                growth,
-                response,
-                px,
-                premium,
-                other,
-                home,
-                available,
-                ore,
-                model.last.local_ore_share[m],
-                model.last.contracted_share[m],
-                ref,
-            )
-        )
-        price_x.append(px)
-        price_c.append(pc)
-        pc_ore.append(ore)
-        domestic.append(home)
-        premia.append(premium)
-        other_need.append(other)
-    per_material_in = np.ascontiguousarray(np.array(columns).T)
+                "other_need",
+                max(
+                    model.other_demand_share[m] * cfg.demand_t_per_year / 12 * growth * response,
+                    0.0,
+                ),
+            ),
+            ("china_domestic", home),
+            (
+                "china_available",
+                cfg.demand_t_per_year * growth / 12 / mkt.capacity_utilisation - home,
+            ),
+            ("price_c_ore", pc * (1.0 - chn.price_war[m])),  # a price war cheapens ore too
+            ("local_ore_share", model.last.local_ore_share[m]),
+            ("contracted_share", model.last.contracted_share[m]),
+            ("reference_price", ref),
+        ):
+            terms[name].append(value)
+    materials = month_kernel.MaterialInputs(**{k: np.array(v) for k, v in terms.items()})
     shortage = model.last.shortage
     limits = (
         np.array([[chn.policy[(m, d)].limits(step) for d in model.destinations] for m in mats])
         if chn.restricted_pairs()
         else model.open_limits
     )
+    china_share = np.ascontiguousarray(limits[:, :, 0])
+    china_caps = np.ascontiguousarray(limits[:, :, 1])
     leak_rate = mkt.leakage_rate * (1.0 - chn.enforcement)
     slots = model.producers_now()["slots"]
-    (
-        per_material,
-        flows_md,
-        per_importer,
-        payoffs,
-        orders_f,
-        shortfall_f,
-        producer_profit,
-        producer_present,
-        floor_cost,
-    ) = month_kernel.run_month(
-        per_material_in,
-        np.array(
-            [
-                [
-                    [
-                        s.recycling_rate[m],
-                        s.stockpile[m],
-                        s.stockpile_target_days[m],
-                        shortage[(s.name, m)],
-                        s.price_floor[m],
-                        s.config.stockpile_holding_cost_per_year / 12,
-                    ]
-                    for m in mats
-                ]
-                for s in states
-            ]
-        ),
-        limits,
-        slots.ints,
-        slots.floats,
-        len(slots.producers),
-        _allies(model),
-        np.array(
-            [
-                sc.policy.stockpile_build_months,
-                model.partner_ore_share,
-                mkt.ore_value_share,
-                leak_rate,
-                sc.policy.leverage_horizon_months,
-                discount,
-                pop.adjust_months,
-            ],
-            dtype=float,
-        ),
-        pop.base_need,
-        pop.thrift,
-        pop.contracted,
-        pop.target_days,
-        pop.inventory,
-        pop.value_added,
-        pop.region,
-        pop.cumulative_profit,
-        pop.discounted_profit,
+    out = month_kernel.run_month(
+        month_kernel.MonthInputs(
+            materials=materials,
+            importers=month_kernel.ImporterInputs(
+                recycling=_by_importer(states, mats, "recycling_rate"),
+                stockpile=_by_importer(states, mats, "stockpile"),
+                stockpile_target_days=_by_importer(states, mats, "stockpile_target_days"),
+                shortage=np.array([[shortage[(s.name, m)] for m in mats] for s in states]),
+                price_floor=_by_importer(states, mats, "price_floor"),
+                holding_cost_per_month=np.array(
+                    [s.config.stockpile_holding_cost_per_year / 12 for s in states]
+                ),
+            ),
+            china_share=china_share,
+            china_caps=china_caps,
+            slots=_slot_arrays(slots),
+            allies=_allies(model),
+            settings=month_kernel.MonthSettings(
+                build_months=float(sc.policy.stockpile_build_months),
+                partner_ore_share=float(model.partner_ore_share),
+                ore_value_share=float(mkt.ore_value_share),
+                leak_rate=float(leak_rate),
+                leverage_horizon=float(sc.policy.leverage_horizon_months),
+                discount=float(discount),
+            ),
+            firms=FirmState(
+                base_need=pop.base_need,
+                thrift=pop.thrift,
+                contracted=pop.contracted,
+                target_days=pop.target_days,
+                inventory=pop.inventory,
+                value_added=pop.value_added,
+                region=pop.region,
+                regions=len(names),
+                adjust_months=float(pop.adjust_months),
+                cumulative_profit=pop.cumulative_profit,
+                discounted_profit=pop.discounted_profit,
+            ),
+        )
     )
-    pop.last_orders, pop.last_shortfall = orders_f, shortfall_f
-    (
-        demand_total,
-        supply_total,
-        constrained,
-        exports,
-        leaked,
-        processed,
-        mined_sold,
-        processing_share,
-        mining_share,
-        local_share,
-        contracted_share,
-    ) = per_material[:11].tolist()
-    nonchina, china, leak, orders, requested, refused = flows_md
-    (
-        recycled,
-        stock,
-        shortage_now,
-        leverage,
-        region_need,
-        lost,
-        consumed,
-        short,
-        release_used,
-        inventory,
-    ) = per_importer
-    firm_profit, holding, bought = payoffs.tolist()
+    pop.last_orders, pop.last_shortfall = out.firm_orders, out.firm_shortfall
+    per_material, flows_md, per_importer = out.materials, out.market, out.importers
+    demand_total, supply_total = per_material.demand.tolist(), per_material.supply.tolist()
+    constrained, exports = per_material.constrained.tolist(), per_material.exports.tolist()
+    leaked, processed = per_material.leaked.tolist(), per_material.processed.tolist()
+    mined_sold = per_material.mined_sold.tolist()
+    processing_share = per_material.processing_share.tolist()
+    mining_share = per_material.mining_share.tolist()
+    local_share = per_material.local_ore_share.tolist()
+    contracted_share = per_material.contracted_share.tolist()
+    nonchina, china, leak = flows_md.nonchina, flows_md.china, flows_md.leak
+    firm_profit = per_importer.firms_profit.tolist()
+    holding = per_importer.stockpile_holding.tolist()
+    bought = per_importer.stockpile_bought.tolist()
+    region_need, lost, stock = per_importer.need, per_importer.lost_output, per_importer.stockpile
     flows = FirmFlows(
         consumption_need=region_need,
-        consumed=consumed,
-        shortfall=short,
-        release_used=release_used,
+        consumed=per_importer.consumed,
+        shortfall=per_importer.shortfall,
+        release_used=per_importer.release_used,
         lost_output_usd_m=lost,
-        profit_usd_m=payoffs[0],
-        inventory=inventory,
+        profit_usd_m=per_importer.firms_profit,
+        inventory=per_importer.inventory,
     )
     # What the market did, by material (rows) and destination (columns, third
     # countries last): the inputs and flows of each allocation.
     model.last.clearing = MarketRecord(
-        orders,
-        per_material[11],
-        limits[:, :, 0],
-        limits[:, :, 1],
-        per_material_in[6],
-        leak_rate,
-        nonchina,
-        china,
-        leak,
-        requested,
-        refused,
-        per_material[5],
+        orders=flows_md.orders,
+        nonchina_offered=per_material.nonchina_offered,
+        china_share=china_share,
+        china_caps=china_caps,
+        china_available=materials.china_available,
+        leak_rate=leak_rate,
+        nonchina=nonchina,
+        china=china,
+        leak=leak,
+        requested=flows_md.requested,
+        refused=flows_md.refused,
+        nonchina_sold=per_material.processed,
     )
     for (m, d), shipped in zip(model.export_history, china.ravel().tolist(), strict=True):
         model.export_history[(m, d)].append(shipped)
@@ -222,10 +193,10 @@ def clear_month(model: LeverageModel) -> None:
     china_payoff = 0.0
     n_imp = len(names)
     for j, m in enumerate(mats):
-        px, pc, ref = price_x[j], price_c[j], model.reference_price[m]
+        px, pc, ref = model.price_x[m], model.price_c[m], model.reference_price[m]
         new_px = market.update_price(
             px,
-            pc_ore[j],
+            terms["price_c_ore"][j],
             demand_total[j],
             supply_total[j],
             constrained[j],
@@ -239,7 +210,7 @@ def clear_month(model: LeverageModel) -> None:
         new_pc = market.update_price(
             pc,
             ref,
-            domestic[j],
+            terms["china_domestic"][j],
             max(offered_home, 1e-9),
             0.0,
             mkt.price_adjustment_per_month,
@@ -248,7 +219,7 @@ def clear_month(model: LeverageModel) -> None:
             mkt.max_price_multiple * ref,
         )
         model.china_output_plan[m] += mkt.china_price_adjustment_per_month * (
-            domestic[j] + exports[j] + leaked[j] - model.china_output_plan[m]
+            terms["china_domestic"][j] + exports[j] + leaked[j] - model.china_output_plan[m]
         )
 
         china_payoff += exports[j] * (px - ref * mkt.china_cost_share) * USD_M
@@ -272,9 +243,9 @@ def clear_month(model: LeverageModel) -> None:
             "nonchina_received": nonchina[j, :n_imp],
             "world_exports": exports[j],
             "nonchina_processed": processed[j],
-            "other_need": other_need[j],
+            "other_need": terms["other_need"][j],
             "mined_abroad": mined_sold[j],
-            "security_premium": premia[j],
+            "security_premium": terms["premium"][j],
         }
 
     for state, row in zip(states, stock.tolist(), strict=True):
@@ -286,7 +257,7 @@ def clear_month(model: LeverageModel) -> None:
     for state in states:
         china_payoff -= state.retaliation * state.config.retaliation_cost_to_china_usd_m_per_month
     model.add_payoff("china", china_payoff)
-    floor_cost = floor_cost.tolist()
+    floor_cost = out.floor_cost.tolist()
     for i, state in enumerate(states):
         value = (
             firm_profit[i]
@@ -298,7 +269,7 @@ def clear_month(model: LeverageModel) -> None:
         )
         model.add_payoff(state.name, value)
     for producer, present, value in zip(
-        slots.producers, producer_present.tolist(), producer_profit.tolist(), strict=True
+        slots.producers, out.producer_present.tolist(), out.producer_profit.tolist(), strict=True
     ):
         if present:
             producer.record_profit(value, discount)
@@ -306,10 +277,11 @@ def clear_month(model: LeverageModel) -> None:
     for key, capacity in model.producers_now()["capacity"].items():
         model.capacity_history[key].append(capacity)
 
+    shortage_now = per_importer.shortage
     for name, row in zip(names, shortage_now.tolist(), strict=True):
         for m, value in zip(mats, row, strict=True):
             shortage[(name, m)] = value
-    held = leverage.T.tolist()
+    held = per_importer.leverage.T.tolist()
     model.last.rows = rows
     model.last.leverage = {
         (n, m): held[j][i] for j, m in enumerate(mats) for i, n in enumerate(names)
@@ -321,8 +293,30 @@ def clear_month(model: LeverageModel) -> None:
     model.last.stockpile = stock
     model.last.shortage_fraction = shortage_now
     model.last.region_need = region_need
-    model.last.recycled = recycled
+    model.last.recycled = per_importer.recycled
     model.last.china_payoff = china_payoff
+
+
+def _by_importer(states: list[ImporterState], mats: list[str], field: str) -> np.ndarray:
+    """An importer attribute keyed by material, as importers × materials."""
+    return np.array([[getattr(state, field)[m] for m in mats] for state in states])
+
+
+def _slot_arrays(slots: Slots) -> month_kernel.SlotArrays:
+    """The producers' slots by name (rows of ``slots.ints`` and ``slots.floats``)."""
+    material, stage, producer, host = slots.ints
+    output, operating_cost, capital_charge, free_ore = slots.floats
+    return month_kernel.SlotArrays(
+        material=material,
+        stage=stage,
+        producer=producer,
+        host=host,
+        output=output,
+        operating_cost=operating_cost,
+        capital_charge=capital_charge,
+        free_ore=free_ore,
+        producers=len(slots.producers),
+    )
 
 
 def _allies(model: LeverageModel) -> np.ndarray:
@@ -397,29 +391,32 @@ def update_memories(model: LeverageModel) -> None:
     states = [model.importers[n] for n in names]
     policy = sc.policy
     pop = model.firm_population
-    risk, recycling, pop.risk = firm_kernels.memories(
-        np.array(impulse),
-        model.last.shortage_fraction,
-        cfg.shortage_weight,
-        np.array([[s.risk[m] for m in mats] for s in states]),
-        model.importer_sensitivity,
-        model.retention,
-        np.array([[s.research_stock[m] for m in mats] for s in states]),
-        np.array([[s.recycling_rate[m] for m in mats] for s in states]),
-        float(policy.research_half_usd_m),
-        float(policy.recycling_base),
-        float(policy.recycling_max),
-        float(policy.recycling_lag_months),
-        pop.risk,
-        pop.sensitivity,
-        pop.region,
-        pop.thrift,
-        pop.thrift_committed,
-        pop.thrift_effort,
-        pop.max_thrift,
-        float(policy.thrift_rate_per_year),
-        float(policy.thrift_lag_months),
+    remembered = memories(
+        MemoryInputs(
+            impulse=np.array(impulse),
+            shortage=model.last.shortage_fraction,
+            shortage_weight=float(cfg.shortage_weight),
+            risk=_by_importer(states, mats, "risk"),
+            sensitivity=model.importer_sensitivity,
+            retention=float(model.retention),
+            research_stock=_by_importer(states, mats, "research_stock"),
+            recycling=_by_importer(states, mats, "recycling_rate"),
+            research_half=float(policy.research_half_usd_m),
+            recycling_base=float(policy.recycling_base),
+            recycling_max=float(policy.recycling_max),
+            recycling_lag=float(policy.recycling_lag_months),
+            firm_risk=pop.risk,
+            firm_sensitivity=pop.sensitivity,
+            region=pop.region,
+            thrift=pop.thrift,
+            committed=pop.thrift_committed,
+            effort=pop.thrift_effort,
+            max_thrift=pop.max_thrift,
+            thrift_rate=float(policy.thrift_rate_per_year),
+            thrift_lag=float(policy.thrift_lag_months),
+        )
     )
+    risk, recycling, pop.risk = remembered.risk, remembered.recycling, remembered.firm_risk
     model.last.risk, model.last.recycling = risk, recycling
     for state, risk_row, recycling_row in zip(
         states, risk.tolist(), recycling.tolist(), strict=True

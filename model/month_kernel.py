@@ -1,76 +1,231 @@
 """The month's market clearing over materials, importers and producers' slots, compiled.
 
-:func:`model.month.clear_month` gathers the world's state into small arrays, calls
-:func:`run_month` once (firms' demand, :func:`clear_materials`, stockpile releases,
-firms' receipts, :func:`leverage`) and writes the results back to the agents. Written
-as plain loops in the order of ``docs/odd.md`` §7 (a step used to spend most of its
-time in Python overhead around a few dozen numbers per material). Every sum runs in
-a fixed order (importers, then third countries; slots in producer order), so a run
-is reproducible to the bit. The packed inputs and outputs of :func:`run_month` are
-named by the ``*_INPUTS`` and ``*_OUTPUTS`` tuples (``tests/unit/test_month_kernel.py``
-holds the two sides to them).
+:func:`overplay.model.month.clear_month` gathers the world's state into a
+:class:`MonthInputs`, calls :func:`run_month` once (firms' demand,
+:func:`clear_materials`, stockpile releases, firms' receipts, :func:`leverage`) and
+writes the :class:`MonthOutputs` back to the agents. Written as plain loops in the
+order of ``docs/odd.md`` §7 (a step used to spend most of its time in Python overhead
+around a few dozen numbers per material). Every sum runs in a fixed order (importers,
+then third countries; slots in producer order), so a run is reproducible to the bit.
+The same mathematics, written for reading, is in
+:mod:`overplay.model.month_kernel_reference` (``tests/unit/test_kernel_references.py``
+holds the two together).
 
-Shapes: ``I`` importers, ``M`` materials, ``D = I + 1`` destinations (third
-countries last), ``S`` producers' slots (one per producer, material and stage with
-capacity), ``P`` producers. Slot stages: 0 mining, 1 separation (processing).
+Data crosses the compiled boundary as named tuples of arrays. Shapes: ``I``
+importers, ``M`` materials, ``D = I + 1`` destinations (third countries last), ``S``
+producers' slots (one per producer, material and stage with capacity), ``P``
+producers. Slot stages: 0 mining, 1 separation (processing).
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
-from overplay.agents import firm_kernels
+from overplay.agents.firm_kernels import (
+    Demand,
+    FirmState,
+    MarketTerms,
+    demand,
+    receive_and_consume,
+)
 from overplay.model.jit import njit
-from overplay.model.market import allocate_flows
+from overplay.model.market import AllocationInputs, allocate_flows
 from overplay.model.supply import KG_PER_T_IN_USD_M
 from overplay.model.units import DAYS_PER_MONTH
 
 
+class MaterialInputs(NamedTuple):
+    """This month's market terms per material (M)."""
+
+    growth: np.ndarray  # demand growth since the start
+    price_response: np.ndarray  # short-run demand multiplier at the ex-China price
+    price_x: np.ndarray  # ex-China price, USD/kg
+    premium: np.ndarray  # security premium on contracted non-China supply
+    other_need: np.ndarray  # third countries' orders, t/month
+    china_domestic: np.ndarray  # China's home demand, t/month
+    china_available: np.ndarray  # China's exportable output, t/month
+    price_c_ore: np.ndarray  # China's price as paid for ore, USD/kg
+    local_ore_share: np.ndarray  # last month's share of ore separated abroad
+    contracted_share: np.ndarray  # last month's contracted share of non-China sales
+    reference_price: np.ndarray  # USD/kg
+
+
+class ImporterInputs(NamedTuple):
+    """The importer states' side of the month (I × M unless said)."""
+
+    recycling: np.ndarray  # recycling rate
+    stockpile: np.ndarray  # t
+    stockpile_target_days: np.ndarray  # days of need
+    shortage: np.ndarray  # last month's shortage fraction
+    price_floor: np.ndarray  # USD/kg (0: none)
+    holding_cost_per_month: np.ndarray  # share of the stockpile's value (I)
+
+
+class SlotArrays(NamedTuple):
+    """The capacity that could run, one entry per slot (S): see
+    :class:`overplay.model.supply.Slots`."""
+
+    material: np.ndarray  # material index
+    stage: np.ndarray  # 0 mining, 1 separation
+    producer: np.ndarray  # producer index
+    host: np.ndarray  # importer index of the producer's country, else I
+    output: np.ndarray  # t/month at the market's utilisation
+    operating_cost: np.ndarray  # USD/kg: full cost less the capital charge
+    capital_charge: np.ndarray  # USD m/month, paid running or not
+    free_ore: np.ndarray  # share of the ore not committed to Chinese separators
+    producers: int  # P
+
+
+class MonthSettings(NamedTuple):
+    """The month's scalars."""
+
+    build_months: float  # months to build a stockpile to its target
+    partner_ore_share: float  # share of foreign ore committed to China's partners
+    ore_value_share: float  # ore's share of the separated product's value
+    leak_rate: float  # share of blocked demand served by leakage
+    leverage_horizon: float  # months of buffer counted in indispensability
+    discount: float  # this month's discount factor
+
+
+class MonthInputs(NamedTuple):
+    """Everything :func:`run_month` reads."""
+
+    materials: MaterialInputs
+    importers: ImporterInputs
+    china_share: np.ndarray  # share of each request China approves (M × D)
+    china_caps: np.ndarray  # most China ships, t/month (M × D; inf if none)
+    slots: SlotArrays
+    allies: np.ndarray  # coordinating allies' importer indices, -1 padding (I × K)
+    settings: MonthSettings
+    firms: FirmState
+
+
+class ClearingInputs(NamedTuple):
+    """What :func:`clear_materials` reads: the firms' demand and the month's terms."""
+
+    demand: Demand
+    materials: MaterialInputs
+    importers: ImporterInputs
+    china_share: np.ndarray
+    china_caps: np.ndarray
+    slots: SlotArrays
+    settings: MonthSettings
+
+
+class MaterialOutputs(NamedTuple):
+    """The month's market per material (M): t/month, shares in [0, 1]."""
+
+    demand: np.ndarray  # orders, all destinations
+    supply: np.ndarray  # received, all destinations
+    constrained: np.ndarray  # share of requests to China it refused
+    exports: np.ndarray  # China's shipments
+    leaked: np.ndarray  # leakage
+    processed: np.ndarray  # non-China separated output sold
+    mined_sold: np.ndarray  # non-China ore sold (abroad or to China)
+    processing_share: np.ndarray  # China's share of separation
+    mining_share: np.ndarray  # China's share of mining
+    local_ore_share: np.ndarray  # share of foreign ore separated abroad
+    contracted_share: np.ndarray  # contracted share of non-China sales
+    nonchina_offered: np.ndarray  # non-China separated output offered
+
+
+class MarketFlows(NamedTuple):
+    """The allocation, materials × destinations (third countries last), t/month."""
+
+    nonchina: np.ndarray
+    china: np.ndarray
+    leak: np.ndarray
+    orders: np.ndarray
+    requested: np.ndarray  # asked of China
+    refused: np.ndarray  # refused by China
+
+
+class Clearing(NamedTuple):
+    """What :func:`clear_materials` returns."""
+
+    materials: MaterialOutputs
+    market: MarketFlows
+    recycled: np.ndarray  # t/month (I × M)
+    firm_fill: np.ndarray  # share of the firms' orders delivered (I × M)
+    delivered: np.ndarray  # stockpile purchases delivered, t (I × M)
+    producer_profit: np.ndarray  # USD m (P)
+    producer_present: np.ndarray  # whether each producer took part (P)
+    floor_cost: np.ndarray  # price-floor top-ups per host, USD m (D)
+
+
+class LeverageInputs(NamedTuple):
+    """What :func:`leverage` reads (I × M unless said)."""
+
+    need: np.ndarray  # t/month
+    recycled: np.ndarray  # t/month
+    contracted: np.ndarray  # orders under non-China contracts, t/month
+    inventory: np.ndarray  # firms' inventory, t
+    stockpile: np.ndarray  # t
+    other_need: np.ndarray  # third countries' need, t/month (M)
+    nonchina_supply: np.ndarray  # non-China output, t/month (M)
+    horizon: float  # months
+
+
+class ImporterOutputs(NamedTuple):
+    """The month's results per importer (I × M; the last three: I, USD m)."""
+
+    recycled: np.ndarray  # t/month
+    stockpile: np.ndarray  # t, after purchases and releases
+    shortage: np.ndarray  # shortage fraction
+    leverage: np.ndarray  # indispensability
+    need: np.ndarray  # firms' need, t/month
+    lost_output: np.ndarray  # USD m
+    consumed: np.ndarray  # t/month
+    shortfall: np.ndarray  # t/month
+    release_used: np.ndarray  # t/month
+    inventory: np.ndarray  # firms' inventory, t
+    firms_profit: np.ndarray
+    stockpile_holding: np.ndarray
+    stockpile_bought: np.ndarray
+
+
+class MonthOutputs(NamedTuple):
+    """What :func:`run_month` returns."""
+
+    materials: MaterialOutputs
+    market: MarketFlows
+    importers: ImporterOutputs
+    producer_profit: np.ndarray  # USD m (P)
+    producer_present: np.ndarray  # whether each producer took part (P)
+    floor_cost: np.ndarray  # price-floor top-ups per host, USD m (D)
+    firm_orders: np.ndarray  # firms × materials, t/month
+    firm_shortfall: np.ndarray  # firms × materials, t/month
+
+
 @njit(cache=True)
-def clear_materials(
-    region_orders,
-    region_contracted,
-    region_need,
-    recycling,
-    stock,
-    stockpile_target_days,
-    shortage,
-    build_months,
-    other_need,
-    share,
-    caps,
-    price_x,
-    price_c_ore,
-    premium,
-    local_share,
-    contracted_share,
-    floors,
-    slot_material,
-    slot_stage,
-    slot_producer,
-    slot_output,
-    slot_cost,
-    slot_charge,
-    slot_free_ore,
-    slot_host,
-    producers,
-    partner_ore_share,
-    ore_value_share,
-    china_available,
-    domestic,
-    leak_rate,
-):
-    """Clear every material's market for one month.
+def clear_materials(inputs):
+    """Clear every material's market for one month (:class:`ClearingInputs` in,
+    :class:`Clearing` out).
 
     Importers' stockpile purchases, orders to the market (firms' orders net of
     recycling, plus purchases; third countries' need last), which slots run (revenue
     covers operating cost), the allocation (contracts first, China within its policy,
     spot output, leakage), deliveries, China's and foreign shares of mining and
-    separation, and producers' profits and price-floor top-ups.
-
-    Updates ``stock`` in place (purchases delivered). Returns a tuple; see the
-    unpacking in :func:`model.month.clear_month`.
+    separation, and producers' profits and price-floor top-ups. Reference:
+    :func:`overplay.model.month_kernel_reference.clear_materials`.
     """
+    # Local names for the loops below (reading a named tuple's field costs nothing).
+    demand, mat, imp, settings = inputs.demand, inputs.materials, inputs.importers, inputs.settings
+    region_orders, region_need = demand.region_orders, demand.region_need
+    region_contracted = demand.region_contracted
+    recycling, stock, shortage = imp.recycling, imp.stockpile, imp.shortage
+    stockpile_target_days, build_months = imp.stockpile_target_days, settings.build_months
+    other_need, price_x, price_c_ore = mat.other_need, mat.price_x, mat.price_c_ore
+    premium, local_share, contracted_share = mat.premium, mat.local_ore_share, mat.contracted_share
+    slot_material, slot_stage = inputs.slots.material, inputs.slots.stage
+    slot_producer, slot_host = inputs.slots.producer, inputs.slots.host
+    slot_output, slot_cost = inputs.slots.output, inputs.slots.operating_cost
+    slot_charge, slot_free_ore = inputs.slots.capital_charge, inputs.slots.free_ore
+    producers = inputs.slots.producers
+    partner_ore_share, ore_value_share = settings.partner_ore_share, settings.ore_value_share
+    leak_rate = settings.leak_rate
     n_imp, n_mat = region_orders.shape
     n_dest = n_imp + 1
     recycled = np.empty((n_imp, n_mat))
@@ -86,6 +241,8 @@ def clear_materials(
             else:
                 purchases[i, j] = 0.0
 
+    floors = np.zeros((n_dest, n_mat))  # third countries have no price floor
+    floors[:n_imp] = imp.price_floor
     nonchina = np.empty((n_mat, n_dest))
     china = np.empty((n_mat, n_dest))
     leak = np.empty((n_mat, n_dest))
@@ -142,10 +299,18 @@ def clear_materials(
         offered[j] = min(separation, free_ore * (1.0 - partner_ore_share))
 
         flows = allocate_flows(
-            orders, contracted, share[j], caps[j], offered[j], china_available[j], leak_rate
+            AllocationInputs(
+                orders,
+                contracted,
+                inputs.china_share[j],
+                inputs.china_caps[j],
+                offered[j],
+                mat.china_available[j],
+                leak_rate,
+            )
         )
-        nonchina[j], china[j], leak[j] = flows[0], flows[1], flows[2]
-        requested[j], refused[j], sold = flows[4], flows[5], flows[6]
+        nonchina[j], china[j], leak[j] = flows.nonchina, flows.china, flows.leak
+        requested[j], refused[j], sold = flows.requested, flows.refused, flows.sold
         demand_total[j] = 0.0
         supply_total[j] = 0.0
         refused_total = 0.0
@@ -169,7 +334,7 @@ def clear_materials(
         # Shares: foreign ore beyond what is separated abroad goes to China, up to its
         # needs; what China separates is its home market, exports and leakage.
         processed[j] = sold
-        china_processed = domestic[j] + exports[j] + leaked[j]
+        china_processed = mat.china_domestic[j] + exports[j] + leaked[j]
         to_china = min(max(mined - sold, 0.0), china_processed)
         mined_sold[j] = sold + to_china
         china_mined = china_processed - to_china
@@ -224,66 +389,69 @@ def clear_materials(
                     market_orders[i, j] * market_fill[i, j] + recycled[i, j]
                 ) / region_orders[i, j]
             delivered[i, j] = purchases[i, j] * market_fill[i, j]
-            stock[i, j] += delivered[i, j]
-    return (
-        recycled,
-        all_orders,
-        offered,
-        nonchina,
-        china,
-        leak,
-        requested,
-        refused,
-        firm_fill,
-        delivered,
-        demand_total,
-        supply_total,
-        constrained,
-        exports,
-        leaked,
-        processed,
-        mined_sold,
-        processing_share,
-        mining_share,
-        new_local_share,
-        new_contracted_share,
-        producer_profit,
-        producer_present,
-        floor_cost,
+    return Clearing(
+        materials=MaterialOutputs(
+            demand=demand_total,
+            supply=supply_total,
+            constrained=constrained,
+            exports=exports,
+            leaked=leaked,
+            processed=processed,
+            mined_sold=mined_sold,
+            processing_share=processing_share,
+            mining_share=mining_share,
+            local_ore_share=new_local_share,
+            contracted_share=new_contracted_share,
+            nonchina_offered=offered,
+        ),
+        market=MarketFlows(
+            nonchina=nonchina,
+            china=china,
+            leak=leak,
+            orders=all_orders,
+            requested=requested,
+            refused=refused,
+        ),
+        recycled=recycled,
+        firm_fill=firm_fill,
+        delivered=delivered,
+        producer_profit=producer_profit,
+        producer_present=producer_present,
+        floor_cost=floor_cost,
     )
 
 
 @njit(cache=True)
-def leverage(
-    region_need,
-    recycled,
-    region_contracted,
-    inventory,
-    stockpile,
-    other_need,
-    nonchina_supply,
-    horizon,
-):
+def leverage(inputs):
     """Indispensability: each importer's share of demand over the buffer horizon it
     could not meet without China, from non-China output (contracts first), its
-    firms' inventories, its stockpile and recycling (importers × materials)."""
-    n_imp, n_mat = region_need.shape
+    firms' inventories, its stockpile and recycling (:class:`LeverageInputs` in,
+    importers × materials out). Reference:
+    :func:`overplay.model.month_kernel_reference.leverage`."""
+    n_imp, n_mat = inputs.need.shape
+    horizon = inputs.horizon
     result = np.zeros((n_imp, n_mat))
     need = np.empty(n_imp + 1)
     contracted = np.zeros(n_imp + 1)
     shut = np.zeros(n_imp + 1)
     for j in range(n_mat):
         for i in range(n_imp):
-            need[i] = region_need[i, j]
-            contracted[i] = region_contracted[i, j]
-        need[n_imp] = other_need[j]
+            need[i] = inputs.need[i, j]
+            contracted[i] = inputs.contracted[i, j]
+        need[n_imp] = inputs.other_need[j]
         contracted[n_imp] = 0.0
-        nonchina = allocate_flows(need, contracted, shut, shut, nonchina_supply[j], 0.0, 0.0)[0]
+        nonchina = allocate_flows(
+            AllocationInputs(need, contracted, shut, shut, inputs.nonchina_supply[j], 0.0, 0.0)
+        ).nonchina
         for i in range(n_imp):
-            demand = region_need[i, j] * horizon
+            demand = inputs.need[i, j] * horizon
             if demand <= 0:
                 continue
-            have = (nonchina[i] + recycled[i, j]) * horizon + inventory[i, j] + stockpile[i, j]
+            have = (
+                (nonchina[i] + inputs.recycled[i, j]) * horizon
+                + inputs.inventory[i, j]
+                + inputs.stockpile[i, j]
+            )
             result[i, j] = min(max(1.0 - have / demand, 0.0), 1.0)
     return result
 
@@ -292,7 +460,8 @@ def leverage(
 def release_pool(stock, allies):
     """Stockpile each importer may draw on: its own, plus an equal share of each
     coordinating ally's (``allies``: importer indices per row, -1 padding), so no
-    tonne is promised twice."""
+    tonne is promised twice. Reference:
+    :func:`overplay.model.month_kernel_reference.release_pool`."""
     claimants = _claimants(allies, stock.shape[0])
     pool = stock.copy()
     for i in range(allies.shape[0]):
@@ -306,7 +475,8 @@ def release_pool(stock, allies):
 @njit(cache=True)
 def draw_stockpiles(stock, used, allies):
     """Take releases from the importer's own stockpile first, then from its share of its
-    coordinating allies' stockpiles (in their order). In place."""
+    coordinating allies' stockpiles (in their order). In place. Reference:
+    :func:`overplay.model.month_kernel_reference.draw_stockpiles`."""
     claimants = _claimants(allies, stock.shape[0])
     shares = np.zeros_like(stock)
     for a in range(stock.shape[0]):
@@ -337,265 +507,84 @@ def _claimants(allies, importers):
     return claimants
 
 
-#: Rows of ``run_month``'s per-material input.
-MATERIAL_INPUTS = (
-    "growth",
-    "price_response",
-    "price_x",
-    "premium",
-    "other_need",
-    "china_domestic",
-    "china_available",
-    "price_c_ore",
-    "local_ore_share",
-    "contracted_share",
-    "reference_price",
-)
-#: Columns of its importers × materials input.
-IMPORTER_INPUTS = (
-    "recycling",
-    "stockpile",
-    "stockpile_target_days",
-    "shortage",
-    "price_floor",
-    "holding_cost_per_month",
-)
-#: Rows of its per-material output.
-MATERIAL_OUTPUTS = (
-    "demand",
-    "supply",
-    "constrained",
-    "exports",
-    "leaked",
-    "processed",
-    "mined_sold",
-    "processing_share",
-    "mining_share",
-    "local_ore_share",
-    "contracted_share",
-    "nonchina_offered",
-)
-#: Planes of its materials × destinations output.
-MARKET_OUTPUTS = ("nonchina", "china", "leak", "orders", "requested", "refused")
-#: Planes of its importers × materials output.
-IMPORTER_OUTPUTS = (
-    "recycled",
-    "stockpile",
-    "shortage",
-    "leverage",
-    "need",
-    "lost_output",
-    "consumed",
-    "shortfall",
-    "release_used",
-    "inventory",
-)
-#: Rows of its per-importer output (USD m this month).
-PAYOFF_OUTPUTS = ("firms_profit", "stockpile_holding", "stockpile_bought")
-
-
 @njit(cache=True)
-def run_month(
-    materials,
-    importers,
-    limits,
-    slot_ints,
-    slot_floats,
-    producers,
-    allies,
-    scalars,
-    base_need,
-    thrift,
-    contracted,
-    target_days,
-    inventory,
-    value_added,
-    region,
-    cumulative_profit,
-    discounted_profit,
-):
-    """The whole month after the decisions, in one call: firms' demand, every
-    material's market, stockpile releases, firms' receipts and consumption, the
-    stockpiles drawn and the importers' leverage.
-
-    Inputs are packed (rows/columns named by ``MATERIAL_INPUTS``, ``IMPORTER_INPUTS``;
-    ``limits`` is materials × destinations × (approved share, cap); slots as
-    (material, stage, producer, host) and (output, operating cost, capital charge,
-    free ore); ``scalars``: stockpile build months, partners' ore share, ore value
-    share, leak rate, leverage horizon, discount factor, inventory adjustment months).
-    Updates the firms' inventories and profits in place. Returns the per-material,
-    market, importer and payoff outputs (named by the ``*_OUTPUTS`` tuples), the
-    firms' orders and shortfalls, producers' profits and whether each took part, and
-    the price-floor top-ups per host.
+def run_month(inputs):
+    """The whole month after the decisions, in one call (:class:`MonthInputs` in,
+    :class:`MonthOutputs` out): firms' demand, every material's market, stockpile
+    releases, firms' receipts and consumption, the stockpiles drawn and the
+    importers' leverage. Updates the firms' inventories and profits in place.
+    Reference: :func:`overplay.model.month_kernel_reference.run_month`.
     """
-    n_imp, n_mat = importers.shape[0], importers.shape[1]
-    build_months, partner_share, ore_value_share = scalars[0], scalars[1], scalars[2]
-    leak_rate, horizon, discount, adjust_months = scalars[3], scalars[4], scalars[5], scalars[6]
-    need, paid, orders, region_orders, region_contracted, region_need = firm_kernels.demand(
-        base_need,
-        thrift,
-        materials[0],
-        materials[1],
-        materials[2],
-        materials[3],
-        contracted,
-        target_days,
-        inventory,
-        adjust_months,
-        value_added,
-        region,
-        n_imp,
+    mat, imp, settings = inputs.materials, inputs.importers, inputs.settings
+    n_imp, n_mat = imp.stockpile.shape
+    wanted = demand(
+        inputs.firms, MarketTerms(mat.growth, mat.price_response, mat.price_x, mat.premium)
     )
-    stock = np.ascontiguousarray(importers[:, :, 1])
-    floors = np.zeros((n_imp + 1, n_mat))
-    floors[:n_imp] = importers[:, :, 4]
-    (
-        recycled,
-        all_orders,
-        offered,
-        nonchina,
-        china,
-        leak,
-        requested,
-        refused,
-        firm_fill,
-        delivered,
-        demand_total,
-        supply_total,
-        constrained,
-        exports,
-        leaked,
-        processed,
-        mined_sold,
-        processing_share,
-        mining_share,
-        local_share,
-        contracted_share,
-        producer_profit,
-        producer_present,
-        floor_cost,
-    ) = clear_materials(
-        region_orders,
-        region_contracted,
-        region_need,
-        np.ascontiguousarray(importers[:, :, 0]),
-        stock,
-        np.ascontiguousarray(importers[:, :, 2]),
-        np.ascontiguousarray(importers[:, :, 3]),
-        build_months,
-        materials[4],
-        np.ascontiguousarray(limits[:, :, 0]),
-        np.ascontiguousarray(limits[:, :, 1]),
-        materials[2],
-        materials[7],
-        materials[3],
-        materials[8],
-        materials[9],
-        floors,
-        slot_ints[0],
-        slot_ints[1],
-        slot_ints[2],
-        slot_floats[0],
-        slot_floats[1],
-        slot_floats[2],
-        slot_floats[3],
-        slot_ints[3],
-        producers,
-        partner_share,
-        ore_value_share,
-        materials[6],
-        materials[5],
-        leak_rate,
-    )
-    pool = release_pool(stock, allies) if allies.shape[1] > 0 else stock
-    shortfall, release_used, consumed, short, lost, firm_profit, region_inventory = (
-        firm_kernels.receive_and_consume(
-            orders,
-            firm_fill,
-            need,
-            pool,
-            paid,
-            value_added,
-            inventory,
-            region,
-            discount,
-            cumulative_profit,
-            discounted_profit,
+    clearing = clear_materials(
+        ClearingInputs(
+            wanted,
+            mat,
+            imp,
+            inputs.china_share,
+            inputs.china_caps,
+            inputs.slots,
+            settings,
         )
     )
-    draw_stockpiles(stock, release_used, allies)
+    stock = imp.stockpile + clearing.delivered
+    allies = inputs.allies
+    pool = release_pool(stock, allies) if allies.shape[1] > 0 else stock
+    receipts = receive_and_consume(
+        inputs.firms, wanted, clearing.firm_fill, pool, settings.discount
+    )
+    draw_stockpiles(stock, receipts.release_used, allies)
     stock = np.maximum(stock, 0.0)
     held = leverage(
-        region_need,
-        recycled,
-        region_contracted,
-        region_inventory,
-        stock,
-        materials[4],
-        processed,
-        horizon,
+        LeverageInputs(
+            wanted.region_need,
+            clearing.recycled,
+            wanted.region_contracted,
+            receipts.inventory,
+            stock,
+            mat.other_need,
+            clearing.materials.processed,
+            settings.leverage_horizon,
+        )
     )
     shortage = np.zeros((n_imp, n_mat))
+    holding = np.zeros(n_imp)
+    bought = np.zeros(n_imp)
     for i in range(n_imp):
+        held_value = 0.0
+        bought_value = 0.0
         for j in range(n_mat):
-            if region_need[i, j] > 0:
-                shortage[i, j] = short[i, j] / region_need[i, j]
-
-    per_material = np.empty((12, n_mat))
-    for k, row in enumerate(
-        (
-            demand_total,
-            supply_total,
-            constrained,
-            exports,
-            leaked,
-            processed,
-            mined_sold,
-            processing_share,
-            mining_share,
-            local_share,
-            contracted_share,
-            offered,
-        )
-    ):
-        per_material[k] = row
-    market = np.empty((6, n_mat, n_imp + 1))
-    for k, plane in enumerate((nonchina, china, leak, all_orders, requested, refused)):
-        market[k] = plane
-    per_importer = np.empty((10, n_imp, n_mat))
-    for k, plane in enumerate(
-        (
-            recycled,
-            stock,
-            shortage,
-            held,
-            region_need,
-            lost,
-            consumed,
-            short,
-            release_used,
-            region_inventory,
-        )
-    ):
-        per_importer[k] = plane
-    payoffs = np.zeros((3, n_imp))
-    for i in range(n_imp):
-        holding = 0.0
-        bought = 0.0
-        for j in range(n_mat):
-            holding += stock[i, j] * materials[10, j]
-            bought += delivered[i, j] * materials[2, j]
-        payoffs[0, i] = firm_profit[i]
-        payoffs[1, i] = holding * KG_PER_T_IN_USD_M * importers[i, 0, 5]
-        payoffs[2, i] = bought * KG_PER_T_IN_USD_M
-    return (
-        per_material,
-        market,
-        per_importer,
-        payoffs,
-        orders,
-        shortfall,
-        producer_profit,
-        producer_present,
-        floor_cost,
+            if wanted.region_need[i, j] > 0:
+                shortage[i, j] = receipts.region_shortfall[i, j] / wanted.region_need[i, j]
+            held_value += stock[i, j] * mat.reference_price[j]
+            bought_value += clearing.delivered[i, j] * mat.price_x[j]
+        holding[i] = held_value * KG_PER_T_IN_USD_M * imp.holding_cost_per_month[i]
+        bought[i] = bought_value * KG_PER_T_IN_USD_M
+    return MonthOutputs(
+        materials=clearing.materials,
+        market=clearing.market,
+        importers=ImporterOutputs(
+            recycled=clearing.recycled,
+            stockpile=stock,
+            shortage=shortage,
+            leverage=held,
+            need=wanted.region_need,
+            lost_output=receipts.lost_output,
+            consumed=receipts.consumed,
+            shortfall=receipts.region_shortfall,
+            release_used=receipts.release_used,
+            inventory=receipts.inventory,
+            firms_profit=receipts.profit,
+            stockpile_holding=holding,
+            stockpile_bought=bought,
+        ),
+        producer_profit=clearing.producer_profit,
+        producer_present=clearing.producer_present,
+        floor_cost=clearing.floor_cost,
+        firm_orders=wanted.orders,
+        firm_shortfall=receipts.shortfall,
     )

@@ -43,6 +43,30 @@ def population(seed: int, n: int = 300, m: int = 2, regions: int = 4):
     )
 
 
+def firm_state(p: dict, region: np.ndarray, regions: int) -> kernels.FirmState:
+    n = region.shape[0]
+    return kernels.FirmState(
+        p["base_need"],
+        p["thrift"],
+        p["contracted"],
+        p["target_days"],
+        p["inventory"],
+        p["value_added"],
+        region,
+        regions,
+        3.0,
+        np.zeros(n),
+        np.zeros(n),
+    )
+
+
+def memory_inputs(**fields) -> kernels.MemoryInputs:
+    """Memory inputs with the given fields, the rest unused by the kernel under test."""
+    empty = np.zeros((0, 0))
+    defaults = dict.fromkeys(kernels.MemoryInputs._fields, empty)
+    return kernels.MemoryInputs(**(defaults | fields))
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_demand_matches_numpy(seed):
     rng, region, regions, p = population(seed)
@@ -50,19 +74,7 @@ def test_demand_matches_numpy(seed):
     growth, mult = rng.uniform(0.9, 1.2, m), rng.uniform(0.5, 1.5, m)
     price, premium = rng.uniform(10, 300, m), rng.uniform(0, 0.5, m)
     need, paid, orders, r_orders, r_contracted, r_need = kernels.demand(
-        p["base_need"],
-        p["thrift"],
-        growth,
-        mult,
-        price,
-        premium,
-        p["contracted"],
-        p["target_days"],
-        p["inventory"],
-        3.0,
-        p["value_added"],
-        region,
-        regions,
+        firm_state(p, region, regions), kernels.MarketTerms(growth, mult, price, premium)
     )
     want_need = p["base_need"] * growth * (1.0 - p["thrift"]) * mult[None, :]
     want_paid = price[None, :] * (1.0 + premium[None, :] * p["contracted"])
@@ -90,19 +102,11 @@ def test_receive_and_consume_matches_numpy(seed):
     fill = rng.uniform(0.3, 1.0, (regions, m))
     release = rng.uniform(0, 50, (regions, m)) * (rng.random((regions, m)) > 0.3)
     inventory, cumulative, discounted = p["inventory"].copy(), np.ones(n), np.ones(n)
-    got = kernels.receive_and_consume(
-        orders,
-        fill,
-        need,
-        release,
-        paid,
-        p["value_added"],
-        inventory,
-        region,
-        0.97,
-        cumulative,
-        discounted,
+    firms = firm_state(p, region, regions)._replace(
+        inventory=inventory, cumulative_profit=cumulative, discounted_profit=discounted
     )
+    wanted = kernels.Demand(need, paid, orders, *(np.zeros((regions, m)),) * 3)
+    got = kernels.receive_and_consume(firms, wanted, fill, release, 0.97)
 
     stock = p["inventory"].copy()
     delivered = orders * fill[region]
@@ -155,7 +159,18 @@ def test_memories_match_numpy(seed):
         np.maximum(max_thrift[None, :] - committed, 0.0),
     )
     want_thrift = thrift + (want_committed - thrift) / 24.0
-    kernels.advance_thrift(thrift, committed, effort, max_thrift, 0.1, boost, 24.0, region)
+    kernels.advance_thrift(
+        memory_inputs(
+            thrift=thrift,
+            committed=committed,
+            effort=effort,
+            max_thrift=max_thrift,
+            thrift_rate=0.1,
+            thrift_lag=24.0,
+            region=region,
+        ),
+        boost,
+    )
     np.testing.assert_array_equal(committed, want_committed)
     np.testing.assert_array_equal(thrift, want_thrift)
 
@@ -184,27 +199,29 @@ def test_importers_memories_match_python():
     firm_risk = rng.uniform(0, 1, (n, m))
     thrift, committed = p["thrift"].copy(), p["thrift"].copy()
     new_risk, new_recycling, firms = kernels.memories(
-        impulse,
-        shortage,
-        2.0,
-        risk,
-        sensitivity,
-        0.9,
-        research,
-        recycling,
-        1000.0,
-        0.01,
-        0.3,
-        120.0,
-        firm_risk,
-        rng.lognormal(0, 0.4, n),
-        region,
-        thrift,
-        committed,
-        rng.uniform(0, 1, (n, m)),
-        np.array([0.35, 0.25])[:m],
-        0.1,
-        24.0,
+        kernels.MemoryInputs(
+            impulse,
+            shortage,
+            2.0,
+            risk,
+            sensitivity,
+            0.9,
+            research,
+            recycling,
+            1000.0,
+            0.01,
+            0.3,
+            120.0,
+            firm_risk,
+            rng.lognormal(0, 0.4, n),
+            region,
+            thrift,
+            committed,
+            rng.uniform(0, 1, (n, m)),
+            np.array([0.35, 0.25])[:m],
+            0.1,
+            24.0,
+        )
     )
     for i in range(regions):
         for j in range(m):

@@ -18,7 +18,13 @@ from hypothesis import strategies as st
 
 from overplay.agents.actions import Regime
 from overplay.model.config import RiskConfig
-from overplay.model.market import EPS, allocate_flows, demand_multiplier, update_price
+from overplay.model.market import (
+    EPS,
+    AllocationInputs,
+    allocate_flows,
+    demand_multiplier,
+    update_price,
+)
 from overplay.model.risk import decay_factor, severity, update_reputation, update_risk
 
 SETTINGS = settings(max_examples=300, deadline=None)
@@ -79,12 +85,14 @@ class Clearing:
 def allocate(
     orders, contracted, nonchina_supply, china_share, china_caps, china_available, leak_rate
 ) -> Clearing:
-    """``allocate_flows`` with named results, taking lists or arrays."""
+    """``allocate_flows`` taking lists or arrays."""
     *flows, sold = allocate_flows(
-        *(np.asarray(a, dtype=float) for a in (orders, contracted, china_share, china_caps)),
-        float(nonchina_supply),
-        float(china_available),
-        float(leak_rate),
+        AllocationInputs(
+            *(np.asarray(a, dtype=float) for a in (orders, contracted, china_share, china_caps)),
+            float(nonchina_supply),
+            float(china_available),
+            float(leak_rate),
+        )
     )
     return Clearing(*flows, nonchina_sold=sold)
 

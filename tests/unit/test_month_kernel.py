@@ -1,9 +1,9 @@
-"""The compiled month's packed inputs and outputs mean what their names say.
+"""The compiled month's named inputs and outputs mean what their names say.
 
-``run_month`` takes and returns packed arrays whose rows, columns and planes are named
-by tuples in ``model/month_kernel.py``; ``model/month.py`` packs and unpacks them by
-position. These tests hold both sides to the names, with values read back from the
-agents after the month (a restricted world, so China's caps and leakage are in play).
+``model/month.py`` builds ``run_month``'s :class:`MonthInputs` by name from the agents
+and writes its :class:`MonthOutputs` back by name. These tests hold both sides to the
+names, with values read back from the agents before and after the month (a restricted,
+coordinating world, so China's caps, leakage and pooled stockpiles are in play).
 """
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ from overplay.model import LeverageModel
 
 @pytest.fixture(scope="module")
 def month():
-    """One month of a restricted, coordinating world, with run_month's arguments and
-    results captured."""
+    """One month of a restricted, coordinating world, with run_month's inputs and
+    outputs captured."""
     calls = []
     real = kernel.run_month
 
-    def spy(*args):
-        result = real(*args)
-        calls.append((args, result))
-        return result
+    def spy(inputs):
+        outputs = real(inputs)
+        calls.append((inputs, outputs))
+        return outputs
 
     model = LeverageModel("coercion", firms=60, rng=4)
     model.run(30)
@@ -35,60 +35,41 @@ def month():
         model.step()
     finally:
         kernel.run_month = real
-    ((args, result),) = calls
-    return model, before, args, result
+    ((inputs, outputs),) = calls
+    return model, before, inputs, outputs
 
 
-def test_inputs_have_the_named_layout(month):
-    model, before, args, _ = month
+def test_inputs_are_the_agents_state_by_name(month):
+    model, before, inputs, _ = month
     assert model.china.restricted_pairs()  # the premise: caps, leakage and pooling in play
     assert all(state.coordinating for state in model.importers.values())
-    materials, importers, limits = args[0], args[1], args[2]
-    assert materials.shape == (len(kernel.MATERIAL_INPUTS), len(model.materials))
-    assert importers.shape == (
-        len(model.importer_names),
-        len(model.materials),
-        len(kernel.IMPORTER_INPUTS),
-    )
-    assert limits.shape == (len(model.materials), len(model.destinations), 2)
-    price = materials[kernel.MATERIAL_INPUTS.index("reference_price")]
-    assert price.tolist() == [model.reference_price[m] for m in model.materials]
-    stock = importers[:, :, kernel.IMPORTER_INPUTS.index("stockpile")]
-    assert stock.tolist() == [[before[n][m] for m in model.materials] for n in model.importer_names]
+    assert isinstance(inputs, kernel.MonthInputs)
+    mats, names = model.materials, model.importer_names
+    assert inputs.materials.reference_price.tolist() == [model.reference_price[m] for m in mats]
+    assert inputs.importers.stockpile.tolist() == [[before[n][m] for m in mats] for n in names]
+    assert inputs.china_share.shape == inputs.china_caps.shape == (len(mats), len(names) + 1)
+    assert np.isfinite(inputs.china_caps).any()  # some cap binds somewhere
+    assert inputs.allies.shape[0] == len(names) and inputs.allies.shape[1] > 0
+    assert inputs.firms.regions == len(names)
+    assert inputs.firms.inventory is model.firm_population.inventory  # updated in place
 
 
-def test_outputs_have_the_named_layout_and_reach_the_agents(month):
-    model, _, _, result = month
-    per_material, market, per_importer, payoffs = result[:4]
+def test_outputs_reach_the_agents_by_name(month):
+    model, _, _, out = month
+    assert isinstance(out, kernel.MonthOutputs)
     names, mats = model.importer_names, model.materials
-    assert per_material.shape == (len(kernel.MATERIAL_OUTPUTS), len(mats))
-    assert market.shape == (len(kernel.MARKET_OUTPUTS), len(mats), len(names) + 1)
-    assert per_importer.shape == (len(kernel.IMPORTER_OUTPUTS), len(names), len(mats))
-    assert payoffs.shape == (len(kernel.PAYOFF_OUTPUTS), len(names))
-
-    def row(name):
-        return per_material[kernel.MATERIAL_OUTPUTS.index(name)]
-
-    def plane(tuple_, array, name):
-        return array[tuple_.index(name)]
-
-    china = plane(kernel.MARKET_OUTPUTS, market, "china")
-    np.testing.assert_array_equal(row("exports"), china.sum(axis=1))
-    assert row("processing_share").tolist() == [model.last.china_processing_share[m] for m in mats]
-    stock = plane(kernel.IMPORTER_OUTPUTS, per_importer, "stockpile")
-    shortage = plane(kernel.IMPORTER_OUTPUTS, per_importer, "shortage")
+    np.testing.assert_array_equal(out.materials.exports, out.market.china.sum(axis=1))
+    assert out.materials.processing_share.tolist() == [
+        model.last.china_processing_share[m] for m in mats
+    ]
     for i, n in enumerate(names):
         for j, m in enumerate(mats):
-            assert model.importers[n].stockpile[m] == stock[i, j]
-            assert model.last.shortage[(n, m)] == shortage[i, j]
-            assert (
-                model.last.leverage[(n, m)]
-                == plane(kernel.IMPORTER_OUTPUTS, per_importer, "leverage")[i, j]
-            )
+            assert model.importers[n].stockpile[m] == out.importers.stockpile[i, j]
+            assert model.last.shortage[(n, m)] == out.importers.shortage[i, j]
+            assert model.last.leverage[(n, m)] == out.importers.leverage[i, j]
     record = model.last.clearing
-    np.testing.assert_array_equal(record.nonchina_sold, row("processed"))
-    np.testing.assert_array_equal(record.nonchina_offered, row("nonchina_offered"))
-    np.testing.assert_array_equal(
-        model.last.flows.profit_usd_m, payoffs[kernel.PAYOFF_OUTPUTS.index("firms_profit")]
-    )
-    assert (china >= 0).all() and (row("leaked") >= 0).all()
+    np.testing.assert_array_equal(record.nonchina_sold, out.materials.processed)
+    np.testing.assert_array_equal(record.nonchina_offered, out.materials.nonchina_offered)
+    np.testing.assert_array_equal(model.last.flows.profit_usd_m, out.importers.firms_profit)
+    np.testing.assert_array_equal(model.firm_population.last_orders, out.firm_orders)
+    assert (out.market.china >= 0).all() and (out.materials.leaked >= 0).all()
