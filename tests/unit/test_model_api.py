@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import re
+from pathlib import Path
 
 import mesa
 import pytest
@@ -123,3 +125,21 @@ def test_firm_sums_per_importer_equal_a_pandas_groupby():
         len(population.importers),
         len(population.materials),
     )
+
+
+def test_no_other_module_names_a_private_member_of_the_model():
+    """The model's private members are its own: other modules use its public phases and
+    attributes, so the model can change inside without breaking them."""
+    root = Path(__file__).resolve().parents[2]
+    own = root / "model" / "leverage_model.py"
+    private = set(re.findall(r"self\.(_[a-z]\w*)", own.read_text())) - {"__init__"}
+    assert private
+    pattern = re.compile(r"\.(" + "|".join(sorted(private)) + r")\b")
+    offenders = [
+        f"{path.relative_to(root)}: {match.group(1)}"
+        for folder in ("model", "agents", "experiments", "tests", "benchmarks")
+        for path in (root / folder).rglob("*.py")
+        if path != own
+        for match in pattern.finditer(path.read_text())
+    ]
+    assert offenders == []
