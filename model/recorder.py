@@ -140,7 +140,6 @@ class Recorder:
 
     def record(self) -> None:
         model = self.model
-        self.tally.add(model)
         world, rows = self.world, model.last.rows
         capacity = model.producers_now()["capacity"]
         for m, (price, processing, mining, built) in self._world_keys.items():
@@ -150,6 +149,7 @@ class Recorder:
             world[mining] = row["china_mining_share"]
             world[built] = capacity[(m, "processing")]
         world[CHINA_CUMULATIVE_PAYOFF.name] = model.payoff["china"]
+        self.tally.add(model, world)
         self.datacollector.collect(model)
         if self.keep_tables:
             self._pending.append(self._month_record())

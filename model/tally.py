@@ -14,6 +14,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from overplay.agents.actions import Regime
+from overplay.model.columns import (
+    CHINA_PROCESSING_SHARE,
+    NON_CHINA_PROCESSING_CAPACITY,
+    PRICE_MULTIPLE,
+    world_key,
+)
 
 if TYPE_CHECKING:
     from overplay.model.leverage_model import LeverageModel
@@ -65,9 +71,9 @@ class RunTally:
             max_shortage=dict.fromkeys(model.importer_names, -math.inf),
         )
 
-    def add(self, model: LeverageModel) -> None:
-        """Fold in the month just cleared (called by the recorder after each step)."""
-        rows = model.last.rows
+    def add(self, model: LeverageModel, world: dict[str, float]) -> None:
+        """Fold in the month just cleared (called by the recorder after each step, with
+        the world series it has just cached for Mesa's model reporters)."""
         policy = model.china.policy
         names, mats = model.importer_names, model.materials
         self.regimes_by_round.setdefault(model.round, set()).update(
@@ -77,11 +83,13 @@ class RunTally:
         for n, shortages in zip(names, model.last.shortage_fraction.tolist(), strict=True):
             self.max_shortage[n] = max(self.max_shortage[n], *shortages)
         for m in mats:
-            row, tally = rows[m], self.materials[m]
-            price = row["price_ex_china"] / model.reference_price[m]
-            share = row["china_processing_share"]
+            tally = self.materials[m]
+            price = world[world_key(PRICE_MULTIPLE, m)]
+            share = world[world_key(CHINA_PROCESSING_SHARE, m)]
             if tally.initial_processing_capacity is None:
-                tally.initial_processing_capacity = model.nonchina_capacity(m, "processing")
+                tally.initial_processing_capacity = world[
+                    world_key(NON_CHINA_PROCESSING_CAPACITY, m)
+                ]
             if price > tally.peak_price_multiple:  # strict: the first peak's date, as idxmax
                 tally.peak_price_multiple, tally.peak_price_date = price, model.date
             if share < tally.min_processing_share:
