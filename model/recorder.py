@@ -141,7 +141,7 @@ class Recorder:
     def record(self) -> None:
         model = self.model
         world, rows = self.world, model.last.rows
-        capacity = model.producers_now()["capacity"]
+        capacity = model.producers_now().capacity
         for m, (price, processing, mining, built) in self._world_keys.items():
             row = rows[m]
             world[price] = row["price_ex_china"] / model.reference_price[m]
@@ -202,8 +202,8 @@ class Recorder:
             recycling=last.recycling,
             reputation=dict(model.china.reputation),
             policy=dict(model.china.policy),
-            capacity=totals["capacity"],
-            pipeline=totals["pipeline"],
+            capacity=totals.capacity,
+            pipeline=totals.pipeline,
             firm_risk=pop.risk,
             firm_contracted=pop.contracted,
             firm_thrift=pop.thrift.copy(),
