@@ -93,7 +93,8 @@ def _risk_buffer(
     """Every firm's rule in one compiled pass (risk is already each firm's own: impulses
     scaled by its sensitivity). Target inventory days rise with risk; the contracted
     non-China share moves to base + sensitivity × risk when the change is worth a
-    renegotiation; thrifting effort is the larger of the price push and the risk push."""
+    renegotiation; thrifting effort is the larger of the price push and the risk push.
+    Reference: :func:`overplay.agents.firm_kernels_reference.risk_buffer`."""
     n, m = risk.shape
     target_days = np.empty((n, m))
     new_contracted = np.empty((n, m))

@@ -1,0 +1,154 @@
+"""The firm population's monthly arithmetic written for reading: plain numpy.
+
+Each function is the mathematics of the compiled loop of the same name in
+:mod:`overplay.agents.firm_kernels` (and :func:`risk_buffer` of the default firm rule,
+:mod:`overplay.agents.strategies.firm`), written as whole-array expressions;
+``tests/unit/test_kernel_references.py`` checks that the two agree. Read these to follow
+the model (``docs/odd.md``, Firms); change both together. Like the loops, they update
+the arrays the loops update in place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from overplay.agents.firm_kernels import (
+    Demand,
+    FirmState,
+    MarketTerms,
+    Memories,
+    MemoryInputs,
+    Receipts,
+)
+from overplay.model.units import DAYS_PER_MONTH
+
+USD_M = 1e-3  # t × USD/kg → USD m
+
+
+def by_region(values: np.ndarray, region: np.ndarray, regions: int) -> np.ndarray:
+    """Sum the rows of a firms × materials array per importer (importers × materials)."""
+    total = np.zeros((regions, values.shape[1]))
+    np.add.at(total, region, values)
+    return total
+
+
+def demand(firms: FirmState, terms: MarketTerms) -> Demand:
+    """This month's needs, prices paid and orders, and their sums per importer."""
+    need = firms.base_need * terms.growth * (1.0 - firms.thrift) * terms.price_response
+    paid = terms.price * (1.0 + terms.premium * firms.contracted)
+    target = need * firms.target_days / DAYS_PER_MONTH
+    orders = np.maximum(need + (target - firms.inventory) / firms.adjust_months, 0.0)
+    orders = np.where(paid < firms.value_added, orders, 0.0)  # else the firm curtails
+
+    def per_importer(values: np.ndarray) -> np.ndarray:
+        return by_region(values, firms.region, firms.regions)
+
+    return Demand(
+        need=need,
+        paid=paid,
+        orders=orders,
+        region_orders=per_importer(orders),
+        region_contracted=per_importer(orders * firms.contracted),
+        region_need=per_importer(need),
+    )
+
+
+def receive_and_consume(
+    firms: FirmState, demand: Demand, fill: np.ndarray, release: np.ndarray, discount: float
+) -> Receipts:
+    """Deliveries arrive, state stockpile releases cover gaps pro rata, firms consume."""
+    region, regions = firms.region, fill.shape[0]
+    inventory = firms.inventory
+    delivered = demand.orders * fill[region]
+    inventory += delivered
+    gap = np.maximum(demand.need - inventory, 0.0)
+    region_gap = by_region(gap, region, regions)
+    share = np.minimum(
+        np.divide(release, region_gap, out=np.zeros_like(region_gap), where=region_gap > 0), 1.0
+    )
+    inventory += gap * share[region]
+    consumed = np.minimum(demand.need, inventory)
+    inventory -= consumed
+    shortfall = demand.need - consumed
+    value = (consumed * firms.value_added).sum(axis=1) * USD_M
+    cost = (delivered * demand.paid).sum(axis=1) * USD_M
+    profit = value - cost
+    firms.cumulative_profit[:] += profit
+    firms.discounted_profit[:] += profit * discount
+    return Receipts(
+        shortfall=shortfall,
+        release_used=region_gap * share,
+        consumed=by_region(consumed, region, regions),
+        region_shortfall=by_region(shortfall, region, regions),
+        lost_output=by_region(shortfall * firms.value_added * USD_M, region, regions),
+        profit=np.bincount(region, weights=profit, minlength=regions),
+        inventory=by_region(inventory, region, regions),
+    )
+
+
+def update_risk(
+    risk: np.ndarray,
+    impulse: np.ndarray,
+    sensitivity: np.ndarray,
+    retention: float,
+    region: np.ndarray,
+) -> np.ndarray:
+    """Each firm's perceived risk after its importer's impulses, scaled by its own
+    sensitivity (a new array)."""
+    felt = np.clip(impulse[region] * sensitivity[:, None], 0.0, 1.0)
+    return 1.0 - (1.0 - risk * retention) * (1.0 - felt)
+
+
+def advance_thrift(inputs: MemoryInputs, boost: np.ndarray) -> None:
+    """Effort commits thrift (faster with R&D) within what is left of the material's
+    maximum; realised thrift follows with a lag. In place."""
+    room = np.maximum(inputs.max_thrift - inputs.committed, 0.0)
+    step = inputs.effort * inputs.thrift_rate / 12.0 * (1.0 + boost[inputs.region])
+    inputs.committed[:] += np.minimum(step, room)
+    inputs.thrift[:] += (inputs.committed - inputs.thrift) / inputs.thrift_lag
+
+
+def memories(inputs: MemoryInputs) -> Memories:
+    """Importers' risk and recycling, the firms' risk; thrift advanced in place."""
+    shortage_felt = np.clip(inputs.shortage_weight * inputs.shortage, 0.0, 1.0)
+    felt = 1.0 - (1.0 - inputs.impulse) * (1.0 - shortage_felt)
+    importer_felt = np.clip(felt * inputs.sensitivity[:, None], 0.0, 1.0)
+    risk = 1.0 - (1.0 - inputs.risk * inputs.retention) * (1.0 - importer_felt)
+    boost = inputs.research_stock / (inputs.research_stock + inputs.research_half)
+    target = inputs.recycling_base + (inputs.recycling_max - inputs.recycling_base) * boost
+    recycling = inputs.recycling + (target - inputs.recycling) / inputs.recycling_lag
+    firm_risk = update_risk(
+        inputs.firm_risk, felt, inputs.firm_sensitivity, inputs.retention, inputs.region
+    )
+    advance_thrift(inputs, boost)
+    return Memories(risk=risk, recycling=recycling, firm_risk=firm_risk)
+
+
+def clipped_decision(
+    target_days: np.ndarray, contracted: np.ndarray, effort: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Target days within [0, 720], shares within [0, 1]; NaN stays NaN."""
+    return (
+        np.minimum(np.maximum(target_days, 0.0), 720.0),
+        np.minimum(np.maximum(contracted, 0.0), 1.0),
+        np.minimum(np.maximum(effort, 0.0), 1.0),
+    )
+
+
+def risk_buffer(
+    risk: np.ndarray,
+    base_days: np.ndarray,
+    risk_days: np.ndarray,
+    base_contracted: np.ndarray,
+    contracted: np.ndarray,
+    price_push: np.ndarray,
+    sensitivity: float,
+    threshold: float,
+    risk_trigger: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The default firm rule: target days, contracted share and thrifting effort."""
+    target_days = base_days[:, None] + risk_days[:, None] * risk
+    wanted = np.clip(base_contracted + sensitivity * risk, 0.0, 1.0)
+    new_contracted = np.where(np.abs(wanted - contracted) > threshold, wanted, contracted)
+    risk_push = np.clip((risk - risk_trigger) / (1 - risk_trigger + 1e-9), 0.0, 1.0)
+    return target_days, new_contracted, np.maximum(price_push, risk_push)
