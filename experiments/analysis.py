@@ -48,13 +48,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from pydantic import ValidationError
-from scipy import stats
 
 from overplay.experiments.errors import UserError
 from overplay.experiments.outcomes import is_outcome, threshold_of
 from overplay.experiments.plots import curve, files, heatmap, sensitivity
 from overplay.experiments.plots.theme import save, themed
 from overplay.experiments.single_run import atomic_write
+from overplay.experiments.stats import CONF_LEVEL, t_interval
 from overplay.experiments.sweep.spec import Parameter, category_key
 
 METHODS = ("sobol", "morris", "prim", "curve")
@@ -63,7 +63,6 @@ METHODS = ("sobol", "morris", "prim", "curve")
 SAME_RUNS_AS = "same_runs_as"
 RUN_COLUMNS = ("run_id", "point_id", "replicate", "seed", "status", "error", SAME_RUNS_AS)
 YEARS_PREFIX = "years_to_"
-CONF_LEVEL = 0.95
 
 #: Options each method accepts (beyond ``outcomes``); ``write`` is common to all.
 OPTIONS: dict[str, tuple[str, ...]] = {
@@ -947,7 +946,7 @@ def summarise(
     """Tidy per-group statistics: runs, n (values), mean, std, t-interval, and for
     years-to-threshold outcomes the number and share of runs that reached it.
 
-    The t-interval (not a normal one) because groups are often a handful of seeds.
+    The interval is :func:`~overplay.experiments.stats.t_interval` (NaN below two values).
     When ``runs`` has a :data:`SAME_RUNS_AS` column (``Sweep.with_repeats_marked``),
     a run that repeats another point's run in the same group (same replicate) is
     counted once: ``repeats`` says how many were left out, ``runs`` counts the rest.
@@ -960,23 +959,16 @@ def summarise(
         )
         for outcome in outcomes:
             values = distinct[outcome].astype(float)
-            valid = values.dropna()
-            n = len(valid)
-            mean = float(valid.mean()) if n else np.nan
-            std = float(valid.std(ddof=1)) if n > 1 else np.nan
-            half = (
-                float(stats.t.ppf(0.5 + conf_level / 2, n - 1)) * std / math.sqrt(n)
-                if n > 1
-                else np.nan
-            )
+            interval = t_interval(values, conf_level)
+            n = interval.n
             row = dict(zip(columns, keys, strict=True)) | {
                 "outcome": outcome,
                 "runs": len(values),
                 "n": n,
-                "mean": mean,
-                "std": std,
-                "ci_low": mean - half,
-                "ci_high": mean + half,
+                "mean": interval.mean,
+                "std": float(values.std(ddof=1)) if n > 1 else np.nan,  # skips missing
+                "ci_low": interval.low,
+                "ci_high": interval.high,
                 "reached": float(n) if _is_years(outcome) else np.nan,
                 "reached_share": n / len(values) if _is_years(outcome) else np.nan,
                 "repeats": len(group) - len(distinct),

@@ -8,7 +8,6 @@ per match), so results are identical whatever the number of workers.
 
 from __future__ import annotations
 
-import math
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -19,7 +18,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
-from scipy import stats
 
 from overplay.experiments.outcomes import outcomes_of
 from overplay.experiments.specs import (
@@ -29,6 +27,7 @@ from overplay.experiments.specs import (
     load_spec_scenario,
     spec_overrides,
 )
+from overplay.experiments.stats import t_interval
 from overplay.model import LeverageModel, load_scenario
 from overplay.model.naming import OutputName
 from overplay.model.scenarios import Problem, ScenarioError, bundled_names, where
@@ -292,13 +291,10 @@ def tidy_results(table: pd.DataFrame, players: list[str]) -> pd.DataFrame:
 
 
 def mean_ci(values: pd.Series) -> tuple[float, float, float]:
-    """Mean and 95 % t-interval (the mean alone when there is one value)."""
-    data = values.dropna().to_numpy(dtype=float)
-    mean = float(data.mean()) if len(data) else math.nan
-    if len(data) < 2:
-        return mean, mean, mean
-    half = float(stats.t.ppf(0.975, len(data) - 1) * data.std(ddof=1) / math.sqrt(len(data)))
-    return mean, mean - half, mean + half
+    """Mean and 95 % t-interval for the ranking; a strategy with one match shows its
+    value as both bounds, so that the printed ranking and its figure have numbers."""
+    n, mean, low, high = t_interval(values)
+    return (mean, low, high) if n > 1 else (mean, mean, mean)
 
 
 def ranking(table: pd.DataFrame) -> pd.DataFrame:

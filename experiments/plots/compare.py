@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from scipy import stats
 
 from overplay.experiments.plots import PlotError, files, timeline
 from overplay.experiments.plots.labels import FRACTIONS, SERIES, series_label
 from overplay.experiments.plots.theme import PALETTE, legend, note, slide, title
+from overplay.experiments.stats import t_interval
 from overplay.experiments.sweep.spec import SCENARIO_KEY
 
 #: The observed facts, in the package (columns: scenario, series, material, date, value,
@@ -96,15 +96,6 @@ def _world(folder: Path, runs: pd.DataFrame) -> pd.DataFrame:
     return rounds
 
 
-def _band(values: pd.Series) -> tuple[float, float, float]:
-    """Mean and 95 % t-interval of the mean over runs."""
-    n, mean = len(values), float(values.mean())
-    if n < 2:
-        return mean, mean, mean
-    half = float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / np.sqrt(n))
-    return mean, mean - half, mean + half
-
-
 def _time_panel(ax: Axes, heading: str, column: str) -> None:
     """Title, labelled axes (dates on x) and a y range from zero (fractions up to 1)."""
     ax.set_title(heading)
@@ -126,8 +117,10 @@ def comparison(
     for ax, material in zip(axes, materials, strict=True):
         rows = world[world["material"] == material]
         for colour, (point, group) in zip(PALETTE, rows.groupby("point_id"), strict=False):
-            band = group.groupby("month")[column].apply(_band)
-            mean, low, high = (np.array([b[k] for b in band]) for k in range(3))
+            band = group.groupby("month")[column].apply(t_interval)
+            mean, low, high = (
+                np.array([getattr(b, k) for b in band]) for k in ("mean", "low", "high")
+            )
             ax.plot(band.index, mean, color=colour, lw=2.5, label=labels[int(point)])
             ax.fill_between(band.index, low, high, color=colour, alpha=0.25, linewidth=0)
         _time_panel(ax, f"{material} rare earths", column)

@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 
 from overplay.experiments.analysis import AnalysisError, analyze, to_unit
+from overplay.experiments.stats import Interval, t_interval
 from overplay.experiments.sweep.designs import from_unit
 from overplay.experiments.sweep.runner import run_sweep
 from overplay.experiments.sweep.spec import Parameter, load_sweep
@@ -355,3 +356,34 @@ def test_compare_table_gives_each_points_mean_and_band(ignored):
     np.testing.assert_allclose(got["mean"].loc[means.index], means)
     assert (got["ci_low"] < got["mean"]).all() and (got["mean"] < got["ci_high"]).all()
     assert (got["runs"] == 3).all()
+
+
+# -- the t-interval every table, ranking and band reports ------------------------------------
+def test_t_interval_of_two_values_uses_one_degree_of_freedom():
+    # t(0.975, 1) = 12.706205 (tables); s = sqrt(2), n = 2: half-width = t.
+    n, mean, low, high = t_interval([1.0, 3.0])
+    assert (n, mean) == (2, 2.0)
+    assert high - mean == pytest.approx(12.706205, rel=1e-6)
+    assert mean - low == pytest.approx(12.706205, rel=1e-6)
+    assert t_interval([1.0, 3.0], conf_level=0.90).high == pytest.approx(2 + 6.313752, rel=1e-6)
+
+
+def test_t_interval_of_ten_values():
+    # 1..10: mean 5.5, s = 3.0276504, t(0.975, 9) = 2.2621572.
+    interval = t_interval(np.arange(1.0, 11.0))
+    half = 2.2621572 * 3.0276504 / np.sqrt(10)
+    assert interval.n == 10 and interval.mean == 5.5
+    assert interval.low == pytest.approx(5.5 - half, rel=1e-7)
+    assert interval.high == pytest.approx(5.5 + half, rel=1e-7)
+
+
+def test_t_interval_needs_two_values_and_skips_missing_ones():
+    one = t_interval(pd.Series([4.2, np.nan]))
+    assert (one.n, one.mean) == (1, 4.2) and np.isnan(one.low) and np.isnan(one.high)
+    none = t_interval([])
+    assert none.n == 0 and all(np.isnan(x) for x in none[1:])
+    assert t_interval([1.0, np.nan, 3.0]) == t_interval([1.0, 3.0])
+
+
+def test_t_interval_of_equal_values_has_no_width():
+    assert t_interval([4.0, 4.0, 4.0]) == Interval(3, 4.0, 4.0, 4.0)
