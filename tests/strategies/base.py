@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pytest
 
-from overplay.agents.actions import REGIME_OF_KIND, Action, Kind
+from overplay.agents.actions import KINDS, Action, Kind
 from overplay.agents.observations import ChinaObservation, ImporterObservation, PolicyView
 from overplay.agents.strategies import REGISTRY, StrategyError, make_strategy
 from overplay.agents.strategies.base import CLASSIFIER_DEFAULTS, Strategy
@@ -207,13 +207,14 @@ def _carried_by_china(obs: ChinaObservation, actions: Iterable[Action]) -> dict[
     policy, price_war = dict(obs.policy), dict(obs.price_war)
     for action in actions:
         materials = action.materials or obs.materials
-        if action.kind in REGIME_OF_KIND:
+        regime = KINDS[action.kind].regime
+        if regime is not None:
             params = action.params
             delay = params.get("delay_months", 0.0)
             new = view(
-                REGIME_OF_KIND[action.kind].value,
+                regime.value,
                 params.get("approval_rate", 1.0),
-                2.0 if delay < 0 else delay,
+                2.0 if delay < 0 else delay,  # negative: timing.licence_delay_months (default 2)
                 params.get("cut", 0.0),
             )
             for m in materials:
