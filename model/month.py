@@ -1,7 +1,12 @@
-"""One month of the world: markets clear, stocks move, memories and payoffs update.
+"""The two phases of a month after the decisions: the market, then the memories.
 
-Written as functions of the model so the orchestration in
-:mod:`model.leverage_model` stays short; every formula is in ``docs/odd.md``.
+:func:`clear_month` is the market phase (markets clear, stocks move, prices, shares
+and payoffs update; the arithmetic runs compiled in
+:func:`overplay.model.month_kernel.run_month` on the inputs
+:func:`overplay.model.month_inputs.gather` collects). :func:`update_memories` is the
+memories phase (perceived risk, recycling, thrifting, reputation, partnerships).
+Written as functions of the model so :mod:`overplay.model.leverage_model` stays short;
+every formula is in ``docs/odd.md``.
 """
 
 from __future__ import annotations
@@ -12,15 +17,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from overplay.agents.china import OTHER
-from overplay.agents.firm_kernels import FirmState, MemoryInputs, memories
+from overplay.agents.firm_kernels import MemoryInputs, memories
 from overplay.agents.firms import FirmFlows
 from overplay.model import market, month_kernel
+from overplay.model.month_inputs import by_importer, gather
 from overplay.model.risk import severity, update_reputation
 
 if TYPE_CHECKING:
-    from overplay.agents.importer import ImporterState
     from overplay.model.leverage_model import LeverageModel
-    from overplay.model.supply import Slots
 
 USD_M = 1e-3  # t × USD/kg → USD m
 
@@ -47,9 +51,9 @@ class MarketRecord:
 def clear_month(model: LeverageModel) -> None:
     """Demand, allocation, consumption, prices, shares, producers' and players' payoffs.
 
-    Gathers the state into arrays, runs the month in compiled code
-    (:func:`model.month_kernel.run_month`) and writes the results back to the agents;
-    prices are updated here (numpy's log and exp, as always).
+    Gathers the state into named inputs, runs the month in compiled code
+    (:func:`overplay.model.month_kernel.run_month`) and writes its named outputs back
+    to the agents; prices are updated here (numpy's log and exp, as always).
     """
     sc = model.config
     mkt = sc.market
@@ -61,89 +65,10 @@ def clear_month(model: LeverageModel) -> None:
     step = model.step_count
     discount = model.discount_per_month ** (step - 1)
 
+    inputs = gather(model)
+    out = month_kernel.run_month(inputs)
     # Per material, as Python floats (numpy scalars slow every later operation).
-    terms: dict[str, list[float]] = {name: [] for name in month_kernel.MaterialInputs._fields}
-    for m in mats:
-        cfg = sc.materials[m]
-        px, pc, ref = model.price_x[m], model.price_c[m], model.reference_price[m]
-        growth = model.demand_growth(m)
-        response = market.demand_multiplier(px, ref, cfg.price_elasticity)
-        china_cm = cfg.china_consumption_share * cfg.demand_t_per_year / 12 * growth
-        home = china_cm * market.demand_multiplier(pc, ref, cfg.price_elasticity)
-        for name, value in (
-            ("growth", growth),
-            ("price_response", response),
-            ("price_x", px),
-            ("premium", model.security_premium(m)),
-            (
-                "other_need",
-                max(
-                    model.other_demand_share[m] * cfg.demand_t_per_year / 12 * growth * response,
-                    0.0,
-                ),
-            ),
-            ("china_domestic", home),
-            (
-                "china_available",
-                cfg.demand_t_per_year * growth / 12 / mkt.capacity_utilisation - home,
-            ),
-            ("price_c_ore", pc * (1.0 - chn.price_war[m])),  # a price war cheapens ore too
-            ("local_ore_share", model.last.local_ore_share[m]),
-            ("contracted_share", model.last.contracted_share[m]),
-            ("reference_price", ref),
-        ):
-            terms[name].append(value)
-    materials = month_kernel.MaterialInputs(**{k: np.array(v) for k, v in terms.items()})
-    shortage = model.last.shortage
-    limits = (
-        np.array([[chn.policy[(m, d)].limits(step) for d in model.destinations] for m in mats])
-        if chn.restricted_pairs()
-        else model.open_limits
-    )
-    china_share = np.ascontiguousarray(limits[:, :, 0])
-    china_caps = np.ascontiguousarray(limits[:, :, 1])
-    leak_rate = mkt.leakage_rate * (1.0 - chn.enforcement)
-    slots = model.producers_now()["slots"]
-    out = month_kernel.run_month(
-        month_kernel.MonthInputs(
-            materials=materials,
-            importers=month_kernel.ImporterInputs(
-                recycling=_by_importer(states, mats, "recycling_rate"),
-                stockpile=_by_importer(states, mats, "stockpile"),
-                stockpile_target_days=_by_importer(states, mats, "stockpile_target_days"),
-                shortage=np.array([[shortage[(s.name, m)] for m in mats] for s in states]),
-                price_floor=_by_importer(states, mats, "price_floor"),
-                holding_cost_per_month=np.array(
-                    [s.config.stockpile_holding_cost_per_year / 12 for s in states]
-                ),
-            ),
-            china_share=china_share,
-            china_caps=china_caps,
-            slots=_slot_arrays(slots),
-            allies=_allies(model),
-            settings=month_kernel.MonthSettings(
-                build_months=float(sc.policy.stockpile_build_months),
-                partner_ore_share=float(model.partner_ore_share),
-                ore_value_share=float(mkt.ore_value_share),
-                leak_rate=float(leak_rate),
-                leverage_horizon=float(sc.policy.leverage_horizon_months),
-                discount=float(discount),
-            ),
-            firms=FirmState(
-                base_need=pop.base_need,
-                thrift=pop.thrift,
-                contracted=pop.contracted,
-                target_days=pop.target_days,
-                inventory=pop.inventory,
-                value_added=pop.value_added,
-                region=pop.region,
-                regions=len(names),
-                adjust_months=float(pop.adjust_months),
-                cumulative_profit=pop.cumulative_profit,
-                discounted_profit=pop.discounted_profit,
-            ),
-        )
-    )
+    terms = {name: values.tolist() for name, values in inputs.materials._asdict().items()}
     pop.last_orders, pop.last_shortfall = out.firm_orders, out.firm_shortfall
     per_material, flows_md, per_importer = out.materials, out.market, out.importers
     demand_total, supply_total = per_material.demand.tolist(), per_material.supply.tolist()
@@ -173,10 +98,10 @@ def clear_month(model: LeverageModel) -> None:
     model.last.clearing = MarketRecord(
         orders=flows_md.orders,
         nonchina_offered=per_material.nonchina_offered,
-        china_share=china_share,
-        china_caps=china_caps,
-        china_available=materials.china_available,
-        leak_rate=leak_rate,
+        china_share=inputs.china_share,
+        china_caps=inputs.china_caps,
+        china_available=inputs.materials.china_available,
+        leak_rate=inputs.settings.leak_rate,
         nonchina=nonchina,
         china=china,
         leak=leak,
@@ -269,7 +194,10 @@ def clear_month(model: LeverageModel) -> None:
         )
         model.add_payoff(state.name, value)
     for producer, present, value in zip(
-        slots.producers, out.producer_present.tolist(), out.producer_profit.tolist(), strict=True
+        model.producers_now()["slots"].producers,
+        out.producer_present.tolist(),
+        out.producer_profit.tolist(),
+        strict=True,
     ):
         if present:
             producer.record_profit(value, discount)
@@ -277,7 +205,7 @@ def clear_month(model: LeverageModel) -> None:
     for key, capacity in model.producers_now()["capacity"].items():
         model.capacity_history[key].append(capacity)
 
-    shortage_now = per_importer.shortage
+    shortage, shortage_now = model.last.shortage, per_importer.shortage
     for name, row in zip(names, shortage_now.tolist(), strict=True):
         for m, value in zip(mats, row, strict=True):
             shortage[(name, m)] = value
@@ -295,49 +223,6 @@ def clear_month(model: LeverageModel) -> None:
     model.last.region_need = region_need
     model.last.recycled = per_importer.recycled
     model.last.china_payoff = china_payoff
-
-
-def _by_importer(states: list[ImporterState], mats: list[str], field: str) -> np.ndarray:
-    """An importer attribute keyed by material, as importers × materials."""
-    return np.array([[getattr(state, field)[m] for m in mats] for state in states])
-
-
-def _slot_arrays(slots: Slots) -> month_kernel.SlotArrays:
-    """The producers' slots by name (rows of ``slots.ints`` and ``slots.floats``)."""
-    material, stage, producer, host = slots.ints
-    output, operating_cost, capital_charge, free_ore = slots.floats
-    return month_kernel.SlotArrays(
-        material=material,
-        stage=stage,
-        producer=producer,
-        host=host,
-        output=output,
-        operating_cost=operating_cost,
-        capital_charge=capital_charge,
-        free_ore=free_ore,
-        producers=len(slots.producers),
-    )
-
-
-def _allies(model: LeverageModel) -> np.ndarray:
-    """For each importer, the allies whose stockpiles it may draw on (both coordinate),
-    as importer indices padded with -1; no columns when nobody coordinates."""
-    states = model.importers
-    names = model.importer_names
-    if not any(state.coordinating for state in states.values()):
-        return np.empty((len(names), 0), dtype=np.int64)
-    rows = [
-        [
-            names.index(a)
-            for a in states[n].allies
-            if states[n].coordinating and states[a].coordinating
-        ]
-        for n in names
-    ]
-    width = max(len(row) for row in rows)
-    return np.array([row + [-1] * (width - len(row)) for row in rows], dtype=np.int64).reshape(
-        len(names), width
-    )
 
 
 def _close_loss_makers(model: LeverageModel) -> None:
@@ -396,11 +281,11 @@ def update_memories(model: LeverageModel) -> None:
             impulse=np.array(impulse),
             shortage=model.last.shortage_fraction,
             shortage_weight=float(cfg.shortage_weight),
-            risk=_by_importer(states, mats, "risk"),
+            risk=by_importer(states, mats, "risk"),
             sensitivity=model.importer_sensitivity,
             retention=float(model.retention),
-            research_stock=_by_importer(states, mats, "research_stock"),
-            recycling=_by_importer(states, mats, "recycling_rate"),
+            research_stock=by_importer(states, mats, "research_stock"),
+            recycling=by_importer(states, mats, "recycling_rate"),
             research_half=float(policy.research_half_usd_m),
             recycling_base=float(policy.recycling_base),
             recycling_max=float(policy.recycling_max),

@@ -2,7 +2,8 @@
 
 The next month's market (ore shares, contracted shares, shortages), the strategies'
 observations (shares, leverage, shortages), the recorder and the tallies all read it;
-:func:`overplay.model.month.market_month` writes it.
+:func:`overplay.model.month.clear_month` and :func:`overplay.model.month.update_memories`
+write it.
 """
 
 from __future__ import annotations

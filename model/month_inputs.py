@@ -1,0 +1,166 @@
+"""The world's state as the compiled month's named inputs (:class:`MonthInputs`).
+
+:func:`overplay.model.month.clear_month` calls :func:`gather` once a month, hands the
+result to :func:`overplay.model.month_kernel.run_month` and reads back its named
+outputs; this module only reads the model.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from overplay.agents.firm_kernels import FirmState
+from overplay.model import market
+from overplay.model.month_kernel import (
+    ImporterInputs,
+    MaterialInputs,
+    MonthInputs,
+    MonthSettings,
+    SlotArrays,
+)
+
+if TYPE_CHECKING:
+    from overplay.agents.importer import ImporterState
+    from overplay.model.leverage_model import LeverageModel
+    from overplay.model.supply import Slots
+
+
+def gather(model: LeverageModel) -> MonthInputs:
+    """This month's market terms, the importers', China's limits, the producers' slots,
+    the allies, the month's scalars and the firm population, by name."""
+    sc = model.config
+    mkt = sc.market
+    mats = model.materials
+    names = model.importer_names
+    states = [model.importers[n] for n in names]
+    pop = model.firm_population
+    chn = model.china
+    step = model.step_count
+    discount = model.discount_per_month ** (step - 1)
+
+    # Per material, each term by name.
+    terms: dict[str, list[float]] = {name: [] for name in MaterialInputs._fields}
+    for m in mats:
+        cfg = sc.materials[m]
+        px, pc, ref = model.price_x[m], model.price_c[m], model.reference_price[m]
+        growth = model.demand_growth(m)
+        response = market.demand_multiplier(px, ref, cfg.price_elasticity)
+        china_cm = cfg.china_consumption_share * cfg.demand_t_per_year / 12 * growth
+        home = china_cm * market.demand_multiplier(pc, ref, cfg.price_elasticity)
+        for name, value in (
+            ("growth", growth),
+            ("price_response", response),
+            ("price_x", px),
+            ("premium", model.security_premium(m)),
+            (
+                "other_need",
+                max(
+                    model.other_demand_share[m] * cfg.demand_t_per_year / 12 * growth * response,
+                    0.0,
+                ),
+            ),
+            ("china_domestic", home),
+            (
+                "china_available",
+                cfg.demand_t_per_year * growth / 12 / mkt.capacity_utilisation - home,
+            ),
+            ("price_c_ore", pc * (1.0 - chn.price_war[m])),  # a price war cheapens ore too
+            ("local_ore_share", model.last.local_ore_share[m]),
+            ("contracted_share", model.last.contracted_share[m]),
+            ("reference_price", ref),
+        ):
+            terms[name].append(value)
+    materials = MaterialInputs(**{k: np.array(v) for k, v in terms.items()})
+    shortage = model.last.shortage
+    limits = (
+        np.array([[chn.policy[(m, d)].limits(step) for d in model.destinations] for m in mats])
+        if chn.restricted_pairs()
+        else model.open_limits
+    )
+    china_share = np.ascontiguousarray(limits[:, :, 0])
+    china_caps = np.ascontiguousarray(limits[:, :, 1])
+    leak_rate = mkt.leakage_rate * (1.0 - chn.enforcement)
+    slots = model.producers_now()["slots"]
+    return MonthInputs(
+        materials=materials,
+        importers=ImporterInputs(
+            recycling=by_importer(states, mats, "recycling_rate"),
+            stockpile=by_importer(states, mats, "stockpile"),
+            stockpile_target_days=by_importer(states, mats, "stockpile_target_days"),
+            shortage=np.array([[shortage[(s.name, m)] for m in mats] for s in states]),
+            price_floor=by_importer(states, mats, "price_floor"),
+            holding_cost_per_month=np.array(
+                [s.config.stockpile_holding_cost_per_year / 12 for s in states]
+            ),
+        ),
+        china_share=china_share,
+        china_caps=china_caps,
+        slots=_slot_arrays(slots),
+        allies=_allies(model),
+        settings=MonthSettings(
+            build_months=float(sc.policy.stockpile_build_months),
+            partner_ore_share=float(model.partner_ore_share),
+            ore_value_share=float(mkt.ore_value_share),
+            leak_rate=float(leak_rate),
+            leverage_horizon=float(sc.policy.leverage_horizon_months),
+            discount=float(discount),
+        ),
+        firms=FirmState(
+            base_need=pop.base_need,
+            thrift=pop.thrift,
+            contracted=pop.contracted,
+            target_days=pop.target_days,
+            inventory=pop.inventory,
+            value_added=pop.value_added,
+            region=pop.region,
+            regions=len(names),
+            adjust_months=float(pop.adjust_months),
+            cumulative_profit=pop.cumulative_profit,
+            discounted_profit=pop.discounted_profit,
+        ),
+    )
+
+
+def by_importer(states: list[ImporterState], mats: list[str], field: str) -> np.ndarray:
+    """An importer attribute keyed by material, as importers × materials."""
+    return np.array([[getattr(state, field)[m] for m in mats] for state in states])
+
+
+def _slot_arrays(slots: Slots) -> SlotArrays:
+    """The producers' slots by name (rows of ``slots.ints`` and ``slots.floats``)."""
+    material, stage, producer, host = slots.ints
+    output, operating_cost, capital_charge, free_ore = slots.floats
+    return SlotArrays(
+        material=material,
+        stage=stage,
+        producer=producer,
+        host=host,
+        output=output,
+        operating_cost=operating_cost,
+        capital_charge=capital_charge,
+        free_ore=free_ore,
+        producers=len(slots.producers),
+    )
+
+
+def _allies(model: LeverageModel) -> np.ndarray:
+    """For each importer, the allies whose stockpiles it may draw on (both coordinate),
+    as importer indices padded with -1; no columns when nobody coordinates."""
+    states = model.importers
+    names = model.importer_names
+    if not any(state.coordinating for state in states.values()):
+        return np.empty((len(names), 0), dtype=np.int64)
+    rows = [
+        [
+            names.index(a)
+            for a in states[n].allies
+            if states[n].coordinating and states[a].coordinating
+        ]
+        for n in names
+    ]
+    width = max(len(row) for row in rows)
+    return np.array([row + [-1] * (width - len(row)) for row in rows], dtype=np.int64).reshape(
+        len(names), width
+    )
