@@ -23,9 +23,12 @@ from overplay.agents.firms import FirmFlows
 from overplay.model.calendar import date_of_step
 from overplay.model.columns import (
     CHINA_CUMULATIVE_PAYOFF,
+    CHINA_MINING_SHARE,
+    CHINA_PROCESSING_SHARE,
+    NON_CHINA_PROCESSING_CAPACITY,
     PAYOFF_COLUMNS,
+    PRICE_MULTIPLE,
     ROUND_COLUMNS,
-    WORLD_SERIES,
     names,
     world_key,
 )
@@ -114,22 +117,25 @@ class Recorder:
         self.model = model
         self.keep_tables = tables
         self.tally = RunTally.for_model(model)
-        self.world: dict[str, float] = {CHINA_CUMULATIVE_PAYOFF.name: 0.0}
-        for m in model.materials:
-            cfg = model.config.materials[m]
-            initial = (
-                1.0,
-                cfg.china_processing_share,
-                cfg.china_mining_share,
-                model.nonchina_capacity(m, "processing"),
-            )
-            self.world |= {
-                world_key(series, m): value
-                for series, value in zip(WORLD_SERIES, initial, strict=True)
-            }
+        # Each material's world-series keys, named once for the step's loop.
         self._world_keys = {
-            m: tuple(world_key(series, m) for series in WORLD_SERIES) for m in model.materials
+            m: (
+                world_key(PRICE_MULTIPLE, m),
+                world_key(CHINA_PROCESSING_SHARE, m),
+                world_key(CHINA_MINING_SHARE, m),
+                world_key(NON_CHINA_PROCESSING_CAPACITY, m),
+            )
+            for m in model.materials
         }
+        self.world: dict[str, float] = {CHINA_CUMULATIVE_PAYOFF.name: 0.0}
+        for m, (price, processing, mining, built) in self._world_keys.items():
+            cfg = model.config.materials[m]
+            self.world |= {
+                price: 1.0,
+                processing: cfg.china_processing_share,
+                mining: cfg.china_mining_share,
+                built: model.nonchina_capacity(m, "processing"),
+            }
         self._pending: list[MonthRecord] = []
         self._previous_payoff: dict[str, float] = {}
         self.datacollector = LazyTables(

@@ -60,6 +60,9 @@ class RunTally:
     importers: list[str]
     lost_output: list[np.ndarray]  # each month's lost output, importers × materials
     max_shortage: dict[str, float]
+    #: Per material, the keys of the recorder's world series this tally reads: price
+    #: multiple, China's processing share, non-China processing capacity.
+    world_keys: dict[str, tuple[str, str, str]]
     regimes_by_round: dict[int, set[str]] = field(default_factory=dict)
 
     @classmethod
@@ -69,6 +72,14 @@ class RunTally:
             importers=list(model.importer_names),
             lost_output=[],
             max_shortage=dict.fromkeys(model.importer_names, -math.inf),
+            world_keys={
+                m: (
+                    world_key(PRICE_MULTIPLE, m),
+                    world_key(CHINA_PROCESSING_SHARE, m),
+                    world_key(NON_CHINA_PROCESSING_CAPACITY, m),
+                )
+                for m in model.materials
+            },
         )
 
     def add(self, model: LeverageModel, world: dict[str, float]) -> None:
@@ -82,14 +93,11 @@ class RunTally:
         self.lost_output.append(model.last.flows.lost_output_usd_m)
         for n, shortages in zip(names, model.last.shortage_fraction.tolist(), strict=True):
             self.max_shortage[n] = max(self.max_shortage[n], *shortages)
-        for m in mats:
+        for m, (price_key, share_key, capacity_key) in self.world_keys.items():
             tally = self.materials[m]
-            price = world[world_key(PRICE_MULTIPLE, m)]
-            share = world[world_key(CHINA_PROCESSING_SHARE, m)]
+            price, share = world[price_key], world[share_key]
             if tally.initial_processing_capacity is None:
-                tally.initial_processing_capacity = world[
-                    world_key(NON_CHINA_PROCESSING_CAPACITY, m)
-                ]
+                tally.initial_processing_capacity = world[capacity_key]
             if price > tally.peak_price_multiple:  # strict: the first peak's date, as idxmax
                 tally.peak_price_multiple, tally.peak_price_date = price, model.date
             if share < tally.min_processing_share:
