@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from overplay.agents.actions import Kind
+
 #: The unit of a column that has none (names, counts of months, categories).
 NO_UNIT = "—"
 
@@ -260,11 +262,8 @@ ACTION_COLUMNS = (
     Column(
         "action",
         NO_UNIT,
-        "an action kind (`open`, `license`, `quota`, `ban`, `tech_ban`, `enforce`, "
-        "`price_war`, `partnership`, `accept_deal`, `stockpile`, `subsidize`, `price_floor`, "
-        "`research`, `retaliate`, `offer_deal`, `wto_case`, `coordinate`, `invest`) or a "
-        "model event (`exit`, `abandon`, `join_partnership`, `ruling`, `abolish_quotas`, "
-        "`deal_lapsed`)",
+        f"an action kind ({', '.join(f'`{kind}`' for kind in Kind)}) or a model event "
+        "(`exit`, `abandon`, `join_partnership`, `ruling`, `abolish_quotas`, `deal_lapsed`)",
     ),
     Column("material", NO_UNIT, "material group, or empty"),
     Column("target", NO_UNIT, "destination (an importer or `other`), or empty"),
