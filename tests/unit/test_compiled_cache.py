@@ -60,3 +60,21 @@ def test_the_cache_folder_follows_the_platform_and_the_users_override(tmp_path) 
         [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
     ).stdout.strip()
     assert Path(chosen) == tmp_path / "mine"
+
+
+def test_kernels_taking_named_tuples_load_from_the_cache() -> None:
+    """Kernels that take and return named tuples are cached like the rest: a process that
+    simulates a month after another has compiles nothing."""
+    probe = (
+        "from overplay.model.compiled import load_compiled_loops\n"
+        "from overplay.model import month_kernel\n"
+        "from overplay.agents import firm_kernels\n"
+        "load_compiled_loops()\n"
+        "for f in (month_kernel.run_month, firm_kernels.memories):\n"
+        "    print(f.__name__, sum(f.stats.cache_hits.values()), len(f.stats.cache_misses))\n"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True)
+    second = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True
+    ).stdout.split()
+    assert second == ["run_month", "1", "0", "memories", "1", "0"]
