@@ -7,7 +7,7 @@ import mesa
 from overplay.agents.actions import Action
 from overplay.agents.observations import ImporterObservation
 from overplay.agents.strategies.base import Strategy
-from overplay.model.config import ImporterConfig
+from overplay.model.config_actors import ImporterConfig
 from overplay.model.units import DAYS_PER_YEAR, STAGES
 
 

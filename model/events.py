@@ -11,7 +11,8 @@ import difflib
 
 from overplay.agents.actions import Action, Kind, parameter_problems
 from overplay.model.calendar import step_of_date
-from overplay.model.config import EventConfig, Scenario
+from overplay.model.config import Scenario
+from overplay.model.config_actors import EventConfig
 
 
 class EventError(ValueError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from overplay.agents.actions import Regime
-from overplay.model.config import RiskConfig
+from overplay.model.config_world import RiskConfig
 
 
 def decay_factor(half_life_months: float) -> float:

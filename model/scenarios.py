@@ -24,7 +24,8 @@ from pydantic import BaseModel, ValidationError
 
 from overplay.agents.strategies import StrategyError, make_strategy
 from overplay.model.calendar import date_of_step
-from overplay.model.config import InconsistencyError, Scenario
+from overplay.model.config import Scenario
+from overplay.model.config_base import InconsistencyError
 from overplay.model.events import EventError, event_step, make_action
 from overplay.model.naming import OUTPUT_NAME_PATTERN
 from overplay.model.problems import LineMap, Loc, Problem, ScenarioError, dotted

@@ -14,13 +14,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from overplay.agents.producers import Producer
-from overplay.model.config import (
-    MarketConfig,
-    MaterialConfig,
-    ProducerConfig,
-    ProducerRulesConfig,
-    Scenario,
-)
+from overplay.model.config import Scenario
+from overplay.model.config_actors import ProducerConfig, ProducerRulesConfig
+from overplay.model.config_world import MarketConfig, MaterialConfig
 from overplay.model.units import STAGES
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from overplay.agents.actions import Action, Kind, Regime
-from overplay.model.config import RiskConfig
+from overplay.model.config_world import RiskConfig
 from overplay.model.risk import severity
 from tests.helpers import build, event, run, series
 

@@ -17,7 +17,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from overplay.agents.actions import Regime
-from overplay.model.config import RiskConfig
+from overplay.model.config_world import RiskConfig
 from overplay.model.market import (
     EPS,
     AllocationInputs,
