@@ -48,7 +48,7 @@ def _name_column() -> TextColumn:
 def _reported(error: BaseException) -> int | None:
     """Print an error the user can act on — every located problem, or one line — and
     return its exit code; None (nothing printed) for a bug, which keeps its traceback."""
-    from overplay.model.scenarios import ScenarioError
+    from overplay.model.problems import ScenarioError
 
     if isinstance(error, ScenarioError):
         for problem in error.problems:
@@ -76,7 +76,7 @@ def _show_warning(
     line: str | None = None,
 ) -> None:
     """Warnings as one located line (the loader's notes: ``FILE:LINE: note: …``)."""
-    from overplay.model.scenarios import ScenarioNote
+    from overplay.model.scenario_checks import ScenarioNote
 
     kind = "note" if issubclass(category, ScenarioNote) else category.__name__
     err.print(f"{filename}:{lineno}: {kind}: {message}")
@@ -108,7 +108,7 @@ def command(*args: Any, **kwargs: Any) -> Callable[[Callable], Callable]:
 
 
 def _overrides(assignments: list[str]) -> list[tuple[str, Any]]:
-    from overplay.model.scenarios import parse_assignment
+    from overplay.model.overrides import parse_assignment
 
     return [parse_assignment(text, i) for i, text in enumerate(assignments, start=1)]
 
@@ -250,7 +250,8 @@ def validate(
 @command()
 def scenarios() -> None:
     """List the bundled scenarios."""
-    from overplay.model.scenarios import bundled_names, load_scenario
+    from overplay.model.scenario_files import bundled_names
+    from overplay.model.scenarios import load_scenario
 
     table = Table(title="Bundled scenarios")
     table.add_column("name")

@@ -29,7 +29,8 @@ from overplay.model import LeverageModel, load_scenario
 from overplay.model.calendar import date_of_step, step_of_date
 from overplay.model.forecast import advance_to_round, play_profile
 from overplay.model.naming import OutputName
-from overplay.model.scenarios import Problem, ScenarioError, where
+from overplay.model.problems import Problem, ScenarioError
+from overplay.model.scenario_checks import where
 
 
 class StageGameSpec(StrictSpec):

@@ -11,16 +11,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from overplay.agents.strategies import StrategyError, make_strategy
 from overplay.agents.strategies.base import scope_problems
 from overplay.model.config import Scenario
-from overplay.model.scenarios import (
-    LineMap,
-    Loc,
-    Problem,
-    ScenarioError,
-    load_scenario,
-    pydantic_problems,
-    read_yaml,
-    where,
-)
+from overplay.model.problems import LineMap, Loc, Problem, ScenarioError
+from overplay.model.safe_yaml import read_yaml
+from overplay.model.scenario_checks import pydantic_problems, where
+from overplay.model.scenarios import load_scenario
 
 Spec = TypeVar("Spec", bound=BaseModel)
 

@@ -30,7 +30,9 @@ from overplay.experiments.specs import (
 from overplay.experiments.stats import t_interval
 from overplay.model import LeverageModel, load_scenario
 from overplay.model.naming import OutputName
-from overplay.model.scenarios import Problem, ScenarioError, bundled_names, where
+from overplay.model.problems import Problem, ScenarioError
+from overplay.model.scenario_checks import where
+from overplay.model.scenario_files import bundled_names
 
 #: Most matches a tournament may have (each is a full run; the list of matches and their
 #: results stay in memory).

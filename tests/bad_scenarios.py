@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from overplay.model.safe_yaml import MAX_DEPTH, MAX_FILE_BYTES
-from overplay.model.scenarios import bundled_dir
+from overplay.model.scenario_files import bundled_dir
 
 MARK = "#<"
 BUNDLED = "<bundled>"  # expected file: the bundled baseline scenario

@@ -24,7 +24,8 @@ from overplay.experiments.specs import StrictSpec, load_spec
 from overplay.experiments.tournament import reference_from, scenario_reference
 from overplay.model import load_scenario
 from overplay.model.naming import OutputName
-from overplay.model.scenarios import Problem, ScenarioError, where
+from overplay.model.problems import Problem, ScenarioError
+from overplay.model.scenario_checks import where
 
 #: An input with this key swaps the base scenario (values: bundled names or paths).
 SCENARIO_KEY = "scenario"

@@ -39,7 +39,7 @@ import yaml
 from overplay.experiments.errors import UserError
 from overplay.experiments.result_folder import manifest_of_kind, names, visible_entries
 from overplay.experiments.single_run import atomic_write
-from overplay.model.scenarios import Problem, ScenarioError
+from overplay.model.problems import Problem, ScenarioError
 
 #: Columns every runs part has (a part without them is not one of ours).
 RUNS_COLUMNS = ("run_id", "status")

@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from overplay.model.scenarios import bundled_names
+from overplay.model.scenario_files import bundled_names
 
 ENV = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
 TIMEOUT = 120

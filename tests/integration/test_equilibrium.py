@@ -20,7 +20,7 @@ from overplay.experiments.equilibrium import (
     meta_game,
     stage_game,
 )
-from overplay.model.scenarios import ScenarioError
+from overplay.model.problems import ScenarioError
 
 
 def _is_nash(

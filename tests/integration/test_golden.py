@@ -19,7 +19,7 @@ import pytest
 from overplay.experiments.outcomes import outcomes_of
 from overplay.experiments.single_run import run_scenario
 from overplay.model import load_scenario
-from overplay.model.scenarios import bundled_names
+from overplay.model.scenario_files import bundled_names
 
 GOLDEN = Path(__file__).parents[1] / "golden" / "summaries.json"
 

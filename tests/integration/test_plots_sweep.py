@@ -313,7 +313,7 @@ def test_categories_keep_the_spec_order_and_read_as_written():
 
 def test_figure_hints_must_name_two_different_inputs(tmp_path):
     from overplay.experiments.sweep.spec import load_sweep
-    from overplay.model.scenarios import ScenarioError
+    from overplay.model.problems import ScenarioError
 
     spec = tmp_path / "hints.yaml"
     spec.write_text(

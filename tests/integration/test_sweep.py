@@ -14,7 +14,7 @@ import pytest
 
 from overplay.experiments.sweep.runner import configurations, run_sweep
 from overplay.experiments.sweep.spec import load_sweep
-from overplay.model.scenarios import ScenarioError
+from overplay.model.problems import ScenarioError
 
 TINY = """\
 name: tiny

@@ -25,7 +25,7 @@ from overplay.experiments.sweep.lock import folder_lock
 from overplay.experiments.sweep.runner import configurations, run_sweep
 from overplay.experiments.sweep.spec import load_sweep
 from overplay.experiments.sweep.store import check_sweep_folder
-from overplay.model.scenarios import ScenarioError
+from overplay.model.problems import ScenarioError
 from tests import sweep_workers
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,7 +17,7 @@ from overplay.experiments.tournament import (
     mean_ci,
     run_tournament,
 )
-from overplay.model.scenarios import ScenarioError
+from overplay.model.problems import ScenarioError
 
 SPEC = """\
 name: small

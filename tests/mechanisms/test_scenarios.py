@@ -9,7 +9,7 @@ import pytest
 from overplay.experiments.single_run import run_scenario
 from overplay.model import LeverageModel, load_scenario
 from overplay.model.calendar import step_of_date
-from overplay.model.scenarios import bundled_names
+from overplay.model.scenario_files import bundled_names
 
 SEEDS = range(1, 21)
 

@@ -19,7 +19,9 @@ from typer.testing import CliRunner
 
 from overplay.experiments.cli import app
 from overplay.model.naming import OUTPUT_NAME_RULE
-from overplay.model.scenarios import ScenarioError, ScenarioNote, load_scenario
+from overplay.model.problems import ScenarioError
+from overplay.model.scenario_checks import ScenarioNote
+from overplay.model.scenarios import load_scenario
 from tests.bad_scenarios import Case, corpus
 
 CASES = corpus()
@@ -311,7 +313,7 @@ def test_a_bad_tournament_spec_exits_2_before_anything_runs(tmp_path: Path):
 def test_the_documented_limits_are_the_limits():
     from overplay.experiments.tournament import MAX_MATCHES
     from overplay.model.safe_yaml import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES
-    from overplay.model.scenarios import MAX_EXTENDS
+    from overplay.model.scenario_files import MAX_EXTENDS
 
     text = (Path(__file__).resolve().parents[2] / "docs" / "scenarios.md").read_text()
     limits = re.search(r"(?ms)^## Limits$(.*)", text).group(1)

@@ -222,7 +222,7 @@ def test_every_registered_strategy_and_parameter_is_described():
 
 
 def test_odd_describes_the_bundled_scenarios_strategies_and_points_to_the_catalogue(odd):
-    from overplay.model.scenarios import bundled_names
+    from overplay.model.scenario_files import bundled_names
 
     text = section(odd, "7.14 Default strategies")
     used: set[str] = set()

@@ -13,7 +13,7 @@ import pytest
 from overplay.experiments.sweep.designs import design_points
 from overplay.experiments.sweep.spec import MAX_RUNS, design_size, load_sweep
 from overplay.model.naming import OUTPUT_NAME_RULE
-from overplay.model.scenarios import ScenarioError
+from overplay.model.problems import ScenarioError
 
 BASE = """\
 name: {name}
