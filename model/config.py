@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from overplay.agents.actions import KINDS_OF_ROLE, Kind, action_problems
 from overplay.model.calendar import step_of_date
 from overplay.model.config_actors import (
     EventConfig,
@@ -45,6 +46,7 @@ from overplay.model.config_world import (
     TimingConfig,
     default_materials,
 )
+from overplay.model.events import EventError, make_action
 from overplay.model.naming import OutputName
 from overplay.model.problems import Loc, dotted
 
@@ -267,9 +269,6 @@ class Scenario(Strict):
         exist, with parameters in range, no earlier than the first simulated month.
         (Events after the last month are the loader's to judge: it knows whether an
         override shortened the period.)"""
-        from overplay.agents.actions import KINDS_OF_ROLE, Kind, action_problems
-        from overplay.model.events import EventError, make_action
-
         problems: list[tuple[tuple[Loc, ...], str]] = []
         roles = {
             "china": "china",

@@ -8,11 +8,14 @@ would return, so the model cannot tell a script from a decision.
 from __future__ import annotations
 
 import difflib
+from typing import TYPE_CHECKING
 
 from overplay.agents.actions import Action, Kind, parameter_problems
 from overplay.model.calendar import step_of_date
-from overplay.model.config import Scenario
 from overplay.model.config_actors import EventConfig
+
+if TYPE_CHECKING:
+    from overplay.model.config import Scenario
 
 
 class EventError(ValueError):
