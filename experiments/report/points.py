@@ -14,9 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-from overplay.experiments.analysis import CONF_LEVEL, YEARS_PREFIX, summarise
+from overplay.experiments.analysis import YEARS_PREFIX, summarise
 from overplay.experiments.report.source import ResultFolder
 from overplay.experiments.report.tables import Cell, Table, number, table
+from overplay.experiments.stats import CONF_LEVEL
 
 #: More points than this and the table shows the highest and lowest half as many each.
 MAX_ROWS = 40

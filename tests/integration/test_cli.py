@@ -65,7 +65,7 @@ STEPS = 12 * YEARS
 
 
 def overplay(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``overplay ARGS`` (as ``python -m experiments.cli``) in ``cwd``."""
+    """Run ``overplay ARGS`` (as ``python -m overplay.experiments.cli``) in ``cwd``."""
     return subprocess.run(
         [sys.executable, "-m", "overplay.experiments.cli", *args],
         cwd=cwd,

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from overplay.experiments.stats import t_interval
 from overplay.experiments.tournament import (
     discounted,
     load_tournament,
@@ -94,11 +95,12 @@ def test_rediscounting_the_round_streams(serial):
     assert heavy.loc[(4, "china"), "value"] == pytest.approx(by_hand)
 
 
-def test_mean_ci_is_a_t_interval():
-    mean, low, high = mean_ci(pd.Series([1.0, 2.0, 3.0, 4.0]))
-    assert mean == 2.5
-    assert high - mean == pytest.approx(3.182446 * np.std([1, 2, 3, 4], ddof=1) / 2, rel=1e-5)
-    assert low == pytest.approx(2 * mean - high)
+def test_mean_ci_shows_one_match_as_both_bounds_and_otherwise_the_t_interval():
+    """The ranking's interval is experiments.stats.t_interval (tested there), except that
+    a strategy with a single match shows its value as both bounds."""
+    assert mean_ci(pd.Series([3.0])) == (3.0, 3.0, 3.0)
+    values = pd.Series([1.0, 2.0, 3.0, 4.0])
+    assert mean_ci(values) == tuple(t_interval(values))[1:]
 
 
 @pytest.mark.parametrize(

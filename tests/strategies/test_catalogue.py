@@ -20,7 +20,7 @@ def _table_names(text: str, title: str) -> list[str]:
 
 def test_committed_catalogue_is_the_generated_one():
     assert catalogue.CATALOGUE.read_text(encoding="utf-8") == catalogue.render(), (
-        "docs/strategies.md is out of date: run python -m experiments.catalogue"
+        "docs/strategies.md is out of date: run python -m overplay.experiments.catalogue"
     )
 
 
