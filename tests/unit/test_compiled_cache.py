@@ -19,6 +19,7 @@ from overplay.model.jit import cache_dir
 
 COMPILED_MODULES = (
     "overplay.model.market",
+    "overplay.model.clearing_kernel",
     "overplay.model.month_kernel",
     "overplay.agents.firm_kernels",
     "overplay.agents.strategies.firm",

@@ -1,11 +1,12 @@
 """Every compiled kernel agrees with its plain-numpy reference on random valid inputs.
 
-The references (``model/market_reference.py``, ``model/month_kernel_reference.py``,
-``agents/firm_kernels_reference.py``) are the same mathematics written for reading.
-Inputs are seeded numpy draws, plus the edge cases that take other branches: zero
-demand, zero capacity, a ban, full stockpiles, shortages, firms that curtail, importers
-without firms, coordinating allies. Sums may run in another order, so values agree to a
-tight tolerance rather than to the bit (the golden tests hold the bits).
+The references (``model/market_reference.py``, ``model/clearing_kernel_reference.py``,
+``model/month_kernel_reference.py``, ``agents/firm_kernels_reference.py``) are the same
+mathematics written for reading. Inputs are seeded numpy draws, plus the edge cases that
+take other branches: zero demand, zero capacity, a ban, full stockpiles, shortages, firms
+that curtail, importers without firms, coordinating allies. Sums may run in another order,
+so values agree to a tight tolerance rather than to the bit (the golden tests hold the
+bits).
 """
 
 from __future__ import annotations
@@ -17,10 +18,17 @@ from overplay.agents import firm_kernels as kernels
 from overplay.agents import firm_kernels_reference as firms_reference
 from overplay.agents.firm_kernels import FirmState, MarketTerms, MemoryInputs
 from overplay.agents.strategies.firm import _risk_buffer
-from overplay.model import market, market_reference, month_kernel, month_kernel_reference
+from overplay.model import (
+    clearing_kernel,
+    clearing_kernel_reference,
+    market,
+    market_reference,
+    month_kernel,
+    month_kernel_reference,
+)
+from overplay.model.clearing_kernel import ClearingInputs
 from overplay.model.market import AllocationInputs
 from overplay.model.month_kernel import (
-    ClearingInputs,
     ImporterInputs,
     LeverageInputs,
     MaterialInputs,
@@ -208,8 +216,8 @@ def test_allocate_flows(seed):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_clear_materials(seed, edge):
     inputs = clearing_inputs(seed, edge)
-    got = month_kernel.clear_materials(inputs)
-    assert_agree(got, month_kernel_reference.clear_materials(inputs))
+    got = clearing_kernel.clear_materials(inputs)
+    assert_agree(got, clearing_kernel_reference.clear_materials(inputs))
     if edge == "full_stock":
         assert not got.delivered.any()
     if edge == "zero_capacity":
