@@ -40,7 +40,8 @@ from overplay.model.dispatch import apply_action
 from overplay.model.events import compile_events
 from overplay.model.investment import Investment
 from overplay.model.margins import MarginOutlook
-from overplay.model.month import clear_month, update_memories
+from overplay.model.memories import update_memories
+from overplay.model.month import clear_month
 from overplay.model.month_state import LastMonth
 from overplay.model.observing import PolicyViews
 from overplay.model.recorder import Recorder

@@ -1,0 +1,119 @@
+"""The memories phase of a month, after the market: what agents carry into the next one.
+
+:func:`update_memories` updates perceived risk (importers and firms, in one compiled
+pass, :func:`overplay.agents.firm_kernels.memories`), recycling and thrifting, China's
+reputation with each destination, and third countries' uptake of China's partnership.
+It reads the month's shortages the market phase (:mod:`overplay.model.month`) left in
+``model.last``. Written as a function of the model so
+:mod:`overplay.model.leverage_model` stays short; every formula is in ``docs/odd.md``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from overplay.agents.china import OTHER
+from overplay.agents.firm_kernels import MemoryInputs, memories
+from overplay.model.month_inputs import by_importer
+from overplay.model.risk import severity, update_reputation
+
+if TYPE_CHECKING:
+    from overplay.model.leverage_model import LeverageModel
+
+
+def update_memories(model: LeverageModel) -> None:
+    """Perceived risk (importers, firms), reputation, recycling and thrifting."""
+    sc = model.config
+    cfg = sc.risk
+    names = model.importer_names
+    mats = model.materials
+    chn = model.china
+    step = model.step_count
+    # Importers × materials as lists of floats: a handful of numbers, no numpy calls.
+    impulse = [[0.0] * len(mats) for _ in names]
+    restricted = chn.restricted_pairs()
+    severities = {}
+    for m, d in restricted:
+        policy = chn.policy[(m, d)]
+        sev = severity(policy.regime, policy.approval_rate, policy.delay_months, policy.cut, cfg)
+        severities[(m, d)] = sev
+        strength = sev if (m, d) in chn.new_restrictions else cfg.ongoing_share * sev
+        j = mats.index(m)
+        for i, n in enumerate(names):
+            if d == n:
+                felt = strength
+            else:
+                state = model.importers[n]
+                allied = (
+                    (d in state.allies and state.coordinating and model.importers[d].coordinating)
+                    if d != OTHER
+                    else False
+                )
+                felt = strength * cfg.spillover * (2.0 if allied else 1.0)
+            impulse[i][j] = 1.0 - (1.0 - impulse[i][j]) * (1.0 - min(felt, 1.0))
+    # Risk (importers and firms), recycling and thrifting in one compiled pass.
+    states = [model.importers[n] for n in names]
+    policy = sc.policy
+    pop = model.firm_population
+    remembered = memories(
+        MemoryInputs(
+            impulse=np.array(impulse),
+            shortage=model.last.shortage_fraction,
+            shortage_weight=float(cfg.shortage_weight),
+            risk=by_importer(states, mats, "risk"),
+            sensitivity=model.importer_sensitivity,
+            retention=float(model.retention),
+            research_stock=by_importer(states, mats, "research_stock"),
+            recycling=by_importer(states, mats, "recycling_rate"),
+            research_half=float(policy.research_half_usd_m),
+            recycling_base=float(policy.recycling_base),
+            recycling_max=float(policy.recycling_max),
+            recycling_lag=float(policy.recycling_lag_months),
+            firm_risk=pop.risk,
+            firm_sensitivity=pop.sensitivity,
+            region=pop.region,
+            thrift=pop.thrift,
+            committed=pop.thrift_committed,
+            effort=pop.thrift_effort,
+            max_thrift=pop.max_thrift,
+            thrift_rate=float(policy.thrift_rate_per_year),
+            thrift_lag=float(policy.thrift_lag_months),
+        )
+    )
+    risk, recycling, pop.risk = remembered.risk, remembered.recycling, remembered.firm_risk
+    model.last.risk, model.last.recycling = risk, recycling
+    for state, risk_row, recycling_row in zip(
+        states, risk.tolist(), recycling.tolist(), strict=True
+    ):
+        state.risk = dict(zip(mats, risk_row, strict=True))
+        state.recycling_rate.update(zip(mats, recycling_row, strict=True))
+
+    # Reputation: own treatment, plus how broadly China restricts.
+    pairs = len(mats) * len(model.destinations)
+    breadth = len(restricted) / pairs
+    mean_sev = float(np.mean(list(severities.values()))) if severities else 0.0
+    for d in model.destinations:
+        own = max((severities.get((m, d), 0.0) for m in mats), default=0.0) if severities else 0.0
+        weight = cfg.third_country_weight if d == OTHER else cfg.spillover
+        loss = cfg.reputation_sensitivity * (own + weight * breadth * mean_sev)
+        chn.reputation[d] = update_reputation(chn.reputation[d], loss, model.reputation_recovery)
+
+    # Partnerships: third countries take up China's offer, likelier when it is trusted.
+    round_start = (step - 1) % sc.timing.decision_interval_months == 0
+    if (
+        chn.partnership_offered
+        and round_start
+        and model.rng.random() < sc.policy.partnership_uptake * chn.reputation[OTHER]
+    ):
+        chn.partners += 1
+        model.partner_ore_share = min(0.5, chn.partners * sc.china.partnership_ore_share)
+        model.add_payoff("china", sc.china.partnership_value_usd_m)
+        model.log_event(
+            OTHER,
+            "join_partnership",
+            target="china",
+            parameters=f"partners={chn.partners}",
+            source="uptake",
+        )
