@@ -191,7 +191,7 @@ def clear_month(model: LeverageModel) -> None:
         )
         model.add_payoff(state.name, value)
     for producer, present, value in zip(
-        model.producers_now()["slots"].producers,
+        model.producers_now().slots.producers,
         out.producer_present.tolist(),
         out.producer_profit.tolist(),
         strict=True,
@@ -199,7 +199,7 @@ def clear_month(model: LeverageModel) -> None:
         if present:
             producer.record_profit(value, discount)
     _close_loss_makers(model)
-    for key, capacity in model.producers_now()["capacity"].items():
+    for key, capacity in model.producers_now().capacity.items():
         model.capacity_history[key].append(capacity)
 
     shortage, shortage_now = model.last.shortage, per_importer.shortage

@@ -82,7 +82,7 @@ def gather(model: LeverageModel) -> MonthInputs:
     china_share = np.ascontiguousarray(limits[:, :, 0])
     china_caps = np.ascontiguousarray(limits[:, :, 1])
     leak_rate = mkt.leakage_rate * (1.0 - chn.enforcement)
-    slots = model.producers_now()["slots"]
+    slots = model.producers_now().slots
     return MonthInputs(
         materials=materials,
         importers=ImporterInputs(

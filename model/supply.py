@@ -101,7 +101,7 @@ class Learning:
 class Slots:
     """The capacity that could run: one slot per active producer, material and stage
     with capacity (producer order within each material and stage), packed as the
-    compiled month reads them (:func:`model.month_kernel.run_month`). Changes only
+    compiled month reads them (:func:`overplay.model.month_kernel.run_month`). Changes only
     when a producer does, so the model keeps it between months.
 
     ``ints`` rows: material index, stage (0 mining, 1 separation), producer index,
@@ -170,11 +170,6 @@ class ProducerTotals:
     free_ore: dict[str, float]
     slots: Slots
     next_completion: int
-
-    def __getitem__(self, name: str) -> object:
-        """``totals["slots"]``: how ``model/month.py`` and ``model/recorder.py`` read the
-        totals until they read attributes (their owner's change; then this goes)."""
-        return getattr(self, name)
 
     @classmethod
     def of(
