@@ -49,7 +49,7 @@ def test_every_compiled_loop_caches_in_the_user_cache_folder() -> None:
 
 @pytest.mark.skipif(sys.platform != "linux", reason="XDG_CACHE_HOME is Linux's convention")
 def test_the_cache_folder_follows_the_platform_and_the_users_override(tmp_path) -> None:
-    probe = "from model.jit import cache_dir; print(cache_dir())"
+    probe = "from overplay.model.jit import cache_dir; print(cache_dir())"
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
     env["XDG_CACHE_HOME"] = str(tmp_path / "xdg")
     default = subprocess.run(
