@@ -1,9 +1,10 @@
 """The compiled month's named inputs and outputs mean what their names say.
 
-``model/month.py`` builds ``run_month``'s :class:`MonthInputs` by name from the agents
-and writes its :class:`MonthOutputs` back by name. These tests hold both sides to the
-names, with values read back from the agents before and after the month (a restricted,
-coordinating world, so China's caps, leakage and pooled stockpiles are in play).
+``model/month_inputs.py`` builds ``run_month``'s :class:`MonthInputs` by name from the
+agents and ``model/month.py`` writes its :class:`MonthOutputs` back by name. These tests
+hold both sides to the names, with values read back from the agents before and after the
+month (a restricted, coordinating world, so China's caps, leakage and pooled stockpiles
+are in play).
 """
 
 from __future__ import annotations
