@@ -268,3 +268,20 @@ def test_every_run_figure_is_described_in_the_figures_guide(run_result):
     for stem, _figure in figures_of(run_result):
         generic = re.sub(r"_(light|heavy)$", "_<material>", stem)
         assert f"`{generic}`" in guide, stem
+
+
+# -- docs/architecture.md -----------------------------------------------------------------
+def test_every_file_the_architecture_page_names_exists():
+    """The page says which files a change touches; a renamed or removed file must not
+    leave it pointing nowhere."""
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`((?:model|agents|experiments|tests|docs)/[\w/]+\.(?:py|md))", page))
+    bare = set(re.findall(r"`(config_\w+\.py|scenario_\w+\.py|\w+\.py)`", page))
+    assert len(named) > 30
+    missing = sorted(p for p in named if not (ROOT / p).exists())
+    missing += sorted(
+        name
+        for name in bare
+        if not any((ROOT / d / name).exists() for d in ("model", "agents", "agents/strategies"))
+    )
+    assert not missing, f"docs/architecture.md names files that do not exist: {missing}"
