@@ -148,7 +148,7 @@ class FirmPopulation:
         )
 
     # -- sums per importer (the monthly dynamics are compiled loops over these arrays:
-    # agents/firm_kernels.py, called from model/month.py) --------------------------------
+    # agents/firm_kernels.py, called from model/month_kernel.py and model/memories.py) --
     def by_region(self, values: np.ndarray) -> np.ndarray:
         """Sum a firms × materials array per importer (importers × materials): one
         bincount over all cells, each bin summed in firm order (as per column)."""

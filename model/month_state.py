@@ -2,7 +2,7 @@
 
 The next month's market (ore shares, contracted shares, shortages), the strategies'
 observations (shares, leverage, shortages), the recorder and the tallies all read it;
-:func:`overplay.model.month.clear_month` and :func:`overplay.model.month.update_memories`
+:func:`overplay.model.month.clear_month` and :func:`overplay.model.memories.update_memories`
 write it.
 """
 
