@@ -15,7 +15,7 @@ Shapes as in :mod:`overplay.model.month_kernel`: ``I`` importers, ``M`` material
 ``D = I + 1`` destinations (third countries last), ``S`` producers' slots, ``P``
 producers. Its inputs are the month's (:class:`~overplay.model.month_kernel.MaterialInputs`,
 :class:`~overplay.model.month_kernel.ImporterInputs`,
-:class:`~overplay.model.month_kernel.SlotArrays`,
+:class:`~overplay.model.supply.SlotArrays`,
 :class:`~overplay.model.month_kernel.MonthSettings`); its outputs are defined here.
 """
 
@@ -36,8 +36,8 @@ if TYPE_CHECKING:
         ImporterInputs,
         MaterialInputs,
         MonthSettings,
-        SlotArrays,
     )
+    from overplay.model.supply import SlotArrays
 
 
 class ClearingInputs(NamedTuple):

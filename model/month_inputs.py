@@ -18,13 +18,11 @@ from overplay.model.month_kernel import (
     MaterialInputs,
     MonthInputs,
     MonthSettings,
-    SlotArrays,
 )
 
 if TYPE_CHECKING:
     from overplay.agents.importer import ImporterState
     from overplay.model.leverage_model import LeverageModel
-    from overplay.model.supply import Slots
 
 
 def gather(model: LeverageModel) -> MonthInputs:
@@ -40,8 +38,8 @@ def gather(model: LeverageModel) -> MonthInputs:
     step = model.step_count
     discount = model.discount_per_month ** (step - 1)
 
-    # Per material, each term by name.
-    terms: dict[str, list[float]] = {name: [] for name in MaterialInputs._fields}
+    # Per material, each term in MaterialInputs' field order; one array, one row a term.
+    rows = []
     for m in mats:
         cfg = sc.materials[m]
         px, pc, ref = model.price_x[m], model.price_c[m], model.reference_price[m]
@@ -49,30 +47,23 @@ def gather(model: LeverageModel) -> MonthInputs:
         response = market.demand_multiplier(px, ref, cfg.price_elasticity)
         china_cm = cfg.china_consumption_share * cfg.demand_t_per_year / 12 * growth
         home = china_cm * market.demand_multiplier(pc, ref, cfg.price_elasticity)
-        for name, value in (
-            ("growth", growth),
-            ("price_response", response),
-            ("price_x", px),
-            ("premium", model.security_premium(m)),
+        other = model.other_demand_share[m] * cfg.demand_t_per_year / 12 * growth * response
+        rows.append(
             (
-                "other_need",
-                max(
-                    model.other_demand_share[m] * cfg.demand_t_per_year / 12 * growth * response,
-                    0.0,
-                ),
-            ),
-            ("china_domestic", home),
-            (
-                "china_available",
+                growth,  # growth
+                response,  # price_response
+                px,  # price_x
+                model.security_premium(m),  # premium
+                max(other, 0.0),  # other_need
+                home,  # china_domestic
                 cfg.demand_t_per_year * growth / 12 / mkt.capacity_utilisation - home,
-            ),
-            ("price_c_ore", pc * (1.0 - chn.price_war[m])),  # a price war cheapens ore too
-            ("local_ore_share", model.last.local_ore_share[m]),
-            ("contracted_share", model.last.contracted_share[m]),
-            ("reference_price", ref),
-        ):
-            terms[name].append(value)
-    materials = MaterialInputs(**{k: np.array(v) for k, v in terms.items()})
+                pc * (1.0 - chn.price_war[m]),  # price_c_ore: a price war cheapens ore too
+                model.last.local_ore_share[m],  # local_ore_share
+                model.last.contracted_share[m],  # contracted_share
+                ref,  # reference_price
+            )
+        )
+    materials = MaterialInputs(*np.array(rows).T.copy())
     shortage = model.last.shortage
     limits = (
         np.array([[chn.policy[(m, d)].limits(step) for d in model.destinations] for m in mats])
@@ -86,18 +77,14 @@ def gather(model: LeverageModel) -> MonthInputs:
     return MonthInputs(
         materials=materials,
         importers=ImporterInputs(
-            recycling=by_importer(states, mats, "recycling_rate"),
-            stockpile=by_importer(states, mats, "stockpile"),
-            stockpile_target_days=by_importer(states, mats, "stockpile_target_days"),
-            shortage=np.array([[shortage[(s.name, m)] for m in mats] for s in states]),
-            price_floor=by_importer(states, mats, "price_floor"),
+            *_importer_terms(states, mats, shortage),
             holding_cost_per_month=np.array(
                 [s.config.stockpile_holding_cost_per_year / 12 for s in states]
             ),
         ),
         china_share=china_share,
         china_caps=china_caps,
-        slots=_slot_arrays(slots),
+        slots=slots.arrays,
         allies=_allies(model),
         settings=MonthSettings(
             build_months=float(sc.policy.stockpile_build_months),
@@ -128,21 +115,28 @@ def by_importer(states: list[ImporterState], mats: list[str], field: str) -> np.
     return np.array([[getattr(state, field)[m] for m in mats] for state in states])
 
 
-def _slot_arrays(slots: Slots) -> SlotArrays:
-    """The producers' slots by name (rows of ``slots.ints`` and ``slots.floats``)."""
-    material, stage, producer, host = slots.ints
-    output, operating_cost, capital_charge, free_ore = slots.floats
-    return SlotArrays(
-        material=material,
-        stage=stage,
-        producer=producer,
-        host=host,
-        output=output,
-        operating_cost=operating_cost,
-        capital_charge=capital_charge,
-        free_ore=free_ore,
-        producers=len(slots.producers),
+def _importer_terms(
+    states: list[ImporterState], mats: list[str], shortage: dict[tuple[str, str], float]
+) -> np.ndarray:
+    """ImporterInputs' per-material fields in order (recycling, stockpile, target days,
+    shortage, price floor), each importers × materials: one array built once (building
+    one small array per field costs more than the month's arithmetic on them)."""
+    terms = np.array(
+        [
+            [
+                (
+                    s.recycling_rate[m],
+                    s.stockpile[m],
+                    s.stockpile_target_days[m],
+                    shortage[(s.name, m)],
+                    s.price_floor[m],
+                )
+                for m in mats
+            ]
+            for s in states
+        ]
     )
+    return np.ascontiguousarray(terms.transpose(2, 0, 1))
 
 
 def _allies(model: LeverageModel) -> np.ndarray:

@@ -32,7 +32,7 @@ from overplay.model.clearing_kernel import (
 )
 from overplay.model.jit import njit
 from overplay.model.market import AllocationInputs, allocate_flows
-from overplay.model.supply import KG_PER_T_IN_USD_M
+from overplay.model.supply import KG_PER_T_IN_USD_M, SlotArrays
 
 
 class MaterialInputs(NamedTuple):
@@ -60,21 +60,6 @@ class ImporterInputs(NamedTuple):
     shortage: np.ndarray  # last month's shortage fraction
     price_floor: np.ndarray  # USD/kg (0: none)
     holding_cost_per_month: np.ndarray  # share of the stockpile's value (I)
-
-
-class SlotArrays(NamedTuple):
-    """The capacity that could run, one entry per slot (S): see
-    :class:`overplay.model.supply.Slots`."""
-
-    material: np.ndarray  # material index
-    stage: np.ndarray  # 0 mining, 1 separation
-    producer: np.ndarray  # producer index
-    host: np.ndarray  # importer index of the producer's country, else I
-    output: np.ndarray  # t/month at the market's utilisation
-    operating_cost: np.ndarray  # USD/kg: full cost less the capital charge
-    capital_charge: np.ndarray  # USD m/month, paid running or not
-    free_ore: np.ndarray  # share of the ore not committed to Chinese separators
-    producers: int  # P
 
 
 class MonthSettings(NamedTuple):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -97,23 +97,30 @@ class Learning:
         return (self.cumulative[key] / self.reference[key]) ** (-self.exponent)
 
 
+class SlotArrays(NamedTuple):
+    """The capacity that could run, one entry per slot (S), as the compiled month
+    reads it (:func:`overplay.model.month_kernel.run_month`)."""
+
+    material: np.ndarray  # material index
+    stage: np.ndarray  # 0 mining, 1 separation
+    producer: np.ndarray  # producer index
+    host: np.ndarray  # importer index of the producer's country, else I
+    output: np.ndarray  # t/month at the market's utilisation
+    operating_cost: np.ndarray  # USD/kg: full cost less the capital charge
+    capital_charge: np.ndarray  # USD m/month, paid running or not
+    free_ore: np.ndarray  # share of the ore not committed to Chinese separators
+    producers: int  # P
+
+
 @dataclass(frozen=True)
 class Slots:
     """The capacity that could run: one slot per active producer, material and stage
-    with capacity (producer order within each material and stage), packed as the
-    compiled month reads them (:func:`overplay.model.month_kernel.run_month`). Changes only
-    when a producer does, so the model keeps it between months.
-
-    ``ints`` rows: material index, stage (0 mining, 1 separation), producer index,
-    host (importer index of the producer's country, else the number of importers).
-    ``floats`` rows: output at the market's utilisation (t/month), operating cost
-    (USD/kg: full cost less the sunk capital charge), capital charge (USD m/month,
-    paid running or not), share of the ore not committed to Chinese separators.
-    """
+    with capacity (producer order within each material and stage), with the arrays
+    the compiled month reads. Changes only when a producer does, so the model keeps it
+    between months (and the arrays are built once, not every month)."""
 
     producers: tuple[Producer, ...]
-    ints: np.ndarray
-    floats: np.ndarray
+    arrays: SlotArrays
 
     @classmethod
     def of(
@@ -144,11 +151,22 @@ class Slots:
                             1.0 - producer.ore_to_china,
                         )
                     )
-        return cls(
-            tuple(producers),
-            np.array(ints, dtype=np.int64).reshape(-1, 4).T.copy(),
-            np.array(floats, dtype=float).reshape(-1, 4).T.copy(),
+        material, stage, producer, host = np.array(ints, dtype=np.int64).reshape(-1, 4).T.copy()
+        output, operating_cost, capital_charge, free_ore = (
+            np.array(floats, dtype=float).reshape(-1, 4).T.copy()
         )
+        arrays = SlotArrays(
+            material=material,
+            stage=stage,
+            producer=producer,
+            host=host,
+            output=output,
+            operating_cost=operating_cost,
+            capital_charge=capital_charge,
+            free_ore=free_ore,
+            producers=len(producers),
+        )
+        return cls(tuple(producers), arrays)
 
 
 def effective_price(price: float, floor: float, premium: float, contracted: float) -> float:

@@ -34,9 +34,9 @@ from overplay.model.month_kernel import (
     MaterialInputs,
     MonthInputs,
     MonthSettings,
-    SlotArrays,
 )
 from overplay.model.risk import update_risk as importer_update_risk
+from overplay.model.supply import SlotArrays
 
 RTOL, ATOL = 1e-11, 1e-9
 SEEDS = range(12)
