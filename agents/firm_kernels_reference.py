@@ -20,6 +20,7 @@ from overplay.agents.firm_kernels import (
     MemoryInputs,
     Receipts,
 )
+from overplay.agents.strategies.firm import RiskBufferChoice, RiskBufferInputs
 from overplay.model.units import DAYS_PER_MONTH
 
 USD_M = 1e-3  # t × USD/kg → USD m
@@ -135,20 +136,12 @@ def clipped_decision(
     )
 
 
-def risk_buffer(
-    risk: np.ndarray,
-    base_days: np.ndarray,
-    risk_days: np.ndarray,
-    base_contracted: np.ndarray,
-    contracted: np.ndarray,
-    price_push: np.ndarray,
-    sensitivity: float,
-    threshold: float,
-    risk_trigger: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def risk_buffer(inputs: RiskBufferInputs) -> RiskBufferChoice:
     """The default firm rule: target days, contracted share and thrifting effort."""
-    target_days = base_days[:, None] + risk_days[:, None] * risk
-    wanted = np.clip(base_contracted + sensitivity * risk, 0.0, 1.0)
-    new_contracted = np.where(np.abs(wanted - contracted) > threshold, wanted, contracted)
-    risk_push = np.clip((risk - risk_trigger) / (1 - risk_trigger + 1e-9), 0.0, 1.0)
-    return target_days, new_contracted, np.maximum(price_push, risk_push)
+    risk, contracted = inputs.risk, inputs.contracted
+    target_days = inputs.base_days[:, None] + inputs.risk_days[:, None] * risk
+    wanted = np.clip(inputs.base_contracted + inputs.sensitivity * risk, 0.0, 1.0)
+    new_contracted = np.where(np.abs(wanted - contracted) > inputs.threshold, wanted, contracted)
+    trigger = inputs.risk_trigger
+    risk_push = np.clip((risk - trigger) / (1 - trigger + 1e-9), 0.0, 1.0)
+    return RiskBufferChoice(target_days, new_contracted, np.maximum(inputs.price_push, risk_push))

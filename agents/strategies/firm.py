@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from pydantic import Field
@@ -64,37 +65,62 @@ class RiskBuffer(Strategy):
             (obs.price_multiple - p.thrift_price_trigger)
             / (p.thrift_price_full - p.thrift_price_trigger)
         )
-        target_days, contracted, effort = _risk_buffer(
-            obs.risk,
-            obs.base_buffer_days,
-            obs.risk_buffer_days,
-            obs.base_contracted,
-            obs.contracted,
-            price_push,
-            p.sourcing_sensitivity,
-            p.switch_threshold,
-            p.thrift_risk_trigger,
+        chosen = risk_buffer(
+            RiskBufferInputs(
+                risk=obs.risk,
+                base_days=obs.base_buffer_days,
+                risk_days=obs.risk_buffer_days,
+                base_contracted=obs.base_contracted,
+                contracted=obs.contracted,
+                price_push=price_push,
+                sensitivity=float(p.sourcing_sensitivity),
+                threshold=float(p.switch_threshold),
+                risk_trigger=float(p.thrift_risk_trigger),
+            )
         )
-        return FirmDecision(target_days=target_days, contracted=contracted, thrift_effort=effort)
+        return FirmDecision(
+            target_days=chosen.target_days,
+            contracted=chosen.contracted,
+            thrift_effort=chosen.thrift_effort,
+        )
+
+
+class RiskBufferInputs(NamedTuple):
+    """What the default firm rule reads (N firms, M materials)."""
+
+    risk: np.ndarray  # N × M, each firm's own perceived risk
+    base_days: np.ndarray  # N, inventory days held at no risk
+    risk_days: np.ndarray  # N, extra days at full risk
+    base_contracted: np.ndarray  # N × M, non-China share contracted at no risk
+    contracted: np.ndarray  # N × M, the share contracted now
+    price_push: np.ndarray  # M, thrifting effort the price alone calls for
+    sensitivity: float  # contracted share added per unit of risk
+    threshold: float  # smallest change worth a renegotiation
+    risk_trigger: float  # risk above which thrifting starts
+
+
+class RiskBufferChoice(NamedTuple):
+    """The default firm rule's choice, each N × M."""
+
+    target_days: np.ndarray
+    contracted: np.ndarray
+    thrift_effort: np.ndarray
 
 
 @njit(cache=True)
-def _risk_buffer(
-    risk,
-    base_days,
-    risk_days,
-    base_contracted,
-    contracted,
-    price_push,
-    sensitivity,
-    threshold,
-    risk_trigger,
-):
+def risk_buffer(inputs):
     """Every firm's rule in one compiled pass (risk is already each firm's own: impulses
     scaled by its sensitivity). Target inventory days rise with risk; the contracted
     non-China share moves to base + sensitivity × risk when the change is worth a
     renegotiation; thrifting effort is the larger of the price push and the risk push.
     Reference: :func:`overplay.agents.firm_kernels_reference.risk_buffer`."""
+    risk, base_days, risk_days = inputs.risk, inputs.base_days, inputs.risk_days
+    base_contracted, contracted, price_push = (
+        inputs.base_contracted,
+        inputs.contracted,
+        inputs.price_push,
+    )
+    sensitivity, threshold, risk_trigger = inputs.sensitivity, inputs.threshold, inputs.risk_trigger
     n, m = risk.shape
     target_days = np.empty((n, m))
     new_contracted = np.empty((n, m))
@@ -109,4 +135,4 @@ def _risk_buffer(
                 new_contracted[i, j] = contracted[i, j]
             push = min(max((risk[i, j] - risk_trigger) / (1 - risk_trigger + 1e-9), 0.0), 1.0)
             effort[i, j] = max(price_push[j], push)
-    return target_days, new_contracted, effort
+    return RiskBufferChoice(target_days, new_contracted, effort)

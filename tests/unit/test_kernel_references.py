@@ -17,7 +17,7 @@ import pytest
 from overplay.agents import firm_kernels as kernels
 from overplay.agents import firm_kernels_reference as firms_reference
 from overplay.agents.firm_kernels import FirmState, MarketTerms, MemoryInputs
-from overplay.agents.strategies.firm import _risk_buffer
+from overplay.agents.strategies.firm import RiskBufferInputs, risk_buffer
 from overplay.model import (
     clearing_kernel,
     clearing_kernel_reference,
@@ -372,16 +372,17 @@ def test_clipped_decision():
 def test_risk_buffer(seed):
     rng = np.random.default_rng(seed)
     n, m = 100, 2
-    args = (
-        rng.uniform(0, 1, (n, m)),
-        rng.uniform(10, 60, n),
-        rng.uniform(0, 120, n),
-        rng.uniform(0, 0.5, (n, m)),
-        rng.uniform(0, 1, (n, m)),
-        rng.uniform(0, 1, m) * (rng.random(m) > 0.5),
-        0.6,
-        0.05,
-        0.5,
+    inputs = RiskBufferInputs(
+        risk=rng.uniform(0, 1, (n, m)),
+        base_days=rng.uniform(10, 60, n),
+        risk_days=rng.uniform(0, 120, n),
+        base_contracted=rng.uniform(0, 0.5, (n, m)),
+        contracted=rng.uniform(0, 1, (n, m)),
+        price_push=rng.uniform(0, 1, m) * (rng.random(m) > 0.5),
+        sensitivity=0.6,
+        threshold=0.05,
+        risk_trigger=0.5,
     )
-    for g, w in zip(_risk_buffer(*args), firms_reference.risk_buffer(*args), strict=True):
-        assert_agree(g, w)
+    compiled, reference = risk_buffer(inputs), firms_reference.risk_buffer(inputs)
+    for field in compiled._fields:
+        assert_agree(getattr(compiled, field), getattr(reference, field))
