@@ -9,7 +9,6 @@ the catalogue cannot say anything the code does not.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from pydantic_core import PydanticUndefined
 from overplay.agents.moves import CHINA_MOVES, IMPORTER_MOVES
 from overplay.agents.strategies import REGISTRY
 from overplay.agents.strategies.base import CLASSIFIER_DEFAULTS
+from overplay.experiments.generated_doc import write_or_check
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "docs" / "strategies.md"
@@ -204,36 +204,9 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m overplay.experiments.catalogue",
-        description="Write docs/strategies.md from the registry.",
+    return write_or_check(
+        argv, "python -m overplay.experiments.catalogue", CATALOGUE, lambda _current: render()
     )
-    parser.add_argument(
-        "--check",
-        action="store_true",
-        help="Exit 1 if the file differs from what would be generated.",
-    )
-    parser.add_argument(
-        "--output",
-        type=Path,
-        default=CATALOGUE,
-        help="Where the catalogue goes (default: docs/strategies.md).",
-    )
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.exists() else None
-        if current != text:
-            print(
-                f"{args.output} is out of date: run python -m overplay.experiments.catalogue",
-                file=sys.stderr,
-            )
-            return 1
-        print(f"{args.output} is up to date")
-        return 0
-    args.output.write_text(text, encoding="utf-8")
-    print(f"wrote {args.output}")
-    return 0
 
 
 if __name__ == "__main__":

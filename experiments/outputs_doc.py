@@ -8,11 +8,11 @@ a table differs from what :mod:`overplay.model.columns` declares (for CI and tes
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from pathlib import Path
 
+from overplay.experiments.generated_doc import write_or_check
 from overplay.model.columns import (
     ACTION_COLUMNS,
     CHINA_CUMULATIVE_PAYOFF,
@@ -64,20 +64,14 @@ def render(text: str) -> str:
     return rendered
 
 
+def _rewritten(current: str | None) -> str:
+    if current is None:
+        raise SystemExit("the file to rewrite does not exist (its prose is written by hand)")
+    return render(current)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the tables differ")
-    parser.add_argument("--output", type=Path, default=OUTPUTS, help="the file to rewrite")
-    args = parser.parse_args(argv)
-    text = args.output.read_text(encoding="utf-8")
-    rendered = render(text)
-    if args.check:
-        if rendered != text:
-            print(f"{args.output}'s column tables are out of date: run {COMMAND}", file=sys.stderr)
-            return 1
-        return 0
-    args.output.write_text(rendered, encoding="utf-8")
-    return 0
+    return write_or_check(argv, COMMAND, OUTPUTS, _rewritten)
 
 
 if __name__ == "__main__":
