@@ -59,13 +59,14 @@ def clear_month(model: LeverageModel) -> None:
     states = [model.importers[n] for n in names]
     pop = model.firm_population
     chn = model.china
-    step = model.step_count
-    discount = model.discount_per_month ** (step - 1)
 
     inputs = gather(model)
     out = month_kernel.run_month(inputs)
-    # Per material, as Python floats (numpy scalars slow every later operation).
-    terms = {name: values.tolist() for name, values in inputs.materials._asdict().items()}
+    # The material terms read below, as Python floats (numpy scalars slow every later
+    # operation).
+    terms = inputs.materials
+    ore_price, home_demand = terms.price_c_ore.tolist(), terms.china_domestic.tolist()
+    other_need, premium = terms.other_need.tolist(), terms.premium.tolist()
     pop.last_orders, pop.last_shortfall = out.firm_orders, out.firm_shortfall
     per_material, flows_md, per_importer = out.materials, out.market, out.importers
     demand_total, supply_total = per_material.demand.tolist(), per_material.supply.tolist()
@@ -118,7 +119,7 @@ def clear_month(model: LeverageModel) -> None:
         px, pc, ref = model.price_x[m], model.price_c[m], model.reference_price[m]
         new_px = market.update_price(
             px,
-            terms["price_c_ore"][j],
+            ore_price[j],
             demand_total[j],
             supply_total[j],
             constrained[j],
@@ -132,7 +133,7 @@ def clear_month(model: LeverageModel) -> None:
         new_pc = market.update_price(
             pc,
             ref,
-            terms["china_domestic"][j],
+            home_demand[j],
             max(offered_home, 1e-9),
             0.0,
             mkt.price_adjustment_per_month,
@@ -141,7 +142,7 @@ def clear_month(model: LeverageModel) -> None:
             mkt.max_price_multiple * ref,
         )
         model.china_output_plan[m] += mkt.china_price_adjustment_per_month * (
-            terms["china_domestic"][j] + exports[j] + leaked[j] - model.china_output_plan[m]
+            home_demand[j] + exports[j] + leaked[j] - model.china_output_plan[m]
         )
 
         china_payoff += exports[j] * (px - ref * mkt.china_cost_share) * USD_M
@@ -165,9 +166,9 @@ def clear_month(model: LeverageModel) -> None:
             "nonchina_received": nonchina[j, :n_imp],
             "world_exports": exports[j],
             "nonchina_processed": processed[j],
-            "other_need": terms["other_need"][j],
+            "other_need": other_need[j],
             "mined_abroad": mined_sold[j],
-            "security_premium": terms["premium"][j],
+            "security_premium": premium[j],
         }
 
     for state, row in zip(states, stock.tolist(), strict=True):
@@ -197,7 +198,7 @@ def clear_month(model: LeverageModel) -> None:
         strict=True,
     ):
         if present:
-            producer.record_profit(value, discount)
+            producer.record_profit(value, inputs.settings.discount)
     _close_loss_makers(model)
     for key, capacity in model.producers_now().capacity.items():
         model.capacity_history[key].append(capacity)
