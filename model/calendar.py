@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 
 def month_index(date: str) -> int:
     """Months since year 0 for a ``YYYY-MM`` string."""
@@ -9,6 +11,7 @@ def month_index(date: str) -> int:
     return int(year) * 12 + int(month) - 1
 
 
+@cache  # asked every month of every run; the few distinct answers are kept
 def date_of_step(start: str, step: int) -> str:
     """The ``YYYY-MM`` month that step ``step`` (1-based) simulates."""
     index = month_index(start) + step - 1
