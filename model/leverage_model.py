@@ -29,6 +29,7 @@ from overplay.agents.actions import Action, Regime
 from overplay.agents.china import OTHER, SupplierState
 from overplay.agents.firms import Firm, FirmPopulation
 from overplay.agents.importer import ImporterState
+from overplay.agents.importer_arrays import ImporterArrays
 from overplay.agents.producers import Producer
 from overplay.agents.strategies import make_strategy
 from overplay.model import observing, supply
@@ -147,9 +148,7 @@ class LeverageModel(mesa.Model):
                 self.materials,
             )
             self.importers[name] = state
-        self.importer_sensitivity = np.array(
-            [sc.importers[n].risk_sensitivity for n in self.importer_names], dtype=float
-        )
+        self.importer_arrays = ImporterArrays.adopt([*self.importers.values()], self.materials)
         self.producer_strategy = make_strategy(
             sc.producer_rules.strategy.name, sc.producer_rules.strategy.params, "producer"
         )
@@ -230,7 +229,7 @@ class LeverageModel(mesa.Model):
         self.entrants = 0
 
     def _initial_market_state(self) -> LastMonth:
-        pairs = [(r, m) for r in self.importer_names for m in self.materials]
+        shape = (len(self.importer_names), len(self.materials))
         return LastMonth(
             china_processing_share={
                 m: self.config.materials[m].china_processing_share for m in self.materials
@@ -240,8 +239,8 @@ class LeverageModel(mesa.Model):
             },
             local_ore_share=dict.fromkeys(self.materials, 1.0),
             contracted_share=dict.fromkeys(self.materials, 0.0),
-            shortage=dict.fromkeys(pairs, 0.0),
-            leverage=dict.fromkeys(pairs, 0.0),
+            shortage=np.zeros(shape),
+            leverage=np.zeros(shape),
         )
 
     # -- the month ----------------------------------------------------------------------

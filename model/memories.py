@@ -16,7 +16,6 @@ import numpy as np
 
 from overplay.agents.china import OTHER
 from overplay.agents.firm_kernels import MemoryInputs, memories
-from overplay.model.month_inputs import by_importer
 from overplay.model.risk import severity, update_reputation
 
 if TYPE_CHECKING:
@@ -54,19 +53,19 @@ def update_memories(model: LeverageModel) -> None:
                 felt = strength * cfg.spillover * (2.0 if allied else 1.0)
             impulse[i][j] = 1.0 - (1.0 - impulse[i][j]) * (1.0 - min(felt, 1.0))
     # Risk (importers and firms), recycling and thrifting in one compiled pass.
-    states = [model.importers[n] for n in names]
+    arrays = model.importer_arrays
     policy = sc.policy
     pop = model.firm_population
     remembered = memories(
         MemoryInputs(
             impulse=np.array(impulse),
-            shortage=model.last.shortage_fraction,
+            shortage=model.last.shortage,
             shortage_weight=float(cfg.shortage_weight),
-            risk=by_importer(states, mats, "risk"),
-            sensitivity=model.importer_sensitivity,
+            risk=arrays.risk,
+            sensitivity=arrays.sensitivity,
             retention=float(model.retention),
-            research_stock=by_importer(states, mats, "research_stock"),
-            recycling=by_importer(states, mats, "recycling_rate"),
+            research_stock=arrays.research_stock,
+            recycling=arrays.recycling_rate,
             research_half=float(policy.research_half_usd_m),
             recycling_base=float(policy.recycling_base),
             recycling_max=float(policy.recycling_max),
@@ -84,11 +83,7 @@ def update_memories(model: LeverageModel) -> None:
     )
     risk, recycling, pop.risk = remembered.risk, remembered.recycling, remembered.firm_risk
     model.last.risk, model.last.recycling = risk, recycling
-    for state, risk_row, recycling_row in zip(
-        states, risk.tolist(), recycling.tolist(), strict=True
-    ):
-        state.risk = dict(zip(mats, risk_row, strict=True))
-        state.recycling_rate.update(zip(mats, recycling_row, strict=True))
+    arrays.risk[:], arrays.recycling_rate[:] = risk, recycling
 
     # Reputation: own treatment, plus how broadly China restricts.
     pairs = len(mats) * len(model.destinations)

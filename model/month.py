@@ -50,7 +50,7 @@ def clear_month(model: LeverageModel) -> None:
 
     Gathers the state into named inputs, runs the month in compiled code
     (:func:`overplay.model.month_kernel.run_month`) and writes its named outputs back
-    to the agents; prices are updated here (numpy's log and exp, as always).
+    to the agents; prices are updated here.
     """
     sc = model.config
     mkt = sc.market
@@ -171,8 +171,7 @@ def clear_month(model: LeverageModel) -> None:
             "security_premium": premium[j],
         }
 
-    for state, row in zip(states, stock.tolist(), strict=True):
-        state.stockpile.update(zip(mats, row, strict=True))
+    model.importer_arrays.stockpile[:] = stock
 
     # Payoffs.
     china_payoff += sc.china.domestic_industry_weight * float(lost.sum())
@@ -203,21 +202,14 @@ def clear_month(model: LeverageModel) -> None:
     for key, capacity in model.producers_now().capacity.items():
         model.capacity_history[key].append(capacity)
 
-    shortage, shortage_now = model.last.shortage, per_importer.shortage
-    for name, row in zip(names, shortage_now.tolist(), strict=True):
-        for m, value in zip(mats, row, strict=True):
-            shortage[(name, m)] = value
-    held = per_importer.leverage.T.tolist()
     model.last.rows = rows
-    model.last.leverage = {
-        (n, m): held[j][i] for j, m in enumerate(mats) for i, n in enumerate(names)
-    }
-    held = sum(model.last.leverage.values()) / len(mats)
+    model.last.leverage = per_importer.leverage
+    held = sum(per_importer.leverage.T.ravel().tolist()) / len(mats)  # material by material
     model.add_payoff("china", sc.china.leverage_value_usd_m_per_month * held)
     model.last.flows = flows
     # Importers × materials arrays of this month (the recorder keeps them as they are).
     model.last.stockpile = stock
-    model.last.shortage_fraction = shortage_now
+    model.last.shortage = per_importer.shortage
     model.last.region_need = region_need
     model.last.recycled = per_importer.recycled
     model.last.china_payoff = china_payoff

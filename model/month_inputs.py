@@ -21,7 +21,6 @@ from overplay.model.month_kernel import (
 )
 
 if TYPE_CHECKING:
-    from overplay.agents.importer import ImporterState
     from overplay.model.leverage_model import LeverageModel
 
 
@@ -32,7 +31,7 @@ def gather(model: LeverageModel) -> MonthInputs:
     mkt = sc.market
     mats = model.materials
     names = model.importer_names
-    states = [model.importers[n] for n in names]
+    arrays = model.importer_arrays
     pop = model.firm_population
     chn = model.china
     step = model.step_count
@@ -64,7 +63,6 @@ def gather(model: LeverageModel) -> MonthInputs:
             )
         )
     materials = MaterialInputs(*np.array(rows).T.copy())
-    shortage = model.last.shortage
     limits = (
         np.array([[chn.policy[(m, d)].limits(step) for d in model.destinations] for m in mats])
         if chn.restricted_pairs()
@@ -77,10 +75,12 @@ def gather(model: LeverageModel) -> MonthInputs:
     return MonthInputs(
         materials=materials,
         importers=ImporterInputs(
-            *_importer_terms(states, mats, shortage),
-            holding_cost_per_month=np.array(
-                [s.config.stockpile_holding_cost_per_year / 12 for s in states]
-            ),
+            recycling=arrays.recycling_rate,
+            stockpile=arrays.stockpile,
+            stockpile_target_days=arrays.stockpile_target_days,
+            shortage=model.last.shortage,
+            price_floor=arrays.price_floor,
+            holding_cost_per_month=arrays.holding_cost_per_month,
         ),
         china_share=china_share,
         china_caps=china_caps,
@@ -108,35 +108,6 @@ def gather(model: LeverageModel) -> MonthInputs:
             discounted_profit=pop.discounted_profit,
         ),
     )
-
-
-def by_importer(states: list[ImporterState], mats: list[str], field: str) -> np.ndarray:
-    """An importer attribute keyed by material, as importers × materials."""
-    return np.array([[getattr(state, field)[m] for m in mats] for state in states])
-
-
-def _importer_terms(
-    states: list[ImporterState], mats: list[str], shortage: dict[tuple[str, str], float]
-) -> np.ndarray:
-    """ImporterInputs' per-material fields in order (recycling, stockpile, target days,
-    shortage, price floor), each importers × materials: one array built once (building
-    one small array per field costs more than the month's arithmetic on them)."""
-    terms = np.array(
-        [
-            [
-                (
-                    s.recycling_rate[m],
-                    s.stockpile[m],
-                    s.stockpile_target_days[m],
-                    shortage[(s.name, m)],
-                    s.price_floor[m],
-                )
-                for m in mats
-            ]
-            for s in states
-        ]
-    )
-    return np.ascontiguousarray(terms.transpose(2, 0, 1))
 
 
 def _allies(model: LeverageModel) -> np.ndarray:

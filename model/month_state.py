@@ -20,20 +20,19 @@ if TYPE_CHECKING:
 
 @dataclass
 class LastMonth:
-    """Dicts are keyed by material or by (importer, material); arrays are importers ×
-    materials. The fields after the shares are empty until the first month has run."""
+    """Dicts are keyed by material; arrays are importers × materials. The fields after
+    ``leverage`` are empty until the first month has run."""
 
     china_processing_share: dict[str, float]
     china_mining_share: dict[str, float]
     local_ore_share: dict[str, float]
     contracted_share: dict[str, float]
-    shortage: dict[tuple[str, str], float]
-    leverage: dict[tuple[str, str], float]
+    shortage: np.ndarray  # shortage fraction
+    leverage: np.ndarray  # indispensability
     clearing: MarketRecord | None = None
     rows: dict[str, dict[str, Any]] | None = None
     flows: FirmFlows | None = None
     stockpile: np.ndarray | None = None
-    shortage_fraction: np.ndarray | None = None
     region_need: np.ndarray | None = None
     recycled: np.ndarray | None = None
     china_payoff: float = 0.0

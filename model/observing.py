@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from overplay.agents.china import ExportPolicy
 from overplay.agents.importer import ImporterState
 from overplay.agents.observations import (
@@ -51,6 +53,23 @@ def price_multiples(model: LeverageModel) -> dict[str, float]:
     return {m: model.price_x[m] / model.reference_price[m] for m in model.materials}
 
 
+def _of_importer(model: LeverageModel, values: np.ndarray, importer: str) -> dict[str, float]:
+    """One importer's row of an importers × materials array, by material."""
+    row = values[model.importer_names.index(importer)].tolist()
+    return dict(zip(model.materials, row, strict=True))
+
+
+def _by_pair(model: LeverageModel, values: np.ndarray) -> dict[tuple[str, str], float]:
+    """An importers × materials array keyed by (importer, material), material by
+    material."""
+    rows = values.tolist()
+    return {
+        (n, m): rows[i][j]
+        for j, m in enumerate(model.materials)
+        for i, n in enumerate(model.importer_names)
+    }
+
+
 def observe_china(model: LeverageModel) -> ChinaObservation:
     china = model.china
     return ChinaObservation(
@@ -68,7 +87,7 @@ def observe_china(model: LeverageModel) -> ChinaObservation:
         deal_offers={
             n: s.deal_offer for n, s in model.importers.items() if s.deal_offer is not None
         },
-        leverage=dict(model.last.leverage),
+        leverage=_by_pair(model, model.last.leverage),
         quota_allowed=china.quota_allowed,
         tech_ban=china.tech_ban,
         price_war=dict(china.price_war),
@@ -89,14 +108,14 @@ def observe_importer(model: LeverageModel, state: ImporterState) -> ImporterObse
         risk=dict(state.risk),
         reputation_of_china=model.china.reputation[state.name],
         policy_toward_me={m: model.policy_views.of(model, (m, state.name)) for m in materials},
-        shortage={m: model.last.shortage[(state.name, m)] for m in materials},
+        shortage=_of_importer(model, model.last.shortage, state.name),
         price_multiple=price_multiples(model),
         stockpile_days={m: state.stockpile[m] / need[m] if need[m] > 0 else 0.0 for m in materials},
         stockpile_target_days=dict(state.stockpile_target_days),
         subsidy=dict(state.subsidy),
         research=dict(state.research),
         import_value_share=import_value_share(model, need),
-        leverage={m: model.last.leverage[(state.name, m)] for m in materials},
+        leverage=_of_importer(model, model.last.leverage, state.name),
         retaliating=state.retaliation,
         wto_case_filed=state.wto_filed_step is not None,
         coordinating=state.coordinating,

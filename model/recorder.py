@@ -72,7 +72,7 @@ class MonthRecord:
     round: int
     rows: dict[str, dict]
     shortage: np.ndarray  # importers × materials, like the four arrays below
-    leverage: dict[tuple[str, str], float]
+    leverage: np.ndarray
     flows: FirmFlows
     region_need: np.ndarray
     recycled: np.ndarray
@@ -198,7 +198,7 @@ class Recorder:
             step=model.step_count,
             round=model.round,
             rows=last.rows,
-            shortage=last.shortage_fraction,
+            shortage=last.shortage,
             leverage=last.leverage,
             flows=last.flows,
             region_need=last.region_need,
@@ -267,7 +267,7 @@ class Recorder:
                 "firm_risk": firm_risk[:, j].tolist(),
                 "reputation": [month.reputation[n] for n in importers],
                 "china_dependence": _ratio(china, received),
-                "leverage": [month.leverage[(n, m)] for n in importers],
+                "leverage": month.leverage[:, j].tolist(),
                 "china_policy": [p.regime.value for p in policies],
                 "licence_approval_rate": [_approval(p) for p in policies],
                 "quota_cut": [p.cut for p in policies],

@@ -91,7 +91,7 @@ class RunTally:
             policy[(m, n)].regime.value for m in mats for n in names
         )
         self.lost_output.append(model.last.flows.lost_output_usd_m)
-        for n, shortages in zip(names, model.last.shortage_fraction.tolist(), strict=True):
+        for n, shortages in zip(names, model.last.shortage.tolist(), strict=True):
             self.max_shortage[n] = max(self.max_shortage[n], *shortages)
         for m, (price_key, share_key, capacity_key) in self.world_keys.items():
             tally = self.materials[m]

@@ -251,8 +251,9 @@ def check_state(model: LeverageModel) -> None:
         for m, value in getattr(last, key).items():
             assert in_unit(value), f"{where}: {key}[{m}] = {value}"
     for key in ("shortage", "leverage"):
-        for k, value in getattr(last, key).items():
-            assert in_unit(value), f"{where}: {key}{k} = {value}"
+        for (i, j), value in np.ndenumerate(getattr(last, key)):
+            where_key = f"{key}[{model.importer_names[i]}, {model.materials[j]}]"
+            assert in_unit(value), f"{where}: {where_key} = {value}"
     for m in model.materials:
         for label, price in (("price_x", model.price_x[m]), ("price_c", model.price_c[m])):
             assert math.isfinite(price) and price > 0, f"{where}: {label}[{m}] = {price}"

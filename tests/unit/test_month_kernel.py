@@ -24,8 +24,9 @@ def month():
     real = kernel.run_month
 
     def spy(inputs):
+        stockpile_read = inputs.importers.stockpile.copy()  # the month updates the state
         outputs = real(inputs)
-        calls.append((inputs, outputs))
+        calls.append((inputs, stockpile_read, outputs))
         return outputs
 
     model = LeverageModel("coercion", firms=60, rng=4)
@@ -36,18 +37,19 @@ def month():
         model.step()
     finally:
         kernel.run_month = real
-    ((inputs, outputs),) = calls
-    return model, before, inputs, outputs
+    ((inputs, stockpile_read, outputs),) = calls
+    return model, before, inputs, stockpile_read, outputs
 
 
 def test_inputs_are_the_agents_state_by_name(month):
-    model, before, inputs, _ = month
+    model, before, inputs, stockpile_read, _ = month
     assert model.china.restricted_pairs()  # the premise: caps, leakage and pooling in play
     assert all(state.coordinating for state in model.importers.values())
     assert isinstance(inputs, kernel.MonthInputs)
     mats, names = model.materials, model.importer_names
     assert inputs.materials.reference_price.tolist() == [model.reference_price[m] for m in mats]
-    assert inputs.importers.stockpile.tolist() == [[before[n][m] for m in mats] for n in names]
+    assert stockpile_read.tolist() == [[before[n][m] for m in mats] for n in names]
+    assert inputs.importers.stockpile is model.importer_arrays.stockpile  # the state itself
     assert inputs.china_share.shape == inputs.china_caps.shape == (len(mats), len(names) + 1)
     assert np.isfinite(inputs.china_caps).any()  # some cap binds somewhere
     assert inputs.allies.shape[0] == len(names) and inputs.allies.shape[1] > 0
@@ -56,7 +58,7 @@ def test_inputs_are_the_agents_state_by_name(month):
 
 
 def test_outputs_reach_the_agents_by_name(month):
-    model, _, _, out = month
+    model, _, _, _, out = month
     assert isinstance(out, kernel.MonthOutputs)
     names, mats = model.importer_names, model.materials
     np.testing.assert_array_equal(out.materials.exports, out.market.china.sum(axis=1))
@@ -66,8 +68,8 @@ def test_outputs_reach_the_agents_by_name(month):
     for i, n in enumerate(names):
         for j, m in enumerate(mats):
             assert model.importers[n].stockpile[m] == out.importers.stockpile[i, j]
-            assert model.last.shortage[(n, m)] == out.importers.shortage[i, j]
-            assert model.last.leverage[(n, m)] == out.importers.leverage[i, j]
+    np.testing.assert_array_equal(model.last.shortage, out.importers.shortage)
+    np.testing.assert_array_equal(model.last.leverage, out.importers.leverage)
     record = model.last.clearing
     np.testing.assert_array_equal(record.nonchina_sold, out.materials.processed)
     np.testing.assert_array_equal(record.nonchina_offered, out.materials.nonchina_offered)
