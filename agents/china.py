@@ -10,6 +10,7 @@ import numpy as np
 from overplay.agents.actions import REGIME_OF_KIND, Action, Kind, Logged, Regime
 from overplay.agents.observations import ChinaObservation, PolicyView
 from overplay.agents.strategies.base import Strategy
+from overplay.model.columns import CONCESSIONS
 
 #: The destination standing for third countries (not a strategic player).
 OTHER = "other"
@@ -185,8 +186,8 @@ class SupplierState(mesa.Agent):
             return Logged(())
         value = state.deal_offer
         step = self.model.step_count
-        self.model.add_payoff("china", value)
-        self.model.add_payoff(name, -value)
+        self.model.add_payoff("china", (CONCESSIONS, value))
+        self.model.add_payoff(name, (CONCESSIONS, -value))
         self.truce_until[name] = step + round(state.deal_months)
         opening = Action("china", Kind.OPEN, targets=(name,), source=action.source)
         changed = self.restrict(opening, {}, step)

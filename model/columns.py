@@ -229,6 +229,70 @@ ROUND_COLUMNS = (
 )
 
 # -- payoffs: one row per month × player --------------------------------------------------
+# The terms a month's payoff is the sum of, one column each (0 where a term does not
+# apply to the player); docs/odd.md §7 says which rest on assumed weights.
+EXPORT_MARGIN = Column(
+    "export_margin", "USD m", "China: legal exports × (ex-China price − China's unit cost)"
+)
+LEVERAGE_VALUE = Column(
+    "leverage_value",
+    "USD m",
+    "China: `china.leverage_value_usd_m_per_month` × importers' mean indispensability "
+    "(assumed weight)",
+)
+LEVERAGE_LOSS = Column(
+    "leverage_loss",
+    "USD m",
+    "China: − value of leverage lost to capacity completed abroad (+ when capacity exits)",
+)
+CAPTURED_INDUSTRY = Column(
+    "captured_industry",
+    "USD m",
+    "China: `china.domestic_industry_weight` × importers' output lost to shortages "
+    "(assumed weight)",
+)
+ENFORCEMENT = Column("enforcement", "USD m", "China: − cost of enforcing its controls")
+RETALIATION = Column(
+    "retaliation",
+    "USD m",
+    "China: − cost of importers' retaliation; an importer: − its own cost of retaliating",
+)
+CONCESSIONS = Column(
+    "concessions", "USD m", "deals: + to China, − to the importer that paid, in the month accepted"
+)
+PARTNERSHIPS = Column(
+    "partnerships", "USD m", "China: value of a third country joining its partnership"
+)
+FIRMS_PROFIT = Column("firms_profit", "USD m", "an importer: its firms' profit")
+STOCKPILE_HOLDING = Column(
+    "stockpile_holding", "USD m", "an importer: − cost of holding its stockpile"
+)
+STOCKPILE_PURCHASES = Column(
+    "stockpile_purchases", "USD m", "an importer: − stockpile bought this month"
+)
+POLICY_SPENDING = Column(
+    "policy_spending", "USD m", "an importer: − subsidies and R&D paid this month"
+)
+PRICE_FLOOR_SUPPORT = Column(
+    "price_floor_support", "USD m", "an importer: − top-ups paid under its price floor"
+)
+PRODUCER_PROFIT = Column("producer_profit", "USD m", "a producer: its operating profit")
+PAYOFF_TERMS = (
+    EXPORT_MARGIN,
+    LEVERAGE_VALUE,
+    LEVERAGE_LOSS,
+    CAPTURED_INDUSTRY,
+    ENFORCEMENT,
+    RETALIATION,
+    CONCESSIONS,
+    PARTNERSHIPS,
+    FIRMS_PROFIT,
+    STOCKPILE_HOLDING,
+    STOCKPILE_PURCHASES,
+    POLICY_SPENDING,
+    PRICE_FLOOR_SUPPORT,
+    PRODUCER_PROFIT,
+)
 PAYOFF_COLUMNS = (
     Column("step", NO_UNIT, "month number"),
     DATE,
@@ -248,6 +312,7 @@ PAYOFF_COLUMNS = (
         "$\\sum_t \\delta^{t-1}\\,\\text{payoff}_t$ with $\\delta = (1+\\rho)^{-1/12}$, "
         "$\\rho$ = `payoffs.discount_rate_per_year`",
     ),
+    *PAYOFF_TERMS,
 )
 
 # -- actions: one row per action × material × target --------------------------------------

@@ -36,6 +36,7 @@ from overplay.model import observing, supply
 from overplay.model.action_log import log_event
 from overplay.model.agent_registry import ReleasedAgentIds
 from overplay.model.calendar import date_of_step
+from overplay.model.columns import Column
 from overplay.model.config import Scenario
 from overplay.model.dispatch import apply_action
 from overplay.model.events import compile_events
@@ -45,6 +46,7 @@ from overplay.model.memories import update_memories
 from overplay.model.month import clear_month
 from overplay.model.month_state import LastMonth
 from overplay.model.observing import PolicyViews
+from overplay.model.payoff_ledger import PayoffLedger
 from overplay.model.recorder import Recorder
 from overplay.model.risk import decay_factor
 from overplay.model.trade_rules import lapse_deal_offers, resolve_wto
@@ -199,6 +201,7 @@ class LeverageModel(mesa.Model):
         self.round_order: list[str] = []
         self.decider_index = 0
         self.discounted_payoff = dict.fromkeys(self.payoff, 0.0)
+        self.ledger = PayoffLedger()  # this month's payoffs by term
         self.discount_per_month = (1 + sc.payoffs.discount_rate_per_year) ** (-1 / 12)
         self.pending_leverage_change = dict.fromkeys(self.materials, 0.0)
         self.partner_ore_share = 0.0
@@ -254,6 +257,7 @@ class LeverageModel(mesa.Model):
     def begin_month(self) -> None:
         """A new month: WTO rulings fall due and scripted events happen."""
         self.step_count += 1
+        self.ledger.start_month()
         self.date = date_of_step(self.config.start, self.step_count)
         resolve_wto(self, self.step_count)
         for action in self.events.get(self.step_count, ()):
@@ -347,19 +351,16 @@ class LeverageModel(mesa.Model):
         return self.margins.expected(country, cost_factor)
 
     def charge_leverage_loss(self, material: str, capacity: float) -> None:
-        """China's loss of future market on capacity now outside China (negative when
-        capacity exits)."""
+        """China's leverage lost to capacity now outside China (< 0 when it exits)."""
         self.investment.charge_leverage_loss(material, capacity)
 
     # -- derived quantities -----------------------------------------------------------
     def producer_changed(self) -> None:
-        """Called by a producer whose capacity, cost, projects or activity changed, and
-        when a producer is added."""
+        """Called when a producer changes (capacity, cost, projects, activity) or is added."""
         self.producer_changes += 1
 
     def producers_now(self) -> supply.ProducerTotals:
-        """What the model derives from its producers, rebuilt only after some producer
-        changed."""
+        """What the model derives from its producers, rebuilt after a producer changed."""
         totals = self._producer_totals
         if totals is None or totals.producer_changes != self.producer_changes:
             totals = supply.ProducerTotals.of(
@@ -391,7 +392,8 @@ class LeverageModel(mesa.Model):
             (max(self.step_count, 1) - 1) / 12
         )
 
-    def add_payoff(self, player: str, value: float) -> None:
+    def add_payoff(self, player: str, *terms: tuple[Column, float]) -> None:
+        value = self.ledger.add(player, terms)  # each (term, USD m), summed
         self.payoff[player] += value
         self.discounted_payoff[player] += value * self.discount_per_month ** (
             max(self.step_count, 1) - 1

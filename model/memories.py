@@ -16,6 +16,7 @@ import numpy as np
 
 from overplay.agents.china import OTHER
 from overplay.agents.firm_kernels import MemoryInputs, memories
+from overplay.model.columns import PARTNERSHIPS
 from overplay.model.risk import severity, update_reputation
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ def update_memories(model: LeverageModel) -> None:
     ):
         chn.partners += 1
         model.partner_ore_share = min(0.5, chn.partners * sc.china.partnership_ore_share)
-        model.add_payoff("china", sc.china.partnership_value_usd_m)
+        model.add_payoff("china", (PARTNERSHIPS, sc.china.partnership_value_usd_m))
         model.log_event(
             OTHER,
             "join_partnership",

@@ -18,6 +18,20 @@ import numpy as np
 
 from overplay.agents.firms import FirmFlows
 from overplay.model import market, month_kernel
+from overplay.model.columns import (
+    CAPTURED_INDUSTRY,
+    ENFORCEMENT,
+    EXPORT_MARGIN,
+    FIRMS_PROFIT,
+    LEVERAGE_LOSS,
+    LEVERAGE_VALUE,
+    POLICY_SPENDING,
+    PRICE_FLOOR_SUPPORT,
+    PRODUCER_PROFIT,
+    RETALIATION,
+    STOCKPILE_HOLDING,
+    STOCKPILE_PURCHASES,
+)
 from overplay.model.month_inputs import gather
 
 if TYPE_CHECKING:
@@ -113,7 +127,7 @@ def clear_month(model: LeverageModel) -> None:
     # Prices: excess demand raises the ex-China price; free Chinese supply anchors it.
     # China's own price clears its home market against what it keeps at home.
     rows: dict[str, dict] = {}
-    china_payoff = 0.0
+    export_margin = leverage_loss = 0.0
     n_imp = len(names)
     for j, m in enumerate(mats):
         px, pc, ref = model.price_x[m], model.price_c[m], model.reference_price[m]
@@ -145,8 +159,8 @@ def clear_month(model: LeverageModel) -> None:
             home_demand[j] + exports[j] + leaked[j] - model.china_output_plan[m]
         )
 
-        china_payoff += exports[j] * (px - ref * mkt.china_cost_share) * USD_M
-        china_payoff -= model.pending_leverage_change[m]
+        export_margin += exports[j] * (px - ref * mkt.china_cost_share) * USD_M
+        leverage_loss -= model.pending_leverage_change[m]
         model.pending_leverage_change[m] = 0.0
 
         model.last.china_processing_share[m] = processing_share[j]
@@ -173,23 +187,29 @@ def clear_month(model: LeverageModel) -> None:
 
     model.importer_arrays.stockpile[:] = stock
 
-    # Payoffs.
-    china_payoff += sc.china.domestic_industry_weight * float(lost.sum())
-    china_payoff -= sc.china.enforcement_cost_usd_m_per_month * chn.enforcement
-    for state in states:
-        china_payoff -= state.retaliation * state.config.retaliation_cost_to_china_usd_m_per_month
-    model.add_payoff("china", china_payoff)
+    # Payoffs, term by term (docs/odd.md §7; the payoffs table has a column for each).
+    retaliation = sum(
+        s.retaliation * s.config.retaliation_cost_to_china_usd_m_per_month for s in states
+    )
+    model.add_payoff(
+        "china",
+        (EXPORT_MARGIN, export_margin),
+        (LEVERAGE_LOSS, leverage_loss),
+        (CAPTURED_INDUSTRY, sc.china.domestic_industry_weight * float(lost.sum())),
+        (ENFORCEMENT, -sc.china.enforcement_cost_usd_m_per_month * chn.enforcement),
+        (RETALIATION, -retaliation),
+    )
     floor_cost = out.floor_cost.tolist()
     for i, state in enumerate(states):
-        value = (
-            firm_profit[i]
-            - holding[i]
-            - bought[i]
-            - state.monthly_policy_cost()
-            - floor_cost[i]
-            - state.retaliation * state.config.retaliation_self_cost_usd_m_per_month
+        model.add_payoff(
+            state.name,
+            (FIRMS_PROFIT, firm_profit[i]),
+            (STOCKPILE_HOLDING, -holding[i]),
+            (STOCKPILE_PURCHASES, -bought[i]),
+            (POLICY_SPENDING, -state.monthly_policy_cost()),
+            (PRICE_FLOOR_SUPPORT, -floor_cost[i]),
+            (RETALIATION, -state.retaliation * state.config.retaliation_self_cost_usd_m_per_month),
         )
-        model.add_payoff(state.name, value)
     for producer, present, value in zip(
         model.producers_now().slots.producers,
         out.producer_present.tolist(),
@@ -198,6 +218,7 @@ def clear_month(model: LeverageModel) -> None:
     ):
         if present:
             producer.record_profit(value, inputs.settings.discount)
+            model.ledger.add(producer.name, ((PRODUCER_PROFIT, value),))
     _close_loss_makers(model)
     for key, capacity in model.producers_now().capacity.items():
         model.capacity_history[key].append(capacity)
@@ -205,14 +226,13 @@ def clear_month(model: LeverageModel) -> None:
     model.last.rows = rows
     model.last.leverage = per_importer.leverage
     held = sum(per_importer.leverage.T.ravel().tolist()) / len(mats)  # material by material
-    model.add_payoff("china", sc.china.leverage_value_usd_m_per_month * held)
+    model.add_payoff("china", (LEVERAGE_VALUE, sc.china.leverage_value_usd_m_per_month * held))
     model.last.flows = flows
     # Importers × materials arrays of this month (the recorder keeps them as they are).
     model.last.stockpile = stock
     model.last.shortage = per_importer.shortage
     model.last.region_need = region_need
     model.last.recycled = per_importer.recycled
-    model.last.china_payoff = china_payoff
 
 
 def _close_loss_makers(model: LeverageModel) -> None:

@@ -35,6 +35,5 @@ class LastMonth:
     stockpile: np.ndarray | None = None
     region_need: np.ndarray | None = None
     recycled: np.ndarray | None = None
-    china_payoff: float = 0.0
     risk: np.ndarray | None = None
     recycling: np.ndarray | None = None

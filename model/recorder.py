@@ -27,6 +27,7 @@ from overplay.model.columns import (
     CHINA_PROCESSING_SHARE,
     NON_CHINA_PROCESSING_CAPACITY,
     PAYOFF_COLUMNS,
+    PAYOFF_TERMS,
     PRICE_MULTIPLE,
     ROUND_COLUMNS,
     names,
@@ -87,6 +88,7 @@ class MonthRecord:
     firm_contracted: np.ndarray
     firm_thrift: np.ndarray
     players: list[tuple[str, str, float, float]]
+    payoff_terms: dict[str, dict[str, float]]  # player → term → USD m, this month
 
 
 class LazyTables(mesa.DataCollector):
@@ -214,6 +216,7 @@ class Recorder:
             firm_contracted=pop.contracted,
             firm_thrift=pop.thrift.copy(),
             players=list(self._players()),
+            payoff_terms=model.ledger.month,
         )
 
     def _add_round_rows(
@@ -294,6 +297,9 @@ class Recorder:
                 "cumulative": cumulative,
                 "discounted_cumulative": discounted,
             }
+            terms = month.payoff_terms.get(player, {})
+            for term in PAYOFF_TERMS:
+                row[term.name] = terms.get(term.name, 0.0)
             self.datacollector.add_table_row("payoffs", row)
 
     def _players(self) -> Iterator[tuple[str, str, float, float]]:
