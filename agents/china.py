@@ -56,6 +56,17 @@ class ExportPolicy:
         )
 
 
+def _baseline(old: ExportPolicy, trailing_t_per_month: float) -> float:
+    """The exports a quota cuts from: those of the year before the pair was last open.
+
+    A pair already restricted keeps the baseline it had when it left open trade, so a
+    quota imposed during a ban (or tightened under a quota) is not based on the
+    restricted months (a halt to Japan followed by a quota, 2010)."""
+    if old.regime is not Regime.OPEN and old.baseline_t_per_month > 0:
+        return old.baseline_t_per_month
+    return trailing_t_per_month
+
+
 class SupplierState(mesa.Agent):
     """China. Decides each round through its strategy; the model applies the actions."""
 
@@ -125,7 +136,7 @@ class SupplierState(mesa.Agent):
                     delay_months=delay,
                     cut=params.get("cut", 0.0),
                     since_step=old.since_step if old.regime is regime else step,
-                    baseline_t_per_month=baseline.get((m, d), 0.0),
+                    baseline_t_per_month=_baseline(old, baseline.get((m, d), 0.0)),
                 )
                 if new != old:
                     self.policy[(m, d)] = new
@@ -155,8 +166,8 @@ class SupplierState(mesa.Agent):
     # Each method below carries out one action kind (see ``KINDS`` in
     # ``agents/actions.py``, which names them).
     def set_regime(self, action: Action) -> Logged:
-        """An export regime for the action's pairs, quotas based on the last year's
-        exports; logged once per pair that changed."""
+        """An export regime for the action's pairs, quotas based on the exports of the
+        year before the pair was last open; logged once per pair that changed."""
         baseline = {
             k: (float(np.mean(h)) if h else 0.0) for k, h in self.model.export_history.items()
         }

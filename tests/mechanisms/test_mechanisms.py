@@ -277,6 +277,24 @@ def test_wto_case_abolishes_quotas_after_ruling_and_compliance():
     assert model.china.quota_allowed is False
 
 
+def test_a_quota_after_a_ban_cuts_from_exports_before_the_ban():
+    """2010: a quota, a halt to Japan, then the quota again [J03]. The second quota
+    caps shipments at the level of the first, not at a cut of the halted months."""
+    quota = event(6, "china", "quota", ["light"], ["japan"], cut=0.4)
+    halt = event(9, "china", "ban", ["light"], ["japan"])
+    again = event(11, "china", "quota", ["light"], ["japan"], cut=0.4)
+    model = build([quota, halt, again])
+    run(model, 8)
+    first = model.china.policy[("light", "japan")].limits(model.step_count)[1]
+    run(model, 6)
+    second = model.china.policy[("light", "japan")]
+    assert second.regime is Regime.QUOTA
+    assert second.limits(model.step_count)[1] == pytest.approx(first)
+    history = list(model.export_history[("light", "japan")])
+    assert min(history) == 0.0  # the halted months are in the trailing year
+    assert second.limits(model.step_count)[1] > 0.6 * float(np.mean(history))
+
+
 def test_coordination_shares_stockpiles_and_stretches_subsidies():
     def japan_shortage(coordinate: bool) -> float:
         events = [event(2, "china", "ban", ["heavy"], ["japan"])]
