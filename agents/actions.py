@@ -40,6 +40,7 @@ class Kind(StrEnum):
     PRICE_WAR = "price_war"
     PARTNERSHIP = "partnership"
     ACCEPT_DEAL = "accept_deal"
+    SUSPEND = "suspend"
     # importer states
     STOCKPILE = "stockpile"
     SUBSIDIZE = "subsidize"
@@ -127,6 +128,9 @@ class _ParameterRules(BaseModel):
 
 
 _SWITCH = {"active": Param(bool, True)}
+#: Months from announcing a restriction to its taking effect (0: at once). MOFCOM
+#: announced the October 2025 expansion on 9 Oct, effective 1 Dec [E12].
+_EFFECTIVE = {"effective_in_months": Param(Annotated[float, Field(ge=0, le=120)], 0.0)}
 
 #: Every action kind, declared once.
 KINDS: dict[Kind, KindSpec] = {
@@ -139,11 +143,14 @@ KINDS: dict[Kind, KindSpec] = {
             "approval_rate": Param(FRACTION, 0.8),
             # negative: the scenario's timing.licence_delay_months (45 working days [E02])
             "delay_months": Param(Annotated[float, Field(ge=-1, le=120)], -1.0),
+            **_EFFECTIVE,
         },
         regime=Regime.LICENSING,
     ),
-    Kind.QUOTA: KindSpec("china", "set_regime", {"cut": Param(FRACTION, 0.4)}, Regime.QUOTA),
-    Kind.BAN: KindSpec("china", "set_regime", regime=Regime.BAN),
+    Kind.QUOTA: KindSpec(
+        "china", "set_regime", {"cut": Param(FRACTION, 0.4), **_EFFECTIVE}, Regime.QUOTA
+    ),
+    Kind.BAN: KindSpec("china", "set_regime", _EFFECTIVE, Regime.BAN),
     # China: other levers
     Kind.TECH_BAN: KindSpec("china", "set_tech_ban", _SWITCH),
     Kind.ENFORCE: KindSpec("china", "set_enforcement", {"level": Param(FRACTION, 1.0)}),
@@ -158,6 +165,10 @@ KINDS: dict[Kind, KindSpec] = {
     ),
     Kind.PARTNERSHIP: KindSpec("china", "set_partnership", _SWITCH),
     Kind.ACCEPT_DEAL: KindSpec("china", "accept_deal", {"importer": Param(str)}),
+    # postpone announced restrictions not yet in effect (Busan, Oct 2025: one year [E14])
+    Kind.SUSPEND: KindSpec(
+        "china", "suspend_announced", {"months": Param(Annotated[float, Field(gt=0, le=600)], 12.0)}
+    ),
     # importer states
     Kind.STOCKPILE: KindSpec(
         "importer",

@@ -10,6 +10,7 @@ import numpy as np
 from overplay.agents.actions import REGIME_OF_KIND, Action, Kind, Logged, Regime
 from overplay.agents.observations import ChinaObservation, PolicyView
 from overplay.agents.strategies.base import Strategy
+from overplay.model.calendar import date_of_step
 from overplay.model.columns import CONCESSIONS
 
 #: The destination standing for third countries (not a strategic player).
@@ -65,6 +66,18 @@ def _baseline(old: ExportPolicy, trailing_t_per_month: float) -> float:
     if old.regime is not Regime.OPEN and old.baseline_t_per_month > 0:
         return old.baseline_t_per_month
     return trailing_t_per_month
+
+
+def _concerns(suspension: Action, announced: Action) -> bool:
+    """Whether an announced restriction shares a material and a destination with a
+    suspension (an empty list stands for all)."""
+    return all(
+        not mine or not theirs or bool(set(mine) & set(theirs))
+        for mine, theirs in (
+            (suspension.materials, announced.materials),
+            (suspension.targets, announced.targets),
+        )
+    )
 
 
 class SupplierState(mesa.Agent):
@@ -167,11 +180,58 @@ class SupplierState(mesa.Agent):
     # ``agents/actions.py``, which names them).
     def set_regime(self, action: Action) -> Logged:
         """An export regime for the action's pairs, quotas based on the exports of the
-        year before the pair was last open; logged once per pair that changed."""
+        year before the pair was last open; logged once per pair that changed.
+
+        A restriction announced ahead (``effective_in_months`` > 0) changes nothing yet:
+        it joins the model's timeline at the month it takes effect (source
+        ``announced``), where a suspension can still postpone it."""
+        months = round(action.params.get("effective_in_months", 0.0))
+        if months > 0:
+            step = self.model.step_count + months
+            due = replace(
+                action, params={**action.params, "effective_in_months": 0.0}, source="announced"
+            )
+            self.model.events.setdefault(step, []).append(due)
+            note = f"announced; takes effect {self._date(step)}"
+            return Logged(self._pairs(action), f"{note}: {action.note}" if action.note else note)
         baseline = {
             k: (float(np.mean(h)) if h else 0.0) for k, h in self.model.export_history.items()
         }
         return Logged(tuple(self.restrict(action, baseline, self.model.step_count)))
+
+    def suspend_announced(self, action: Action) -> Logged:
+        """Postpone by ``months`` every announced restriction not yet in effect that
+        concerns the action's materials and targets (all, if it names none); logged once
+        per pair postponed."""
+        months = round(action.param("months"))
+        timeline, now = self.model.events, self.model.step_count
+        postponed: list[tuple[int, Action]] = []
+        for step in [s for s in timeline if s > now]:
+            keep = []
+            for due in timeline[step]:
+                if due.source == "announced" and _concerns(action, due):
+                    postponed.append((step, due))
+                else:
+                    keep.append(due)
+            timeline[step] = keep
+        pairs: list[tuple[str, str]] = []
+        for step, due in postponed:
+            timeline.setdefault(step + months, []).append(due)
+            pairs += self._pairs(due)
+        first = min((step for step, _ in postponed), default=now) + months
+        note = f"postponed {months} months, to {self._date(first)} at the earliest"
+        return Logged(tuple(dict.fromkeys(pairs)), note)
+
+    def _pairs(self, action: Action) -> tuple[tuple[str, str], ...]:
+        """The (material, destination) pairs an action names (all, if it names none)."""
+        return tuple(
+            (m, d)
+            for m in action.materials or self.materials
+            for d in action.targets or self.destinations
+        )
+
+    def _date(self, step: int) -> str:
+        return date_of_step(self.model.config.start, step)
 
     def set_tech_ban(self, action: Action) -> None:
         self.tech_ban = bool(action.param("active"))
