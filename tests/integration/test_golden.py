@@ -3,7 +3,7 @@ must not move when code is only made faster. Numbers are compared to 1e-9 relati
 (bit-level differences between CPUs' vector maths are not changes); counts, dates and
 regimes exactly. After an intended model change, regenerate and review the diff:
 
-    python -m tests.test_golden --update
+    python -m tests.integration.test_golden --update
 """
 
 from __future__ import annotations
@@ -69,6 +69,6 @@ def test_bundled_scenarios_reproduce_their_golden_summary(name):
 
 if __name__ == "__main__":
     if sys.argv[1:] != ["--update"]:
-        sys.exit("usage: python -m tests.test_golden --update")
+        sys.exit("usage: python -m tests.integration.test_golden --update")
     GOLDEN.write_text(json.dumps(current(), indent=1, sort_keys=True) + "\n")
     print(f"wrote {GOLDEN}")
