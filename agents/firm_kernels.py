@@ -182,19 +182,21 @@ def receive_and_consume(firms, demand, fill, release, discount):
 class MemoryInputs(NamedTuple):
     """A month's memories: importers' (importers × materials) and their firms'."""
 
-    impulse: np.ndarray  # China's restrictions as felt by each importer, in [0, 1]
+    refused_share: np.ndarray  # share of requests China refused, materials × destinations
+    spill_weight: np.ndarray  # how much of each destination's refusals each importer
+    #                           feels, importers × destinations (1 for its own)
     shortage: np.ndarray  # this month's shortage fraction
-    shortage_weight: float  # how strongly a shortage is felt
-    risk: np.ndarray  # importers' perceived risk
+    shortage_weight: float  # months of refusal remembered per month of total shortage
+    memory: np.ndarray  # importers' remembered months of refused supply
     sensitivity: np.ndarray  # importers' risk sensitivity (importers)
-    retention: float  # monthly retention of perceived risk
+    retention: float  # monthly retention of the memory
+    half_saturation: float  # memory at which a sensitivity-1 risk is 0.5, months
     research_stock: np.ndarray  # recycling R&D, USD m
     recycling: np.ndarray  # recycling rate
     research_half: float  # R&D stock at half the recycling boost, USD m
     recycling_base: float
     recycling_max: float
     recycling_lag: float  # months
-    firm_risk: np.ndarray  # firms × materials
     firm_sensitivity: np.ndarray  # firms
     region: np.ndarray  # each firm's importer index
     thrift: np.ndarray  # firms × materials, advanced in place
@@ -206,26 +208,26 @@ class MemoryInputs(NamedTuple):
 
 
 class Memories(NamedTuple):
-    """The importers' new risk and recycling, and the firms' new risk."""
+    """The importers' new memory, risk and recycling, and the firms' new risk."""
 
+    memory: np.ndarray
     risk: np.ndarray
     recycling: np.ndarray
     firm_risk: np.ndarray
 
 
 @njit(cache=True)
-def update_risk(risk, impulse, sensitivity, retention, region):
-    """Each firm's perceived risk after its importer's impulses, scaled by its own
-    sensitivity: r' = 1 − (1 − r·retention)(1 − clip(impulse × sensitivity)).
-    Returns a new array (month records keep the old one). Reference:
-    :func:`overplay.agents.firm_kernels_reference.update_risk`."""
-    n, m = risk.shape
+def firm_risk(memory, sensitivity, half_saturation, region):
+    """Each firm's perceived risk from its importer's memory of refused supply, scaled
+    by its own sensitivity: ``r = 1 − 2^(−sensitivity · memory / half_saturation)``.
+    Reference: :func:`overplay.agents.firm_kernels_reference.firm_risk`."""
+    n = region.shape[0]
+    m = memory.shape[1]
     result = np.empty((n, m))
     for i in range(n):
         r = region[i]
         for j in range(m):
-            felt = min(max(impulse[r, j] * sensitivity[i], 0.0), 1.0)
-            result[i, j] = 1.0 - (1.0 - risk[i, j] * retention) * (1.0 - felt)
+            result[i, j] = 1.0 - 0.5 ** (sensitivity[i] * memory[r, j] / half_saturation)
     return result
 
 
@@ -251,35 +253,38 @@ def memories(inputs):
     """A month's memories of importers and their firms (:class:`MemoryInputs` in,
     :class:`Memories` out).
 
-    The impulse of China's restrictions combines with shortages like independent
-    probabilities; perceived risk decays and takes the impulse (scaled by the
-    importer's, and each firm's, sensitivity); R&D raises recycling toward its
-    ceiling with a lag and speeds the firms' thrifting (advanced in place).
-    Reference: :func:`overplay.agents.firm_kernels_reference.memories`.
+    Each importer feels the share of supply China refused it and, weighted, the
+    shares it refused others; these combine with its shortage like independent
+    probabilities into the month's dose, which the decaying memory of refused supply
+    takes. Perceived risk saturates gradually in that memory (the importer's, and
+    each firm's, sensitivity scale it). R&D raises recycling toward its ceiling with
+    a lag and speeds the firms' thrifting (advanced in place). Reference:
+    :func:`overplay.agents.firm_kernels_reference.memories`.
     """
-    n_imp, n_mat = inputs.impulse.shape
-    felt = np.empty((n_imp, n_mat))
+    n_imp, n_mat = inputs.memory.shape
+    n_dest = inputs.refused_share.shape[1]
+    new_memory = np.empty((n_imp, n_mat))
     new_risk = np.empty((n_imp, n_mat))
     boost = np.empty((n_imp, n_mat))
     new_recycling = np.empty((n_imp, n_mat))
-    retention = inputs.retention
+    half = inputs.half_saturation
     for i in range(n_imp):
         for j in range(n_mat):
-            felt[i, j] = 1.0 - (1.0 - inputs.impulse[i, j]) * (
-                1.0 - min(max(inputs.shortage_weight * inputs.shortage[i, j], 0.0), 1.0)
-            )
-            new_risk[i, j] = 1.0 - (1.0 - inputs.risk[i, j] * retention) * (
-                1.0 - min(max(felt[i, j] * inputs.sensitivity[i], 0.0), 1.0)
-            )
+            spared = 1.0 - min(max(inputs.shortage_weight * inputs.shortage[i, j], 0.0), 1.0)
+            for d in range(n_dest):
+                felt = inputs.spill_weight[i, d] * inputs.refused_share[j, d]
+                spared *= 1.0 - min(max(felt, 0.0), 1.0)
+            new_memory[i, j] = inputs.memory[i, j] * inputs.retention + 1.0 - spared
+            new_risk[i, j] = 1.0 - 0.5 ** (inputs.sensitivity[i] * new_memory[i, j] / half)
             stock = inputs.research_stock[i, j]
             boost[i, j] = stock / (stock + inputs.research_half)
             base, ceiling = inputs.recycling_base, inputs.recycling_max
             target = base + (ceiling - base) * boost[i, j]
             rate = inputs.recycling[i, j]
             new_recycling[i, j] = rate + (target - rate) / inputs.recycling_lag
-    firms = update_risk(inputs.firm_risk, felt, inputs.firm_sensitivity, retention, inputs.region)
+    firms = firm_risk(new_memory, inputs.firm_sensitivity, half, inputs.region)
     advance_thrift(inputs, boost)
-    return Memories(new_risk, new_recycling, firms)
+    return Memories(new_memory, new_risk, new_recycling, firms)
 
 
 @njit(cache=True)

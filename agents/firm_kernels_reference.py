@@ -21,6 +21,7 @@ from overplay.agents.firm_kernels import (
     Receipts,
 )
 from overplay.agents.strategies.firm import RiskBufferChoice, RiskBufferInputs
+from overplay.model.risk import perceived_risk
 from overplay.model.units import DAYS_PER_MONTH
 
 USD_M = 1e-3  # t × USD/kg → USD m
@@ -87,17 +88,12 @@ def receive_and_consume(
     )
 
 
-def update_risk(
-    risk: np.ndarray,
-    impulse: np.ndarray,
-    sensitivity: np.ndarray,
-    retention: float,
-    region: np.ndarray,
+def firm_risk(
+    memory: np.ndarray, sensitivity: np.ndarray, half_saturation: float, region: np.ndarray
 ) -> np.ndarray:
-    """Each firm's perceived risk after its importer's impulses, scaled by its own
+    """Each firm's perceived risk from its importer's memory, scaled by its own
     sensitivity (a new array)."""
-    felt = np.clip(impulse[region] * sensitivity[:, None], 0.0, 1.0)
-    return 1.0 - (1.0 - risk * retention) * (1.0 - felt)
+    return perceived_risk(memory[region], sensitivity[:, None], half_saturation)
 
 
 def advance_thrift(inputs: MemoryInputs, boost: np.ndarray) -> None:
@@ -110,19 +106,19 @@ def advance_thrift(inputs: MemoryInputs, boost: np.ndarray) -> None:
 
 
 def memories(inputs: MemoryInputs) -> Memories:
-    """Importers' risk and recycling, the firms' risk; thrift advanced in place."""
-    shortage_felt = np.clip(inputs.shortage_weight * inputs.shortage, 0.0, 1.0)
-    felt = 1.0 - (1.0 - inputs.impulse) * (1.0 - shortage_felt)
-    importer_felt = np.clip(felt * inputs.sensitivity[:, None], 0.0, 1.0)
-    risk = 1.0 - (1.0 - inputs.risk * inputs.retention) * (1.0 - importer_felt)
+    """Importers' memory of refused supply, risk and recycling, the firms' risk; thrift
+    advanced in place."""
+    felt = np.clip(inputs.spill_weight[:, None, :] * inputs.refused_share[None, :, :], 0, 1)
+    spared = np.prod(1.0 - felt, axis=2)  # importers × materials
+    spared = spared * (1.0 - np.clip(inputs.shortage_weight * inputs.shortage, 0.0, 1.0))
+    memory = inputs.memory * inputs.retention + (1.0 - spared)
+    risk = perceived_risk(memory, inputs.sensitivity[:, None], inputs.half_saturation)
     boost = inputs.research_stock / (inputs.research_stock + inputs.research_half)
     target = inputs.recycling_base + (inputs.recycling_max - inputs.recycling_base) * boost
     recycling = inputs.recycling + (target - inputs.recycling) / inputs.recycling_lag
-    firm_risk = update_risk(
-        inputs.firm_risk, felt, inputs.firm_sensitivity, inputs.retention, inputs.region
-    )
+    firms = firm_risk(memory, inputs.firm_sensitivity, inputs.half_saturation, inputs.region)
     advance_thrift(inputs, boost)
-    return Memories(risk=risk, recycling=recycling, firm_risk=firm_risk)
+    return Memories(memory=memory, risk=risk, recycling=recycling, firm_risk=firms)
 
 
 def clipped_decision(

@@ -8,6 +8,7 @@ from overplay.agents.actions import Action
 from overplay.agents.observations import ImporterObservation
 from overplay.agents.strategies.base import Strategy
 from overplay.model.config_actors import ImporterConfig
+from overplay.model.risk import memory_for
 from overplay.model.units import DAYS_PER_YEAR, STAGES
 
 
@@ -50,6 +51,15 @@ class ImporterState(mesa.Agent):
             materials, model.config.policy.recycling_base
         )
         self.risk: dict[str, float] = dict.fromkeys(materials, config.initial_risk)
+        # Remembered months of refused supply, at the level that gives the initial risk.
+        self.refusal_memory: dict[str, float] = dict.fromkeys(
+            materials,
+            memory_for(
+                config.initial_risk,
+                config.risk_sensitivity,
+                model.config.risk.half_saturation_months,
+            ),
+        )
         self.retaliation = 0.0
         self.deal_offer: float | None = None
         self.deal_months = 0.0

@@ -26,6 +26,7 @@ PER_MATERIAL = (
     "research_stock",
     "recycling_rate",
     "risk",
+    "refusal_memory",
 )
 
 
@@ -70,6 +71,7 @@ class ImporterArrays:
     research_stock: np.ndarray  # USD m of accumulated R&D
     recycling_rate: np.ndarray  # share of need recycled
     risk: np.ndarray  # perceived supply risk
+    refusal_memory: np.ndarray  # remembered months of refused supply
     sensitivity: np.ndarray  # how strongly each importer perceives risk (I)
     holding_cost_per_month: np.ndarray  # share of the stockpile's value (I)
 

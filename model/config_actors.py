@@ -56,7 +56,8 @@ class ImporterConfig(Strict):
         1.0,
         ge=0,
         le=5,
-        description="Scales this importer's risk impulses (Japan's memory of 2010 is sharper).",
+        description="Scales how this importer perceives remembered refusals (Japan's memory of "
+        "2010 is sharper).",
     )
     retaliation_cost_to_china_usd_m_per_month: float = Field(
         2000.0,

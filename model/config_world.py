@@ -234,29 +234,36 @@ class RiskConfig(Strict):
         gt=0,
         le=600,
         description="Half-life of "
-        "perceived risk. 'After the crisis passed … urgency to "
-        "diversify waned' (WSJ 2025); assumption.",
+        "remembered refused supply, and so of perceived risk. 'After the crisis passed … "
+        "urgency to diversify waned' (WSJ 2025); assumption.",
     )
-    severity_ban: float = Frac(1.0, "Risk impulse of a new ban on you.")
+    half_saturation_months: float = Field(
+        3.0,
+        gt=0,
+        le=120,
+        description="Remembered months of fully refused supply at which an importer of "
+        "sensitivity 1 perceives a risk of 0.5 (r = 1 - 2^(-sensitivity x memory / this)): "
+        "risk saturates gradually, so a second and a tenth restriction still raise it; "
+        "assumption.",
+    )
+    severity_ban: float = Frac(1.0, "Severity of a ban, as China's reputation reads it.")
     severity_quota_base: float = Frac(
-        0.3, "Impulse of a quota with zero cut; plus (severity_ban - base)·cut."
+        0.3, "Severity of a quota with zero cut; plus (severity_ban - base)·cut."
     )
     severity_licensing_base: float = Frac(
         0.25,
-        "Impulse of licensing with full approval "
+        "Severity of licensing with full approval "
         "and no delay; slow, selective licensing rises "
         "toward a ban (de facto ban, MERICS 2025 [E02]).",
     )
     spillover: float = Frac(
         0.3,
-        "Share of the impulse felt when another importer is "
-        "targeted; allies in a coordination pact feel twice that.",
+        "Share of another importer's refused supply an importer feels as its own; "
+        "allies in a coordination pact feel twice that.",
     )
-    ongoing_share: float = Frac(
-        0.05,
-        "Monthly impulse while a restriction stays in place, as a share of its initial impulse.",
+    shortage_weight: float = Frac(
+        0.5, "Months of refused supply remembered per month of total shortage experienced."
     )
-    shortage_weight: float = Frac(0.5, "Impulse per unit shortage fraction experienced.")
     reputation_half_life_months: float = Field(
         60.0, gt=0, le=1200, description="Recovery half-life of China's reputation; assumption."
     )

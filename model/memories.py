@@ -27,51 +27,42 @@ def update_memories(model: LeverageModel) -> None:
     """Perceived risk (importers, firms), reputation, recycling and thrifting."""
     sc = model.config
     cfg = sc.risk
-    names = model.importer_names
     mats = model.materials
     chn = model.china
     step = model.step_count
-    # Importers × materials as lists of floats: a handful of numbers, no numpy calls.
-    impulse = [[0.0] * len(mats) for _ in names]
     restricted = chn.restricted_pairs()
-    severities = {}
-    for m, d in restricted:
-        policy = chn.policy[(m, d)]
-        sev = severity(policy.regime, policy.approval_rate, policy.delay_months, policy.cut, cfg)
-        severities[(m, d)] = sev
-        strength = sev if (m, d) in chn.new_restrictions else cfg.ongoing_share * sev
-        j = mats.index(m)
-        for i, n in enumerate(names):
-            if d == n:
-                felt = strength
-            else:
-                state = model.importers[n]
-                allied = (
-                    (d in state.allies and state.coordinating and model.importers[d].coordinating)
-                    if d != OTHER
-                    else False
-                )
-                felt = strength * cfg.spillover * (2.0 if allied else 1.0)
-            impulse[i][j] = 1.0 - (1.0 - impulse[i][j]) * (1.0 - min(felt, 1.0))
+    severities = {}  # for reputation
+    for pair in restricted:
+        p = chn.policy[pair]
+        severities[pair] = severity(p.regime, p.approval_rate, p.delay_months, p.cut, cfg)
+    # The share of each destination's orders China refused this month.
+    clearing = model.last.clearing
+    refused_share = np.divide(
+        clearing.refused,
+        clearing.orders,
+        out=np.zeros_like(clearing.refused),
+        where=clearing.orders > 0,
+    )
     # Risk (importers and firms), recycling and thrifting in one compiled pass.
     arrays = model.importer_arrays
     policy = sc.policy
     pop = model.firm_population
     remembered = memories(
         MemoryInputs(
-            impulse=np.array(impulse),
+            refused_share=refused_share,
+            spill_weight=_spill_weights(model),
             shortage=model.last.shortage,
             shortage_weight=float(cfg.shortage_weight),
-            risk=arrays.risk,
+            memory=arrays.refusal_memory,
             sensitivity=arrays.sensitivity,
             retention=float(model.retention),
+            half_saturation=float(cfg.half_saturation_months),
             research_stock=arrays.research_stock,
             recycling=arrays.recycling_rate,
             research_half=float(policy.research_half_usd_m),
             recycling_base=float(policy.recycling_base),
             recycling_max=float(policy.recycling_max),
             recycling_lag=float(policy.recycling_lag_months),
-            firm_risk=pop.risk,
             firm_sensitivity=pop.sensitivity,
             region=pop.region,
             thrift=pop.thrift,
@@ -85,6 +76,7 @@ def update_memories(model: LeverageModel) -> None:
     risk, recycling, pop.risk = remembered.risk, remembered.recycling, remembered.firm_risk
     model.last.risk, model.last.recycling = risk, recycling
     arrays.risk[:], arrays.recycling_rate[:] = risk, recycling
+    arrays.refusal_memory[:] = remembered.memory
 
     # Reputation: own treatment, plus how broadly China restricts.
     pairs = len(mats) * len(model.destinations)
@@ -113,3 +105,19 @@ def update_memories(model: LeverageModel) -> None:
             parameters=f"partners={chn.partners}",
             source="uptake",
         )
+
+
+def _spill_weights(model: LeverageModel) -> np.ndarray:
+    """How much of each destination's refused supply each importer feels (importers ×
+    destinations): all of its own, ``risk.spillover`` of others', twice that of a
+    coordinating ally's when it coordinates too."""
+    names, importers = model.importer_names, model.importers
+    spillover = model.config.risk.spillover
+    weights = np.full((len(names), len(model.destinations)), spillover)
+    for i, name in enumerate(names):
+        weights[i, i] = 1.0
+        if importers[name].coordinating:
+            for ally in importers[name].allies:
+                if importers[ally].coordinating:
+                    weights[i, names.index(ally)] = 2.0 * spillover
+    return weights

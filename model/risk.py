@@ -1,9 +1,13 @@
 """Perceived supply risk and reputation: memories that rise with events and decay.
 
-Both are bounded in [0, 1]. Risk combines impulses like independent
-probabilities, ``r' = 1 - (1 - r·d)(1 - i)``, so repeated restrictions push it
-toward 1 without overshooting; it decays with a half-life. Reputation is the
-mirror image: losses multiply it down, recovery closes part of the gap to 1.
+Risk reads a memory of refused supply: each month adds the share of supply China
+refused (one's own, plus a share of others'), and the memory decays with a
+half-life. Perceived risk saturates gradually in that memory,
+``r = 1 - 2^(-sensitivity · memory / half_saturation)``, so a second and a tenth
+restriction still raise it, a licence that approves everything does not, and risk
+fades with time since the last refusal. Reputation loses in proportion to the
+severity of China's regimes: losses multiply it down, recovery closes part of the
+gap to 1.
 """
 
 from __future__ import annotations
@@ -40,12 +44,19 @@ def severity(
     return float(min(cfg.severity_ban, base + (cfg.severity_ban - base) * harshness * 0.8))
 
 
-def update_risk(
-    risk: np.ndarray | float, impulse: np.ndarray | float, retention: float
-) -> np.ndarray | float:
-    """Decay the memory, then add the new impulse."""
-    impulse = np.clip(impulse, 0.0, 1.0)
-    return 1.0 - (1.0 - np.asarray(risk) * retention) * (1.0 - impulse)
+def perceived_risk(
+    memory: np.ndarray, sensitivity: np.ndarray | float, half_saturation: float
+) -> np.ndarray:
+    """Perceived risk in [0, 1) from remembered months of refused supply."""
+    return 1.0 - 0.5 ** (np.asarray(sensitivity) * np.asarray(memory) / half_saturation)
+
+
+def memory_for(risk: float, sensitivity: float, half_saturation: float) -> float:
+    """The remembered refused supply at which an importer perceives ``risk`` (the
+    inverse of :func:`perceived_risk`; a risk of 1 is taken as 0.999)."""
+    if sensitivity <= 0 or risk <= 0:
+        return 0.0
+    return float(half_saturation * np.log2(1.0 / (1.0 - min(risk, 0.999))) / sensitivity)
 
 
 def update_reputation(reputation: float, loss: float, recovery: float) -> float:

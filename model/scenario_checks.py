@@ -27,6 +27,14 @@ class ScenarioNote(UserWarning):
 
 _NOTES_SHOWN: dict = {}  # warnings registry: each note once per process (sweeps load often)
 
+#: Keys that no longer mean anything, and why. A scenario that still sets one loads,
+#: with a located note, instead of being refused as an unknown key.
+RETIRED: dict[Loc, str] = {
+    ("risk", "ongoing_share"): "no longer used and ignored: perceived risk follows the "
+    "supply China refuses each month, so a standing restriction counts by what it "
+    "refuses (docs/odd.md §7.4)",
+}
+
 
 def note(problem: Problem) -> None:
     """Show a located note as ``FILE:LINE: ScenarioNote: key: message`` on stderr."""
@@ -179,6 +187,29 @@ def _strategy_and_event_problems(
     return problems
 
 
+def _without_retired(
+    data: dict[str, Any], lines: LineMap, default: tuple[str, int]
+) -> dict[str, Any]:
+    """``data`` without the :data:`RETIRED` keys it sets (copied along their paths, so
+    a cached parse stays as read), noting each where it was written."""
+    for loc, why in RETIRED.items():
+        parents = [data]
+        for key in loc[:-1]:
+            child = parents[-1].get(key)
+            if not isinstance(child, dict):
+                break
+            parents.append(child)
+        else:
+            if loc[-1] not in parents[-1]:
+                continue
+            note(Problem(*where(loc, lines, default), dotted(loc), why))
+            child = {k: v for k, v in parents[-1].items() if k != loc[-1]}
+            for parent, key in zip(reversed(parents[:-1]), reversed(loc[:-1]), strict=True):
+                child = {**parent, key: child}
+            data = child
+    return data
+
+
 def _late_event_problems(
     scenario: Scenario,
     lines: LineMap,
@@ -226,6 +257,7 @@ def validate(
 ) -> Scenario:
     """Build a :class:`Scenario` or raise :class:`ScenarioError` listing every problem
     (``overridden``: the key paths overrides set, which may shorten the period)."""
+    data = _without_retired(data, lines, default)
     problems = _strategy_and_event_problems(data, lines, default)
     scenario = None
     try:

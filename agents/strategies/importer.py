@@ -107,8 +107,10 @@ class ThresholdDiversifier(Strategy):
             risk = obs.risk[material]
             active = risk > p.risk_threshold
             intensity = risk if active else 0.0
-            target = p.stockpile_days_at_full_risk * intensity
-            if abs(target - obs.stockpile_target_days[material]) > 5 and active:
+            # Stockpiles only grow: the target follows risk up, never down.
+            current = obs.stockpile_target_days[material]
+            target = max(current, p.stockpile_days_at_full_risk * intensity)
+            if target - current > 5 and active:
                 actions.append(
                     Action(obs.name, Kind.STOCKPILE, (material,), params={"target_days": target})
                 )

@@ -89,9 +89,10 @@ class TestThresholdDiversifier(StrategyTest):
     def test_in_model(self):
         """Stockpiles, subsidises and coordinates when banned."""
         model = self.build([event(2, "china", "ban", ["heavy"], ["japan"])])
-        run(model, 6)
         japan = model.importers["japan"]
-        assert japan.stockpile_target_days["heavy"] > 60
+        before = japan.stockpile_target_days["heavy"]
+        run(model, 7)  # two decision rounds into the ban
+        assert japan.stockpile_target_days["heavy"] > before + 10
         assert japan.subsidy[("heavy", "processing")] > 0 and japan.research["heavy"] > 0
         assert japan.coordinating
         assert japan.subsidy[("light", "processing")] == 0  # light is not at risk

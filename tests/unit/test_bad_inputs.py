@@ -166,6 +166,17 @@ def test_events_after_a_shortened_period_are_left_out_with_a_note(tmp_path: Path
     assert scenario.steps == 12
 
 
+def test_a_retired_key_loads_with_a_located_note_and_no_effect(tmp_path: Path):
+    path = _write(tmp_path, "old.yaml", "name: old\nyears: 1\nrisk:\n  ongoing_share: 0.1\n")
+    with pytest.warns(ScenarioNote, match=r"^risk.ongoing_share: no longer used") as notes:
+        scenario = load_scenario(path)
+    assert (notes[0].filename, notes[0].lineno) == (str(path), 4)
+    assert scenario == load_scenario(_write(tmp_path, "new.yaml", "name: old\nyears: 1\n"))
+    with pytest.warns(ScenarioNote, match=r"^risk.ongoing_share") as notes:
+        load_scenario("baseline", [("risk.ongoing_share", 0.2, "--set")])
+    assert (notes[0].filename, notes[0].lineno) == ("--set", 1)
+
+
 def test_scenario_named_after_its_file_gets_a_plain_name(tmp_path: Path):
     path = _write(tmp_path, "my scenario [v2].yaml", "years: 1\n")
     assert load_scenario(path).name == "my_scenario__v2_"

@@ -35,7 +35,7 @@ from overplay.model.month_kernel import (
     MonthInputs,
     MonthSettings,
 )
-from overplay.model.risk import update_risk as importer_update_risk
+from overplay.model.risk import perceived_risk
 from overplay.model.supply import SlotArrays
 
 RTOL, ATOL = 1e-11, 1e-9
@@ -307,20 +307,23 @@ def memory_inputs(seed: int) -> MemoryInputs:
     regions, n, m = 4, 200, 2
     region = np.sort(rng.integers(0, regions - 1, n))
     thrift = rng.uniform(0, 0.3, (n, m))
+    spill = rng.uniform(0, 0.8, (regions, regions + 1))
+    np.fill_diagonal(spill, 1.0)
     return MemoryInputs(
-        impulse=rng.uniform(0, 1, (regions, m)) * (rng.random((regions, m)) > 0.3),
+        refused_share=rng.uniform(0, 1, (m, regions + 1)) * (rng.random((m, regions + 1)) > 0.3),
+        spill_weight=spill,
         shortage=rng.uniform(0, 0.5, (regions, m)),
         shortage_weight=2.0,
-        risk=rng.uniform(0, 1, (regions, m)),
+        memory=rng.uniform(0, 20, (regions, m)),
         sensitivity=rng.uniform(0.5, 2, regions),
         retention=0.9,
+        half_saturation=3.0,
         research_stock=rng.uniform(0, 3000, (regions, m)),
         recycling=rng.uniform(0, 0.2, (regions, m)),
         research_half=1000.0,
         recycling_base=0.01,
         recycling_max=0.3,
         recycling_lag=120.0,
-        firm_risk=rng.uniform(0, 1, (n, m)),
         firm_sensitivity=rng.lognormal(0, 0.4, n),
         region=region,
         thrift=thrift,
@@ -338,20 +341,20 @@ def test_memories(seed):
     got = kernels.memories(compiled)
     assert_agree(got, firms_reference.memories(reference))
     assert_agree(compiled, reference)  # thrift advanced in place
-    assert not np.shares_memory(got.firm_risk, compiled.firm_risk)
+    assert not np.shares_memory(got.memory, compiled.memory)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_update_risk_and_thrift(seed):
+def test_firm_risk_and_thrift(seed):
     inputs = memory_inputs(seed)
     rng = np.random.default_rng(seed)
-    boost = rng.uniform(0, 1, inputs.impulse.shape)
-    args = (inputs.firm_risk, inputs.impulse, inputs.firm_sensitivity, 0.9, inputs.region)
-    got = kernels.update_risk(*args)
-    assert_agree(got, firms_reference.update_risk(*args))
-    # The firms' rule is the importers' (model.risk) with each firm's own impulse.
-    felt = np.clip(inputs.impulse[inputs.region] * inputs.firm_sensitivity[:, None], 0, 1)
-    assert_agree(got, importer_update_risk(inputs.firm_risk, felt, 0.9))
+    boost = rng.uniform(0, 1, inputs.memory.shape)
+    args = (inputs.memory, inputs.firm_sensitivity, 3.0, inputs.region)
+    got = kernels.firm_risk(*args)
+    assert_agree(got, firms_reference.firm_risk(*args))
+    # The firms' rule is the importers' (model.risk) with each firm's own sensitivity.
+    memory = inputs.memory[inputs.region]
+    assert_agree(got, perceived_risk(memory, inputs.firm_sensitivity[:, None], 3.0))
     compiled, reference = copy_arrays(inputs), copy_arrays(inputs)
     kernels.advance_thrift(compiled, boost)
     firms_reference.advance_thrift(reference, boost)

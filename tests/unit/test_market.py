@@ -1,7 +1,7 @@
 """Unit and property tests of the pure market-clearing and memory functions.
 
 Covers :mod:`model.market` (``allocate_flows``, ``update_price``, ``demand_multiplier``)
-and :mod:`model.risk` (``severity``, ``update_risk``, ``update_reputation``,
+and :mod:`model.risk` (``severity``, ``perceived_risk``, ``update_reputation``,
 ``decay_factor``). Everything here is a pure function of its arguments, so the
 tests need no model.
 """
@@ -25,7 +25,13 @@ from overplay.model.market import (
     demand_multiplier,
     update_price,
 )
-from overplay.model.risk import decay_factor, severity, update_reputation, update_risk
+from overplay.model.risk import (
+    decay_factor,
+    memory_for,
+    perceived_risk,
+    severity,
+    update_reputation,
+)
 
 SETTINGS = settings(max_examples=300, deadline=None)
 
@@ -472,37 +478,37 @@ class TestSeverity:
 class TestRiskMemory:
     @SETTINGS
     @given(
-        st.lists(fraction, min_size=1, max_size=8),
-        st.lists(st.floats(-2.0, 3.0), min_size=8, max_size=8),
-        st.floats(0.1, 600.0),
+        st.lists(st.floats(0.0, 1e4), min_size=1, max_size=8),
+        st.floats(0.0, 5.0),
+        st.floats(0.1, 120.0),
     )
-    def test_update_risk_bounded(self, risk, impulse, half_life):
-        risk = np.array(risk)
-        impulse = np.array(impulse[: len(risk)])
-        out = update_risk(risk, impulse, decay_factor(half_life))
+    def test_perceived_risk_is_bounded_and_rises_with_memory(self, memory, sensitivity, half):
+        memory = np.sort(np.array(memory))
+        out = perceived_risk(memory, sensitivity, half)
         assert np.all(np.isfinite(out))
         assert np.all((out >= 0.0) & (out <= 1.0))
-        # New risk is at least the impulse (clipped) and at least the decayed memory.
-        assert np.all(out >= np.clip(impulse, 0, 1) - 1e-12)
-        assert np.all(out >= risk * decay_factor(half_life) - 1e-12)
+        assert np.all(np.diff(out) >= 0.0)
 
     @SETTINGS
-    @given(fraction, fraction, st.floats(0.1, 600.0))
-    def test_update_risk_scalar(self, risk, impulse, half_life):
-        out = float(update_risk(risk, impulse, decay_factor(half_life)))
-        assert 0.0 <= out <= 1.0
+    @given(st.floats(0.1, 5.0), st.floats(0.1, 120.0))
+    def test_half_saturation_and_dose_response(self, sensitivity, half):
+        """Memory of ``half / sensitivity`` months gives risk 0.5; each further dose of
+        the same size halves what is left, so a tenth dose still raises risk."""
+        dose = half / sensitivity
+        risks = [float(perceived_risk(k * dose, sensitivity, half)) for k in range(11)]
+        assert risks[1] == pytest.approx(0.5, rel=1e-12)
+        for k in range(1, 11):
+            assert 1.0 - risks[k] == pytest.approx(0.5**k, rel=1e-9)
 
     @SETTINGS
-    @given(st.floats(1e-3, 1.0), st.integers(1, 240))
-    def test_risk_halves_after_half_life(self, risk, half_life):
-        retention = decay_factor(float(half_life))
-        r = np.array([risk])
-        for _ in range(half_life):
-            r = update_risk(r, 0.0, retention)
-        assert float(r[0]) == pytest.approx(risk / 2, rel=1e-9)
-        for _ in range(half_life):
-            r = update_risk(r, np.zeros(1), retention)
-        assert float(r[0]) == pytest.approx(risk / 4, rel=1e-9)
+    @given(st.floats(0.0, 0.999), st.floats(0.1, 5.0), st.floats(0.1, 120.0))
+    def test_memory_for_inverts_perceived_risk(self, risk, sensitivity, half):
+        memory = memory_for(risk, sensitivity, half)
+        assert float(perceived_risk(memory, sensitivity, half)) == pytest.approx(risk, abs=1e-12)
+
+    def test_memory_for_caps_certainty_and_ignores_the_insensitive(self):
+        assert memory_for(1.0, 1.0, 3.0) == memory_for(0.999, 1.0, 3.0)
+        assert memory_for(0.5, 0.0, 3.0) == 0.0
 
     @SETTINGS
     @given(st.floats(0.1, 1200.0))
@@ -510,18 +516,6 @@ class TestRiskMemory:
         d = decay_factor(half_life)
         assert 0.0 < d < 1.0
         assert d**half_life == pytest.approx(0.5, rel=1e-9)
-
-    def test_repeated_impulses_saturate_without_overshoot(self):
-        r = np.zeros(1)
-        retention = decay_factor(24.0)
-        previous = 0.0
-        for _ in range(200):
-            r = update_risk(r, 0.9, retention)
-            assert previous <= r[0] <= 1.0
-            previous = r[0]
-        # Fixed point of r = 1 - (1 - r·d)(1 - i): i / (1 - d(1 - i)), just below 1.
-        assert r[0] == pytest.approx(0.9 / (1 - retention * 0.1), rel=1e-9)
-        assert update_risk(np.ones(1), 1.0, retention)[0] == 1.0
 
     @SETTINGS
     @given(fraction, st.floats(-1.0, 2.0), fraction)
