@@ -197,7 +197,6 @@ class MemoryInputs(NamedTuple):
     recycling_base: float
     recycling_max: float
     recycling_lag: float  # months
-    firm_sensitivity: np.ndarray  # firms
     region: np.ndarray  # each firm's importer index
     thrift: np.ndarray  # firms × materials, advanced in place
     committed: np.ndarray  # thrift committed, firms × materials, advanced in place
@@ -208,12 +207,12 @@ class MemoryInputs(NamedTuple):
 
 
 class Memories(NamedTuple):
-    """The importers' new memory, risk and recycling, and the firms' new risk."""
+    """The importers' new memory, risk and recycling (the firms read their risk from
+    the memory when they need it: :func:`firm_risk`)."""
 
     memory: np.ndarray
     risk: np.ndarray
     recycling: np.ndarray
-    firm_risk: np.ndarray
 
 
 @njit(cache=True)
@@ -282,9 +281,8 @@ def memories(inputs):
             target = base + (ceiling - base) * boost[i, j]
             rate = inputs.recycling[i, j]
             new_recycling[i, j] = rate + (target - rate) / inputs.recycling_lag
-    firms = firm_risk(new_memory, inputs.firm_sensitivity, half, inputs.region)
     advance_thrift(inputs, boost)
-    return Memories(new_memory, new_risk, new_recycling, firms)
+    return Memories(new_memory, new_risk, new_recycling)
 
 
 @njit(cache=True)

@@ -116,9 +116,8 @@ def memories(inputs: MemoryInputs) -> Memories:
     boost = inputs.research_stock / (inputs.research_stock + inputs.research_half)
     target = inputs.recycling_base + (inputs.recycling_max - inputs.recycling_base) * boost
     recycling = inputs.recycling + (target - inputs.recycling) / inputs.recycling_lag
-    firms = firm_risk(memory, inputs.firm_sensitivity, inputs.half_saturation, inputs.region)
     advance_thrift(inputs, boost)
-    return Memories(memory=memory, risk=risk, recycling=recycling, firm_risk=firms)
+    return Memories(memory=memory, risk=risk, recycling=recycling)
 
 
 def clipped_decision(

@@ -101,7 +101,11 @@ class FirmPopulation:
         self.contracted = self.base_contracted.copy()
         self.target_days = np.repeat(self.base_buffer_days[:, None], len(materials), axis=1)
         self.inventory = self.base_need * self.target_days / DAYS_PER_MONTH
-        self.risk = np.zeros((n, len(materials)))
+        # Each importer's memory of refused supply (importers × materials), from which
+        # the firms' risk is read; the model replaces it every month.
+        self.region_memory = np.zeros((len(importers), len(materials)))
+        self.half_saturation = scenario.risk.half_saturation_months
+        self._risk: tuple[np.ndarray, np.ndarray] | None = None  # (memory, risk)
         self.thrift = np.zeros((n, len(materials)))
         self.thrift_committed = np.zeros((n, len(materials)))
         self.thrift_effort = np.zeros((n, len(materials)))
@@ -112,6 +116,19 @@ class FirmPopulation:
         self.max_thrift = np.array([scenario.materials[m].max_thrift for m in materials])
         self.adjust_months = cfg.inventory_adjustment_months
         self._constants: dict[str, np.ndarray] | None = None
+
+    @property
+    def risk(self) -> np.ndarray:
+        """Each firm's perceived risk (firms × materials) from its importer's memory of
+        refused supply and its own sensitivity. Worked out when first read after the
+        memory changed: most months nobody reads it, and it costs a power per firm."""
+        if self._risk is None or self._risk[0] is not self.region_memory:
+            self._risk = (self.region_memory, self.risk_from(self.region_memory))
+        return self._risk[1]
+
+    def risk_from(self, region_memory: np.ndarray) -> np.ndarray:
+        """The firms' perceived risk for a given importers × materials memory."""
+        return kernels.firm_risk(region_memory, self.sensitivity, self.half_saturation, self.region)
 
     # -- decisions -------------------------------------------------------------------
     def observe(self, price_multiple: np.ndarray) -> FirmObservation:

@@ -48,7 +48,7 @@ from overplay.model.month_state import LastMonth
 from overplay.model.observing import PolicyViews
 from overplay.model.payoff_ledger import PayoffLedger
 from overplay.model.recorder import Recorder
-from overplay.model.risk import decay_factor, perceived_risk
+from overplay.model.risk import decay_factor
 from overplay.model.trade_rules import lapse_deal_offers, resolve_wto
 from overplay.model.units import STAGES
 
@@ -164,8 +164,7 @@ class LeverageModel(mesa.Model):
             name: [pop.base_need[pop.region == r, j].sum() for j in range(len(self.materials))]
             for r, name in enumerate(self.importer_names)
         }
-        memory, half = self.importer_arrays.refusal_memory, sc.risk.half_saturation_months
-        pop.risk[:] = perceived_risk(memory[pop.region], pop.sensitivity[:, None], half)
+        pop.region_memory = self.importer_arrays.refusal_memory.copy()
         ref = {m: sc.materials[m].reference_price_usd_per_kg for m in self.materials}
         self.reference_price = ref
         # Share of world demand that is neither China's nor the importers' (constant).

@@ -63,7 +63,6 @@ def update_memories(model: LeverageModel) -> None:
             recycling_base=float(policy.recycling_base),
             recycling_max=float(policy.recycling_max),
             recycling_lag=float(policy.recycling_lag_months),
-            firm_sensitivity=pop.sensitivity,
             region=pop.region,
             thrift=pop.thrift,
             committed=pop.thrift_committed,
@@ -73,7 +72,7 @@ def update_memories(model: LeverageModel) -> None:
             thrift_lag=float(policy.thrift_lag_months),
         )
     )
-    risk, recycling, pop.risk = remembered.risk, remembered.recycling, remembered.firm_risk
+    risk, recycling, pop.region_memory = remembered.risk, remembered.recycling, remembered.memory
     model.last.risk, model.last.recycling = risk, recycling
     arrays.risk[:], arrays.recycling_rate[:] = risk, recycling
     arrays.refusal_memory[:] = remembered.memory

@@ -29,8 +29,12 @@ class PayoffLedger:
         booked = self.month.setdefault(player, {})
         total = 0.0
         for term, value in terms:
-            if term.name not in TERM_NAMES:
-                raise ValueError(f"{term.name!r} is not a payoff term")
-            booked[term.name] = booked.get(term.name, 0.0) + value
+            name = term.name
+            if name in booked:
+                booked[name] += value
+            elif name in TERM_NAMES:
+                booked[name] = value
+            else:
+                raise ValueError(f"{name!r} is not a payoff term")
             total += value
         return total

@@ -84,7 +84,7 @@ class MonthRecord:
     policy: dict[tuple[str, str], ExportPolicy]
     capacity: dict[tuple[str, str], float]  # operating, by (material, stage)
     pipeline: dict[tuple[str, str], float]  # under construction
-    firm_risk: np.ndarray
+    firm_memory: np.ndarray  # importers' memory of refused supply, read by the firms
     firm_contracted: np.ndarray
     firm_thrift: np.ndarray
     players: list[tuple[str, str, float, float]]
@@ -212,7 +212,7 @@ class Recorder:
             policy=dict(model.china.policy),
             capacity=totals.capacity,
             pipeline=totals.pipeline,
-            firm_risk=pop.risk,
+            firm_memory=pop.region_memory,
             firm_contracted=pop.contracted,
             firm_thrift=pop.thrift.copy(),
             players=list(self._players()),
@@ -230,7 +230,7 @@ class Recorder:
         importers = model.importer_names
         date = date_of_step(model.config.start, month.step)
         daily = month.region_need / DAYS_PER_MONTH
-        firm_risk = pop.mean_by_region(month.firm_risk, pop.base_need, weight)
+        firm_risk = pop.mean_by_region(pop.risk_from(month.firm_memory), pop.base_need, weight)
         sourcing = pop.mean_by_region(month.firm_contracted, pop.base_need, weight)
         thrift = pop.mean_by_region(month.firm_thrift, pop.base_need, weight)
         for j, m in enumerate(model.materials):

@@ -324,7 +324,6 @@ def memory_inputs(seed: int) -> MemoryInputs:
         recycling_base=0.01,
         recycling_max=0.3,
         recycling_lag=120.0,
-        firm_sensitivity=rng.lognormal(0, 0.4, n),
         region=region,
         thrift=thrift,
         committed=thrift * rng.uniform(1, 1.5, (n, m)),
@@ -349,12 +348,12 @@ def test_firm_risk_and_thrift(seed):
     inputs = memory_inputs(seed)
     rng = np.random.default_rng(seed)
     boost = rng.uniform(0, 1, inputs.memory.shape)
-    args = (inputs.memory, inputs.firm_sensitivity, 3.0, inputs.region)
+    sensitivity = rng.lognormal(0, 0.4, inputs.region.shape[0])
+    args = (inputs.memory, sensitivity, 3.0, inputs.region)
     got = kernels.firm_risk(*args)
     assert_agree(got, firms_reference.firm_risk(*args))
     # The firms' rule is the importers' (model.risk) with each firm's own sensitivity.
-    memory = inputs.memory[inputs.region]
-    assert_agree(got, perceived_risk(memory, inputs.firm_sensitivity[:, None], 3.0))
+    assert_agree(got, perceived_risk(inputs.memory[inputs.region], sensitivity[:, None], 3.0))
     compiled, reference = copy_arrays(inputs), copy_arrays(inputs)
     kernels.advance_thrift(compiled, boost)
     firms_reference.advance_thrift(reference, boost)
