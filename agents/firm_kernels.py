@@ -182,9 +182,10 @@ def receive_and_consume(firms, demand, fill, release, discount):
 class MemoryInputs(NamedTuple):
     """A month's memories: importers' (importers × materials) and their firms'."""
 
-    refused_share: np.ndarray  # share of requests China refused, materials × destinations
-    spill_weight: np.ndarray  # how much of each destination's refusals each importer
-    #                           feels, importers × destinations (1 for its own)
+    refused: np.ndarray  # orders China refused, materials × destinations, t/month
+    orders: np.ndarray  # orders, materials × destinations, t/month
+    allies: np.ndarray  # coordinating allies' importer indices, -1 padding (I × K)
+    spillover: float  # share of another destination's refusals felt (twice an ally's)
     shortage: np.ndarray  # this month's shortage fraction
     shortage_weight: float  # months of refusal remembered per month of total shortage
     memory: np.ndarray  # importers' remembered months of refused supply
@@ -248,6 +249,21 @@ def advance_thrift(inputs, boost):
 
 
 @njit(cache=True)
+def _spill_weights(allies, spillover, destinations):
+    """How much of each destination's refused supply each importer feels (importers ×
+    destinations): all of its own, ``spillover`` of others', twice that of a
+    coordinating ally's (``allies``: importer indices per row, -1 padding)."""
+    n_imp = allies.shape[0]
+    weight = np.full((n_imp, destinations), spillover)
+    for i in range(n_imp):
+        weight[i, i] = 1.0
+        for k in range(allies.shape[1]):
+            if allies[i, k] >= 0:
+                weight[i, allies[i, k]] = 2.0 * spillover
+    return weight
+
+
+@njit(cache=True)
 def memories(inputs):
     """A month's memories of importers and their firms (:class:`MemoryInputs` in,
     :class:`Memories` out).
@@ -261,7 +277,13 @@ def memories(inputs):
     :func:`overplay.agents.firm_kernels_reference.memories`.
     """
     n_imp, n_mat = inputs.memory.shape
-    n_dest = inputs.refused_share.shape[1]
+    n_dest = inputs.refused.shape[1]
+    weight = _spill_weights(inputs.allies, inputs.spillover, n_dest)
+    refused_share = np.zeros((n_mat, n_dest))
+    for j in range(n_mat):
+        for d in range(n_dest):
+            if inputs.orders[j, d] > 0:
+                refused_share[j, d] = inputs.refused[j, d] / inputs.orders[j, d]
     new_memory = np.empty((n_imp, n_mat))
     new_risk = np.empty((n_imp, n_mat))
     boost = np.empty((n_imp, n_mat))
@@ -271,7 +293,7 @@ def memories(inputs):
         for j in range(n_mat):
             spared = 1.0 - min(max(inputs.shortage_weight * inputs.shortage[i, j], 0.0), 1.0)
             for d in range(n_dest):
-                felt = inputs.spill_weight[i, d] * inputs.refused_share[j, d]
+                felt = weight[i, d] * refused_share[j, d]
                 spared *= 1.0 - min(max(felt, 0.0), 1.0)
             new_memory[i, j] = inputs.memory[i, j] * inputs.retention + 1.0 - spared
             new_risk[i, j] = 1.0 - 0.5 ** (inputs.sensitivity[i] * new_memory[i, j] / half)

@@ -108,7 +108,14 @@ def advance_thrift(inputs: MemoryInputs, boost: np.ndarray) -> None:
 def memories(inputs: MemoryInputs) -> Memories:
     """Importers' memory of refused supply, risk and recycling, the firms' risk; thrift
     advanced in place."""
-    felt = np.clip(inputs.spill_weight[:, None, :] * inputs.refused_share[None, :, :], 0, 1)
+    n_imp, n_dest = inputs.memory.shape[0], inputs.refused.shape[1]
+    weight = np.full((n_imp, n_dest), inputs.spillover)
+    weight[np.arange(n_imp), np.arange(n_imp)] = 1.0
+    for i, k in zip(*np.nonzero(inputs.allies >= 0), strict=True):
+        weight[i, inputs.allies[i, k]] = 2.0 * inputs.spillover
+    orders = inputs.orders
+    share = np.divide(inputs.refused, orders, out=np.zeros_like(orders), where=orders > 0)
+    felt = np.clip(weight[:, None, :] * share[None, :, :], 0, 1)
     spared = np.prod(1.0 - felt, axis=2)  # importers × materials
     spared = spared * (1.0 - np.clip(inputs.shortage_weight * inputs.shortage, 0.0, 1.0))
     memory = inputs.memory * inputs.retention + (1.0 - spared)

@@ -120,9 +120,11 @@ class ImporterState(mesa.Agent):
         """Subsidies and R&D paid this month, USD m (subsidies also fill the pot)."""
         cost = 0.0
         for key, budget in self.subsidy.items():
-            self.subsidy_pot[key] += budget / 12.0
-            cost += budget / 12.0
+            if budget:  # most budgets are zero; the pots are not touched for them
+                self.subsidy_pot[key] += budget / 12.0
+                cost += budget / 12.0
         for m, budget in self.research.items():
-            self.research_stock[m] += budget / 12.0
-            cost += budget / 12.0
+            if budget:
+                self.research_stock[m] += budget / 12.0
+                cost += budget / 12.0
         return cost

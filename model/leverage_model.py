@@ -379,7 +379,7 @@ class LeverageModel(mesa.Model):
     def security_premium(self, material: str) -> float:
         """Premium buyers pay for contracted non-China supply: grows with importers'
         perceived risk and with China's lost reputation."""
-        risks = [s.risk[material] for s in self.importers.values()]
+        risks = self.importer_arrays.risk[:, self.materials.index(material)].tolist()
         reputations = [self.china.reputation[n] for n in self.importer_names]
         risk, reputation = sum(risks) / len(risks), sum(reputations) / len(reputations)
         return self.config.market.security_premium_max * max(risk, 1.0 - reputation)

@@ -17,6 +17,7 @@ import numpy as np
 from overplay.agents.china import OTHER
 from overplay.agents.firm_kernels import MemoryInputs, memories
 from overplay.model.columns import PARTNERSHIPS
+from overplay.model.month_inputs import coordinating_allies
 from overplay.model.risk import severity, update_reputation
 
 if TYPE_CHECKING:
@@ -35,22 +36,16 @@ def update_memories(model: LeverageModel) -> None:
     for pair in restricted:
         p = chn.policy[pair]
         severities[pair] = severity(p.regime, p.approval_rate, p.delay_months, p.cut, cfg)
-    # The share of each destination's orders China refused this month.
-    clearing = model.last.clearing
-    refused_share = np.divide(
-        clearing.refused,
-        clearing.orders,
-        out=np.zeros_like(clearing.refused),
-        where=clearing.orders > 0,
-    )
     # Risk (importers and firms), recycling and thrifting in one compiled pass.
     arrays = model.importer_arrays
     policy = sc.policy
     pop = model.firm_population
     remembered = memories(
         MemoryInputs(
-            refused_share=refused_share,
-            spill_weight=_spill_weights(model),
+            refused=model.last.clearing.refused,
+            orders=model.last.clearing.orders,
+            allies=coordinating_allies(model),
+            spillover=float(cfg.spillover),
             shortage=model.last.shortage,
             shortage_weight=float(cfg.shortage_weight),
             memory=arrays.refusal_memory,
@@ -104,19 +99,3 @@ def update_memories(model: LeverageModel) -> None:
             parameters=f"partners={chn.partners}",
             source="uptake",
         )
-
-
-def _spill_weights(model: LeverageModel) -> np.ndarray:
-    """How much of each destination's refused supply each importer feels (importers ×
-    destinations): all of its own, ``risk.spillover`` of others', twice that of a
-    coordinating ally's when it coordinates too."""
-    names, importers = model.importer_names, model.importers
-    spillover = model.config.risk.spillover
-    weights = np.full((len(names), len(model.destinations)), spillover)
-    for i, name in enumerate(names):
-        weights[i, i] = 1.0
-        if importers[name].coordinating:
-            for ally in importers[name].allies:
-                if importers[ally].coordinating:
-                    weights[i, names.index(ally)] = 2.0 * spillover
-    return weights

@@ -85,7 +85,7 @@ def gather(model: LeverageModel) -> MonthInputs:
         china_share=china_share,
         china_caps=china_caps,
         slots=slots.arrays,
-        allies=_allies(model),
+        allies=coordinating_allies(model),
         settings=MonthSettings(
             build_months=float(sc.policy.stockpile_build_months),
             partner_ore_share=float(model.partner_ore_share),
@@ -110,7 +110,7 @@ def gather(model: LeverageModel) -> MonthInputs:
     )
 
 
-def _allies(model: LeverageModel) -> np.ndarray:
+def coordinating_allies(model: LeverageModel) -> np.ndarray:
     """For each importer, the allies whose stockpiles it may draw on (both coordinate),
     as importer indices padded with -1; no columns when nobody coordinates."""
     states = model.importers

@@ -87,8 +87,9 @@ class RunTally:
         the world series it has just cached for Mesa's model reporters)."""
         policy = model.china.policy
         names, mats = model.importer_names, model.materials
+        # Regimes are StrEnum members, equal to (and hashed as) their values.
         self.regimes_by_round.setdefault(model.round, set()).update(
-            policy[(m, n)].regime.value for m in mats for n in names
+            [policy[(m, n)].regime for m in mats for n in names]
         )
         self.lost_output.append(model.last.flows.lost_output_usd_m)
         for n, shortages in zip(names, model.last.shortage.tolist(), strict=True):

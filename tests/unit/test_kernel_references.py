@@ -307,11 +307,13 @@ def memory_inputs(seed: int) -> MemoryInputs:
     regions, n, m = 4, 200, 2
     region = np.sort(rng.integers(0, regions - 1, n))
     thrift = rng.uniform(0, 0.3, (n, m))
-    spill = rng.uniform(0, 0.8, (regions, regions + 1))
-    np.fill_diagonal(spill, 1.0)
+    orders = rng.uniform(0, 500, (m, regions + 1)) * (rng.random((m, regions + 1)) > 0.2)
+    allies = np.array([[1, 2], [0, -1], [0, -1], [-1, -1]])  # 0 with 1 and 2; 3 alone
     return MemoryInputs(
-        refused_share=rng.uniform(0, 1, (m, regions + 1)) * (rng.random((m, regions + 1)) > 0.3),
-        spill_weight=spill,
+        refused=orders * rng.uniform(0, 1, orders.shape) * (rng.random(orders.shape) > 0.3),
+        orders=orders,
+        allies=allies,
+        spillover=0.3,
         shortage=rng.uniform(0, 0.5, (regions, m)),
         shortage_weight=2.0,
         memory=rng.uniform(0, 20, (regions, m)),
