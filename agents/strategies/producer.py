@@ -10,11 +10,18 @@ from overplay.agents.strategies.base import Strategy, register
 from overplay.model.units import STAGES
 
 
+def _likelier(base: float, excess_in_scales: float) -> float:
+    """The chance of investing: the base chance at the hurdle, rising toward 1 as the
+    excess margin grows, ``1 - (1 - base)^(1 + excess)`` (no cap that ignores price)."""
+    return 1.0 - (1.0 - base) ** (1.0 + excess_in_scales)
+
+
 @register
 class MarginInvestor(Strategy):
     """Invests where the expected margin over full cost beats the hurdle: operators
     expand (one project at a time per stage) with some probability, permitted deposits
-    are developed at GLOMBO's 8 %/yr opening rate [X12]; bigger margins make both likelier."""
+    are developed at GLOMBO's 8 %/yr opening rate [X12]; bigger margins make both likelier,
+    without a cap: each margin scale of excess counts as one more try at the base chance."""
 
     name = "margin_investor"
     role = "producer"
@@ -31,16 +38,16 @@ class MarginInvestor(Strategy):
                     continue
                 current = obs.capacity[(material, stage)]
                 if obs.greenfield:
-                    chance = obs.greenfield_probability * min(3.0, 1.0 + excess / 0.25)
+                    chance = _likelier(obs.greenfield_probability, excess / 0.25)
                     size = obs.entrant_size[material]
                     lead = obs.lead_time_years[f"greenfield_{stage}"]
                 elif current > 0:
-                    chance = obs.brownfield_probability * min(2.0, 1.0 + excess / 0.5)
+                    chance = _likelier(obs.brownfield_probability, excess / 0.5)
                     size = max(obs.expansion_fraction * current, obs.entrant_size[material])
                     lead = obs.lead_time_years["brownfield"]
                 else:
                     continue
-                if rng.random() < min(chance, 1.0):
+                if rng.random() < chance:
                     actions.append(
                         Action(
                             obs.name,

@@ -1,0 +1,64 @@
+"""The producers' rule: the chance of investing rises with the expected margin over
+the hurdle, toward certainty, with no cap that ignores price (issue 13, item 4)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from overplay.agents.observations import ProducerObservation
+from overplay.agents.strategies import make_strategy
+
+
+class FixedDraw:
+    """An rng whose every uniform draw is ``u``: the rule invests iff ``u < chance``."""
+
+    def __init__(self, u: float) -> None:
+        self.u = u
+
+    def random(self) -> float:
+        return self.u
+
+
+def prospect(margin: float, greenfield: bool = True, capacity: float = 0.0) -> ProducerObservation:
+    keys = [("light", "mining"), ("light", "processing")]
+    return ProducerObservation(
+        name="prospect",
+        step=13,
+        materials=("light",),
+        greenfield=greenfield,
+        capacity=dict.fromkeys(keys, capacity),
+        pipeline=dict.fromkeys(keys, 0.0),
+        expected_margin={("light", "mining"): -1.0, ("light", "processing"): margin},
+        hurdle_margin=0.15,
+        brownfield_probability=0.5,
+        greenfield_probability=0.08,
+        expansion_fraction=0.3,
+        entrant_size={"light": 10_000.0},
+        lead_time_years={"greenfield_processing": 5.0, "greenfield_mining": 7.0, "brownfield": 2.0},
+    )
+
+
+def invests(observation: ProducerObservation, u: float) -> bool:
+    rule = make_strategy("margin_investor", {}, "producer")
+    return bool(rule.decide(observation, FixedDraw(u)))
+
+
+@pytest.mark.parametrize("greenfield, base", [(True, 0.08), (False, 0.5)])
+def test_the_base_chance_holds_at_the_hurdle_and_nothing_below_it(greenfield, base):
+    capacity = 0.0 if greenfield else 5_000.0
+    at_hurdle = prospect(0.15 + 1e-12, greenfield, capacity)
+    assert invests(at_hurdle, base - 1e-6) and not invests(at_hurdle, base + 1e-6)
+    assert not invests(prospect(0.15, greenfield, capacity), 0.0)  # no excess: never
+
+
+def test_a_bigger_margin_makes_entry_likelier_without_a_cap():
+    """Old rule: at most 3 x 8 % = 24 % a year whatever the margin. Now the chance is
+    1 - 0.92^(1 + excess/0.25): 15 % at 0.25 of excess, 53 % at 2, 97 % at 10."""
+    for excess, chance in ((0.25, 1 - 0.92**2), (2.0, 1 - 0.92**9), (10.0, 1 - 0.92**41)):
+        margin = 0.15 + excess
+        assert invests(prospect(margin), chance - 1e-9)
+        assert not invests(prospect(margin), chance + 1e-9)
+    draws = np.linspace(0.01, 0.99, 99)
+    counts = [sum(invests(prospect(0.15 + x), u) for u in draws) for x in (0.1, 1, 5, 20)]
+    assert counts == sorted(counts) and counts[-1] > 90 and counts[0] < 15
