@@ -103,7 +103,6 @@ class SupplierState(mesa.Agent):
         self.quota_allowed = True
         self.reputation: dict[str, float] = dict.fromkeys(destinations, 1.0)
         self.truce_until: dict[str, int] = {}
-        self.new_restrictions: set[tuple[str, str]] = set()
         self.quota_steps: list[int] = []
 
     # -- observation -----------------------------------------------------------------
@@ -154,8 +153,6 @@ class SupplierState(mesa.Agent):
                 if new != old:
                     self.policy[(m, d)] = new
                     changed.append((m, d))
-                    if regime is not Regime.OPEN:
-                        self.new_restrictions.add((m, d))
         return changed
 
     def abolish_quotas(self, step: int) -> None:

@@ -271,7 +271,6 @@ class LeverageModel(mesa.Model):
         clear_month(self)
         update_memories(self)
         self.recorder.record()
-        self.china.new_restrictions.clear()
         if step >= self.total_steps:
             self.running = False
 

@@ -1,10 +1,11 @@
 """The memories phase of a month, after the market: what agents carry into the next one.
 
-:func:`update_memories` updates perceived risk (importers and firms, in one compiled
-pass, :func:`overplay.agents.firm_kernels.memories`), recycling and thrifting, China's
-reputation with each destination, and third countries' uptake of China's partnership.
-It reads the month's shortages the market phase (:mod:`overplay.model.month`) left in
-``model.last``. Written as a function of the model so
+:func:`update_memories` updates the importers' memory of refused supply and their
+perceived risk (the firms read theirs from the memory when needed), recycling and
+thrifting in one compiled pass (:func:`overplay.agents.firm_kernels.memories`), then
+China's reputation with each destination and third countries' uptake of China's
+partnership. It reads the month's refusals and shortages the market phase
+(:mod:`overplay.model.month`) left in ``model.last``. Written as a function of the model so
 :mod:`overplay.model.leverage_model` stays short; every formula is in ``docs/odd.md``.
 """
 
@@ -36,7 +37,7 @@ def update_memories(model: LeverageModel) -> None:
     for pair in restricted:
         p = chn.policy[pair]
         severities[pair] = severity(p.regime, p.approval_rate, p.delay_months, p.cut, cfg)
-    # Risk (importers and firms), recycling and thrifting in one compiled pass.
+    # Memory of refused supply, importers' risk, recycling and thrifting in one pass.
     arrays = model.importer_arrays
     policy = sc.policy
     pop = model.firm_population

@@ -26,7 +26,8 @@ def decay_factor(half_life_months: float) -> float:
 def severity(
     regime: Regime, approval_rate: float, delay_months: float, cut: float, cfg: RiskConfig
 ) -> float:
-    """How alarming a regime is to the importer it targets, in [0, 1].
+    """How harsh a regime is toward the destination it targets, in [0, 1]: what China's
+    reputation reads (perceived risk reads the supply actually refused instead).
 
     Ban > quota > licensing > open. Licensing rises toward a ban as approvals
     fall and delays lengthen (slow licensing read as a de facto ban).
