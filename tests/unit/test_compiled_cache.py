@@ -55,7 +55,7 @@ def test_the_cache_folder_follows_the_platform_and_the_users_override(tmp_path) 
     default = subprocess.run(
         [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
     ).stdout.strip()
-    assert Path(default) == tmp_path / "xdg" / "overplay" / "numba"
+    assert Path(default).parent == tmp_path / "xdg" / "overplay" / "numba"
     env["NUMBA_CACHE_DIR"] = str(tmp_path / "mine")
     chosen = subprocess.run(
         [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
@@ -79,3 +79,22 @@ def test_kernels_taking_named_tuples_load_from_the_cache() -> None:
         [sys.executable, "-c", probe], check=True, capture_output=True, text=True
     ).stdout.split()
     assert second == ["run_month", "1", "0", "memories", "1", "0"]
+
+
+def test_an_edit_to_any_kernel_source_gets_a_fresh_cache_folder(tmp_path, monkeypatch) -> None:
+    """numba checks only a cached function's own file; the folder is named by every
+    kernel source, so editing ``market.py`` cannot leave a caller's stale copy in use."""
+    from overplay.model import jit
+
+    package = tmp_path / "pkg"
+    for folder in ("model", "agents"):
+        (package / folder).mkdir(parents=True)
+    (package / "model" / "jit.py").write_text("# stand-in\n")
+    (package / "model" / "market.py").write_text("@njit\ndef f(): return 1\n")
+    (package / "agents" / "plain.py").write_text("x = 1\n")
+    monkeypatch.setattr(jit, "__file__", str(package / "model" / "jit.py"))
+    before = jit._sources_digest()
+    (package / "agents" / "plain.py").write_text("x = 2\n")
+    assert jit._sources_digest() == before  # files without compiled loops do not count
+    (package / "model" / "market.py").write_text("@njit\ndef f(): return 2\n")
+    assert jit._sources_digest() != before
