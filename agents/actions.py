@@ -38,6 +38,8 @@ class Kind(StrEnum):
     TECH_BAN = "tech_ban"
     ENFORCE = "enforce"
     PRICE_WAR = "price_war"
+    PRODUCTION_QUOTA = "production_quota"
+    RESERVE = "reserve"
     PARTNERSHIP = "partnership"
     ACCEPT_DEAL = "accept_deal"
     SUSPEND = "suspend"
@@ -161,6 +163,20 @@ KINDS: dict[Kind, KindSpec] = {
             "discount": Param(Annotated[float, Field(ge=0, le=0.9)], 0.3),
             "active": Param(bool, True),
         },
+        per_material=True,
+    ),
+    Kind.PRODUCTION_QUOTA: KindSpec(
+        "china",
+        "set_production_quota",
+        # 0: no quota (output limited by capacity only)
+        {"t_per_year": Param(Annotated[float, Field(ge=0, le=10_000_000)])},
+        per_material=True,
+    ),
+    # positive: buy for the state reserve; negative: sell from it
+    Kind.RESERVE: KindSpec(
+        "china",
+        "set_reserve",
+        {"t_per_month": Param(Annotated[float, Field(ge=-1_000_000, le=1_000_000)])},
         per_material=True,
     ),
     Kind.PARTNERSHIP: KindSpec("china", "set_partnership", _SWITCH),

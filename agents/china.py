@@ -8,6 +8,7 @@ import mesa
 import numpy as np
 
 from overplay.agents.actions import REGIME_OF_KIND, Action, Kind, Logged, Regime
+from overplay.agents.china_supply import ChinaSupply
 from overplay.agents.observations import ChinaObservation, PolicyView
 from overplay.agents.strategies.base import Strategy
 from overplay.model.calendar import date_of_step
@@ -86,10 +87,16 @@ class SupplierState(mesa.Agent):
     name = "china"
 
     def __init__(
-        self, model: mesa.Model, strategy: Strategy, materials: list[str], destinations: list[str]
+        self,
+        model: mesa.Model,
+        strategy: Strategy,
+        materials: list[str],
+        destinations: list[str],
+        supply: ChinaSupply,
     ) -> None:
         super().__init__(model)
         self.strategy = strategy
+        self.supply = supply
         self.materials = materials
         self.destinations = destinations
         self.policy: dict[tuple[str, str], ExportPolicy] = {
@@ -234,7 +241,21 @@ class SupplierState(mesa.Agent):
         self.tech_ban = bool(action.param("active"))
 
     def set_enforcement(self, action: Action) -> None:
+        """Enforcement against smuggling and illegal mining (a crackdown): it cuts
+        leakage and black output alike."""
         self.enforcement = min(max(float(action.param("level")), 0.0), 1.0)
+
+    def set_production_quota(self, action: Action) -> None:
+        """A legal production quota for the action's materials (0 lifts it: output is
+        then limited by capacity only)."""
+        quota = float(action.param("t_per_year")) or float("inf")
+        for m in action.materials or self.materials:
+            self.supply.production_quota[m] = quota
+
+    def set_reserve(self, action: Action) -> None:
+        """Buy for (positive) or sell from (negative) the state reserve each month, t."""
+        for m in action.materials or self.materials:
+            self.supply.reserve_rate[m] = float(action.param("t_per_month"))
 
     def set_price_war(self, action: Action) -> None:
         discount = float(action.param("discount")) if action.param("active") else 0.0

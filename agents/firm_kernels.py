@@ -19,6 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from overplay.model.jit import njit
+from overplay.model.market import choke_bin
 from overplay.model.units import DAYS_PER_MONTH
 
 
@@ -110,6 +111,33 @@ def demand(firms, terms):
             region_contracted[r, j] += order * firms.contracted[i, j]
             region_need[r, j] += wanted
     return Demand(need, paid, orders, region_orders, region_contracted, region_need)
+
+
+@njit(cache=True)
+def choke_loads(firms, wanted, price, reference, ceiling_multiple, bins):
+    """The firms' orders by the price at which each stops buying (materials × bins + 1).
+
+    A firm buys while the price it pays stays below what a kg adds to its output: at the
+    ex-China price ``price × value added / paid``. Each firm's order — what it would
+    order if it bought, so firms that curtail now count where they would come back — goes
+    to the bin of that choke price: bin ``b < bins`` for chokes between
+    ``reference·M^(b/bins)`` and the next edge (``M`` the ceiling multiple), bin
+    ``bins`` for chokes above the ceiling. :func:`overplay.model.market.demand_curve_price`
+    reads them. Reference:
+    :func:`overplay.agents.firm_kernels_reference.choke_loads`.
+    """
+    n, m = wanted.need.shape
+    loads = np.zeros((m, bins + 1))
+    for i in range(n):
+        for j in range(m):
+            need = wanted.need[i, j]
+            target = need * firms.target_days[i, j] / DAYS_PER_MONTH
+            order = max(need + (target - firms.inventory[i, j]) / firms.adjust_months, 0.0)
+            if order <= 0.0:
+                continue
+            choke = firms.value_added[i, j] * price[j] / wanted.paid[i, j]
+            loads[j, choke_bin(choke, reference[j], ceiling_multiple, bins)] += order
+    return loads
 
 
 @njit(cache=True)

@@ -55,6 +55,29 @@ def demand(firms: FirmState, terms: MarketTerms) -> Demand:
     )
 
 
+def choke_loads(
+    firms: FirmState,
+    wanted: Demand,
+    price: np.ndarray,
+    reference: np.ndarray,
+    ceiling_multiple: float,
+    bins: int,
+) -> np.ndarray:
+    """The firms' orders (as if they bought) by the bin of the ex-China price at which
+    each stops buying (materials × bins + 1; the last bin: above the ceiling)."""
+    target = wanted.need * firms.target_days / DAYS_PER_MONTH
+    orders = np.maximum(wanted.need + (target - firms.inventory) / firms.adjust_months, 0.0)
+    choke = firms.value_added * price / wanted.paid
+    position = bins * np.log(np.maximum(choke, reference) / reference) / np.log(ceiling_multiple)
+    index = np.where(
+        choke >= reference * ceiling_multiple, bins, np.minimum(position.astype(int), bins - 1)
+    )
+    loads = np.zeros((price.shape[0], bins + 1))
+    for j in range(price.shape[0]):
+        np.add.at(loads[j], index[:, j], np.where(orders[:, j] > 0, orders[:, j], 0.0))
+    return loads
+
+
 def receive_and_consume(
     firms: FirmState, demand: Demand, fill: np.ndarray, release: np.ndarray, discount: float
 ) -> Receipts:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from overplay.model.jit import njit
-from overplay.model.market import AllocationInputs, allocate_flows
+from overplay.model.market import AllocationInputs, allocate_flows, china_limit
 from overplay.model.supply import KG_PER_T_IN_USD_M
 from overplay.model.units import DAYS_PER_MONTH
 
@@ -67,6 +67,7 @@ class MaterialOutputs(NamedTuple):
     local_ore_share: np.ndarray  # share of foreign ore separated abroad
     contracted_share: np.ndarray  # contracted share of non-China sales
     nonchina_offered: np.ndarray  # non-China separated output offered
+    china_limit: np.ndarray  # most China would ship at its own price
 
 
 class MarketFlows(NamedTuple):
@@ -160,6 +161,7 @@ def clear_materials(inputs):
     requested = np.empty((n_mat, n_dest))
     refused = np.empty((n_mat, n_dest))
     offered = np.empty(n_mat)
+    limit = np.empty(n_mat)
     contracted = np.empty(n_dest)
     for j in range(n_mat):
         orders = all_orders[j]
@@ -201,10 +203,19 @@ def clear_materials(inputs):
                 offered[j],
                 mat.china_available[j],
                 leak_rate,
+                mat.anchor_scale[j],
             )
         )
         nonchina[j], china[j], leak[j] = flows.nonchina, flows.china, flows.leak
         requested[j], refused[j], sold = flows.requested, flows.refused, flows.sold
+        limit[j] = china_limit(
+            orders,
+            requested[j],
+            inputs.china_share[j],
+            inputs.china_caps[j],
+            mat.anchor_scale[j],
+            mat.china_available[j],
+        )
         demand_total[j] = 0.0
         supply_total[j] = 0.0
         refused_total = 0.0
@@ -297,6 +308,7 @@ def clear_materials(inputs):
             local_ore_share=new_local_share,
             contracted_share=new_contracted_share,
             nonchina_offered=offered,
+            china_limit=limit,
         ),
         market=MarketFlows(
             nonchina=nonchina,

@@ -18,7 +18,7 @@ from overplay.model.clearing_kernel import (
     MaterialOutputs,
 )
 from overplay.model.market import AllocationInputs
-from overplay.model.market_reference import allocate_flows
+from overplay.model.market_reference import allocate_flows, china_limit
 from overplay.model.supply import KG_PER_T_IN_USD_M
 from overplay.model.units import DAYS_PER_MONTH
 
@@ -77,6 +77,7 @@ def clear_materials(inputs: ClearingInputs) -> Clearing:
                 offered,
                 mat.china_available[j],
                 settings.leak_rate,
+                mat.anchor_scale[j],
             )
         )
         for name in ("nonchina", "china", "leak", "requested", "refused"):
@@ -112,6 +113,17 @@ def clear_materials(inputs: ClearingInputs) -> Clearing:
             ("local_ore_share", local_share),
             ("contracted_share", min(1.0, contracted[j].sum() / sold) if sold > 0 else 0.0),
             ("nonchina_offered", offered),
+            (
+                "china_limit",
+                china_limit(
+                    orders[j],
+                    allocation.requested,
+                    inputs.china_share[j],
+                    inputs.china_caps[j],
+                    mat.anchor_scale[j],
+                    mat.china_available[j],
+                ),
+            ),
         ):
             outputs[name][j] = value
 

@@ -53,6 +53,17 @@ PRICE_MULTIPLE = Column(
     "`price_ex_china` / the material's reference price",
     "ex-China price / reference price",
 )
+CHINA_LEGAL_OUTPUT = Column(
+    "china_legal_output",
+    "t/month",
+    "China's legal separated output sold: at home, exported, to its reserve",
+)
+CHINA_ILLEGAL_OUTPUT = Column(
+    "china_illegal_output",
+    "t/month",
+    "China's black output outside the state plan (sold at home or smuggled)",
+)
+CHINA_RESERVE_T = Column("china_reserve_t", "t", "China's state reserve at the month's end")
 CHINA_MINING_SHARE = Column(
     "china_mining_share",
     "fraction",
@@ -200,6 +211,9 @@ ROUND_COLUMNS = (
     PRICE_EX_CHINA,
     PRICE_CHINA,
     PRICE_MULTIPLE,
+    CHINA_LEGAL_OUTPUT,
+    CHINA_ILLEGAL_OUTPUT,
+    CHINA_RESERVE_T,
     CHINA_MINING_SHARE,
     CHINA_PROCESSING_SHARE,
     NON_CHINA_MINING_CAPACITY,

@@ -57,6 +57,21 @@ class MaterialConfig(Strict):
         "value), dimensionless. Just below the generic long-run intensity elasticity "
         "0.29 [X11]; Japan's imports fell 34 % in 2011 as prices spiked [J05].",
     )
+    china_production_quota_t_per_year: float | None = Field(
+        None,
+        gt=0,
+        description="China's legal production quota, t REO/yr (none: output limited by "
+        "capacity only). Mining quota 105,000 t in 2015 [seed 003].",
+    )
+    china_capacity_t_per_year: float | None = Field(
+        None,
+        gt=0,
+        description="China's separation capacity at start, t/yr; it grows with world "
+        "demand (none: world demand / `market.capacity_utilisation`).",
+    )
+    china_reserve_t: float = Field(
+        0.0, ge=0, description="China's state reserve at start, t; assumption."
+    )
     max_thrift: float = Frac(
         0.30,
         "Largest fraction of intensity firms can design out. "
@@ -127,26 +142,12 @@ def default_materials() -> dict[str, MaterialConfig]:
 class MarketConfig(Strict):
     """Price formation in the two-tier market."""
 
-    price_adjustment_per_month: float = Field(
-        0.35,
-        gt=0,
-        le=2,
-        description="Exponent of the monthly price update "
-        "p' = p·(D/S)^k, dimensionless. GLOMBO uses 0.43–0.71 per year for metals [X10]; "
-        "monthly and larger here because REE buyers bid up spot prices within months.",
-    )
-    reversion_per_month: float = Frac(
-        0.6,
-        "Monthly pull of the ex-China price back "
-        "toward China's FOB price when China supplies freely. "
-        "Sets the decay after a spike; assumption.",
-    )
-    reversion_cutoff: float = Field(
-        0.1,
-        gt=0,
-        le=1,
-        description="Share of requests China refuses above which its "
-        "free supply no longer anchors the ex-China price; assumption.",
+    price_speed_per_month: float = Frac(
+        0.3,
+        "Share of the way (in logs) the price moves each month toward the price that "
+        "clears the market; buyers and sellers take months to re-contract. GLOMBO's "
+        "yearly price response to the supply/demand ratio is 0.43–0.71 for metals [X10]; "
+        "REE spot prices moved within months in 2010–11 (assumption).",
     )
     max_price_multiple: float = Field(
         100.0,
@@ -154,9 +155,6 @@ class MarketConfig(Strict):
         le=500,
         description="Ceiling on price / reference, a numerical guard "
         "well above the 2011 peaks of 15–30× [P07, P08]; buyers' value added binds first.",
-    )
-    china_price_adjustment_per_month: float = Frac(
-        0.3, "Speed at which China's domestic output adapts to its sales; assumption."
     )
     ore_value_share: float = Frac(
         0.5, "Value of mined concentrate as a share of the separated-oxide price; assumption."
@@ -365,6 +363,21 @@ class ChinaConfig(Strict):
         0.1,
         "Share of non-China ore committed to Chinese "
         "processing per accepted partnership; assumption.",
+    )
+    illegal_supply_per_quota: float = Field(
+        1.6,
+        ge=0,
+        le=10,
+        description="Black output outside the state plan per tonne of production "
+        "quota, at the reference price and without enforcement: 168,000 t against a "
+        "105,000 t quota in 2015 (industry association estimate) [seed 003].",
+    )
+    illegal_price_elasticity: float = Field(
+        1.0,
+        ge=0,
+        le=5,
+        description="Response of black output to China's domestic price; heavy "
+        "ores' higher prices drew more illegal mining [seed 003]; assumption.",
     )
     tech_ban_lead_time_factor: float = Field(
         1.3,

@@ -32,7 +32,7 @@ from overplay.agents.importer import ImporterState
 from overplay.agents.importer_arrays import ImporterArrays
 from overplay.agents.producers import Producer
 from overplay.agents.strategies import make_strategy
-from overplay.model import observing, supply
+from overplay.model import china_market, observing, supply
 from overplay.model.action_log import log_event
 from overplay.model.agent_registry import ReleasedAgentIds
 from overplay.model.calendar import date_of_step
@@ -139,6 +139,7 @@ class LeverageModel(mesa.Model):
             make_strategy(sc.china.strategy.name, sc.china.strategy.params, "china"),
             self.materials,
             self.destinations,
+            china_market.initial_supply(sc),
         )
         self.importers: dict[str, ImporterState] = {}
         for name, cfg in sc.importers.items():
@@ -178,10 +179,6 @@ class LeverageModel(mesa.Model):
         self.price_c = dict(ref)
         self.price_history = {m: deque([ref[m]], maxlen=12) for m in self.materials}
         self.price_c_history = {m: deque([ref[m]], maxlen=12) for m in self.materials}
-        self.china_output_plan = {
-            m: sc.materials[m].demand_t_per_year / 12 * (sc.materials[m].china_processing_share)
-            for m in self.materials
-        }
         self.export_history = {
             (m, d): deque(maxlen=12) for m in self.materials for d in self.destinations
         }

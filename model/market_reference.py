@@ -25,11 +25,18 @@ def allocate_flows(inputs: AllocationInputs) -> Flows:
     # The rest is requested from China, which approves a share up to a cap, within
     # what it has to export.
     requested = want - nonchina
-    china = np.minimum(requested * inputs.china_share, inputs.china_caps)
+    allowed, at_anchor = allowed_volume(
+        requested, want, inputs.china_share, inputs.china_caps, inputs.anchor_scale
+    )
+    china = np.minimum(requested, allowed)
     if china.sum() > inputs.china_available:
         china = china * (max(inputs.china_available, 0.0) / max(china.sum(), EPS))
-    refused = requested - china
-    blocked = refused.copy()
+    blocked = requested - china
+    # Refused: what is not shipped, or the share of the normal request (at China's
+    # price) the policy withholds, if more.
+    normal = np.maximum(at_anchor, requested)
+    withheld = np.where(allowed < normal, 1.0 - allowed / np.where(normal > 0, normal, 1.0), 0.0)
+    refused = np.maximum(blocked, requested * withheld)
 
     # Spot non-China output goes to blocked buyers first, then displaces Chinese
     # exports (China is the swing supplier); each time pro rata.
@@ -41,8 +48,8 @@ def allocate_flows(inputs: AllocationInputs) -> Flows:
             source -= moved
             spare -= moved.sum()
 
-    # Leakage serves a share of what is still blocked.
-    leak = blocked * inputs.leak_rate
+    # Smugglers offer a share of what China refused; buyers take it for unmet demand.
+    leak = np.minimum(refused * inputs.leak_rate, blocked)
     return Flows(
         nonchina=nonchina,
         china=china,
@@ -52,3 +59,35 @@ def allocate_flows(inputs: AllocationInputs) -> Flows:
         refused=refused,
         sold=inputs.nonchina_supply - spare,
     )
+
+
+def allowed_volume(
+    requested: np.ndarray,
+    wanted: np.ndarray,
+    share: np.ndarray,
+    cap: np.ndarray,
+    anchor_scale: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """What China's policy lets each destination have (inf: no limit) and what each
+    would request at China's export price: licences approve a share of that volume,
+    quotas and bans cap it."""
+    at_anchor = np.maximum(requested + wanted * (anchor_scale - 1.0), 0.0)
+    return np.where(share >= 1.0, cap, np.minimum(share * at_anchor, cap)), at_anchor
+
+
+def china_limit(
+    orders: np.ndarray,
+    requested: np.ndarray,
+    china_share: np.ndarray,
+    china_caps: np.ndarray,
+    anchor_scale: float,
+    china_available: float,
+) -> float:
+    """The most China would ship at its own export price: what its policy allows each
+    destination (no more than it would request there or now), within what China has to
+    export."""
+    allowed, at_anchor = allowed_volume(
+        requested, np.maximum(orders, 0.0), china_share, china_caps, anchor_scale
+    )
+    most = np.minimum(allowed, np.maximum(at_anchor, requested)).sum()
+    return min(most, max(china_available, 0.0))

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from overplay.agents.firms import FirmFlows
-from overplay.model import market, month_kernel
+from overplay.model import china_market, market, month_kernel
 from overplay.model.columns import (
     CAPTURED_INDUSTRY,
     ENFORCEMENT,
@@ -49,6 +49,7 @@ class MarketRecord:
     nonchina_offered: np.ndarray
     china_share: np.ndarray
     china_caps: np.ndarray
+    anchor_scale: np.ndarray  # per material: demand at China's price / demand now
     china_available: np.ndarray
     leak_rate: float
     nonchina: np.ndarray
@@ -74,7 +75,8 @@ def clear_month(model: LeverageModel) -> None:
     pop = model.firm_population
     chn = model.china
 
-    inputs = gather(model)
+    china_month = china_market.plan(model)
+    inputs = gather(model, china_month)
     out = month_kernel.run_month(inputs)
     # The material terms read below, as Python floats (numpy scalars slow every later
     # operation).
@@ -83,8 +85,7 @@ def clear_month(model: LeverageModel) -> None:
     other_need, premium = terms.other_need.tolist(), terms.premium.tolist()
     pop.last_orders, pop.last_shortfall = out.firm_orders, out.firm_shortfall
     per_material, flows_md, per_importer = out.materials, out.market, out.importers
-    demand_total, supply_total = per_material.demand.tolist(), per_material.supply.tolist()
-    constrained, exports = per_material.constrained.tolist(), per_material.exports.tolist()
+    demand_total, exports = per_material.demand.tolist(), per_material.exports.tolist()
     leaked, processed = per_material.leaked.tolist(), per_material.processed.tolist()
     mined_sold = per_material.mined_sold.tolist()
     processing_share = per_material.processing_share.tolist()
@@ -112,6 +113,7 @@ def clear_month(model: LeverageModel) -> None:
         nonchina_offered=per_material.nonchina_offered,
         china_share=inputs.china_share,
         china_caps=inputs.china_caps,
+        anchor_scale=inputs.materials.anchor_scale,
         china_available=inputs.materials.china_available,
         leak_rate=inputs.settings.leak_rate,
         nonchina=nonchina,
@@ -124,42 +126,40 @@ def clear_month(model: LeverageModel) -> None:
     for (m, d), shipped in zip(model.export_history, china.ravel().tolist(), strict=True):
         model.export_history[(m, d)].append(shipped)
 
-    # Prices: excess demand raises the ex-China price; free Chinese supply anchors it.
-    # China's own price clears its home market against what it keeps at home.
+    # Prices move toward the prices that clear the markets: abroad, China's export price
+    # unless its limits bind or other supply alone exceeds demand; at home, the
+    # reference price unless the quota, capacity or the reserve's purchases bind.
     rows: dict[str, dict] = {}
-    export_margin = leverage_loss = 0.0
+    export_margin = leverage_loss = reserve_bought = 0.0
     n_imp = len(names)
+    offered, china_limit = per_material.nonchina_offered.tolist(), per_material.china_limit.tolist()
+    smuggling = (flows_md.refused.sum(axis=1) * inputs.settings.leak_rate).tolist()
     for j, m in enumerate(mats):
         px, pc, ref = model.price_x[m], model.price_c[m], model.reference_price[m]
-        new_px = market.update_price(
-            px,
-            ore_price[j],
-            demand_total[j],
-            supply_total[j],
-            constrained[j],
-            mkt.price_adjustment_per_month,
-            mkt.reversion_per_month,
-            0.2 * ref,
-            mkt.max_price_multiple * ref,
-            mkt.reversion_cutoff,
+        fixed = offered[j] + smuggling[j]  # sold whatever it fetches
+        cfg = sc.materials[m]
+        target = market.ex_china_target(
+            market.ExChinaTerms(
+                px,
+                demand_total[j],
+                other_need[j],
+                cfg.value_added_usd_per_kg,
+                ore_price[j],
+                cfg.price_elasticity,
+            ),
+            out.choke_loads[j],
+            market.choke_edges(ref, mkt.max_price_multiple),
+            fixed,
+            fixed + china_limit[j],
         )
-        offered_home = model.china_output_plan[m] - exports[j] - leaked[j]
-        new_pc = market.update_price(
-            pc,
-            ref,
-            home_demand[j],
-            max(offered_home, 1e-9),
-            0.0,
-            mkt.price_adjustment_per_month,
-            mkt.reversion_per_month,
-            0.2 * ref,
-            mkt.max_price_multiple * ref,
+        new_px = market.adjust_price(
+            px, target, mkt.price_speed_per_month, 0.2 * ref, mkt.max_price_multiple * ref
         )
-        model.china_output_plan[m] += mkt.china_price_adjustment_per_month * (
-            home_demand[j] + exports[j] + leaked[j] - model.china_output_plan[m]
-        )
+        home = china_market.settle(model, china_month, j, home_demand[j], exports[j], leaked[j])
+        new_pc = home.price
 
         export_margin += exports[j] * (px - ref * mkt.china_cost_share) * USD_M
+        reserve_bought += china_month.reserve_flow[j] * pc * USD_M  # sales count negative
         leverage_loss -= model.pending_leverage_change[m]
         model.pending_leverage_change[m] = 0.0
 
@@ -173,6 +173,9 @@ def clear_month(model: LeverageModel) -> None:
         rows[m] = {
             "price_ex_china": px,
             "price_china": pc,
+            "china_legal_output": home.legal_output,
+            "china_illegal_output": home.illegal_output,
+            "china_reserve_t": chn.supply.reserve[m],
             "china_mining_share": mining_share[j],
             "china_processing_share": processing_share[j],
             "exports": china[j, :n_imp],
@@ -198,6 +201,7 @@ def clear_month(model: LeverageModel) -> None:
         (CAPTURED_INDUSTRY, sc.china.domestic_industry_weight * float(lost.sum())),
         (ENFORCEMENT, -sc.china.enforcement_cost_usd_m_per_month * chn.enforcement),
         (RETALIATION, -retaliation),
+        (STOCKPILE_PURCHASES, -reserve_bought),
     )
     floor_cost = out.floor_cost.tolist()
     for i, state in enumerate(states):

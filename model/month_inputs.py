@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from overplay.agents.firm_kernels import FirmState
-from overplay.model import market
+from overplay.model import china_market, market
+from overplay.model.china_market import ChinaMonth
 from overplay.model.month_kernel import (
     ImporterInputs,
     MaterialInputs,
@@ -24,9 +25,10 @@ if TYPE_CHECKING:
     from overplay.model.leverage_model import LeverageModel
 
 
-def gather(model: LeverageModel) -> MonthInputs:
-    """This month's market terms, the importers', China's limits, the producers' slots,
-    the allies, the month's scalars and the firm population, by name."""
+def gather(model: LeverageModel, china: ChinaMonth) -> MonthInputs:
+    """This month's market terms, the importers', China's limits (its export policy and,
+    from ``china``, what it has to export), the producers' slots, the allies, the
+    month's scalars and the firm population, by name."""
     sc = model.config
     mkt = sc.market
     mats = model.materials
@@ -39,24 +41,28 @@ def gather(model: LeverageModel) -> MonthInputs:
 
     # Per material, each term in MaterialInputs' field order; one array, one row a term.
     rows = []
-    for m in mats:
+    for j, m in enumerate(mats):
         cfg = sc.materials[m]
         px, pc, ref = model.price_x[m], model.price_c[m], model.reference_price[m]
+        export_price = pc * (1.0 - chn.price_war[m])  # a price war cheapens ore too
         growth = model.demand_growth(m)
         response = market.demand_multiplier(px, ref, cfg.price_elasticity)
         china_cm = cfg.china_consumption_share * cfg.demand_t_per_year / 12 * growth
         home = china_cm * market.demand_multiplier(pc, ref, cfg.price_elasticity)
         other = model.other_demand_share[m] * cfg.demand_t_per_year / 12 * growth * response
+        if px >= cfg.value_added_usd_per_kg:  # third countries' firms stop buying too
+            other = 0.0
         rows.append(
             (
                 growth,  # growth
                 response,  # price_response
                 px,  # price_x
+                market.demand_multiplier(export_price, px, cfg.price_elasticity),  # anchor_scale
                 model.security_premium(m),  # premium
                 max(other, 0.0),  # other_need
                 home,  # china_domestic
-                cfg.demand_t_per_year * growth / 12 / mkt.capacity_utilisation - home,
-                pc * (1.0 - chn.price_war[m]),  # price_c_ore: a price war cheapens ore too
+                china_market.exportable(china, j, home),  # china_available
+                export_price,  # price_c_ore
                 model.last.local_ore_share[m],  # local_ore_share
                 model.last.contracted_share[m],  # contracted_share
                 ref,  # reference_price
@@ -93,6 +99,7 @@ def gather(model: LeverageModel) -> MonthInputs:
             leak_rate=float(leak_rate),
             leverage_horizon=float(sc.policy.leverage_horizon_months),
             discount=float(discount),
+            price_ceiling_multiple=float(mkt.max_price_multiple),
         ),
         firms=FirmState(
             base_need=pop.base_need,

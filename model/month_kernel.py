@@ -23,7 +23,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from overplay.agents.firm_kernels import FirmState, MarketTerms, demand, receive_and_consume
+from overplay.agents.firm_kernels import (
+    FirmState,
+    MarketTerms,
+    choke_loads,
+    demand,
+    receive_and_consume,
+)
 from overplay.model.clearing_kernel import (
     ClearingInputs,
     MarketFlows,
@@ -31,7 +37,7 @@ from overplay.model.clearing_kernel import (
     clear_materials,
 )
 from overplay.model.jit import njit
-from overplay.model.market import AllocationInputs, allocate_flows
+from overplay.model.market import CHOKE_BINS, AllocationInputs, allocate_flows
 from overplay.model.supply import KG_PER_T_IN_USD_M, SlotArrays
 
 
@@ -41,6 +47,7 @@ class MaterialInputs(NamedTuple):
     growth: np.ndarray  # demand growth since the start
     price_response: np.ndarray  # short-run demand multiplier at the ex-China price
     price_x: np.ndarray  # ex-China price, USD/kg
+    anchor_scale: np.ndarray  # demand at China's export price / demand at price_x
     premium: np.ndarray  # security premium on contracted non-China supply
     other_need: np.ndarray  # third countries' orders, t/month
     china_domestic: np.ndarray  # China's home demand, t/month
@@ -71,6 +78,7 @@ class MonthSettings(NamedTuple):
     leak_rate: float  # share of blocked demand served by leakage
     leverage_horizon: float  # months of buffer counted in indispensability
     discount: float  # this month's discount factor
+    price_ceiling_multiple: float  # ceiling on price / reference
 
 
 class MonthInputs(NamedTuple):
@@ -128,6 +136,7 @@ class MonthOutputs(NamedTuple):
     floor_cost: np.ndarray  # price-floor top-ups per host, USD m (D)
     firm_orders: np.ndarray  # firms × materials, t/month
     firm_shortfall: np.ndarray  # firms × materials, t/month
+    choke_loads: np.ndarray  # firms' orders by choke price bin (M × CHOKE_BINS + 1)
 
 
 @njit(cache=True)
@@ -150,7 +159,7 @@ def leverage(inputs):
         need[n_imp] = inputs.other_need[j]
         contracted[n_imp] = 0.0
         nonchina = allocate_flows(
-            AllocationInputs(need, contracted, shut, shut, inputs.nonchina_supply[j], 0.0, 0.0)
+            AllocationInputs(need, contracted, shut, shut, inputs.nonchina_supply[j], 0.0, 0.0, 1.0)
         ).nonchina
         for i in range(n_imp):
             demand = inputs.need[i, j] * horizon
@@ -229,6 +238,14 @@ def run_month(inputs):
     wanted = demand(
         inputs.firms, MarketTerms(mat.growth, mat.price_response, mat.price_x, mat.premium)
     )
+    loads = choke_loads(
+        inputs.firms,
+        wanted,
+        mat.price_x,
+        mat.reference_price,
+        settings.price_ceiling_multiple,
+        CHOKE_BINS,
+    )
     clearing = clear_materials(
         ClearingInputs(
             wanted,
@@ -296,4 +313,5 @@ def run_month(inputs):
         floor_cost=clearing.floor_cost,
         firm_orders=wanted.orders,
         firm_shortfall=receipts.shortfall,
+        choke_loads=loads,
     )

@@ -17,7 +17,7 @@ from overplay.agents import firm_kernels_reference as firms_reference
 from overplay.agents.firm_kernels import MarketTerms
 from overplay.model.clearing_kernel import ClearingInputs
 from overplay.model.clearing_kernel_reference import clear_materials
-from overplay.model.market import AllocationInputs
+from overplay.model.market import CHOKE_BINS, AllocationInputs
 from overplay.model.market_reference import allocate_flows
 from overplay.model.month_kernel import (
     ImporterOutputs,
@@ -37,7 +37,9 @@ def leverage(inputs: LeverageInputs) -> np.ndarray:
     for j in range(n_mat):
         need = np.append(inputs.need[:, j], inputs.other_need[j])
         contracted = np.append(inputs.contracted[:, j], 0.0)
-        supply = AllocationInputs(need, contracted, shut, shut, inputs.nonchina_supply[j], 0, 0)
+        supply = AllocationInputs(
+            need, contracted, shut, shut, inputs.nonchina_supply[j], 0, 0, 1.0
+        )
         nonchina = allocate_flows(supply).nonchina[:n_imp]
         demand = inputs.need[:, j] * inputs.horizon
         have = (
@@ -87,6 +89,14 @@ def run_month(inputs: MonthInputs) -> MonthOutputs:
     mat, imp, settings = inputs.materials, inputs.importers, inputs.settings
     wanted = firms_reference.demand(
         inputs.firms, MarketTerms(mat.growth, mat.price_response, mat.price_x, mat.premium)
+    )
+    loads = firms_reference.choke_loads(
+        inputs.firms,
+        wanted,
+        mat.price_x,
+        mat.reference_price,
+        settings.price_ceiling_multiple,
+        CHOKE_BINS,
     )
     clearing = clear_materials(
         ClearingInputs(
@@ -138,4 +148,5 @@ def run_month(inputs: MonthInputs) -> MonthOutputs:
         floor_cost=clearing.floor_cost,
         firm_orders=wanted.orders,
         firm_shortfall=receipts.shortfall,
+        choke_loads=loads,
     )

@@ -33,6 +33,17 @@ RETIRED: dict[Loc, str] = {
     ("risk", "ongoing_share"): "no longer used and ignored: perceived risk follows the "
     "supply China refuses each month, so a standing restriction counts by what it "
     "refuses (docs/odd.md §7.4)",
+    ("market", "price_adjustment_per_month"): "no longer used and ignored: prices move "
+    "toward the price that clears the market at `market.price_speed_per_month` "
+    "(docs/odd.md §7.3)",
+    ("market", "reversion_per_month"): "no longer used and ignored: the same "
+    "`market.price_speed_per_month` takes the price back to China's once China supplies "
+    "what is asked (docs/odd.md §7.3)",
+    ("market", "reversion_cutoff"): "no longer used and ignored: China's supply anchors "
+    "the price whenever its limits do not bind, by how much they bind (docs/odd.md §7.3)",
+    ("market", "china_price_adjustment_per_month"): "no longer used and ignored: China's "
+    "legal producers supply what is sold up to the production quota or capacity "
+    "(docs/odd.md §7.3)",
 }
 
 

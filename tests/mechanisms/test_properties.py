@@ -160,9 +160,10 @@ def runs(draw, names: tuple[str, ...] = BUNDLED):
         ("years", draw(st.integers(1, 3))),
     ]
     optional = {
-        "market.price_adjustment_per_month": st.floats(0.01, 2.0),
+        "market.price_speed_per_month": unit,
         "market.leakage_rate": unit,
-        "market.reversion_per_month": unit,
+        "materials.light.china_production_quota_t_per_year": st.floats(1_000.0, 500_000.0),
+        "china.illegal_supply_per_quota": st.floats(0.0, 10.0),
         "risk.half_life_months": st.floats(0.5, 600.0),
         "materials.light.price_elasticity": st.floats(0.01, 2.0),
         "materials.heavy.price_elasticity": st.floats(0.01, 2.0),
@@ -181,7 +182,7 @@ def runs(draw, names: tuple[str, ...] = BUNDLED):
 def allocation_violations(model: LeverageModel) -> list[str]:
     """The month's allocations (``model.last.clearing``) against their inputs: every
     material's flows within orders, China's within its policy and availability,
-    non-China sales within what was offered, leakage only from blocked demand."""
+    non-China sales within what was offered, leakage only from refused supply."""
     c = model.last.clearing
     problems = []
     for j, m in enumerate(model.materials):
@@ -200,8 +201,11 @@ def allocation_violations(model: LeverageModel) -> list[str]:
                 problems.append(f"{m}: {label} negative or non-finite: {flow}")
         if np.any(received > want + tol):
             problems.append(f"{m}: received {received} > orders {want}")
-        if np.any(china > share * c.requested[j] + tol):
-            problems.append(f"{m}: china {china} > share×request {share * c.requested[j]}")
+        # A licence approves its share of what would be asked at China's price.
+        at_anchor = np.maximum(c.requested[j] + want * (c.anchor_scale[j] - 1.0), 0.0)
+        allowed = np.where(share >= 1.0, np.inf, share * at_anchor)
+        if np.any(china > np.minimum(allowed, c.requested[j]) + tol):
+            problems.append(f"{m}: china {china} > licensed {allowed} or requested")
         if np.any(china > caps + tol):
             problems.append(f"{m}: china {china} > caps {caps}")
         if china.sum() > max(c.china_available[j], 0.0) + TOL * (1 + want.sum()):
@@ -211,7 +215,7 @@ def allocation_violations(model: LeverageModel) -> list[str]:
         if abs(nonchina.sum() - sold) > TOL * (1 + sold):
             problems.append(f"{m}: non-China received {nonchina.sum()} != sold {sold}")
         if np.any(leak > c.leak_rate * c.refused[j] + tol):
-            problems.append(f"{m}: leak {leak} beyond blocked demand {c.refused[j]}")
+            problems.append(f"{m}: leak {leak} beyond what smugglers offer {c.refused[j]}")
     return problems
 
 
@@ -390,7 +394,8 @@ EDGE_CASES = [
         ],
     ),
     _edge("no_china_consumption", [("materials.light.china_consumption_share", 0.0)]),
-    _edge("no_reversion", [("market.reversion_per_month", 0.0)]),
+    _edge("frozen_prices", [("market.price_speed_per_month", 0.0)]),
+    _edge("tight_production_quota", [("materials.light.china_production_quota_t_per_year", 1.0)]),
     _edge("ore_value_extremes", [("market.ore_value_share", 1.0)]),
     _edge("full_learning", [("producer_rules.learning_rate", 1.0)]),
     _edge("shrinking_demand", [("materials.light.demand_growth_per_year", -0.2)]),

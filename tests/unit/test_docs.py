@@ -106,7 +106,7 @@ def test_walker_sees_nested_sections_and_entries():
     paths = parameter_paths()
     for expected in (
         "seed",
-        "market.price_adjustment_per_month",
+        "market.price_speed_per_month",
         "materials.demand_t_per_year",
         "importers.allies",
         "producers.ore_to_china",

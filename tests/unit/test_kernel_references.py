@@ -85,6 +85,7 @@ def material_inputs(rng, m: int, edge: str) -> MaterialInputs:
         growth=rng.uniform(0.9, 1.3, m),
         price_response=rng.uniform(0.5, 1.5, m),
         price_x=price,
+        anchor_scale=rng.uniform(0.5, 20.0, m),
         premium=rng.uniform(0, 0.5, m),
         other_need=np.zeros(m) if edge == "zero_demand" else rng.uniform(0, 500, m),
         china_domestic=rng.uniform(0, 800, m),
@@ -145,6 +146,7 @@ def settings(rng) -> MonthSettings:
         leak_rate=float(rng.uniform(0, 0.3)),
         leverage_horizon=float(rng.uniform(1, 12)),
         discount=float(rng.uniform(0.9, 1.0)),
+        price_ceiling_multiple=float(rng.uniform(2, 200)),
     )
 
 
@@ -207,6 +209,7 @@ def test_allocate_flows(seed):
         nonchina_supply=float(rng.choice([0.0, rng.uniform(0, 3000)])),
         china_available=float(rng.choice([np.inf, rng.uniform(-10, 3000)])),
         leak_rate=float(rng.uniform(0, 1)),
+        anchor_scale=float(rng.choice([1.0, rng.uniform(0.2, 30.0)])),
     )
     assert_agree(market.allocate_flows(inputs), market_reference.allocate_flows(inputs))
 

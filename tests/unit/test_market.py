@@ -1,6 +1,7 @@
 """Unit and property tests of the pure market-clearing and memory functions.
 
-Covers :mod:`model.market` (``allocate_flows``, ``update_price``, ``demand_multiplier``)
+Covers :mod:`model.market` (``allocate_flows``, ``clearing_price``, ``adjust_price``,
+``demand_multiplier``)
 and :mod:`model.risk` (``severity``, ``perceived_risk``, ``update_reputation``,
 ``decay_factor``). Everything here is a pure function of its arguments, so the
 tests need no model.
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from overplay.agents.actions import Regime
@@ -21,9 +22,11 @@ from overplay.model.config_world import RiskConfig
 from overplay.model.market import (
     EPS,
     AllocationInputs,
+    adjust_price,
     allocate_flows,
+    china_limit,
+    clearing_price,
     demand_multiplier,
-    update_price,
 )
 from overplay.model.risk import (
     decay_factor,
@@ -89,15 +92,24 @@ class Clearing:
 
 
 def allocate(
-    orders, contracted, nonchina_supply, china_share, china_caps, china_available, leak_rate
+    orders,
+    contracted,
+    nonchina_supply,
+    china_share,
+    china_caps,
+    china_available,
+    leak_rate,
+    anchor_scale=1.0,
 ) -> Clearing:
-    """``allocate_flows`` taking lists or arrays."""
+    """``allocate_flows`` taking lists or arrays (``anchor_scale`` 1: the price is
+    China's own)."""
     *flows, sold = allocate_flows(
         AllocationInputs(
             *(np.asarray(a, dtype=float) for a in (orders, contracted, china_share, china_caps)),
             float(nonchina_supply),
             float(china_available),
             float(leak_rate),
+            float(anchor_scale),
         )
     )
     return Clearing(*flows, nonchina_sold=sold)
@@ -254,130 +266,124 @@ class TestAllocate:
         np.testing.assert_allclose(c.refused, [60.0, 0.0])
 
 
-# -- update_price -------------------------------------------------------------------------
-@st.composite
-def price_inputs(draw):
-    ref = draw(st.floats(1.0, 1e3))
-    floor = 0.2 * ref
-    ceiling = draw(st.floats(1.5, 500.0)) * ref
-    price = draw(st.floats(floor, ceiling))
-    anchor = draw(st.floats(floor, ceiling))
-    demand = draw(st.floats(0.0, 1e6))
-    supply = draw(st.floats(0.0, 1e6))
-    constrained = draw(fraction)
-    adjustment = draw(st.floats(0.01, 2.0))
-    reversion = draw(fraction)
-    return {
-        "price": price,
-        "anchor": anchor,
-        "demand": demand,
-        "supply": supply,
-        "constrained_share": constrained,
-        "adjustment": adjustment,
-        "reversion": reversion,
-        "floor": floor,
-        "ceiling": ceiling,
-    }
+# -- licences are volumes ------------------------------------------------------------------
+class TestLicencesAreVolumes:
+    def test_approved_volume_does_not_shrink_as_the_price_rises(self):
+        """A 40 % licence approves 40 % of what buyers ask at China's price: at a
+        scarcity price where they ask only half as much (demand there is twice demand
+        now), all of it is shipped, and 60 % of the request still counts as refused."""
+        orders = np.array([100.0])
+        at_fob = allocate(orders, np.zeros(1), 0.0, np.array([0.4]), np.full(1, np.inf), 1e9, 0.0)
+        np.testing.assert_allclose(at_fob.china, [40.0])
+        np.testing.assert_allclose(at_fob.refused, [60.0])
+        scarce = allocate(
+            [40.0], np.zeros(1), 0.0, np.array([0.4]), np.full(1, np.inf), 1e9, 0.2, 2.5
+        )
+        np.testing.assert_allclose(scarce.china, [40.0])  # 0.4 × 100 at China's price
+        np.testing.assert_allclose(scarce.blocked, [0.0])
+        np.testing.assert_allclose(scarce.refused, [40.0 * 0.6])
+        np.testing.assert_allclose(scarce.leak, [0.0])  # nothing left unmet to take it
 
-
-class TestUpdatePrice:
-    @SETTINGS
-    @given(price_inputs())
-    def test_within_floor_and_ceiling(self, kw):
-        p = update_price(**kw)
-        assert math.isfinite(p)
-        assert kw["floor"] <= p <= kw["ceiling"]
+    def test_open_trade_ignores_the_anchor(self):
+        c = allocate([100.0], np.zeros(1), 0.0, np.ones(1), np.full(1, np.inf), 1e9, 0.2, 0.5)
+        np.testing.assert_allclose(c.china, [100.0])
+        np.testing.assert_allclose(c.refused, [0.0])
 
     @SETTINGS
-    @given(price_inputs(), st.floats(1.01, 100.0))
-    def test_rises_with_excess_demand(self, kw, excess):
-        """Excess demand raises the price when nothing pulls it down (fully constrained,
-        or the anchor is not below the price)."""
-        kw["supply"] = max(kw["supply"], 1.0)
-        kw["demand"] = kw["supply"] * excess
-        for variant in ({"constrained_share": 1.0}, {"anchor": kw["price"]}):
-            p = update_price(**{**kw, **variant})
-            if kw["price"] < kw["ceiling"] * (1 - 1e-9):
-                assert p > kw["price"]
-            else:
-                assert p == pytest.approx(kw["ceiling"])
+    @given(clearing_inputs(), st.floats(0.0, 50.0))
+    def test_flows_stay_consistent_at_any_price(self, args, scale):
+        orders, contracted, supply, share, caps, available, leak = args
+        c = allocate(orders, contracted, supply, share, caps, available, leak, scale)
+        want = np.maximum(orders, 0.0)
+        tol = close_enough(want)
+        np.testing.assert_allclose(c.received + c.blocked, want, rtol=1e-9, atol=1e-6)
+        assert np.all(c.china <= c.requested + tol)
+        assert np.all(c.china <= caps + tol)
+        assert np.all(c.refused >= c.blocked + c.leak - tol)  # never less than left unmet
+        assert np.all(c.refused <= c.requested + tol)
+        assert np.all(c.leak <= leak * c.refused + tol)
 
     @SETTINGS
-    @given(price_inputs(), st.floats(1.01, 100.0))
-    def test_falls_with_excess_supply(self, kw, excess):
-        kw["demand"] = max(kw["demand"], 1.0)
-        kw["supply"] = kw["demand"] * excess
-        p = update_price(**{**kw, "constrained_share": 1.0})
-        if kw["price"] > kw["floor"] * (1 + 1e-9):
-            assert p < kw["price"]
-        else:
-            assert p == pytest.approx(kw["floor"])
-
-    @SETTINGS
-    @given(price_inputs())
-    def test_reverts_toward_anchor_when_unconstrained(self, kw):
-        kw.update(demand=kw["supply"], constrained_share=0.0)
-        assume(kw["reversion"] > 0.01)
-        p = update_price(**kw)
-        lo, hi = sorted((kw["price"], kw["anchor"]))
-        # Between the old price and the anchor, and no farther from the anchor (log scale).
-        assert lo * (1 - 1e-9) <= p <= hi * (1 + 1e-9)
-        gap_before = abs(math.log(kw["price"]) - math.log(kw["anchor"]))
-        gap_after = abs(math.log(p) - math.log(kw["anchor"]))
-        assert gap_after <= gap_before * (1 - kw["reversion"]) + 1e-9
-        if kw["reversion"] == 1.0:
-            assert p == pytest.approx(kw["anchor"])
-
-    @SETTINGS
-    @given(price_inputs())
-    def test_no_reversion_when_fully_constrained(self, kw):
-        kw.update(demand=kw["supply"] + 1.0, supply=kw["supply"] + 1.0, constrained_share=1.0)
-        assert update_price(**kw) == pytest.approx(kw["price"], rel=1e-9)
-
-    @SETTINGS
-    @given(price_inputs(), fraction, fraction, fraction)
-    def test_reversion_weakens_as_china_refuses_more(self, kw, c1, c2, cutoff):
-        """The pull toward the anchor never grows with the refused share, and vanishes
-        once the refused share reaches the cutoff (a binding restriction)."""
-        kw.update(demand=kw["supply"])
-        low, high = sorted((c1, c2))
-
-        def gap(c):
-            p = update_price(**{**kw, "constrained_share": c}, cutoff=cutoff)
-            return abs(math.log(p) - math.log(kw["anchor"]))
-
-        assert gap(low) <= gap(high) + 1e-9
-        if high >= cutoff:
-            p = update_price(**{**kw, "constrained_share": high}, cutoff=cutoff)
-            assert p == pytest.approx(kw["price"], rel=1e-9)
-
-    @SETTINGS
-    @given(price_inputs(), st.floats(0.0, 1e6), st.floats(0.0, 1e6))
-    def test_monotone_in_demand(self, kw, d1, d2):
-        low, high = sorted((d1, d2))
-        p_low = update_price(**{**kw, "demand": low})
-        p_high = update_price(**{**kw, "demand": high})
-        assert p_low <= p_high * (1 + 1e-12)
-
-    @SETTINGS
-    @given(price_inputs(), st.floats(0.0, 1e6), st.floats(0.0, 1e6))
-    def test_antitone_in_supply(self, kw, s1, s2):
-        low, high = sorted((s1, s2))
-        assert update_price(**{**kw, "supply": high}) <= update_price(**{**kw, "supply": low}) * (
-            1 + 1e-12
+    @given(clearing_inputs(), st.floats(0.0, 50.0))
+    def test_china_limit_bounds_what_china_ships(self, args, scale):
+        """The most China would ship at its own price is never below what it ships now
+        (its policy allows each destination at least that) and never above what it has."""
+        orders, contracted, supply, share, caps, available, leak = args
+        c = allocate(orders, contracted, supply, share, caps, available, leak, scale)
+        most = china_limit(
+            np.asarray(orders, float), c.requested, share, caps, scale, float(available)
+        )
+        assert most <= max(available, 0.0) + 1e-9
+        shipped_before_displacement = np.minimum(c.china + c.nonchina, c.requested).sum()
+        assert (
+            most
+            >= min(c.china.sum(), max(available, 0.0))
+            - close_enough(shipped_before_displacement).max()
         )
 
-    def test_example(self):
-        # p' = 10·(2)^0.5 with no reversion.
-        p = update_price(10.0, 10.0, 200.0, 100.0, 1.0, 0.5, 0.6, 1.0, 1000.0)
-        assert p == pytest.approx(10.0 * 2**0.5, rel=1e-9)
-        # Balanced market, half-way back to the anchor in log terms.
-        p = update_price(40.0, 10.0, 100.0, 100.0, 0.0, 0.35, 0.5, 1.0, 1000.0)
-        assert p == pytest.approx(20.0, rel=1e-9)
 
-    def test_zero_demand_and_supply_is_finite(self):
-        p = update_price(10.0, 10.0, 0.0, 0.0, 0.5, 0.35, 0.6, 2.0, 1000.0)
-        assert p == pytest.approx(10.0)
+# -- clearing_price and adjust_price ---------------------------------------------------------
+positive = st.floats(1e-3, 1e6)
+elasticity = st.floats(0.05, 2.0)
+
+
+class TestClearingPrice:
+    @SETTINGS
+    @given(positive, positive, positive, positive, positive, elasticity)
+    def test_demand_at_the_price_meets_supply_when_a_limit_binds(
+        self, price, demand, own, fixed, extra, eps
+    ):
+        """Where the price is above the supplier's own, demand there equals the most
+        that can be supplied; where below, the fixed supply alone; else it is the
+        supplier's price."""
+        p = clearing_price(price, demand, own, fixed, fixed + extra, eps)
+        wanted = demand * (p / price) ** (-eps)
+        if p > own * (1 + 1e-9):
+            assert wanted == pytest.approx(fixed + extra, rel=1e-6)
+        elif p < own * (1 - 1e-9):
+            assert wanted == pytest.approx(fixed, rel=1e-6)
+        else:
+            assert fixed * (1 - 1e-9) <= wanted <= (fixed + extra) * (1 + 1e-9)
+
+    @SETTINGS
+    @given(positive, positive, positive, positive, positive, positive, elasticity)
+    def test_more_supply_never_raises_it(self, price, demand, own, fixed, extra, more, eps):
+        base = clearing_price(price, demand, own, fixed, fixed + extra, eps)
+        assert clearing_price(price, demand, own, fixed, fixed + extra + more, eps) <= base * (
+            1 + 1e-12
+        )
+        assert clearing_price(price, demand, own, fixed + more, fixed + more + extra, eps) <= (
+            base * (1 + 1e-12)
+        )
+        assert clearing_price(price, demand + more, own, fixed, fixed + extra, eps) >= base * (
+            1 - 1e-12
+        )
+
+    def test_examples(self):
+        # Unlimited supplier: its own price.
+        assert clearing_price(80.0, 100.0, 20.0, 10.0, math.inf, 0.25) == pytest.approx(20.0)
+        # Half of demand rationed away at elasticity 0.5: price × 2^(1/0.5) = ×4.
+        assert clearing_price(20.0, 100.0, 20.0, 10.0, 50.0, 0.5) == pytest.approx(80.0)
+        # A glut: fixed supply 2× demand at elasticity 1 halves the price (a bust).
+        assert clearing_price(20.0, 100.0, 20.0, 200.0, math.inf, 1.0) == pytest.approx(10.0)
+
+    def test_no_fixed_supply_and_no_demand_stay_finite(self):
+        assert clearing_price(20.0, 0.0, 20.0, 0.0, 0.0, 0.25) == pytest.approx(20.0)
+        assert math.isfinite(clearing_price(20.0, 100.0, 20.0, 0.0, 1e-15, 0.25))
+
+
+class TestAdjustPrice:
+    @SETTINGS
+    @given(positive, positive, st.floats(0.0, 1.0))
+    def test_moves_part_of_the_way_in_logs(self, price, target, speed):
+        p = adjust_price(price, target, speed, 1e-9, 1e12)
+        assert math.log(p) == pytest.approx(
+            math.log(price) + speed * (math.log(target) - math.log(price)), abs=1e-9
+        )
+
+    def test_clipped(self):
+        assert adjust_price(10.0, 1e9, 1.0, 2.0, 1000.0) == 1000.0
+        assert adjust_price(10.0, 1e-9, 1.0, 2.0, 1000.0) == 2.0
 
 
 # -- demand_multiplier --------------------------------------------------------------------
