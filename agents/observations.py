@@ -46,6 +46,13 @@ class ChinaObservation:
     tech_ban: bool
     price_war: Mapping[str, float]
     forecast: Callable[..., float] | None = field(default=None, compare=False, repr=False)
+    #: China's supply side: domestic price / reference, last month's legal output
+    #: (t/month), the state reserve (t) and the enforcement level.
+    domestic_price_multiple: Mapping[str, float] = field(default_factory=dict)
+    legal_output: Mapping[str, float] = field(default_factory=dict)
+    reserve_t: Mapping[str, float] = field(default_factory=dict)
+    reserve_rate: Mapping[str, float] = field(default_factory=dict)  # t/month, − sells
+    enforcement: float = 0.0
 
 
 @dataclass(frozen=True)

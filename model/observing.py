@@ -92,6 +92,16 @@ def observe_china(model: LeverageModel) -> ChinaObservation:
         tech_ban=china.tech_ban,
         price_war=dict(china.price_war),
         forecast=Forecaster(model, "china"),
+        domestic_price_multiple={
+            m: model.price_c[m] / model.reference_price[m] for m in model.materials
+        },
+        legal_output={
+            m: (model.last.rows or {}).get(m, {}).get("china_legal_output", 0.0)
+            for m in model.materials
+        },
+        reserve_t=dict(china.supply.reserve),
+        reserve_rate=dict(china.supply.reserve_rate),
+        enforcement=china.enforcement,
     )
 
 

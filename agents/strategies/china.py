@@ -449,3 +449,78 @@ class PriceWarOnEntrants(Strategy):
         if stop:
             actions.append(Action(CHINA, Kind.PRICE_WAR, stop, params={"active": False}))
         return tuple(actions)
+
+
+class ReserveParams(StrategyParams):
+    buy_below: float = Field(
+        1.0,
+        gt=0,
+        description="Buy for the state reserve while China's domestic price is at or "
+        "below this multiple of the reference.",
+    )
+    sell_above: float = Field(
+        1.5,
+        gt=0,
+        description="Sell from the reserve while the domestic price is at or above this "
+        "multiple of the reference (more than buy_below).",
+    )
+    share_of_output: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Monthly purchases or sales, as a share of last month's legal output.",
+    )
+    crackdown: float = Field(
+        1.0, ge=0, le=1, description="Enforcement against black output and smuggling."
+    )
+    materials: tuple[str, ...] = Field((), description="Material groups managed; empty = all.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ReserveParams:
+        if self.sell_above <= self.buy_below:
+            raise ValueError("sell_above must be more than buy_below")
+        return self
+
+
+@register
+class ReserveSteward(Strategy):
+    """Never restricts exports; manages supply instead. Cracks down on black output and
+    smuggling, buys for the state reserve while the domestic price is low and sells
+    from it while the price is high: counter-cyclical stockpiling. China's strategic
+    reserves buffer the market and serve as a lever (seed 002); the 2016-2018 campaign
+    against illegal mining and smuggling (seed 003)."""
+
+    name = "reserve_steward"
+    role = "china"
+    classifier = {
+        "memory_depth": 0,
+        "stochastic": False,
+        "look_ahead": False,
+        "learns": False,
+        "restricts": False,
+    }
+    Params = ReserveParams
+
+    def decide(self, observation: ChinaObservation, rng: np.random.Generator):
+        p = self.params
+        obs = observation
+        actions = []
+        if obs.enforcement != p.crackdown:
+            actions.append(Action(CHINA, Kind.ENFORCE, params={"level": p.crackdown}))
+        for m in p.materials or obs.materials:
+            level = obs.domestic_price_multiple.get(m, 1.0)
+            amount = p.share_of_output * obs.legal_output.get(m, 0.0)
+            if level <= p.buy_below:
+                rate = amount
+            elif level >= p.sell_above and obs.reserve_t.get(m, 0.0) > 0:
+                rate = -amount
+            else:
+                rate = 0.0
+            current = obs.reserve_rate.get(m, 0.0)
+            if (
+                (rate > 0) != (current > 0)
+                or (rate < 0) != (current < 0)
+                or (abs(rate - current) > 0.2 * abs(current))
+            ):  # a new direction, or a rate 20 % off: not every small change is logged
+                actions.append(Action(CHINA, Kind.RESERVE, (m,), params={"t_per_month": rate}))
+        return tuple(actions)

@@ -10,7 +10,7 @@ from overplay.agents.actions import Action, Kind
 from overplay.agents.china_supply import ChinaSupply
 from tests.helpers import build, event, run, series
 
-QUOTA = 120_000.0  # t/yr, above what China sells of light rare earths in the baseline
+QUOTA = 400_000.0  # t/yr, above the ~270,000 t China sells of light rare earths in the baseline
 
 
 def light_row(rounds, column: str):
@@ -60,10 +60,10 @@ def test_the_reserve_buying_raises_the_domestic_price_and_selling_lowers_it():
         china__illegal_supply_per_quota=0.0,
     )
     run(model, 1)
-    model.apply(Action("china", Kind.RESERVE, ("light",), params={"t_per_month": 8_000.0}))
+    model.apply(Action("china", Kind.RESERVE, ("light",), params={"t_per_month": 15_000.0}))
     rounds = run(model, 6)
     assert light_row(rounds, "price_china").loc[7] > 50.0 * 1.2
-    assert light_row(rounds, "china_reserve_t").loc[7] == pytest.approx(1_000_000 + 6 * 8_000)
+    assert light_row(rounds, "china_reserve_t").loc[7] == pytest.approx(1_000_000 + 6 * 15_000)
     model.apply(Action("china", Kind.RESERVE, ("light",), params={"t_per_month": -40_000.0}))
     rounds = run(model, 12)
     assert light_row(rounds, "price_china").loc[19] < 50.0  # sales beyond home demand

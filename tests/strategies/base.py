@@ -195,7 +195,8 @@ def carried(observation: ChinaObservation | ImporterObservation, actions: Iterab
     """The fields of the player's next observation that its own ``actions`` set, as
     applying them in the model would; everything else is up to the script.
 
-    China: regimes (an accepted deal opens the importer) and price wars. An importer:
+    China: regimes (an accepted deal opens the importer), price wars, enforcement and
+    the reserve's rate. An importer:
     its own settings. Deal offers are not carried: the model lets them lapse after
     China's turn, so the script says when one is pending."""
     if isinstance(observation, ChinaObservation):
@@ -205,6 +206,7 @@ def carried(observation: ChinaObservation | ImporterObservation, actions: Iterab
 
 def _carried_by_china(obs: ChinaObservation, actions: Iterable[Action]) -> dict[str, Any]:
     policy, price_war = dict(obs.policy), dict(obs.price_war)
+    reserve_rate, enforcement = dict(obs.reserve_rate), obs.enforcement
     for action in actions:
         materials = action.materials or obs.materials
         regime = KINDS[action.kind].regime
@@ -226,7 +228,17 @@ def _carried_by_china(obs: ChinaObservation, actions: Iterable[Action]) -> dict[
         elif action.kind is Kind.ACCEPT_DEAL:
             for m in obs.materials:
                 policy[(m, action.param("importer"))] = view()
-    return {"policy": policy, "price_war": price_war}
+        elif action.kind is Kind.ENFORCE:
+            enforcement = action.param("level")
+        elif action.kind is Kind.RESERVE:
+            for m in materials:
+                reserve_rate[m] = action.param("t_per_month")
+    return {
+        "policy": policy,
+        "price_war": price_war,
+        "reserve_rate": reserve_rate,
+        "enforcement": enforcement,
+    }
 
 
 def _carried_by_importer(obs: ImporterObservation, actions: Iterable[Action]) -> dict[str, Any]:

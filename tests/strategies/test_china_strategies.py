@@ -13,6 +13,7 @@ from overplay.agents.strategies.china import (
     Hold,
     PeriodicCoercion,
     PriceWarOnEntrants,
+    ReserveSteward,
     TitForTat,
 )
 from tests.helpers import event, run, series
@@ -386,3 +387,50 @@ class TestPriceWarOnEntrants(StrategyTest):
         assert war[ended - 2][2] < 0.02
         assert all(p.regime.value == "open" for p in model.china.policy.values())
         assert model.china.price_war["heavy"] == 0.0
+
+
+class TestReserveSteward(StrategyTest):
+    name = "reserve_steward"
+    player = ReserveSteward
+    expected_classifier = rule_classifier(restricts=False)
+
+    def test_scripted_match(self):
+        """Cracks down once; buys while the domestic price is low, stops in between,
+        sells while it is high and the reserve holds something."""
+        output = {"legal_output": {"light": 1000.0, "heavy": 100.0}}
+        self.versus_test(
+            [
+                {**output, "domestic_price_multiple": {"light": 1.0, "heavy": 0.9}},
+                {**output, "domestic_price_multiple": {"light": 1.2, "heavy": 0.9}},
+                {
+                    **output,
+                    "domestic_price_multiple": {"light": 2.0, "heavy": 1.6},
+                    "reserve_t": {"light": 300.0, "heavy": 0.0},
+                },
+            ],
+            [
+                (
+                    china("enforce", level=1.0),
+                    china("reserve", ["light"], t_per_month=50.0),
+                    china("reserve", ["heavy"], t_per_month=5.0),
+                ),
+                (china("reserve", ["light"], t_per_month=0.0),),  # heavy: same rate
+                (
+                    china("reserve", ["light"], t_per_month=-50.0),
+                    china("reserve", ["heavy"], t_per_month=0.0),  # nothing to sell
+                ),
+            ],
+        )
+
+    def test_thresholds_must_be_ordered(self):
+        with pytest.raises(StrategyError, match="sell_above"):
+            make_strategy(self.name, {"buy_below": 1.5, "sell_above": 1.2}, self.role)
+
+    def test_in_model(self):
+        """Under a production quota the reserve fills while prices are normal and black
+        output is cracked down on."""
+        model = self.build(materials__light__china_production_quota_t_per_year=400_000.0)
+        rounds = run(model, 24)
+        assert series(rounds, "china_reserve_t").iloc[-1] > 0
+        assert series(rounds, "china_illegal_output").iloc[-1] == 0.0
+        assert all(p.regime.value == "open" for p in model.china.policy.values())
