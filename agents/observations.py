@@ -104,6 +104,8 @@ class ProducerObservation:
     expansion_fraction: float
     entrant_size: Mapping[str, float]
     lead_time_years: Mapping[str, float]
+    size_margin_scale: float = 1.0  # excess margin that doubles a project's size
+    max_project_multiple: float = 1.0  # largest project / base size
 
 
 @dataclass(frozen=True)

@@ -195,6 +195,20 @@ class ProducerRulesConfig(Strict):
         "as a fraction of current capacity, at least one "
         "project's size; assumption.",
     )
+    size_margin_scale: float = Field(
+        1.0,
+        gt=0,
+        le=10,
+        description="Excess margin over the hurdle at which a project is twice its base "
+        "size (a greenfield entrant's, or a brownfield expansion's); assumption.",
+    )
+    max_project_multiple: float = Field(
+        1.9,
+        ge=1,
+        le=10,
+        description="Largest project / base size: Molycorp's Phoenix, 19,050 t/yr [S05], "
+        "against the 10,000 t/yr entrant.",
+    )
     abandon_probability: float = Frac(
         0.5,
         "Chance per year that a private project under "

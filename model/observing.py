@@ -165,6 +165,8 @@ def observe_producer(
             "greenfield_mining": timing.greenfield_mining_lead_time_years,
             "greenfield_processing": timing.greenfield_processing_lead_time_years,
         },
+        size_margin_scale=rules.size_margin_scale,
+        max_project_multiple=rules.max_project_multiple,
     )
 
 

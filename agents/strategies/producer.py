@@ -21,7 +21,8 @@ class MarginInvestor(Strategy):
     """Invests where the expected margin over full cost beats the hurdle: operators
     expand (one project at a time per stage) with some probability, permitted deposits
     are developed at GLOMBO's 8 %/yr opening rate [X12]; bigger margins make both likelier,
-    without a cap: each margin scale of excess counts as one more try at the base chance."""
+    without a cap: each margin scale of excess counts as one more try at the base chance.
+    Bigger margins also make projects bigger, up to the largest sourced project [S05]."""
 
     name = "margin_investor"
     role = "producer"
@@ -47,6 +48,7 @@ class MarginInvestor(Strategy):
                     lead = obs.lead_time_years["brownfield"]
                 else:
                     continue
+                size *= min(1.0 + excess / obs.size_margin_scale, obs.max_project_multiple)
                 if rng.random() < chance:
                     actions.append(
                         Action(

@@ -36,12 +36,18 @@ def prospect(margin: float, greenfield: bool = True, capacity: float = 0.0) -> P
         expansion_fraction=0.3,
         entrant_size={"light": 10_000.0},
         lead_time_years={"greenfield_processing": 5.0, "greenfield_mining": 7.0, "brownfield": 2.0},
+        size_margin_scale=1.0,
+        max_project_multiple=1.9,
     )
 
 
 def invests(observation: ProducerObservation, u: float) -> bool:
+    return bool(projects(observation, u))
+
+
+def projects(observation: ProducerObservation, u: float = 0.0) -> tuple:
     rule = make_strategy("margin_investor", {}, "producer")
-    return bool(rule.decide(observation, FixedDraw(u)))
+    return tuple(rule.decide(observation, FixedDraw(u)))
 
 
 @pytest.mark.parametrize("greenfield, base", [(True, 0.08), (False, 0.5)])
@@ -62,3 +68,15 @@ def test_a_bigger_margin_makes_entry_likelier_without_a_cap():
     draws = np.linspace(0.01, 0.99, 99)
     counts = [sum(invests(prospect(0.15 + x), u) for u in draws) for x in (0.1, 1, 5, 20)]
     assert counts == sorted(counts) and counts[-1] > 90 and counts[0] < 15
+
+
+@pytest.mark.parametrize("greenfield, base", [(True, 10_000.0), (False, 10_000.0)])
+def test_a_bigger_margin_makes_a_bigger_project_up_to_the_largest_sourced(greenfield, base):
+    """Size doubles at one margin scale of excess over the hurdle and stops at Phoenix's
+    19,050 t/yr [S05] (1.9 × the 10,000 t/yr entrant)."""
+    capacity = 0.0 if greenfield else 20_000.0  # an expansion of 0.3 × 20,000 < 10,000
+    sizes = [
+        projects(prospect(0.15 + excess, greenfield, capacity))[0].param("capacity_t_per_year")
+        for excess in (1e-9, 0.5, 5.0)
+    ]
+    assert sizes == pytest.approx([base, 1.5 * base, 1.9 * base])
