@@ -197,10 +197,13 @@ def clearing_price(
     """
     exponent = 1.0 / max(elasticity, EPS)
     wanted = max(demand, EPS)
-    rationed = (
-        price * (wanted / max(most_supply, EPS)) ** exponent if most_supply < math.inf else 0.0
-    )
-    glut = price * (wanted / fixed_supply) ** exponent if fixed_supply > EPS else math.inf
+
+    def meeting(supply: float) -> float:
+        # In logs, so that a tiny elasticity gives a huge price, not an overflow.
+        return math.exp(min(math.log(price) + exponent * math.log(wanted / supply), 700.0))
+
+    rationed = meeting(max(most_supply, EPS)) if most_supply < math.inf else 0.0
+    glut = meeting(fixed_supply) if fixed_supply > EPS else math.inf
     return min(max(elastic_price, rationed), glut)
 
 

@@ -367,6 +367,10 @@ class TestClearingPrice:
         # A glut: fixed supply 2× demand at elasticity 1 halves the price (a bust).
         assert clearing_price(20.0, 100.0, 20.0, 200.0, math.inf, 1.0) == pytest.approx(10.0)
 
+    def test_a_tiny_elasticity_gives_a_huge_price_not_an_overflow(self):
+        p = clearing_price(50.0, 1e6, 50.0, 0.0, 1.0, 0.01)
+        assert math.isfinite(p) and p > 1e100
+
     def test_no_fixed_supply_and_no_demand_stay_finite(self):
         assert clearing_price(20.0, 0.0, 20.0, 0.0, 0.0, 0.25) == pytest.approx(20.0)
         assert math.isfinite(clearing_price(20.0, 100.0, 20.0, 0.0, 1e-15, 0.25))
