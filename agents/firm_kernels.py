@@ -229,6 +229,9 @@ class MemoryInputs(NamedTuple):
     region: np.ndarray  # each firm's importer index
     thrift: np.ndarray  # firms × materials, advanced in place
     committed: np.ndarray  # thrift committed, firms × materials, advanced in place
+    sticky: np.ndarray  # the committed thrift that stays, firms × materials, in place
+    sticky_share: np.ndarray  # share of new thrift that stays, per material
+    reversal_months: float  # time constant at which the rest fades without a push
     effort: np.ndarray  # thrifting effort, firms × materials
     max_thrift: np.ndarray  # per material
     thrift_rate: float  # per year at full effort
@@ -263,16 +266,22 @@ def firm_risk(memory, sensitivity, half_saturation, region):
 def advance_thrift(inputs, boost):
     """Effort commits thrift at up to the :class:`MemoryInputs`' rate a year (faster
     with R&D: ``boost``, importers × materials), within what is left of the material's
-    maximum; realised thrift follows with a lag. In place. Reference:
+    maximum; the sticky share of it stays, the rest fades while the firm has no reason
+    to thrift (no effort); realised thrift follows with a lag. In place. Reference:
     :func:`overplay.agents.firm_kernels_reference.advance_thrift`."""
     thrift, committed, region = inputs.thrift, inputs.committed, inputs.region
+    sticky = inputs.sticky
     n, m = thrift.shape
     for i in range(n):
         r = region[i]
         for j in range(m):
             room = max(inputs.max_thrift[j] - committed[i, j], 0.0)
             step = inputs.effort[i, j] * inputs.thrift_rate / 12.0 * (1.0 + boost[r, j])
-            committed[i, j] += min(step, room)
+            added = min(step, room)
+            committed[i, j] += added
+            sticky[i, j] += added * inputs.sticky_share[j]
+            if inputs.effort[i, j] <= 0.0:
+                committed[i, j] -= (committed[i, j] - sticky[i, j]) / inputs.reversal_months
             thrift[i, j] += (committed[i, j] - thrift[i, j]) / inputs.thrift_lag
 
 

@@ -121,10 +121,15 @@ def firm_risk(
 
 def advance_thrift(inputs: MemoryInputs, boost: np.ndarray) -> None:
     """Effort commits thrift (faster with R&D) within what is left of the material's
-    maximum; realised thrift follows with a lag. In place."""
+    maximum; the sticky share stays, the rest fades while there is no effort; realised
+    thrift follows with a lag. In place."""
     room = np.maximum(inputs.max_thrift - inputs.committed, 0.0)
     step = inputs.effort * inputs.thrift_rate / 12.0 * (1.0 + boost[inputs.region])
-    inputs.committed[:] += np.minimum(step, room)
+    added = np.minimum(step, room)
+    inputs.committed[:] += added
+    inputs.sticky[:] += added * inputs.sticky_share
+    fading = (inputs.committed - inputs.sticky) / inputs.reversal_months
+    inputs.committed[:] -= np.where(inputs.effort <= 0.0, fading, 0.0)
     inputs.thrift[:] += (inputs.committed - inputs.thrift) / inputs.thrift_lag
 
 

@@ -108,6 +108,8 @@ class FirmPopulation:
         self._risk: tuple[np.ndarray, np.ndarray] | None = None  # (memory, risk)
         self.thrift = np.zeros((n, len(materials)))
         self.thrift_committed = np.zeros((n, len(materials)))
+        self.thrift_sticky = np.zeros((n, len(materials)))  # the part that stays
+        self.sticky_share = np.array([scenario.materials[m].thrift_sticky_share for m in materials])
         self.thrift_effort = np.zeros((n, len(materials)))
         self.cumulative_profit = np.zeros(n)
         self.discounted_profit = np.zeros(n)

@@ -72,6 +72,13 @@ class MaterialConfig(Strict):
     china_reserve_t: float = Field(
         0.0, ge=0, description="China's state reserve at start, t; assumption."
     )
+    thrift_sticky_share: float = Frac(
+        0.5,
+        "Share of thrift that stays when prices and risk fall back: redesigns stay, "
+        "switched materials come back. Heavy: the Dy-lean magnet designs of 2011-18 "
+        "stayed in production [X06]; light: polishing and catalysts switched materials "
+        "[X07]; the values are assumptions.",
+    )
     max_thrift: float = Frac(
         0.30,
         "Largest fraction of intensity firms can design out. "
@@ -129,6 +136,7 @@ def default_materials() -> dict[str, MaterialConfig]:
             china_mining_share=0.60,
             china_processing_share=0.999,
             max_thrift=0.40,
+            thrift_sticky_share=0.9,
             mining_cost_premium=1.6,
             processing_cost_premium=2.5,
             capex_usd_per_t_per_year=393_500.0,
@@ -287,6 +295,13 @@ class PolicyConfig(Strict):
         description="Months for "
         "committed redesigns to reach products; assumption "
         "(NEDO's Dy programme ran 2007–2011 [X06]).",
+    )
+    thrift_reversal_months: float = Field(
+        36.0,
+        ge=1,
+        le=600,
+        description="Time constant at which the reversible part of thrift fades while "
+        "firms see no reason to thrift (no price or risk push); assumption.",
     )
     recycling_base: float = Frac(0.01, "End-of-life recycling share of demand: <1 % [X05].")
     recycling_max: float = Frac(
