@@ -47,6 +47,7 @@ class MarketTerms(NamedTuple):
     price_response: np.ndarray  # short-run demand multiplier at the ex-China price
     price: np.ndarray  # ex-China price, USD/kg
     premium: np.ndarray  # security premium on contracted non-China supply
+    stock_scale: np.ndarray  # share of the usual inventory worth holding at this price
 
 
 class Demand(NamedTuple):
@@ -79,8 +80,10 @@ def demand(firms, terms):
 
     need = base need × growth × (1 − thrift) × price response; paid = price ×
     (1 + premium × contracted share); orders = need plus 1/adjust of the gap to the
-    target inventory, never negative, and nothing where the price paid reaches what
-    a kg adds to output (the firm curtails instead). Reference:
+    target inventory (the usual days of need, scaled down while the price is above
+    China's: firms draw stocks down in a spike and rebuild them after it), never
+    negative, and nothing where the price paid reaches what a kg adds to output (the
+    firm curtails instead). Reference:
     :func:`overplay.agents.firm_kernels_reference.demand`.
     """
     n, m = firms.base_need.shape
@@ -100,7 +103,7 @@ def demand(firms, terms):
                 * terms.price_response[j]
             )
             cost = terms.price[j] * (1.0 + terms.premium[j] * firms.contracted[i, j])
-            target = wanted * firms.target_days[i, j] / DAYS_PER_MONTH
+            target = wanted * firms.target_days[i, j] / DAYS_PER_MONTH * terms.stock_scale[j]
             order = max(wanted + (target - firms.inventory[i, j]) / firms.adjust_months, 0.0)
             if not cost < firms.value_added[i, j]:
                 order = 0.0
@@ -114,8 +117,9 @@ def demand(firms, terms):
 
 
 @njit(cache=True)
-def choke_loads(firms, wanted, price, reference, ceiling_multiple, bins):
-    """The firms' orders by the price at which each stops buying (materials × bins + 1).
+def choke_loads(firms, wanted, terms, reference, ceiling_multiple, bins):
+    """The firms' orders by the price at which each stops buying (materials × bins + 1;
+    ``terms``: the month's :class:`MarketTerms`).
 
     A firm buys while the price it pays stays below what a kg adds to its output: at the
     ex-China price ``price × value added / paid``. Each firm's order — what it would
@@ -131,11 +135,11 @@ def choke_loads(firms, wanted, price, reference, ceiling_multiple, bins):
     for i in range(n):
         for j in range(m):
             need = wanted.need[i, j]
-            target = need * firms.target_days[i, j] / DAYS_PER_MONTH
+            target = need * firms.target_days[i, j] / DAYS_PER_MONTH * terms.stock_scale[j]
             order = max(need + (target - firms.inventory[i, j]) / firms.adjust_months, 0.0)
             if order <= 0.0:
                 continue
-            choke = firms.value_added[i, j] * price[j] / wanted.paid[i, j]
+            choke = firms.value_added[i, j] * terms.price[j] / wanted.paid[i, j]
             loads[j, choke_bin(choke, reference[j], ceiling_multiple, bins)] += order
     return loads
 

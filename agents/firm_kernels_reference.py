@@ -38,7 +38,7 @@ def demand(firms: FirmState, terms: MarketTerms) -> Demand:
     """This month's needs, prices paid and orders, and their sums per importer."""
     need = firms.base_need * terms.growth * (1.0 - firms.thrift) * terms.price_response
     paid = terms.price * (1.0 + terms.premium * firms.contracted)
-    target = need * firms.target_days / DAYS_PER_MONTH
+    target = need * firms.target_days / DAYS_PER_MONTH * terms.stock_scale
     orders = np.maximum(need + (target - firms.inventory) / firms.adjust_months, 0.0)
     orders = np.where(paid < firms.value_added, orders, 0.0)  # else the firm curtails
 
@@ -58,14 +58,15 @@ def demand(firms: FirmState, terms: MarketTerms) -> Demand:
 def choke_loads(
     firms: FirmState,
     wanted: Demand,
-    price: np.ndarray,
+    terms: MarketTerms,
     reference: np.ndarray,
     ceiling_multiple: float,
     bins: int,
 ) -> np.ndarray:
     """The firms' orders (as if they bought) by the bin of the ex-China price at which
     each stops buying (materials × bins + 1; the last bin: above the ceiling)."""
-    target = wanted.need * firms.target_days / DAYS_PER_MONTH
+    price = terms.price
+    target = wanted.need * firms.target_days / DAYS_PER_MONTH * terms.stock_scale
     orders = np.maximum(wanted.need + (target - firms.inventory) / firms.adjust_months, 0.0)
     choke = firms.value_added * price / wanted.paid
     position = bins * np.log(np.maximum(choke, reference) / reference) / np.log(ceiling_multiple)

@@ -131,7 +131,12 @@ def clear_materials(inputs):
             recycled[i, j] = min(region_need[i, j] * recycling[i, j], region_orders[i, j])
             market_orders[i, j] = region_orders[i, j] - recycled[i, j]
             if shortage[i, j] < 0.01:  # no stock building in a shortage
-                target = stockpile_target_days[i, j] * region_need[i, j] / DAYS_PER_MONTH
+                target = (
+                    stockpile_target_days[i, j]
+                    * region_need[i, j]
+                    / DAYS_PER_MONTH
+                    * mat.stock_scale[j]
+                )
                 purchases[i, j] = max(target - stock[i, j], 0.0) / build_months
             else:
                 purchases[i, j] = 0.0

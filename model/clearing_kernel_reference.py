@@ -35,7 +35,7 @@ def clear_materials(inputs: ClearingInputs) -> Clearing:
     # stockpile targets unless in a shortage.
     recycled = np.minimum(demand.region_need * imp.recycling, demand.region_orders)
     market_orders = demand.region_orders - recycled
-    target = imp.stockpile_target_days * demand.region_need / DAYS_PER_MONTH
+    target = imp.stockpile_target_days * demand.region_need / DAYS_PER_MONTH * mat.stock_scale
     building = np.maximum(target - imp.stockpile, 0.0) / settings.build_months
     purchases = np.where(imp.shortage < 0.01, building, 0.0)
     # Materials × destinations (third countries last, no floor and no contracts).

@@ -58,6 +58,7 @@ def gather(model: LeverageModel, china: ChinaMonth) -> MonthInputs:
                 response,  # price_response
                 px,  # price_x
                 market.demand_multiplier(export_price, px, cfg.price_elasticity),  # anchor_scale
+                stock_scale(export_price, px, float(arrays.risk[:, j].mean())),
                 model.security_premium(m),  # premium
                 max(other, 0.0),  # other_need
                 home,  # china_domestic
@@ -136,3 +137,13 @@ def coordinating_allies(model: LeverageModel) -> np.ndarray:
     return np.array([row + [-1] * (width - len(row)) for row in rows], dtype=np.int64).reshape(
         len(names), width
     )
+
+
+def stock_scale(export_price: float, price: float, risk: float) -> float:
+    """The share of their usual stocks buyers hold at ``price``: the expected price over
+    the price now, at most 1. Buyers expect the price to return to China's export price
+    unless the restriction persists, which they think as likely as their perceived risk:
+    the expected price is ``export_price^(1 - risk) · price^risk`` (a geometric mean).
+    So stocks are drawn down in a spike buyers think will pass and held in one they
+    think will last (the 2010-11 hoarding)."""
+    return min(1.0, (export_price / price) ** (1.0 - min(max(risk, 0.0), 1.0)))

@@ -48,6 +48,7 @@ class MaterialInputs(NamedTuple):
     price_response: np.ndarray  # short-run demand multiplier at the ex-China price
     price_x: np.ndarray  # ex-China price, USD/kg
     anchor_scale: np.ndarray  # demand at China's export price / demand at price_x
+    stock_scale: np.ndarray  # share of the usual stocks worth holding at price_x
     premium: np.ndarray  # security premium on contracted non-China supply
     other_need: np.ndarray  # third countries' orders, t/month
     china_domestic: np.ndarray  # China's home demand, t/month
@@ -235,13 +236,12 @@ def run_month(inputs):
     """
     mat, imp, settings = inputs.materials, inputs.importers, inputs.settings
     n_imp, n_mat = imp.stockpile.shape
-    wanted = demand(
-        inputs.firms, MarketTerms(mat.growth, mat.price_response, mat.price_x, mat.premium)
-    )
+    terms = MarketTerms(mat.growth, mat.price_response, mat.price_x, mat.premium, mat.stock_scale)
+    wanted = demand(inputs.firms, terms)
     loads = choke_loads(
         inputs.firms,
         wanted,
-        mat.price_x,
+        terms,
         mat.reference_price,
         settings.price_ceiling_multiple,
         CHOKE_BINS,

@@ -87,13 +87,12 @@ def run_month(inputs: MonthInputs) -> MonthOutputs:
     """The whole month after the decisions; updates the firms' inventories and profits
     in place."""
     mat, imp, settings = inputs.materials, inputs.importers, inputs.settings
-    wanted = firms_reference.demand(
-        inputs.firms, MarketTerms(mat.growth, mat.price_response, mat.price_x, mat.premium)
-    )
+    terms = MarketTerms(mat.growth, mat.price_response, mat.price_x, mat.premium, mat.stock_scale)
+    wanted = firms_reference.demand(inputs.firms, terms)
     loads = firms_reference.choke_loads(
         inputs.firms,
         wanted,
-        mat.price_x,
+        terms,
         mat.reference_price,
         settings.price_ceiling_multiple,
         CHOKE_BINS,

@@ -77,10 +77,10 @@ def test_firms_are_binned_by_their_choke_and_curtailed_firms_still_count():
     """A firm that curtails at today's price (value added 80 < price 100) still counts
     where it would buy again; one above the ceiling goes to the last bin."""
     firms = _firms([80.0, 500.0, 1e9])
-    terms = MarketTerms(np.ones(1), np.ones(1), np.array([100.0]), np.zeros(1))
+    terms = MarketTerms(np.ones(1), np.ones(1), np.array([100.0]), np.zeros(1), np.ones(1))
     wanted = demand(firms, terms)
     assert wanted.orders[0, 0] == 0.0  # curtails now
-    loads = firm_kernels.choke_loads(firms, wanted, np.array([100.0]), np.array([50.0]), 100.0, 32)
+    loads = firm_kernels.choke_loads(firms, wanted, terms, np.array([50.0]), 100.0, 32)
     edges = choke_edges(50.0, 100.0)
     assert loads.sum() == pytest.approx(30.0)
     assert loads[0, -1] == pytest.approx(10.0)
@@ -89,6 +89,6 @@ def test_firms_are_binned_by_their_choke_and_curtailed_firms_still_count():
         assert edges[b] <= value < edges[b + 1]
         assert loads[0, b] == pytest.approx(10.0)
     reference = firm_kernels_reference.choke_loads(
-        firms, wanted, np.array([100.0]), np.array([50.0]), 100.0, 32
+        firms, wanted, terms, np.array([50.0]), 100.0, 32
     )
     np.testing.assert_array_equal(loads, reference)

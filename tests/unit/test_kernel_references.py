@@ -86,6 +86,7 @@ def material_inputs(rng, m: int, edge: str) -> MaterialInputs:
         price_response=rng.uniform(0.5, 1.5, m),
         price_x=price,
         anchor_scale=rng.uniform(0.5, 20.0, m),
+        stock_scale=rng.uniform(0.05, 1.0, m),
         premium=rng.uniform(0, 0.5, m),
         other_need=np.zeros(m) if edge == "zero_demand" else rng.uniform(0, 500, m),
         china_domestic=rng.uniform(0, 800, m),
@@ -182,7 +183,8 @@ def clearing_inputs(seed: int, edge: str) -> ClearingInputs:
     month = month_inputs(seed, edge)
     mat = month.materials
     wanted = kernels.demand(
-        month.firms, MarketTerms(mat.growth, mat.price_response, mat.price_x, mat.premium)
+        month.firms,
+        MarketTerms(mat.growth, mat.price_response, mat.price_x, mat.premium, mat.stock_scale),
     )
     return ClearingInputs(
         wanted,
@@ -276,7 +278,10 @@ def test_demand(seed):
     rng = np.random.default_rng(seed)
     firms = firm_state(rng, 300, 2, 4)
     terms = MarketTerms(
-        *(rng.uniform(low, high, 2) for low, high in ((0.9, 1.2), (0.5, 1.5), (10, 300), (0, 0.5)))
+        *(
+            rng.uniform(low, high, 2)
+            for low, high in ((0.9, 1.2), (0.5, 1.5), (10, 300), (0, 0.5), (0.1, 1.0))
+        )
     )
     got = kernels.demand(firms, terms)
     assert (got.orders == 0).any() and (got.orders > 0).any()  # some firms curtail
