@@ -56,8 +56,6 @@ class MaterialOutputs(NamedTuple):
     """The month's market per material (M): t/month, shares in [0, 1]."""
 
     demand: np.ndarray  # orders, all destinations
-    supply: np.ndarray  # received, all destinations
-    constrained: np.ndarray  # share of requests to China it refused
     exports: np.ndarray  # China's shipments
     leaked: np.ndarray  # leakage
     processed: np.ndarray  # non-China separated output sold
@@ -148,8 +146,6 @@ def clear_materials(inputs):
     leak = np.empty((n_mat, n_dest))
     market_fill = np.ones((n_imp, n_mat))
     demand_total = np.empty(n_mat)
-    supply_total = np.empty(n_mat)
-    constrained = np.empty(n_mat)
     exports = np.empty(n_mat)
     leaked = np.empty(n_mat)
     processed = np.empty(n_mat)
@@ -222,9 +218,6 @@ def clear_materials(inputs):
             mat.china_available[j],
         )
         demand_total[j] = 0.0
-        supply_total[j] = 0.0
-        refused_total = 0.0
-        requested_total = 0.0
         exports[j] = 0.0
         leaked[j] = 0.0
         contracted_total = 0.0
@@ -233,13 +226,9 @@ def clear_materials(inputs):
             if d < n_imp and orders[d] > 0:
                 market_fill[d, j] = received / orders[d]
             demand_total[j] += orders[d]
-            supply_total[j] += received
-            refused_total += refused[j, d]
-            requested_total += requested[j, d]
             exports[j] += china[j, d]
             leaked[j] += leak[j, d]
             contracted_total += contracted[d]
-        constrained[j] = min(1.0, refused_total / max(requested_total, 1e-12))
 
         # Shares: foreign ore beyond what is separated abroad goes to China, up to its
         # needs; what China separates is its home market, exports and leakage.
@@ -302,8 +291,6 @@ def clear_materials(inputs):
     return Clearing(
         materials=MaterialOutputs(
             demand=demand_total,
-            supply=supply_total,
-            constrained=constrained,
             exports=exports,
             leaked=leaked,
             processed=processed,

@@ -99,11 +99,6 @@ def clear_materials(inputs: ClearingInputs) -> Clearing:
         local_share = min(1.0, sold / mined_sold) if mined_sold > 0 else 1.0
         for name, value in (
             ("demand", orders[j].sum()),
-            ("supply", received.sum()),
-            (
-                "constrained",
-                min(1.0, allocation.refused.sum() / max(allocation.requested.sum(), 1e-12)),
-            ),
             ("exports", exports),
             ("leaked", leaked),
             ("processed", sold),
