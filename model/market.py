@@ -7,10 +7,12 @@ non-China contracts are served first from non-China output; what they still
 need is requested from China; blocked requests are partly met by the rest of
 non-China output and by leakage (smuggling, transshipment).
 
-Prices adjust part of the way each month toward the price that clears the market
-(:func:`clearing_price`): China's export price while China supplies what is asked,
-the price at which demand falls to the rationed supply when China's limits bind, and
-below China's price when the other supply alone exceeds demand (a bust).
+Prices adjust part of the way each month (:func:`adjust_price`) toward the price that
+clears the market: China's export price while China supplies what is asked, the price
+at which demand falls to the rationed supply when China's limits bind, and below
+China's price when the other supply alone exceeds demand (a bust). Abroad the demand
+curve drops where buyers curtail (:func:`ex_china_target`); China's home market uses
+one isoelastic curve (:func:`clearing_price`).
 """
 
 from __future__ import annotations
