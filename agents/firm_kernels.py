@@ -59,6 +59,7 @@ class Demand(NamedTuple):
     region_orders: np.ndarray
     region_contracted: np.ndarray  # orders under non-China contracts
     region_need: np.ndarray
+    potential: np.ndarray  # what each firm would order if it bought (curtailing or not)
 
 
 class Receipts(NamedTuple):
@@ -90,6 +91,7 @@ def demand(firms, terms):
     need = np.empty((n, m))
     paid = np.empty((n, m))
     orders = np.empty((n, m))
+    potential = np.empty((n, m))
     region_orders = np.zeros((firms.regions, m))
     region_contracted = np.zeros((firms.regions, m))
     region_need = np.zeros((firms.regions, m))
@@ -105,6 +107,7 @@ def demand(firms, terms):
             cost = terms.price[j] * (1.0 + terms.premium[j] * firms.contracted[i, j])
             target = wanted * firms.target_days[i, j] / DAYS_PER_MONTH * terms.stock_scale[j]
             order = max(wanted + (target - firms.inventory[i, j]) / firms.adjust_months, 0.0)
+            potential[i, j] = order
             if not cost < firms.value_added[i, j]:
                 order = 0.0
             need[i, j] = wanted
@@ -113,7 +116,7 @@ def demand(firms, terms):
             region_orders[r, j] += order
             region_contracted[r, j] += order * firms.contracted[i, j]
             region_need[r, j] += wanted
-    return Demand(need, paid, orders, region_orders, region_contracted, region_need)
+    return Demand(need, paid, orders, region_orders, region_contracted, region_need, potential)
 
 
 @njit(cache=True)
@@ -122,9 +125,10 @@ def choke_loads(firms, wanted, terms, reference, ceiling_multiple, bins):
     ``terms``: the month's :class:`MarketTerms`).
 
     A firm buys while the price it pays stays below what a kg adds to its output: at the
-    ex-China price ``price × value added / paid``. Each firm's order — what it would
-    order if it bought, so firms that curtail now count where they would come back — goes
-    to the bin of that choke price: bin ``b < bins`` for chokes between
+    ex-China price ``price × value added / paid``. Each firm's potential order (from
+    :func:`demand`: what it would order if it bought, so firms that curtail now count
+    where they would come back) goes to the bin of that choke price: bin ``b < bins``
+    for chokes between
     ``reference·M^(b/bins)`` and the next edge (``M`` the ceiling multiple), bin
     ``bins`` for chokes above the ceiling. :func:`overplay.model.market.demand_curve_price`
     reads them. Reference:
@@ -134,9 +138,7 @@ def choke_loads(firms, wanted, terms, reference, ceiling_multiple, bins):
     loads = np.zeros((m, bins + 1))
     for i in range(n):
         for j in range(m):
-            need = wanted.need[i, j]
-            target = need * firms.target_days[i, j] / DAYS_PER_MONTH * terms.stock_scale[j]
-            order = max(need + (target - firms.inventory[i, j]) / firms.adjust_months, 0.0)
+            order = wanted.potential[i, j]
             if order <= 0.0:
                 continue
             choke = firms.value_added[i, j] * terms.price[j] / wanted.paid[i, j]

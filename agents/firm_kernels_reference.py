@@ -39,8 +39,8 @@ def demand(firms: FirmState, terms: MarketTerms) -> Demand:
     need = firms.base_need * terms.growth * (1.0 - firms.thrift) * terms.price_response
     paid = terms.price * (1.0 + terms.premium * firms.contracted)
     target = need * firms.target_days / DAYS_PER_MONTH * terms.stock_scale
-    orders = np.maximum(need + (target - firms.inventory) / firms.adjust_months, 0.0)
-    orders = np.where(paid < firms.value_added, orders, 0.0)  # else the firm curtails
+    potential = np.maximum(need + (target - firms.inventory) / firms.adjust_months, 0.0)
+    orders = np.where(paid < firms.value_added, potential, 0.0)  # else the firm curtails
 
     def per_importer(values: np.ndarray) -> np.ndarray:
         return by_region(values, firms.region, firms.regions)
@@ -52,6 +52,7 @@ def demand(firms: FirmState, terms: MarketTerms) -> Demand:
         region_orders=per_importer(orders),
         region_contracted=per_importer(orders * firms.contracted),
         region_need=per_importer(need),
+        potential=potential,
     )
 
 
@@ -66,8 +67,7 @@ def choke_loads(
     """The firms' orders (as if they bought) by the bin of the ex-China price at which
     each stops buying (materials × bins + 1; the last bin: above the ceiling)."""
     price = terms.price
-    target = wanted.need * firms.target_days / DAYS_PER_MONTH * terms.stock_scale
-    orders = np.maximum(wanted.need + (target - firms.inventory) / firms.adjust_months, 0.0)
+    orders = wanted.potential
     choke = firms.value_added * price / wanted.paid
     position = bins * np.log(np.maximum(choke, reference) / reference) / np.log(ceiling_multiple)
     index = np.where(

@@ -300,6 +300,7 @@ def test_receive_and_consume(seed):
         region_orders=np.zeros((4, m)),
         region_contracted=np.zeros((4, m)),
         region_need=np.zeros((4, m)),
+        potential=np.zeros((n, m)),
     )
     fill = rng.uniform(0.3, 1.0, (4, m))
     release = rng.uniform(0, 50, (4, m)) * (rng.random((4, m)) > 0.3)
