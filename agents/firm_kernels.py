@@ -120,29 +120,28 @@ def demand(firms, terms):
 
 
 @njit(cache=True)
-def choke_loads(firms, wanted, terms, reference, ceiling_multiple, bins):
-    """The firms' orders by the price at which each stops buying (materials × bins + 1;
-    ``terms``: the month's :class:`MarketTerms`).
+def choke_loads(firms, wanted, terms, edges):
+    """The firms' orders by the price at which each stops buying (materials × bins;
+    ``terms``: the month's :class:`MarketTerms`; ``edges``: each material's
+    :func:`overplay.model.market.choke_edges`, one per bin).
 
     A firm buys while the price it pays stays below what a kg adds to its output: at the
     ex-China price ``price × value added / paid``. Each firm's potential order (from
     :func:`demand`: what it would order if it bought, so firms that curtail now count
-    where they would come back) goes to the bin of that choke price: bin ``b < bins``
-    for chokes between
-    ``reference·M^(b/bins)`` and the next edge (``M`` the ceiling multiple), bin
-    ``bins`` for chokes above the ceiling. :func:`overplay.model.market.demand_curve_price`
-    reads them. Reference:
+    where they would come back) goes to the bin of that choke price
+    (:func:`overplay.model.market.choke_bin`; the last bin: at or above the ceiling).
+    :func:`overplay.model.market.demand_curve_price` reads them. Reference:
     :func:`overplay.agents.firm_kernels_reference.choke_loads`.
     """
     n, m = wanted.need.shape
-    loads = np.zeros((m, bins + 1))
+    loads = np.zeros(edges.shape)
     for i in range(n):
         for j in range(m):
             order = wanted.potential[i, j]
             if order <= 0.0:
                 continue
             choke = firms.value_added[i, j] * terms.price[j] / wanted.paid[i, j]
-            loads[j, choke_bin(choke, reference[j], ceiling_multiple, bins)] += order
+            loads[j, choke_bin(choke, edges[j])] += order
     return loads
 
 

@@ -57,25 +57,17 @@ def demand(firms: FirmState, terms: MarketTerms) -> Demand:
 
 
 def choke_loads(
-    firms: FirmState,
-    wanted: Demand,
-    terms: MarketTerms,
-    reference: np.ndarray,
-    ceiling_multiple: float,
-    bins: int,
+    firms: FirmState, wanted: Demand, terms: MarketTerms, edges: np.ndarray
 ) -> np.ndarray:
     """The firms' orders (as if they bought) by the bin of the ex-China price at which
-    each stops buying (materials × bins + 1; the last bin: above the ceiling)."""
-    price = terms.price
-    orders = wanted.potential
-    choke = firms.value_added * price / wanted.paid
-    position = bins * np.log(np.maximum(choke, reference) / reference) / np.log(ceiling_multiple)
-    index = np.where(
-        choke >= reference * ceiling_multiple, bins, np.minimum(position.astype(int), bins - 1)
-    )
-    loads = np.zeros((price.shape[0], bins + 1))
-    for j in range(price.shape[0]):
-        np.add.at(loads[j], index[:, j], np.where(orders[:, j] > 0, orders[:, j], 0.0))
+    each stops buying (materials × bins; a bin starts at its edge, the last one at the
+    ceiling)."""
+    choke = firms.value_added * terms.price / wanted.paid
+    orders = np.where(wanted.potential > 0, wanted.potential, 0.0)
+    loads = np.zeros(edges.shape)
+    for j in range(edges.shape[0]):
+        index = np.maximum(np.searchsorted(edges[j], choke[:, j], side="right") - 1, 0)
+        np.add.at(loads[j], index, orders[:, j])
     return loads
 
 

@@ -215,13 +215,22 @@ CHOKE_BINS = 32
 
 
 @njit(cache=True)
-def choke_bin(choke, reference, ceiling_multiple, bins):
-    """The bin of a choke price (see :func:`overplay.agents.firm_kernels.choke_loads`)."""
-    if choke >= reference * ceiling_multiple:
-        return bins
-    if choke <= reference:
-        return 0
-    return min(int(bins * np.log(choke / reference) / np.log(ceiling_multiple)), bins - 1)
+def choke_bin(choke, edges):
+    """The bin of a choke price on ``edges`` (:func:`choke_edges`): ``b`` where
+    ``edges[b] <= choke < edges[b + 1]``, 0 below the first edge, the last index at or
+    above the last edge (see :func:`overplay.agents.firm_kernels.choke_loads`). A
+    binary search: a log per firm cost twice as much."""
+    top = edges.shape[0] - 1
+    if choke >= edges[top]:
+        return top
+    low, high = 0, top
+    while high - low > 1:
+        middle = (low + high) // 2
+        if choke >= edges[middle]:
+            low = middle
+        else:
+            high = middle
+    return low
 
 
 @functools.cache
@@ -282,9 +291,7 @@ def ex_china_target(terms, firm_loads, edges, fixed, most):
         scale = max(terms.demand - terms.other, 0.0) / buying
         for b in range(loads.shape[0]):
             loads[b] *= scale
-    top = loads.shape[0] - 1
-    ceiling_multiple = edges[top] / edges[0]
-    loads[choke_bin(terms.other_choke, edges[0], ceiling_multiple, top)] += terms.other
+    loads[choke_bin(terms.other_choke, edges)] += terms.other
     rationed = demand_curve_price(terms.price, loads, edges, most, terms.elasticity)
     glut = demand_curve_price(terms.price, loads, edges, fixed, terms.elasticity)
     return min(max(terms.export_price, rationed), glut)

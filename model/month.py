@@ -81,11 +81,11 @@ def clear_month(model: LeverageModel) -> None:
     # The material terms read below, as Python floats (numpy scalars slow every later
     # operation).
     terms = inputs.materials
-    ore_price, home_demand = terms.price_c_ore.tolist(), terms.china_domestic.tolist()
+    home_demand = terms.china_domestic.tolist()
     other_need, premium = terms.other_need.tolist(), terms.premium.tolist()
     pop.last_orders, pop.last_shortfall = out.firm_orders, out.firm_shortfall
     per_material, flows_md, per_importer = out.materials, out.market, out.importers
-    demand_total, exports = per_material.demand.tolist(), per_material.exports.tolist()
+    exports = per_material.exports.tolist()
     leaked, processed = per_material.leaked.tolist(), per_material.processed.tolist()
     mined_sold = per_material.mined_sold.tolist()
     processing_share = per_material.processing_share.tolist()
@@ -132,28 +132,11 @@ def clear_month(model: LeverageModel) -> None:
     rows: dict[str, dict] = {}
     export_margin = leverage_loss = reserve_bought = 0.0
     n_imp = len(names)
-    offered, china_limit = per_material.nonchina_offered.tolist(), per_material.china_limit.tolist()
-    smuggling = (flows_md.refused.sum(axis=1) * inputs.settings.leak_rate).tolist()
+    targets = out.price_target.tolist()
     for j, m in enumerate(mats):
         px, pc, ref = model.price_x[m], model.price_c[m], model.reference_price[m]
-        fixed = offered[j] + smuggling[j]  # sold whatever it fetches
-        cfg = sc.materials[m]
-        target = market.ex_china_target(
-            market.ExChinaTerms(
-                px,
-                demand_total[j],
-                other_need[j],
-                cfg.value_added_usd_per_kg,
-                ore_price[j],
-                cfg.price_elasticity,
-            ),
-            out.choke_loads[j],
-            market.choke_edges(ref, mkt.max_price_multiple),
-            fixed,
-            fixed + china_limit[j],
-        )
         new_px = market.adjust_price(
-            px, target, mkt.price_speed_per_month, 0.2 * ref, mkt.max_price_multiple * ref
+            px, targets[j], mkt.price_speed_per_month, 0.2 * ref, mkt.max_price_multiple * ref
         )
         home = china_market.settle(model, china_month, j, home_demand[j], exports[j], leaked[j])
         new_pc = home.price

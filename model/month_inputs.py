@@ -7,6 +7,7 @@ outputs; this module only reads the model.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -41,6 +42,7 @@ def gather(model: LeverageModel, china: ChinaMonth) -> MonthInputs:
 
     # Per material, each term in MaterialInputs' field order; one array, one row a term.
     rows = []
+    mean_risk = arrays.risk.mean(axis=0).tolist()
     for j, m in enumerate(mats):
         cfg = sc.materials[m]
         px, pc, ref = model.price_x[m], model.price_c[m], model.reference_price[m]
@@ -58,7 +60,7 @@ def gather(model: LeverageModel, china: ChinaMonth) -> MonthInputs:
                 response,  # price_response
                 px,  # price_x
                 market.demand_multiplier(export_price, px, cfg.price_elasticity),  # anchor_scale
-                stock_scale(export_price, px, float(arrays.risk[:, j].mean())),
+                stock_scale(export_price, px, mean_risk[j]),
                 model.security_premium(m),  # premium
                 max(other, 0.0),  # other_need
                 home,  # china_domestic
@@ -67,6 +69,8 @@ def gather(model: LeverageModel, china: ChinaMonth) -> MonthInputs:
                 model.last.local_ore_share[m],  # local_ore_share
                 model.last.contracted_share[m],  # contracted_share
                 ref,  # reference_price
+                cfg.value_added_usd_per_kg,  # value_added
+                cfg.price_elasticity,  # elasticity
             )
         )
     materials = MaterialInputs(*np.array(rows).T.copy())
@@ -91,6 +95,9 @@ def gather(model: LeverageModel, china: ChinaMonth) -> MonthInputs:
         ),
         china_share=china_share,
         china_caps=china_caps,
+        choke_edges=all_choke_edges(
+            tuple(model.reference_price[m] for m in mats), float(mkt.max_price_multiple)
+        ),
         slots=slots.arrays,
         allies=coordinating_allies(model),
         settings=MonthSettings(
@@ -116,6 +123,13 @@ def gather(model: LeverageModel, china: ChinaMonth) -> MonthInputs:
             discounted_profit=pop.discounted_profit,
         ),
     )
+
+
+@functools.cache
+def all_choke_edges(references: tuple[float, ...], ceiling_multiple: float) -> np.ndarray:
+    """Every material's :func:`overplay.model.market.choke_edges` (materials × bins),
+    built once per run's reference prices. Cached: read it, never write to it."""
+    return np.array([market.choke_edges(ref, ceiling_multiple) for ref in references])
 
 
 def coordinating_allies(model: LeverageModel) -> np.ndarray:

@@ -37,7 +37,12 @@ from overplay.model.clearing_kernel import (
     clear_materials,
 )
 from overplay.model.jit import njit
-from overplay.model.market import CHOKE_BINS, AllocationInputs, allocate_flows
+from overplay.model.market import (
+    AllocationInputs,
+    ExChinaTerms,
+    allocate_flows,
+    ex_china_target,
+)
 from overplay.model.supply import KG_PER_T_IN_USD_M, SlotArrays
 
 
@@ -57,6 +62,8 @@ class MaterialInputs(NamedTuple):
     local_ore_share: np.ndarray  # last month's share of ore separated abroad
     contracted_share: np.ndarray  # last month's contracted share of non-China sales
     reference_price: np.ndarray  # USD/kg
+    value_added: np.ndarray  # what a kg adds to third countries' output, USD/kg
+    elasticity: np.ndarray  # short-run price elasticity of demand
 
 
 class ImporterInputs(NamedTuple):
@@ -89,6 +96,7 @@ class MonthInputs(NamedTuple):
     importers: ImporterInputs
     china_share: np.ndarray  # share of each request China approves (M × D)
     china_caps: np.ndarray  # most China ships, t/month (M × D; inf if none)
+    choke_edges: np.ndarray  # buyers' choke price bins, USD/kg (M × CHOKE_BINS + 1)
     slots: SlotArrays
     allies: np.ndarray  # coordinating allies' importer indices, -1 padding (I × K)
     settings: MonthSettings
@@ -137,7 +145,7 @@ class MonthOutputs(NamedTuple):
     floor_cost: np.ndarray  # price-floor top-ups per host, USD m (D)
     firm_orders: np.ndarray  # firms × materials, t/month
     firm_shortfall: np.ndarray  # firms × materials, t/month
-    choke_loads: np.ndarray  # firms' orders by choke price bin (M × CHOKE_BINS + 1)
+    price_target: np.ndarray  # the price the ex-China price moves toward, USD/kg (M)
 
 
 @njit(cache=True)
@@ -227,6 +235,34 @@ def _claimants(allies, importers):
 
 
 @njit(cache=True)
+def price_targets(mat, loads, edges, cleared, flows, settings):
+    """The price each ex-China price moves toward (``docs/odd.md`` §7.3): where the
+    demand curve (firms' ``loads`` by choke bin, third countries at the material's value
+    added) meets non-China output and smuggling, sold whatever they fetch, plus China's
+    supply at its export price up to its limit (:func:`ex_china_target`). Reference:
+    :func:`overplay.model.month_kernel_reference.price_targets`."""
+    n_mat, n_dest = flows.refused.shape
+    target = np.empty(n_mat)
+    for j in range(n_mat):
+        refused = 0.0
+        for d in range(n_dest):
+            refused += flows.refused[j, d]
+        fixed = cleared.nonchina_offered[j] + refused * settings.leak_rate
+        terms = ExChinaTerms(
+            mat.price_x[j],
+            cleared.demand[j],
+            mat.other_need[j],
+            mat.value_added[j],
+            mat.price_c_ore[j],
+            mat.elasticity[j],
+        )
+        target[j] = ex_china_target(
+            terms, loads[j], edges[j], fixed, fixed + cleared.china_limit[j]
+        )
+    return target
+
+
+@njit(cache=True)
 def run_month(inputs):
     """The whole month after the decisions, in one call (:class:`MonthInputs` in,
     :class:`MonthOutputs` out): firms' demand, every material's market, stockpile
@@ -238,14 +274,7 @@ def run_month(inputs):
     n_imp, n_mat = imp.stockpile.shape
     terms = MarketTerms(mat.growth, mat.price_response, mat.price_x, mat.premium, mat.stock_scale)
     wanted = demand(inputs.firms, terms)
-    loads = choke_loads(
-        inputs.firms,
-        wanted,
-        terms,
-        mat.reference_price,
-        settings.price_ceiling_multiple,
-        CHOKE_BINS,
-    )
+    loads = choke_loads(inputs.firms, wanted, terms, inputs.choke_edges)
     clearing = clear_materials(
         ClearingInputs(
             wanted,
@@ -313,5 +342,7 @@ def run_month(inputs):
         floor_cost=clearing.floor_cost,
         firm_orders=wanted.orders,
         firm_shortfall=receipts.shortfall,
-        choke_loads=loads,
+        price_target=price_targets(
+            mat, loads, inputs.choke_edges, clearing.materials, clearing.market, settings
+        ),
     )

@@ -15,15 +15,17 @@ import numpy as np
 
 from overplay.agents import firm_kernels_reference as firms_reference
 from overplay.agents.firm_kernels import MarketTerms
-from overplay.model.clearing_kernel import ClearingInputs
+from overplay.model.clearing_kernel import ClearingInputs, MarketFlows, MaterialOutputs
 from overplay.model.clearing_kernel_reference import clear_materials
-from overplay.model.market import CHOKE_BINS, AllocationInputs
+from overplay.model.market import AllocationInputs, ExChinaTerms, ex_china_target
 from overplay.model.market_reference import allocate_flows
 from overplay.model.month_kernel import (
     ImporterOutputs,
     LeverageInputs,
+    MaterialInputs,
     MonthInputs,
     MonthOutputs,
+    MonthSettings,
 )
 from overplay.model.supply import KG_PER_T_IN_USD_M
 
@@ -83,20 +85,45 @@ def draw_stockpiles(stock: np.ndarray, used: np.ndarray, allies: np.ndarray) -> 
             rest = rest - take
 
 
+def price_targets(
+    mat: MaterialInputs,
+    loads: np.ndarray,
+    edges: np.ndarray,
+    cleared: MaterialOutputs,
+    flows: MarketFlows,
+    settings: MonthSettings,
+) -> np.ndarray:
+    """The price each ex-China price moves toward: non-China output and smuggling are
+    sold whatever they fetch, China supplies at its export price up to its limit."""
+    fixed = cleared.nonchina_offered + flows.refused.sum(axis=1) * settings.leak_rate
+    return np.array(
+        [
+            ex_china_target(
+                ExChinaTerms(
+                    mat.price_x[j],
+                    cleared.demand[j],
+                    mat.other_need[j],
+                    mat.value_added[j],
+                    mat.price_c_ore[j],
+                    mat.elasticity[j],
+                ),
+                loads[j],
+                edges[j],
+                fixed[j],
+                fixed[j] + cleared.china_limit[j],
+            )
+            for j in range(loads.shape[0])
+        ]
+    )
+
+
 def run_month(inputs: MonthInputs) -> MonthOutputs:
     """The whole month after the decisions; updates the firms' inventories and profits
     in place."""
     mat, imp, settings = inputs.materials, inputs.importers, inputs.settings
     terms = MarketTerms(mat.growth, mat.price_response, mat.price_x, mat.premium, mat.stock_scale)
     wanted = firms_reference.demand(inputs.firms, terms)
-    loads = firms_reference.choke_loads(
-        inputs.firms,
-        wanted,
-        terms,
-        mat.reference_price,
-        settings.price_ceiling_multiple,
-        CHOKE_BINS,
-    )
+    loads = firms_reference.choke_loads(inputs.firms, wanted, terms, inputs.choke_edges)
     clearing = clear_materials(
         ClearingInputs(
             wanted, mat, imp, inputs.china_share, inputs.china_caps, inputs.slots, settings
@@ -147,5 +174,7 @@ def run_month(inputs: MonthInputs) -> MonthOutputs:
         floor_cost=clearing.floor_cost,
         firm_orders=wanted.orders,
         firm_shortfall=receipts.shortfall,
-        choke_loads=loads,
+        price_target=price_targets(
+            mat, loads, inputs.choke_edges, clearing.materials, clearing.market, settings
+        ),
     )

@@ -80,15 +80,26 @@ def test_firms_are_binned_by_their_choke_and_curtailed_firms_still_count():
     terms = MarketTerms(np.ones(1), np.ones(1), np.array([100.0]), np.zeros(1), np.ones(1))
     wanted = demand(firms, terms)
     assert wanted.orders[0, 0] == 0.0  # curtails now
-    loads = firm_kernels.choke_loads(firms, wanted, terms, np.array([50.0]), 100.0, 32)
     edges = choke_edges(50.0, 100.0)
+    loads = firm_kernels.choke_loads(firms, wanted, terms, edges[None, :])
     assert loads.sum() == pytest.approx(30.0)
     assert loads[0, -1] == pytest.approx(10.0)
     for value in (80.0, 500.0):
-        b = market_choke_bin(value, 50.0, 100.0, CHOKE_BINS)
+        b = market_choke_bin(value, edges)
         assert edges[b] <= value < edges[b + 1]
         assert loads[0, b] == pytest.approx(10.0)
-    reference = firm_kernels_reference.choke_loads(
-        firms, wanted, terms, np.array([50.0]), 100.0, 32
-    )
+    reference = firm_kernels_reference.choke_loads(firms, wanted, terms, edges[None, :])
     np.testing.assert_array_equal(loads, reference)
+
+
+@SETTINGS
+@given(st.floats(0.0, 1e6), st.floats(1.0, 500.0), st.floats(1.5, 300.0))
+def test_a_choke_falls_in_the_bin_whose_edges_hold_it(choke, reference, ceiling_multiple):
+    edges = choke_edges(reference, ceiling_multiple)
+    b = market_choke_bin(choke, edges)
+    top = edges.shape[0] - 1
+    assert b == max(int(np.searchsorted(edges, choke, side="right")) - 1, 0)
+    if b == top:
+        assert choke >= edges[top]
+    else:
+        assert choke < edges[b + 1] and (b == 0 or edges[b] <= choke)

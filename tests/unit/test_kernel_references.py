@@ -27,7 +27,7 @@ from overplay.model import (
     month_kernel_reference,
 )
 from overplay.model.clearing_kernel import ClearingInputs
-from overplay.model.market import AllocationInputs
+from overplay.model.market import AllocationInputs, choke_edges
 from overplay.model.month_kernel import (
     ImporterInputs,
     LeverageInputs,
@@ -95,6 +95,8 @@ def material_inputs(rng, m: int, edge: str) -> MaterialInputs:
         local_ore_share=rng.uniform(0, 1, m),
         contracted_share=rng.uniform(0, 1, m),
         reference_price=rng.uniform(20, 200, m),
+        value_added=rng.uniform(50, 5000, m),
+        elasticity=rng.uniform(0.05, 1.0, m),
     )
 
 
@@ -167,14 +169,22 @@ def month_inputs(seed: int, edge: str = "none") -> MonthInputs:
     firms = firm_state(rng, int(rng.integers(i, 60)), m, i)
     if edge == "zero_demand":
         firms = firms._replace(base_need=np.zeros_like(firms.base_need))
+    materials, month_settings = material_inputs(rng, m, edge), settings(rng)
+    edges = np.array(
+        [
+            choke_edges(ref, month_settings.price_ceiling_multiple)
+            for ref in materials.reference_price
+        ]
+    )
     return MonthInputs(
-        materials=material_inputs(rng, m, edge),
+        materials=materials,
         importers=importer_inputs(rng, i, m, edge),
         china_share=share,
         china_caps=caps,
+        choke_edges=edges,
         slots=slot_arrays(rng, i, m, int(rng.integers(1, 6)), edge),
         allies=allies(rng, i),
-        settings=settings(rng),
+        settings=month_settings,
         firms=firms,
     )
 
