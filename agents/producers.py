@@ -78,6 +78,20 @@ class Producer(mesa.Agent):
         self.capacity[key] = total
         self._changed()
 
+    def set_capacity(self, material: str, stage: str, capacity: float, unit_cost: float) -> None:
+        """A known capacity event (a restart, an idling, an expansion): the capacity of
+        ``(material, stage)`` becomes ``capacity``; ``unit_cost`` applies where the
+        producer had none. A producer that had exited and gets capacity again restarts
+        with a fresh operating history (Mountain Pass under new owners in 2018)."""
+        key = (material, stage)
+        self.unit_cost.setdefault(key, unit_cost)
+        self.capacity[key] = capacity
+        if capacity > 0 and not self.active:
+            self.active = True
+            self.exit_step = None
+            self.profit_history.clear()
+        self._changed()
+
     def start_project(self, project: Project) -> None:
         self.projects.append(project)
         self._changed()

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from overplay.agents.actions import KINDS_OF_ROLE, Kind, action_problems
-from overplay.model.calendar import step_of_date
+from overplay.model.calendar import month_index, step_of_date
 from overplay.model.config_actors import (
     EventConfig,
     FirmConfig,
@@ -37,6 +37,7 @@ from overplay.model.config_base import (
     StrategyRef,
     Strict,
 )
+from overplay.model.config_series import MATERIAL_SERIES, SeriesConfig
 from overplay.model.config_world import (
     ChinaConfig,
     MarketConfig,
@@ -49,6 +50,7 @@ from overplay.model.config_world import (
 from overplay.model.events import EventError, make_action
 from overplay.model.naming import OutputName
 from overplay.model.problems import Loc, dotted
+from overplay.model.series import DatedSeries
 
 
 class Scenario(Strict):
@@ -77,6 +79,7 @@ class Scenario(Strict):
     producer_rules: ProducerRulesConfig = Field(default_factory=ProducerRulesConfig)
     firms: FirmConfig = Field(default_factory=FirmConfig)
     events: list[EventConfig] = Field(default_factory=list)
+    series: SeriesConfig = Field(default_factory=SeriesConfig)
 
     @model_validator(mode="before")
     @classmethod
@@ -121,10 +124,64 @@ class Scenario(Strict):
             *self._firm_problems(),
             *self._event_problems(),
             *self._strategy_problems(),
+            *self._series_problems(),
         ]
         if problems:
             raise InconsistencyError(problems)
+        self._series_at_start()
         return self
+
+    def _series_problems(self) -> list[tuple[tuple[Loc, ...], str]]:
+        """Series name materials, producers and stages that exist."""
+        materials = set(self.materials)
+        producers = {p.name for p in self.producers}
+        series = self.series
+        problems = series.stage_problems()
+        for field_name in MATERIAL_SERIES:
+            for mat in getattr(series, field_name):
+                if mat not in materials:
+                    problems.append(
+                        (
+                            (("series", field_name, mat),),
+                            f"unknown material {mat!r}; known: {sorted(materials)}",
+                        )
+                    )
+        for name, by_material in series.producer_capacity_t_per_year.items():
+            loc = ("series", "producer_capacity_t_per_year", name)
+            if name not in producers:
+                problems.append(((loc,), f"unknown producer {name!r}; known: {sorted(producers)}"))
+            for mat in by_material:
+                if mat not in materials:
+                    problems.append(
+                        (
+                            ((*loc, mat),),
+                            f"unknown material {mat!r}; known: {sorted(materials)}",
+                        )
+                    )
+        return problems
+
+    def _series_at_start(self) -> None:
+        """A material's series set its fields at the start month: the levels there, the
+        settings in force then (a window of a longer history starts from its data)."""
+        start = month_index(self.start)
+        series = self.series
+        for mat, cfg in list(self.materials.items()):
+            update: dict[str, float] = {}
+            for field_name in MATERIAL_SERIES:
+                points = getattr(series, field_name).get(mat)
+                if points is None:
+                    continue
+                dated = DatedSeries.of(points)
+                if field_name == "china_production_quota_t_per_year":
+                    value = dated.setting(start)
+                    if value is not None:
+                        update[field_name] = value
+                elif field_name == "demand_t_per_year":
+                    update[field_name] = dated.level(start, cfg.demand_growth_per_year)
+                else:
+                    update[field_name] = dated.level(start)
+            if update:
+                self.materials[mat] = cfg.model_copy(update=update)
 
     def _name_problems(self) -> list[tuple[tuple[Loc, ...], str]]:
         """Materials and players need plain, distinct names: a player's name picks whose

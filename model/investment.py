@@ -205,8 +205,7 @@ class Investment:
         """China's loss of future market: years of its lost margin on capacity that now
         exists outside China (negative when capacity exits)."""
         sc = self.model.config
-        cfg = sc.materials[material]
-        margin = cfg.reference_price_usd_per_kg * (1 - sc.market.china_cost_share) * 0.5
+        margin = self.model.reference_price[material] * (1 - sc.market.china_cost_share) * 0.5
         self.model.pending_leverage_change[material] += (
             capacity
             * sc.market.capacity_utilisation

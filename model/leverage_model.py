@@ -40,6 +40,7 @@ from overplay.model.columns import Column
 from overplay.model.config import Scenario
 from overplay.model.dispatch import apply_action
 from overplay.model.events import compile_events
+from overplay.model.exogenous import Exogenous
 from overplay.model.investment import Investment
 from overplay.model.margins import MarginOutlook
 from overplay.model.memories import update_memories
@@ -156,6 +157,7 @@ class LeverageModel(mesa.Model):
             sc.producer_rules.strategy.name, sc.producer_rules.strategy.params, "producer"
         )
         self.firm_strategy = make_strategy(sc.firms.strategy.name, sc.firms.strategy.params, "firm")
+        self.exogenous = Exogenous(sc)
         self.firm_population = FirmPopulation(sc, self.materials, self.importer_names, self.rng)
         for index in range(self.firm_population.n):
             Firm(self, index)
@@ -186,6 +188,8 @@ class LeverageModel(mesa.Model):
         self.open_limits = np.tile([1.0, np.inf], (len(self.materials), len(self.destinations), 1))
         self._build_producers()
         self.events = compile_events(sc)
+        for step, actions in self.exogenous.quota_actions(sc).items():
+            self.events[step] = [*actions, *self.events.get(step, [])]  # scripts may override
         self.recorder = Recorder(self, tables=self.record_tables)
         self.datacollector = self.recorder.datacollector
         self.action_log: list[dict[str, Any]] = []
@@ -218,6 +222,7 @@ class LeverageModel(mesa.Model):
         self.producers: list[Producer] = []
         for cfg in sc.producers:
             self.producers.append(supply.scenario_producer(self, cfg, output))
+        self.exogenous.apply_capacity(self, self.exogenous.capacity_at_start)
         self.capacity_history = {
             (m, s): deque([self.nonchina_capacity(m, s)], maxlen=13)
             for m in self.materials
@@ -254,6 +259,8 @@ class LeverageModel(mesa.Model):
         self.ledger.start_month()
         self.date = date_of_step(self.config.start, self.step_count)
         resolve_wto(self, self.step_count)
+        self.reference_price.update(self.exogenous.reference_prices(self.step_count))
+        self.exogenous.apply_capacity(self, self.exogenous.capacity_events.get(self.step_count, []))
         for action in self.events.get(self.step_count, ()):
             self.apply(action)
 
@@ -381,6 +388,11 @@ class LeverageModel(mesa.Model):
         return self.config.market.security_premium_max * max(risk, 1.0 - reputation)
 
     def demand_growth(self, material: str) -> float:
+        """World demand this month over demand at the start: the series of world demand
+        where the scenario gives one, else the material's trend growth."""
+        from_series = self.exogenous.demand_growth(material, self.step_count)
+        if from_series is not None:
+            return from_series
         return (1 + self.config.materials[material].demand_growth_per_year) ** (
             (max(self.step_count, 1) - 1) / 12
         )

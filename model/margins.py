@@ -156,7 +156,7 @@ class MarginOutlook:
             pm = model.config.producer_rules.price_memory
             ex_china, china = {}, {}
             for m in model.materials:
-                ref = model.config.materials[m].reference_price_usd_per_kg
+                ref = model.reference_price[m]
                 ex_china[m] = ref * (float(np.mean(model.price_history[m])) / ref) ** pm
                 china[m] = ref * (float(np.mean(model.price_c_history[m])) / ref) ** pm
             self.prices = ExpectedPrices(model.step_count, ex_china, china)

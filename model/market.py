@@ -233,11 +233,12 @@ def choke_bin(choke, edges):
     return low
 
 
-@functools.cache
+@functools.lru_cache(maxsize=4096)
 def choke_edges(reference: float, ceiling_multiple: float) -> np.ndarray:
     """The price at which each choke bin's buyers stop buying (its lower edge), USD/kg;
     the ceiling for the bin of buyers who would pay more (the model's prices stop
-    there). Cached: read it, never write to it."""
+    there). Cached (a series moves the reference monthly, hence the bound): read it,
+    never write to it."""
     steps = np.arange(CHOKE_BINS + 1) / CHOKE_BINS
     return reference * ceiling_multiple**steps
 

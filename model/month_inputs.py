@@ -125,10 +125,11 @@ def gather(model: LeverageModel, china: ChinaMonth) -> MonthInputs:
     )
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1024)
 def all_choke_edges(references: tuple[float, ...], ceiling_multiple: float) -> np.ndarray:
     """Every material's :func:`overplay.model.market.choke_edges` (materials × bins),
-    built once per run's reference prices. Cached: read it, never write to it."""
+    built once per set of reference prices (a series moves them monthly, hence the
+    bound). Cached: read it, never write to it."""
     return np.array([market.choke_edges(ref, ceiling_multiple) for ref in references])
 
 

@@ -831,6 +831,46 @@ def set_cases() -> list[Case]:
     ]
 
 
+def series_cases() -> list[Case]:
+    """Series with unknown names, bad months, out-of-range values."""
+    head = HEAD + "series:\n"
+    return [
+        Case(
+            "series-unknown-material",
+            {"bad.yaml": head + f"  demand_t_per_year:\n    lite: {{'2025-01': 1}} {MARK}\n"},
+            path="series.demand_t_per_year.lite",
+        ),
+        Case(
+            "series-bad-month",
+            {"bad.yaml": head + f"  demand_t_per_year:\n    light: {{'2025-13': 1}} {MARK}\n"},
+            path="series.demand_t_per_year.light",
+        ),
+        Case(
+            "series-unquoted-year",
+            {"bad.yaml": head + f"  demand_t_per_year:\n    light:\n      2025: 1 {MARK}\n"},
+            path="series.demand_t_per_year.light",
+        ),
+        Case(
+            "series-negative-quota",
+            {
+                "bad.yaml": head
+                + "  china_production_quota_t_per_year:\n    light:\n"
+                + f"      '2025-06': -5 {MARK}\n"
+            },
+            path="series.china_production_quota_t_per_year.light.2025-06",
+        ),
+        Case(
+            "series-unknown-stage",
+            {
+                "bad.yaml": head
+                + "  producer_capacity_t_per_year:\n    lynas:\n      light:\n"
+                + f"        refining: {{'2025-06': 5}} {MARK}\n"
+            },
+            path="series.producer_capacity_t_per_year.lynas.light.refining",
+        ),
+    ]
+
+
 def corpus() -> list[Case]:
     """Every case, each id unique."""
     cases = [
@@ -843,6 +883,7 @@ def corpus() -> list[Case]:
         *yaml_cases(),
         *extends_cases(),
         *set_cases(),
+        *series_cases(),
     ]
     ids = [c.id for c in cases]
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
