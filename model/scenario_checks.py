@@ -13,9 +13,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from overplay.agents.strategies import StrategyError, make_strategy
-from overplay.model.calendar import date_of_step
+from overplay.model.calendar import date_of_step, step_of_date
 from overplay.model.config import Scenario
-from overplay.model.config_base import InconsistencyError
+from overplay.model.config_base import MONTH_PATTERN, InconsistencyError
 from overplay.model.events import EventError, event_step, make_action
 from overplay.model.problems import LineMap, Loc, Problem, ScenarioError, dotted
 
@@ -228,8 +228,9 @@ def _late_event_problems(
     overridden: set[Loc] | frozenset[Loc],
 ) -> list[Problem]:
     """Events after the last simulated month. When an override (``--years``,
-    ``--rounds``, ``--set years=…``, a spec's ``years``) shortened the period they are
-    left out with a note; when the files themselves say so, it is an error."""
+    ``--rounds``, ``--set years=…``, a spec's ``years``) or a window of a longer
+    scenario (a file that extends it with another period) shortened the period they
+    are left out with a note; when the files themselves say so, it is an error."""
     last = scenario.steps
     late = [
         (i, event)
@@ -260,6 +261,41 @@ def _late_event_problems(
     ]
 
 
+def _without_early_events(
+    data: dict[str, Any], lines: LineMap, default: tuple[str, int]
+) -> dict[str, Any]:
+    """A window that starts later than the scenario it extends leaves out the events
+    before its start, with a note (the line map follows the events that stay)."""
+    start, events = data.get("start"), data.get("events")
+    if not (isinstance(start, str) and MONTH_PATTERN.match(start) and isinstance(events, list)):
+        return data  # the schema reports what is wrong
+    early = [
+        i
+        for i, event in enumerate(events)
+        if isinstance(event, dict)
+        and isinstance(event.get("at"), str)
+        and MONTH_PATTERN.match(event["at"])
+        and step_of_date(start, event["at"]) < 1
+    ]
+    if not early:
+        return data
+    note(
+        Problem(
+            *lines.get(("start",), default),
+            "start",
+            f"{len(early)} scripted event(s) before {start} are left out of this window "
+            f"(first: events.{early[0]} at {events[early[0]]['at']})",
+        )
+    )
+    kept = [i for i in range(len(events)) if i not in set(early)]
+    moved = {old: new for new, old in enumerate(kept)}
+    for loc in [loc for loc in lines if loc[:1] == ("events",) and len(loc) > 1]:
+        at = lines.pop(loc)
+        if isinstance(loc[1], int) and loc[1] in moved:
+            lines[("events", moved[loc[1]], *loc[2:])] = at
+    return {**data, "events": [events[i] for i in kept]}
+
+
 def validate(
     data: dict[str, Any],
     lines: LineMap,
@@ -269,6 +305,8 @@ def validate(
     """Build a :class:`Scenario` or raise :class:`ScenarioError` listing every problem
     (``overridden``: the key paths overrides set, which may shorten the period)."""
     data = _without_retired(data, lines, default)
+    if ("start",) in overridden:
+        data = _without_early_events(data, lines, default)
     problems = _strategy_and_event_problems(data, lines, default)
     scenario = None
     try:

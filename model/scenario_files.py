@@ -22,6 +22,9 @@ MAX_EXTENDS = 8
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 
 
+#: The keys that set a scenario's period: a file that changes them from the one it
+#: extends is a window of it.
+PERIOD_KEYS = frozenset({("start",), ("years",)})
 #: Loader directive: how a file's ``events`` combine with those it extends.
 EVENTS_MERGE = ("append", "replace")
 
@@ -182,8 +185,10 @@ def _merge_events(
     return []
 
 
-def load_raw(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], LineMap]:
-    """A scenario file merged over what it ``extends``, with a line map."""
+def load_raw(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], LineMap, set[Loc]]:
+    """A scenario file merged over what it ``extends``, with a line map and the period
+    keys (``start``, ``years``) a file changed from the one it extends: such a file is
+    a window of a longer scenario, whose events outside it are left out with a note."""
     data, lines = read_yaml(path)
     data.setdefault("name", _default_name(path))
     has_parent = "extends" in data
@@ -201,14 +206,15 @@ def load_raw(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], 
                     )
                 ]
             )
-        return data, lines
+        return data, lines, set()
     at = lines.get(("extends",), (file, 1))
     parent_path = _parent_of(parent_ref, path, chain, at)
-    parent, parent_lines = load_raw(parent_path, (*chain, path.resolve()))
+    parent, parent_lines, windowed = load_raw(parent_path, (*chain, path.resolve()))
     problems = _merge_events(parent, data, merge_mode, lines, file, parent_ref)
     if problems:
         raise ScenarioError(problems)
     replaced = _replaced(parent, data)
     if merge_mode == "append":
         replaced.discard(("events",))  # the inherited events stay where they are
-    return _deep_merge(parent, data), _merged_lines(parent_lines, lines, replaced)
+    windowed |= {loc for loc in replaced if loc in PERIOD_KEYS and parent[loc[0]] != data[loc[0]]}
+    return _deep_merge(parent, data), _merged_lines(parent_lines, lines, replaced), windowed

@@ -18,13 +18,13 @@ import yaml
 
 from overplay.model.config import Scenario
 from overplay.model.overrides import apply_overrides
-from overplay.model.problems import LineMap, Problem, ScenarioError
+from overplay.model.problems import LineMap, Loc, Problem, ScenarioError
 from overplay.model.scenario_checks import validate
 from overplay.model.scenario_files import load_raw, locate
 
 
 @functools.lru_cache(maxsize=16)
-def _parsed_once(path: Path) -> tuple[dict[str, Any], LineMap]:
+def _parsed_once(path: Path) -> tuple[dict[str, Any], LineMap, set[Loc]]:
     return load_raw(path)
 
 
@@ -44,9 +44,9 @@ def load_scenario(
         path = locate(reference)
     except OSError as exc:
         raise ScenarioError([Problem(str(reference), 0, "", str(exc))]) from None
-    data, lines = copy.deepcopy(_parsed_once(path)) if parse_once else load_raw(path)
+    data, lines, windowed = copy.deepcopy(_parsed_once(path)) if parse_once else load_raw(path)
     overridden = apply_overrides(data, overrides, lines) if overrides else set()
-    return validate(data, lines, (str(path), 1), overridden)
+    return validate(data, lines, (str(path), 1), overridden | windowed)
 
 
 def resolve_scenario(source: Scenario | str | Path | None, overrides: dict[str, Any]) -> Scenario:
