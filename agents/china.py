@@ -149,12 +149,20 @@ class SupplierState(mesa.Agent):
                 delay = params.get("delay_months", 0.0)
                 if delay < 0:  # not given: the scenario's statutory review period
                     delay = self.model.config.timing.licence_delay_months
+                approval = params.get("approval_rate", 1.0)
+                # A regime already in force keeps its start, unless a licence tightens:
+                # stricter conditions need new applications (April 2025's dual-use
+                # licences on top of the licences required since 2015 [E01, W02]).
+                tightened = regime is Regime.LICENSING and (
+                    approval < old.approval_rate or delay > old.delay_months
+                )
+                kept = old.regime is regime and not tightened
                 new = ExportPolicy(
                     regime=regime,
-                    approval_rate=params.get("approval_rate", 1.0),
+                    approval_rate=approval,
                     delay_months=delay,
                     cut=params.get("cut", 0.0),
-                    since_step=old.since_step if old.regime is regime else step,
+                    since_step=old.since_step if kept else step,
                     baseline_t_per_month=_baseline(old, baseline.get((m, d), 0.0)),
                 )
                 if new != old:

@@ -81,8 +81,10 @@ class Producer(mesa.Agent):
     def set_capacity(self, material: str, stage: str, capacity: float, unit_cost: float) -> None:
         """A known capacity event (a restart, an idling, an expansion): the capacity of
         ``(material, stage)`` becomes ``capacity``; ``unit_cost`` applies where the
-        producer had none. A producer that had exited and gets capacity again restarts
-        with a fresh operating history (Mountain Pass under new owners in 2018)."""
+        producer had none. A producer left with no capacity at all is idle (care and
+        maintenance: its projects stop, it neither invests nor exits); one that had
+        exited or idled and gets capacity again restarts with a fresh operating history
+        (Mountain Pass under new owners in 2018)."""
         key = (material, stage)
         self.unit_cost.setdefault(key, unit_cost)
         self.capacity[key] = capacity
@@ -90,6 +92,9 @@ class Producer(mesa.Agent):
             self.active = True
             self.exit_step = None
             self.profit_history.clear()
+        elif not any(value > 0 for value in self.capacity.values()):
+            self.active = False
+            self.projects = []
         self._changed()
 
     def start_project(self, project: Project) -> None:

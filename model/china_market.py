@@ -1,9 +1,11 @@
 """China's side of the month: what it has to export and the price of its home market.
 
 Before the market clears, :func:`plan` reads China's supply state
-(:class:`overplay.agents.china_supply.ChinaSupply`) into the month's most legal output,
-black output and reserve flow; :func:`exportable` is what is left for export once the
-home market is served (the state plan serves domestic users first [seed 002]). After
+(:class:`overplay.agents.china_supply.ChinaSupply`) into the month's most legal output
+(its own mines' quota or capacity, plus the foreign ore its separators bought last
+month: Myanmar's clays, Mountain Pass's concentrate), black output and reserve flow;
+:func:`exportable` is what is left for export once the home market is served (the state
+plan serves domestic users first [seed 002]). After
 the market clears, :func:`settle` moves the reserve and China's domestic price toward
 the price that clears its home market (``docs/odd.md`` §7.3).
 """
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 class ChinaMonth(NamedTuple):
     """China's supply this month, per material (t/month)."""
 
-    legal_most: list[float]  # most legal output: quota or capacity
+    legal_most: list[float]  # most legal output: quota or capacity, plus imported ore
     illegal: list[float]  # black output
     reserve_flow: list[float]  # reserve purchases (+) or sales (−)
 
@@ -57,12 +59,14 @@ def initial_supply(sc: Scenario) -> ChinaSupply:
 
 
 def plan(model: LeverageModel) -> ChinaMonth:
-    """This month's most legal output, black output and reserve flow per material."""
+    """This month's most legal output, black output and reserve flow per material. The
+    quota bounds China's own mines; foreign ore separated in China comes on top."""
     chn = model.china
     supply = chn.supply
     legal, illegal, flow = [], [], []
     for m in model.materials:
-        legal.append(supply.legal_most(m, model.demand_growth(m)))
+        imported = model.last.ore_to_china[m]
+        legal.append(supply.legal_most(m, model.demand_growth(m)) + imported)
         illegal.append(
             supply.illegal(m, model.price_c[m], model.reference_price[m], chn.enforcement)
         )

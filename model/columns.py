@@ -50,7 +50,7 @@ PRICE_CHINA = Column(
 PRICE_MULTIPLE = Column(
     "price_multiple",
     "×",
-    "`price_ex_china` / the material's reference price",
+    "`price_ex_china` / China's supply price (the reference price) that month",
     "ex-China price / reference price",
 )
 CHINA_LEGAL_OUTPUT = Column(

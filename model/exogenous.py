@@ -51,10 +51,12 @@ class Exogenous:
         }
         self.capacity_events: dict[int, list[CapacityEvent]] = {}
         self.capacity_at_start: list[CapacityEvent] = []
+        self.capacity_from: dict[tuple[str, str, str], int] = {}  # step of the first point
         for name, materials in series.producer_capacity_t_per_year.items():
             for material, stages in materials.items():
                 for stage, points in stages.items():
                     dated = DatedSeries.of(points)
+                    self.capacity_from[(name, material, stage)] = dated.months[0] - self.start + 1
                     now = dated.setting(self.start)
                     if now is not None:
                         self.capacity_at_start.append(CapacityEvent(name, material, stage, now))
@@ -62,6 +64,12 @@ class Exogenous:
                         self.capacity_events.setdefault(month - self.start + 1, []).append(
                             CapacityEvent(name, material, stage, value)
                         )
+
+    def sets_capacity(self, producer: str, material: str, stage: str, step: int) -> bool:
+        """Whether a series decides this capacity now (from its first point on): the
+        producer then builds none of it on its own."""
+        first = self.capacity_from.get((producer, material, stage))
+        return first is not None and step >= first
 
     def demand_growth(self, material: str, step: int) -> float | None:
         """World demand this month over demand at the start (None: no series, the
@@ -119,5 +127,11 @@ def _new_cost(model: LeverageModel, producer: Producer, event: CapacityEvent) ->
     """Full unit cost of capacity a producer did not have: a new project's today."""
     sc = model.config
     learning = model.learning.multiplier(event.material, event.stage)
-    cost = supply.new_project_cost(sc.materials[event.material], sc.market, event.stage, learning)
+    cost = supply.new_project_cost(
+        sc.materials[event.material],
+        sc.market,
+        event.stage,
+        learning,
+        model.reference_price[event.material],
+    )
     return cost * producer.cost_factor

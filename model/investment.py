@@ -6,9 +6,10 @@ Runs in the model's investment month (default yearly); projects complete in any 
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
-from overplay.agents.actions import Action
+from overplay.agents.actions import Action, Kind
 from overplay.agents.observations import ProducerObservation
 from overplay.agents.producers import Producer, Project
 from overplay.model import supply
@@ -39,7 +40,9 @@ class Investment:
                 producer.cost_factor,
             )
             for action in producer.strategy.decide(obs, model.rng):
-                model.apply(action)
+                action = self._own_capacity(producer, action)
+                if action is not None:
+                    model.apply(action)
         for m in model.materials:
             prospect: ProducerObservation | None = None
             seen_changes = -1
@@ -56,6 +59,23 @@ class Investment:
                         Action(entrant.name, first.kind, first.materials, (), first.params, "entry")
                     )
         self.fund_subsidised_capacity()
+
+    def _own_capacity(self, producer: Producer, action: Action) -> Action | None:
+        """The action without the investments in capacity a series sets now (that
+        capacity is data: the producer builds none of it on its own); None if nothing
+        is left."""
+        if action.kind is not Kind.INVEST:
+            return action
+        model = self.model
+        stage = action.param("stage")
+        kept = tuple(
+            m
+            for m in action.materials or model.materials
+            if not model.exogenous.sets_capacity(producer.name, m, stage, model.step_count)
+        )
+        if not kept:
+            return None
+        return action if kept == action.materials else dataclasses.replace(action, materials=kept)
 
     def abandon_unviable_projects(self) -> None:
         """Private projects whose expected margin has turned negative may be dropped;
@@ -116,7 +136,8 @@ class Investment:
         funded_by: str,
     ) -> None:
         """A project at today's learning-curve cost; China's technology ban makes
-        separation dearer and slower to build. Lead times vary by ``lead_time_jitter``."""
+        separation dearer and slower to build. Lead times vary by ``lead_time_jitter``.
+        """
         model = self.model
         sc = model.config
         jitter = sc.timing.lead_time_jitter
@@ -129,6 +150,7 @@ class Investment:
                 sc.market,
                 stage,
                 model.learning.multiplier(material, stage),
+                model.reference_price[material],
                 sc.china.tech_ban_cost_factor if tech else 1.0,
             )
             * producer.cost_factor
@@ -180,11 +202,16 @@ class Investment:
 
     def subsidy_host(self, importer: str, material: str, stage: str) -> Producer | None:
         """An operating producer in the importer's country, else its largest partner;
-        never one whose ore is all committed to Chinese separators."""
+        never one whose ore is all committed to Chinese separators, nor one whose
+        capacity a series sets."""
+        model = self.model
         operating = [
             p
-            for p in self.model.producers
-            if p.active and p.ore_to_china < 1.0 and p.total_capacity(material, stage) > 0
+            for p in model.producers
+            if p.active
+            and p.ore_to_china < 1.0
+            and p.total_capacity(material, stage) > 0
+            and not model.exogenous.sets_capacity(p.name, material, stage, model.step_count)
         ]
         home = [p for p in operating if p.country == importer]
         pool = home or operating

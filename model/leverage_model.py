@@ -241,6 +241,8 @@ class LeverageModel(mesa.Model):
             },
             local_ore_share=dict.fromkeys(self.materials, 1.0),
             contracted_share=dict.fromkeys(self.materials, 0.0),
+            ore_to_china=supply.initial_ore_to_china(self.config),
+            ore_sold_share=dict.fromkeys(self.materials, 1.0),
             shortage=np.zeros(shape),
             leverage=np.zeros(shape),
         )

@@ -129,10 +129,16 @@ class MarginOutlook:
                     else 1.0
                 )
                 cost = supply.new_project_cost(
-                    cfg, sc.market, stage, model.learning.multiplier(m, stage), tech
+                    cfg,
+                    sc.market,
+                    stage,
+                    model.learning.multiplier(m, stage),
+                    model.reference_price[m],
+                    tech,
                 )
-                if stage == "mining":
+                if stage == "mining":  # only the share of ore that sold last month earns
                     revenue = ore * (local * price + (1 - local) * price_c)
+                    revenue *= model.last.ore_sold_share[m]
                     basis[(m, stage)] = StageBasis(cost, revenue)
                 elif feed_room <= 0:
                     basis[(m, stage)] = StageBasis(cost)  # no uncommitted ore to separate

@@ -133,6 +133,7 @@ def clear_month(model: LeverageModel) -> None:
     export_margin = leverage_loss = reserve_bought = 0.0
     n_imp = len(names)
     targets = out.price_target.tolist()
+    capacity, utilisation = model.producers_now().capacity, mkt.capacity_utilisation
     for j, m in enumerate(mats):
         px, pc, ref = model.price_x[m], model.price_c[m], model.reference_price[m]
         new_px = market.adjust_price(
@@ -149,6 +150,9 @@ def clear_month(model: LeverageModel) -> None:
         model.last.china_processing_share[m] = processing_share[j]
         model.last.china_mining_share[m] = mining_share[j]
         model.last.local_ore_share[m] = local_share[j]
+        model.last.ore_to_china[m] = mined_sold[j] * (1.0 - local_share[j])
+        mined = capacity[(m, "mining")] * utilisation / 12
+        model.last.ore_sold_share[m] = min(1.0, mined_sold[j] / mined) if mined > 0 else 1.0
         model.last.contracted_share[m] = contracted_share[j]
         model.price_x[m], model.price_c[m] = new_px, new_pc
         model.price_history[m].append(new_px)
@@ -156,6 +160,7 @@ def clear_month(model: LeverageModel) -> None:
         rows[m] = {
             "price_ex_china": px,
             "price_china": pc,
+            "reference_price": ref,
             "china_legal_output": home.legal_output,
             "china_illegal_output": home.illegal_output,
             "china_reserve_t": chn.supply.reserve[m],

@@ -27,6 +27,8 @@ class LastMonth:
     china_mining_share: dict[str, float]
     local_ore_share: dict[str, float]
     contracted_share: dict[str, float]
+    ore_to_china: dict[str, float]  # foreign ore bought by China's separators, t/month
+    ore_sold_share: dict[str, float]  # share of non-China mine output that sold
     shortage: np.ndarray  # shortage fraction
     leverage: np.ndarray  # indispensability
     clearing: MarketRecord | None = None

@@ -152,7 +152,7 @@ class Recorder:
         capacity = model.producers_now().capacity
         for m, (price, processing, mining, built) in self._world_keys.items():
             row = rows[m]
-            world[price] = row["price_ex_china"] / model.reference_price[m]
+            world[price] = row["price_ex_china"] / row["reference_price"]
             world[processing] = row["china_processing_share"]
             world[mining] = row["china_mining_share"]
             world[built] = capacity[(m, "processing")]
@@ -248,7 +248,7 @@ class Recorder:
                 "material": m,
                 "price_ex_china": row["price_ex_china"],
                 "price_china": row["price_china"],
-                "price_multiple": row["price_ex_china"] / model.reference_price[m],
+                "price_multiple": row["price_ex_china"] / row["reference_price"],
                 "china_legal_output": row["china_legal_output"],
                 "china_illegal_output": row["china_illegal_output"],
                 "china_reserve_t": row["china_reserve_t"],

@@ -25,9 +25,10 @@ if TYPE_CHECKING:
 KG_PER_T_IN_USD_M = 1e-3  # t × USD/kg → USD m
 
 
-def china_stage_cost(material: MaterialConfig, market: MarketConfig) -> float:
-    """China's unit cost of one stage (mining or processing), USD/kg; half each."""
-    return material.reference_price_usd_per_kg * market.china_cost_share * 0.5
+def china_stage_cost(reference_price: float, market: MarketConfig) -> float:
+    """China's unit cost of one stage (mining or processing), USD/kg, at China's supply
+    price ``reference_price``; half each."""
+    return reference_price * market.china_cost_share * 0.5
 
 
 def new_project_cost(
@@ -35,13 +36,22 @@ def new_project_cost(
     market: MarketConfig,
     stage: str,
     learning: float,
+    reference_price: float,
     tech_factor: float = 1.0,
 ) -> float:
-    """Full unit cost of new non-China capacity, USD/kg: China's cost × premium × learning."""
+    """Full unit cost of new non-China capacity, USD/kg: China's cost now (at its supply
+    price ``reference_price``) times one plus the premium's excess, which learning
+    closes (``learning`` is the Wright's-law multiplier), times the technology-ban
+    factor. The premium is a ratio to China's cost [X03], so a project started when
+    China's supply price is higher costs more. Learning narrows the gap to China's
+    cost but never undercuts it: China's industry is far further down the same
+    experience curve (a multiplier on the whole cost let a newcomer's learning from a
+    small base take its costs below China's)."""
     premium = (
         material.mining_cost_premium if stage == "mining" else material.processing_cost_premium
     )
-    return china_stage_cost(material, market) * premium * learning * tech_factor
+    gap = (premium - 1.0) * learning
+    return china_stage_cost(reference_price, market) * (1.0 + gap) * tech_factor
 
 
 def initial_output(scenario: Scenario) -> dict[tuple[str, str], float]:
@@ -52,6 +62,16 @@ def initial_output(scenario: Scenario) -> dict[tuple[str, str], float]:
         output[(m, "mining")] = (1 - cfg.china_mining_share) * cfg.demand_t_per_year
         output[(m, "processing")] = (1 - cfg.china_processing_share) * cfg.demand_t_per_year
     return output
+
+
+def initial_ore_to_china(scenario: Scenario) -> dict[str, float]:
+    """Foreign ore China's separators buy at the start, t/month: what is mined outside
+    China and not separated there."""
+    output = initial_output(scenario)
+    return {
+        m: max(output[(m, "mining")] - output[(m, "processing")], 0.0) / 12
+        for m in scenario.materials
+    }
 
 
 def scenario_producer(
@@ -74,7 +94,9 @@ def scenario_producer(
         for stage, shares in (("mining", cfg.mining_share), ("processing", cfg.processing_share)):
             capacity = shares.get(m, 0.0) * output[(m, stage)] / util
             if capacity > 0:
-                cost = new_project_cost(sc.materials[m], sc.market, stage, 1.0)
+                cost = new_project_cost(
+                    sc.materials[m], sc.market, stage, 1.0, model.reference_price[m]
+                )
                 producer.add_capacity(m, stage, capacity, cost * cfg.cost_factor)
     return producer
 

@@ -8,6 +8,7 @@ import pandas as pd
 
 from overplay.agents.actions import Action, Kind, Regime
 from overplay.model import LeverageModel
+from overplay.model.calendar import step_of_date
 from tests.helpers import build, event, run, series
 
 
@@ -58,12 +59,16 @@ def test_a_second_suspension_postpones_again_and_restrictions_in_force_stay():
 
 
 def test_the_october_2025_expansion_never_cut_light_exports_in_2025():
-    """licensing_2025: light exports in October–December 2025 stay near September's,
-    since the expansion was suspended before its date [E12, E14]."""
+    """licensing_2025: China's light export terms in October–December 2025 are
+    September's, since the expansion was suspended before its date [E12, E14]; it takes
+    effect when the suspension ends (November 2026)."""
     model = LeverageModel("licensing_2025", firms=60, rng=3)
-    model.run(12)
+    model.run(step_of_date(model.config.start, "2026-12"))
     rounds = model.datacollector.get_table_dataframe("rounds")
-    light = rounds[rounds.material == "light"].groupby("date").exports_from_china.sum()
-    for month in ("2025-10", "2025-11", "2025-12"):
-        assert light[month] > 0.9 * light["2025-09"]
-    assert all(model.china.regime_toward("light", d) is Regime.OPEN for d in model.destinations)
+    light = rounds[rounds.material == "light"].set_index(["date", "importer"])
+    terms = ["china_policy", "licence_approval_rate"]
+    september = light.loc["2025-09", terms]
+    for month in ("2025-10", "2025-11", "2025-12", "2026-10"):
+        assert light.loc[month, terms].equals(september), month
+    assert (light.loc["2025-09", "licence_approval_rate"] == 1.0).all()
+    assert (light.loc["2026-12", "licence_approval_rate"] == 0.3).all()

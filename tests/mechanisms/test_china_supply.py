@@ -38,19 +38,24 @@ def test_black_output_grows_with_the_domestic_price():
 
 
 def test_a_binding_production_quota_raises_the_domestic_and_the_export_price():
-    """A quota below what China sells, with black output cracked down, leaves home and
-    export demand short: both prices rise (2011)."""
-    free = run(build(), 12)
-    sold = light_row(free, "china_legal_output").loc[1] * 12
+    """A quota below what China's own mines supply, with black output cracked down,
+    leaves home and export demand short: both prices rise (2011). The quota bounds
+    China's mines; the foreign ore its separators buy comes on top."""
+    model = build()
+    imported = model.last.ore_to_china["light"]  # t/month, at the start
+    free = run(model, 12)
+    own = (light_row(free, "china_legal_output").loc[1] - imported) * 12
     tight = build(
-        materials__light__china_production_quota_t_per_year=0.8 * sold,
+        materials__light__china_production_quota_t_per_year=0.8 * own,
         china__illegal_supply_per_quota=0.0,
     )
     rounds = run(tight, 12)
     assert light_row(free, "price_china").max() == pytest.approx(50.0)
     assert light_row(rounds, "price_china").iloc[-1] > 1.2 * 50.0
     assert light_row(rounds, "price_ex_china").iloc[-1] > 1.2 * 50.0
-    assert light_row(rounds, "china_legal_output").max() <= 0.8 * sold / 12 * (1 + 1e-9)
+    assert light_row(rounds, "china_legal_output").loc[1] == pytest.approx(
+        0.8 * own / 12 + imported
+    )
 
 
 def test_the_reserve_buying_raises_the_domestic_price_and_selling_lowers_it():
@@ -60,10 +65,10 @@ def test_the_reserve_buying_raises_the_domestic_price_and_selling_lowers_it():
         china__illegal_supply_per_quota=0.0,
     )
     run(model, 1)
-    model.apply(Action("china", Kind.RESERVE, ("light",), params={"t_per_month": 15_000.0}))
+    model.apply(Action("china", Kind.RESERVE, ("light",), params={"t_per_month": 20_000.0}))
     rounds = run(model, 6)
     assert light_row(rounds, "price_china").loc[7] > 50.0 * 1.2
-    assert light_row(rounds, "china_reserve_t").loc[7] == pytest.approx(1_000_000 + 6 * 15_000)
+    assert light_row(rounds, "china_reserve_t").loc[7] == pytest.approx(1_000_000 + 6 * 20_000)
     model.apply(Action("china", Kind.RESERVE, ("light",), params={"t_per_month": -40_000.0}))
     rounds = run(model, 12)
     assert light_row(rounds, "price_china").loc[19] < 50.0  # sales beyond home demand

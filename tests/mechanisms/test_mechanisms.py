@@ -437,3 +437,20 @@ def test_china_values_the_leverage_it_holds():
         for k in ("stockpile_target_days", "stockpile_initial_days")
     }
     assert china(**buffered) < china()
+
+
+def test_a_tightened_licence_needs_new_applications_and_an_eased_one_does_not():
+    """A licence that approves less, or reviews longer, restarts the review: nothing
+    ships until it ends (April 2025's dual-use licences on top of the licences required
+    since 2015 [E01, W02]). Easing keeps the applications in the queue (June 2025)."""
+    terms = {"materials": ["heavy"], "targets": ["japan"]}
+    events = [
+        event(2, "china", "license", **terms, approval_rate=1.0, delay_months=2),
+        event(8, "china", "license", **terms, approval_rate=0.3, delay_months=2),
+        event(14, "china", "license", **terms, approval_rate=0.8, delay_months=1),
+    ]
+    exports = series(run(build(events), 16), "exports_from_china", "heavy")
+    assert exports.loc[2] == exports.loc[3] == 0.0  # the first licence's review
+    assert exports.loc[8] == exports.loc[9] == 0.0  # tightened: reviewed again
+    assert 0.2 * exports.loc[7] < exports.loc[10] < 0.5 * exports.loc[7]  # ~30 % approved
+    assert exports.loc[14] > 2 * exports.loc[13]  # eased: no new review gap

@@ -133,3 +133,36 @@ def test_summary_reports_years_to_threshold_consistently():
                 (below["step"].min() - 1) / 12, abs=0.01
             )
     assert np.isfinite(result.summary["players"]["china"]["cumulative_payoff"])
+
+
+def test_the_2010_and_2025_episodes_are_windows_of_one_history():
+    """One world, one parameter set: the windows change only their length (and name),
+    and the window's months are history's months, bit for bit."""
+    history = load_scenario("history").model_dump()
+    for name in ("crisis_2010", "licensing_2025"):
+        window = load_scenario(name).model_dump()
+        assert {key for key in history if history[key] != window[key]} == {
+            "name",
+            "description",
+            "years",
+        }
+    overrides = [("firms.count", 40), ("seed", 2)]
+    whole = run_scenario(load_scenario("history", overrides)).rounds
+    part = run_scenario(load_scenario("crisis_2010", overrides)).rounds
+    pd.testing.assert_frame_equal(whole[whole["step"] <= 96].reset_index(drop=True), part)
+
+
+def test_history_writes_every_month_material_stage_and_importer():
+    result = run_scenario(load_scenario("history", [("firms.count", 40)]))
+    rounds = result.rounds
+    assert rounds["date"].iloc[0] == "2009-01" and rounds["date"].iloc[-1] == "2025-12"
+    assert len(rounds) == 204 * 2 * 3  # months × materials × importers
+    stages = ["china_mining_share", "china_processing_share"]
+    stages += ["non_china_mining_capacity", "non_china_processing_capacity"]
+    assert rounds[stages].notna().all().all()
+    assert set(rounds["importer"]) == {"us", "japan", "eu"}
+    # The series drive it: China's quotas as its actions, Mountain Pass restarted.
+    log = result.model.action_log
+    quotas = [row["date"] for row in log if row["action"] == "production_quota"]
+    assert quotas[0] == "2011-01" and "2024-01" in quotas
+    assert any(row["actor"] == "mp_materials" and row["date"] == "2018-01" for row in log)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from overplay.agents.actions import Action, Kind
 from tests.helpers import build, run, series
 
 START = "2025-01"  # the baseline's first month
@@ -62,7 +63,10 @@ def test_chinas_supply_price_follows_its_series():
 def test_a_capacity_event_idles_a_producer_and_a_later_one_restarts_it():
     """Mountain Pass: care and maintenance in late 2015, restarted under new owners in
     2018 [USGS MCS 2019]. A restart after an exit starts a fresh operating history."""
-    events = {"mp_materials": {"light": {"mining": {"2025-04": 0, "2026-01": 60_000}}}}
+    idle = {"2025-04": 0}
+    events = {
+        "mp_materials": {"light": {"mining": {**idle, "2026-01": 60_000}, "processing": idle}}
+    }
     model = build(series__producer_capacity_t_per_year=events)
     mp = next(p for p in model.producers if p.name == "mp_materials")
     start_capacity = mp.total_capacity("light", "mining")
@@ -73,13 +77,12 @@ def test_a_capacity_event_idles_a_producer_and_a_later_one_restarts_it():
         series(rounds, "non_china_mining_capacity").loc[6]
         < series(rounds, "non_china_mining_capacity").loc[1]
     )
-    mp.exit(model.step_count)
-    assert not mp.active
+    assert not mp.active and mp.projects == []  # idle: no capacity left at all
     run(model, 12)
     assert mp.active and mp.exit_step is None
     assert mp.total_capacity("light", "mining") == 60_000
     log = pd.DataFrame(model.action_log)
-    assert list(log[log["action"] == "capacity"]["date"]) == ["2025-04", "2026-01"]
+    assert list(log[log["action"] == "capacity"]["date"]) == ["2025-04", "2025-04", "2026-01"]
 
 
 def test_capacity_in_force_at_the_start_replaces_the_producers_share():
@@ -87,3 +90,30 @@ def test_capacity_in_force_at_the_start_replaces_the_producers_share():
     model = build(series__producer_capacity_t_per_year=events)
     lynas = next(p for p in model.producers if p.name == "lynas")
     assert lynas.total_capacity("heavy", "processing") == 1234
+
+
+def test_capacity_a_series_sets_is_not_built_by_its_producer_on_its_own():
+    events = {"lynas": {"light": {"processing": {"2024-01": 50_000}}}}
+    model = build(series__producer_capacity_t_per_year=events)
+    lynas = next(p for p in model.producers if p.name == "lynas")
+    invest = Action(
+        "lynas",
+        Kind.INVEST,
+        ("light", "heavy"),
+        params={"stage": "processing", "capacity_t_per_year": 10_000, "lead_time_years": 2},
+    )
+    kept = model.investment._own_capacity(lynas, invest)
+    assert kept is not None and kept.materials == ("heavy",)
+    light_only = Action("lynas", Kind.INVEST, ("light",), params=invest.params)
+    assert model.investment._own_capacity(lynas, light_only) is None
+    assert model.investment.subsidy_host("japan", "light", "processing") is not lynas
+
+
+def test_mines_expect_to_earn_only_on_the_ore_that_sells():
+    model = build()
+    run(model, 1)
+    before = model.margins.expected("other", 1.0)[("light", "mining")]
+    model.last.ore_sold_share["light"] = 0.5
+    model.margins.basis = None  # the basis is kept within a step
+    after = model.margins.expected("other", 1.0)[("light", "mining")]
+    assert 1 + after == pytest.approx(0.5 * (1 + before))

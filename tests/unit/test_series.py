@@ -80,3 +80,17 @@ def test_bad_series_are_refused_at_their_key(series, where, message):
         Scenario(series=series)
     text = str(info.value)
     assert where in text and message in text
+
+
+def test_learning_closes_the_gap_to_chinas_cost_and_never_undercuts_it():
+    from overplay.model.config_world import MarketConfig, MaterialConfig
+    from overplay.model.supply import china_stage_cost, new_project_cost
+
+    material, market = MaterialConfig(), MarketConfig()
+    china = china_stage_cost(50.0, market)
+    first = new_project_cost(material, market, "processing", 1.0, 50.0)
+    assert first == pytest.approx(china * material.processing_cost_premium)
+    learned = [new_project_cost(material, market, "processing", g, 50.0) for g in (0.5, 0.1, 0.0)]
+    assert first > learned[0] > learned[1] > learned[2] == pytest.approx(china)
+    # The premium is a ratio to China's cost now: a dearer China, dearer projects.
+    assert new_project_cost(material, market, "processing", 1.0, 100.0) == pytest.approx(2 * first)
