@@ -24,6 +24,9 @@ from overplay.model.columns import (
 if TYPE_CHECKING:
     from overplay.model.leverage_model import LeverageModel
 
+#: What an open regime allows: every request, no cap.
+OPEN_LIMITS = (1.0, math.inf)
+
 #: China's processing share whose crossing the overuse question asks about by default
 #: (outcomes and summaries may ask about any other: the tally keeps every record low).
 SHARE_THRESHOLD = 0.8
@@ -85,11 +88,19 @@ class RunTally:
     def add(self, model: LeverageModel, world: dict[str, float]) -> None:
         """Fold in the month just cleared (called by the recorder after each step, with
         the world series it has just cached for Mesa's model reporters)."""
-        policy = model.china.policy
+        policy, step = model.china.policy, model.step_count
         names, mats = model.importer_names, model.materials
-        # Regimes are StrEnum members, equal to (and hashed as) their values.
+        # Regimes are StrEnum members, equal to (and hashed as) their values. A regime
+        # that withholds nothing this month (a licence approving every request after
+        # its review, as after 2015 [W02]) is no restriction.
         self.regimes_by_round.setdefault(model.round, set()).update(
-            [policy[(m, n)].regime for m in mats for n in names]
+            [
+                policy[(m, n)].regime
+                if policy[(m, n)].limits(step) != OPEN_LIMITS
+                else Regime.OPEN
+                for m in mats
+                for n in names
+            ]
         )
         self.lost_output.append(model.last.flows.lost_output_usd_m)
         for n, shortages in zip(names, model.last.shortage.tolist(), strict=True):

@@ -8,6 +8,7 @@ import pytest
 from overplay.experiments.outcomes import outcomes_of
 from overplay.model import LeverageModel, load_scenario
 from overplay.model.summary import summarise
+from tests.helpers import build, event, run
 
 
 def _run(record_tables: bool) -> LeverageModel:
@@ -41,7 +42,11 @@ def test_summary_matches_the_rounds_table(with_tables: LeverageModel) -> None:
         r = rounds[rounds["importer"] == n]
         assert values["total_lost_output_usd_m"] == pytest.approx(r["lost_output"].sum(), rel=1e-12)
         assert values["max_shortage_fraction"] == r["shortage_fraction"].max()
-    by_round = rounds.groupby("round")["china_policy"].agg(set)
+    # A licence approving every request is open trade in the counts.
+    restricting = rounds["china_policy"].where(
+        (rounds["china_policy"] != "licensing") | (rounds["licence_approval_rate"] < 1), "open"
+    )
+    by_round = restricting.groupby(rounds["round"]).agg(set)
     for regime, count in summary["restriction_rounds"].items():
         assert count == sum(regime in seen for seen in by_round)
     assert outcomes_of(with_tables)["restriction_rounds"] == sum(
@@ -88,3 +93,16 @@ def test_any_share_threshold_is_an_outcome_named_after_it(with_tables: LeverageM
             if pct in (80, 95):
                 assert summary[m][f"years_to_processing_share_below_{pct}pct"] == years
     assert 0 < reached < 8, "thresholds should split the runs' crossings"
+
+
+def test_a_licence_that_withholds_nothing_is_not_counted_as_a_restriction() -> None:
+    """After 2015 exports needed a licence that approved every request [W02]: open
+    trade in all but name. A licence counts once it withholds (here: from its review)."""
+    pro_forma = event(2, "china", "license", approval_rate=1.0, delay_months=0)
+    model = build([pro_forma])
+    run(model, 12)
+    assert summarise(model)["restriction_rounds"]["licensing"] == 0
+    reviewed = event(2, "china", "license", approval_rate=1.0, delay_months=2)
+    model = build([reviewed])
+    run(model, 12)
+    assert summarise(model)["restriction_rounds"]["licensing"] == 1
