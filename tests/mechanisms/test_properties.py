@@ -32,9 +32,10 @@ from hypothesis import strategies as st
 
 from overplay.agents.actions import Regime
 from overplay.model import LeverageModel, ScenarioError, load_scenario
+from overplay.model.scenario_files import bundled_names
 from overplay.model.units import STAGES
 
-BUNDLED = ("baseline", "coercion", "restraint", "crisis_2010", "licensing_2025")
+BUNDLED = tuple(bundled_names())
 TOL = 1e-6
 
 SHARE_COLUMNS = [
@@ -464,9 +465,7 @@ def _tables(model: LeverageModel) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
 
 
-@pytest.mark.parametrize(
-    "name", ["baseline", "coercion", "restraint", "crisis_2010", "licensing_2025"]
-)
+@pytest.mark.parametrize("name", BUNDLED)
 def test_same_seed_same_run(name):
     a, b = _run(name, 7), _run(name, 7)
     rounds_a, payoffs_a = _tables(a)
