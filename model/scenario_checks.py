@@ -226,6 +226,7 @@ def _late_event_problems(
     lines: LineMap,
     default: tuple[str, int],
     overridden: set[Loc] | frozenset[Loc],
+    windowed: set[Loc] | frozenset[Loc],
 ) -> list[Problem]:
     """Events after the last simulated month. When an override (``--years``,
     ``--rounds``, ``--set years=…``, a spec's ``years``) or a window of a longer
@@ -240,13 +241,14 @@ def _late_event_problems(
     if not late:
         return []
     end = date_of_step(scenario.start, last)
-    if ("years",) in overridden:
+    if ("years",) in overridden or ("years",) in windowed:
+        what = "shorter run" if ("years",) in overridden else "window"
         note(
             Problem(
                 *lines.get(("years",), default),
                 "years",
                 f"{len(late)} scripted event(s) after {end} are left out of this "
-                f"shorter run (first: events.{late[0][0]} at {late[0][1].at})",
+                f"{what} (first: events.{late[0][0]} at {late[0][1].at})",
             )
         )
         return []
@@ -301,11 +303,13 @@ def validate(
     lines: LineMap,
     default: tuple[str, int],
     overridden: set[Loc] | frozenset[Loc] = frozenset(),
+    windowed: set[Loc] | frozenset[Loc] = frozenset(),
 ) -> Scenario:
     """Build a :class:`Scenario` or raise :class:`ScenarioError` listing every problem
-    (``overridden``: the key paths overrides set, which may shorten the period)."""
+    (``overridden``: the key paths overrides set, which may shorten the period;
+    ``windowed``: the period keys a file changed from the one it extends)."""
     data = _without_retired(data, lines, default)
-    if ("start",) in overridden:
+    if ("start",) in overridden or ("start",) in windowed:
         data = _without_early_events(data, lines, default)
     problems = _strategy_and_event_problems(data, lines, default)
     scenario = None
@@ -319,7 +323,7 @@ def validate(
             if (p.file, p.line, p.path) not in seen
         ]
     if scenario is not None:
-        problems += _late_event_problems(scenario, lines, default, overridden)
+        problems += _late_event_problems(scenario, lines, default, overridden, windowed)
     if problems:
         raise ScenarioError(problems)
     return scenario

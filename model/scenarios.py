@@ -46,7 +46,7 @@ def load_scenario(
         raise ScenarioError([Problem(str(reference), 0, "", str(exc))]) from None
     data, lines, windowed = copy.deepcopy(_parsed_once(path)) if parse_once else load_raw(path)
     overridden = apply_overrides(data, overrides, lines) if overrides else set()
-    return validate(data, lines, (str(path), 1), overridden | windowed)
+    return validate(data, lines, (str(path), 1), overridden, windowed)
 
 
 def resolve_scenario(source: Scenario | str | Path | None, overrides: dict[str, Any]) -> Scenario:

@@ -95,9 +95,7 @@ class RunTally:
         # its review, as after 2015 [W02]) is no restriction.
         self.regimes_by_round.setdefault(model.round, set()).update(
             [
-                policy[(m, n)].regime
-                if policy[(m, n)].limits(step) != OPEN_LIMITS
-                else Regime.OPEN
+                policy[(m, n)].regime if policy[(m, n)].limits(step) != OPEN_LIMITS else Regime.OPEN
                 for m in mats
                 for n in names
             ]
