@@ -28,9 +28,14 @@ def months(dates: pd.Series) -> pd.Series:
 
 def harshest_regime(rounds: pd.DataFrame, material: str | None = None) -> pd.Series:
     """Per month (indexed by date), the harshest regime China applied to any importer for
-    ``material`` (for any material if None)."""
+    ``material`` (for any material if None). A licence approving every request (as
+    after 2015) is shown as open, as the summaries count it."""
     rows = rounds if material is None else rounds[rounds["material"] == material]
-    rank = rows["china_policy"].map(SEVERITY.index)
+    policy = rows["china_policy"]
+    if "licence_approval_rate" in rows:
+        pro_forma = (policy == "licensing") & (rows["licence_approval_rate"] >= 1.0)
+        policy = policy.where(~pro_forma, "open")
+    rank = policy.map(SEVERITY.index)
     worst = rank.groupby(months(rows["date"])).max()
     return worst.map(lambda r: SEVERITY[int(r)])
 
