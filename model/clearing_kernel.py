@@ -40,6 +40,51 @@ if TYPE_CHECKING:
     from overplay.model.supply import SlotArrays
 
 
+class SlotSupply(NamedTuple):
+    """One material's non-China supply at an ex-China price (t/month) and the prices
+    its slots earn (USD/kg)."""
+
+    offered: float  # separated output offered: separation, or the free ore it has
+    mined: float  # ore mined
+    separation: float  # separation that runs
+    ore_local: float  # ore's value to a separator abroad
+    ore_blend: float  # ore's value to a mine (abroad and to China, blended)
+    paid: float  # what buyers pay a separator, premium on contracts included
+
+
+@njit(cache=True)
+def slot_supply(j, px, mat, slots, floors, settings, running):
+    """Which of material ``j``'s slots run at the ex-China price ``px`` (revenue covers
+    operating cost, a host's floor included; written into ``running``) and what they
+    offer: separated output, no more than the free ore mined allows. The market step
+    runs it at this month's price; the price target at candidate prices
+    (:func:`overplay.model.month_kernel.price_targets`). Reference:
+    :func:`overplay.model.clearing_kernel_reference.slot_supply`."""
+    ore_value_share = settings.ore_value_share
+    local = mat.local_ore_share[j]
+    ore_local = ore_value_share * px
+    ore_blend = ore_value_share * (local * px + (1 - local) * mat.price_c_ore[j])
+    paid = px * (1.0 + mat.premium[j] * mat.contracted_share[j])
+    mined = 0.0
+    free_ore = 0.0
+    separation = 0.0
+    for s in range(slots.output.shape[0]):
+        if slots.material[s] != j:
+            continue
+        if slots.stage[s] == 0:
+            running[s] = ore_blend >= slots.operating_cost[s]
+            if running[s]:
+                mined += slots.output[s]
+                free_ore += slots.output[s] * slots.free_ore[s]
+        else:
+            earned = max(paid, floors[slots.host[s], j])
+            running[s] = earned - ore_local >= slots.operating_cost[s]
+            if running[s]:
+                separation += slots.output[s]
+    offered = min(separation, free_ore * (1.0 - settings.partner_ore_share))
+    return SlotSupply(offered, mined, separation, ore_local, ore_blend, paid)
+
+
 class ClearingInputs(NamedTuple):
     """What :func:`clear_materials` reads: the firms' demand and the month's terms."""
 
@@ -111,13 +156,12 @@ def clear_materials(inputs):
     recycling, stock, shortage = imp.recycling, imp.stockpile, imp.shortage
     stockpile_target_days, build_months = imp.stockpile_target_days, settings.build_months
     other_need, price_x, price_c_ore = mat.other_need, mat.price_x, mat.price_c_ore
-    premium, local_share, contracted_share = mat.premium, mat.local_ore_share, mat.contracted_share
     slot_material, slot_stage = inputs.slots.material, inputs.slots.stage
     slot_producer, slot_host = inputs.slots.producer, inputs.slots.host
     slot_output, slot_cost = inputs.slots.output, inputs.slots.operating_cost
-    slot_charge, slot_free_ore = inputs.slots.capital_charge, inputs.slots.free_ore
+    slot_charge = inputs.slots.capital_charge
     producers = inputs.slots.producers
-    partner_ore_share, ore_value_share = settings.partner_ore_share, settings.ore_value_share
+    ore_value_share = settings.ore_value_share
     leak_rate = settings.leak_rate
     n_imp, n_mat = region_orders.shape
     n_dest = n_imp + 1
@@ -174,26 +218,10 @@ def clear_materials(inputs):
 
         # Which capacity runs: revenue covers operating cost (full cost less capital).
         px, pc = price_x[j], price_c_ore[j]
-        ore_local = ore_value_share * px
-        ore_blend = ore_value_share * (local_share[j] * px + (1 - local_share[j]) * pc)
-        paid = px * (1.0 + premium[j] * contracted_share[j])
-        mined = 0.0
-        free_ore = 0.0
-        separation = 0.0
-        for s in range(slot_output.shape[0]):
-            if slot_material[s] != j:
-                continue
-            if slot_stage[s] == 0:
-                running[s] = ore_blend >= slot_cost[s]
-                if running[s]:
-                    mined += slot_output[s]
-                    free_ore += slot_output[s] * slot_free_ore[s]
-            else:
-                earned = max(paid, floors[slot_host[s], j])
-                running[s] = earned - ore_local >= slot_cost[s]
-                if running[s]:
-                    separation += slot_output[s]
-        offered[j] = min(separation, free_ore * (1.0 - partner_ore_share))
+        supply = slot_supply(j, px, mat, inputs.slots, floors, settings, running)
+        ore_local, ore_blend, paid = supply.ore_local, supply.ore_blend, supply.paid
+        mined, separation = supply.mined, supply.separation
+        offered[j] = supply.offered
 
         flows = allocate_flows(
             AllocationInputs(

@@ -9,6 +9,8 @@ follow the market (``docs/odd.md`` §7); change both together.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from overplay.model.clearing_kernel import (
@@ -16,13 +18,43 @@ from overplay.model.clearing_kernel import (
     ClearingInputs,
     MarketFlows,
     MaterialOutputs,
+    SlotSupply,
 )
 from overplay.model.market import AllocationInputs
 from overplay.model.market_reference import allocate_flows, china_limit
-from overplay.model.supply import KG_PER_T_IN_USD_M
+from overplay.model.supply import KG_PER_T_IN_USD_M, SlotArrays
 from overplay.model.units import DAYS_PER_MONTH
 
+if TYPE_CHECKING:
+    from overplay.model.month_kernel import MaterialInputs, MonthSettings
+
 MINING, SEPARATION = 0, 1
+
+
+def slot_supply(
+    j: int,
+    px: float,
+    mat: MaterialInputs,
+    slots: SlotArrays,
+    floors: np.ndarray,
+    settings: MonthSettings,
+) -> tuple[np.ndarray, SlotSupply]:
+    """Which of material ``j``'s slots run at the ex-China price ``px`` and what they
+    offer (separated output, within the free ore mined)."""
+    mining, separating = slots.stage == MINING, slots.stage == SEPARATION
+    ore_local = settings.ore_value_share * px
+    local = mat.local_ore_share[j]
+    ore_blend = settings.ore_value_share * (local * px + (1 - local) * mat.price_c_ore[j])
+    paid = px * (1.0 + mat.premium[j] * mat.contracted_share[j])
+    earned = np.maximum(paid, floors[slots.host, j])  # per slot, for separators
+    running = (slots.material == j) & np.where(
+        mining, ore_blend >= slots.operating_cost, earned - ore_local >= slots.operating_cost
+    )
+    mined = slots.output[running & mining].sum()
+    free_ore = (slots.output * slots.free_ore)[running & mining].sum()
+    separation = slots.output[running & separating].sum()
+    offered = min(separation, free_ore * (1.0 - settings.partner_ore_share))
+    return running, SlotSupply(offered, mined, separation, ore_local, ore_blend, paid)
 
 
 def clear_materials(inputs: ClearingInputs) -> Clearing:
@@ -54,19 +86,11 @@ def clear_materials(inputs: ClearingInputs) -> Clearing:
     for j in range(n_mat):
         # Which capacity runs: revenue covers operating cost (full cost less capital).
         px, pc = mat.price_x[j], mat.price_c_ore[j]
-        ore_local = settings.ore_value_share * px
-        local = mat.local_ore_share[j]
-        ore_blend = settings.ore_value_share * (local * px + (1 - local) * pc)
-        paid = px * (1.0 + mat.premium[j] * mat.contracted_share[j])
-        earned = np.maximum(paid, floors[slots.host, j])  # per slot, for separators
+        running, supply = slot_supply(j, px, mat, slots, floors, settings)
+        ore_local, ore_blend, paid = supply.ore_local, supply.ore_blend, supply.paid
+        mined, separation, offered = supply.mined, supply.separation, supply.offered
         here = slots.material == j
-        running = here & np.where(
-            mining, ore_blend >= slots.operating_cost, earned - ore_local >= slots.operating_cost
-        )
-        mined = slots.output[running & mining].sum()
-        free_ore = (slots.output * slots.free_ore)[running & mining].sum()
-        separation = slots.output[running & separating].sum()
-        offered = min(separation, free_ore * (1.0 - settings.partner_ore_share))
+        earned = np.maximum(paid, floors[slots.host, j])  # per slot, for separators
 
         allocation = allocate_flows(
             AllocationInputs(

@@ -35,6 +35,7 @@ from overplay.model.clearing_kernel import (
     MarketFlows,
     MaterialOutputs,
     clear_materials,
+    slot_supply,
 )
 from overplay.model.jit import njit
 from overplay.model.market import (
@@ -234,32 +235,92 @@ def _claimants(allies, importers):
     return claimants
 
 
+class TargetInputs(NamedTuple):
+    """One material's terms for :func:`consistent_target`."""
+
+    material: int
+    terms: ExChinaTerms
+    loads: np.ndarray  # firms' orders by choke bin
+    edges: np.ndarray  # the bins' choke prices, USD/kg
+    smuggled: float  # leakage offered whatever it fetches, t/month
+    china_limit: float  # most China ships at its export price, t/month
+    offered_now: float  # non-China output offered at this month's price, t/month
+
+
+#: Halvings of the bracket when the price target and the supply that runs at it must
+#: agree: 2^-40 of the bracket, far below a cent.
+PRICE_BISECTIONS = 40
+
+
 @njit(cache=True)
-def price_targets(mat, loads, edges, cleared, flows, settings):
+def price_targets(inputs, loads, clearing):
     """The price each ex-China price moves toward (``docs/odd.md`` §7.3): where the
     demand curve (firms' ``loads`` by choke bin, third countries at the material's value
     added) meets non-China output and smuggling, sold whatever they fetch, plus China's
-    supply at its export price up to its limit (:func:`ex_china_target`). Reference:
+    supply at its export price up to its limit (:func:`ex_china_target`). Non-China
+    output is what runs *at that price* (:func:`consistent_target`). Reference:
     :func:`overplay.model.month_kernel_reference.price_targets`."""
+    mat, settings, flows = inputs.materials, inputs.settings, clearing.market
     n_mat, n_dest = flows.refused.shape
+    floors = np.zeros((n_dest, n_mat))  # third countries have no price floor
+    floors[: n_dest - 1] = inputs.importers.price_floor
+    running = np.zeros(inputs.slots.output.shape[0], dtype=np.bool_)
     target = np.empty(n_mat)
     for j in range(n_mat):
         refused = 0.0
         for d in range(n_dest):
             refused += flows.refused[j, d]
-        fixed = cleared.nonchina_offered[j] + refused * settings.leak_rate
         terms = ExChinaTerms(
             mat.price_x[j],
-            cleared.demand[j],
+            clearing.materials.demand[j],
             mat.other_need[j],
             mat.value_added[j],
             mat.price_c_ore[j],
             mat.elasticity[j],
         )
-        target[j] = ex_china_target(
-            terms, loads[j], edges[j], fixed, fixed + cleared.china_limit[j]
+        target[j] = consistent_target(
+            TargetInputs(
+                j,
+                terms,
+                loads[j],
+                inputs.choke_edges[j],
+                refused * settings.leak_rate,
+                clearing.materials.china_limit[j],
+                clearing.materials.nonchina_offered[j],
+            ),
+            mat,
+            inputs.slots,
+            floors,
+            settings,
+            running,
         )
     return target
+
+
+@njit(cache=True)
+def consistent_target(target_inputs, mat, slots, floors, settings, running):
+    """The price target at which the non-China output that runs is the output the
+    target assumed. Capacity runs while its revenue covers its operating cost, so in a
+    bust the price settles at the marginal producer's cost instead of swinging between
+    a glut with it running and a shortage with it shut. The target at this month's
+    output is kept when the same output runs at it; otherwise the price lies between
+    the two (the target falls as output rises) and is found by bisection in logs."""
+    t = target_inputs
+    fixed = t.offered_now + t.smuggled
+    first = ex_china_target(t.terms, t.loads, t.edges, fixed, fixed + t.china_limit)
+    at_first = slot_supply(t.material, first, mat, slots, floors, settings, running).offered
+    if at_first == t.offered_now:
+        return first
+    low, high = min(t.terms.price, first), max(t.terms.price, first)
+    for _ in range(PRICE_BISECTIONS):
+        middle = np.sqrt(low * high)
+        supply = slot_supply(t.material, middle, mat, slots, floors, settings, running)
+        fixed = supply.offered + t.smuggled
+        if ex_china_target(t.terms, t.loads, t.edges, fixed, fixed + t.china_limit) > middle:
+            low = middle
+        else:
+            high = middle
+    return np.sqrt(low * high)
 
 
 @njit(cache=True)
@@ -342,7 +403,5 @@ def run_month(inputs):
         floor_cost=clearing.floor_cost,
         firm_orders=wanted.orders,
         firm_shortfall=receipts.shortfall,
-        price_target=price_targets(
-            mat, loads, inputs.choke_edges, clearing.materials, clearing.market, settings
-        ),
+        price_target=price_targets(inputs, loads, clearing),
     )

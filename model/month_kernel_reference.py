@@ -15,17 +15,16 @@ import numpy as np
 
 from overplay.agents import firm_kernels_reference as firms_reference
 from overplay.agents.firm_kernels import MarketTerms
-from overplay.model.clearing_kernel import ClearingInputs, MarketFlows, MaterialOutputs
-from overplay.model.clearing_kernel_reference import clear_materials
+from overplay.model.clearing_kernel import Clearing, ClearingInputs
+from overplay.model.clearing_kernel_reference import clear_materials, slot_supply
 from overplay.model.market import AllocationInputs, ExChinaTerms, ex_china_target
 from overplay.model.market_reference import allocate_flows
 from overplay.model.month_kernel import (
+    PRICE_BISECTIONS,
     ImporterOutputs,
     LeverageInputs,
-    MaterialInputs,
     MonthInputs,
     MonthOutputs,
-    MonthSettings,
 )
 from overplay.model.supply import KG_PER_T_IN_USD_M
 
@@ -85,36 +84,47 @@ def draw_stockpiles(stock: np.ndarray, used: np.ndarray, allies: np.ndarray) -> 
             rest = rest - take
 
 
-def price_targets(
-    mat: MaterialInputs,
-    loads: np.ndarray,
-    edges: np.ndarray,
-    cleared: MaterialOutputs,
-    flows: MarketFlows,
-    settings: MonthSettings,
-) -> np.ndarray:
-    """The price each ex-China price moves toward: non-China output and smuggling are
-    sold whatever they fetch, China supplies at its export price up to its limit."""
-    fixed = cleared.nonchina_offered + flows.refused.sum(axis=1) * settings.leak_rate
-    return np.array(
-        [
-            ex_china_target(
-                ExChinaTerms(
-                    mat.price_x[j],
-                    cleared.demand[j],
-                    mat.other_need[j],
-                    mat.value_added[j],
-                    mat.price_c_ore[j],
-                    mat.elasticity[j],
-                ),
-                loads[j],
-                edges[j],
-                fixed[j],
-                fixed[j] + cleared.china_limit[j],
+def price_targets(inputs: MonthInputs, loads: np.ndarray, clearing: Clearing) -> np.ndarray:
+    """The price each ex-China price moves toward: non-China output that runs at that
+    price and smuggling are sold whatever they fetch, China supplies at its export price
+    up to its limit."""
+    mat, settings, flows = inputs.materials, inputs.settings, clearing.market
+    cleared = clearing.materials
+    floors = np.vstack([inputs.importers.price_floor, np.zeros(mat.price_x.shape[0])])
+    smuggled = flows.refused.sum(axis=1) * settings.leak_rate
+    targets = []
+    for j in range(loads.shape[0]):
+        terms = ExChinaTerms(
+            mat.price_x[j],
+            cleared.demand[j],
+            mat.other_need[j],
+            mat.value_added[j],
+            mat.price_c_ore[j],
+            mat.elasticity[j],
+        )
+
+        def target_with(offered: float, j: int = j, terms: ExChinaTerms = terms) -> float:
+            fixed = offered + smuggled[j]
+            most = fixed + cleared.china_limit[j]
+            return ex_china_target(terms, loads[j], inputs.choke_edges[j], fixed, most)
+
+        def offered_at(price: float, j: int = j) -> float:
+            return slot_supply(j, price, mat, inputs.slots, floors, settings)[1].offered
+
+        first = target_with(cleared.nonchina_offered[j])
+        if offered_at(first) == cleared.nonchina_offered[j]:
+            targets.append(first)
+            continue
+        # The target falls as output rises: bisect, in logs, between this month's price
+        # and the first target for the price whose output gives itself as the target.
+        low, high = sorted((mat.price_x[j], first))
+        for _ in range(PRICE_BISECTIONS):
+            middle = np.sqrt(low * high)
+            low, high = (
+                (middle, high) if target_with(offered_at(middle)) > middle else (low, middle)
             )
-            for j in range(loads.shape[0])
-        ]
-    )
+        targets.append(np.sqrt(low * high))
+    return np.array(targets)
 
 
 def run_month(inputs: MonthInputs) -> MonthOutputs:
@@ -174,7 +184,5 @@ def run_month(inputs: MonthInputs) -> MonthOutputs:
         floor_cost=clearing.floor_cost,
         firm_orders=wanted.orders,
         firm_shortfall=receipts.shortfall,
-        price_target=price_targets(
-            mat, loads, inputs.choke_edges, clearing.materials, clearing.market, settings
-        ),
+        price_target=price_targets(inputs, loads, clearing),
     )

@@ -5,8 +5,12 @@ supply outruns demand; and a licence that rations keeps counting as refused supp
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from overplay.model import china_market
+from overplay.model.clearing_kernel import slot_supply
+from overplay.model.month_inputs import gather
 from tests.helpers import build, event, run, series
 
 
@@ -62,3 +66,27 @@ def test_a_licence_that_approves_everything_is_no_restriction_but_one_that_ratio
         risk[approval] = series(rounds, "perceived_risk", "light")
     assert risk[1.0].max() < 0.01
     assert risk[0.4].loc[36] >= risk[0.4].loc[12] > 0.5
+
+
+def test_in_a_bust_the_price_settles_at_the_marginal_producers_cost():
+    """Demand for light rare earths falls to a fifth: non-China output alone exceeds
+    what is bought outside China, and the ex-China price falls below China's. Capacity
+    runs while its revenue covers its operating cost, so the price settles where the
+    marginal producer's output switches on or off, instead of swinging between a glut
+    with it running and a shortage with it shut."""
+    slump = {"light": {"2025-01": 360_000, "2025-03": 72_000}}
+    model = build(series__demand_t_per_year=slump)
+    prices = series(run(model, 20), "price_ex_china")
+    assert prices.loc[20] < 0.85 * series(run(model, 0), "price_china").loc[20]
+    assert np.abs(np.diff(np.log(prices.loc[10:20].to_numpy()))).max() < 0.005  # settled
+    inputs = gather(model, china_market.plan(model))
+    floors = np.zeros((len(model.destinations), len(model.materials)))
+    running = np.zeros(inputs.slots.output.shape[0], dtype=np.bool_)
+
+    def offered(price: float) -> float:
+        return slot_supply(
+            0, price, inputs.materials, inputs.slots, floors, inputs.settings, running
+        ).offered
+
+    settled = prices.loc[20]
+    assert offered(settled * 1.01) > offered(settled * 0.99)  # a producer's switch point
