@@ -136,8 +136,7 @@ class Investment:
         funded_by: str,
     ) -> None:
         """A project at today's learning-curve cost; China's technology ban makes
-        separation dearer and slower to build. Lead times vary by ``lead_time_jitter``.
-        """
+        separation dearer and slower to build. Lead times vary by ``lead_time_jitter``."""
         model = self.model
         sc = model.config
         jitter = sc.timing.lead_time_jitter
