@@ -105,6 +105,8 @@ class MaterialOutputs(NamedTuple):
     leaked: np.ndarray  # leakage
     processed: np.ndarray  # non-China separated output sold
     mined_sold: np.ndarray  # non-China ore sold (abroad or to China)
+    ore_to_china: np.ndarray  # of which to Chinese separators
+    ore_sold_share: np.ndarray  # share of the ore mined that sold (1 if none was mined)
     processing_share: np.ndarray  # China's share of separation
     mining_share: np.ndarray  # China's share of mining
     local_ore_share: np.ndarray  # share of foreign ore separated abroad
@@ -194,6 +196,8 @@ def clear_materials(inputs):
     leaked = np.empty(n_mat)
     processed = np.empty(n_mat)
     mined_sold = np.empty(n_mat)
+    ore_to_china = np.empty(n_mat)
+    ore_sold_share = np.empty(n_mat)
     processing_share = np.empty(n_mat)
     mining_share = np.empty(n_mat)
     new_local_share = np.empty(n_mat)
@@ -264,6 +268,7 @@ def clear_materials(inputs):
         china_processed = mat.china_domestic[j] + exports[j] + leaked[j]
         to_china = min(max(mined - sold, 0.0), china_processed)
         mined_sold[j] = sold + to_china
+        ore_to_china[j] = to_china
         china_mined = china_processed - to_china
         processing_share[j] = china_processed / max(china_processed + sold, 1e-12)
         mining_share[j] = china_mined / max(china_mined + mined_sold[j], 1e-12)
@@ -273,7 +278,8 @@ def clear_materials(inputs):
         # Producers' profits: margins on what sold, pro rata; every slot pays capital.
         local = new_local_share[j]  # sales now decide the ore's blended value
         ore_blend = ore_value_share * (local * px + (1 - local) * pc)
-        mine_scale = min(1.0, mined_sold[j] / mined) if mined > 0 else 0.0
+        ore_sold_share[j] = min(1.0, mined_sold[j] / mined) if mined > 0 else 1.0
+        mine_scale = ore_sold_share[j]  # only running mines, so none when none was mined
         separation_scale = min(1.0, sold / separation) if separation > 0 else 0.0
         value = np.zeros(producers)
         present = np.zeros(producers, dtype=np.bool_)
@@ -323,6 +329,8 @@ def clear_materials(inputs):
             leaked=leaked,
             processed=processed,
             mined_sold=mined_sold,
+            ore_to_china=ore_to_china,
+            ore_sold_share=ore_sold_share,
             processing_share=processing_share,
             mining_share=mining_share,
             local_ore_share=new_local_share,

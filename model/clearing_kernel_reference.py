@@ -121,12 +121,15 @@ def clear_materials(inputs: ClearingInputs) -> Clearing:
         mined_sold = sold + to_china
         china_mined = china_processed - to_china
         local_share = min(1.0, sold / mined_sold) if mined_sold > 0 else 1.0
+        ore_sold_share = min(1.0, mined_sold / mined) if mined > 0 else 1.0
         for name, value in (
             ("demand", orders[j].sum()),
             ("exports", exports),
             ("leaked", leaked),
             ("processed", sold),
             ("mined_sold", mined_sold),
+            ("ore_to_china", to_china),
+            ("ore_sold_share", ore_sold_share),
             ("processing_share", china_processed / max(china_processed + sold, 1e-12)),
             ("mining_share", china_mined / max(china_mined + mined_sold, 1e-12)),
             ("local_ore_share", local_share),
@@ -148,9 +151,8 @@ def clear_materials(inputs: ClearingInputs) -> Clearing:
 
         # Producers' profits: margins on what sold, pro rata; every slot pays capital.
         ore_blend = settings.ore_value_share * (local_share * px + (1 - local_share) * pc)
-        mine_scale = min(1.0, mined_sold / mined) if mined > 0 else 0.0
         separation_scale = min(1.0, sold / separation) if separation > 0 else 0.0
-        volume = slots.output * np.where(mining, mine_scale, separation_scale)
+        volume = slots.output * np.where(mining, ore_sold_share, separation_scale)
         margin = np.where(
             mining, ore_blend - slots.operating_cost, earned - ore_local - slots.operating_cost
         )

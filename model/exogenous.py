@@ -49,6 +49,9 @@ class Exogenous:
         self.reference = {
             m: DatedSeries.of(p) for m, p in series.reference_price_usd_per_kg.items()
         }
+        self.quotas = {
+            m: DatedSeries.of(p) for m, p in series.china_production_quota_t_per_year.items()
+        }
         self.capacity_events: dict[int, list[CapacityEvent]] = {}
         self.capacity_at_start: list[CapacityEvent] = []
         self.capacity_from: dict[tuple[str, str, str], int] = {}  # step of the first point
@@ -85,11 +88,11 @@ class Exogenous:
         month = self.start + max(step, 1) - 1
         return {m: dated.level(month) for m, dated in self.reference.items()}
 
-    def quota_actions(self, scenario: Scenario) -> dict[int, list[Action]]:
+    def quota_actions(self) -> dict[int, list[Action]]:
         """China's production quotas after the start, as its actions by step."""
         timeline: dict[int, list[Action]] = {}
-        for material, points in scenario.series.china_production_quota_t_per_year.items():
-            for month, value in DatedSeries.of(points).changes_after(self.start):
+        for material, dated in self.quotas.items():
+            for month, value in dated.changes_after(self.start):
                 timeline.setdefault(month - self.start + 1, []).append(
                     Action(
                         "china",

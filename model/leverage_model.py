@@ -188,7 +188,7 @@ class LeverageModel(mesa.Model):
         self.open_limits = np.tile([1.0, np.inf], (len(self.materials), len(self.destinations), 1))
         self._build_producers()
         self.events = compile_events(sc)
-        for step, actions in self.exogenous.quota_actions(sc).items():
+        for step, actions in self.exogenous.quota_actions().items():
             self.events[step] = [*actions, *self.events.get(step, [])]  # scripts may override
         self.recorder = Recorder(self, tables=self.record_tables)
         self.datacollector = self.recorder.datacollector

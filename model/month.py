@@ -133,7 +133,8 @@ def clear_month(model: LeverageModel) -> None:
     export_margin = leverage_loss = reserve_bought = 0.0
     n_imp = len(names)
     targets = out.price_target.tolist()
-    capacity, utilisation = model.producers_now().capacity, mkt.capacity_utilisation
+    ore_to_china = per_material.ore_to_china.tolist()
+    ore_sold_share = per_material.ore_sold_share.tolist()
     for j, m in enumerate(mats):
         px, pc, ref = model.price_x[m], model.price_c[m], model.reference_price[m]
         new_px = market.adjust_price(
@@ -150,9 +151,8 @@ def clear_month(model: LeverageModel) -> None:
         model.last.china_processing_share[m] = processing_share[j]
         model.last.china_mining_share[m] = mining_share[j]
         model.last.local_ore_share[m] = local_share[j]
-        model.last.ore_to_china[m] = mined_sold[j] * (1.0 - local_share[j])
-        mined = capacity[(m, "mining")] * utilisation / 12
-        model.last.ore_sold_share[m] = min(1.0, mined_sold[j] / mined) if mined > 0 else 1.0
+        model.last.ore_to_china[m] = ore_to_china[j]
+        model.last.ore_sold_share[m] = ore_sold_share[j]
         model.last.contracted_share[m] = contracted_share[j]
         model.price_x[m], model.price_c[m] = new_px, new_pc
         model.price_history[m].append(new_px)
