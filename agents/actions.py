@@ -130,6 +130,10 @@ class _ParameterRules(BaseModel):
 
 
 _SWITCH = {"active": Param(bool, True)}
+#: Which of China's exports a regime covers: separated products (oxides, metals),
+#: magnets, or both. MOFCOM's April 2025 licences named the elements and magnets
+#: containing them [E01]; the 2010 quotas named separated products only.
+_PRODUCTS = {"products": Param(Literal["all", "oxides", "magnets"], "all")}
 #: Months from announcing a restriction to its taking effect (0: at once). MOFCOM
 #: announced the October 2025 expansion on 9 Oct, effective 1 Dec [E12].
 _EFFECTIVE = {"effective_in_months": Param(Annotated[float, Field(ge=0, le=120)], 0.0)}
@@ -137,7 +141,7 @@ _EFFECTIVE = {"effective_in_months": Param(Annotated[float, Field(ge=0, le=120)]
 #: Every action kind, declared once.
 KINDS: dict[Kind, KindSpec] = {
     # China: export regimes (each sets the regime of the pairs it names)
-    Kind.OPEN: KindSpec("china", "set_regime", regime=Regime.OPEN),
+    Kind.OPEN: KindSpec("china", "set_regime", _PRODUCTS, Regime.OPEN),
     Kind.LICENSE: KindSpec(
         "china",
         "set_regime",
@@ -146,13 +150,17 @@ KINDS: dict[Kind, KindSpec] = {
             # negative: the scenario's timing.licence_delay_months (45 working days [E02])
             "delay_months": Param(Annotated[float, Field(ge=-1, le=120)], -1.0),
             **_EFFECTIVE,
+            **_PRODUCTS,
         },
         regime=Regime.LICENSING,
     ),
     Kind.QUOTA: KindSpec(
-        "china", "set_regime", {"cut": Param(FRACTION, 0.4), **_EFFECTIVE}, Regime.QUOTA
+        "china",
+        "set_regime",
+        {"cut": Param(FRACTION, 0.4), **_EFFECTIVE, **_PRODUCTS},
+        Regime.QUOTA,
     ),
-    Kind.BAN: KindSpec("china", "set_regime", _EFFECTIVE, Regime.BAN),
+    Kind.BAN: KindSpec("china", "set_regime", {**_EFFECTIVE, **_PRODUCTS}, Regime.BAN),
     # China: other levers
     Kind.TECH_BAN: KindSpec("china", "set_tech_ban", _SWITCH),
     Kind.ENFORCE: KindSpec("china", "set_enforcement", {"level": Param(FRACTION, 1.0)}),

@@ -16,6 +16,9 @@ from overplay.model.columns import CONCESSIONS
 
 #: The destination standing for third countries (not a strategic player).
 OTHER = "other"
+#: China's export products with a regime of their own: separated products (oxides,
+#: metals) and permanent magnets (``docs/odd.md`` §7.16).
+PRODUCTS = ("oxides", "magnets")
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,9 @@ class SupplierState(mesa.Agent):
         self.policy: dict[tuple[str, str], ExportPolicy] = {
             (m, d): ExportPolicy() for m in materials for d in destinations
         }
+        self.magnet_policy: dict[tuple[str, str], ExportPolicy] = dict.fromkeys(
+            self.policy, ExportPolicy()
+        )
         self.tech_ban = False
         self.enforcement = 0.0
         self.price_war: dict[str, float] = dict.fromkeys(materials, 0.0)
@@ -120,15 +126,25 @@ class SupplierState(mesa.Agent):
         return tuple(self.strategy.decide(self.observe(), self.model.rng))
 
     # -- applying actions --------------------------------------------------------------
+    def books(self, products: str = "all") -> list[dict[tuple[str, str], ExportPolicy]]:
+        """The policies of the products named (``all``, ``oxides`` or ``magnets``)."""
+        named = PRODUCTS if products == "all" else (products,)
+        return [self.magnet_policy if p == "magnets" else self.policy for p in named]
+
     def restrict(
-        self, action: Action, baseline: dict[tuple[str, str], float], step: int
+        self,
+        action: Action,
+        baseline: dict[str, dict[tuple[str, str], float]],
+        step: int,
     ) -> list[tuple[str, str]]:
-        """Set the export regime for the action's (material, destination) pairs.
+        """Set the export regime for the action's (material, destination) pairs, for the
+        products it names (``baseline``: each product's trailing exports by pair).
 
         Targets under a deal's truce are skipped. Returns the pairs changed.
         """
         regime = REGIME_OF_KIND[action.kind]
         params = dict(action.params)
+        products = params.pop("products", "all")
         if regime is Regime.QUOTA and not self.quota_allowed:
             # After a lost WTO case, quotas are replaced by licensing (W02).
             regime = Regime.LICENSING
@@ -139,11 +155,30 @@ class SupplierState(mesa.Agent):
         materials = action.materials or tuple(self.materials)
         targets = action.targets or tuple(self.destinations)
         changed = []
+        for product, book in zip(PRODUCTS, self.books(), strict=True):
+            if products in ("all", product):
+                changed += self._restrict_book(
+                    book, regime, params, materials, targets, step, baseline.get(product, {})
+                )
+        return list(dict.fromkeys(changed))
+
+    def _restrict_book(
+        self,
+        book: dict[tuple[str, str], ExportPolicy],
+        regime: Regime,
+        params: dict,
+        materials: tuple[str, ...],
+        targets: tuple[str, ...],
+        step: int,
+        baseline: dict[tuple[str, str], float],
+    ) -> list[tuple[str, str]]:
+        """One product's side of :meth:`restrict`."""
+        changed = []
         for m in materials:
             for d in targets:
                 if regime is not Regime.OPEN and self.truce_until.get(d, -1) >= step:
                     continue
-                old = self.policy[(m, d)]
+                old = book[(m, d)]
                 if regime is Regime.OPEN and old.regime is Regime.OPEN:
                     continue
                 delay = params.get("delay_months", 0.0)
@@ -166,7 +201,7 @@ class SupplierState(mesa.Agent):
                     baseline_t_per_month=_baseline(old, baseline.get((m, d), 0.0)),
                 )
                 if new != old:
-                    self.policy[(m, d)] = new
+                    book[(m, d)] = new
                     changed.append((m, d))
         return changed
 
@@ -178,15 +213,16 @@ class SupplierState(mesa.Agent):
         """
         self.quota_allowed = False
         delay = self.model.config.timing.licence_delay_months
-        for key, policy in self.policy.items():
-            if policy.regime is Regime.QUOTA:
-                self.policy[key] = replace(
-                    policy,
-                    regime=Regime.LICENSING,
-                    approval_rate=1.0,
-                    delay_months=delay,
-                    since_step=step - int(delay) - 1,
-                )
+        for book in self.books():
+            for key, policy in book.items():
+                if policy.regime is Regime.QUOTA:
+                    book[key] = replace(
+                        policy,
+                        regime=Regime.LICENSING,
+                        approval_rate=1.0,
+                        delay_months=delay,
+                        since_step=step - int(delay) - 1,
+                    )
 
     # Each method below carries out one action kind (see ``KINDS`` in
     # ``agents/actions.py``, which names them).
@@ -207,7 +243,11 @@ class SupplierState(mesa.Agent):
             note = f"announced; takes effect {self._date(step)}"
             return Logged(self._pairs(action), f"{note}: {action.note}" if action.note else note)
         baseline = {
-            k: (float(np.mean(h)) if h else 0.0) for k, h in self.model.export_history.items()
+            product: {k: (float(np.mean(h)) if h else 0.0) for k, h in history.items()}
+            for product, history in (
+                ("oxides", self.model.export_history),
+                ("magnets", self.model.magnet_export_history),
+            )
         }
         return Logged(tuple(self.restrict(action, baseline, self.model.step_count)))
 
@@ -295,7 +335,12 @@ class SupplierState(mesa.Agent):
         )
 
     def restricted_pairs(self) -> list[tuple[str, str]]:
-        return [k for k, p in self.policy.items() if p.regime is not Regime.OPEN]
+        """Pairs under a restriction of either product."""
+        return [
+            k
+            for k, p in self.policy.items()
+            if p.regime is not Regime.OPEN or self.magnet_policy[k].regime is not Regime.OPEN
+        ]
 
     def regime_toward(self, material: str, destination: str) -> Regime:
         return self.policy[(material, destination)].regime

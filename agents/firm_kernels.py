@@ -120,7 +120,7 @@ def demand(firms, terms):
 
 
 @njit(cache=True)
-def choke_loads(firms, wanted, terms, edges):
+def choke_loads(firms, wanted, terms, edges, chinese_magnets):
     """The firms' orders by the price at which each stops buying (materials × bins;
     ``terms``: the month's :class:`MarketTerms`; ``edges``: each material's
     :func:`overplay.model.market.choke_edges`, one per bin).
@@ -128,7 +128,9 @@ def choke_loads(firms, wanted, terms, edges):
     A firm buys while the price it pays stays below what a kg adds to its output: at the
     ex-China price ``price × value added / paid``. Each firm's potential order (from
     :func:`demand`: what it would order if it bought, so firms that curtail now count
-    where they would come back) goes to the bin of that choke price
+    where they would come back), less the share its importer buys as Chinese magnets
+    (``chinese_magnets``, importers × materials: not oxide demand), goes to the bin of
+    that choke price
     (:func:`overplay.model.market.choke_bin`; the last bin: at or above the ceiling).
     :func:`overplay.model.market.demand_curve_price` reads them. Reference:
     :func:`overplay.agents.firm_kernels_reference.choke_loads`.
@@ -137,7 +139,7 @@ def choke_loads(firms, wanted, terms, edges):
     loads = np.zeros(edges.shape)
     for i in range(n):
         for j in range(m):
-            order = wanted.potential[i, j]
+            order = wanted.potential[i, j] * (1.0 - chinese_magnets[firms.region[i], j])
             if order <= 0.0:
                 continue
             choke = firms.value_added[i, j] * terms.price[j] / wanted.paid[i, j]

@@ -57,13 +57,18 @@ def demand(firms: FirmState, terms: MarketTerms) -> Demand:
 
 
 def choke_loads(
-    firms: FirmState, wanted: Demand, terms: MarketTerms, edges: np.ndarray
+    firms: FirmState,
+    wanted: Demand,
+    terms: MarketTerms,
+    edges: np.ndarray,
+    chinese_magnets: np.ndarray,
 ) -> np.ndarray:
-    """The firms' orders (as if they bought) by the bin of the ex-China price at which
-    each stops buying (materials × bins; a bin starts at its edge, the last one at the
-    ceiling)."""
+    """The firms' orders (as if they bought, less what their importer buys as Chinese
+    magnets) by the bin of the ex-China price at which each stops buying (materials ×
+    bins; a bin starts at its edge, the last one at the ceiling)."""
     choke = firms.value_added * terms.price / wanted.paid
-    orders = np.where(wanted.potential > 0, wanted.potential, 0.0)
+    oxide = wanted.potential * (1.0 - chinese_magnets[firms.region])
+    orders = np.where(oxide > 0, oxide, 0.0)
     loads = np.zeros(edges.shape)
     for j in range(edges.shape[0]):
         index = np.maximum(np.searchsorted(edges[j], choke[:, j], side="right") - 1, 0)

@@ -60,6 +60,10 @@ class ImporterState(mesa.Agent):
                 model.config.risk.half_saturation_months,
             ),
         )
+        # Magnet making in the territory, t of rare-earth content/yr (a series may move it).
+        self.magnet_capacity: dict[str, float] = {
+            m: config.magnet_capacity_t_per_year.get(m, 0.0) for m in materials
+        }
         self.retaliation = 0.0
         self.deal_offer: float | None = None
         self.deal_months = 0.0

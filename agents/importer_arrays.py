@@ -27,6 +27,7 @@ PER_MATERIAL = (
     "recycling_rate",
     "risk",
     "refusal_memory",
+    "magnet_capacity",
 )
 
 
@@ -72,6 +73,7 @@ class ImporterArrays:
     recycling_rate: np.ndarray  # share of need recycled
     risk: np.ndarray  # perceived supply risk
     refusal_memory: np.ndarray  # remembered months of refused supply
+    magnet_capacity: np.ndarray  # magnet making in the territory, t of content/yr
     sensitivity: np.ndarray  # how strongly each importer perceives risk (I)
     holding_cost_per_month: np.ndarray  # share of the stockpile's value (I)
 

@@ -100,6 +100,24 @@ EXPORTS_FROM_CHINA = Column(
     "China's legal shipments to this importer",
     "China's exports",
 )
+MAGNETS_FROM_CHINA = Column(
+    "magnets_from_china",
+    "t/month",
+    "rare-earth content of the magnets made in China that this importer received",
+    "Chinese magnets received (t of content)",
+)
+MAGNETS_REFUSED = Column(
+    "magnets_refused",
+    "t/month",
+    "rare-earth content of the Chinese magnets ordered by this importer that China's "
+    "magnet policy refused",
+)
+MAGNETS_MADE_AT_HOME = Column(
+    "magnets_made_at_home",
+    "t/month",
+    "this importer's magnet use met by magnet makers in its own territory (rare-earth "
+    "content, from oxide bought on the world market)",
+)
 LEAKAGE = Column(
     "leakage",
     "t/month",
@@ -164,6 +182,12 @@ CHINA_POLICY = Column(
     "China's export regime toward this importer for this material: `open`, `licensing`, "
     "`quota`, `ban`",
 )
+CHINA_MAGNET_POLICY = Column(
+    "china_magnet_policy",
+    NO_UNIT,
+    "China's export regime for magnets containing this material toward this importer: "
+    "`open`, `licensing`, `quota`, `ban`",
+)
 LICENCE_APPROVAL_RATE = Column(
     "licence_approval_rate",
     "fraction",
@@ -220,6 +244,9 @@ ROUND_COLUMNS = (
     NON_CHINA_PROCESSING_CAPACITY,
     NON_CHINA_PROCESSING_PIPELINE,
     EXPORTS_FROM_CHINA,
+    MAGNETS_FROM_CHINA,
+    MAGNETS_REFUSED,
+    MAGNETS_MADE_AT_HOME,
     LEAKAGE,
     NON_CHINA_SUPPLY,
     STOCKPILE_T,
@@ -232,6 +259,7 @@ ROUND_COLUMNS = (
     CHINA_DEPENDENCE,
     LEVERAGE,
     CHINA_POLICY,
+    CHINA_MAGNET_POLICY,
     LICENCE_APPROVAL_RATE,
     QUOTA_CUT,
     NON_CHINA_SOURCING,
@@ -246,7 +274,10 @@ ROUND_COLUMNS = (
 # The terms a month's payoff is the sum of, one column each (0 where a term does not
 # apply to the player); docs/odd.md §7 says which rest on assumed weights.
 EXPORT_MARGIN = Column(
-    "export_margin", "USD m", "China: legal exports × (ex-China price − China's unit cost)"
+    "export_margin",
+    "USD m",
+    "China: legal exports × (ex-China price − China's unit cost), plus magnets' rare-earth "
+    "content × (the higher of the ex-China price and China's export price − its unit cost)",
 )
 LEVERAGE_VALUE = Column(
     "leverage_value",

@@ -158,6 +158,19 @@ class Scenario(Strict):
                             f"unknown material {mat!r}; known: {sorted(materials)}",
                         )
                     )
+        importers = set(self.importers)
+        for name, by_material in series.magnet_capacity_t_per_year.items():
+            loc = ("series", "magnet_capacity_t_per_year", name)
+            if name not in importers:
+                problems.append(((loc,), f"unknown importer {name!r}; known: {sorted(importers)}"))
+            for mat in by_material:
+                if mat not in materials:
+                    problems.append(
+                        (
+                            ((*loc, mat),),
+                            f"unknown material {mat!r}; known: {sorted(materials)}",
+                        )
+                    )
         return problems
 
     def _series_at_start(self) -> None:
@@ -182,6 +195,15 @@ class Scenario(Strict):
                     update[field_name] = dated.level(start)
             if update:
                 self.materials[mat] = cfg.model_copy(update=update)
+        for name, by_material in series.magnet_capacity_t_per_year.items():
+            capacity = dict(self.importers[name].magnet_capacity_t_per_year)
+            for mat, points in by_material.items():
+                value = DatedSeries.of(points).setting(start)
+                if value is not None:
+                    capacity[mat] = value
+            self.importers[name] = self.importers[name].model_copy(
+                update={"magnet_capacity_t_per_year": capacity}
+            )
 
     def _name_problems(self) -> list[tuple[tuple[Loc, ...], str]]:
         """Materials and players need plain, distinct names: a player's name picks whose
@@ -237,7 +259,7 @@ class Scenario(Strict):
         materials = set(self.materials)
         names = set(self.importers)
         for name, imp in self.importers.items():
-            for field_name in ("demand_share", "nonchina_sourcing"):
+            for field_name in ("demand_share", "nonchina_sourcing", "magnet_capacity_t_per_year"):
                 for mat in getattr(imp, field_name):
                     if mat not in materials:
                         problems.append(

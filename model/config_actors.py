@@ -29,6 +29,12 @@ class ImporterConfig(Strict):
         default_factory=lambda: {"light": 0.2, "heavy": 0.0},
         description="Initial share of firms' needs contracted from non-China processors.",
     )
+    magnet_capacity_t_per_year: dict[str, Annotated[float, Field(ge=0)]] = Field(
+        default_factory=dict,
+        description="Permanent-magnet making in this importer's territory, t of rare-earth "
+        "content/yr, by material (none: 0). Its firms' magnet use beyond it comes as "
+        "magnets made in China (`docs/odd.md` §7.16).",
+    )
     stockpile_target_days: float = Field(
         0.0,
         ge=0,

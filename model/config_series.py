@@ -89,6 +89,14 @@ class SeriesConfig(Strict):
         "replaces the capacity the producer's shares give.",
     )
 
+    magnet_capacity_t_per_year: dict[str, dict[str, NonNegative]] = Field(
+        default_factory=dict,
+        description="Magnet making in a named importer's territory, t of rare-earth "
+        "content/yr, by material; each value holds from its month (a plant opening or "
+        "closing). A point at or before the start replaces the importer's "
+        "`magnet_capacity_t_per_year`.",
+    )
+
     def stage_problems(self) -> list[tuple[tuple, str]]:
         """Stages of ``producer_capacity_t_per_year`` that do not exist."""
         return [

@@ -49,6 +49,12 @@ class MaterialConfig(Strict):
         "(China makes 94 % of sintered magnets [M14]; "
         "consumption share: assumption).",
     )
+    magnet_use_share: float = Frac(
+        0.0,
+        "Share of the importers' firms' use of the material that goes into permanent "
+        "magnets (0: no magnet stage). Magnets their own territory cannot make come from "
+        "China's magnet makers, under China's magnet policy (`docs/odd.md` §7.16).",
+    )
     price_elasticity: float = Field(
         0.25,
         gt=0,

@@ -10,6 +10,8 @@
   strategy may still change the quota in between).
 - Producers' capacity events set a named producer's capacity on their month
   (:meth:`overplay.agents.producers.Producer.set_capacity`), logged as the producer's.
+- Magnet plants opening or closing set an importer's magnet making on their month,
+  logged as the importer's.
 """
 
 from __future__ import annotations
@@ -34,6 +36,14 @@ class CapacityEvent(NamedTuple):
     producer: str
     material: str
     stage: str
+    capacity: float
+
+
+class MagnetEvent(NamedTuple):
+    """An importer's magnet making of one material from a month on, t of content/yr."""
+
+    importer: str
+    material: str
     capacity: float
 
 
@@ -67,6 +77,14 @@ class Exogenous:
                         self.capacity_events.setdefault(month - self.start + 1, []).append(
                             CapacityEvent(name, material, stage, value)
                         )
+
+        self.magnet_events: dict[int, list[MagnetEvent]] = {}
+        for name, materials in series.magnet_capacity_t_per_year.items():
+            for material, points in materials.items():
+                for month, value in DatedSeries.of(points).changes_after(self.start):
+                    self.magnet_events.setdefault(month - self.start + 1, []).append(
+                        MagnetEvent(name, material, value)
+                    )
 
     def sets_capacity(self, producer: str, material: str, stage: str, step: int) -> bool:
         """Whether a series decides this capacity now (from its first point on): the
@@ -124,6 +142,20 @@ class Exogenous:
                     source="series",
                     note="known capacity event (series.producer_capacity_t_per_year)",
                 )
+
+    def apply_magnet_capacity(self, model: LeverageModel, step: int) -> None:
+        """Set the importers' magnet making that changes this month."""
+        for event in self.magnet_events.get(step, []):
+            model.importers[event.importer].magnet_capacity[event.material] = event.capacity
+            log_event(
+                model,
+                event.importer,
+                "magnet_capacity",
+                material=event.material,
+                parameters=f"{event.capacity:g} t/yr",
+                source="series",
+                note="magnet plants (series.magnet_capacity_t_per_year)",
+            )
 
 
 def _new_cost(model: LeverageModel, producer: Producer, event: CapacityEvent) -> float:

@@ -184,6 +184,8 @@ class LeverageModel(mesa.Model):
         self.export_history = {
             (m, d): deque(maxlen=12) for m in self.materials for d in self.destinations
         }
+        self.magnet_export_history = {key: deque(maxlen=12) for key in self.export_history}
+        self.magnet_use_share = np.array([sc.materials[m].magnet_use_share for m in self.materials])
         # China's limits when nothing is restricted: every request approved, no cap.
         self.open_limits = np.tile([1.0, np.inf], (len(self.materials), len(self.destinations), 1))
         self._build_producers()
@@ -263,6 +265,7 @@ class LeverageModel(mesa.Model):
         resolve_wto(self, self.step_count)
         self.reference_price.update(self.exogenous.reference_prices(self.step_count))
         self.exogenous.apply_capacity(self, self.exogenous.capacity_events.get(self.step_count, []))
+        self.exogenous.apply_magnet_capacity(self, self.step_count)
         for action in self.events.get(self.step_count, ()):
             self.apply(action)
 

@@ -33,18 +33,21 @@ def update_memories(model: LeverageModel) -> None:
     chn = model.china
     step = model.step_count
     restricted = chn.restricted_pairs()
-    severities = {}  # for reputation
+    severities = {}  # for reputation: the harsher of the pair's two products
     for pair in restricted:
-        p = chn.policy[pair]
-        severities[pair] = severity(p.regime, p.approval_rate, p.delay_months, p.cut, cfg)
+        severities[pair] = max(
+            severity(p.regime, p.approval_rate, p.delay_months, p.cut, cfg)
+            for p in (chn.policy[pair], chn.magnet_policy[pair])
+        )
     # Memory of refused supply, importers' risk, recycling and thrifting in one pass.
     arrays = model.importer_arrays
     policy = sc.policy
     pop = model.firm_population
+    clearing = model.last.clearing
     remembered = memories(
         MemoryInputs(
-            refused=model.last.clearing.refused,
-            orders=model.last.clearing.orders,
+            refused=with_magnets(clearing.refused, clearing.magnet_refused),
+            orders=with_magnets(clearing.orders, clearing.magnet_orders),
             allies=coordinating_allies(model),
             spillover=float(cfg.spillover),
             shortage=model.last.shortage,
@@ -103,3 +106,13 @@ def update_memories(model: LeverageModel) -> None:
             parameters=f"partners={chn.partners}",
             source="uptake",
         )
+
+
+def with_magnets(oxides: np.ndarray, magnets: np.ndarray) -> np.ndarray:
+    """Materials × destinations oxide flows plus the importers' Chinese magnet flows
+    (materials × importers): a refused magnet is refused supply like a refused oxide."""
+    if not magnets.any():
+        return oxides
+    total = oxides.copy()
+    total[:, : magnets.shape[1]] += magnets
+    return total

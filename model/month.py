@@ -58,6 +58,8 @@ class MarketRecord:
     requested: np.ndarray
     refused: np.ndarray
     nonchina_sold: np.ndarray
+    magnet_orders: np.ndarray  # Chinese magnets ordered, materials × importers
+    magnet_refused: np.ndarray  # of which China's magnet policy refused
 
 
 def clear_month(model: LeverageModel) -> None:
@@ -83,7 +85,9 @@ def clear_month(model: LeverageModel) -> None:
     terms = inputs.materials
     home_demand = terms.china_domestic.tolist()
     other_need, premium = terms.other_need.tolist(), terms.premium.tolist()
+    export_prices = terms.price_c_ore.tolist()
     pop.last_orders, pop.last_shortfall = out.firm_orders, out.firm_shortfall
+    magnets = out.magnets
     per_material, flows_md, per_importer = out.materials, out.market, out.importers
     exports = per_material.exports.tolist()
     leaked, processed = per_material.leaked.tolist(), per_material.processed.tolist()
@@ -122,9 +126,18 @@ def clear_month(model: LeverageModel) -> None:
         requested=flows_md.requested,
         refused=flows_md.refused,
         nonchina_sold=per_material.processed,
+        magnet_orders=magnets.orders,
+        magnet_refused=magnets.refused,
     )
     for (m, d), shipped in zip(model.export_history, china.ravel().tolist(), strict=True):
         model.export_history[(m, d)].append(shipped)
+    magnets_shipped = np.zeros_like(china)  # third countries buy no Chinese magnets here
+    magnets_shipped[:, : len(names)] = magnets.shipped
+    for (m, d), shipped in zip(
+        model.magnet_export_history, magnets_shipped.ravel().tolist(), strict=True
+    ):
+        model.magnet_export_history[(m, d)].append(shipped)
+    magnets_exported = magnets.china_used.tolist()
 
     # Prices move toward the prices that clear the markets: abroad, China's export price
     # unless its limits bind or other supply alone exceeds demand; at home, the
@@ -140,10 +153,17 @@ def clear_month(model: LeverageModel) -> None:
         new_px = market.adjust_price(
             px, targets[j], mkt.price_speed_per_month, 0.2 * ref, mkt.max_price_multiple * ref
         )
-        home = china_market.settle(model, china_month, j, home_demand[j], exports[j], leaked[j])
+        # China's magnet makers take the oxide of the magnets shipped like an export.
+        shipped = exports[j] + magnets_exported[j]
+        home = china_market.settle(model, china_month, j, home_demand[j], shipped, leaked[j])
         new_pc = home.price
 
-        export_margin += exports[j] * (px - ref * mkt.china_cost_share) * USD_M
+        # China's magnet makers sell their content at no less than China's export price.
+        cost = ref * mkt.china_cost_share
+        magnet_price = max(px, export_prices[j])
+        export_margin += (
+            exports[j] * (px - cost) + magnets_exported[j] * (magnet_price - cost)
+        ) * USD_M
         reserve_bought += china_month.reserve_flow[j] * pc * USD_M  # sales count negative
         leverage_loss -= model.pending_leverage_change[m]
         model.pending_leverage_change[m] = 0.0
@@ -167,9 +187,13 @@ def clear_month(model: LeverageModel) -> None:
             "china_mining_share": mining_share[j],
             "china_processing_share": processing_share[j],
             "exports": china[j, :n_imp],
+            "magnets_from_china": magnets.shipped[j],
+            "magnets_refused": magnets.refused[j],
+            "magnets_made_at_home": magnets.made_abroad[:, j],
             "leak": leak[j, :n_imp],
             "nonchina_received": nonchina[j, :n_imp],
             "world_exports": exports[j],
+            "magnet_exports": magnets_exported[j],
             "nonchina_processed": processed[j],
             "other_need": other_need[j],
             "mined_abroad": mined_sold[j],

@@ -15,6 +15,7 @@ import numpy as np
 from overplay.agents.firm_kernels import FirmState
 from overplay.model import china_market, market
 from overplay.model.china_market import ChinaMonth
+from overplay.model.magnet_kernel import MagnetInputs
 from overplay.model.month_kernel import (
     ImporterInputs,
     MaterialInputs,
@@ -74,13 +75,11 @@ def gather(model: LeverageModel, china: ChinaMonth) -> MonthInputs:
             )
         )
     materials = MaterialInputs(*np.array(rows).T.copy())
-    limits = (
-        np.array([[chn.policy[(m, d)].limits(step) for d in model.destinations] for m in mats])
-        if chn.restricted_pairs()
-        else model.open_limits
-    )
+    restricted = chn.restricted_pairs()
+    limits = policy_limits(model, chn.policy) if restricted else model.open_limits
     china_share = np.ascontiguousarray(limits[:, :, 0])
     china_caps = np.ascontiguousarray(limits[:, :, 1])
+    magnet_limits = policy_limits(model, chn.magnet_policy) if restricted else model.open_limits
     leak_rate = mkt.leakage_rate * (1.0 - chn.enforcement)
     slots = model.producers_now().slots
     return MonthInputs(
@@ -122,6 +121,21 @@ def gather(model: LeverageModel, china: ChinaMonth) -> MonthInputs:
             cumulative_profit=pop.cumulative_profit,
             discounted_profit=pop.discounted_profit,
         ),
+        magnets=MagnetInputs(
+            use_share=model.magnet_use_share,
+            capacity=arrays.magnet_capacity / 12.0,
+            china_share=np.ascontiguousarray(magnet_limits[:, : len(names), 0]),
+            china_caps=np.ascontiguousarray(magnet_limits[:, : len(names), 1]),
+        ),
+    )
+
+
+def policy_limits(model: LeverageModel, policy: dict) -> np.ndarray:
+    """China's (share approved, cap) for every material and destination under one
+    product's ``policy`` (materials × destinations × 2)."""
+    step = model.step_count
+    return np.array(
+        [[policy[(m, d)].limits(step) for d in model.destinations] for m in model.materials]
     )
 
 

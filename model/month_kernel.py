@@ -24,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from overplay.agents.firm_kernels import (
+    Demand,
     FirmState,
     MarketTerms,
     choke_loads,
@@ -38,6 +39,7 @@ from overplay.model.clearing_kernel import (
     slot_supply,
 )
 from overplay.model.jit import njit
+from overplay.model.magnet_kernel import MagnetFlows, MagnetInputs, magnet_trade
 from overplay.model.market import (
     AllocationInputs,
     ExChinaTerms,
@@ -102,6 +104,7 @@ class MonthInputs(NamedTuple):
     allies: np.ndarray  # coordinating allies' importer indices, -1 padding (I × K)
     settings: MonthSettings
     firms: FirmState
+    magnets: MagnetInputs
 
 
 class LeverageInputs(NamedTuple):
@@ -115,6 +118,7 @@ class LeverageInputs(NamedTuple):
     other_need: np.ndarray  # third countries' need, t/month (M)
     nonchina_supply: np.ndarray  # non-China output, t/month (M)
     horizon: float  # months
+    chinese_magnets: np.ndarray  # share of need only Chinese magnets can meet
 
 
 class ImporterOutputs(NamedTuple):
@@ -147,6 +151,7 @@ class MonthOutputs(NamedTuple):
     firm_orders: np.ndarray  # firms × materials, t/month
     firm_shortfall: np.ndarray  # firms × materials, t/month
     price_target: np.ndarray  # the price the ex-China price moves toward, USD/kg (M)
+    magnets: MagnetFlows
 
 
 @njit(cache=True)
@@ -154,7 +159,8 @@ def leverage(inputs):
     """Indispensability: each importer's share of demand over the buffer horizon it
     could not meet without China, from non-China output (contracts first), its
     firms' inventories, its stockpile and recycling (:class:`LeverageInputs` in,
-    importers × materials out). Reference:
+    importers × materials out). Non-China oxide cannot stand in for the magnets only
+    China makes for it. Reference:
     :func:`overplay.model.month_kernel_reference.leverage`."""
     n_imp, n_mat = inputs.need.shape
     horizon = inputs.horizon
@@ -164,7 +170,7 @@ def leverage(inputs):
     shut = np.zeros(n_imp + 1)
     for j in range(n_mat):
         for i in range(n_imp):
-            need[i] = inputs.need[i, j]
+            need[i] = inputs.need[i, j] * (1.0 - inputs.chinese_magnets[i, j])
             contracted[i] = inputs.contracted[i, j]
         need[n_imp] = inputs.other_need[j]
         contracted[n_imp] = 0.0
@@ -335,11 +341,15 @@ def run_month(inputs):
     n_imp, n_mat = imp.stockpile.shape
     terms = MarketTerms(mat.growth, mat.price_response, mat.price_x, mat.premium, mat.stock_scale)
     wanted = demand(inputs.firms, terms)
-    loads = choke_loads(inputs.firms, wanted, terms, inputs.choke_edges)
+    magnets = magnet_trade(
+        inputs.magnets, wanted.region_orders, wanted.region_need, mat.china_available
+    )
+    oxide = oxide_demand(wanted, magnets.chinese_share)
+    loads = choke_loads(inputs.firms, wanted, terms, inputs.choke_edges, magnets.chinese_share)
     clearing = clear_materials(
         ClearingInputs(
-            wanted,
-            mat,
+            oxide,
+            with_magnet_exports(mat, magnets.china_used),
             imp,
             inputs.china_share,
             inputs.china_caps,
@@ -350,9 +360,8 @@ def run_month(inputs):
     stock = imp.stockpile + clearing.delivered
     allies = inputs.allies
     pool = release_pool(stock, allies) if allies.shape[1] > 0 else stock
-    receipts = receive_and_consume(
-        inputs.firms, wanted, clearing.firm_fill, pool, settings.discount
-    )
+    fill = firm_fill(clearing.firm_fill, oxide.region_orders, wanted.region_orders, magnets)
+    receipts = receive_and_consume(inputs.firms, wanted, fill, pool, settings.discount)
     draw_stockpiles(stock, receipts.release_used, allies)
     stock = np.maximum(stock, 0.0)
     held = leverage(
@@ -365,6 +374,7 @@ def run_month(inputs):
             mat.other_need,
             clearing.materials.processed,
             settings.leverage_horizon,
+            magnets.chinese_share,
         )
     )
     shortage = np.zeros((n_imp, n_mat))
@@ -404,4 +414,58 @@ def run_month(inputs):
         firm_orders=wanted.orders,
         firm_shortfall=receipts.shortfall,
         price_target=price_targets(inputs, loads, clearing),
+        magnets=magnets,
     )
+
+
+@njit(cache=True)
+def oxide_demand(wanted, chinese_share):
+    """The firms' demand left for the oxide market: their orders less the share bought
+    as Chinese magnets (importers × materials)."""
+    return Demand(
+        wanted.need,
+        wanted.paid,
+        wanted.orders,
+        wanted.region_orders * (1.0 - chinese_share),
+        wanted.region_contracted,
+        wanted.region_need,
+        wanted.potential,
+    )
+
+
+@njit(cache=True)
+def with_magnet_exports(mat, used):
+    """The material terms with the oxide China's exported magnets took: no longer
+    exportable as oxide, and separated in China for its own magnet makers."""
+    return MaterialInputs(
+        mat.growth,
+        mat.price_response,
+        mat.price_x,
+        mat.anchor_scale,
+        mat.stock_scale,
+        mat.premium,
+        mat.other_need,
+        mat.china_domestic + used,
+        mat.china_available - used,
+        mat.price_c_ore,
+        mat.local_ore_share,
+        mat.contracted_share,
+        mat.reference_price,
+        mat.value_added,
+        mat.elasticity,
+    )
+
+
+@njit(cache=True)
+def firm_fill(oxide_fill, oxide_orders, orders, magnets):
+    """The share of each importer's firm orders delivered: the oxide market's fill of
+    its oxide orders plus the Chinese magnets shipped (importers × materials)."""
+    fill = oxide_fill.copy()
+    n_imp, n_mat = fill.shape
+    for i in range(n_imp):
+        for j in range(n_mat):
+            if magnets.orders[j, i] > 0:
+                fill[i, j] = (
+                    oxide_fill[i, j] * oxide_orders[i, j] + magnets.shipped[j, i]
+                ) / orders[i, j]
+    return fill

@@ -17,12 +17,14 @@ from overplay.agents import firm_kernels_reference as firms_reference
 from overplay.agents.firm_kernels import MarketTerms
 from overplay.model.clearing_kernel import Clearing, ClearingInputs
 from overplay.model.clearing_kernel_reference import clear_materials, slot_supply
+from overplay.model.magnet_kernel_reference import magnet_trade
 from overplay.model.market import AllocationInputs, ExChinaTerms, ex_china_target
 from overplay.model.market_reference import allocate_flows
 from overplay.model.month_kernel import (
     PRICE_BISECTIONS,
     ImporterOutputs,
     LeverageInputs,
+    MaterialInputs,
     MonthInputs,
     MonthOutputs,
 )
@@ -31,12 +33,14 @@ from overplay.model.supply import KG_PER_T_IN_USD_M
 
 def leverage(inputs: LeverageInputs) -> np.ndarray:
     """Indispensability: each importer's share of demand over the horizon it could not
-    meet without China (importers × materials)."""
+    meet without China (importers × materials); non-China oxide cannot stand in for the
+    magnets only China makes for it."""
     n_imp, n_mat = inputs.need.shape
     result = np.zeros((n_imp, n_mat))
     shut = np.zeros(n_imp + 1)
+    oxide_need = inputs.need * (1.0 - inputs.chinese_magnets)
     for j in range(n_mat):
-        need = np.append(inputs.need[:, j], inputs.other_need[j])
+        need = np.append(oxide_need[:, j], inputs.other_need[j])
         contracted = np.append(inputs.contracted[:, j], 0.0)
         supply = AllocationInputs(
             need, contracted, shut, shut, inputs.nonchina_supply[j], 0, 0, 1.0
@@ -133,16 +137,44 @@ def run_month(inputs: MonthInputs) -> MonthOutputs:
     mat, imp, settings = inputs.materials, inputs.importers, inputs.settings
     terms = MarketTerms(mat.growth, mat.price_response, mat.price_x, mat.premium, mat.stock_scale)
     wanted = firms_reference.demand(inputs.firms, terms)
-    loads = firms_reference.choke_loads(inputs.firms, wanted, terms, inputs.choke_edges)
+    magnets = magnet_trade(
+        inputs.magnets, wanted.region_orders, wanted.region_need, mat.china_available
+    )
+    # The oxide market sees the orders less the Chinese magnets; China's exportable
+    # oxide less what those magnets took, which its home market separated.
+    oxide = wanted._replace(region_orders=wanted.region_orders * (1.0 - magnets.chinese_share))
+    used = magnets.china_used
+    oxide_terms = MaterialInputs(
+        **{
+            **mat._asdict(),
+            "china_domestic": mat.china_domestic + used,
+            "china_available": mat.china_available - used,
+        }
+    )
+    loads = firms_reference.choke_loads(
+        inputs.firms, wanted, terms, inputs.choke_edges, magnets.chinese_share
+    )
     clearing = clear_materials(
         ClearingInputs(
-            wanted, mat, imp, inputs.china_share, inputs.china_caps, inputs.slots, settings
+            oxide, oxide_terms, imp, inputs.china_share, inputs.china_caps, inputs.slots, settings
         )
     )
     stock = imp.stockpile + clearing.delivered
     pool = release_pool(stock, inputs.allies)
+    # Firms' fill: the oxide market's of their oxide orders, plus the magnets shipped.
+    ordered = magnets.orders.T > 0
+    fill = np.where(
+        ordered,
+        np.divide(
+            clearing.firm_fill * oxide.region_orders + magnets.shipped.T,
+            wanted.region_orders,
+            out=np.ones_like(wanted.region_orders),
+            where=ordered,
+        ),
+        clearing.firm_fill,
+    )
     receipts = firms_reference.receive_and_consume(
-        inputs.firms, wanted, clearing.firm_fill, pool, settings.discount
+        inputs.firms, wanted, fill, pool, settings.discount
     )
     draw_stockpiles(stock, receipts.release_used, inputs.allies)
     stock = np.maximum(stock, 0.0)
@@ -156,6 +188,7 @@ def run_month(inputs: MonthInputs) -> MonthOutputs:
             mat.other_need,
             clearing.materials.processed,
             settings.leverage_horizon,
+            magnets.chinese_share,
         )
     )
     need = wanted.region_need
@@ -185,4 +218,5 @@ def run_month(inputs: MonthInputs) -> MonthOutputs:
         firm_orders=wanted.orders,
         firm_shortfall=receipts.shortfall,
         price_target=price_targets(inputs, loads, clearing),
+        magnets=magnets,
     )

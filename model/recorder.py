@@ -82,6 +82,7 @@ class MonthRecord:
     recycling: np.ndarray
     reputation: dict[str, float]
     policy: dict[tuple[str, str], ExportPolicy]
+    magnet_policy: dict[tuple[str, str], ExportPolicy]
     capacity: dict[tuple[str, str], float]  # operating, by (material, stage)
     pipeline: dict[tuple[str, str], float]  # under construction
     firm_memory: np.ndarray  # importers' memory of refused supply, read by the firms
@@ -210,6 +211,7 @@ class Recorder:
             recycling=last.recycling,
             reputation=dict(model.china.reputation),
             policy=dict(model.china.policy),
+            magnet_policy=dict(model.china.magnet_policy),
             capacity=totals.capacity,
             pipeline=totals.pipeline,
             firm_memory=pop.region_memory,
@@ -236,11 +238,13 @@ class Recorder:
         for j, m in enumerate(model.materials):
             row = rows[m]
             exports, leak = np.array(row["exports"]), np.array(row["leak"])
+            magnets = np.array(row["magnets_from_china"])
             nonchina = np.array(row["nonchina_received"])
-            china = exports + leak
+            china = exports + leak + magnets
             received = china + nonchina + month.recycled[:, j]
             stock = month.stockpile[:, j]
             policies = [month.policy[(m, n)] for n in importers]
+            magnet_policies = [month.magnet_policy[(m, n)] for n in importers]
             same = {
                 "step": month.step,
                 "date": date,
@@ -263,6 +267,9 @@ class Recorder:
             per_importer = {
                 "importer": importers,
                 "exports_from_china": exports.tolist(),
+                "magnets_from_china": magnets.tolist(),
+                "magnets_refused": np.asarray(row["magnets_refused"]).tolist(),
+                "magnets_made_at_home": np.asarray(row["magnets_made_at_home"]).tolist(),
                 "leakage": leak.tolist(),
                 "non_china_supply": nonchina.tolist(),
                 "stockpile_t": stock.tolist(),
@@ -275,6 +282,7 @@ class Recorder:
                 "china_dependence": _ratio(china, received),
                 "leverage": month.leverage[:, j].tolist(),
                 "china_policy": [p.regime.value for p in policies],
+                "china_magnet_policy": [p.regime.value for p in magnet_policies],
                 "licence_approval_rate": [_approval(p) for p in policies],
                 "quota_cut": [p.cut for p in policies],
                 "non_china_sourcing": sourcing[:, j].tolist(),

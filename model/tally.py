@@ -88,14 +88,15 @@ class RunTally:
     def add(self, model: LeverageModel, world: dict[str, float]) -> None:
         """Fold in the month just cleared (called by the recorder after each step, with
         the world series it has just cached for Mesa's model reporters)."""
-        policy, step = model.china.policy, model.step_count
+        chn, step = model.china, model.step_count
         names, mats = model.importer_names, model.materials
         # Regimes are StrEnum members, equal to (and hashed as) their values. A regime
         # that withholds nothing this month (a licence approving every request after
-        # its review, as after 2015 [W02]) is no restriction.
+        # its review, as after 2015 [W02]) is no restriction. Oxides and magnets alike.
         self.regimes_by_round.setdefault(model.round, set()).update(
             [
                 policy[(m, n)].regime if policy[(m, n)].limits(step) != OPEN_LIMITS else Regime.OPEN
+                for policy in chn.books()
                 for m in mats
                 for n in names
             ]

@@ -90,6 +90,7 @@ def event_param_cases() -> list[Case]:
         ],
         ("china", "license", "approval_rate"): ["2", "-1", "true", ".nan"],
         ("china", "license", "delay_months"): ["-5", "1000", ".inf"],
+        ("china", "ban", "products"): ["magnet", "3", "[oxides]"],
         ("china", "enforce", "level"): ["2", "-1"],
         ("china", "price_war", "discount"): ["0.95", "-0.1"],
         ("china", "price_war", "active"): ["1"],
@@ -867,6 +868,24 @@ def series_cases() -> list[Case]:
                 + f"        refining: {{'2025-06': 5}} {MARK}\n"
             },
             path="series.producer_capacity_t_per_year.lynas.light.refining",
+        ),
+        Case(
+            "series-magnets-unknown-importer",
+            {
+                "bad.yaml": head
+                + "  magnet_capacity_t_per_year:\n"
+                + f"    korea: {{light: {{'2025-06': 5}}}} {MARK}\n"
+            },
+            path="series.magnet_capacity_t_per_year.korea",
+        ),
+        Case(
+            "series-magnets-negative",
+            {
+                "bad.yaml": head
+                + "  magnet_capacity_t_per_year:\n    us:\n      light:\n"
+                + f"        '2025-06': -5 {MARK}\n"
+            },
+            path="series.magnet_capacity_t_per_year.us.light.2025-06",
         ),
     ]
 

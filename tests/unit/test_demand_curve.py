@@ -81,15 +81,19 @@ def test_firms_are_binned_by_their_choke_and_curtailed_firms_still_count():
     wanted = demand(firms, terms)
     assert wanted.orders[0, 0] == 0.0  # curtails now
     edges = choke_edges(50.0, 100.0)
-    loads = firm_kernels.choke_loads(firms, wanted, terms, edges[None, :])
+    no_magnets = np.zeros((firms.regions, 1))
+    loads = firm_kernels.choke_loads(firms, wanted, terms, edges[None, :], no_magnets)
     assert loads.sum() == pytest.approx(30.0)
     assert loads[0, -1] == pytest.approx(10.0)
     for value in (80.0, 500.0):
         b = market_choke_bin(value, edges)
         assert edges[b] <= value < edges[b + 1]
         assert loads[0, b] == pytest.approx(10.0)
-    reference = firm_kernels_reference.choke_loads(firms, wanted, terms, edges[None, :])
+    reference = firm_kernels_reference.choke_loads(firms, wanted, terms, edges[None, :], no_magnets)
     np.testing.assert_array_equal(loads, reference)
+    # The share bought as Chinese magnets is not oxide demand.
+    half = firm_kernels.choke_loads(firms, wanted, terms, edges[None, :], no_magnets + 0.5)
+    np.testing.assert_allclose(half, loads / 2)
 
 
 @SETTINGS

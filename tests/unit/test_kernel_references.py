@@ -21,12 +21,15 @@ from overplay.agents.strategies.firm import RiskBufferInputs, risk_buffer
 from overplay.model import (
     clearing_kernel,
     clearing_kernel_reference,
+    magnet_kernel,
+    magnet_kernel_reference,
     market,
     market_reference,
     month_kernel,
     month_kernel_reference,
 )
 from overplay.model.clearing_kernel import ClearingInputs
+from overplay.model.magnet_kernel import MagnetInputs
 from overplay.model.market import AllocationInputs, choke_edges
 from overplay.model.month_kernel import (
     ImporterInputs,
@@ -141,6 +144,18 @@ def limits(rng, i: int, m: int, edge: str) -> tuple[np.ndarray, np.ndarray]:
     return share, caps
 
 
+def magnet_inputs(rng, i: int, m: int, edge: str) -> MagnetInputs:
+    """Magnet terms: some materials without magnets, some importers without magnet
+    making, magnets banned to the first importer in the ``ban`` edge."""
+    share, caps = limits(rng, i - 1, m, edge)
+    return MagnetInputs(
+        use_share=np.where(rng.random(m) < 0.25, 0.0, rng.uniform(0, 1, m)),
+        capacity=np.where(rng.random((i, m)) < 0.4, 0.0, rng.uniform(0, 100, (i, m))),
+        china_share=share,
+        china_caps=caps,
+    )
+
+
 def settings(rng) -> MonthSettings:
     return MonthSettings(
         build_months=float(rng.uniform(3, 24)),
@@ -186,6 +201,7 @@ def month_inputs(seed: int, edge: str = "none") -> MonthInputs:
         allies=allies(rng, i),
         settings=month_settings,
         firms=firms,
+        magnets=magnet_inputs(rng, i, m, edge),
     )
 
 
@@ -253,8 +269,23 @@ def test_leverage(seed):
         other_need=rng.uniform(0, 100, m),
         nonchina_supply=rng.uniform(0, 150, m),
         horizon=float(rng.uniform(1, 12)),
+        chinese_magnets=rng.uniform(0, 1, (i, m)) * (rng.random((i, m)) > 0.3),
     )
     assert_agree(month_kernel.leverage(inputs), month_kernel_reference.leverage(inputs))
+
+
+@pytest.mark.parametrize("edge", EDGES)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_magnet_trade(seed, edge):
+    month = month_inputs(seed, edge)
+    rng = np.random.default_rng(seed)
+    orders = month.firms.base_need[: month.magnets.capacity.shape[0]] * rng.uniform(0, 2)
+    need = orders * rng.uniform(0.5, 1.5, orders.shape)
+    available = rng.choice([np.inf, 0.0, -5.0, 10.0], orders.shape[1])
+    got = magnet_kernel.magnet_trade(month.magnets, orders, need, available)
+    assert_agree(got, magnet_kernel_reference.magnet_trade(month.magnets, orders, need, available))
+    assert (got.shipped <= got.orders - got.refused + 1e-9).all()
+    assert (got.china_used <= np.maximum(available, 0.0) + 1e-9).all()
 
 
 @pytest.mark.parametrize("seed", SEEDS)
