@@ -61,6 +61,7 @@ class Kind(StrEnum):
 MONEY = Annotated[float, Field(ge=0, le=1_000_000)]
 FRACTION = Annotated[float, Field(ge=0, le=1)]
 STAGE = Literal["mining", "processing"]
+SUBSIDY_STAGE = Literal["mining", "processing", "magnets"]
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,7 @@ KINDS: dict[Kind, KindSpec] = {
     Kind.SUBSIDIZE: KindSpec(
         "importer",
         "set_subsidy",
-        {"usd_m_per_year": Param(MONEY), "stage": Param(STAGE, "processing")},
+        {"usd_m_per_year": Param(MONEY), "stage": Param(SUBSIDY_STAGE, "processing")},
         per_material=True,
     ),
     Kind.PRICE_FLOOR: KindSpec(

@@ -9,7 +9,7 @@ from overplay.agents.observations import ImporterObservation
 from overplay.agents.strategies.base import Strategy
 from overplay.model.config_actors import ImporterConfig
 from overplay.model.risk import memory_for
-from overplay.model.units import DAYS_PER_YEAR, STAGES
+from overplay.model.units import DAYS_PER_YEAR, SUBSIDY_STAGES
 
 
 class ImporterState(mesa.Agent):
@@ -41,7 +41,7 @@ class ImporterState(mesa.Agent):
             materials, config.stockpile_target_days
         )
         self.subsidy: dict[tuple[str, str], float] = {
-            (m, s): 0.0 for m in materials for s in STAGES
+            (m, s): 0.0 for m in materials for s in SUBSIDY_STAGES
         }
         self.subsidy_pot: dict[tuple[str, str], float] = dict.fromkeys(self.subsidy, 0.0)
         self.price_floor: dict[str, float] = dict.fromkeys(materials, 0.0)
@@ -60,10 +60,12 @@ class ImporterState(mesa.Agent):
                 model.config.risk.half_saturation_months,
             ),
         )
-        # Magnet making in the territory, t of rare-earth content/yr (a series may move it).
+        # Magnet making in the territory, t of rare-earth content/yr: the known plants
+        # (configured; a series may move them) and those its subsidies built.
         self.magnet_capacity: dict[str, float] = {
             m: config.magnet_capacity_t_per_year.get(m, 0.0) for m in materials
         }
+        self.magnet_built: dict[str, float] = dict.fromkeys(materials, 0.0)
         self.retaliation = 0.0
         self.deal_offer: float | None = None
         self.deal_months = 0.0
@@ -90,8 +92,8 @@ class ImporterState(mesa.Agent):
 
     def set_subsidy(self, action: Action) -> None:
         stage = action.param("stage")
-        if stage not in STAGES:
-            raise ValueError(f"subsidize: stage must be one of {STAGES}, got {stage!r}")
+        if stage not in SUBSIDY_STAGES:
+            raise ValueError(f"subsidize: stage must be one of {SUBSIDY_STAGES}, got {stage!r}")
         for m in self._materials_of(action):
             self.subsidy[(m, stage)] = max(0.0, float(action.param("usd_m_per_year")))
 

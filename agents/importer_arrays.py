@@ -28,6 +28,7 @@ PER_MATERIAL = (
     "risk",
     "refusal_memory",
     "magnet_capacity",
+    "magnet_built",
 )
 
 
@@ -73,7 +74,8 @@ class ImporterArrays:
     recycling_rate: np.ndarray  # share of need recycled
     risk: np.ndarray  # perceived supply risk
     refusal_memory: np.ndarray  # remembered months of refused supply
-    magnet_capacity: np.ndarray  # magnet making in the territory, t of content/yr
+    magnet_capacity: np.ndarray  # known magnet plants in the territory, t of content/yr
+    magnet_built: np.ndarray  # magnet plants its subsidies built, t of content/yr
     sensitivity: np.ndarray  # how strongly each importer perceives risk (I)
     holding_cost_per_month: np.ndarray  # share of the stockpile's value (I)
 

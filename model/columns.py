@@ -118,6 +118,13 @@ MAGNETS_MADE_AT_HOME = Column(
     "this importer's magnet use met by magnet makers in its own territory (rare-earth "
     "content, from oxide bought on the world market)",
 )
+MAGNET_PLANT_CAPACITY = Column(
+    "magnet_plant_capacity",
+    "t/yr",
+    "magnet making in this importer's territory (known plants and those its subsidies "
+    "built), t of rare-earth content a year",
+    "magnet plants at home (t of content/yr)",
+)
 LEAKAGE = Column(
     "leakage",
     "t/month",
@@ -247,6 +254,7 @@ ROUND_COLUMNS = (
     MAGNETS_FROM_CHINA,
     MAGNETS_REFUSED,
     MAGNETS_MADE_AT_HOME,
+    MAGNET_PLANT_CAPACITY,
     LEAKAGE,
     NON_CHINA_SUPPLY,
     STOCKPILE_T,

@@ -224,6 +224,13 @@ class TimingConfig(Strict):
     greenfield_processing_lead_time_years: float = Field(
         8.0, gt=0, le=30, description="New separation plant, years: ~8-yr average [M14]."
     )
+    magnet_plant_lead_time_years: float = Field(
+        3.0,
+        gt=0,
+        le=20,
+        description="A subsidised magnet plant, years: MP Materials' 10X plant, agreed in "
+        "July 2025, is to produce from 2028 [E15].",
+    )
     lead_time_jitter: float = Frac(
         0.2, "Relative spread of realised lead times (uniform ±); assumption."
     )
@@ -325,6 +332,13 @@ class PolicyConfig(Strict):
     )
     stockpile_build_months: float = Field(
         12.0, gt=0, le=120, description="Months to close a stockpile gap; assumption."
+    )
+    magnet_plant_capex_usd_per_t_per_year: float = Field(
+        333_000.0,
+        gt=0,
+        description="Capital cost of magnet making per t/yr of rare-earth content, USD: "
+        "USD 1 bn of financing for the 10X plant's 10,000 t/yr of magnets [E15] at ~30 % "
+        "rare earths [G03].",
     )
     coordination_efficiency: float = Field(
         1.2,

@@ -7,17 +7,27 @@ Runs in the model's investment month (default yearly); projects complete in any 
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from overplay.agents.actions import Action, Kind
 from overplay.agents.observations import ProducerObservation
 from overplay.agents.producers import Producer, Project
 from overplay.model import supply
+from overplay.model.calendar import date_of_step
 
 if TYPE_CHECKING:
     from overplay.model.leverage_model import LeverageModel
 
 USD_M = 1e-3  # t × USD/kg → USD m
+
+
+class MagnetPlant(NamedTuple):
+    """A subsidised magnet plant under construction in an importer's territory."""
+
+    importer: str
+    material: str
+    capacity_t_per_year: float  # rare-earth content
+    ready_step: int
 
 
 class Investment:
@@ -175,9 +185,12 @@ class Investment:
             for (m, stage), pot in state.subsidy_pot.items():
                 if pot <= 0:
                     continue
+                state.subsidy_pot[(m, stage)] = 0.0
+                if stage == "magnets":
+                    self.start_magnet_plant(name, m, pot * efficiency)
+                    continue
                 capex = model.config.materials[m].capex_usd_per_t_per_year
                 capacity = pot * 1e6 / capex * efficiency
-                state.subsidy_pot[(m, stage)] = 0.0
                 host = self.subsidy_host(name, m, stage)
                 if host is None:
                     host = self.new_producer(
@@ -198,6 +211,46 @@ class Investment:
                     parameters=f"capacity_t_per_year={capacity:.0f};stage={stage}",
                     source=f"subsidy:{name}",
                 )
+
+    def start_magnet_plant(self, importer: str, material: str, usd_m: float) -> None:
+        """A magnet plant in the importer's own territory for ``usd_m`` of subsidy, at
+        the 10X plant's capital cost; it makes magnets after the magnet-plant lead time
+        (varied by ``lead_time_jitter``)."""
+        model = self.model
+        sc = model.config
+        capacity = usd_m * 1e6 / sc.policy.magnet_plant_capex_usd_per_t_per_year
+        jitter = sc.timing.lead_time_jitter
+        lead = sc.timing.magnet_plant_lead_time_years * (1.0 + model.rng.uniform(-jitter, jitter))
+        ready = model.step_count + max(1, round(lead * 12))
+        model.magnet_plants.append(MagnetPlant(importer, material, capacity, ready))
+        model.log_event(
+            importer,
+            "magnet_plant",
+            material,
+            parameters=f"capacity_t_per_year={capacity:.0f}",
+            source="subsidy",
+            note=f"magnet plant; makes magnets from {date_of_step(sc.start, ready)}",
+        )
+
+    def complete_magnet_plants(self) -> None:
+        """Subsidised magnet plants whose lead time has passed start making magnets."""
+        model = self.model
+        step = model.step_count
+        if not any(plant.ready_step <= step for plant in model.magnet_plants):
+            return
+        for plant in [p for p in model.magnet_plants if p.ready_step <= step]:
+            model.importers[plant.importer].magnet_built[plant.material] += (
+                plant.capacity_t_per_year
+            )
+            model.log_event(
+                plant.importer,
+                "magnet_capacity",
+                plant.material,
+                parameters=f"+{plant.capacity_t_per_year:.0f} t/yr",
+                source="subsidy",
+                note="subsidised magnet plant online",
+            )
+        model.magnet_plants = [p for p in model.magnet_plants if p.ready_step > step]
 
     def subsidy_host(self, importer: str, material: str, stage: str) -> Producer | None:
         """An operating producer in the importer's country, else its largest partner;

@@ -41,7 +41,7 @@ from overplay.model.config import Scenario
 from overplay.model.dispatch import apply_action
 from overplay.model.events import compile_events
 from overplay.model.exogenous import Exogenous
-from overplay.model.investment import Investment
+from overplay.model.investment import Investment, MagnetPlant
 from overplay.model.margins import MarginOutlook
 from overplay.model.memories import update_memories
 from overplay.model.month import clear_month
@@ -204,6 +204,7 @@ class LeverageModel(mesa.Model):
         self.ledger = PayoffLedger()  # this month's payoffs by term
         self.discount_per_month = (1 + sc.payoffs.discount_rate_per_year) ** (-1 / 12)
         self.pending_leverage_change = dict.fromkeys(self.materials, 0.0)
+        self.magnet_plants: list[MagnetPlant] = []  # subsidised, under construction
         self.partner_ore_share = 0.0
         self.wto_rulings: dict[str, int] = {}
         self.last = self._initial_market_state()
@@ -275,6 +276,7 @@ class LeverageModel(mesa.Model):
         if step > 1 and (step - 1) % self.config.timing.investment_interval_months == 0:
             self.investment.decide()
         self.investment.complete_projects()
+        self.investment.complete_magnet_plants()
         if any(p.regime is Regime.QUOTA for p in self.china.policy.values()):
             self.china.quota_steps.append(step)
         clear_month(self)

@@ -123,7 +123,7 @@ def gather(model: LeverageModel, china: ChinaMonth) -> MonthInputs:
         ),
         magnets=MagnetInputs(
             use_share=model.magnet_use_share,
-            capacity=arrays.magnet_capacity / 12.0,
+            capacity=(arrays.magnet_capacity + arrays.magnet_built) / 12.0,
             china_share=np.ascontiguousarray(magnet_limits[:, : len(names), 0]),
             china_caps=np.ascontiguousarray(magnet_limits[:, : len(names), 1]),
         ),

@@ -83,6 +83,7 @@ class MonthRecord:
     reputation: dict[str, float]
     policy: dict[tuple[str, str], ExportPolicy]
     magnet_policy: dict[tuple[str, str], ExportPolicy]
+    magnet_plants: np.ndarray  # importers × materials, t of content/yr
     capacity: dict[tuple[str, str], float]  # operating, by (material, stage)
     pipeline: dict[tuple[str, str], float]  # under construction
     firm_memory: np.ndarray  # importers' memory of refused supply, read by the firms
@@ -212,6 +213,8 @@ class Recorder:
             reputation=dict(model.china.reputation),
             policy=dict(model.china.policy),
             magnet_policy=dict(model.china.magnet_policy),
+            magnet_plants=model.importer_arrays.magnet_capacity
+            + model.importer_arrays.magnet_built,
             capacity=totals.capacity,
             pipeline=totals.pipeline,
             firm_memory=pop.region_memory,
@@ -270,6 +273,7 @@ class Recorder:
                 "magnets_from_china": magnets.tolist(),
                 "magnets_refused": np.asarray(row["magnets_refused"]).tolist(),
                 "magnets_made_at_home": np.asarray(row["magnets_made_at_home"]).tolist(),
+                "magnet_plant_capacity": month.magnet_plants[:, j].tolist(),
                 "leakage": leak.tolist(),
                 "non_china_supply": nonchina.tolist(),
                 "stockpile_t": stock.tolist(),

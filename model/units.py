@@ -8,3 +8,5 @@ MONTHS_PER_YEAR = 12
 DAYS_PER_MONTH = DAYS_PER_YEAR / MONTHS_PER_YEAR
 #: The two stages of the chain the model follows: ore and its separation into oxides.
 STAGES = ("mining", "processing")
+#: What an importer's subsidies can build: producers' stages, or magnet plants at home.
+SUBSIDY_STAGES = (*STAGES, "magnets")

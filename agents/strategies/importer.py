@@ -69,6 +69,13 @@ class ThresholdParams(StrategyParams):
     processing_share_of_subsidy: float = Field(
         0.7, ge=0, le=1, description="Share of the budget for processing (the chokepoint)."
     )
+    magnet_share_of_subsidy: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Share of the budget for magnet plants at home, taken before the "
+        "processing/mining split (0: none; the 2025 US magnet deal [E15] shows the choice).",
+    )
     research_usd_m_per_year_at_full_risk: float = Field(
         200.0, ge=0, description="R&D budget at risk 1, USD m/yr."
     )
@@ -79,6 +86,14 @@ class ThresholdParams(StrategyParams):
     )
     concession_usd_m: float = Field(500.0, ge=0, description="Concession offered in a deal.")
     coordinate: bool = Field(True, description="Coordinate with allies when at risk.")
+
+
+def _subsidy_split(processing: float, magnets: float) -> list[tuple[str, float]]:
+    """A diversification budget's shares by stage: magnets first (if any), the rest
+    between processing and mining."""
+    rest = 1.0 - magnets
+    split = [("processing", processing * rest), ("mining", (1 - processing) * rest)]
+    return [*split, ("magnets", magnets)] if magnets > 0 else split
 
 
 @register
@@ -116,9 +131,8 @@ class ThresholdDiversifier(Strategy):
                 )
             weight = obs.import_value_share[material]
             budget = p.subsidy_usd_m_per_year_at_full_risk * intensity * weight
-            for stage, share in (
-                ("processing", p.processing_share_of_subsidy),
-                ("mining", 1 - p.processing_share_of_subsidy),
+            for stage, share in _subsidy_split(
+                p.processing_share_of_subsidy, p.magnet_share_of_subsidy
             ):
                 if _changed(obs.subsidy[(material, stage)], budget * share):
                     actions.append(

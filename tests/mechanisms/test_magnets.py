@@ -109,3 +109,39 @@ def test_a_magnet_quota_cuts_from_the_magnets_shipped_the_year_before():
     rounds = run(build(quota, **MAGNETS), 9)
     shipped = series(rounds, "magnets_from_china", importer="us")
     assert shipped.loc[9] == pytest.approx(0.5 * shipped.loc[1:6].mean(), rel=1e-6)
+
+
+def test_a_magnet_subsidy_builds_a_plant_at_home_after_its_lead_time():
+    """USD 1 bn buys ~3,000 t/yr of rare-earth content in magnets (the 10X plant's
+    10,000 t/yr of magnets at ~30 % [E15, G03]), making magnets ~3 years on; then the
+    importer buys fewer Chinese magnets."""
+    subsidy = [event(1, "us", "subsidize", ["light"], usd_m_per_year=1000.0, stage="magnets")]
+    model = build(subsidy, **MAGNETS, timing__lead_time_jitter=0.0)
+    rounds = run(model, 60)
+    capacity = series(rounds, "magnet_plant_capacity", importer="us")
+    assert capacity.loc[12] == 0  # funded at the first investment round, building
+    assert capacity.loc[60] == pytest.approx(1000e6 / 333_000, rel=1e-9)  # the first plant
+    assert [p.ready_step for p in model.magnet_plants] == [61, 73, 85]  # still building
+    log = pd.DataFrame(model.action_log)
+    online = log[(log["action"] == "magnet_capacity") & (log["actor"] == "us")]
+    assert list(online["date"])[0] == "2029-01"  # funded 2026-01, three years to build
+    chinese = series(rounds, "magnets_from_china", importer="us").loc[60]
+    without = series(run(build(**MAGNETS), 60), "magnets_from_china", importer="us").loc[60]
+    assert chinese == pytest.approx(without - 1000e6 / 333_000 / 12, rel=0.02)
+
+
+def test_the_threshold_diversifier_can_put_part_of_its_budget_into_magnet_plants():
+    from overplay.agents.strategies.importer import _subsidy_split
+
+    assert _subsidy_split(0.7, 0.0) == [("processing", 0.7), ("mining", 1 - 0.7)]
+    split = dict(_subsidy_split(0.7, 0.5))
+    assert split == pytest.approx({"processing": 0.35, "mining": 0.15, "magnets": 0.5})
+    strategy = {"name": "threshold_diversifier", "params": {"magnet_share_of_subsidy": 0.5}}
+    model = build(
+        [event(1, "china", "ban", targets=["us"])],
+        **MAGNETS,
+        importers__us__strategy=strategy,
+    )
+    run(model, 24)
+    assert model.importers["us"].subsidy[("light", "magnets")] > 0
+    assert any(plant.importer == "us" for plant in model.magnet_plants)
