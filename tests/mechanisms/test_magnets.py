@@ -124,7 +124,7 @@ def test_a_magnet_subsidy_builds_a_plant_at_home_after_its_lead_time():
     assert [p.ready_step for p in model.magnet_plants] == [61, 73, 85]  # still building
     log = pd.DataFrame(model.action_log)
     online = log[(log["action"] == "magnet_capacity") & (log["actor"] == "us")]
-    assert list(online["date"])[0] == "2029-01"  # funded 2026-01, three years to build
+    assert online["date"].iloc[0] == "2029-01"  # funded 2026-01, three years to build
     chinese = series(rounds, "magnets_from_china", importer="us").loc[60]
     without = series(run(build(**MAGNETS), 60), "magnets_from_china", importer="us").loc[60]
     assert chinese == pytest.approx(without - 1000e6 / 333_000 / 12, rel=0.02)
