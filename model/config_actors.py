@@ -223,9 +223,9 @@ class ProducerRulesConfig(Strict):
     )
     price_memory: float = Frac(
         0.5,
-        "Weight of the trailing-year price (vs the reference "
-        "price) in the geometric mean producers expect; "
-        "assumption (spikes are known not to last).",
+        "Weight of the recent ex-China price (its trailing year, at most the price "
+        "once capacity under way runs) vs the reference price in the geometric mean "
+        "producers expect; assumption (spikes are known not to last).",
     )
     learning_rate: float = Frac(
         0.15,

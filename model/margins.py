@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from overplay.model import supply
+from overplay.model.market import ExChinaTerms, ex_china_target
 from overplay.model.units import STAGES
 
 if TYPE_CHECKING:
@@ -156,14 +157,48 @@ class MarginOutlook:
 
     def expected_prices(self) -> ExpectedPrices:
         """The prices producers expect, ex-China and Chinese: the last year's means,
-        damped toward the reference (``price_memory``); the same all step."""
+        damped toward the reference (``price_memory``); the same all step. Ex-China,
+        no more than the price the market clears at once the capacity under way runs
+        (:meth:`pipeline_price`): investors do not count on a price that projects
+        already being built will erode."""
         model = self.model
         if self.prices is None or self.prices.step != model.step_count:
             pm = model.config.producer_rules.price_memory
             ex_china, china = {}, {}
-            for m in model.materials:
+            for j, m in enumerate(model.materials):
                 ref = model.reference_price[m]
-                ex_china[m] = ref * (float(np.mean(model.price_history[m])) / ref) ** pm
+                recent = min(float(np.mean(model.price_history[m])), self.pipeline_price(j))
+                ex_china[m] = ref * (recent / ref) ** pm
                 china[m] = ref * (float(np.mean(model.price_c_history[m])) / ref) ** pm
             self.prices = ExpectedPrices(model.step_count, ex_china, china)
         return self.prices
+
+    def pipeline_price(self, j: int) -> float:
+        """The ex-China price of material ``j`` at which last month's market would clear
+        with the non-China separation that operating capacity and projects under way
+        can run (at utilisation, no more than the free ore allows), China supplying at
+        its export price up to last month's limit (the price target of ``docs/odd.md``
+        §7.3 on that supply); infinite before the first month."""
+        model = self.model
+        record = model.last.clearing
+        if record is None:
+            return float("inf")
+        m = model.materials[j]
+        totals = model.producers_now()
+        separation = totals.capacity[(m, "processing")] + totals.pipeline[(m, "processing")]
+        ore = totals.free_ore[m] * (1.0 - model.partner_ore_share)
+        future = min(separation, ore) * model.config.market.capacity_utilisation / 12.0
+        fixed = max(float(record.nonchina_offered[j]), future) + (
+            float(record.refused[j].sum()) * record.leak_rate
+        )
+        mat = record.terms
+        terms = ExChinaTerms(
+            float(mat.price_x[j]),
+            float(record.demand[j]),
+            float(mat.other_need[j]),
+            float(mat.value_added[j]),
+            float(mat.price_c_ore[j]),
+            float(mat.elasticity[j]),
+        )
+        most = fixed + float(record.china_limit[j])
+        return ex_china_target(terms, record.choke_loads[j], record.choke_edges[j], fixed, most)

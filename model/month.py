@@ -33,6 +33,7 @@ from overplay.model.columns import (
     STOCKPILE_PURCHASES,
 )
 from overplay.model.month_inputs import gather
+from overplay.model.month_kernel import MaterialInputs
 
 if TYPE_CHECKING:
     from overplay.model.leverage_model import LeverageModel
@@ -60,6 +61,12 @@ class MarketRecord:
     nonchina_sold: np.ndarray
     magnet_orders: np.ndarray  # Chinese magnets ordered, materials × importers
     magnet_refused: np.ndarray  # of which China's magnet policy refused
+    # The month's ex-China demand curve, for investors' price outlook (margins.py):
+    terms: MaterialInputs  # the month's market terms
+    demand: np.ndarray  # orders, all destinations, per material
+    china_limit: np.ndarray  # most China would ship at its own price, per material
+    choke_loads: np.ndarray  # firms' oxide orders by choke bin, materials × bins
+    choke_edges: np.ndarray  # the bins' choke prices, materials × bins
 
 
 def clear_month(model: LeverageModel) -> None:
@@ -128,6 +135,11 @@ def clear_month(model: LeverageModel) -> None:
         nonchina_sold=per_material.processed,
         magnet_orders=magnets.orders,
         magnet_refused=magnets.refused,
+        terms=inputs.materials,
+        demand=per_material.demand,
+        china_limit=per_material.china_limit,
+        choke_loads=out.choke_loads,
+        choke_edges=inputs.choke_edges,
     )
     for (m, d), shipped in zip(model.export_history, china.ravel().tolist(), strict=True):
         model.export_history[(m, d)].append(shipped)

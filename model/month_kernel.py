@@ -152,6 +152,7 @@ class MonthOutputs(NamedTuple):
     firm_shortfall: np.ndarray  # firms × materials, t/month
     price_target: np.ndarray  # the price the ex-China price moves toward, USD/kg (M)
     magnets: MagnetFlows
+    choke_loads: np.ndarray  # firms' oxide orders by choke bin (M × bins), the demand curve
 
 
 @njit(cache=True)
@@ -415,6 +416,7 @@ def run_month(inputs):
         firm_shortfall=receipts.shortfall,
         price_target=price_targets(inputs, loads, clearing),
         magnets=magnets,
+        choke_loads=loads,
     )
 
 

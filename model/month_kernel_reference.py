@@ -219,4 +219,5 @@ def run_month(inputs: MonthInputs) -> MonthOutputs:
         firm_shortfall=receipts.shortfall,
         price_target=price_targets(inputs, loads, clearing),
         magnets=magnets,
+        choke_loads=loads,
     )

@@ -137,6 +137,38 @@ def test_price_floor_makes_separation_investment_viable():
     assert capacity.iloc[-1] > capacity.iloc[0]
 
 
+def test_investors_expect_the_price_that_capacity_under_way_will_leave():
+    """Under a standing ban the price is high; capacity a producer has under way will
+    bring it down, so investors expect less than the recent price and fewer enter."""
+    ban = [event(1, "china", "ban")]
+    big = [
+        *ban,
+        *(
+            event(
+                1,
+                "lynas",
+                "invest",
+                ["light"],
+                stage=stage,
+                capacity_t_per_year=150_000,
+                lead_time_years=3,
+            )
+            for stage in ("mining", "processing")
+        ),
+    ]
+    plain, building = build(ban, years=3), build(big, years=3)
+    run(plain, 12)
+    run(building, 12)  # the investment round is next month; it reads this outlook
+    recent = [float(np.mean(m.price_history["light"])) for m in (plain, building)]
+    assert recent[1] == pytest.approx(recent[0], rel=0.05)  # the same recent prices
+    assert building.margins.pipeline_price(0) < 0.5 * recent[1]
+    assert plain.margins.pipeline_price(0) > recent[0]  # nothing under way: no discount
+    plain.step()
+    building.step()
+    entrants = [sum(p.name.startswith("entrant_") for p in m.producers) for m in (plain, building)]
+    assert entrants[0] > 0 and entrants[1] < entrants[0]
+
+
 def test_learning_lowers_the_cost_of_later_capacity():
     model = build()
     before = model.learning.multiplier("light", "processing")
