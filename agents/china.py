@@ -16,6 +16,7 @@ from overplay.model.columns import CONCESSIONS
 
 #: The destination standing for third countries (not a strategic player).
 OTHER = "other"
+_OPEN = Regime.OPEN
 #: China's export products with a regime of their own: separated products (oxides,
 #: metals) and permanent magnets (``docs/odd.md`` §7.16).
 PRODUCTS = ("oxides", "magnets")
@@ -336,10 +337,11 @@ class SupplierState(mesa.Agent):
 
     def restricted_pairs(self) -> list[tuple[str, str]]:
         """Pairs under a restriction of either product."""
+        open_, magnets = _OPEN, self.magnet_policy  # locals: called twice a month
         return [
             k
             for k, p in self.policy.items()
-            if p.regime is not Regime.OPEN or self.magnet_policy[k].regime is not Regime.OPEN
+            if p.regime is not open_ or magnets[k].regime is not open_
         ]
 
     def regime_toward(self, material: str, destination: str) -> Regime:

@@ -186,8 +186,11 @@ class LeverageModel(mesa.Model):
         }
         self.magnet_export_history = {key: deque(maxlen=12) for key in self.export_history}
         self.magnet_use_share = np.array([sc.materials[m].magnet_use_share for m in self.materials])
+        self.magnets_in_use = bool(self.magnet_use_share.any())  # else the stage is off
         # China's limits when nothing is restricted: every request approved, no cap.
         self.open_limits = np.tile([1.0, np.inf], (len(self.materials), len(self.destinations), 1))
+        shape = (len(self.materials), len(self.importer_names))  # magnets: importers only
+        self.open_magnet_limits = (np.ones(shape), np.full(shape, np.inf))
         self._build_producers()
         self.events = compile_events(sc)
         for step, actions in self.exogenous.quota_actions().items():

@@ -46,8 +46,8 @@ def update_memories(model: LeverageModel) -> None:
     clearing = model.last.clearing
     remembered = memories(
         MemoryInputs(
-            refused=with_magnets(clearing.refused, clearing.magnet_refused),
-            orders=with_magnets(clearing.orders, clearing.magnet_orders),
+            refused=with_magnets(model, clearing.refused, clearing.magnet_refused),
+            orders=with_magnets(model, clearing.orders, clearing.magnet_orders),
             allies=coordinating_allies(model),
             spillover=float(cfg.spillover),
             shortage=model.last.shortage,
@@ -108,10 +108,10 @@ def update_memories(model: LeverageModel) -> None:
         )
 
 
-def with_magnets(oxides: np.ndarray, magnets: np.ndarray) -> np.ndarray:
+def with_magnets(model: LeverageModel, oxides: np.ndarray, magnets: np.ndarray) -> np.ndarray:
     """Materials × destinations oxide flows plus the importers' Chinese magnet flows
     (materials × importers): a refused magnet is refused supply like a refused oxide."""
-    if not magnets.any():
+    if not model.magnets_in_use:
         return oxides
     total = oxides.copy()
     total[:, : magnets.shape[1]] += magnets

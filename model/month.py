@@ -143,12 +143,13 @@ def clear_month(model: LeverageModel) -> None:
     )
     for (m, d), shipped in zip(model.export_history, china.ravel().tolist(), strict=True):
         model.export_history[(m, d)].append(shipped)
-    magnets_shipped = np.zeros_like(china)  # third countries buy no Chinese magnets here
-    magnets_shipped[:, : len(names)] = magnets.shipped
-    for (m, d), shipped in zip(
-        model.magnet_export_history, magnets_shipped.ravel().tolist(), strict=True
-    ):
-        model.magnet_export_history[(m, d)].append(shipped)
+    if model.magnets_in_use:  # otherwise none ship, and an empty history means none
+        magnets_shipped = np.zeros_like(china)  # third countries buy no Chinese magnets
+        magnets_shipped[:, : len(names)] = magnets.shipped
+        for (m, d), shipped in zip(
+            model.magnet_export_history, magnets_shipped.ravel().tolist(), strict=True
+        ):
+            model.magnet_export_history[(m, d)].append(shipped)
     magnets_exported = magnets.china_used.tolist()
 
     # Prices move toward the prices that clear the markets: abroad, China's export price

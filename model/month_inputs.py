@@ -79,7 +79,12 @@ def gather(model: LeverageModel, china: ChinaMonth) -> MonthInputs:
     limits = policy_limits(model, chn.policy) if restricted else model.open_limits
     china_share = np.ascontiguousarray(limits[:, :, 0])
     china_caps = np.ascontiguousarray(limits[:, :, 1])
-    magnet_limits = policy_limits(model, chn.magnet_policy) if restricted else model.open_limits
+    if restricted:
+        magnet_limits = policy_limits(model, chn.magnet_policy)[:, : len(names)]
+        magnet_share = np.ascontiguousarray(magnet_limits[:, :, 0])
+        magnet_caps = np.ascontiguousarray(magnet_limits[:, :, 1])
+    else:
+        magnet_share, magnet_caps = model.open_magnet_limits
     leak_rate = mkt.leakage_rate * (1.0 - chn.enforcement)
     slots = model.producers_now().slots
     return MonthInputs(
@@ -124,8 +129,8 @@ def gather(model: LeverageModel, china: ChinaMonth) -> MonthInputs:
         magnets=MagnetInputs(
             use_share=model.magnet_use_share,
             capacity=(arrays.magnet_capacity + arrays.magnet_built) / 12.0,
-            china_share=np.ascontiguousarray(magnet_limits[:, : len(names), 0]),
-            china_caps=np.ascontiguousarray(magnet_limits[:, : len(names), 1]),
+            china_share=magnet_share,
+            china_caps=magnet_caps,
         ),
     )
 

@@ -93,14 +93,16 @@ class RunTally:
         # Regimes are StrEnum members, equal to (and hashed as) their values. A regime
         # that withholds nothing this month (a licence approving every request after
         # its review, as after 2015 [W02]) is no restriction. Oxides and magnets alike.
-        self.regimes_by_round.setdefault(model.round, set()).update(
-            [
+        seen = self.regimes_by_round.setdefault(model.round, set())
+        if not chn.restricted_pairs():
+            seen.add(Regime.OPEN)
+        else:
+            seen.update(
                 policy[(m, n)].regime if policy[(m, n)].limits(step) != OPEN_LIMITS else Regime.OPEN
                 for policy in chn.books()
                 for m in mats
                 for n in names
-            ]
-        )
+            )
         self.lost_output.append(model.last.flows.lost_output_usd_m)
         for n, shortages in zip(names, model.last.shortage.tolist(), strict=True):
             self.max_shortage[n] = max(self.max_shortage[n], *shortages)
