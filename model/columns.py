@@ -111,6 +111,7 @@ MAGNETS_REFUSED = Column(
     "t/month",
     "rare-earth content of the Chinese magnets ordered by this importer that China's "
     "magnet policy refused",
+    "Chinese magnets refused (t of content)",
 )
 MAGNETS_MADE_AT_HOME = Column(
     "magnets_made_at_home",

@@ -229,6 +229,31 @@ def importers(run: RunResult) -> list[tuple[str, Figure]]:
     return figures
 
 
+def magnets(run: RunResult) -> list[tuple[str, Figure]]:
+    """Chinese magnets each importer received and was refused, per material; none when
+    the scenario has no magnet stage (no magnets ordered from China)."""
+    rounds = run.rounds
+    if (
+        "magnets_from_china" not in rounds
+        or not ((rounds["magnets_from_china"] + rounds["magnets_refused"]) > 0).any()
+    ):
+        return []
+    panels = []
+    for m in run.materials:
+        panels += [
+            (f"received, {m}", "magnets_from_china", m),
+            (f"refused, {m}", "magnets_refused", m),
+        ]
+    figure = _by_importer(
+        run,
+        f"Magnets made in China: received and refused — {run.name}",
+        "Rare-earth content of the magnets each importer's own plants cannot make. "
+        "Shaded: China's restrictions on oxides.",
+        panels,
+    )
+    return [("run_magnets", figure)]
+
+
 def risk(run: RunResult) -> Figure:
     panels = [(f"risk, {m} rare earths", "perceived_risk", m) for m in run.materials]
     panels.append(("China's reputation", "reputation", None))
@@ -270,6 +295,7 @@ def figures(folder: Path) -> list[tuple[str, Figure]]:
         ("run_shares", shares(run)),
         ("run_capacity", capacity(run)),
         *importers(run),
+        *magnets(run),
         ("run_risk", risk(run)),
         ("run_payoffs", payoffs(run)),
     ]

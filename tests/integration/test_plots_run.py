@@ -25,6 +25,7 @@ def test_every_dashboard_figure_is_a_clean_slide(dashboard):
         "run_capacity",
         "run_importers_light",
         "run_importers_heavy",
+        "run_magnets",  # crisis_2010 has history's magnet stage
         "run_risk",
         "run_payoffs",
     }
@@ -42,6 +43,7 @@ def test_units_are_on_the_axes(dashboard):
         "shortage: share of need unmet (fraction)",
     ]
     assert "(USD m)" in labels["run_payoffs"][0]
+    assert all("(t/month)" in label for label in labels["run_magnets"])
 
 
 def test_restrictions_are_shaded_and_events_numbered(run_result, dashboard):
@@ -62,7 +64,7 @@ def test_restrictions_are_shaded_and_events_numbered(run_result, dashboard):
 def test_plot_writes_png_and_svg_and_refuses_unknown_folders(run_result, tmp_path):
     written = plot_folder(run_result)
     assert {p.suffix for p in written} == {".png", ".svg"}
-    assert len(written) == 14 and all(p.stat().st_size > 0 for p in written)
+    assert len(written) == 16 and all(p.stat().st_size > 0 for p in written)
     with pytest.raises(PlotError, match=r"no manifest\.json"):
         plot_folder(tmp_path)
     proc = subprocess.run(
@@ -73,3 +75,15 @@ def test_plot_writes_png_and_svg_and_refuses_unknown_folders(run_result, tmp_pat
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "no manifest.json" in proc.stderr
+
+
+def test_a_run_without_a_magnet_stage_draws_no_magnet_figure(tmp_path):
+    from datetime import datetime
+
+    from overplay.experiments.single_run import run_scenario, write_outputs
+    from overplay.model import load_scenario
+
+    folder = tmp_path / "baseline"
+    result = run_scenario(load_scenario("baseline", [("years", 1)]))
+    write_outputs(result, folder, datetime.now())
+    assert "run_magnets" not in dict(figures_of(folder))
