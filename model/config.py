@@ -132,9 +132,8 @@ class Scenario(Strict):
         return self
 
     def _series_problems(self) -> list[tuple[tuple[Loc, ...], str]]:
-        """Series name materials, producers and stages that exist."""
+        """Series name materials, producers, importers and stages that exist."""
         materials = set(self.materials)
-        producers = {p.name for p in self.producers}
         series = self.series
         problems = series.stage_problems()
         for field_name in MATERIAL_SERIES:
@@ -146,31 +145,20 @@ class Scenario(Strict):
                             f"unknown material {mat!r}; known: {sorted(materials)}",
                         )
                     )
-        for name, by_material in series.producer_capacity_t_per_year.items():
-            loc = ("series", "producer_capacity_t_per_year", name)
-            if name not in producers:
-                problems.append(((loc,), f"unknown producer {name!r}; known: {sorted(producers)}"))
-            for mat in by_material:
-                if mat not in materials:
-                    problems.append(
-                        (
-                            ((*loc, mat),),
-                            f"unknown material {mat!r}; known: {sorted(materials)}",
-                        )
-                    )
-        importers = set(self.importers)
-        for name, by_material in series.magnet_capacity_t_per_year.items():
-            loc = ("series", "magnet_capacity_t_per_year", name)
-            if name not in importers:
-                problems.append(((loc,), f"unknown importer {name!r}; known: {sorted(importers)}"))
-            for mat in by_material:
-                if mat not in materials:
-                    problems.append(
-                        (
-                            ((*loc, mat),),
-                            f"unknown material {mat!r}; known: {sorted(materials)}",
-                        )
-                    )
+        named = (
+            ("producer_capacity_t_per_year", "producer", {p.name for p in self.producers}),
+            ("magnet_capacity_t_per_year", "importer", set(self.importers)),
+        )
+        for field_name, kind, known in named:
+            for name, by_material in getattr(series, field_name).items():
+                loc = ("series", field_name, name)
+                if name not in known:
+                    problems.append(((loc,), f"unknown {kind} {name!r}; known: {sorted(known)}"))
+                problems += [
+                    (((*loc, mat),), f"unknown material {mat!r}; known: {sorted(materials)}")
+                    for mat in by_material
+                    if mat not in materials
+                ]
         return problems
 
     def _series_at_start(self) -> None:

@@ -32,7 +32,7 @@ def test_report_renders_in_chromium_and_prints(run_result, tmp_path):
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         pdf = page.pdf(format="A4")
         browser.close()
-    assert widths == [1280] * 7  # every figure decoded at full slide width
+    assert widths == [1280] * 8  # every figure (magnets too) at full slide width
     assert not overflow  # nothing wider than a 1280 px window
     assert errors == []
     assert pdf.startswith(b"%PDF") and len(pdf) > 100_000
