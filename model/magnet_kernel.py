@@ -39,7 +39,7 @@ class MagnetFlows(NamedTuple):
     orders: np.ndarray  # Chinese magnets ordered (M × I)
     shipped: np.ndarray  # Chinese magnets delivered (M × I)
     refused: np.ndarray  # Chinese magnets China's policy refused (M × I)
-    made_abroad: np.ndarray  # magnet use met by magnet making at home (I × M)
+    made_at_home: np.ndarray  # magnet use met by magnet making at home (I × M)
     china_used: np.ndarray  # China's exportable oxide the magnets shipped took (M)
 
 
@@ -58,7 +58,7 @@ def magnet_trade(inputs, region_orders, region_need, china_available):
     """
     n_imp, n_mat = region_orders.shape
     chinese_share = np.zeros((n_imp, n_mat))
-    made_abroad = np.zeros((n_imp, n_mat))
+    made_at_home = np.zeros((n_imp, n_mat))
     orders = np.zeros((n_mat, n_imp))
     approved = np.zeros((n_mat, n_imp))
     refused = np.zeros((n_mat, n_imp))
@@ -70,7 +70,7 @@ def magnet_trade(inputs, region_orders, region_need, china_available):
             need = region_need[i, j]
             use = inputs.use_share[j] * need
             own = min(use, inputs.capacity[i, j])
-            made_abroad[i, j] = own
+            made_at_home[i, j] = own
             if need > 0:
                 chinese_share[i, j] = (use - own) / need
             ordered = chinese_share[i, j] * region_orders[i, j]
@@ -82,4 +82,4 @@ def magnet_trade(inputs, region_orders, region_need, china_available):
         for i in range(n_imp):
             shipped[j, i] = approved[j, i] * scale
             china_used[j] += shipped[j, i]
-    return MagnetFlows(chinese_share, orders, shipped, refused, made_abroad, china_used)
+    return MagnetFlows(chinese_share, orders, shipped, refused, made_at_home, china_used)

@@ -21,9 +21,9 @@ def magnet_trade(
     """The importers' Chinese magnet orders, China's approvals within its magnet policy,
     and what its exportable oxide lets it ship."""
     use = inputs.use_share * region_need
-    made_abroad = np.minimum(use, inputs.capacity)
+    made_at_home = np.minimum(use, inputs.capacity)
     chinese_share = np.divide(
-        use - made_abroad, region_need, out=np.zeros_like(use), where=region_need > 0
+        use - made_at_home, region_need, out=np.zeros_like(use), where=region_need > 0
     )
     orders = (chinese_share * region_orders).T
     approved = np.minimum(orders * inputs.china_share, inputs.china_caps)
@@ -32,5 +32,5 @@ def magnet_trade(
     scale = np.minimum(1.0, np.divide(room, total, out=np.ones_like(total), where=total > 0))
     shipped = approved * scale[:, None]
     return MagnetFlows(
-        chinese_share, orders, shipped, orders - approved, made_abroad, shipped.sum(axis=1)
+        chinese_share, orders, shipped, orders - approved, made_at_home, shipped.sum(axis=1)
     )

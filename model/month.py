@@ -202,7 +202,7 @@ def clear_month(model: LeverageModel) -> None:
             "exports": china[j, :n_imp],
             "magnets_from_china": magnets.shipped[j],
             "magnets_refused": magnets.refused[j],
-            "magnets_made_at_home": magnets.made_abroad[:, j],
+            "magnets_made_at_home": magnets.made_at_home[:, j],
             "leak": leak[j, :n_imp],
             "nonchina_received": nonchina[j, :n_imp],
             "world_exports": exports[j],
