@@ -203,6 +203,11 @@ LICENCE_APPROVAL_RATE = Column(
     "`licensing`, 0 under `ban`, 1 under `open` or `quota` (a quota caps volume, not "
     "approvals)",
 )
+MAGNET_LICENCE_APPROVAL_RATE = Column(
+    "magnet_licence_approval_rate",
+    "fraction",
+    "as `licence_approval_rate`, for magnets under `china_magnet_policy`",
+)
 QUOTA_CUT = Column(
     "quota_cut",
     "fraction",
@@ -270,6 +275,7 @@ ROUND_COLUMNS = (
     CHINA_POLICY,
     CHINA_MAGNET_POLICY,
     LICENCE_APPROVAL_RATE,
+    MAGNET_LICENCE_APPROVAL_RATE,
     QUOTA_CUT,
     NON_CHINA_SOURCING,
     THRIFT,

@@ -288,6 +288,7 @@ class Recorder:
                 "china_policy": [p.regime.value for p in policies],
                 "china_magnet_policy": [p.regime.value for p in magnet_policies],
                 "licence_approval_rate": [_approval(p) for p in policies],
+                "magnet_licence_approval_rate": [_approval(p) for p in magnet_policies],
                 "quota_cut": [p.cut for p in policies],
                 "non_china_sourcing": sourcing[:, j].tolist(),
                 "thrift": thrift[:, j].tolist(),

@@ -248,7 +248,7 @@ def magnets(run: RunResult) -> list[tuple[str, Figure]]:
         run,
         f"Magnets made in China: received and refused — {run.name}",
         "Rare-earth content of the magnets each importer's own plants cannot make. "
-        "Shaded: China's restrictions on oxides.",
+        "Shaded: restrictions.",
         panels,
     )
     return [("run_magnets", figure)]

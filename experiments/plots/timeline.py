@@ -26,16 +26,29 @@ def months(dates: pd.Series) -> pd.Series:
     return pd.to_datetime(dates, format="%Y-%m")
 
 
+#: The regime columns of the rounds table (oxides; magnets, from the magnet stage on),
+#: each with its licence approval rate.
+REGIME_COLUMNS = (
+    ("china_policy", "licence_approval_rate"),
+    ("china_magnet_policy", "magnet_licence_approval_rate"),
+)
+
+
 def harshest_regime(rounds: pd.DataFrame, material: str | None = None) -> pd.Series:
     """Per month (indexed by date), the harshest regime China applied to any importer for
-    ``material`` (for any material if None). A licence approving every request (as
-    after 2015) is shown as open, as the summaries count it."""
+    ``material`` (for any material if None), on oxides or magnets. A licence approving
+    every request (as after 2015) is shown as open, as the summaries count it."""
     rows = rounds if material is None else rounds[rounds["material"] == material]
-    policy = rows["china_policy"]
-    if "licence_approval_rate" in rows:
-        pro_forma = (policy == "licensing") & (rows["licence_approval_rate"] >= 1.0)
-        policy = policy.where(~pro_forma, "open")
-    rank = policy.map(SEVERITY.index)
+    ranks = []
+    for column, approval in REGIME_COLUMNS:
+        if column not in rows:  # tables written before the column existed
+            continue
+        policy = rows[column]
+        if approval in rows:
+            pro_forma = (policy == "licensing") & (rows[approval] >= 1.0)
+            policy = policy.where(~pro_forma, "open")
+        ranks.append(policy.map(SEVERITY.index))
+    rank = pd.concat(ranks, axis=1).max(axis=1)
     worst = rank.groupby(months(rows["date"])).max()
     return worst.map(lambda r: SEVERITY[int(r)])
 

@@ -21,3 +21,17 @@ def test_a_licence_approving_everything_is_not_shaded_and_a_real_one_is():
     assert list(regimes) == ["open", "quota", "open"]
     spans = restriction_spans(regimes)
     assert [(start.month, regime) for start, _, regime in spans] == [(2, "quota")]
+
+
+def test_a_restriction_on_magnets_alone_is_shaded_too():
+    rounds = pd.DataFrame(
+        {
+            "date": ["2025-04", "2025-05", "2025-06"],
+            "material": ["light"] * 3,
+            "china_policy": ["open"] * 3,
+            "licence_approval_rate": [1.0] * 3,
+            "china_magnet_policy": ["licensing", "licensing", "ban"],
+            "magnet_licence_approval_rate": [0.3, 1.0, 0.0],
+        }
+    )
+    assert list(harshest_regime(rounds, "light")) == ["licensing", "open", "ban"]
