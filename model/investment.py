@@ -95,7 +95,9 @@ class Investment:
         for producer in model.producers:
             if not producer.projects:
                 continue
-            margins = model.expected_margins(producer.country, producer.cost_factor)
+            # A project under way is judged at the recent price: its builders all face
+            # the same pipeline, and counting it would make them abandon together.
+            margins = model.expected_margins(producer.country, producer.cost_factor, False)
             keep = []
             for project in producer.projects:
                 unviable = margins[(project.material, project.stage)] < 0

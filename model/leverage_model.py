@@ -355,10 +355,12 @@ class LeverageModel(mesa.Model):
     observe_producer = observing.observe_producer
     diversification_momentum = observing.diversification_momentum
 
-    def expected_margins(self, country: str, cost_factor: float) -> dict[tuple[str, str], float]:
+    def expected_margins(
+        self, country: str, cost_factor: float, pipeline: bool = True
+    ) -> dict[tuple[str, str], float]:
         """Expected margin of new capacity per (material, stage) for a producer in
         ``country`` with the given cost factor (see :mod:`overplay.model.margins`)."""
-        return self.margins.expected(country, cost_factor)
+        return self.margins.expected(country, cost_factor, pipeline)
 
     def charge_leverage_loss(self, material: str, capacity: float) -> None:
         """China's leverage lost to capacity now outside China (< 0 when it exits)."""

@@ -65,6 +65,7 @@ class BasisState:
 class MarginBasis:
     state: BasisState
     stages: dict[tuple[str, str], StageBasis]
+    pipeline: bool  # whether the ex-China price counts the capacity under way
 
 
 class MarginOutlook:
@@ -72,16 +73,20 @@ class MarginOutlook:
 
     def __init__(self, model: LeverageModel) -> None:
         self.model = model
-        self.basis: MarginBasis | None = None
-        self.prices: ExpectedPrices | None = None
+        self.basis: dict[bool, MarginBasis] = {}
+        self.prices: dict[bool, ExpectedPrices] = {}
 
-    def expected(self, country: str, cost_factor: float) -> dict[tuple[str, str], float]:
+    def expected(
+        self, country: str, cost_factor: float, pipeline: bool = True
+    ) -> dict[tuple[str, str], float]:
         """Expected margin of new capacity per (material, stage) for a producer in
-        ``country`` with the given cost factor."""
+        ``country`` with the given cost factor; ``pipeline``: at the price that counts
+        the capacity under way (a decision to start), or at the recent price only (a
+        project already under way, whose builders all face the same pipeline)."""
         host = self.model.importers.get(country)  # an importer's price floor helps its firms
         floors = host.price_floor if host is not None else {}
         margins = {}
-        for (m, stage), basis in self.current_basis().items():
+        for (m, stage), basis in self.current_basis(pipeline).items():
             revenue = basis.revenue
             if basis.separation is not None:  # the host's floor tops up the price
                 s = basis.separation
@@ -93,7 +98,7 @@ class MarginOutlook:
             margins[(m, stage)] = revenue / (basis.unit_cost * cost_factor) - 1.0
         return margins
 
-    def current_basis(self) -> dict[tuple[str, str], StageBasis]:
+    def current_basis(self, pipeline: bool = True) -> dict[tuple[str, str], StageBasis]:
         """The basis for this step and producer state (a project started changes the
         feed room of the next)."""
         model = self.model
@@ -103,15 +108,16 @@ class MarginOutlook:
             model.partner_ore_share,
             model.producer_changes,
         )
-        if self.basis is None or self.basis.state != state:
-            self.basis = MarginBasis(state, self._build_basis())
-        return self.basis.stages
+        basis = self.basis.get(pipeline)
+        if basis is None or basis.state != state:
+            basis = self.basis[pipeline] = MarginBasis(state, self._build_basis(pipeline), pipeline)
+        return basis.stages
 
-    def _build_basis(self) -> dict[tuple[str, str], StageBasis]:
+    def _build_basis(self, pipeline: bool) -> dict[tuple[str, str], StageBasis]:
         model = self.model
         sc = model.config
         ore = sc.market.ore_value_share
-        prices = self.expected_prices()
+        prices = self.expected_prices(pipeline)
         basis = {}
         for m in model.materials:
             cfg = sc.materials[m]
@@ -155,23 +161,26 @@ class MarginOutlook:
                     )
         return basis
 
-    def expected_prices(self) -> ExpectedPrices:
+    def expected_prices(self, pipeline: bool = True) -> ExpectedPrices:
         """The prices producers expect, ex-China and Chinese: the last year's means,
         damped toward the reference (``price_memory``); the same all step. Ex-China,
         no more than the price the market clears at once the capacity under way runs
         (:meth:`pipeline_price`): investors do not count on a price that projects
-        already being built will erode."""
+        already being built will erode (``pipeline`` False: the trailing mean only)."""
         model = self.model
-        if self.prices is None or self.prices.step != model.step_count:
+        cached = self.prices.get(pipeline)
+        if cached is None or cached.step != model.step_count:
             pm = model.config.producer_rules.price_memory
             ex_china, china = {}, {}
             for j, m in enumerate(model.materials):
                 ref = model.reference_price[m]
-                recent = min(float(np.mean(model.price_history[m])), self.pipeline_price(j))
+                recent = float(np.mean(model.price_history[m]))
+                if pipeline:
+                    recent = min(recent, self.pipeline_price(j))
                 ex_china[m] = ref * (recent / ref) ** pm
                 china[m] = ref * (float(np.mean(model.price_c_history[m])) / ref) ** pm
-            self.prices = ExpectedPrices(model.step_count, ex_china, china)
-        return self.prices
+            cached = self.prices[pipeline] = ExpectedPrices(model.step_count, ex_china, china)
+        return cached
 
     def pipeline_price(self, j: int) -> float:
         """The ex-China price of material ``j`` at which last month's market would clear

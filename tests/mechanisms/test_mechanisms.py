@@ -167,6 +167,12 @@ def test_investors_expect_the_price_that_capacity_under_way_will_leave():
     building.step()
     entrants = [sum(p.name.startswith("entrant_") for p in m.producers) for m in (plain, building)]
     assert entrants[0] > 0 and entrants[1] < entrants[0]
+    # Its own projects are judged at the recent price, high enough to go on with.
+    lynas = next(p for p in building.producers if p.name == "lynas")
+    assert {(p.stage, p.capacity_t_per_year) for p in lynas.projects} >= {
+        ("mining", 150_000),
+        ("processing", 150_000),
+    }
 
 
 def test_learning_lowers_the_cost_of_later_capacity():

@@ -114,6 +114,6 @@ def test_mines_expect_to_earn_only_on_the_ore_that_sells():
     run(model, 1)
     before = model.margins.expected("other", 1.0)[("light", "mining")]
     model.last.ore_sold_share["light"] = 0.5
-    model.margins.basis = None  # the basis is kept within a step
+    model.margins.basis.clear()  # the bases are kept within a step
     after = model.margins.expected("other", 1.0)[("light", "mining")]
     assert 1 + after == pytest.approx(0.5 * (1 + before))
