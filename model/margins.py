@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from overplay.model import supply
-from overplay.model.market import ExChinaTerms, ex_china_target
+from overplay.model.market import ex_china_target
+from overplay.model.month_kernel import ex_china_terms
 from overplay.model.units import STAGES
 
 if TYPE_CHECKING:
@@ -200,14 +201,6 @@ class MarginOutlook:
         fixed = max(float(record.nonchina_offered[j]), future) + (
             float(record.refused[j].sum()) * record.leak_rate
         )
-        mat = record.terms
-        terms = ExChinaTerms(
-            float(mat.price_x[j]),
-            float(record.demand[j]),
-            float(mat.other_need[j]),
-            float(mat.value_added[j]),
-            float(mat.price_c_ore[j]),
-            float(mat.elasticity[j]),
-        )
+        terms = ex_china_terms(record.terms, float(record.demand[j]), j)
         most = fixed + float(record.china_limit[j])
         return ex_china_target(terms, record.choke_loads[j], record.choke_edges[j], fixed, most)

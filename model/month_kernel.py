@@ -277,18 +277,10 @@ def price_targets(inputs, loads, clearing):
         refused = 0.0
         for d in range(n_dest):
             refused += flows.refused[j, d]
-        terms = ExChinaTerms(
-            mat.price_x[j],
-            clearing.materials.demand[j],
-            mat.other_need[j],
-            mat.value_added[j],
-            mat.price_c_ore[j],
-            mat.elasticity[j],
-        )
         target[j] = consistent_target(
             TargetInputs(
                 j,
-                terms,
+                ex_china_terms(mat, clearing.materials.demand[j], j),
                 loads[j],
                 inputs.choke_edges[j],
                 refused * settings.leak_rate,
@@ -302,6 +294,21 @@ def price_targets(inputs, loads, clearing):
             running,
         )
     return target
+
+
+@njit(cache=True)
+def ex_china_terms(mat, demand, j):
+    """Material ``j``'s :class:`ExChinaTerms` from the month's :class:`MaterialInputs`
+    and the orders that cleared (``demand``, t/month): what the price target reads, in
+    the month and in investors' pipeline price (:mod:`overplay.model.margins`)."""
+    return ExChinaTerms(
+        mat.price_x[j],
+        demand,
+        mat.other_need[j],
+        mat.value_added[j],
+        mat.price_c_ore[j],
+        mat.elasticity[j],
+    )
 
 
 @njit(cache=True)
