@@ -17,9 +17,6 @@ from overplay.model.columns import CONCESSIONS
 #: The destination standing for third countries (not a strategic player).
 OTHER = "other"
 _OPEN = Regime.OPEN
-#: China's export products with a regime of their own: separated products (oxides,
-#: metals) and permanent magnets (``docs/odd.md`` §7.16).
-PRODUCTS = ("oxides", "magnets")
 
 
 @dataclass(frozen=True)
@@ -127,10 +124,11 @@ class SupplierState(mesa.Agent):
         return tuple(self.strategy.decide(self.observe(), self.model.rng))
 
     # -- applying actions --------------------------------------------------------------
-    def books(self, products: str = "all") -> list[dict[tuple[str, str], ExportPolicy]]:
-        """The policies of the products named (``all``, ``oxides`` or ``magnets``)."""
-        named = PRODUCTS if products == "all" else (products,)
-        return [self.magnet_policy if p == "magnets" else self.policy for p in named]
+    def books(self) -> dict[str, dict[tuple[str, str], ExportPolicy]]:
+        """Each product with a regime of its own, and its export policy: separated
+        products (``oxides``: oxides, metals) and permanent magnets (``magnets``,
+        ``docs/odd.md`` §7.16)."""
+        return {"oxides": self.policy, "magnets": self.magnet_policy}
 
     def restrict(
         self,
@@ -156,7 +154,7 @@ class SupplierState(mesa.Agent):
         materials = action.materials or tuple(self.materials)
         targets = action.targets or tuple(self.destinations)
         changed = []
-        for product, book in zip(PRODUCTS, self.books(), strict=True):
+        for product, book in self.books().items():
             if products in ("all", product):
                 changed += self._restrict_book(
                     book, regime, params, materials, targets, step, baseline.get(product, {})
@@ -214,7 +212,7 @@ class SupplierState(mesa.Agent):
         """
         self.quota_allowed = False
         delay = self.model.config.timing.licence_delay_months
-        for book in self.books():
+        for book in self.books().values():
             for key, policy in book.items():
                 if policy.regime is Regime.QUOTA:
                     book[key] = replace(

@@ -238,9 +238,10 @@ class Investment:
         """Subsidised magnet plants whose lead time has passed start making magnets."""
         model = self.model
         step = model.step_count
-        if not any(plant.ready_step <= step for plant in model.magnet_plants):
+        due = [plant for plant in model.magnet_plants if plant.ready_step <= step]
+        if not due:
             return
-        for plant in [p for p in model.magnet_plants if p.ready_step <= step]:
+        for plant in due:
             model.importers[plant.importer].magnet_built[plant.material] += (
                 plant.capacity_t_per_year
             )

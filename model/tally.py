@@ -99,7 +99,7 @@ class RunTally:
         else:
             seen.update(
                 policy[(m, n)].regime if policy[(m, n)].limits(step) != OPEN_LIMITS else Regime.OPEN
-                for policy in chn.books()
+                for policy in chn.books().values()
                 for m in mats
                 for n in names
             )
