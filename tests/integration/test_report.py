@@ -47,7 +47,7 @@ def test_run_report_has_every_section_and_embeds_every_figure(run_result):
     assert _headings(page) == SECTIONS["run"]
     _self_contained(page)
     assert page.count("<figure") == 8  # the whole dashboard
-    assert "crisis_2010" in page and "2010-09: china — ban toward japan" in page
+    assert "crisis_2010" in page and "2010-10: china — ban toward japan" in page
     assert "<code>hold</code>" in page  # China's strategy, in words
     assert "Prices inside and outside China" in page  # a caption from the figure
 
