@@ -3,15 +3,14 @@ per-step data (``per_round: all``, e.g. ``overplay compare coercion restraint``)
 
 Comparison: for each design point (a scenario, or a combination of inputs), the mean
 over its runs each month with a 95 % t-interval band — where two bands separate, the
-difference is the inputs', not the seeds'. History: for scenarios with observed facts
-(``experiments/data/history.csv``, each traced to ``shared/data/stylized_facts.csv``),
-the range of simulated runs (5th–95th percentile) with the facts as points — what a
-calibration study would match.
+difference is the inputs', not the seeds'. History: for the scenarios of the
+history world (``history``, its windows and ``calibrated``), the range of simulated runs
+(5th–95th percentile) with the observed facts of ``experiments/data/history.csv`` that
+are levels of a drawn series as points (``docs/validation.md`` reads every fact).
 """
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -25,9 +24,16 @@ from overplay.experiments.plots.theme import PALETTE, legend, note, slide, title
 from overplay.experiments.stats import t_interval
 from overplay.experiments.sweep.spec import SCENARIO_KEY
 
-#: The observed facts, in the package (columns: scenario, series, material, date, value,
-#: fact id, what was measured, source, url).
+#: The observed facts, in the package (``overplay.experiments.validation.facts``).
 HISTORY = "experiments/data/history.csv"
+#: Scenarios of the one 2009-2025 world the facts describe.
+HISTORY_WORLD = ("history", "calibrated", "crisis_2010", "licensing_2025")
+#: Observations that are a drawn series' monthly level, and the series.
+PLOTTED = {
+    "price_multiple": "price_multiple",
+    "mining_share": "china_mining_share",
+    "processing_share": "china_processing_share",
+}
 #: World series compared, one figure each.
 COMPARED = (
     "price_multiple",
@@ -51,13 +57,25 @@ PANEL_TITLES = {
 
 
 def observed() -> pd.DataFrame:
-    """The bundled observed facts, one row per (scenario, series, material, month)."""
-    with (
-        resources.files("overplay.experiments")
-        .joinpath(HISTORY.removeprefix("experiments/"))
-        .open() as file
-    ):
-        facts = pd.read_csv(file)
+    """The bundled facts that are levels of a drawn series, one row each, at their
+    period's middle month; facts about all rare earths sit on the light panel (light
+    is nine tenths of the tonnage)."""
+    from overplay.experiments.validation.facts import load_facts
+
+    rows = [
+        {
+            "fact": f.fact,
+            "series": PLOTTED[f.observation],
+            "material": "light" if f.material == "all" else f.material,
+            "date": f.months[len(f.months) // 2],
+            "value": f.value,
+            "source": f.source,
+            "url": f.url,
+        }
+        for f in load_facts().facts
+        if f.observation in PLOTTED and f.base_period is None
+    ]
+    facts = pd.DataFrame(rows)
     facts["month"] = timeline.months(facts["date"])
     return facts
 
@@ -188,7 +206,8 @@ def history(world: pd.DataFrame, facts: pd.DataFrame, scenario: str) -> Figure:
 
 def figures(folder: Path) -> list[tuple[str, Figure]]:
     """Comparison figures (at most :data:`MAX_GROUPS` design points) and a history figure
-    per compared scenario that has observed facts; none without per-step data."""
+    per compared scenario of the history world that covers observed facts; none without
+    per-step data."""
     if not any((folder / "rounds").glob("*.parquet")):
         return []
     runs, labels = _groups(folder)
@@ -202,7 +221,9 @@ def figures(folder: Path) -> list[tuple[str, Figure]]:
         ]
     facts = observed()
     for scenario in dict.fromkeys(runs["scenario"]):
-        mine = facts[facts["scenario"] == scenario]
-        if len(mine):
+        months = world.loc[world["scenario"] == scenario, "month"]
+        covered = facts["month"].between(months.min(), months.max())
+        mine = facts[covered]
+        if scenario in HISTORY_WORLD and len(mine):
             drawn.append((f"history_{scenario}", history(world, mine, scenario)))
     return drawn

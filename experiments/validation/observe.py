@@ -1,0 +1,310 @@
+"""Observation functions: a run's tables read the way each fact was measured.
+
+A fact is only comparable with the model through the definition its source used:
+China's customs record legal exports only, its partners record what arrives from China,
+smuggled or not; mine shares are production-based; a fact about all rare earths weights
+the two material baskets by the tonnage the world was supplied. Each function here turns
+``rounds`` (one row per month x material x importer) into the measured quantity over
+the fact's months; with a ``base_period`` the fact is a change, ``value / base - 1``,
+of monthly rates for flows and of means for levels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+
+from overplay.experiments.validation.periods import months as period_months
+
+if TYPE_CHECKING:
+    from overplay.experiments.validation.facts import Fact
+
+#: Separation outside China counts as expanded once it stands this far above its first
+#: month, t/yr: about half of Lynas' LAMP phase 1 (11,000 t/yr [S01]), so one new plant
+#: and not a producer's small expansion.
+EXPANSION_T_PER_YEAR = 5_000.0
+ALL = "all"
+
+
+class ObservationError(ValueError):
+    """A fact cannot be measured in this run (months it does not cover, a material it
+    lacks)."""
+
+
+class RunView:
+    """One run's rounds table as arrays, with the masks the observations share (runs of
+    a fit are measured thousands of times: pandas slicing would cost a third of a run)."""
+
+    def __init__(self, rounds: pd.DataFrame) -> None:
+        self.rounds = rounds
+        self.month = _month_number(rounds["date"])
+        self.material = rounds["material"].to_numpy()
+        self.importer = rounds["importer"].to_numpy()
+        self.covered = set(self.month.tolist())
+        self.materials = set(self.material.tolist())
+        self.importers = set(self.importer.tolist())
+        self._columns: dict[str, np.ndarray] = {}
+        # World rows: the first importer's row of each (month, material).
+        self.first = ~rounds.duplicated(["date", "material"]).to_numpy()
+        received = self.column("exports_from_china") + self.column("leakage")
+        self.received = received + self.column("non_china_supply")
+        world_supply = (
+            pd.Series(self.column("non_china_supply"))
+            .groupby([self.month, self.material])
+            .transform("sum")
+            .to_numpy()
+        )
+        self.weight = (
+            world_supply + self.column("china_legal_output") + self.column("china_illegal_output")
+        )
+
+    def column(self, name: str) -> np.ndarray:
+        if name not in self._columns:
+            self._columns[name] = self.rounds[name].to_numpy(dtype=float)
+        return self._columns[name]
+
+    def check(self, fact: Fact, months: list[str]) -> None:
+        missing = [m for m in months if _number(m) not in self.covered]
+        if missing:
+            raise ObservationError(f"{fact.fact}: the run does not cover {missing[0]}")
+        if fact.material != ALL and fact.material not in self.materials:
+            raise ObservationError(f"{fact.fact}: the run has no material {fact.material!r}")
+        if fact.importer != ALL and fact.importer not in self.importers:
+            raise ObservationError(f"{fact.fact}: the run has no importer {fact.importer!r}")
+
+    def select(self, fact: Fact, months: list[str]) -> np.ndarray:
+        """Mask of the importer rows of the fact's material(s), importer(s) and months
+        (a period's months are consecutive)."""
+        keep = (self.month >= _number(months[0])) & (self.month <= _number(months[-1]))
+        if fact.material != ALL:
+            keep &= self.material == fact.material
+        if fact.importer != ALL:
+            keep &= self.importer == fact.importer
+        return keep
+
+    def world_rows(self, fact: Fact, months: list[str]) -> np.ndarray:
+        """Mask of the world rows (one per month and material) the fact covers."""
+        keep = self.first & (self.month >= _number(months[0])) & (self.month <= _number(months[-1]))
+        if fact.material != ALL:
+            keep &= self.material == fact.material
+        return keep
+
+
+def _month_number(dates: pd.Series) -> np.ndarray:
+    """ "YYYY-MM" as a month count, so periods are ranges."""
+    text = dates.astype(str)
+    return text.str[:4].astype(int).to_numpy() * 12 + text.str[5:7].astype(int).to_numpy()
+
+
+def _number(month: str) -> int:
+    return int(month[:4]) * 12 + int(month[5:7])
+
+
+Measure = Callable[[RunView, "Fact", list[str]], float]
+
+
+@dataclass(frozen=True)
+class Observation:
+    """How one kind of fact is measured: ``flow`` sums tonnes over the months (a change
+    compares monthly rates), ``level`` averages (a change compares means), ``own``
+    reads the base period itself."""
+
+    measure: Measure
+    kind: Literal["flow", "level", "own"]
+    doc: str
+    single_material: bool = False
+
+
+def _flow(columns: tuple[str, ...]) -> Measure:
+    def measure(view: RunView, fact: Fact, months: list[str]) -> float:
+        keep = view.select(fact, months)
+        return float(sum(view.column(c)[keep].sum() for c in columns))
+
+    return measure
+
+
+def _weighted_world(column: str) -> Measure:
+    """Monthly share weighted over materials by world supply, averaged over months."""
+
+    def measure(view: RunView, fact: Fact, months: list[str]) -> float:
+        keep = view.world_rows(fact, months)
+        weight, month = view.weight[keep], view.month[keep] - view.month[keep].min()
+        weighted = np.bincount(month, view.column(column)[keep] * weight)
+        total = np.bincount(month, weight)
+        present = total > 0
+        return float((weighted[present] / total[present]).mean())
+
+    return measure
+
+
+def _world_mean(column: str) -> Measure:
+    def measure(view: RunView, fact: Fact, months: list[str]) -> float:
+        return float(view.column(column)[view.world_rows(fact, months)].mean())
+
+    return measure
+
+
+def _weighted_importers(column: str) -> Measure:
+    """An importer-level share weighted by the supply each row received."""
+
+    def measure(view: RunView, fact: Fact, months: list[str]) -> float:
+        keep = view.select(fact, months)
+        values, weights = view.column(column)[keep], view.received[keep]
+        total = weights.sum()
+        return float((values * weights).sum() / total if total > 0 else values.mean())
+
+    return measure
+
+
+def _partner_to_china(view: RunView, fact: Fact, months: list[str]) -> float:
+    keep = view.select(fact, months)
+    legal = view.column("exports_from_china")[keep].sum()
+    if legal <= 0:
+        return float("inf")
+    return float((legal + view.column("leakage")[keep].sum()) / legal)
+
+
+def _peak(view: RunView, fact: Fact, months: list[str]) -> float:
+    return float(view.column("price_multiple")[view.world_rows(fact, months)].max())
+
+
+def _first_expansion(view: RunView, fact: Fact, months: list[str]) -> float:
+    """Decimal year (end of month) when separation outside China first stands
+    :data:`EXPANSION_T_PER_YEAR` above the run's first month; a month after the period
+    when it never does (censored)."""
+    material = fact.material if fact.material != ALL else "light"
+    rows = view.first & (view.material == material)
+    capacity, month = view.column("non_china_processing_capacity")[rows], view.month[rows]
+    inside = (month >= _number(months[0])) & (month <= _number(months[-1]))
+    reached = month[inside & (capacity >= capacity[0] + EXPANSION_T_PER_YEAR)]
+    if len(reached) == 0:
+        return _decimal_year(months[-1]) + 1 / 12
+    return float((int(reached[0]) - 1) // 12 + ((int(reached[0]) - 1) % 12 + 1) / 12)
+
+
+def _non_china_mining_gain(view: RunView, fact: Fact, months: list[str]) -> float:
+    """Gain per year of the non-Chinese share of world mine output, from the base
+    period to the last year of the period."""
+    if fact.base_period is None:
+        raise ObservationError(f"{fact.fact}: non_china_mining_gain needs a base_period")
+    share = _weighted_world("china_mining_share")
+    base = period_months(fact.base_period)
+    view.check(fact, base)
+    last_year = months[-12:]
+    years = int(last_year[-1][:4]) - int(base[-1][:4])
+    if years <= 0:
+        raise ObservationError(f"{fact.fact}: the period must end in a later year than its base")
+    return ((1 - share(view, fact, last_year)) - (1 - share(view, fact, base))) / years
+
+
+def _decimal_year(month: str) -> float:
+    return int(month[:4]) + int(month[5:7]) / 12
+
+
+OBSERVATIONS: dict[str, Observation] = {
+    "china_recorded_exports": Observation(
+        _flow(("exports_from_china",)),
+        "flow",
+        "China's customs-recorded exports: legal oxide exports, t",
+    ),
+    "partner_recorded_imports": Observation(
+        _flow(("exports_from_china", "leakage")),
+        "flow",
+        "imports from China as its partners record them: legal exports plus smuggled, t",
+    ),
+    "all_imports": Observation(
+        _flow(("exports_from_china", "leakage", "non_china_supply")),
+        "flow",
+        "all rare-earth imports: from China (legal and smuggled) and from elsewhere, t",
+    ),
+    "magnet_exports": Observation(
+        _flow(("magnets_from_china",)),
+        "flow",
+        "China's magnet exports (rare-earth content), t",
+    ),
+    "partner_to_china_ratio": Observation(
+        _partner_to_china,
+        "level",
+        "partner-recorded imports from China over China-recorded exports",
+    ),
+    "price_multiple": Observation(
+        _world_mean("price_multiple"),
+        "level",
+        "ex-China price over China's supply price (the reference), monthly mean",
+        single_material=True,
+    ),
+    "peak_price_multiple": Observation(
+        _peak, "level", "highest monthly ex-China price multiple", single_material=True
+    ),
+    "china_price": Observation(
+        _world_mean("price_china"),
+        "level",
+        "China's domestic price, USD/kg, monthly mean",
+        single_material=True,
+    ),
+    "mining_share": Observation(
+        _weighted_world("china_mining_share"),
+        "level",
+        "China's share of world mine output (production basis), monthly mean",
+    ),
+    "processing_share": Observation(
+        _weighted_world("china_processing_share"),
+        "level",
+        "China's share of world separation, monthly mean",
+    ),
+    "china_dependence": Observation(
+        _weighted_importers("china_dependence"),
+        "level",
+        "share of an importer's supply from China (legal and smuggled), supply-weighted",
+    ),
+    "thrift": Observation(
+        _weighted_importers("thrift"),
+        "level",
+        "share of demand designed out (substitution, thrift), supply-weighted",
+    ),
+    "first_processing_expansion": Observation(
+        _first_expansion,
+        "own",
+        "decimal year when non-China separation first grows by a plant's worth",
+    ),
+    "non_china_mining_gain": Observation(
+        _non_china_mining_gain,
+        "own",
+        "yearly gain of the non-Chinese share of world mine output since the base period",
+    ),
+}
+
+
+def observe(view: RunView, fact: Fact) -> float:
+    """The fact's quantity in this run; :class:`ObservationError` when the run cannot
+    measure it."""
+    observation = OBSERVATIONS[fact.observation]
+    if observation.single_material and fact.material == ALL:
+        raise ObservationError(f"{fact.fact}: {fact.observation} needs one material, not 'all'")
+    months = fact.months
+    view.check(fact, months)
+    value = observation.measure(view, fact, months)
+    if fact.base_period is None or observation.kind == "own":
+        return value
+    base_months = period_months(fact.base_period)
+    view.check(fact, base_months)
+    base = observation.measure(view, fact, base_months)
+    if observation.kind == "flow":
+        value, base = value / len(months), base / len(base_months)
+    return value / base - 1.0 if base else float("nan")
+
+
+def observe_all(rounds: pd.DataFrame, facts: tuple[Fact, ...]) -> dict[str, float]:
+    """Every fact the run covers, by fact id (NaN where the run cannot measure it)."""
+    view = RunView(rounds)
+    values: dict[str, float] = {}
+    for fact in facts:
+        try:
+            values[fact.fact] = observe(view, fact)
+        except ObservationError:
+            values[fact.fact] = np.nan
+    return values
