@@ -23,11 +23,18 @@ KINDS = {
     "tournament": "overplay.experiments.plots.tournament",
     "equilibrium": "overplay.experiments.plots.equilibrium",
     "sweep": "overplay.experiments.plots.sweep",
+    "calibration": "overplay.experiments.plots.validation",
+    "validation": "overplay.experiments.plots.validation",
+    "revealed": "overplay.experiments.plots.validation",
+    "findings": "overplay.experiments.plots.validation",
 }
 
 
 #: What writes a result folder, for messages about folders that are not one.
-WRITERS = "overplay run, sweep, tournament or equilibrium"
+WRITERS = (
+    "overplay run, sweep, tournament, equilibrium, calibrate, validate-history, "
+    "revealed-preference or findings"
+)
 
 
 class PlotError(UserError):

@@ -46,6 +46,8 @@ REDO = (
     "the folder is damaged or incomplete: run the same `overplay sweep` (or `overplay "
     "compare`) command again"
 )
+#: Panels of the history figure in one row; more take two rows.
+MAX_ROW = 3
 #: More design points than this are a sweep, not a comparison (use curves, heatmaps).
 MAX_GROUPS = 6
 #: Short panel titles (three panels share a slide).
@@ -157,7 +159,12 @@ def history(world: pd.DataFrame, facts: pd.DataFrame, scenario: str) -> Figure:
     """Simulated 5–95 % range and median against observed facts, a panel per series and
     material that has facts."""
     panels = list(facts.groupby(["series", "material"], sort=False).groups)
-    figure, axes = slide(1, len(panels), sharex=True)
+    n_rows = 1 if len(panels) <= MAX_ROW else 2
+    n_cols = -(-len(panels) // n_rows)
+    figure, axes = slide(n_rows, n_cols, sharex=True)
+    for spare in axes[len(panels) :]:
+        spare.set_visible(False)
+    axes = axes[: len(panels)]
     runs = world[world["scenario"] == scenario]
     for ax, (column, material) in zip(axes, panels, strict=True):
         rows = runs[runs["material"] == material].groupby("month")[column]
@@ -192,6 +199,11 @@ def history(world: pd.DataFrame, facts: pd.DataFrame, scenario: str) -> Figure:
                 va="center",
             )
         _time_panel(ax, f"{PANEL_TITLES.get(column, column)}, {material}", column)
+        if n_rows > 1:  # two rows of panels: smaller axis labels, months below the last
+            ax.yaxis.label.set_size("x-small")
+    for i, ax in enumerate(axes):
+        if i + n_cols < len(panels):
+            ax.set_xlabel("")
     legend(figure, axes[0].get_legend_handles_labels()[0])
     title(figure, f"History: {scenario} simulated against observed facts")
     sources = "; ".join(f"{f.fact} {f.source}" for f in facts.itertuples())

@@ -13,6 +13,7 @@ import pandas as pd
 
 from overplay.experiments.report.points import point_tables
 from overplay.experiments.report.source import ResultFolder
+from overplay.experiments.report.tables import number as table_number
 from overplay.experiments.report.tables import table
 
 
@@ -197,6 +198,153 @@ def equilibrium_sections(result: ResultFolder) -> list[Section]:
     return sections
 
 
+def _fact_rows(facts: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "fact": facts["fact"] + facts["fitted"].map({True: "", False: " (not fitted)"}),
+            "observed": facts["observed"],
+            "simulated median": facts["median"],
+            "90 % band": [
+                f"{table_number(a)} – {table_number(b)}"
+                for a, b in zip(facts["band_low"], facts["band_high"], strict=True)
+            ],
+            "tolerance": [
+                f"±{t:.0%}" if k == "relative" else f"±{t:g}"
+                for t, k in zip(facts["tolerance"], facts["tolerance_kind"], strict=True)
+            ],
+            "within": facts["within_tolerance"].map({True: "yes", False: "MISS"}),
+            "what": facts["definition"],
+        }
+    )
+
+
+def calibration_sections(result: ResultFolder) -> list[Section]:
+    manifest = result.manifest
+    spec = result.yaml("spec.resolved.yaml")
+    priors = {p["name"]: p["prior"] for p in spec["parameters"]}
+    point = pd.DataFrame(
+        [
+            {
+                "parameter": name,
+                "point estimate": value,
+                "prior": f"{priors[name]['distribution']} {priors[name]['low']:g}–"
+                f"{priors[name]['high']:g}",
+            }
+            for name, value in manifest["point"].items()
+        ]
+    )
+    fit = result.table("fit.parquet")
+    notes = (
+        f"ABC-SMC: {manifest['generations']} generations, {manifest['simulations']} runs, "
+        f"final epsilon {manifest['epsilon']:.3f} (root mean square deviation over the "
+        "fitted facts, in declared tolerances; docs/validation.md).",
+    )
+    return [
+        Section("The fit", "tables.html", _tables(table(point), notes=notes)),
+        Section(
+            "In-sample facts, the ensemble over the fit window",
+            "tables.html",
+            _tables(table(_fact_rows(fit), numeric=("90 % band",))),
+        ),
+    ]
+
+
+def validation_sections(result: ResultFolder) -> list[Section]:
+    manifest = result.manifest
+    facts = result.table("facts.parquet")
+    patterns = result.table("patterns.parquet")
+    sections = []
+    for sample, heading in (("in", "In sample"), ("out", "Out of sample")):
+        rows = facts[facts["sample"] == sample]
+        within = int(rows["within_tolerance"].sum())
+        sections.append(
+            Section(
+                f"{heading}: {within} of {len(rows)} facts within tolerance",
+                "tables.html",
+                _tables(table(_fact_rows(rows), numeric=("90 % band",))),
+            )
+        )
+    misses = facts.loc[~facts["within_tolerance"], "fact"].tolist()
+    checks = pd.DataFrame(
+        {
+            "pattern": patterns["pattern"],
+            "runs that show it": [
+                f"{a} of {b}"
+                for a, b in zip(patterns["runs_passed"], patterns["runs"], strict=True)
+            ],
+            "first run": patterns["measured_first_run"],
+        }
+    )
+    notes = (
+        f"{manifest['parameter_sets']} parameter sets of the calibrated ensemble × "
+        f"{manifest['seeds']} seeds, fitted to facts up to {manifest['fit_window_end']}. "
+        "Misses: " + (", ".join(misses) or "none") + ".",
+    )
+    sections.append(Section("Pattern checks", "tables.html", _tables(table(checks), notes=notes)))
+    return sections
+
+
+def revealed_sections(result: ResultFolder) -> list[Section]:
+    decisions = result.table("decisions.parquet")
+    brief = result.table("summary.parquet").set_index("strategy").T.reset_index()
+    brief = brief.rename(columns={"index": ""})
+    return [
+        Section("China's decision points", "tables.html", _tables(table(decisions))),
+        Section(
+            "The weight region",
+            "tables.html",
+            _tables(
+                table(brief),
+                notes=(
+                    "Weight sets that reproduce the most decision points, and the values of "
+                    "each weight among them (docs/validation.md).",
+                ),
+            ),
+        ),
+    ]
+
+
+def findings_sections(result: ResultFolder) -> list[Section]:
+    effects = result.table("effects.parquet")
+    manifest = result.manifest
+
+    def band(stem: str, scale: float = 1.0) -> list[str]:
+        return [
+            f"{table_number(m * scale)} ({table_number(lo * scale)} – {table_number(hi * scale)})"
+            for m, lo, hi in zip(
+                effects[f"{stem}_median" if stem == "payoff_gain" else f"{stem}_change"],
+                effects[f"{stem}_low"],
+                effects[f"{stem}_high"],
+                strict=True,
+            )
+        ]
+
+    rows = pd.DataFrame(
+        {
+            "design point": effects["label"],
+            "China's payoff gain, USD m: median (90 %)": band("payoff_gain"),
+            "cases it pays": [f"{v:.0%}" for v in effects["pays_share"]],
+            "change in light separation share": band("china_processing_share_final_light"),
+            "change in heavy separation share": band("china_processing_share_final_heavy"),
+        }
+    )
+    notes = (
+        f"Against China never restricting on the same parameter set and seed; "
+        f"{manifest['parameter_sets']} parameter sets × {manifest['seeds']} seeds × "
+        f"{manifest['weight_sets']} weight sets of the region where a "
+        f"{manifest['strategy']} reproduces {manifest['points_right']} of China's decision "
+        "points (docs/findings.md).",
+    )
+    numeric = tuple(rows.columns[1:])
+    return [
+        Section(
+            "Restriction against never restricting",
+            "tables.html",
+            _tables(table(rows, numeric=numeric), notes=notes),
+        )
+    ]
+
+
 def manifest_section(result: ResultFolder) -> Section:
     shown = {
         k: v for k, v in result.manifest.items() if k not in ("seeds", "match_seeds", "problem")
@@ -216,5 +364,9 @@ BEFORE_FIGURES = {
     "sweep": sweep_sections,
     "tournament": tournament_sections,
     "equilibrium": equilibrium_sections,
+    "calibration": calibration_sections,
+    "validation": validation_sections,
+    "revealed": revealed_sections,
+    "findings": findings_sections,
 }
 AFTER_FIGURES = {"sweep": sweep_after_figures}

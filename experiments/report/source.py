@@ -22,6 +22,10 @@ COMMANDS = {
     "sweep": "overplay sweep",
     "tournament": "overplay tournament",
     "equilibrium": "overplay equilibrium",
+    "calibration": "overplay calibrate",
+    "validation": "overplay validate-history",
+    "revealed": "overplay revealed-preference",
+    "findings": "overplay findings",
 }
 
 

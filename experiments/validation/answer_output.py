@@ -1,0 +1,80 @@
+"""``overplay findings``: the overuse study over the calibrated ensemble and the
+identified weight region, written as a result folder (``overplay plot``/``report``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from overplay.experiments.errors import UserError
+from overplay.experiments.plots import PlotError, files
+from overplay.experiments.single_run import atomic_write, json_text, manifest_common
+from overplay.experiments.sweep.spec import load_sweep
+from overplay.experiments.validation.answer import effects, run_answer
+from overplay.experiments.validation.revealed import WEIGHTS
+from overplay.experiments.validation.revealed_output import REGION
+from overplay.experiments.validation.validate import Inputs, bundled
+
+BUNDLED_SWEEP = "specs/overuse.yaml"
+EFFECTS = "effects.parquet"
+RUNS = "runs.parquet"
+WEIGHT_SETS = "weights.parquet"
+
+
+def region_weights(folder: Path, strategy: str) -> pd.DataFrame:
+    """The weight sets of a revealed-preference folder that reproduce the most of
+    China's decision points under ``strategy``."""
+    try:
+        table = files.table(folder / REGION, PlotError, "run `overplay revealed-preference` first")
+    except PlotError as error:
+        raise UserError(str(error)) from None
+    mine = table[table["strategy"] == strategy]
+    if mine.empty:
+        known = ", ".join(sorted(table["strategy"].unique()))
+        raise UserError(f"{folder / REGION}: no strategy {strategy!r}; known: {known}")
+    best = mine[mine["points_right"] == mine["points_right"].max()]
+    return best[[w.name for w in WEIGHTS] + ["points_right"]].reset_index(drop=True)
+
+
+def findings(
+    inputs: Inputs,
+    region: Path,
+    strategy: str,
+    sweep_path: Path | None,
+    sets: int,
+    seeds: int,
+    out: Path,
+    *,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """Run the design over the ensemble, weigh China's payoff by the region, write."""
+    started = datetime.now(UTC)
+    weights = region_weights(region, strategy)
+    sweep_path = sweep_path or bundled(BUNDLED_SWEEP)
+    sweep = load_sweep(sweep_path)
+    ensemble = inputs.ensemble.head(sets)
+    answer = run_answer(sweep, inputs.spec, ensemble, seeds, workers=workers, progress=progress)
+    table = effects(answer, weights)
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write(out / EFFECTS, lambda p: table.to_parquet(p, index=False))
+    atomic_write(out / RUNS, lambda p: answer.runs.to_parquet(p, index=False))
+    atomic_write(out / WEIGHT_SETS, lambda p: weights.to_parquet(p, index=False))
+    document = {
+        "kind": "findings",
+        "spec": inputs.spec.name,
+        "sweep": str(sweep_path),
+        "ensemble": str(inputs.ensemble_path),
+        "parameter_sets": len(ensemble),
+        "seeds": seeds,
+        "region": str(region),
+        "strategy": strategy,
+        "weight_sets": len(weights),
+        "points_right": int(weights["points_right"].iloc[0]),
+        **manifest_common(started, "completed"),
+    }
+    atomic_write(out / "manifest.json", lambda p: p.write_text(json_text(document)))
+    return table

@@ -1,0 +1,323 @@
+"""``overplay calibrate``: ABC-SMC (pyabc) over the declared parameters, fitted to the
+facts of the fit window only.
+
+Why ABC-SMC: the model is stochastic and has no likelihood; what a policy reader needs
+from a fit is not one best point but the parameter sets that are compatible with
+history, to carry into every later answer as bands. ABC-SMC gives that ensemble (a
+posterior under the declared priors), each particle run on its own seed, so the seed
+noise is part of what is fitted. The distance is declared in ``docs/validation.md``:
+the root mean square, over the fitted facts, of each fact's deviation in units of its
+tolerance; a fit at epsilon 1 is on average one tolerance away.
+
+The fit folder holds pyabc's database (``abc.db``): a stopped fit resumes from its
+last complete generation and, each candidate having its own seed, ends as an
+uninterrupted one would.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyabc
+import yaml
+
+from overplay.experiments.single_run import atomic_write, json_text, manifest_common, run_scenario
+from overplay.experiments.validation.calibration_spec import (
+    Budget,
+    CalibrationSpec,
+    FittedParameter,
+)
+from overplay.experiments.validation.ensemble import fact_table, run_ensemble
+from overplay.experiments.validation.facts import Fact, FactTable
+from overplay.experiments.validation.observe import observe_all
+from overplay.experiments.validation.seeded_sampler import SeededSampler
+from overplay.model.scenario_checks import ScenarioNote
+from overplay.model.scenarios import load_scenario
+
+DATABASE = "abc.db"
+ENSEMBLE = "ensemble.csv"
+POINT = "calibrated.yaml"
+MANIFEST = "manifest.json"
+SPEC = "spec.resolved.yaml"
+FIT = "fit.parquet"
+#: Seeds per parameter set in the fit report.
+FIT_SEEDS = 3
+Progress = Callable[[int, int], None]
+
+
+def fit_overrides(
+    spec: CalibrationSpec, values: dict[str, float], seed: int, years: float | None = None
+) -> list[tuple[str, Any]]:
+    """Scenario overrides for one parameter set (and the fit window's length)."""
+    overrides: list[tuple[str, Any]] = [
+        (key, float(values[p.name])) for p in spec.parameters for key in p.keys
+    ]
+    overrides.append(("seed", int(seed)))
+    if years is not None:
+        overrides.append(("years", years))
+    return overrides
+
+
+def window_years(spec: CalibrationSpec) -> float:
+    """Years from the scenario's start to the end of the fit window."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ScenarioNote)
+        start = load_scenario(spec.scenario, parse_once=True).start
+    first, last = pd.Period(start, "M"), pd.Period(spec.fit_window_end, "M")
+    return ((last - first).n + 1) / 12
+
+
+def simulate(
+    spec: CalibrationSpec,
+    facts: tuple[Fact, ...],
+    values: dict[str, float],
+    seed: int,
+    years: float | None,
+) -> dict[str, float]:
+    """The facts' values in one run of the scenario with these parameters."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ScenarioNote)  # "events after the window left out"
+        scenario = load_scenario(
+            spec.scenario, fit_overrides(spec, values, seed, years), parse_once=True
+        )
+    return observe_all(run_scenario(scenario).rounds, facts)
+
+
+def distance(facts: tuple[Fact, ...]) -> Callable[[dict, dict], float]:
+    """Root mean square deviation, in tolerance units, over the fitted facts (a run
+    that cannot measure one is infinitely far)."""
+
+    def measure(simulated: dict, _observed: dict) -> float:
+        squares = [f.deviation(simulated[f.fact]) ** 2 for f in facts]
+        total = float(np.mean(squares))
+        return math.sqrt(total) if math.isfinite(total) else math.inf
+
+    return measure
+
+
+def prior(parameters: list[FittedParameter]) -> pyabc.Distribution:
+    rvs = {}
+    for p in parameters:
+        low, high = p.prior.low, p.prior.high
+        if p.prior.distribution == "uniform":
+            rvs[p.name] = pyabc.RV("uniform", low, high - low)
+        else:
+            rvs[p.name] = pyabc.RV("loguniform", low, high)
+    return pyabc.Distribution(**rvs)
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """What a finished (or stopped) fit leaves behind."""
+
+    folder: Path
+    generations: int
+    simulations: int
+    epsilon: float
+    point: dict[str, float]
+    ensemble: pd.DataFrame
+
+
+class _Model:
+    """pyabc's model: one run on a seed from the candidate's random stream."""
+
+    def __init__(self, spec: CalibrationSpec, facts: tuple[Fact, ...], years: float) -> None:
+        self.spec, self.facts, self.years = spec, facts, years
+
+    def __call__(self, parameters: Any) -> dict[str, float]:
+        seed = int(np.random.randint(0, 2**31 - 1))
+        return simulate(self.spec, self.facts, dict(parameters), seed, self.years)
+
+
+def calibrate(
+    spec: CalibrationSpec,
+    facts: FactTable,
+    folder: Path,
+    *,
+    tiny: bool = False,
+    workers: int = 1,
+    restart: bool = False,
+    progress: Progress | None = None,
+) -> FitResult:
+    """Fit, or resume a stopped fit of the same spec in ``folder``."""
+    budget = spec.tiny_budget if tiny else spec.budget
+    fitted = tuple(f for f in facts.facts if f.fitted(spec.fit_window_end))
+    folder.mkdir(parents=True, exist_ok=True)
+    started = datetime.now(UTC)
+    key = {"spec_hash": spec.spec_hash(), "tiny": tiny}
+    database = folder / DATABASE
+    resumed = _resumable(folder, key) and not restart
+    if not resumed and database.exists():
+        database.unlink()
+    _quiet_pyabc()
+    sampler = SeededSampler(spec.seed, workers, progress)
+    abc = pyabc.ABCSMC(
+        _Model(spec, fitted, window_years(spec)),
+        prior(spec.parameters),
+        distance(fitted),
+        population_size=budget.population_size,
+        sampler=sampler,
+    )
+    url = f"sqlite:///{database}"
+    if resumed:
+        abc.load(url, 1)
+    else:
+        abc.new(url, {f.fact: f.value for f in fitted})
+    _write_manifest(folder, key, started, "running", spec)
+    try:
+        history = _generations(abc, budget, spec.seed)
+    finally:
+        sampler.close()
+    result = _results(spec, history, folder)
+    _write_fit_table(spec, facts, result.ensemble, folder, workers)
+    _write_manifest(folder, key, started, "completed", spec, result)
+    return result
+
+
+def _write_fit_table(
+    spec: CalibrationSpec, facts: FactTable, ensemble: pd.DataFrame, folder: Path, workers: int
+) -> None:
+    """The ensemble over the fit window on :data:`FIT_SEEDS` seeds, read against the
+    in-sample facts: what the fit report draws."""
+    in_sample = tuple(f for f in facts.facts if f.sample(spec.fit_window_end) == "in")
+    runs = run_ensemble(
+        spec, ensemble, in_sample, FIT_SEEDS, years=window_years(spec), workers=workers
+    )
+    table = fact_table(in_sample, runs.values, spec.fit_window_end)
+    atomic_write(folder / FIT, lambda p: table.to_parquet(p, index=False))
+
+
+def _generations(abc: pyabc.ABCSMC, budget: Budget, seed: int) -> pyabc.History:
+    """Run the generations the budget has left (none when a resumed fit had finished).
+    Candidates draw from their own seeds; the main process, which pyabc may also draw
+    from, is seeded by the generation it starts at."""
+    history = abc.history
+    done = history.max_t + 1
+    if done >= budget.generations or history.total_nr_simulations >= budget.max_simulations:
+        return history
+    if done > 0 and _epsilon(history) <= budget.minimum_epsilon:
+        return history
+    np.random.seed(np.random.SeedSequence([seed, done]).generate_state(1)[0])
+    return abc.run(
+        minimum_epsilon=budget.minimum_epsilon,
+        max_nr_populations=budget.generations - done,
+        max_total_nr_simulations=budget.max_simulations,
+    )
+
+
+def _epsilon(history: pyabc.History) -> float:
+    populations = history.get_all_populations()
+    return float(populations["epsilon"].iloc[-1])
+
+
+def _results(spec: CalibrationSpec, history: pyabc.History, folder: Path) -> FitResult:
+    frame, weights = history.get_distribution(m=0, t=history.max_t)
+    names = [p.name for p in spec.parameters]
+    frame = frame[names].reset_index(drop=True)
+    weights = np.asarray(weights, float) / np.sum(weights)
+    point = {n: _weighted_median(frame[n].to_numpy(), weights) for n in names}
+    rng = np.random.default_rng(spec.seed)
+    size = min(spec.ensemble_size, int((weights > 0).sum()))
+    chosen = np.sort(rng.choice(len(frame), size=size, replace=False, p=weights))
+    ensemble = frame.iloc[chosen].reset_index(drop=True)
+    ensemble.insert(0, "set", np.arange(1, size + 1))
+    atomic_write(folder / ENSEMBLE, lambda p: ensemble.to_csv(p, index=False))
+    atomic_write(folder / POINT, lambda p: p.write_text(point_scenario(spec, point)))
+    return FitResult(
+        folder=folder,
+        generations=history.max_t + 1,
+        simulations=int(history.total_nr_simulations),
+        epsilon=_epsilon(history),
+        point=point,
+        ensemble=ensemble,
+    )
+
+
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    order = np.argsort(values)
+    cumulative = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cumulative, 0.5)])
+
+
+def point_scenario(spec: CalibrationSpec, point: dict[str, float]) -> str:
+    """The point estimate as a scenario that extends the fitted one."""
+    lines = [
+        f"# The point estimate of calibration {spec.name!r}: each parameter's weighted",
+        "# posterior median over the last ABC-SMC generation (docs/validation.md).",
+        f"# Written by `overplay calibrate`; fitted to facts up to {spec.fit_window_end}.",
+    ]
+    settings: dict[str, Any] = {}
+    for p in spec.parameters:
+        for key in p.keys:
+            node = settings
+            *path, last = key.split(".")
+            for part in path:
+                node = node.setdefault(part, {})
+            node[last] = round(point[p.name], 6)
+    body = {
+        "extends": spec.scenario,
+        "name": "calibrated",
+        "description": f"{spec.scenario} with parameters fitted to facts up to "
+        f"{spec.fit_window_end} (docs/validation.md).",
+        **settings,
+    }
+    return "\n".join(lines) + "\n" + yaml.safe_dump(body, sort_keys=False)
+
+
+def _resumable(folder: Path, key: dict) -> bool:
+    """A fit of the same spec and budget left its database here."""
+    manifest = folder / MANIFEST
+    if not (folder / DATABASE).exists() or not manifest.exists():
+        return False
+    try:
+        recorded = json.loads(manifest.read_text())
+    except (OSError, ValueError):
+        return False
+    return all(recorded.get(k) == v for k, v in key.items())
+
+
+def _write_manifest(
+    folder: Path,
+    key: dict,
+    started: datetime,
+    status: str,
+    spec: CalibrationSpec,
+    result: FitResult | None = None,
+) -> None:
+    document = {
+        "kind": "calibration",
+        **key,
+        "spec": spec.name,
+        "seed": spec.seed,
+        "fit_window_end": spec.fit_window_end,
+        "fit_seeds": FIT_SEEDS,
+        **manifest_common(started, status),
+    }
+    if result is not None:
+        document |= {
+            "generations": result.generations,
+            "simulations": result.simulations,
+            "epsilon": result.epsilon,
+            "point": result.point,
+            "ensemble_size": len(result.ensemble),
+        }
+    resolved = yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False)
+    atomic_write(folder / SPEC, lambda p: p.write_text(resolved))
+    atomic_write(folder / MANIFEST, lambda p: p.write_text(json_text(document)))
+
+
+def _quiet_pyabc() -> None:
+    """pyabc logs every generation at INFO; the command line shows a progress bar."""
+    for name in ("ABC", "Sampler", "Epsilon", "Distance", "Acceptor", "History", "Transition"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("pyabc").setLevel(logging.WARNING)

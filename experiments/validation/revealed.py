@@ -1,0 +1,329 @@
+"""China's payoff weights identified by revealed preference.
+
+No data measures how China weighs leverage against export revenue, so the weights are
+read off what China did: at each decision point of the sources a best-responding China
+(myopic: one round ahead; look-ahead: four) on the calibrated history should choose as
+China chose. The weights that make it do so are the region later answers rest on.
+
+Why this is cheap: China's payoff is a sum of terms, and the terms the unmeasured
+weights scale enter linearly (leverage value x V_L, captured industry x omega, leverage
+lost x Y_L, retaliation x its cost), while nothing in a forecast depends on China's
+weights (China holds its move; importers react to its policy, not to its payoff). So
+each move is simulated once per parameter set and seed, its monthly payoff terms kept,
+and every weight set (discount rate included) is a re-weighting of those terms.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import product
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from overplay.agents.moves import actions_of
+from overplay.experiments.sweep.pool import WorkerPool
+from overplay.experiments.validation.calibration_spec import CalibrationSpec
+from overplay.experiments.validation.ensemble import overrides
+from overplay.model.columns import (
+    CAPTURED_INDUSTRY,
+    LEVERAGE_LOSS,
+    LEVERAGE_VALUE,
+    PAYOFF_TERMS,
+    RETALIATION,
+)
+from overplay.model.forecast import _without_foresight, advance_to_round, forecast_copy
+from overplay.model.leverage_model import LeverageModel
+from overplay.model.scenario_checks import ScenarioNote
+from overplay.model.scenarios import load_scenario
+
+#: Rounds a best response looks ahead: myopic (the strategy's one round) and
+#: look-ahead (look_ahead_best_response's default four).
+HORIZONS = {"myopic_best_response": 1, "look_ahead_best_response": 4}
+TERMS = tuple(t.name for t in PAYOFF_TERMS)
+
+
+@dataclass(frozen=True)
+class DecisionPoint:
+    """A choice China made, when, among which moves, and which moves count as it."""
+
+    name: str
+    date: str
+    menu: tuple[str, ...]
+    observed: tuple[str, ...]
+    what: str
+    refs: str
+
+
+DECISIONS = (
+    DecisionPoint(
+        "cut_2010",
+        "2010-07",
+        ("open", "quota", "ban"),
+        ("quota",),
+        "July 2010: export quotas cut ~40 %, not held and not a ban",
+        "Q03 Q04",
+    ),
+    DecisionPoint(
+        "quotas_go_2014",
+        "2014-10",
+        ("quota", "open", "license"),
+        ("open",),
+        "After the WTO ruling (Aug 2014) the quotas were abolished (Jan 2015); licences "
+        "stayed a formality",
+        "W01 W02",
+    ),
+    DecisionPoint(
+        "licence_2025",
+        "2025-04",
+        ("open", "license_heavy", "license", "ban_heavy", "ban"),
+        ("license_heavy", "license"),
+        "April 2025: licences for seven medium and heavy rare earths, not a ban",
+        "E01 E02",
+    ),
+    DecisionPoint(
+        "suspend_2025",
+        "2025-11",
+        ("license", "license_heavy", "open"),
+        ("license_heavy", "open"),
+        "November 2025: the October expansion to all rare earths suspended after the Busan "
+        "deal, the April licences kept",
+        "E12 E14",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Weight:
+    """An unmeasured payoff weight: the term it scales (None: the discount rate), how
+    to read the scenario's value, and the grid swept."""
+
+    name: str
+    term: str | None
+    grid: tuple[float, ...]
+    what: str
+
+
+WEIGHTS = (
+    Weight(
+        "leverage_value_usd_m_per_month",
+        LEVERAGE_VALUE.name,
+        (0.0, 50.0, 100.0, 200.0, 400.0, 800.0),
+        "value of leverage held, per importer at full indispensability (USD m/month)",
+    ),
+    Weight(
+        "domestic_industry_weight",
+        CAPTURED_INDUSTRY.name,
+        (0.0, 0.05, 0.1, 0.2, 0.4),
+        "share of importers' lost output captured by Chinese industry",
+    ),
+    Weight(
+        "leverage_loss_years",
+        LEVERAGE_LOSS.name,
+        (0.0, 2.5, 5.0, 10.0, 20.0),
+        "years of lost margin charged for capacity built abroad",
+    ),
+    Weight(
+        "retaliation_scale",
+        RETALIATION.name,
+        (0.0, 0.25, 0.5, 1.0, 2.0),
+        "importers' retaliation cost to China, times the scenario's",
+    ),
+    Weight(
+        "discount_rate_per_year",
+        None,
+        (0.02, 0.05, 0.1, 0.2),
+        "China's discount rate per year",
+    ),
+)
+
+
+def reference_weights(model: LeverageModel) -> dict[str, float]:
+    """The scenario's values of the weights the terms were simulated at."""
+    china = model.config.china
+    return {
+        "leverage_value_usd_m_per_month": china.leverage_value_usd_m_per_month,
+        "domestic_industry_weight": china.domestic_industry_weight,
+        "leverage_loss_years": china.leverage_loss_years,
+        "retaliation_scale": 1.0,
+    }
+
+
+def decision_scenario(spec: CalibrationSpec, settings: list[tuple[str, Any]], date: str):
+    """The spec's scenario with these parameters, China's own scripted moves from
+    ``date`` on removed (they are what is being explained)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ScenarioNote)
+        scenario = load_scenario(spec.scenario, settings, parse_once=True)
+    kept = [e for e in scenario.events if not (e.actor == "china" and str(e.at) >= date)]
+    return scenario.model_copy(update={"events": kept})
+
+
+def term_flows(state: LeverageModel, move: str, months: int) -> np.ndarray:
+    """China's payoff terms, month by month (months x terms, undiscounted), if it took
+    ``move`` in the round ``state`` has opened and held it."""
+    copy = forecast_copy(state)
+    _without_foresight(copy, "china")
+    actions = actions_of(move, "china", tuple(copy.materials))
+    for action in actions:
+        copy.apply(action)
+    copy.last_chosen["china"] = actions
+    copy.continue_round(1)
+    copy.end_month()
+    flows = np.zeros((months, len(TERMS)))
+    for month in range(months):
+        if month:
+            copy.step()
+        booked = copy.ledger.month.get("china", {})
+        flows[month] = [booked.get(term, 0.0) for term in TERMS]
+    return flows
+
+
+def _point_task(
+    spec: CalibrationSpec, settings: list[tuple[str, Any]], point: DecisionPoint, months: int
+) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+    """A worker's task: advance to the decision, simulate every move of its menu."""
+    scenario = decision_scenario(spec, settings, point.date)
+    state = advance_to_round(LeverageModel(scenario, rng=scenario.seed), point.date)
+    flows = {move: term_flows(state, move, months) for move in point.menu}
+    return reference_weights(state), flows
+
+
+@dataclass(frozen=True)
+class Simulated:
+    """Every (parameter set, seed, decision point): the monthly terms of each move."""
+
+    tasks: pd.DataFrame  # set, seed, point
+    flows: list[dict[str, np.ndarray]]
+    reference: dict[str, float]
+    interval: int
+
+
+def simulate_decisions(
+    spec: CalibrationSpec,
+    ensemble: pd.DataFrame,
+    seeds: int,
+    *,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> Simulated:
+    interval = load_scenario(spec.scenario, parse_once=True).timing.decision_interval_months
+    months = max(HORIZONS.values()) * interval
+    tasks = [
+        (int(row["set"]), seed, point, overrides(spec, row, seed))
+        for row in ensemble.to_dict("records")
+        for seed in range(1, seeds + 1)
+        for point in DECISIONS
+    ]
+    results: list[tuple[dict[str, float], dict[str, np.ndarray]]] = []
+    if workers <= 1:
+        for i, (_, _, point, settings) in enumerate(tasks, start=1):
+            results.append(_point_task(spec, settings, point, months))
+            if progress:
+                progress(i, len(tasks))
+    else:
+        with WorkerPool(workers) as pool:
+            futures = [pool.submit(_point_task, spec, s, p, months) for _, _, p, s in tasks]
+            for i, future in enumerate(futures, start=1):
+                results.append(future.result())
+                if progress:
+                    progress(i, len(tasks))
+    frame = pd.DataFrame(
+        [(s, seed, p.name) for s, seed, p, _ in tasks], columns=["set", "seed", "point"]
+    )
+    return Simulated(frame, [f for _, f in results], results[0][0], interval)
+
+
+def weight_grid() -> pd.DataFrame:
+    return pd.DataFrame(
+        list(product(*(w.grid for w in WEIGHTS))), columns=[w.name for w in WEIGHTS]
+    )
+
+
+def choices(simulated: Simulated, grid: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per horizon: the move index a best response picks, weight sets x tasks (the
+    first of the menu on a tie, as the strategies do)."""
+    scale = np.ones((len(grid), len(TERMS)))
+    for weight in WEIGHTS:
+        if weight.term is not None:
+            reference = simulated.reference[weight.name]
+            column = TERMS.index(weight.term)
+            scale[:, column] = grid[weight.name].to_numpy() / reference if reference else 0.0
+    monthly = (1 + grid["discount_rate_per_year"].to_numpy()) ** (-1 / 12)
+    picked: dict[str, np.ndarray] = {}
+    for strategy, rounds in HORIZONS.items():
+        months = rounds * simulated.interval
+        discount = monthly[:, None] ** np.arange(months)[None, :]  # weight sets x months
+        rows = []
+        for flows in simulated.flows:
+            stacked = np.stack([f[:months] for f in flows.values()])  # moves x months x terms
+            values = np.einsum("kmj,gj,gm->gk", stacked, scale, discount)
+            rows.append(values.argmax(axis=1))
+        picked[strategy] = np.stack(rows, axis=1)
+    return picked
+
+
+def region(simulated: Simulated, grid: pd.DataFrame) -> pd.DataFrame:
+    """Per weight set and strategy: the share of runs choosing as China did at each
+    decision point, and how many points it gets right (a majority of runs)."""
+    picked = choices(simulated, grid)
+    out = []
+    for strategy, chosen in picked.items():
+        frame = grid.copy()
+        frame.insert(0, "strategy", strategy)
+        right = np.zeros(len(grid), int)
+        for point in DECISIONS:
+            columns = np.flatnonzero(simulated.tasks["point"].to_numpy() == point.name)
+            observed = [point.menu.index(m) for m in point.observed]
+            share = (
+                np.isin(chosen[:, columns], observed).mean(axis=1)
+                if len(columns)
+                else np.full(len(grid), np.nan)
+            )
+            frame[f"share_{point.name}"] = share
+            right += share > 0.5
+        frame["points_right"] = right
+        out.append(frame)
+    return pd.concat(out, ignore_index=True)
+
+
+def move_table(simulated: Simulated, grid: pd.DataFrame) -> pd.DataFrame:
+    """The moves chosen at each point by the scenario's own weights (the reference
+    row of the grid, or the nearest), share of runs per move and strategy."""
+    picked = choices(simulated, grid)
+    rows = []
+    for strategy, chosen in picked.items():
+        for point in DECISIONS:
+            columns = np.flatnonzero(simulated.tasks["point"].to_numpy() == point.name)
+            for index, move in enumerate(point.menu):
+                rows.append(
+                    {
+                        "strategy": strategy,
+                        "point": point.name,
+                        "move": move,
+                        "share": float((chosen[:, columns] == index).mean()),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per strategy: the most decision points any weight set gets right, how many sets
+    do, and each weight's range over them (the identified region)."""
+    rows = []
+    for strategy, frame in table.groupby("strategy", sort=False):
+        best = int(frame["points_right"].max())
+        inside = frame[frame["points_right"] == best]
+        row: dict[str, Any] = {
+            "strategy": strategy,
+            "points_right": f"{best} of {len(DECISIONS)}",
+            "weight_sets": f"{len(inside)} of {len(frame)}",
+        }
+        for weight in WEIGHTS:
+            values = sorted(inside[weight.name].unique())
+            row[weight.name] = ", ".join(f"{v:g}" for v in values)
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,149 @@
+"""``overplay validate-history``: the calibrated ensemble run over 2009-2025, every
+fact read in every run, in sample and out of it, and the pattern checks.
+
+The folder it writes is a result like any other (``overplay plot``/``report`` read
+it): the fact table, the patterns, each run's facts and world series, a manifest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from overplay.experiments.errors import UserError
+from overplay.experiments.single_run import atomic_write, json_text, manifest_common
+from overplay.experiments.validation.calibration_spec import CalibrationSpec, load_calibration
+from overplay.experiments.validation.ensemble import (
+    EnsembleRuns,
+    fact_table,
+    pattern_table,
+    run_ensemble,
+)
+from overplay.experiments.validation.facts import FactTable
+
+BUNDLED_SPEC = "specs/calibrate_history.yaml"
+BUNDLED_ENSEMBLE = "data/calibrated_ensemble.csv"
+TABLE = "facts.parquet"
+PATTERNS = "patterns.parquet"
+VALUES = "runs.parquet"
+WORLD = "world.parquet"
+
+
+def bundled(name: str) -> Path:
+    return Path(str(resources.files("overplay.experiments").joinpath(name)))
+
+
+def read_ensemble(path: Path, spec: CalibrationSpec) -> pd.DataFrame:
+    """An ensemble file with a ``set`` column and one column per fitted parameter."""
+    try:
+        ensemble = pd.read_csv(path)
+    except OSError as error:
+        raise UserError(f"{path}: cannot read the ensemble: {error.strerror}") from None
+    except ValueError as error:
+        raise UserError(f"{path}: not an ensemble CSV ({error})") from None
+    needed = ["set", *(p.name for p in spec.parameters)]
+    missing = [c for c in needed if c not in ensemble.columns]
+    if missing:
+        raise UserError(f"{path}: missing column(s) {', '.join(missing)} (the spec fits them)")
+    numbers = ensemble[needed].apply(pd.to_numeric, errors="coerce")
+    bad = numbers.isna().any(axis=1)
+    if bad.any():
+        line = int(np.flatnonzero(bad.to_numpy())[0]) + 2
+        raise UserError(f"{path}:{line}: every value must be a number")
+    return numbers
+
+
+def json_rows(table: pd.DataFrame) -> list[dict]:
+    """The fact table as ``--json`` prints it: one object per fact."""
+    return [
+        {
+            "fact": row.fact,
+            "observed": row.observed,
+            "median": None if np.isnan(row.median) else row.median,
+            "band": [
+                None if np.isnan(row.band_low) else row.band_low,
+                None if np.isnan(row.band_high) else row.band_high,
+            ],
+            "tolerance": row.tolerance,
+            "within_tolerance": bool(row.within_tolerance),
+            "sample": row.sample,
+        }
+        for row in table.itertuples()
+    ]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """A checked spec, its facts and the ensemble to run."""
+
+    spec: CalibrationSpec
+    facts: FactTable
+    ensemble: pd.DataFrame
+    ensemble_path: Path
+
+
+def prepare(spec_path: Path | None, ensemble_path: Path | None) -> Inputs:
+    """Read and check the inputs (the bundled spec and ensemble by default) before
+    anything runs."""
+    spec, facts = load_calibration(spec_path or bundled(BUNDLED_SPEC))
+    ensemble_path = ensemble_path or bundled(BUNDLED_ENSEMBLE)
+    return Inputs(spec, facts, read_ensemble(ensemble_path, spec), ensemble_path)
+
+
+def validate_history(
+    inputs: Inputs,
+    seeds: int,
+    out: Path,
+    *,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run, write the folder, return the fact table and the pattern table."""
+    started = datetime.now(UTC)
+    spec, facts, ensemble_path = inputs.spec, inputs.facts, inputs.ensemble_path
+    runs = run_ensemble(
+        spec, inputs.ensemble, facts.facts, seeds, workers=workers, progress=progress
+    )
+    table = fact_table(facts.facts, runs.values, spec.fit_window_end)
+    patterns = pattern_table(runs.patterns)
+    _write(out, spec, facts, ensemble_path, seeds, runs, table, patterns, started)
+    return table, patterns
+
+
+def _write(
+    out: Path,
+    spec: CalibrationSpec,
+    facts: FactTable,
+    ensemble_path: Path,
+    seeds: int,
+    runs: EnsembleRuns,
+    table: pd.DataFrame,
+    patterns: pd.DataFrame,
+    started: datetime,
+) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write(out / TABLE, lambda p: table.to_parquet(p, index=False))
+    atomic_write(out / PATTERNS, lambda p: patterns.to_parquet(p, index=False))
+    atomic_write(out / VALUES, lambda p: runs.values.to_parquet(p, index=False))
+    atomic_write(out / WORLD, lambda p: runs.world.to_parquet(p, index=False))
+    atomic_write(
+        out / "validation.json", lambda p: p.write_text(json.dumps(json_rows(table), indent=1))
+    )
+    document = {
+        "kind": "validation",
+        "spec": spec.name,
+        "fit_window_end": spec.fit_window_end,
+        "facts": facts.path,
+        "ensemble": str(ensemble_path),
+        "parameter_sets": int(runs.values["set"].nunique()),
+        "seeds": seeds,
+        **manifest_common(started, "completed"),
+    }
+    atomic_write(out / "manifest.json", lambda p: p.write_text(json_text(document)))

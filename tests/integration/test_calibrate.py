@@ -1,0 +1,154 @@
+"""``overplay calibrate``: a tiny fit writes its outputs, is the same with one worker or
+two and after an interruption, recovers parameters it was given, and refuses a bad
+spec with located errors."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from overplay.experiments.cli import app
+from overplay.experiments.validation.calibrate import calibrate, simulate, window_years
+from overplay.experiments.validation.calibration_spec import load_calibration
+from overplay.experiments.validation.facts import load_facts
+from overplay.model import load_scenario
+
+pytest.importorskip("pyabc")
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = ROOT / "experiments" / "specs" / "calibrate_history.yaml"
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("fit") / "tiny"
+    result = CliRunner().invoke(app, ["calibrate", str(SPEC), "--tiny", "--out", str(folder)])
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def test_a_tiny_fit_writes_an_ensemble_a_point_scenario_and_a_manifest(tiny):
+    spec, _ = load_calibration(SPEC)
+    ensemble = pd.read_csv(tiny / "ensemble.csv")
+    names = [p.name for p in spec.parameters]
+    assert list(ensemble.columns) == ["set", *names]
+    for p in spec.parameters:
+        assert ensemble[p.name].between(p.prior.low, p.prior.high).all(), p.name
+    point = load_scenario(tiny / "calibrated.yaml")
+    assert point.name == "calibrated"
+    assert point.market.price_speed_per_month == pytest.approx(
+        yaml.safe_load((tiny / "calibrated.yaml").read_text())["market"]["price_speed_per_month"]
+    )
+    manifest = yaml.safe_load((tiny / "manifest.json").read_text())
+    assert manifest["status"] == "completed" and manifest["tiny"] is True
+    assert manifest["kind"] == "calibration"
+    assert manifest["generations"] == spec.tiny_budget.generations
+
+
+def test_the_fit_report_shows_every_in_sample_fact_against_the_ensemble(tiny):
+    fit = pd.read_parquet(tiny / "fit.parquet")
+    in_sample = [f.fact for f in load_facts().facts if f.sample("2014-12") == "in"]
+    assert list(fit["fact"]) == in_sample
+    assert (fit["runs"] == len(pd.read_csv(tiny / "ensemble.csv")) * 3).all()
+    runner = CliRunner()
+    assert runner.invoke(app, ["plot", str(tiny), "--format", "png"]).exit_code == 0
+    assert (tiny / "figures" / "fit_facts.png").is_file()
+    assert runner.invoke(app, ["report", str(tiny)]).exit_code == 0
+    page = (tiny / "report.html").read_text()
+    assert "The fit" in page and "In-sample facts" in page
+
+
+def test_the_fit_is_the_same_with_two_workers_and_after_an_interruption(tiny, tmp_path):
+    spec, facts = load_calibration(SPEC)
+
+    def stop(generation: int, _evaluated: int) -> None:
+        if generation == 1:
+            raise KeyboardInterrupt
+
+    folder = tmp_path / "resumed"
+    with pytest.raises(KeyboardInterrupt):
+        calibrate(spec, facts, folder, tiny=True, workers=2, progress=stop)
+    assert not (folder / "ensemble.csv").exists()
+    calibrate(spec, facts, folder, tiny=True, workers=2)
+    pd.testing.assert_frame_equal(
+        pd.read_csv(folder / "ensemble.csv"), pd.read_csv(tiny / "ensemble.csv")
+    )
+
+
+def _synthetic(tmp_path: Path, truth: dict[str, float]) -> Path:
+    """A spec fitting two parameters to facts the model itself produced at ``truth``
+    (the mean over three seeds), with 10 % tolerances."""
+    spec_text = textwrap.dedent(
+        """
+        name: synthetic
+        scenario: crisis_2010
+        fit_window_end: "2011-12"
+        seed: 7
+        facts: facts.csv
+        parameters:
+          - name: leakage_rate
+            keys: [market.leakage_rate]
+            prior: {distribution: uniform, low: 0.05, high: 0.5}
+            why: test
+          - name: price_speed
+            keys: [market.price_speed_per_month]
+            prior: {distribution: uniform, low: 0.05, high: 0.6}
+            why: test
+        budget: {population_size: 24, generations: 5, minimum_epsilon: 0.2}
+        ensemble_size: 10
+        """
+    )
+    (tmp_path / "spec.yaml").write_text(spec_text)
+    bundled = load_facts()
+    chosen = [bundled.by_id()[f] for f in ("Q13", "J02", "J04", "P08", "P05")]
+    (tmp_path / "facts.csv").write_text((ROOT / "experiments/data/history.csv").read_text())
+    spec, _ = load_calibration(tmp_path / "spec.yaml")
+    years = window_years(spec)
+    runs = [simulate(spec, tuple(chosen), truth, seed, years) for seed in (1, 2, 3)]
+    rows = pd.read_csv(tmp_path / "facts.csv")
+    rows = rows[rows["fact"].isin([f.fact for f in chosen])].copy()
+    rows["value"] = [float(np.mean([r[f] for r in runs])) for f in rows["fact"]]
+    rows["tolerance"], rows["tolerance_kind"] = 0.1, "relative"
+    rows.to_csv(tmp_path / "facts.csv", index=False)
+    return tmp_path / "spec.yaml"
+
+
+@pytest.mark.slow
+def test_a_fit_recovers_the_parameters_that_made_its_facts(tmp_path):
+    """Known truth, facts made by the model at it: the posterior median must be within
+    15 % of each prior's range of the truth."""
+    truth = {"leakage_rate": 0.3, "price_speed": 0.2}
+    path = _synthetic(tmp_path, truth)
+    spec, facts = load_calibration(path)
+    result = calibrate(spec, facts, tmp_path / "fit", workers=2)
+    for p in spec.parameters:
+        width = p.prior.high - p.prior.low
+        assert abs(result.point[p.name] - truth[p.name]) <= 0.15 * width, (
+            p.name,
+            result.point,
+        )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("seed: 2014", "seed: 2014\nextra_key: 1"),
+        ("low: 0.05, high: 0.6}", "low: 0.6, high: 0.05}"),
+        ("low: 0.03, high: 0.25}", "low: 0.03, high: 2.5}"),
+        ('fit_window_end: "2014-12"', 'fit_window_end: "2008-12"'),
+    ],
+)
+def test_a_bad_spec_is_refused_with_its_line(tmp_path, change, message):
+    text = SPEC.read_text()
+    assert change in text
+    path = tmp_path / "bad.yaml"
+    path.write_text(text.replace(change, message, 1))
+    result = CliRunner().invoke(app, ["calibrate", str(path), "--tiny", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"{path}:" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "abc.db").exists()

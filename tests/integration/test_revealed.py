@@ -1,0 +1,123 @@
+"""Revealed preference and the overuse answer: re-weighting simulated payoff terms must
+give what the model's own strategies and payoff accounting give at the scenario's
+weights, and China's scripted choices are removed from the decision date on."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from overplay.agents.strategies.base import make_strategy
+from overplay.experiments.sweep.spec import load_sweep
+from overplay.experiments.validation import answer, revealed
+from overplay.experiments.validation.calibration_spec import load_calibration
+from overplay.experiments.validation.ensemble import overrides
+from overplay.experiments.validation.validate import BUNDLED_SPEC, bundled
+from overplay.model.forecast import advance_to_round
+from overplay.model.leverage_model import LeverageModel
+from overplay.model.observing import observe_china
+from overplay.model.scenarios import load_scenario
+
+SPEC, _ = load_calibration(bundled(BUNDLED_SPEC))
+POINT = {"period_rounds": 4, "severity": 0.6, "duration_rounds": 1, "instrument": "licensing"}
+ROW = {"set": 1, **{p.name: (p.prior.low + p.prior.high) / 2 for p in SPEC.parameters}}
+
+
+def test_chinas_own_moves_from_the_decision_date_are_removed():
+    scenario = revealed.decision_scenario(SPEC, overrides(SPEC, ROW, 1), "2025-04")
+    china = [e for e in scenario.events if e.actor == "china"]
+    assert china and all(str(e.at) < "2025-04" for e in china)
+    assert any(e.actor == "us" and str(e.at) >= "2025-04" for e in scenario.events)
+
+
+@pytest.mark.parametrize("point", [revealed.DECISIONS[0], revealed.DECISIONS[2]])
+def test_reweighted_terms_pick_what_the_best_response_strategy_picks(point):
+    """At the scenario's own weights the re-weighting must agree with the strategy
+    forecasting on the model itself."""
+    settings = overrides(SPEC, ROW, 1)
+    simulated = revealed.Simulated(
+        pd.DataFrame([{"set": 1, "seed": 1, "point": point.name}]),
+        [revealed._point_task(SPEC, settings, point, 12)[1]],
+        revealed._point_task(SPEC, settings, point, 3)[0],
+        3,
+    )
+    reference = {**simulated.reference, "discount_rate_per_year": 0.05}
+    grid = pd.DataFrame([reference])
+    picked = revealed.choices(simulated, grid)
+    scenario = revealed.decision_scenario(SPEC, settings, point.date)
+    assert scenario.payoffs.discount_rate_per_year == 0.05
+    for strategy_name, rounds in revealed.HORIZONS.items():
+        state = advance_to_round(LeverageModel(scenario, rng=scenario.seed), point.date)
+        params = {"moves": list(point.menu)}
+        if strategy_name == "look_ahead_best_response":
+            params["rounds"] = rounds
+        strategy = make_strategy(strategy_name, params, "china")
+        chosen = strategy.decide(observe_china(state), np.random.default_rng(0))
+        move = chosen[0].note.removeprefix("move:")
+        assert point.menu[int(picked[strategy_name][0, 0])] == move, strategy_name
+
+
+def test_chinas_payoff_reweighted_at_its_own_weights_is_the_runs_payoff(tmp_path):
+    sweep_text = bundled("specs/overuse.yaml").read_text()
+    sweep_text = sweep_text.replace("values: [8, 4, 2]", "values: [4]").replace(
+        "values: [licensing, quota, ban]", "values: [licensing]"
+    )
+    sweep_text = (
+        sweep_text.replace("values: [1, 2]", "values: [1]")
+        .replace("values: [0.3, 0.6, 0.9]", "values: [0.6]")
+        .replace(
+            "only_with: {instrument: [licensing, quota]}", "only_with: {instrument: [licensing]}"
+        )
+    )
+    (tmp_path / "sweep.yaml").write_text(
+        sweep_text.replace("firms.count: 40", "firms.count: 10\n  years: 3")
+    )
+    sweep = load_sweep(tmp_path / "sweep.yaml")
+    ensemble = pd.DataFrame([ROW])
+    runs = answer.run_answer(sweep, SPEC, ensemble, 1)
+    assert list(runs.runs["label"]) == [
+        answer.CONTROL,
+        "period_rounds=4, severity=0.6, duration_rounds=1, instrument=licensing",
+    ]
+    weights = pd.DataFrame([{**runs.reference, "discount_rate_per_year": 0.05}])
+    payoffs = answer.china_payoffs(runs, weights)[:, 0]
+    for i, label in enumerate(runs.runs["label"]):
+        settings = answer._settings(
+            sweep,
+            SPEC,
+            {} if i == 0 else POINT,
+            ROW,
+            1,
+        )
+        if i == 0:
+            settings.append(("china.strategy", {"name": "hold"}))
+        model = LeverageModel(load_scenario(sweep.scenario, settings), record_tables=False)
+        model.run()
+        assert payoffs[i] == pytest.approx(model.discounted_payoff["china"], rel=1e-9), label
+    table = answer.effects(runs, weights)
+    assert len(table) == 1
+    assert table["payoff_gain_median"].iloc[0] == pytest.approx(payoffs[1] - payoffs[0])
+    assert table["pays_share"].iloc[0] == float(payoffs[1] > payoffs[0])
+
+
+def test_the_region_counts_a_point_when_most_runs_choose_as_china_did():
+    flows_open_best = {
+        "open": np.ones((12, len(revealed.TERMS))),
+        "quota": np.zeros((12, len(revealed.TERMS))),
+        "ban": np.zeros((12, len(revealed.TERMS))),
+    }
+    flows_quota_best = {m: -v for m, v in flows_open_best.items()}
+    point = revealed.DECISIONS[0]  # China chose the quota
+    simulated = revealed.Simulated(
+        pd.DataFrame([{"set": 1, "seed": s, "point": point.name} for s in (1, 2, 3)]),
+        [flows_open_best, flows_quota_best, flows_quota_best],
+        {w.name: 1.0 for w in revealed.WEIGHTS if w.term},
+        3,
+    )
+    grid = pd.DataFrame(
+        [{w.name: 1.0 for w in revealed.WEIGHTS} | {"discount_rate_per_year": 0.05}]
+    )
+    table = revealed.region(simulated, grid)  # the other points have no runs: NaN
+    np.testing.assert_allclose(table[f"share_{point.name}"], [2 / 3, 2 / 3])
+    assert list(table["points_right"]) == [1, 1]

@@ -1,0 +1,131 @@
+"""``overplay validate-history``: every fact against the ensemble, the JSON contract,
+the folder its figures and report read, and bad ensembles refused in one line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from overplay.experiments.cli import app
+from overplay.experiments.validation.calibration_spec import load_calibration
+from overplay.experiments.validation.facts import load_facts
+from overplay.experiments.validation.patterns import PATTERNS
+from overplay.experiments.validation.validate import BUNDLED_SPEC, bundled
+
+KEYS = {"fact", "observed", "median", "band", "tolerance", "within_tolerance", "sample"}
+
+
+def _ensemble(path: Path, sets: int = 2) -> Path:
+    """Parameter sets spread over the bundled spec's priors."""
+    spec, _ = load_calibration(bundled(BUNDLED_SPEC))
+    rows = []
+    for k in range(sets):
+        share = (k + 1) / (sets + 1)
+        row = {"set": k + 1}
+        for p in spec.parameters:
+            row[p.name] = p.prior.low + share * (p.prior.high - p.prior.low)
+        rows.append(row)
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def validated(tmp_path_factory) -> tuple[Path, list[dict]]:
+    folder = tmp_path_factory.mktemp("validate")
+    ensemble = _ensemble(folder / "ensemble.csv")
+    out = folder / "out"
+    args = ["validate-history", "--ensemble", str(ensemble), "--seeds", "2", "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return out, json.loads(result.stdout)
+
+
+def test_json_is_one_object_per_fact_with_the_contracts_keys(validated):
+    _, rows = validated
+    facts = load_facts().facts
+    assert [r["fact"] for r in rows] == [f.fact for f in facts]
+    for row in rows:
+        assert set(row) == KEYS
+        low, high = row["band"]
+        assert low <= row["median"] <= high
+        assert row["sample"] in ("in", "out") and isinstance(row["within_tolerance"], bool)
+    assert {r["sample"] for r in rows} == {"in", "out"}
+
+
+def test_within_tolerance_is_the_median_of_every_run_against_the_declared_tolerance(validated):
+    folder, rows = validated
+    values = pd.read_parquet(folder / "runs.parquet")
+    assert len(values) == 2 * 2, "two sets x two seeds"
+    by_id = load_facts().by_id()
+    for row in rows:
+        fact = by_id[row["fact"]]
+        median = values[row["fact"]].median()
+        assert row["median"] == pytest.approx(median)
+        assert row["within_tolerance"] == fact.within(median)
+        assert row["sample"] == fact.sample("2014-12")
+    assert json.loads((folder / "validation.json").read_text()) == rows
+
+
+def test_every_pattern_is_checked_in_every_run(validated):
+    folder, _ = validated
+    patterns = pd.read_parquet(folder / "patterns.parquet")
+    assert list(patterns["pattern"]) == [check.__name__ for check in PATTERNS]
+    assert (patterns["runs"] == 4).all()
+
+
+def test_the_printed_table_lists_samples_misses_and_patterns(tmp_path):
+    ensemble = _ensemble(tmp_path / "ensemble.csv", sets=1)
+    args = ["validate-history", "--ensemble", str(ensemble), "--seeds", "1", "-q"]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    for text in ("In sample", "Out of sample", "Pattern checks", "spike_then_decay"):
+        assert text in result.stdout
+
+
+def test_plot_and_report_read_the_folder(validated):
+    folder, _ = validated
+    runner = CliRunner()
+    assert runner.invoke(app, ["plot", str(folder), "--format", "png"]).exit_code == 0
+    assert {p.name for p in (folder / "figures").iterdir()} == {
+        "validation_facts.png",
+        "history.png",
+    }
+    assert runner.invoke(app, ["report", str(folder)]).exit_code == 0
+    page = (folder / "report.html").read_text()
+    assert "Out of sample" in page and "Pattern checks" in page
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("set,price_speed\n1,0.2\n", "missing column(s) price_elasticity"),
+        (None, "every value must be a number"),
+    ],
+)
+def test_a_bad_ensemble_is_refused_in_one_line(tmp_path, content, message):
+    path = tmp_path / "ensemble.csv"
+    if content is None:
+        lines = _ensemble(path).read_text().splitlines()
+        cells = lines[2].split(",")
+        cells[1] = "fast"
+        path.write_text("\n".join([*lines[:2], ",".join(cells)]) + "\n")
+        message = f"{path}:3: {message}"
+    else:
+        path.write_text(content)
+    result = CliRunner().invoke(app, ["validate-history", "--ensemble", str(path)])
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("scenario", ["history", "calibrated"])
+def test_history_and_calibrated_write_every_month_2009_to_2025(tmp_path, scenario):
+    out = tmp_path / scenario
+    result = CliRunner().invoke(app, ["run", scenario, "--quiet", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rounds = pd.read_parquet(out / "rounds.parquet")
+    months = rounds["date"].drop_duplicates()
+    assert (months.iloc[0], months.iloc[-1], len(months)) == ("2009-01", "2025-12", 204)
