@@ -64,6 +64,23 @@ CHINA_ILLEGAL_OUTPUT = Column(
     "China's black output outside the state plan (sold at home or smuggled)",
 )
 CHINA_RESERVE_T = Column("china_reserve_t", "t", "China's state reserve at the month's end")
+CHINA_EXPORTS_ALL = Column(
+    "china_exports_all",
+    "t/month",
+    "China's legal exports to every destination, third countries included (what its "
+    "customs record; the importers' rows hold their own share)",
+    "China's legal exports, all destinations",
+)
+CHINA_LEAKAGE_ALL = Column(
+    "china_leakage_all",
+    "t/month",
+    "Chinese supply smuggled or transshipped to every destination, third countries included",
+)
+CHINA_MAGNET_EXPORTS_ALL = Column(
+    "china_magnet_exports_all",
+    "t/month",
+    "rare-earth content of China's magnet exports to every destination, third countries included",
+)
 CHINA_MINING_SHARE = Column(
     "china_mining_share",
     "fraction",
@@ -251,6 +268,9 @@ ROUND_COLUMNS = (
     CHINA_LEGAL_OUTPUT,
     CHINA_ILLEGAL_OUTPUT,
     CHINA_RESERVE_T,
+    CHINA_EXPORTS_ALL,
+    CHINA_LEAKAGE_ALL,
+    CHINA_MAGNET_EXPORTS_ALL,
     CHINA_MINING_SHARE,
     CHINA_PROCESSING_SHARE,
     NON_CHINA_MINING_CAPACITY,

@@ -206,6 +206,7 @@ def clear_month(model: LeverageModel) -> None:
             "leak": leak[j, :n_imp],
             "nonchina_received": nonchina[j, :n_imp],
             "world_exports": exports[j],
+            "world_leakage": leaked[j],
             "magnet_exports": magnets_exported[j],
             "nonchina_processed": processed[j],
             "other_need": other_need[j],

@@ -28,6 +28,14 @@ if TYPE_CHECKING:
 #: and not a producer's small expansion.
 EXPANSION_T_PER_YEAR = 5_000.0
 ALL = "all"
+#: Flows to every destination, third countries included, recorded once per month and
+#: material: what a fact about all of China's trade measures (importers' rows hold only
+#: their own share).
+WORLD_FLOWS = {
+    "exports_from_china": "china_exports_all",
+    "leakage": "china_leakage_all",
+    "magnets_from_china": "china_magnet_exports_all",
+}
 
 
 class ObservationError(ValueError):
@@ -120,7 +128,14 @@ class Observation:
 
 
 def _flow(columns: tuple[str, ...]) -> Measure:
+    """Tonnes over the months: to every destination when the fact is about all
+    importers and the flow is recorded for the world, else over the importers' rows."""
+    world = all(c in WORLD_FLOWS for c in columns)
+
     def measure(view: RunView, fact: Fact, months: list[str]) -> float:
+        if world and fact.importer == ALL:
+            keep = view.world_rows(fact, months)
+            return float(sum(view.column(WORLD_FLOWS[c])[keep].sum() for c in columns))
         keep = view.select(fact, months)
         return float(sum(view.column(c)[keep].sum() for c in columns))
 
@@ -161,11 +176,10 @@ def _weighted_importers(column: str) -> Measure:
 
 
 def _partner_to_china(view: RunView, fact: Fact, months: list[str]) -> float:
-    keep = view.select(fact, months)
-    legal = view.column("exports_from_china")[keep].sum()
+    legal = _flow(("exports_from_china",))(view, fact, months)
     if legal <= 0:
         return float("inf")
-    return float((legal + view.column("leakage")[keep].sum()) / legal)
+    return float((legal + _flow(("leakage",))(view, fact, months)) / legal)
 
 
 def _peak(view: RunView, fact: Fact, months: list[str]) -> float:

@@ -21,9 +21,9 @@ IMPORTERS = ["japan", "us"]
 
 
 def _rounds() -> pd.DataFrame:
-    """The twelve months of 2010 x light/heavy x japan/us, values chosen to be checked by hand: month
-    k (1..12) exports 100k t to Japan and 10k to the US (light; heavy a tenth), leakage a
-    fifth of exports, 50 t non-China to each importer."""
+    """The twelve months of 2010 x light/heavy x japan/us, values chosen to be checked
+    by hand: month k (1..12) exports 100k t to Japan and 10k to the US (light; heavy a
+    tenth), leakage a fifth of exports, 50 t non-China to each importer."""
     rows = []
     for k, date in enumerate(MONTHS, start=1):
         for material, scale in (("light", 1.0), ("heavy", 0.1)):
@@ -50,7 +50,16 @@ def _rounds() -> pd.DataFrame:
                         "thrift": 0.1 if importer == "japan" else 0.3,
                     }
                 )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    # World flows: the importers' plus a third country's 5 t a month per material
+    # (exports and magnets; smuggling keeps the importers' one to five).
+    totals = frame.groupby(["date", "material"])[
+        ["exports_from_china", "magnets_from_china"]
+    ].transform("sum")
+    frame["china_exports_all"] = totals["exports_from_china"] + 5
+    frame["china_leakage_all"] = frame["china_exports_all"] / 5
+    frame["china_magnet_exports_all"] = totals["magnets_from_china"] + 5
+    return frame
 
 
 def _fact(observation: str, period: str = "2010", **fields) -> Fact:
@@ -78,9 +87,11 @@ def view() -> RunView:
     return RunView(_rounds())
 
 
-def test_china_recorded_exports_are_legal_exports_summed(view):
-    fact = _fact("china_recorded_exports", "2010-Q1")  # months 1-3
-    assert observe(view, fact) == pytest.approx((100 + 10) * 1.1 * (1 + 2 + 3))
+def test_china_recorded_exports_are_legal_exports_to_every_destination(view):
+    fact = _fact("china_recorded_exports", "2010-Q1")  # months 1-3, third country's 5 t
+    assert observe(view, fact) == pytest.approx((100 + 10) * 1.1 * (1 + 2 + 3) + 2 * 3 * 5)
+    japan = _fact("china_recorded_exports", "2010-Q1", importer="japan")
+    assert observe(view, japan) == pytest.approx(100 * 1.1 * (1 + 2 + 3))
 
 
 def test_partner_records_add_what_is_smuggled(view):
@@ -95,7 +106,7 @@ def test_all_imports_add_non_china_supply(view):
 
 def test_a_change_compares_monthly_rates_for_flows(view):
     # Q2 has one month here (April): 4x; Q1's monthly rate is 2x on average
-    fact = _fact("china_recorded_exports", "2010-04", base_period="2010-Q1")
+    fact = _fact("china_recorded_exports", "2010-04", base_period="2010-Q1", importer="us")
     assert observe(view, fact) == pytest.approx(4 / 2 - 1)
 
 
@@ -187,6 +198,6 @@ def test_every_observation_has_a_test_here():
 
 
 def test_magnets_and_dependence(view):
-    assert observe(view, _fact("magnet_exports", "2010-02")) == pytest.approx(4 * 4)
+    assert observe(view, _fact("magnet_exports", "2010-02")) == pytest.approx(4 * 4 + 2 * 5)
     dependence = _fact("china_dependence", "2010", importer="japan")
     assert observe(view, dependence) == pytest.approx(0.8)
