@@ -4,6 +4,7 @@ calibrated ensemble). Registered on :mod:`overplay.experiments.cli`'s app."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,6 +16,30 @@ from overplay.experiments.cli_base import _load_compiled, _name_column, command,
 if TYPE_CHECKING:
     import pandas as pd
 
+EnsembleOption = Annotated[
+    Path | None, typer.Option(help="Ensemble CSV (default: the bundled calibrated ensemble).")
+]
+SpecOption = Annotated[
+    Path | None,
+    typer.Option(help="The calibration spec the ensemble was fitted with (default: bundled)."),
+]
+WorkersOption = Annotated[int, typer.Option(min=1, help="Worker processes.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+
+
+def _counter(name: str, unit: str, hidden: bool) -> tuple[Progress, Callable[[int, int], None]]:
+    """A progress bar counting ``unit`` and the callback that advances it."""
+    bar = Progress(
+        _name_column(),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} " + unit),
+        TimeElapsedColumn(),
+        console=err,
+        disable=hidden,
+    )
+    task = bar.add_task(name, total=None)
+    return bar, lambda done, total: bar.update(task, completed=done, total=total)
+
 
 @command()
 def calibrate(
@@ -23,14 +48,14 @@ def calibrate(
         Path | None,
         typer.Option("--out", help="Fit folder (default: results/calibration-<spec name>)."),
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    workers: WorkersOption = 1,
     tiny: Annotated[
         bool, typer.Option("--tiny", help="The spec's tiny budget (a smoke test, minutes).")
     ] = False,
     restart: Annotated[
         bool, typer.Option("--restart", help="Start over instead of resuming a stopped fit.")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Fit the spec's parameters to the facts of its fit window (ABC-SMC); re-run the
     same command to resume. Writes the ensemble, the point estimate and a manifest."""
@@ -85,23 +110,17 @@ def calibrate(
 
 @command("validate-history")
 def validate_history_command(
-    ensemble: Annotated[
-        Path | None,
-        typer.Option(help="Ensemble CSV (default: the bundled calibrated ensemble)."),
-    ] = None,
-    spec: Annotated[
-        Path | None,
-        typer.Option(help="The calibration spec the ensemble was fitted with (default: bundled)."),
-    ] = None,
+    ensemble: EnsembleOption = None,
+    spec: SpecOption = None,
     seeds: Annotated[int, typer.Option(min=1, help="Seeds per parameter set.")] = 3,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    workers: WorkersOption = 1,
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path(
         "results/validate-history"
     ),
     as_json: Annotated[
         bool, typer.Option("--json", help="Print only a JSON list, one object per fact.")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Run the calibrated ensemble over 2009-2025 and read every fact, in and out of
     sample, against its declared tolerance; misses are listed, not hidden."""
@@ -111,22 +130,14 @@ def validate_history_command(
 
     inputs = prepare(spec, ensemble)
     _load_compiled(quiet or as_json)
-    bar = Progress(
-        _name_column(),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} runs"),
-        TimeElapsedColumn(),
-        console=err,
-        disable=quiet or as_json,
-    )
-    task = bar.add_task("validate-history", total=None)
+    bar, advance = _counter("validate-history", "runs", quiet or as_json)
     with bar:
         table, patterns = validate_history(
             inputs,
             seeds,
             out_dir,
             workers=workers,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            progress=advance,
         )
     if as_json:
         print(json.dumps(json_rows(table), indent=1))
@@ -172,21 +183,15 @@ def _print_validation(table: pd.DataFrame, patterns: pd.DataFrame) -> None:
 
 @command("revealed-preference")
 def revealed_preference_command(
-    ensemble: Annotated[
-        Path | None,
-        typer.Option(help="Ensemble CSV (default: the bundled calibrated ensemble)."),
-    ] = None,
-    spec: Annotated[
-        Path | None,
-        typer.Option(help="The calibration spec the ensemble was fitted with (default: bundled)."),
-    ] = None,
+    ensemble: EnsembleOption = None,
+    spec: SpecOption = None,
     sets: Annotated[int, typer.Option(min=1, help="Parameter sets used (the first N).")] = 20,
     seeds: Annotated[int, typer.Option(min=1, help="Seeds per parameter set.")] = 2,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    workers: WorkersOption = 1,
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path(
         "results/revealed-preference"
     ),
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Which of China's unmeasured payoff weights make a best-responding China choose
     as China did at the sources' decision points (2010, 2014, April and November 2025)."""
@@ -197,15 +202,7 @@ def revealed_preference_command(
 
     inputs = prepare(spec, ensemble)
     _load_compiled(quiet)
-    bar = Progress(
-        _name_column(),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} decision states"),
-        TimeElapsedColumn(),
-        console=err,
-        disable=quiet,
-    )
-    task = bar.add_task("revealed-preference", total=None)
+    bar, advance = _counter("revealed-preference", "decision states", quiet)
     with bar:
         _, brief = revealed_preference(
             inputs,
@@ -213,7 +210,7 @@ def revealed_preference_command(
             seeds,
             out_dir,
             workers=workers,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            progress=advance,
         )
     view = Table(title="The weight region: sets that get the most decision points right")
     view.add_column("")
@@ -238,19 +235,15 @@ def findings(
     sweep: Annotated[
         Path | None, typer.Option(help="The overuse design (default: the bundled overuse.yaml).")
     ] = None,
-    ensemble: Annotated[
-        Path | None, typer.Option(help="Ensemble CSV (default: the bundled calibrated ensemble).")
-    ] = None,
-    spec: Annotated[
-        Path | None, typer.Option(help="The calibration spec of the ensemble (default: bundled).")
-    ] = None,
+    ensemble: EnsembleOption = None,
+    spec: SpecOption = None,
     sets: Annotated[int, typer.Option(min=1, help="Parameter sets used (the first N).")] = 10,
     seeds: Annotated[int, typer.Option(min=1, help="Seeds per parameter set.")] = 3,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    workers: WorkersOption = 1,
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path(
         "results/findings"
     ),
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """The overuse study over the calibrated ensemble, China's payoff weighed by the
     identified weight region: when restriction pays China, and what it costs its share."""
@@ -259,15 +252,7 @@ def findings(
 
     inputs = prepare(spec, ensemble)
     _load_compiled(quiet)
-    bar = Progress(
-        _name_column(),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} runs"),
-        TimeElapsedColumn(),
-        console=err,
-        disable=quiet,
-    )
-    task = bar.add_task("findings", total=None)
+    bar, advance = _counter("findings", "runs", quiet)
     with bar:
         table = run_findings(
             inputs,
@@ -278,7 +263,7 @@ def findings(
             seeds,
             out_dir,
             workers=workers,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            progress=advance,
         )
     shown = table[["label", "payoff_gain_median", "pays_share"]].copy()
     shown["payoff_gain_median"] = shown["payoff_gain_median"].map(lambda v: f"{v:,.0f}")

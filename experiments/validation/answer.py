@@ -23,10 +23,10 @@ import pandas as pd
 
 from overplay.experiments.outcomes import outcomes_of
 from overplay.experiments.sweep.designs import design_points
-from overplay.experiments.sweep.pool import WorkerPool
 from overplay.experiments.sweep.spec import SweepSpec
 from overplay.experiments.validation.calibration_spec import CalibrationSpec
 from overplay.experiments.validation.revealed import TERMS, WEIGHTS
+from overplay.experiments.validation.tasks import map_tasks
 from overplay.model.leverage_model import LeverageModel
 from overplay.model.scenario_checks import ScenarioNote
 from overplay.model.scenarios import load_scenario
@@ -103,19 +103,7 @@ def run_answer(
                 if not point:
                     settings.append(control)
                 tasks.append((p, int(row["set"]), seed, point, settings))
-    results = []
-    if workers <= 1:
-        for i, task in enumerate(tasks, start=1):
-            results.append(_run(sweep.scenario, task[4]))
-            if progress:
-                progress(i, len(tasks))
-    else:
-        with WorkerPool(workers) as pool:
-            futures = [pool.submit(_run, sweep.scenario, task[4]) for task in tasks]
-            for i, future in enumerate(futures, start=1):
-                results.append(future.result())
-                if progress:
-                    progress(i, len(tasks))
+    results = map_tasks(_run, [(sweep.scenario, task[4]) for task in tasks], workers, progress)
     rows = []
     for (p, set_id, seed, point, _), (values, _, _) in zip(tasks, results, strict=True):
         label = CONTROL if not point else ", ".join(f"{k}={v}" for k, v in point.items())

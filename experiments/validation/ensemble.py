@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 
 from overplay.experiments.single_run import run_scenario
-from overplay.experiments.sweep.pool import WorkerPool
 from overplay.experiments.validation.calibration_spec import CalibrationSpec
 from overplay.experiments.validation.facts import Fact
 from overplay.experiments.validation.observe import observe_all
 from overplay.experiments.validation.patterns import check_patterns
+from overplay.experiments.validation.tasks import map_tasks
 from overplay.model.scenario_checks import ScenarioNote
 from overplay.model.scenarios import load_scenario
 
@@ -82,19 +82,9 @@ def run_ensemble(
         for row in ensemble.to_dict("records")
         for seed in range(1, seeds + 1)
     ]
-    results = []
-    if workers <= 1:
-        for i, (_, _, settings) in enumerate(tasks, start=1):
-            results.append(_one(spec.scenario, settings, facts, years))
-            if progress:
-                progress(i, len(tasks))
-    else:
-        with WorkerPool(workers) as pool:
-            futures = [pool.submit(_one, spec.scenario, s, facts, years) for _, _, s in tasks]
-            for i, future in enumerate(futures, start=1):
-                results.append(future.result())
-                if progress:
-                    progress(i, len(tasks))
+    results = map_tasks(
+        _one, [(spec.scenario, s, facts, years) for _, _, s in tasks], workers, progress
+    )
     values, patterns, worlds = [], [], []
     for (set_id, seed, _), (observed, checks, world) in zip(tasks, results, strict=True):
         values.append({"set": set_id, "seed": seed, **observed})

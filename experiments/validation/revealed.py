@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 
 from overplay.agents.moves import actions_of
-from overplay.experiments.sweep.pool import WorkerPool
 from overplay.experiments.validation.calibration_spec import CalibrationSpec
 from overplay.experiments.validation.ensemble import overrides
+from overplay.experiments.validation.tasks import map_tasks
 from overplay.model.columns import (
     CAPTURED_INDUSTRY,
     LEVERAGE_LOSS,
@@ -218,19 +218,9 @@ def simulate_decisions(
         for seed in range(1, seeds + 1)
         for point in DECISIONS
     ]
-    results: list[tuple[dict[str, float], dict[str, np.ndarray]]] = []
-    if workers <= 1:
-        for i, (_, _, point, settings) in enumerate(tasks, start=1):
-            results.append(_point_task(spec, settings, point, months))
-            if progress:
-                progress(i, len(tasks))
-    else:
-        with WorkerPool(workers) as pool:
-            futures = [pool.submit(_point_task, spec, s, p, months) for _, _, p, s in tasks]
-            for i, future in enumerate(futures, start=1):
-                results.append(future.result())
-                if progress:
-                    progress(i, len(tasks))
+    results = map_tasks(
+        _point_task, [(spec, s, p, months) for _, _, p, s in tasks], workers, progress
+    )
     frame = pd.DataFrame(
         [(s, seed, p.name) for s, seed, p, _ in tasks], columns=["set", "seed", "point"]
     )
