@@ -250,20 +250,35 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
 
 
 def point_scenario(spec: CalibrationSpec, point: dict[str, float]) -> str:
-    """The point estimate as a scenario that extends the fitted one."""
+    """The point estimate as a scenario that extends the fitted one. A key through a
+    list (``events.0.params.cut``) cannot be set alone in a file, so such a list is
+    written whole, as the fitted scenario has it with the fitted values."""
     lines = [
         f"# The point estimate of calibration {spec.name!r}: each parameter's weighted",
         "# posterior median over the last ABC-SMC generation (docs/validation.md).",
         f"# Written by `overplay calibrate`; fitted to facts up to {spec.fit_window_end}.",
     ]
+    values = {key: round(point[p.name], 6) for p in spec.parameters for key in p.keys}
     settings: dict[str, Any] = {}
-    for p in spec.parameters:
-        for key in p.keys:
-            node = settings
-            *path, last = key.split(".")
-            for part in path:
-                node = node.setdefault(part, {})
-            node[last] = round(point[p.name], 6)
+    listed = sorted({key.split(".")[0] for key in values if _through_list(key)})
+    for key, value in values.items():
+        if key.split(".")[0] in listed:
+            continue
+        node = settings
+        *path, last = key.split(".")
+        for part in path:
+            node = node.setdefault(part, {})
+        node[last] = value
+    if listed:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ScenarioNote)
+            fitted = load_scenario(spec.scenario, list(values.items()), parse_once=True)
+        dumped = fitted.model_dump(mode="json", exclude_defaults=True)
+        for section in listed:
+            settings[section] = dumped[section]
+            if section == "events":
+                settings["events_merge"] = "replace"  # they are the fitted scenario's own
+        lines.append(f"# {', '.join(listed)}: the fitted scenario's, with the fitted values.")
     body = {
         "extends": spec.scenario,
         "name": "calibrated",
@@ -271,7 +286,11 @@ def point_scenario(spec: CalibrationSpec, point: dict[str, float]) -> str:
         f"{spec.fit_window_end} (docs/validation.md).",
         **settings,
     }
-    return "\n".join(lines) + "\n" + yaml.safe_dump(body, sort_keys=False)
+    return "\n".join(lines) + "\n" + yaml.safe_dump(body, sort_keys=False, allow_unicode=True)
+
+
+def _through_list(key: str) -> bool:
+    return any(part.isdigit() for part in key.split("."))
 
 
 def _resumable(folder: Path, key: dict) -> bool:
