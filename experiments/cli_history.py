@@ -147,6 +147,11 @@ def validate_history_command(
     out.print(f"Figures: overplay plot {out_dir}   Report: overplay report {out_dir}")
 
 
+def _figure(value: float) -> str:
+    """Tonnes with thousands separators, shares and multiples to three digits."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
 def _print_validation(table: pd.DataFrame, patterns: pd.DataFrame) -> None:
     from rich.table import Table
 
@@ -163,9 +168,9 @@ def _print_validation(table: pd.DataFrame, patterns: pd.DataFrame) -> None:
             )
             view.add_row(
                 row.fact + ("" if row.fitted or sample == "out" else " (not fitted)"),
-                f"{row.observed:.4g}",
-                f"{row.median:.4g}",
-                f"{row.band_low:.4g} – {row.band_high:.4g}",
+                _figure(row.observed),
+                _figure(row.median),
+                f"{_figure(row.band_low)} – {_figure(row.band_high)}",
                 tolerance,
                 "yes" if row.within_tolerance else "MISS",
             )

@@ -324,6 +324,10 @@ def findings_sections(result: ResultFolder) -> list[Section]:
             "design point": effects["label"],
             "China's payoff gain, USD m: median (90 %)": band("payoff_gain"),
             "cases it pays": [f"{v:.0%}" for v in effects["pays_share"]],
+            "pays while leverage is worth less than (USD m/importer-month)": [
+                table_number(v) if v != float("inf") else "every value swept"
+                for v in effects["break_even_leverage_value"]
+            ],
             "change in light separation share": band("china_processing_share_final_light"),
             "change in heavy separation share": band("china_processing_share_final_heavy"),
         }

@@ -134,10 +134,28 @@ def _band(values: np.ndarray) -> tuple[float, float, float]:
     return float(low), float(mid), float(high)
 
 
+def break_even(gain: np.ndarray, leverage_value: np.ndarray) -> float:
+    """The value China puts on held leverage (USD m per importer-month) at which the
+    median gain crosses zero, read off the gains' medians at each swept value (runs x
+    weight sets in; linear between values). Restriction costs China held leverage, so
+    the gain falls as that value rises: below the break-even restriction pays. inf
+    when it pays at every swept value, 0 when at none."""
+    values = np.unique(leverage_value)
+    medians = np.array([np.median(gain[:, leverage_value == v]) for v in values])
+    if (medians > 0).all():
+        return float("inf")
+    if medians[0] <= 0:
+        return 0.0
+    k = int(np.argmax(medians <= 0))
+    x0, x1, y0, y1 = values[k - 1], values[k], medians[k - 1], medians[k]
+    return float(x0 + (x1 - x0) * y0 / (y0 - y1))
+
+
 def effects(answer: AnswerRuns, weights: pd.DataFrame) -> pd.DataFrame:
     """Per design point, against the control on the same set and seed: China's payoff
     gain (median, 90 % band and share of cases above 0, over sets, seeds and weight
-    sets) and the change in its final separation shares and non-China capacity."""
+    sets), the leverage value at which it stops paying, and the change in China's final
+    separation shares and non-China capacity."""
     runs = answer.runs
     payoff = china_payoffs(answer, weights)
     key = list(zip(runs["set"], runs["seed"], strict=True))
@@ -160,6 +178,9 @@ def effects(answer: AnswerRuns, weights: pd.DataFrame) -> pd.DataFrame:
             "payoff_gain_high": high,
             "pays_share": float((cases > 0).mean()),
         }
+        row["break_even_leverage_value"] = break_even(
+            gain[index], weights["leverage_value_usd_m_per_month"].to_numpy()
+        )
         for outcome in OUTCOMES[:4]:
             change = frame[outcome].to_numpy() - runs[outcome].to_numpy()[base[index]]
             low, mid, high = _band(change)

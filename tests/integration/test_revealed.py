@@ -121,3 +121,18 @@ def test_the_region_counts_a_point_when_most_runs_choose_as_china_did():
     table = revealed.region(simulated, grid)  # the other points have no runs: NaN
     np.testing.assert_allclose(table[f"share_{point.name}"], [2 / 3, 2 / 3])
     assert list(table["points_right"]) == [1, 1]
+
+
+@pytest.mark.parametrize(
+    ("medians", "expected"),
+    [
+        ((10, 0, -10), 100.0),
+        ((10, 5, 1), float("inf")),
+        ((-1, -5, -9), 0.0),
+        ((30, 10, -10), 150.0),
+    ],
+)
+def test_break_even_is_where_the_median_gain_crosses_zero(medians, expected):
+    values = np.array([0.0, 100.0, 200.0] * 2)
+    gain = np.array([list(medians) * 2], float)
+    assert answer.break_even(gain, values) == expected
