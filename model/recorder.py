@@ -52,6 +52,12 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> list[float]:
     ).tolist()
 
 
+def _quota_cut(policy: ExportPolicy) -> float:
+    """The quota's cut while a quota is in force, 0 otherwise (a policy keeps the cut of
+    an earlier quota after it moves on)."""
+    return policy.cut if policy.regime is Regime.QUOTA else 0.0
+
+
 def _approval(policy: ExportPolicy) -> float:
     """Share of requests China lets through by licence: the approval rate when licensing,
     0 under a ban, 1 when open or under a quota (quotas cap volume, not approvals)."""
@@ -292,7 +298,7 @@ class Recorder:
                 "china_magnet_policy": [p.regime.value for p in magnet_policies],
                 "licence_approval_rate": [_approval(p) for p in policies],
                 "magnet_licence_approval_rate": [_approval(p) for p in magnet_policies],
-                "quota_cut": [p.cut for p in policies],
+                "quota_cut": [_quota_cut(p) for p in policies],
                 "non_china_sourcing": sourcing[:, j].tolist(),
                 "thrift": thrift[:, j].tolist(),
                 "recycling_rate": month.recycling[:, j].tolist(),

@@ -166,3 +166,12 @@ def test_history_writes_every_month_material_stage_and_importer():
     quotas = [row["date"] for row in log if row["action"] == "production_quota"]
     assert quotas[0] == "2011-01" and "2024-01" in quotas
     assert any(row["actor"] == "mp_materials" and row["date"] == "2018-01" for row in log)
+
+
+def test_quota_cut_is_reported_only_while_a_quota_is_in_force():
+    """After the WTO ruling the quotas go (2015-01); the rows must not keep their cut."""
+    rounds = run_scenario(load_scenario("history", [("years", 7)])).rounds
+    under_quota = rounds["china_policy"] == "quota"
+    assert (rounds.loc[under_quota, "quota_cut"] > 0).all()
+    assert (rounds.loc[~under_quota, "quota_cut"] == 0).all()
+    assert (rounds.loc[rounds["date"] >= "2015-01", "china_policy"] != "quota").any()
