@@ -37,7 +37,7 @@ from overplay.experiments.validation.calibration_spec import (
     CalibrationSpec,
     FittedParameter,
 )
-from overplay.experiments.validation.ensemble import fact_table, run_ensemble
+from overplay.experiments.validation.ensemble import fact_table, overrides, run_ensemble
 from overplay.experiments.validation.facts import Fact, FactTable
 from overplay.experiments.validation.observe import observe_all
 from overplay.experiments.validation.seeded_sampler import SeededSampler
@@ -53,19 +53,6 @@ FIT = "fit.parquet"
 #: Seeds per parameter set in the fit report.
 FIT_SEEDS = 3
 Progress = Callable[[int, int], None]
-
-
-def fit_overrides(
-    spec: CalibrationSpec, values: dict[str, float], seed: int, years: float | None = None
-) -> list[tuple[str, Any]]:
-    """Scenario overrides for one parameter set (and the fit window's length)."""
-    overrides: list[tuple[str, Any]] = [
-        (key, float(values[p.name])) for p in spec.parameters for key in p.keys
-    ]
-    overrides.append(("seed", int(seed)))
-    if years is not None:
-        overrides.append(("years", years))
-    return overrides
 
 
 def window_years(spec: CalibrationSpec) -> float:
@@ -87,9 +74,10 @@ def simulate(
     """The facts' values in one run of the scenario with these parameters."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ScenarioNote)  # "events after the window left out"
-        scenario = load_scenario(
-            spec.scenario, fit_overrides(spec, values, seed, years), parse_once=True
-        )
+        settings = overrides(spec, values, seed)
+        if years is not None:
+            settings.append(("years", years))
+        scenario = load_scenario(spec.scenario, settings, parse_once=True)
     return observe_all(run_scenario(scenario).rounds, facts)
 
 
