@@ -25,7 +25,7 @@ from overplay.experiments.outcomes import outcomes_of
 from overplay.experiments.sweep.designs import design_points
 from overplay.experiments.sweep.spec import SweepSpec
 from overplay.experiments.validation.calibration_spec import CalibrationSpec
-from overplay.experiments.validation.revealed import TERMS, WEIGHTS
+from overplay.experiments.validation.revealed import TERMS, payoff_scales, reference_weights
 from overplay.experiments.validation.tasks import map_tasks
 from overplay.model.leverage_model import LeverageModel
 from overplay.model.scenario_checks import ScenarioNote
@@ -73,14 +73,7 @@ def _run(scenario: str, settings: list[tuple[str, Any]]) -> tuple[dict, np.ndarr
         model.step()
         booked = model.ledger.month.get("china", {})
         flows.append([booked.get(term, 0.0) for term in TERMS])
-    china = config.china
-    reference = {
-        "leverage_value_usd_m_per_month": china.leverage_value_usd_m_per_month,
-        "domestic_industry_weight": china.domestic_industry_weight,
-        "leverage_loss_years": china.leverage_loss_years,
-        "retaliation_scale": 1.0,
-    }
-    return outcomes_of(model, OUTCOMES), np.asarray(flows), reference
+    return outcomes_of(model, OUTCOMES), np.asarray(flows), reference_weights(model)
 
 
 def run_answer(
@@ -115,13 +108,7 @@ def run_answer(
 
 def china_payoffs(answer: AnswerRuns, weights: pd.DataFrame) -> np.ndarray:
     """China's discounted payoff of every run under every weight set (runs x sets)."""
-    scale = np.ones((len(weights), len(TERMS)))
-    for weight in WEIGHTS:
-        if weight.term is not None:
-            reference = answer.reference[weight.name]
-            column = TERMS.index(weight.term)
-            scale[:, column] = weights[weight.name].to_numpy() / reference if reference else 0.0
-    monthly = (1 + weights["discount_rate_per_year"].to_numpy()) ** (-1 / 12)
+    scale, monthly = payoff_scales(answer.reference, weights)
     discount = monthly[:, None] ** np.arange(answer.flows.shape[1])[None, :]
     return np.einsum("rmj,wj,wm->rw", answer.flows, scale, discount)
 

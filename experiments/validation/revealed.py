@@ -233,16 +233,24 @@ def weight_grid() -> pd.DataFrame:
     )
 
 
+def payoff_scales(
+    reference: dict[str, float], weights: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each weight set: the factor on each payoff term relative to the weights the
+    terms were simulated at (weight sets x terms), and its monthly discount factor."""
+    scale = np.ones((len(weights), len(TERMS)))
+    for weight in WEIGHTS:
+        if weight.term is not None:
+            column = TERMS.index(weight.term)
+            base = reference[weight.name]
+            scale[:, column] = weights[weight.name].to_numpy() / base if base else 0.0
+    return scale, (1 + weights["discount_rate_per_year"].to_numpy()) ** (-1 / 12)
+
+
 def choices(simulated: Simulated, grid: pd.DataFrame) -> dict[str, np.ndarray]:
     """Per horizon: the move index a best response picks, weight sets x tasks (the
     first of the menu on a tie, as the strategies do)."""
-    scale = np.ones((len(grid), len(TERMS)))
-    for weight in WEIGHTS:
-        if weight.term is not None:
-            reference = simulated.reference[weight.name]
-            column = TERMS.index(weight.term)
-            scale[:, column] = grid[weight.name].to_numpy() / reference if reference else 0.0
-    monthly = (1 + grid["discount_rate_per_year"].to_numpy()) ** (-1 / 12)
+    scale, monthly = payoff_scales(simulated.reference, grid)
     picked: dict[str, np.ndarray] = {}
     for strategy, rounds in HORIZONS.items():
         months = rounds * simulated.interval
@@ -278,26 +286,6 @@ def region(simulated: Simulated, grid: pd.DataFrame) -> pd.DataFrame:
         frame["points_right"] = right
         out.append(frame)
     return pd.concat(out, ignore_index=True)
-
-
-def move_table(simulated: Simulated, grid: pd.DataFrame) -> pd.DataFrame:
-    """The moves chosen at each point by the scenario's own weights (the reference
-    row of the grid, or the nearest), share of runs per move and strategy."""
-    picked = choices(simulated, grid)
-    rows = []
-    for strategy, chosen in picked.items():
-        for point in DECISIONS:
-            columns = np.flatnonzero(simulated.tasks["point"].to_numpy() == point.name)
-            for index, move in enumerate(point.menu):
-                rows.append(
-                    {
-                        "strategy": strategy,
-                        "point": point.name,
-                        "move": move,
-                        "share": float((chosen[:, columns] == index).mean()),
-                    }
-                )
-    return pd.DataFrame(rows)
 
 
 def summary(table: pd.DataFrame) -> pd.DataFrame:
