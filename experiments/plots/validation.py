@@ -22,12 +22,6 @@ REDO = "the folder is damaged or incomplete: run the command that wrote it again
 SAMPLES = {"in": ("in sample (fitted window)", PALETTE[0]), "out": ("out of sample", PALETTE[3])}
 
 
-def _deviation(row: pd.Series, value: float) -> float:
-    if row["tolerance_kind"] == "relative":
-        return (value / row["observed"] - 1) / row["tolerance"]
-    return (value - row["observed"]) / row["tolerance"]
-
-
 def facts_figure(table: pd.DataFrame, heading: str, runs: str) -> Figure:
     """Each fact's median and 90 % band, in tolerance units (0 = observed)."""
     figure, (ax,) = slide(1, 1)
@@ -37,9 +31,9 @@ def facts_figure(table: pd.DataFrame, heading: str, runs: str) -> Figure:
     for (_, row), level in zip(table.iterrows(), y, strict=True):
         label, color = SAMPLES[row["sample"]]
         low, high = (
-            np.clip(_deviation(row, row[k]), -CLIP, CLIP) for k in ("band_low", "band_high")
+            np.clip(row[k], -CLIP, CLIP) for k in ("band_deviation_low", "band_deviation_high")
         )
-        mid = _deviation(row, row["median"])
+        mid = row["deviation"]
         ax.plot([low, high], [level, level], color=color, lw=3, alpha=0.6)
         ax.scatter(
             np.clip(mid, -CLIP, CLIP),

@@ -14,9 +14,10 @@ from overplay.experiments.plots import PlotError, files
 from overplay.experiments.single_run import atomic_write, json_text, manifest_common
 from overplay.experiments.sweep.spec import load_sweep
 from overplay.experiments.validation.answer import effects, run_answer
+from overplay.experiments.validation.facts import bundled
 from overplay.experiments.validation.revealed import WEIGHTS
 from overplay.experiments.validation.revealed_output import REGION
-from overplay.experiments.validation.validate import Inputs, bundled
+from overplay.experiments.validation.validate import Inputs
 
 BUNDLED_SWEEP = "specs/overuse.yaml"
 EFFECTS = "effects.parquet"

@@ -118,6 +118,8 @@ def fact_table(facts: tuple[Fact, ...], values: pd.DataFrame, fit_window_end: st
                 "tolerance": fact.tolerance,
                 "tolerance_kind": fact.tolerance_kind,
                 "deviation": fact.deviation(median) if covered else np.nan,
+                "band_deviation_low": fact.deviation(low) if covered else np.nan,
+                "band_deviation_high": fact.deviation(high) if covered else np.nan,
                 "within_tolerance": bool(covered and fact.within(median)),
                 "runs": len(simulated),
                 "unit": fact.unit,

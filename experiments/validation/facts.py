@@ -101,14 +101,15 @@ class FactTable:
         return {f.fact: f for f in self.facts}
 
 
-def bundled_path() -> Path:
-    return Path(str(resources.files("overplay.experiments").joinpath(BUNDLED)))
+def bundled(name: str) -> Path:
+    """A file shipped in the ``overplay.experiments`` package (``data/history.csv``)."""
+    return Path(str(resources.files("overplay.experiments").joinpath(name)))
 
 
 def load_facts(path: Path | None = None) -> FactTable:
     """Read and check a facts file (the bundled one by default); every problem is
     reported at once as ``FILE:LINE: column: message``."""
-    path = path or bundled_path()
+    path = path or bundled(BUNDLED)
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")

@@ -41,7 +41,8 @@ def _simulate(pickled: bytes, seed: int) -> Any:
 class SeededSampler(Sampler):
     """Deterministic batches of candidates, evaluated inline or on a worker pool.
 
-    ``progress`` is called with the number of evaluations each batch adds."""
+    ``progress`` is called with the number of evaluations each batch adds. One fit
+    calls pyabc once, so the pool lives until :meth:`close`, not pyabc's ``stop``."""
 
     def __init__(
         self,
@@ -97,10 +98,6 @@ class SeededSampler(Sampler):
         if self._pool is None:
             self._pool = WorkerPool(self.workers)
         return self._pool
-
-    def stop(self) -> None:
-        """pyabc calls this when an analysis ends; the pool is closed by :meth:`close`
-        (one fit calls pyabc once per generation)."""
 
     def close(self) -> None:
         if self._pool is not None:

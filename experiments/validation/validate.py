@@ -11,7 +11,6 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +25,7 @@ from overplay.experiments.validation.ensemble import (
     pattern_table,
     run_ensemble,
 )
-from overplay.experiments.validation.facts import FactTable
+from overplay.experiments.validation.facts import FactTable, bundled
 
 BUNDLED_SPEC = "specs/calibrate_history.yaml"
 BUNDLED_ENSEMBLE = "data/calibrated_ensemble.csv"
@@ -34,10 +33,6 @@ TABLE = "facts.parquet"
 PATTERNS = "patterns.parquet"
 VALUES = "runs.parquet"
 WORLD = "world.parquet"
-
-
-def bundled(name: str) -> Path:
-    return Path(str(resources.files("overplay.experiments").joinpath(name)))
 
 
 def read_ensemble(path: Path, spec: CalibrationSpec) -> pd.DataFrame:

@@ -13,7 +13,8 @@ from overplay.experiments.sweep.spec import load_sweep
 from overplay.experiments.validation import answer, revealed
 from overplay.experiments.validation.calibration_spec import load_calibration
 from overplay.experiments.validation.ensemble import overrides
-from overplay.experiments.validation.validate import BUNDLED_SPEC, bundled
+from overplay.experiments.validation.facts import bundled
+from overplay.experiments.validation.validate import BUNDLED_SPEC
 from overplay.model.forecast import advance_to_round
 from overplay.model.leverage_model import LeverageModel
 from overplay.model.observing import observe_china

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from overplay.experiments.cli import app
 from overplay.experiments.validation.calibration_spec import load_calibration
-from overplay.experiments.validation.facts import load_facts
+from overplay.experiments.validation.facts import bundled, load_facts
 from overplay.experiments.validation.patterns import PATTERNS
-from overplay.experiments.validation.validate import BUNDLED_SPEC, bundled
+from overplay.experiments.validation.validate import BUNDLED_SPEC
 
 KEYS = {"fact", "observed", "median", "band", "tolerance", "within_tolerance", "sample"}
 
