@@ -11,10 +11,12 @@ import pandas as pd
 
 from overplay.experiments.errors import UserError
 from overplay.experiments.plots import PlotError, files
-from overplay.experiments.single_run import atomic_write, json_text, manifest_common
+from overplay.experiments.result_folder import check_result_folder
+from overplay.experiments.single_run import manifest_common
 from overplay.experiments.sweep.spec import load_sweep
 from overplay.experiments.validation.answer import effects, run_answer
 from overplay.experiments.validation.facts import bundled
+from overplay.experiments.validation.outputs import write_result
 from overplay.experiments.validation.revealed import WEIGHTS
 from overplay.experiments.validation.revealed_output import REGION
 from overplay.experiments.validation.validate import Inputs
@@ -53,6 +55,7 @@ def findings(
     progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Run the design over the ensemble, weigh China's payoff by the region, write."""
+    check_result_folder(out, "findings")
     started = datetime.now(UTC)
     weights = region_weights(region, strategy)
     sweep_path = sweep_path or bundled(BUNDLED_SWEEP)
@@ -60,12 +63,7 @@ def findings(
     ensemble = inputs.ensemble.head(sets)
     answer = run_answer(sweep, inputs.spec, ensemble, seeds, workers=workers, progress=progress)
     table = effects(answer, weights)
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out / EFFECTS, lambda p: table.to_parquet(p, index=False))
-    atomic_write(out / RUNS, lambda p: answer.runs.to_parquet(p, index=False))
-    atomic_write(out / WEIGHT_SETS, lambda p: weights.to_parquet(p, index=False))
     document = {
-        "kind": "findings",
         "spec": inputs.spec.name,
         "sweep": str(sweep_path),
         "ensemble": str(inputs.ensemble_path),
@@ -77,5 +75,6 @@ def findings(
         "points_right": int(weights["points_right"].iloc[0]),
         **manifest_common(started, "completed"),
     }
-    atomic_write(out / "manifest.json", lambda p: p.write_text(json_text(document)))
+    tables = {EFFECTS: table, RUNS: answer.runs, WEIGHT_SETS: weights}
+    write_result(out, "findings", tables, {}, document)
     return table

@@ -31,6 +31,7 @@ import pandas as pd
 import pyabc
 import yaml
 
+from overplay.experiments.result_folder import check_result_folder
 from overplay.experiments.single_run import atomic_write, json_text, manifest_common, run_scenario
 from overplay.experiments.validation.calibration_spec import (
     Budget,
@@ -140,6 +141,7 @@ def calibrate(
     """Fit, or resume a stopped fit of the same spec in ``folder``."""
     budget = spec.tiny_budget if tiny else spec.budget
     fitted = tuple(f for f in facts.facts if f.fitted(spec.fit_window_end))
+    check_result_folder(folder, "calibration")  # resumable: never replaced whole
     folder.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
     key = {"spec_hash": spec.spec_hash(), "tiny": tiny}
@@ -147,6 +149,7 @@ def calibrate(
     resumed = _resumable(folder, key) and not restart
     if not resumed and database.exists():
         database.unlink()
+    _write_manifest(folder, key, started, "running", spec)  # before the database exists
     _quiet_pyabc()
     sampler = SeededSampler(spec.seed, workers, progress)
     abc = pyabc.ABCSMC(
@@ -161,7 +164,6 @@ def calibrate(
         abc.load(url, 1)
     else:
         abc.new(url, {f.fact: f.value for f in fitted})
-    _write_manifest(folder, key, started, "running", spec)
     try:
         history = _generations(abc, budget, spec.seed)
     finally:
@@ -308,6 +310,7 @@ def _write_manifest(
         "seed": spec.seed,
         "fit_window_end": spec.fit_window_end,
         "fit_seeds": FIT_SEEDS,
+        "files": [DATABASE, f"{DATABASE}-journal", ENSEMBLE, FIT, POINT, SPEC],
         **manifest_common(started, status),
     }
     if result is not None:

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from overplay.experiments.single_run import atomic_write, json_text, manifest_common
+from overplay.experiments.result_folder import check_result_folder
+from overplay.experiments.single_run import manifest_common
+from overplay.experiments.validation.outputs import write_result
 from overplay.experiments.validation.revealed import (
     DECISIONS,
     HORIZONS,
@@ -52,17 +54,13 @@ def revealed_preference(
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Simulate, score every weight set, write the folder; the region and summary."""
+    check_result_folder(out, "revealed")
     started = datetime.now(UTC)
     ensemble = inputs.ensemble.head(sets)
     simulated = simulate_decisions(inputs.spec, ensemble, seeds, workers=workers, progress=progress)
     table = region(simulated, weight_grid())
     brief = summary(table)
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out / REGION, lambda p: table.to_parquet(p, index=False))
-    atomic_write(out / SUMMARY, lambda p: brief.to_parquet(p, index=False))
-    atomic_write(out / DECISIONS_TABLE, lambda p: decisions_table().to_parquet(p, index=False))
     document = {
-        "kind": "revealed",
         "spec": inputs.spec.name,
         "ensemble": str(inputs.ensemble_path),
         "parameter_sets": len(ensemble),
@@ -72,5 +70,6 @@ def revealed_preference(
         "horizons_rounds": HORIZONS,
         **manifest_common(started, "completed"),
     }
-    atomic_write(out / "manifest.json", lambda p: p.write_text(json_text(document)))
+    tables = {REGION: table, SUMMARY: brief, DECISIONS_TABLE: decisions_table()}
+    write_result(out, "revealed", tables, {}, document)
     return table, brief

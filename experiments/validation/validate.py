@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from overplay.experiments.errors import UserError
-from overplay.experiments.single_run import atomic_write, json_text, manifest_common
+from overplay.experiments.result_folder import check_result_folder
+from overplay.experiments.single_run import manifest_common
 from overplay.experiments.validation.calibration_spec import CalibrationSpec, load_calibration
 from overplay.experiments.validation.ensemble import (
     EnsembleRuns,
@@ -26,6 +27,7 @@ from overplay.experiments.validation.ensemble import (
     run_ensemble,
 )
 from overplay.experiments.validation.facts import FactTable, bundled
+from overplay.experiments.validation.outputs import write_result
 
 BUNDLED_SPEC = "specs/calibrate_history.yaml"
 BUNDLED_ENSEMBLE = "data/calibrated_ensemble.csv"
@@ -101,6 +103,7 @@ def validate_history(
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run, write the folder, return the fact table and the pattern table."""
+    check_result_folder(out, "validation")
     started = datetime.now(UTC)
     spec, facts, ensemble_path = inputs.spec, inputs.facts, inputs.ensemble_path
     runs = run_ensemble(
@@ -123,16 +126,7 @@ def _write(
     patterns: pd.DataFrame,
     started: datetime,
 ) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out / TABLE, lambda p: table.to_parquet(p, index=False))
-    atomic_write(out / PATTERNS, lambda p: patterns.to_parquet(p, index=False))
-    atomic_write(out / VALUES, lambda p: runs.values.to_parquet(p, index=False))
-    atomic_write(out / WORLD, lambda p: runs.world.to_parquet(p, index=False))
-    atomic_write(
-        out / "validation.json", lambda p: p.write_text(json.dumps(json_rows(table), indent=1))
-    )
     document = {
-        "kind": "validation",
         "spec": spec.name,
         "fit_window_end": spec.fit_window_end,
         "facts": facts.path,
@@ -141,4 +135,6 @@ def _write(
         "seeds": seeds,
         **manifest_common(started, "completed"),
     }
-    atomic_write(out / "manifest.json", lambda p: p.write_text(json_text(document)))
+    tables = {TABLE: table, PATTERNS: patterns, VALUES: runs.values, WORLD: runs.world}
+    texts = {"validation.json": json.dumps(json_rows(table), indent=1)}
+    write_result(out, "validation", tables, texts, document)

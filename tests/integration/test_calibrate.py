@@ -152,3 +152,13 @@ def test_a_bad_spec_is_refused_with_its_line(tmp_path, change, message):
     assert result.exit_code == 2
     assert f"{path}:" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "abc.db").exists()
+
+
+def test_a_fit_refuses_a_folder_of_another_result(tmp_path):
+    out = tmp_path / "fit"
+    out.mkdir()
+    (out / "rounds.parquet").write_text("not mine")
+    result = CliRunner().invoke(app, ["calibrate", str(SPEC), "--tiny", "--out", str(out)])
+    assert result.exit_code == 2
+    assert "not a calibration folder" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["rounds.parquet"]

@@ -129,3 +129,29 @@ def test_history_and_calibrated_write_every_month_2009_to_2025(tmp_path, scenari
     rounds = pd.read_parquet(out / "rounds.parquet")
     months = rounds["date"].drop_duplicates()
     assert (months.iloc[0], months.iloc[-1], len(months)) == ("2009-01", "2025-12", 204)
+
+
+@pytest.mark.parametrize(
+    "command", [["validate-history"], ["revealed-preference"], ["findings", "--region", "x"]]
+)
+def test_a_folder_holding_something_else_is_refused_before_anything_runs(tmp_path, command):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    ensemble = _ensemble(tmp_path / "ensemble.csv", sets=1)
+    args = [*command, "--ensemble", str(ensemble), "--seeds", "1", "-q", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "not a" in result.output and "folder" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+def test_a_second_run_replaces_the_first_whole(tmp_path):
+    ensemble = _ensemble(tmp_path / "ensemble.csv", sets=1)
+    out = tmp_path / "out"
+    args = ["validate-history", "--ensemble", str(ensemble), "--seeds", "1", "-q"]
+    for _ in range(2):
+        result = CliRunner().invoke(app, [*args, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert sorted(p.name for p in out.iterdir()) == sorted(["manifest.json", *manifest["files"]])
