@@ -53,10 +53,10 @@ class FirmPopulation:
         demand = np.array(
             [
                 [
-                    c.demand_share.get(m, 0.0) * scenario.materials[m].demand_t_per_year
+                    scenario.world_demand_share(name, m) * scenario.materials[m].demand_t_per_year
                     for m in materials
                 ]
-                for c in imp_cfgs
+                for name in importers
             ]
         )  # importers × materials
         weight = demand.sum(axis=1)

@@ -33,7 +33,7 @@ class ImporterState(mesa.Agent):
         self.stockpile: dict[str, float] = {  # t, from days of the region's demand
             m: config.stockpile_initial_days
             * world[m].demand_t_per_year
-            * config.demand_share.get(m, 0.0)
+            * model.config.world_demand_share(name, m)
             / DAYS_PER_YEAR
             for m in materials
         }

@@ -247,7 +247,11 @@ class Scenario(Strict):
         materials = set(self.materials)
         names = set(self.importers)
         for name, imp in self.importers.items():
-            for field_name in ("demand_share", "nonchina_sourcing", "magnet_capacity_t_per_year"):
+            for field_name in (
+                "demand_share_outside_china",
+                "nonchina_sourcing",
+                "magnet_capacity_t_per_year",
+            ):
                 for mat in getattr(imp, field_name):
                     if mat not in materials:
                         problems.append(
@@ -264,25 +268,21 @@ class Scenario(Strict):
                         f"unknown importer(s) {sorted(unknown_allies)}; known: {sorted(names)}",
                     )
                 )
-        for mat, cfg in self.materials.items():
-            total = cfg.china_consumption_share + sum(
-                imp.demand_share.get(mat, 0.0) for imp in self.importers.values()
+        for mat in self.materials:
+            total = sum(
+                imp.demand_share_outside_china.get(mat, 0.0) for imp in self.importers.values()
             )
             if total > 1 + SHARE_TOLERANCE:
                 culprits = [
-                    ("importers", name, "demand_share", mat)
+                    ("importers", name, "demand_share_outside_china", mat)
                     for name, imp in self.importers.items()
-                    if mat in imp.demand_share
+                    if mat in imp.demand_share_outside_china
                 ]
                 problems.append(
                     (
-                        (
-                            *culprits,
-                            ("materials", mat, "china_consumption_share"),
-                            ("materials", mat),
-                        ),
-                        f"China's consumption share of {mat} plus the importers' "
-                        f"demand shares is {total:.3f} > 1",
+                        (*culprits, ("materials", mat)),
+                        f"the importers' shares of {mat} demand outside China add up to "
+                        f"{total:.3f} > 1",
                     )
                 )
         for stage in ("mining", "processing"):
@@ -413,6 +413,17 @@ class Scenario(Strict):
     def steps(self) -> int:
         """Number of monthly steps."""
         return round(self.years * 12)
+
+    def world_demand_share(self, importer: str, material: str) -> float:
+        """The importer's share of world demand for the material.
+
+        Importers' shares are given of demand outside China, so that fitting or sweeping
+        China's consumption share scales every importer alike instead of moving all the
+        freed demand to the third countries.
+        """
+        outside_china = 1.0 - self.materials[material].china_consumption_share
+        share = self.importers[importer].demand_share_outside_china.get(material, 0.0)
+        return share * outside_china
 
 
 Role = Literal["china", "importer", "firm", "producer"]

@@ -21,9 +21,10 @@ from overplay.model.config_base import (
 class ImporterConfig(Strict):
     """One importer state and its manufacturers."""
 
-    demand_share: dict[str, Share] = Field(
-        default_factory=lambda: {"light": 0.05, "heavy": 0.05},
-        description="Share of world demand consumed by this importer's firms, per material.",
+    demand_share_outside_china: dict[str, Share] = Field(
+        default_factory=lambda: {"light": 0.15, "heavy": 0.15},
+        description="Share of the world's demand outside China consumed by this importer's "
+        "firms, per material (the rest is third countries').",
     )
     nonchina_sourcing: dict[str, Share] = Field(
         default_factory=lambda: {"light": 0.2, "heavy": 0.0},
@@ -293,7 +294,7 @@ class EventConfig(Strict):
 def default_importers() -> dict[str, ImporterConfig]:
     return {
         "us": ImporterConfig(
-            demand_share={"light": 0.05, "heavy": 0.06},
+            demand_share_outside_china={"light": 0.17, "heavy": 0.20},
             nonchina_sourcing={"light": 0.3, "heavy": 0.0},
             stockpile_target_days=20,
             stockpile_initial_days=20,
@@ -301,7 +302,7 @@ def default_importers() -> dict[str, ImporterConfig]:
             allies=["japan", "eu"],
         ),
         "japan": ImporterConfig(
-            demand_share={"light": 0.07, "heavy": 0.10},
+            demand_share_outside_china={"light": 0.23, "heavy": 0.33},
             nonchina_sourcing={"light": 0.5, "heavy": 0.0},
             stockpile_target_days=60,
             stockpile_initial_days=60,
@@ -309,7 +310,7 @@ def default_importers() -> dict[str, ImporterConfig]:
             allies=["us", "eu"],
         ),
         "eu": ImporterConfig(
-            demand_share={"light": 0.06, "heavy": 0.06},
+            demand_share_outside_china={"light": 0.20, "heavy": 0.20},
             nonchina_sourcing={"light": 0.1, "heavy": 0.0},
             allies=["us", "japan"],
         ),

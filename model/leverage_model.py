@@ -174,7 +174,7 @@ class LeverageModel(mesa.Model):
         self.other_demand_share = {
             m: 1
             - sc.materials[m].china_consumption_share
-            - sum(cfg.demand_share.get(m, 0.0) for cfg in sc.importers.values())
+            - sum(sc.world_demand_share(name, m) for name in sc.importers)
             for m in self.materials
         }
         self.price_x = dict(ref)

@@ -359,7 +359,7 @@ def strategy_cases() -> list[Case]:
         for label, body, path in specs
     ]
     light_only = (
-        "materials:\n  light: {}\nimporters:\n  us: {demand_share: {light: 0.05}, "
+        "materials:\n  light: {}\nimporters:\n  us: {demand_share_outside_china: {light: 0.05}, "
         "nonchina_sourcing: {light: 0.2}}\nproducers:\n  - name: lynas\n"
         "    mining_share: {light: 1.0}\n    processing_share: {light: 1.0}\n"
         f"china:\n  strategy: tit_for_tat {MARK}\n"
@@ -426,8 +426,12 @@ def share_cases() -> list[Case]:
     cases = [
         Case(
             f"share-demand-{label}",
-            {"bad.yaml": HEAD + imp + f"    demand_share: {{light: {value}}} {MARK}\n"},
-            path="importers.us.demand_share.light",
+            {
+                "bad.yaml": HEAD
+                + imp
+                + f"    demand_share_outside_china: {{light: {value}}} {MARK}\n"
+            },
+            path="importers.us.demand_share_outside_china.light",
         )
         for label, value in (
             ("negative", "-0.1"),
@@ -446,8 +450,13 @@ def share_cases() -> list[Case]:
     cases.append(
         Case(
             "share-demand-sum-over-1",
-            {"bad.yaml": HEAD + imp + f"    demand_share: {{light: 0.35, heavy: 0.05}} {MARK}\n"},
-            path="importers.us.demand_share.light",
+            {
+                "bad.yaml": HEAD
+                + imp
+                + "    demand_share_outside_china: {light: 0.65, heavy: 0.05}\n"
+                + f"  japan:\n    demand_share_outside_china: {{light: 0.4}} {MARK}\n"
+            },
+            path="importers.japan.demand_share_outside_china.light",
         )
     )
     cases.append(
@@ -455,17 +464,18 @@ def share_cases() -> list[Case]:
             "share-demand-sum-over-1-new-importer",
             {
                 "bad.yaml": HEAD
-                + "importers:\n  korea:\n"
-                + f"    demand_share: {{light: 0.4, heavy: 0.01}} {MARK}\n"
+                + "importers:\n  japan:\n    demand_share_outside_china: {light: 0.6}\n"
+                + "  korea:\n"
+                + f"    demand_share_outside_china: {{light: 0.45, heavy: 0.01}} {MARK}\n"
             },
-            path="importers.korea.demand_share.light",
+            path="importers.korea.demand_share_outside_china.light",
         )
     )
     cases.append(
         Case(
             "share-demand-unknown-material",
-            {"bad.yaml": HEAD + imp + f"    demand_share: {{medium: 0.1}} {MARK}\n"},
-            path="importers.us.demand_share.medium",
+            {"bad.yaml": HEAD + imp + f"    demand_share_outside_china: {{medium: 0.1}} {MARK}\n"},
+            path="importers.us.demand_share_outside_china.medium",
         )
     )
     sectors = {
@@ -529,7 +539,7 @@ def share_cases() -> list[Case]:
 
 def name_cases() -> list[Case]:
     """Players sharing a name, reserved names, names that are not plain."""
-    us = "{demand_share: {light: 0.01}, nonchina_sourcing: {light: 0.1}}"
+    us = "{demand_share_outside_china: {light: 0.01}, nonchina_sourcing: {light: 0.1}}"
     cases = [
         Case(
             f"name-importer-{name}",
@@ -788,8 +798,8 @@ def set_cases() -> list[Case]:
     return [
         case(
             "demand-sum",
-            ("--set", "importers.us.demand_share.light=0.9"),
-            "importers.us.demand_share.light",
+            ("--set", "importers.us.demand_share_outside_china.light=0.9"),
+            "importers.us.demand_share_outside_china.light",
         ),
         case("sectors-sum", ("--set", "firms.sectors.ev=0.9"), "firms.sectors.ev"),
         case(
@@ -800,8 +810,8 @@ def set_cases() -> list[Case]:
         ),
         case(
             "new-importer",
-            ("--set", "importers.korea.demand_share.light=0.5"),
-            "importers.korea.demand_share.light",
+            ("--set", "importers.korea.demand_share_outside_china.light=0.5"),
+            "importers.korea.demand_share_outside_china.light",
         ),
         case(
             "event-param", ("--set", "events.0.params.usd_per_kg=-1"), "events.0.params.usd_per_kg"
@@ -824,7 +834,7 @@ def set_cases() -> list[Case]:
         ),
         case(
             "importer-reserved",
-            ("--set", "importers.china.demand_share.light=0.01"),
+            ("--set", "importers.china.demand_share_outside_china.light=0.01"),
             "importers.china",
         ),
         case("years-option", ("--years", "0.01"), "years", file="--years"),

@@ -217,10 +217,10 @@ SPEC_CASES = {
     "override-demand-sum": (
         (
             "price_elasticity: 0.3\n",
-            "price_elasticity: 0.3\n  importers.us.demand_share.light: 0.9\n",
+            "price_elasticity: 0.3\n  importers.us.demand_share_outside_china.light: 0.9\n",
         ),
         8,
-        "importers.us.demand_share.light",
+        "importers.us.demand_share_outside_china.light",
     ),
     "strategy-target": (
         ("{period_rounds: 2}", "{targets: [narnia]}"),

@@ -255,12 +255,12 @@ scenario: baseline
 overrides: {{years: 1, firms.count: 10}}
 uncertainties:
   - name: us_share
-    key: importers.us.demand_share.light
+    key: importers.us.demand_share_outside_china.light
     kind: real
     low: 0.01
-    high: 0.15
+    high: 0.5
   - name: japan_share
-    key: importers.japan.demand_share.light
+    key: importers.japan.demand_share_outside_china.light
     kind: real
     low: 0.01
     high: {japan_high}
@@ -270,7 +270,7 @@ outcomes: [payoff_china]
 
 
 def _shares(
-    tmp_path: Path, japan_high: float = 0.17, design: str = "{method: latin_hypercube, samples: 4}"
+    tmp_path: Path, japan_high: float = 0.4, design: str = "{method: latin_hypercube, samples: 4}"
 ) -> Path:
     path = tmp_path / "shares.yaml"
     path.write_text(SHARES.format(japan_high=japan_high, design=design))
@@ -281,17 +281,17 @@ def test_ranges_valid_alone_but_not_together_are_refused_at_the_first_input(tmp_
     path = _shares(tmp_path)
     (problem,) = _problems(path)
     assert problem.startswith(
-        f"{path}:{_line(path, 'high: 0.15')}: uncertainties.0.high: "
-        "with every real/integer input at its high (us_share = 0.15, "
-        "japan_share = 0.17)"
+        f"{path}:{_line(path, 'high: 0.5')}: uncertainties.0.high: "
+        "with every real/integer input at its high (us_share = 0.5, "
+        "japan_share = 0.4)"
     ), problem
-    load_sweep(_shares(tmp_path, japan_high=0.08))  # ranges that fit together load
+    load_sweep(_shares(tmp_path, japan_high=0.25))  # ranges that fit together load
 
 
 def test_an_explicit_point_whose_values_do_not_fit_together_is_refused(tmp_path):
     design = (
-        "{method: explicit, points: [{us_share: 0.1, japan_share: 0.1}, "
-        "{us_share: 0.14, japan_share: 0.16}]}"
+        "{method: explicit, points: [{us_share: 0.3, japan_share: 0.3}, "
+        "{us_share: 0.45, japan_share: 0.4}]}"
     )
     path = _shares(tmp_path, design=design)
     (problem,) = _problems(path)
