@@ -22,6 +22,13 @@ class Project:
     ready_step: int
     unit_cost: float
     funded_by: str
+    started_step: int
+
+    def committed(self, step: int) -> bool:
+        """Past half its lead time: most of its capital is spent, so its builders go on
+        while the margin stays positive; before that each tranche of financing must
+        still clear the hurdle (assumption; the 2013-15 junior collapse [X13])."""
+        return step - self.started_step >= (self.ready_step - self.started_step) / 2
 
 
 class Producer(mesa.Agent):

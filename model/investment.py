@@ -88,10 +88,15 @@ class Investment:
         return action if kept == action.materials else dataclasses.replace(action, materials=kept)
 
     def abandon_unviable_projects(self) -> None:
-        """Private projects whose expected margin has turned negative may be dropped;
-        state-funded ones are kept (diversification by subsidy is sticky)."""
+        """Private projects may be dropped when their expected margin falls below what
+        they still need: the investment hurdle while most of the money is still to be
+        raised (an uncommitted project must keep clearing the bar it started on [X03]),
+        zero once committed; state-funded ones are kept (diversification by subsidy is
+        sticky)."""
         model = self.model
-        chance = model.config.producer_rules.abandon_probability
+        rules = model.config.producer_rules
+        chance = rules.abandon_probability
+        step = model.step_count
         for producer in model.producers:
             if not producer.projects:
                 continue
@@ -100,7 +105,8 @@ class Investment:
             margins = model.expected_margins(producer.country, producer.cost_factor, False)
             keep = []
             for project in producer.projects:
-                unviable = margins[(project.material, project.stage)] < 0
+                needed = 0.0 if project.committed(step) else rules.hurdle_margin
+                unviable = margins[(project.material, project.stage)] < needed
                 if project.funded_by == "private" and unviable and model.rng.random() < chance:
                     model.log_event(
                         producer.name,
@@ -110,7 +116,7 @@ class Investment:
                         f"{project.capacity_t_per_year:.0f};"
                         f"stage={project.stage}",
                         source="margin",
-                        note="expected margin below zero",
+                        note="expected margin below what the project still needs",
                     )
                 else:
                     keep.append(project)
@@ -174,6 +180,7 @@ class Investment:
                 model.step_count + max(1, round(lead * 12)),
                 cost,
                 funded_by,
+                model.step_count,
             )
         )
 

@@ -175,6 +175,32 @@ def test_investors_expect_the_price_that_capacity_under_way_will_leave():
     }
 
 
+def test_an_uncommitted_project_must_keep_clearing_the_hurdle():
+    """Below the hurdle but above zero, a project in its first half is dropped, one past
+    half its lead time goes on; below zero both may go (here: chance 1)."""
+    from overplay.agents.producers import Project
+
+    def survivors(margin: float) -> set[int]:
+        model = build(producer_rules__abandon_probability=1.0)
+        model.expected_margins = lambda *args, **kwargs: dict.fromkeys(
+            [(m, s) for m in ("light", "heavy") for s in ("mining", "processing")], margin
+        )
+        lynas = next(p for p in model.producers if p.name == "lynas")
+        step = model.step_count
+        for started in (step, step - 30):  # 48 months to build: uncommitted, committed
+            lynas.start_project(
+                Project("light", "processing", 1_000.0, started + 48, 10.0, "private", started)
+            )
+        model.investment.abandon_unviable_projects()
+        return {p.started_step for p in lynas.projects}
+
+    hurdle = build().config.producer_rules.hurdle_margin
+    step = build().step_count
+    assert survivors(hurdle + 0.01) == {step, step - 30}
+    assert survivors(hurdle / 2) == {step - 30}
+    assert survivors(-0.01) == set()
+
+
 def test_learning_lowers_the_cost_of_later_capacity():
     model = build()
     before = model.learning.multiplier("light", "processing")
