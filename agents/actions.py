@@ -204,7 +204,12 @@ KINDS: dict[Kind, KindSpec] = {
     Kind.SUBSIDIZE: KindSpec(
         "importer",
         "set_subsidy",
-        {"usd_m_per_year": Param(MONEY), "stage": Param(SUBSIDY_STAGE, "processing")},
+        {
+            "usd_m_per_year": Param(MONEY),
+            "stage": Param(SUBSIDY_STAGE, "processing"),
+            # > 0: a programme that ends by itself after that many years; 0: until changed
+            "years": Param(Annotated[float, Field(ge=0, le=50)], 0.0),
+        },
         per_material=True,
     ),
     Kind.PRICE_FLOOR: KindSpec(

@@ -30,6 +30,13 @@ class ExportPolicy:
     since_step: int = 0
     baseline_t_per_month: float = 0.0
 
+    @property
+    def open_in_effect(self) -> bool:
+        """Open trade, or licences that approve every request (after a WTO ruling)."""
+        return self.regime is Regime.OPEN or (
+            self.regime is Regime.LICENSING and self.approval_rate >= 1
+        )
+
     def limits(self, step: int) -> tuple[float, float]:
         """(share of requests approved, absolute cap in t/month) this month.
 

@@ -44,6 +44,13 @@ class ImporterState(mesa.Agent):
             (m, s): 0.0 for m in materials for s in SUBSIDY_STAGES
         }
         self.subsidy_pot: dict[tuple[str, str], float] = dict.fromkeys(self.subsidy, 0.0)
+        # Step at which each budget of a fixed-length programme stops (None: until changed)
+        # and, per material, the end of the latest programme (None: there was none).
+        self.subsidy_end_step: dict[tuple[str, str], int | None] = dict.fromkeys(self.subsidy)
+        self.programme_end_step: dict[str, int | None] = dict.fromkeys(materials)
+        # Per material: has China's trade toward us been open at some month since the
+        # latest programme began (a later restriction is then a new episode)?
+        self.open_since_programme: dict[str, bool] = dict.fromkeys(materials, True)
         self.price_floor: dict[str, float] = dict.fromkeys(materials, 0.0)
         self.research: dict[str, float] = dict.fromkeys(materials, 0.0)
         self.research_stock: dict[str, float] = dict.fromkeys(materials, 0.0)
@@ -94,8 +101,27 @@ class ImporterState(mesa.Agent):
         stage = action.param("stage")
         if stage not in SUBSIDY_STAGES:
             raise ValueError(f"subsidize: stage must be one of {SUBSIDY_STAGES}, got {stage!r}")
+        years = float(action.param("years"))
+        end = self.model.step_count + max(1, round(years * 12)) if years > 0 else None
         for m in self._materials_of(action):
             self.subsidy[(m, stage)] = max(0.0, float(action.param("usd_m_per_year")))
+            self.subsidy_end_step[(m, stage)] = end
+            if end is not None:
+                self.programme_end_step[m] = end
+                self.open_since_programme[m] = False
+
+    def note_openness(self, open_now: dict[str, bool]) -> None:
+        """Remember, per material, that trade has been open since the latest programme
+        began: the next restriction is then a new episode."""
+        for m, is_open in open_now.items():
+            if is_open:
+                self.open_since_programme[m] = True
+
+    def months_since_programme(self, material: str) -> float:
+        """Months since the latest fixed-length subsidy programme for the material
+        ended: infinite if there was none, zero or less while one runs."""
+        end = self.programme_end_step[material]
+        return float("inf") if end is None else float(self.model.step_count - end)
 
     def set_price_floor(self, action: Action) -> None:
         for m in self._materials_of(action):
@@ -125,6 +151,11 @@ class ImporterState(mesa.Agent):
     def monthly_policy_cost(self) -> float:
         """Subsidies and R&D paid this month, USD m (subsidies also fill the pot)."""
         cost = 0.0
+        step = self.model.step_count
+        for key, end in self.subsidy_end_step.items():
+            if end is not None and step >= end:  # the programme has run its course
+                self.subsidy[key] = 0.0
+                self.subsidy_end_step[key] = None
         for key, budget in self.subsidy.items():
             if budget:  # most budgets are zero; the pots are not touched for them
                 self.subsidy_pot[key] += budget / 12.0

@@ -231,6 +231,9 @@ def clear_month(model: LeverageModel) -> None:
     )
     floor_cost = out.floor_cost.tolist()
     for i, state in enumerate(states):
+        state.note_openness(
+            {m: model.china.policy[(m, state.name)].open_in_effect for m in model.materials}
+        )
         model.add_payoff(
             state.name,
             (FIRMS_PROFIT, firm_profit[i]),

@@ -131,6 +131,8 @@ def observe_importer(model: LeverageModel, state: ImporterState) -> ImporterObse
         coordinating=state.coordinating,
         deal_pending=state.deal_offer is not None,
         forecast=Forecaster(model, state.name),
+        months_since_programme={m: state.months_since_programme(m) for m in materials},
+        open_since_programme=dict(state.open_since_programme),
     )
 
 

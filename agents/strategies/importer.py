@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field, model_validator
 
-from overplay.agents.actions import Action, Kind
+from overplay.agents.actions import Action, Kind, Regime
 from overplay.agents.observations import ImporterObservation, PolicyView
 from overplay.agents.strategies.base import Strategy, StrategyParams, register
 
@@ -69,6 +69,16 @@ class ThresholdParams(StrategyParams):
     processing_share_of_subsidy: float = Field(
         0.7, ge=0, le=1, description="Share of the budget for processing (the chokepoint)."
     )
+    programme_years: float = Field(
+        0.0,
+        ge=0,
+        le=30,
+        description="> 0: subsidies come as programmes of this many years, sized by the "
+        "risk that starts them, as Japan's one-off ¥100 bn supplementary budget of 2010 "
+        "[J11]; a later programme needs a new episode (a restriction after trade was open "
+        "again since the last one began). 0: budgets follow risk every round, open-ended "
+        "(a standing policy).",
+    )
     magnet_share_of_subsidy: float = Field(
         0.0,
         ge=0,
@@ -101,7 +111,8 @@ class ThresholdDiversifier(Strategy):
     """Builds stockpiles, subsidises non-China capacity and funds R&D in proportion to
     perceived risk once it passes a threshold; stops subsidies and R&D when risk fades
     but keeps the stockpiles it built (the post-2011 pattern: urgency waned once prices
-    fell, domain notes M12)."""
+    fell, domain notes M12). With ``programme_years`` subsidies come instead as
+    fixed-length programmes, one per episode (Japan's 2010 budget [J11])."""
 
     name = "threshold_diversifier"
     role = "importer"
@@ -131,18 +142,20 @@ class ThresholdDiversifier(Strategy):
                 )
             weight = obs.import_value_share[material]
             budget = p.subsidy_usd_m_per_year_at_full_risk * intensity * weight
-            for stage, share in _subsidy_split(
-                p.processing_share_of_subsidy, p.magnet_share_of_subsidy
-            ):
-                if _changed(obs.subsidy[(material, stage)], budget * share):
-                    actions.append(
-                        Action(
-                            obs.name,
-                            Kind.SUBSIDIZE,
-                            (material,),
-                            params={"usd_m_per_year": budget * share, "stage": stage},
+            if p.programme_years == 0 or self._programme_due(obs, material, active):
+                years = {"years": p.programme_years} if p.programme_years else {}
+                for stage, share in _subsidy_split(
+                    p.processing_share_of_subsidy, p.magnet_share_of_subsidy
+                ):
+                    if _changed(obs.subsidy[(material, stage)], budget * share):
+                        actions.append(
+                            Action(
+                                obs.name,
+                                Kind.SUBSIDIZE,
+                                (material,),
+                                params={"usd_m_per_year": budget * share, "stage": stage, **years},
+                            )
                         )
-                    )
             research = p.research_usd_m_per_year_at_full_risk * intensity * weight
             if _changed(obs.research[material], research):
                 actions.append(
@@ -164,6 +177,21 @@ class ThresholdDiversifier(Strategy):
         if p.coordinate and obs.allies and at_risk != obs.coordinating:
             actions.append(Action(obs.name, Kind.COORDINATE, params={"active": at_risk}))
         return tuple(actions)
+
+    @staticmethod
+    def _programme_due(obs: ImporterObservation, material: str, active: bool) -> bool:
+        """A new programme: at risk, none running, and either none before or a new
+        episode: China restricts this material toward us again after trade was open
+        since the last programme began (not the crisis that programme answered)."""
+        since = obs.months_since_programme.get(material, float("inf"))
+        if not active or since <= 0:
+            return False
+        view = obs.policy_toward_me[material]
+        restricting = view.regime in (Regime.QUOTA, Regime.BAN) or (
+            view.regime == Regime.LICENSING and view.approval_rate < 1
+        )
+        new_episode = restricting and obs.open_since_programme.get(material, True)
+        return since == float("inf") or new_episode
 
 
 class StockpileParams(StrategyParams):

@@ -249,6 +249,8 @@ def _carried_by_importer(obs: ImporterObservation, actions: Iterable[Action]) ->
         "retaliating": obs.retaliating,
         "coordinating": obs.coordinating,
         "wto_case_filed": obs.wto_case_filed,
+        "months_since_programme": dict(obs.months_since_programme),
+        "open_since_programme": dict(obs.open_since_programme),
     }
     for action in actions:
         materials = action.materials or obs.materials
@@ -258,6 +260,9 @@ def _carried_by_importer(obs: ImporterObservation, actions: Iterable[Action]) ->
         elif action.kind is Kind.SUBSIDIZE:
             for m in materials:
                 state["subsidy"][(m, action.param("stage"))] = action.param("usd_m_per_year")
+                if action.param("years") > 0:  # a programme: running for its length
+                    state["months_since_programme"][m] = -12 * action.param("years")
+                    state["open_since_programme"][m] = False
         elif action.kind is Kind.RESEARCH:
             for m in materials:
                 state["research"][m] = action.param("usd_m_per_year")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from overplay.agents.actions import Action
+from overplay.agents.actions import Action, Kind
 from overplay.agents.strategies import StrategyError, make_strategy
 from overplay.agents.strategies.importer import (
     Coordinator,
@@ -15,7 +16,14 @@ from overplay.agents.strategies.importer import (
     ThresholdDiversifier,
 )
 from tests.helpers import build, event, run, series
-from tests.strategies.base import StrategyTest, actions_of, by, rule_classifier, view
+from tests.strategies.base import (
+    StrategyTest,
+    actions_of,
+    by,
+    importer_obs,
+    rule_classifier,
+    view,
+)
 
 
 class TestPassive(StrategyTest):
@@ -77,6 +85,67 @@ class TestThresholdDiversifier(StrategyTest):
                 ),
             ],
         )
+
+    def test_a_later_programme_needs_a_new_episode(self):
+        """With three-year programmes: after one ended, a quota starts another if trade
+        was open since that programme began (a new episode), not if the quota is the
+        crisis it answered; nothing starts while a programme runs, or with trade open."""
+        at_risk = {"risk": {"heavy": 0.75}, "research": {"heavy": 90.0}}
+
+        def subsidies(months_since: float, opened: bool, regime: str = "quota") -> tuple:
+            actions = self.player(programme_years=3.0).decide(
+                importer_obs(
+                    regimes={"heavy": view(regime, cut=0.4)},
+                    months_since_programme={"heavy": months_since},
+                    open_since_programme={"heavy": opened},
+                    stockpile_target_days={"heavy": 90.0},
+                    coordinating=True,
+                    **at_risk,
+                ),
+                np.random.default_rng(0),
+            )
+            return tuple(a for a in actions if a.kind is Kind.SUBSIDIZE)
+
+        new = subsidies(6, opened=True)
+        assert [a.param("usd_m_per_year") for a in new] == pytest.approx([126.0, 54.0])
+        assert [a.param("years") for a in new] == [3.0, 3.0]
+        assert subsidies(6, opened=False) == ()
+        assert subsidies(-3, opened=True) == ()
+        assert subsidies(6, opened=True, regime="open") == ()
+        assert len(subsidies(float("inf"), opened=False)) == 2  # the first programme
+
+    def test_a_programme_ends_by_itself_and_a_new_ban_starts_the_next(self):
+        """In the model: a one-year programme under a ban stops after a year though the
+        ban goes on; once trade reopens, a second ban starts a second programme."""
+        ban = event(2, "china", "ban", ["heavy"], ["japan"])
+        model = build(
+            [ban],
+            importers__japan__strategy={
+                "name": self.name,
+                "params": {"programme_years": 1.0},
+            },
+            years=3,
+        )
+        japan = model.importers["japan"]
+        run(model, 7)
+        assert japan.subsidy[("heavy", "processing")] > 0
+        run(model, 12)
+        assert japan.subsidy[("heavy", "processing")] == 0  # still banned, no new episode
+        reopen = [ban, event(20, "china", "open", ["heavy"], ["japan"])]
+        again = build(
+            [*reopen, event(23, "china", "ban", ["heavy"], ["japan"])],
+            importers__japan__strategy={"name": self.name, "params": {"programme_years": 1.0}},
+            years=3,
+        )
+        run(again, 28)
+        starts = [
+            row["date"]
+            for row in actions_of(again, "japan")
+            if row["action"] == "subsidize"
+            and "stage=processing" in row["parameters"]
+            and row["material"] == "heavy"
+        ]
+        assert len(starts) == 2, starts
 
     def test_retaliates_while_banned_if_enabled(self):
         self.versus_test(
