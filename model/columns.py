@@ -337,6 +337,12 @@ RETALIATION = Column(
     "USD m",
     "China: − cost of importers' retaliation; an importer: − its own cost of retaliating",
 )
+WTO_DEFIANCE = Column(
+    "wto_defiance",
+    "USD m",
+    "China: − `china.wto_defiance_cost_usd_m_per_month` for each importer that won a WTO "
+    "case against its quotas and still faces one (assumed weight)",
+)
 CONCESSIONS = Column(
     "concessions", "USD m", "deals: + to China, − to the importer that paid, in the month accepted"
 )
@@ -364,6 +370,7 @@ PAYOFF_TERMS = (
     CAPTURED_INDUSTRY,
     ENFORCEMENT,
     RETALIATION,
+    WTO_DEFIANCE,
     CONCESSIONS,
     PARTNERSHIPS,
     FIRMS_PROFIT,

@@ -391,6 +391,15 @@ class ChinaConfig(Strict):
         "importer at full indispensability (averaged over materials): bargaining and "
         "deterrence value even when unused, USD m/month; assumption.",
     )
+    wto_defiance_cost_usd_m_per_month: float = Field(
+        50.0,
+        ge=0,
+        description="What keeping export quotas after losing a WTO case costs China each "
+        "month per winning complainant: standing with its trading partners and, after "
+        "the compliance period, authorised retaliation; assumption (authorised "
+        "retaliation in past disputes ran from ~USD 0.1 to 4 bn a year). No data "
+        "measures it: `overplay revealed-preference` sweeps it.",
+    )
     partnership_value_usd_m: float = Field(
         200.0, ge=0, description="Value to China of one accepted partnership, USD m; assumption."
     )

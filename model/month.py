@@ -31,9 +31,11 @@ from overplay.model.columns import (
     RETALIATION,
     STOCKPILE_HOLDING,
     STOCKPILE_PURCHASES,
+    WTO_DEFIANCE,
 )
 from overplay.model.month_inputs import gather
 from overplay.model.month_kernel import MaterialInputs
+from overplay.model.trade_rules import rulings_defied
 
 if TYPE_CHECKING:
     from overplay.model.leverage_model import LeverageModel
@@ -227,6 +229,7 @@ def clear_month(model: LeverageModel) -> None:
         (CAPTURED_INDUSTRY, sc.china.domestic_industry_weight * float(lost.sum())),
         (ENFORCEMENT, -sc.china.enforcement_cost_usd_m_per_month * chn.enforcement),
         (RETALIATION, -retaliation),
+        (WTO_DEFIANCE, -sc.china.wto_defiance_cost_usd_m_per_month * rulings_defied(model)),
         (STOCKPILE_PURCHASES, -reserve_bought),
     )
     floor_cost = out.floor_cost.tolist()

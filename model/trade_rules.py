@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from overplay.agents.actions import Regime
+
 if TYPE_CHECKING:
     from overplay.model.leverage_model import LeverageModel
 
@@ -35,6 +37,17 @@ def resolve_wto(model: LeverageModel, step: int) -> None:
             model.log_event(
                 "china", "abolish_quotas", target=name, source="wto_ruling", note="WTO ruling"
             )
+
+
+def rulings_defied(model: LeverageModel) -> int:
+    """Importers that won a WTO case against China's quotas and still face one: each
+    month China keeps them costs it standing, and in the end authorised retaliation."""
+    policy = model.china.policy
+    return sum(
+        1
+        for name, comply_at in model.wto_rulings.items()
+        if comply_at >= 0 and any(policy[(m, name)].regime is Regime.QUOTA for m in model.materials)
+    )
 
 
 def lapse_deal_offers(model: LeverageModel) -> None:

@@ -25,7 +25,12 @@ from overplay.experiments.outcomes import outcomes_of
 from overplay.experiments.sweep.designs import design_points
 from overplay.experiments.sweep.spec import SweepSpec
 from overplay.experiments.validation.calibration_spec import CalibrationSpec
-from overplay.experiments.validation.revealed import TERMS, payoff_scales, reference_weights
+from overplay.experiments.validation.revealed import (
+    TERMS,
+    payoff_scales,
+    reference_weights,
+    with_weights_to_rescale,
+)
 from overplay.experiments.validation.tasks import map_tasks
 from overplay.model.leverage_model import LeverageModel
 from overplay.model.scenario_checks import ScenarioNote
@@ -66,7 +71,7 @@ def _run(scenario: str, settings: list[tuple[str, Any]]) -> tuple[dict, np.ndarr
     """One run: outcomes, China's monthly payoff terms, the weights it was run at."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ScenarioNote)
-        config = load_scenario(scenario, settings, parse_once=True)
+        config = with_weights_to_rescale(load_scenario(scenario, settings, parse_once=True))
     model = LeverageModel(config, record_tables=False)
     flows = []
     while model.running:

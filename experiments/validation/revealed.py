@@ -34,7 +34,9 @@ from overplay.model.columns import (
     LEVERAGE_VALUE,
     PAYOFF_TERMS,
     RETALIATION,
+    WTO_DEFIANCE,
 )
+from overplay.model.config import Scenario
 from overplay.model.forecast import _without_foresight, advance_to_round, forecast_copy
 from overplay.model.leverage_model import LeverageModel
 from overplay.model.scenario_checks import ScenarioNote
@@ -133,6 +135,12 @@ WEIGHTS = (
         "importers' retaliation cost to China, times the scenario's",
     ),
     Weight(
+        "wto_defiance_cost_usd_m_per_month",
+        WTO_DEFIANCE.name,
+        (0.0, 50.0, 200.0, 800.0),
+        "cost to China of keeping quotas a WTO ruling condemned, per complainant (USD m/month)",
+    ),
+    Weight(
         "discount_rate_per_year",
         None,
         (0.02, 0.05, 0.1, 0.2),
@@ -141,15 +149,31 @@ WEIGHTS = (
 )
 
 
+#: The weights that are China's own settings (``china.<name>``); the retaliation scale
+#: multiplies the importers' costs and is 1 in every scenario.
+CHINA_WEIGHTS = (
+    "leverage_value_usd_m_per_month",
+    "domestic_industry_weight",
+    "leverage_loss_years",
+    "wto_defiance_cost_usd_m_per_month",
+)
+
+
 def reference_weights(model: LeverageModel) -> dict[str, float]:
     """The scenario's values of the weights the terms were simulated at."""
     china = model.config.china
-    return {
-        "leverage_value_usd_m_per_month": china.leverage_value_usd_m_per_month,
-        "domestic_industry_weight": china.domestic_industry_weight,
-        "leverage_loss_years": china.leverage_loss_years,
-        "retaliation_scale": 1.0,
-    }
+    return {**{name: getattr(china, name) for name in CHINA_WEIGHTS}, "retaliation_scale": 1.0}
+
+
+def with_weights_to_rescale(scenario: Scenario) -> Scenario:
+    """The scenario with every swept weight it sets to zero at one instead: a term
+    simulated at zero could not be re-weighted. Exact, because nothing but China's
+    payoff reads them (China holds its moves)."""
+    china = scenario.china
+    zero = {name: 1.0 for name in CHINA_WEIGHTS if getattr(china, name) == 0}
+    if not zero:
+        return scenario
+    return scenario.model_copy(update={"china": china.model_copy(update=zero)})
 
 
 def decision_scenario(spec: CalibrationSpec, settings: list[tuple[str, Any]], date: str):
@@ -159,7 +183,7 @@ def decision_scenario(spec: CalibrationSpec, settings: list[tuple[str, Any]], da
         warnings.simplefilter("ignore", ScenarioNote)
         scenario = load_scenario(spec.scenario, settings, parse_once=True)
     kept = [e for e in scenario.events if not (e.actor == "china" and str(e.at) >= date)]
-    return scenario.model_copy(update={"events": kept})
+    return with_weights_to_rescale(scenario.model_copy(update={"events": kept}))
 
 
 def term_flows(state: LeverageModel, move: str, months: int) -> np.ndarray:

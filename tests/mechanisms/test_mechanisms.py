@@ -341,6 +341,21 @@ def test_wto_case_abolishes_quotas_after_ruling_and_compliance():
     assert model.china.quota_allowed is False
 
 
+def test_keeping_quotas_a_wto_ruling_condemned_costs_china_per_complainant_month():
+    """From Japan's ruling (filed step 3, ruled 29 months on) to compliance 5 months
+    later China pays the defiance cost each month; nothing before, nothing after, and
+    nothing for licences."""
+    events = [event(2, "china", "quota", cut=0.4), event(3, "japan", "wto_case")]
+    model = build(events, years=4, china__wto_defiance_cost_usd_m_per_month=70.0)
+    run(model, 40)
+    payoffs = model.datacollector.get_table_dataframe("payoffs")
+    china = payoffs[payoffs.player == "china"].set_index("step")["wto_defiance"]
+    ruling = 3 + 29
+    assert (china.loc[: ruling - 1] == 0).all()
+    assert china.loc[ruling : ruling + 4].tolist() == [-70.0] * 5
+    assert (china.loc[ruling + 5 :] == 0).all()
+
+
 def test_a_quota_after_a_ban_cuts_from_exports_before_the_ban():
     """2010: a quota, a halt to Japan, then the quota again [J03]. The second quota
     caps shipments at the level of the first, not at a cut of the halted months."""
