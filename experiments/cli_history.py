@@ -101,8 +101,15 @@ def calibrate(
         bar.update(task, completed=budget.generations)
     out.print(
         f"{result.generations} generation(s), {result.simulations} runs, epsilon "
-        f"{result.epsilon:.3f} (stops at {budget.minimum_epsilon})"
+        f"{result.epsilon:.3f} (stops at {budget.minimum_epsilon}); the last generation's "
+        f"weights are worth {result.effective_sample_size:.1f} equally weighted particles"
     )
+    if result.effective_sample_size < budget.population_size / 10:
+        err.print(
+            "warning: the posterior weights are concentrated on a few particles, so the "
+            "point estimate (a weighted median) rests on them; widen the budget or see "
+            "docs/validation.md"
+        )
     for name, value in result.point.items():
         out.print(f"  {name} = {value:.4g}")
     out.print(f"Wrote {target}/ ({ENSEMBLE}, {POINT}, manifest.json, abc.db)")

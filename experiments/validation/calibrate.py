@@ -115,6 +115,9 @@ class FitResult:
     epsilon: float
     point: dict[str, float]
     ensemble: pd.DataFrame
+    #: Kish's effective sample size of the last generation's weights: how many equally
+    #: weighted particles they are worth (near 1: the point estimate is one particle).
+    effective_sample_size: float
 
 
 class _Model:
@@ -230,6 +233,7 @@ def _results(spec: CalibrationSpec, history: pyabc.History, folder: Path) -> Fit
         epsilon=_epsilon(history),
         point=point,
         ensemble=ensemble,
+        effective_sample_size=float(1.0 / np.sum(weights**2)),
     )
 
 
@@ -319,6 +323,7 @@ def _write_manifest(
             "simulations": result.simulations,
             "epsilon": result.epsilon,
             "point": result.point,
+            "effective_sample_size": result.effective_sample_size,
             "ensemble_size": len(result.ensemble),
         }
     resolved = yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False)

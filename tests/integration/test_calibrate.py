@@ -48,6 +48,8 @@ def test_a_tiny_fit_writes_an_ensemble_a_point_scenario_and_a_manifest(tiny):
     assert manifest["status"] == "completed" and manifest["tiny"] is True
     assert manifest["kind"] == "calibration"
     assert manifest["generations"] == spec.tiny_budget.generations
+    # Kish's effective sample size: between one particle and the whole population.
+    assert 1.0 <= manifest["effective_sample_size"] <= spec.tiny_budget.population_size
 
 
 def test_the_fit_report_shows_every_in_sample_fact_against_the_ensemble(tiny):
