@@ -27,6 +27,7 @@ from overplay.experiments.sweep.spec import SweepSpec
 from overplay.experiments.validation.calibration_spec import CalibrationSpec
 from overplay.experiments.validation.revealed import (
     TERMS,
+    WEIGHTS,
     payoff_scales,
     reference_weights,
     with_weights_to_rescale,
@@ -36,6 +37,8 @@ from overplay.model.leverage_model import LeverageModel
 from overplay.model.scenario_checks import ScenarioNote
 from overplay.model.scenarios import load_scenario
 
+#: The unmeasured weight the overuse threshold is read along.
+LEVERAGE_VALUE_WEIGHT = "leverage_value_usd_m_per_month"
 CONTROL = "never restricts"
 OUTCOMES = (
     "china_processing_share_final_light",
@@ -126,6 +129,15 @@ def _band(values: np.ndarray) -> tuple[float, float, float]:
     return float(low), float(mid), float(high)
 
 
+def leverage_sweep(weights: pd.DataFrame) -> pd.DataFrame:
+    """The weight sets with the value of held leverage set to each value of its swept
+    grid in turn: the break-even is read along that value even where the region pins
+    it to one or two values."""
+    grid = next(w.grid for w in WEIGHTS if w.name == LEVERAGE_VALUE_WEIGHT)
+    swept = [weights.assign(**{LEVERAGE_VALUE_WEIGHT: value}) for value in grid]
+    return pd.concat(swept, ignore_index=True).drop_duplicates(ignore_index=True)
+
+
 def break_even(gain: np.ndarray, leverage_value: np.ndarray) -> float:
     """The value China puts on held leverage (USD m per importer-month) at which the
     median gain crosses zero, read off the gains' medians at each swept value (runs x
@@ -149,11 +161,14 @@ def effects(answer: AnswerRuns, weights: pd.DataFrame) -> pd.DataFrame:
     sets), the leverage value at which it stops paying, and the change in China's final
     separation shares and non-China capacity."""
     runs = answer.runs
-    payoff = china_payoffs(answer, weights)
     key = list(zip(runs["set"], runs["seed"], strict=True))
     control = {k: i for i, k in enumerate(key) if runs["point"].iloc[i] == 0}
     base = np.array([control[k] for k in key])
+    payoff = china_payoffs(answer, weights)
     gain = payoff - payoff[base]
+    swept = leverage_sweep(weights)
+    swept_payoff = china_payoffs(answer, swept)
+    swept_gain = swept_payoff - swept_payoff[base]
     inputs = [c for c in runs.columns if c not in ("point", "label", "set", "seed", *OUTCOMES)]
     rows = []
     for point, frame in runs.groupby("point", sort=True):
@@ -171,7 +186,7 @@ def effects(answer: AnswerRuns, weights: pd.DataFrame) -> pd.DataFrame:
             "pays_share": float((cases > 0).mean()),
         }
         row["break_even_leverage_value"] = break_even(
-            gain[index], weights["leverage_value_usd_m_per_month"].to_numpy()
+            swept_gain[index], swept[LEVERAGE_VALUE_WEIGHT].to_numpy()
         )
         for outcome in OUTCOMES[:4]:
             change = frame[outcome].to_numpy() - runs[outcome].to_numpy()[base[index]]

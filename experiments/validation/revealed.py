@@ -113,7 +113,7 @@ WEIGHTS = (
     Weight(
         "leverage_value_usd_m_per_month",
         LEVERAGE_VALUE.name,
-        (0.0, 50.0, 100.0, 200.0, 400.0, 800.0),
+        (0.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1600.0, 3200.0),
         "value of leverage held, per importer at full indispensability (USD m/month)",
     ),
     Weight(

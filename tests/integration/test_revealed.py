@@ -137,3 +137,19 @@ def test_break_even_is_where_the_median_gain_crosses_zero(medians, expected):
     values = np.array([0.0, 100.0, 200.0] * 2)
     gain = np.array([list(medians) * 2], float)
     assert answer.break_even(gain, values) == expected
+
+
+def test_the_break_even_is_read_along_every_swept_leverage_value():
+    """A region that pins the leverage value to one value still gets a break-even: the
+    sweep sets every value of its grid on each of the region's other weights."""
+    region = pd.DataFrame(
+        [
+            {w.name: w.grid[1] for w in revealed.WEIGHTS},
+            {w.name: w.grid[2] for w in revealed.WEIGHTS},
+        ]
+    )
+    swept = answer.leverage_sweep(region)
+    grid = next(w.grid for w in revealed.WEIGHTS if w.name == answer.LEVERAGE_VALUE_WEIGHT)
+    assert len(swept) == 2 * len(grid)
+    for _, rows in swept.groupby("domestic_industry_weight"):
+        assert sorted(rows[answer.LEVERAGE_VALUE_WEIGHT]) == sorted(grid)
