@@ -8,6 +8,7 @@ holding anything else is refused before the run starts (:func:`check_run_folder`
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -77,21 +78,30 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def git_commit() -> str | None:
-    """The commit of the source tree, if it is a git checkout."""
+def _git(*args: str) -> str | None:
+    """A git command's output in the source tree; None outside a checkout."""
     here = Path(__file__).resolve().parent
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=here,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
+            ["git", *args], cwd=here, capture_output=True, text=True, timeout=5, check=False
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+@functools.cache
+def git_commit() -> str | None:
+    """The commit of the source tree, if it is a git checkout. Read once per process,
+    so a long job's last manifest names the tree it started from, not a later commit."""
+    return _git("rev-parse", "HEAD") or None
+
+
+@functools.cache
+def git_dirty() -> bool | None:
+    """Whether tracked files differed from that commit (read once, as above)."""
+    status = _git("status", "--porcelain", "--untracked-files=no")
+    return None if status is None else bool(status)
 
 
 def manifest_common(started: datetime, status: str) -> dict[str, Any]:
@@ -99,6 +109,7 @@ def manifest_common(started: datetime, status: str) -> dict[str, Any]:
     return {
         "versions": package_versions(),
         "git_commit": git_commit(),
+        "git_dirty": git_dirty(),
         "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -200,6 +200,20 @@ def test_manifest(baseline_run) -> None:
     for package in ("python", "overplay", "mesa", "numpy", "pandas"):
         assert versions.get(package), package
     assert set(manifest["files"]) == set(OUTPUT_FILES)
+    assert manifest["git_dirty"] in (True, False, None)
+
+
+def test_the_commit_is_read_once_so_a_long_job_names_the_tree_it_started_from(monkeypatch):
+    from overplay.experiments import single_run
+
+    answers = iter(["a" * 40, "b" * 40])
+    single_run.git_commit.cache_clear()
+    monkeypatch.setattr(single_run, "_git", lambda *args: next(answers))
+    try:
+        assert single_run.git_commit() == "a" * 40
+        assert single_run.git_commit() == "a" * 40  # a commit made meanwhile is not read
+    finally:
+        single_run.git_commit.cache_clear()
 
 
 def test_resolved_scenario_revalidates(baseline_run) -> None:
