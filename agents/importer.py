@@ -117,9 +117,17 @@ class ImporterState(mesa.Agent):
             if is_open:
                 self.open_since_programme[m] = True
 
+    def expire_programmes(self, step: int) -> None:
+        """Budgets of programmes that have run their course stop, at the start of the
+        month, so that a new programme decided this month follows without a gap."""
+        for key, end in self.subsidy_end_step.items():
+            if end is not None and step >= end:
+                self.subsidy[key] = 0.0
+                self.subsidy_end_step[key] = None
+
     def months_since_programme(self, material: str) -> float:
         """Months since the latest fixed-length subsidy programme for the material
-        ended: infinite if there was none, zero or less while one runs."""
+        ended: infinite if there was none, negative while one runs."""
         end = self.programme_end_step[material]
         return float("inf") if end is None else float(self.model.step_count - end)
 
@@ -151,11 +159,6 @@ class ImporterState(mesa.Agent):
     def monthly_policy_cost(self) -> float:
         """Subsidies and R&D paid this month, USD m (subsidies also fill the pot)."""
         cost = 0.0
-        step = self.model.step_count
-        for key, end in self.subsidy_end_step.items():
-            if end is not None and step >= end:  # the programme has run its course
-                self.subsidy[key] = 0.0
-                self.subsidy_end_step[key] = None
         for key, budget in self.subsidy.items():
             if budget:  # most budgets are zero; the pots are not touched for them
                 self.subsidy_pot[key] += budget / 12.0

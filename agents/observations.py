@@ -86,7 +86,7 @@ class ImporterObservation:
     deal_pending: bool
     forecast: Callable[..., float] | None = field(default=None, compare=False, repr=False)
     #: per material, months since the latest fixed-length subsidy programme ended
-    #: (infinite: none yet; zero or less: one is running)
+    #: (infinite: none yet; negative: one is running)
     months_since_programme: Mapping[str, float] = field(default_factory=dict)
     #: per material, whether China's trade toward us has been open (or licensed without
     #: refusals) in some month since the latest programme began

@@ -267,6 +267,8 @@ class LeverageModel(mesa.Model):
         self.ledger.start_month()
         self.date = date_of_step(self.config.start, self.step_count)
         resolve_wto(self, self.step_count)
+        for state in self.importers.values():
+            state.expire_programmes(self.step_count)
         self.reference_price.update(self.exogenous.reference_prices(self.step_count))
         self.exogenous.apply_capacity(self, self.exogenous.capacity_events.get(self.step_count, []))
         self.exogenous.apply_magnet_capacity(self, self.step_count)

@@ -184,7 +184,7 @@ class ThresholdDiversifier(Strategy):
         episode: China restricts this material toward us again after trade was open
         since the last programme began (not the crisis that programme answered)."""
         since = obs.months_since_programme.get(material, float("inf"))
-        if not active or since <= 0:
+        if not active or since < 0:
             return False
         view = obs.policy_toward_me[material]
         restricting = view.regime in (Regime.QUOTA, Regime.BAN) or (

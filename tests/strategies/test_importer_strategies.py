@@ -116,7 +116,8 @@ class TestThresholdDiversifier(StrategyTest):
 
     def test_a_programme_ends_by_itself_and_a_new_ban_starts_the_next(self):
         """In the model: a one-year programme under a ban stops after a year though the
-        ban goes on; once trade reopens, a second ban starts a second programme."""
+        ban goes on; if trade reopened and a second ban came meanwhile, a second
+        programme follows the first without a gap."""
         ban = event(2, "china", "ban", ["heavy"], ["japan"])
         model = build(
             [ban],
@@ -131,13 +132,20 @@ class TestThresholdDiversifier(StrategyTest):
         assert japan.subsidy[("heavy", "processing")] > 0
         run(model, 12)
         assert japan.subsidy[("heavy", "processing")] == 0  # still banned, no new episode
-        reopen = [ban, event(20, "china", "open", ["heavy"], ["japan"])]
+        reopen = [ban, event(8, "china", "open", ["heavy"], ["japan"])]
         again = build(
-            [*reopen, event(23, "china", "ban", ["heavy"], ["japan"])],
+            [*reopen, event(11, "china", "ban", ["heavy"], ["japan"])],
             importers__japan__strategy={"name": self.name, "params": {"programme_years": 1.0}},
             years=3,
         )
-        run(again, 28)
+        paid = []
+        for _ in range(28):
+            run(again, 1)
+            paid.append(again.importers["japan"].subsidy[("heavy", "processing")] > 0)
+        first = paid.index(True)
+        # The second episode began during the first programme: the next follows it
+        # without a month's gap, and each runs exactly twelve months.
+        assert paid[first : first + 24] == [True] * 24 and not any(paid[first + 24 :])
         starts = [
             row["date"]
             for row in actions_of(again, "japan")
