@@ -76,6 +76,9 @@ def command(*args: Any, **kwargs: Any) -> Callable[[Callable], Callable]:
     def register(function: Callable) -> Callable:
         @functools.wraps(function)
         def guarded(*a: Any, **kw: Any) -> Any:
+            from overplay.experiments.single_run import read_source_tree
+
+            read_source_tree()  # the manifest names the tree the command started from
             try:
                 with warnings.catch_warnings():
                     warnings.showwarning = _show_warning

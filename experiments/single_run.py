@@ -92,16 +92,24 @@ def _git(*args: str) -> str | None:
 
 @functools.cache
 def git_commit() -> str | None:
-    """The commit of the source tree, if it is a git checkout. Read once per process,
-    so a long job's last manifest names the tree it started from, not a later commit."""
+    """The commit of the source tree, if it is a git checkout. Read once per process
+    (every command reads it as it starts), so a long job's last manifest names the tree
+    it started from, not a commit made while it ran."""
     return _git("rev-parse", "HEAD") or None
 
 
 @functools.cache
 def git_dirty() -> bool | None:
     """Whether tracked files differed from that commit (read once, as above)."""
-    status = _git("status", "--porcelain", "--untracked-files=no")
+    status = _git("--no-optional-locks", "status", "--porcelain", "--untracked-files=no")
     return None if status is None else bool(status)
+
+
+def read_source_tree() -> None:
+    """Read the commit and its dirty flag now (commands call this as they start; the
+    values are kept for the process's manifests)."""
+    git_commit()
+    git_dirty()
 
 
 def manifest_common(started: datetime, status: str) -> dict[str, Any]:
