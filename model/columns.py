@@ -341,7 +341,7 @@ WTO_DEFIANCE = Column(
     "wto_defiance",
     "USD m",
     "China: − `china.wto_defiance_cost_usd_m_per_month` for each importer that won a WTO "
-    "case against its quotas and still faces one (assumed weight)",
+    "case against its quotas and still faces a quota or a ban (assumed weight)",
 )
 CONCESSIONS = Column(
     "concessions", "USD m", "deals: + to China, − to the importer that paid, in the month accepted"

@@ -39,14 +39,20 @@ def resolve_wto(model: LeverageModel, step: int) -> None:
             )
 
 
+#: What a lost ruling condemns: quantitative limits on exports (a ban is one too;
+#: licensing was not ruled on).
+CONDEMNED = (Regime.QUOTA, Regime.BAN)
+
+
 def rulings_defied(model: LeverageModel) -> int:
-    """Importers that won a WTO case against China's quotas and still face one: each
-    month China keeps them costs it standing, and in the end authorised retaliation."""
+    """Importers that won a WTO case against China's quotas and still face a quota or a
+    ban: each month China keeps one costs it standing, and in the end authorised
+    retaliation."""
     policy = model.china.policy
     return sum(
         1
         for name, comply_at in model.wto_rulings.items()
-        if comply_at >= 0 and any(policy[(m, name)].regime is Regime.QUOTA for m in model.materials)
+        if comply_at >= 0 and any(policy[(m, name)].regime in CONDEMNED for m in model.materials)
     )
 
 

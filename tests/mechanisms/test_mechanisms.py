@@ -354,6 +354,14 @@ def test_keeping_quotas_a_wto_ruling_condemned_costs_china_per_complainant_month
     assert (china.loc[: ruling - 1] == 0).all()
     assert china.loc[ruling : ruling + 4].tolist() == [-70.0] * 5
     assert (china.loc[ruling + 5 :] == 0).all()
+    # A ban on the winner after the quotas went is no way out: it is a quantitative
+    # restriction too.
+    banned = [*events, event(ruling + 6, "china", "ban", targets=["japan"])]
+    model = build(banned, years=4, china__wto_defiance_cost_usd_m_per_month=70.0)
+    run(model, ruling + 8)
+    payoffs = model.datacollector.get_table_dataframe("payoffs")
+    china = payoffs[payoffs.player == "china"].set_index("step")["wto_defiance"]
+    assert china.loc[ruling + 5 : ruling + 7].tolist() == [0.0, -70.0, -70.0]
 
 
 def test_a_quota_after_a_ban_cuts_from_exports_before_the_ban():
