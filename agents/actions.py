@@ -27,6 +27,12 @@ class Regime(StrEnum):
     BAN = "ban"
 
 
+def open_in_effect(regime: str, approval_rate: float) -> bool:
+    """Open trade, or licences that approve every request (as after a WTO ruling): what
+    China's policy toward a destination is when it refuses nothing."""
+    return regime == Regime.OPEN or (regime == Regime.LICENSING and approval_rate >= 1)
+
+
 class Kind(StrEnum):
     """What an action does. The actor's role decides which kinds it may use."""
 

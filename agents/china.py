@@ -7,7 +7,14 @@ from dataclasses import dataclass, replace
 import mesa
 import numpy as np
 
-from overplay.agents.actions import REGIME_OF_KIND, Action, Kind, Logged, Regime
+from overplay.agents.actions import (
+    REGIME_OF_KIND,
+    Action,
+    Kind,
+    Logged,
+    Regime,
+    open_in_effect,
+)
 from overplay.agents.china_supply import ChinaSupply
 from overplay.agents.observations import ChinaObservation, PolicyView
 from overplay.agents.strategies.base import Strategy
@@ -32,10 +39,7 @@ class ExportPolicy:
 
     @property
     def open_in_effect(self) -> bool:
-        """Open trade, or licences that approve every request (after a WTO ruling)."""
-        return self.regime is Regime.OPEN or (
-            self.regime is Regime.LICENSING and self.approval_rate >= 1
-        )
+        return open_in_effect(self.regime, self.approval_rate)
 
     def limits(self, step: int) -> tuple[float, float]:
         """(share of requests approved, absolute cap in t/month) this month.

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field, model_validator
 
-from overplay.agents.actions import Action, Kind, Regime
+from overplay.agents.actions import Action, Kind, open_in_effect
 from overplay.agents.observations import ImporterObservation, PolicyView
 from overplay.agents.strategies.base import Strategy, StrategyParams, register
 
@@ -187,9 +187,7 @@ class ThresholdDiversifier(Strategy):
         if not active or since < 0:
             return False
         view = obs.policy_toward_me[material]
-        restricting = view.regime in (Regime.QUOTA, Regime.BAN) or (
-            view.regime == Regime.LICENSING and view.approval_rate < 1
-        )
+        restricting = not open_in_effect(view.regime, view.approval_rate)
         new_episode = restricting and obs.open_since_programme.get(material, True)
         return since == float("inf") or new_episode
 
