@@ -95,14 +95,29 @@ def distance(facts: tuple[Fact, ...]) -> Callable[[dict, dict], float]:
 
 
 def prior(parameters: list[FittedParameter]) -> pyabc.Distribution:
+    """pyabc's prior. A log-uniform parameter is sampled, and its kernel moves it, as
+    the uniform logarithm (see :func:`natural`): in natural units its prior density
+    (1/x) and a kernel cut off by the lower bound give the few particles near that
+    bound most of the weight."""
     rvs = {}
     for p in parameters:
-        low, high = p.prior.low, p.prior.high
-        if p.prior.distribution == "uniform":
-            rvs[p.name] = pyabc.RV("uniform", low, high - low)
-        else:
-            rvs[p.name] = pyabc.RV("loguniform", low, high)
+        low, high = _scaled(p, p.prior.low), _scaled(p, p.prior.high)
+        rvs[p.name] = pyabc.RV("uniform", low, high - low)
     return pyabc.Distribution(**rvs)
+
+
+def natural(parameters: list[FittedParameter], sampled: dict[str, float]) -> dict[str, float]:
+    """The parameters' values from pyabc's (logarithms for the log-uniform ones)."""
+    return {
+        p.name: math.exp(sampled[p.name])
+        if p.prior.distribution == "loguniform"
+        else float(sampled[p.name])
+        for p in parameters
+    }
+
+
+def _scaled(parameter: FittedParameter, value: float) -> float:
+    return math.log(value) if parameter.prior.distribution == "loguniform" else value
 
 
 @dataclass(frozen=True)
@@ -128,7 +143,8 @@ class _Model:
 
     def __call__(self, parameters: Any) -> dict[str, float]:
         seed = int(np.random.randint(0, 2**31 - 1))
-        return simulate(self.spec, self.facts, dict(parameters), seed, self.years)
+        values = natural(self.spec.parameters, dict(parameters))
+        return simulate(self.spec, self.facts, values, seed, self.years)
 
 
 def calibrate(
@@ -161,6 +177,7 @@ def calibrate(
         distance(fitted),
         population_size=budget.population_size,
         sampler=sampler,
+        transitions=pyabc.MultivariateNormalTransition(scaling=spec.kernel_scaling),
     )
     url = f"sqlite:///{database}"
     if resumed:
@@ -217,6 +234,9 @@ def _results(spec: CalibrationSpec, history: pyabc.History, folder: Path) -> Fit
     frame, weights = history.get_distribution(m=0, t=history.max_t)
     names = [p.name for p in spec.parameters]
     frame = frame[names].reset_index(drop=True)
+    for p in spec.parameters:
+        if p.prior.distribution == "loguniform":
+            frame[p.name] = np.exp(frame[p.name])
     weights = np.asarray(weights, float) / np.sum(weights)
     point = {n: _weighted_median(frame[n].to_numpy(), weights) for n in names}
     rng = np.random.default_rng(spec.seed)

@@ -74,6 +74,14 @@ class CalibrationSpec(StrictSpec):
     budget: Budget = Budget()
     tiny_budget: Budget = Budget(population_size=6, generations=2, max_simulations=200)
     ensemble_size: int = Field(50, ge=1, le=10_000)
+    kernel_scaling: float = Field(
+        2.0,
+        gt=0,
+        le=10,
+        description="width of ABC-SMC's proposal kernel over pyabc's default (Silverman's "
+        "rule, 1): a narrow kernel in ten dimensions leaves accepted particles in its "
+        "tails with most of the importance weight (docs/validation.md)",
+    )
 
     @model_validator(mode="after")
     def _distinct(self) -> CalibrationSpec:
