@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from overplay.experiments.errors import UserError
 from overplay.experiments.outcomes import outcomes_of
 from overplay.experiments.sweep.designs import design_points
 from overplay.experiments.sweep.spec import SweepSpec
@@ -28,7 +29,9 @@ from overplay.experiments.validation.calibration_spec import CalibrationSpec
 from overplay.experiments.validation.revealed import (
     TERMS,
     WEIGHTS,
+    distinct,
     payoff_scales,
+    reads_own_payoff,
     reference_weights,
     with_weights_to_rescale,
 )
@@ -56,7 +59,8 @@ class AnswerRuns:
 
     runs: pd.DataFrame
     flows: np.ndarray
-    reference: dict[str, float]
+    #: Per run, the weights its terms were simulated at (a design may vary them).
+    references: list[dict[str, float]]
 
 
 def _settings(
@@ -104,6 +108,7 @@ def run_answer(
                 if not point:
                     settings.append(control)
                 tasks.append((p, int(row["set"]), seed, point, settings))
+    _check_rescalable(sweep, points, [task[4] for task in tasks if task[1:3] == tasks[0][1:3]])
     results = map_tasks(_run, [(sweep.scenario, task[4]) for task in tasks], workers, progress)
     rows = []
     for (p, set_id, seed, point, _), (values, _, _) in zip(tasks, results, strict=True):
@@ -111,14 +116,39 @@ def run_answer(
         rows.append({"point": p, "label": label, "set": set_id, "seed": seed, **point, **values})
     months = min(len(r[1]) for r in results)
     flows = np.stack([r[1][:months] for r in results])
-    return AnswerRuns(pd.DataFrame(rows), flows, results[0][2])
+    return AnswerRuns(pd.DataFrame(rows), flows, [r[2] for r in results])
+
+
+def _check_rescalable(
+    sweep: SweepSpec, points: list[dict], settings: list[list[tuple[str, Any]]]
+) -> None:
+    """Refuse a design in which China decides on its own payoff: the region's weights
+    are applied after each run, which is exact only if China's moves ignore them."""
+    for point, point_settings in zip(points, settings, strict=True):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ScenarioNote)
+            scenario = load_scenario(sweep.scenario, point_settings, parse_once=True)
+        if reads_own_payoff(scenario):
+            label = ", ".join(f"{k}={v}" for k, v in point.items()) or CONTROL
+            raise UserError(
+                f"sweep {sweep.name!r}, point {label}: China plays "
+                f"{scenario.china.strategy.name!r}, which decides on its own payoff; "
+                "findings weigh China's payoff by the region after each run, which is only "
+                "the run China would have played if its moves ignore the weights. Give China "
+                "a rule strategy (one that neither best-responds nor learns)."
+            )
 
 
 def china_payoffs(answer: AnswerRuns, weights: pd.DataFrame) -> np.ndarray:
     """China's discounted payoff of every run under every weight set (runs x sets)."""
-    scale, monthly = payoff_scales(answer.reference, weights)
-    discount = monthly[:, None] ** np.arange(answer.flows.shape[1])[None, :]
-    return np.einsum("rmj,wj,wm->rw", answer.flows, scale, discount)
+    payoffs = np.empty((len(answer.flows), len(weights)))
+    months = np.arange(answer.flows.shape[1])
+    for reference in distinct(answer.references):
+        rows = [i for i, r in enumerate(answer.references) if r == reference]
+        scale, monthly = payoff_scales(reference, weights)
+        discount = monthly[:, None] ** months[None, :]
+        payoffs[rows] = np.einsum("rmj,wj,wm->rw", answer.flows[rows], scale, discount)
+    return payoffs
 
 
 def _band(values: np.ndarray) -> tuple[float, float, float]:

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from overplay.agents.moves import actions_of
+from overplay.agents.strategies.base import CLASSIFIER_DEFAULTS, lookup
 from overplay.experiments.validation.calibration_spec import CalibrationSpec
 from overplay.experiments.validation.ensemble import overrides
 from overplay.experiments.validation.tasks import map_tasks
@@ -165,10 +166,31 @@ def reference_weights(model: LeverageModel) -> dict[str, float]:
     return {**{name: getattr(china, name) for name in CHINA_WEIGHTS}, "retaliation_scale": 1.0}
 
 
+def distinct(references: list[dict[str, float]]) -> list[dict[str, float]]:
+    """The different weight sets runs were simulated at, in order of first use."""
+    seen: list[dict[str, float]] = []
+    for reference in references:
+        if reference not in seen:
+            seen.append(reference)
+    return seen
+
+
+def reads_own_payoff(scenario: Scenario) -> bool:
+    """Whether China's strategy decides on its own payoff (best-responds or learns):
+    then its moves depend on the weights, and re-weighing its payoff after a run is not
+    the run it would have played at other weights."""
+    strategy = scenario.china.strategy
+    cls = lookup(strategy.name, "china")
+    if cls is None:
+        return False
+    classifier = {**CLASSIFIER_DEFAULTS, **cls.classifier}
+    return bool(classifier.get("best_response") or classifier["learns"])
+
+
 def with_weights_to_rescale(scenario: Scenario) -> Scenario:
     """The scenario with every swept weight it sets to zero at one instead: a term
     simulated at zero could not be re-weighted. Exact, because nothing but China's
-    payoff reads them (China holds its moves)."""
+    payoff reads them as long as China's moves do not (:func:`reads_own_payoff`)."""
     china = scenario.china
     zero = {name: 1.0 for name in CHINA_WEIGHTS if getattr(china, name) == 0}
     if not zero:
@@ -222,7 +244,8 @@ class Simulated:
 
     tasks: pd.DataFrame  # set, seed, point
     flows: list[dict[str, np.ndarray]]
-    reference: dict[str, float]
+    #: Per task, the weights its terms were simulated at: a spec may set them per set.
+    references: list[dict[str, float]]
     interval: int
 
 
@@ -248,7 +271,7 @@ def simulate_decisions(
     frame = pd.DataFrame(
         [(s, seed, p.name) for s, seed, p, _ in tasks], columns=["set", "seed", "point"]
     )
-    return Simulated(frame, [f for _, f in results], results[0][0], interval)
+    return Simulated(frame, [f for _, f in results], [r for r, _ in results], interval)
 
 
 def weight_grid() -> pd.DataFrame:
@@ -274,13 +297,13 @@ def payoff_scales(
 def choices(simulated: Simulated, grid: pd.DataFrame) -> dict[str, np.ndarray]:
     """Per horizon: the move index a best response picks, weight sets x tasks (the
     first of the menu on a tie, as the strategies do)."""
-    scale, monthly = payoff_scales(simulated.reference, grid)
+    scales = [payoff_scales(reference, grid) for reference in simulated.references]
     picked: dict[str, np.ndarray] = {}
     for strategy, rounds in HORIZONS.items():
         months = rounds * simulated.interval
-        discount = monthly[:, None] ** np.arange(months)[None, :]  # weight sets x months
         rows = []
-        for flows in simulated.flows:
+        for flows, (scale, monthly) in zip(simulated.flows, scales, strict=True):
+            discount = monthly[:, None] ** np.arange(months)[None, :]  # weight sets x months
             stacked = np.stack([f[:months] for f in flows.values()])  # moves x months x terms
             values = np.einsum("kmj,gj,gm->gk", stacked, scale, discount)
             rows.append(values.argmax(axis=1))

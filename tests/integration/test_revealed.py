@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from overplay.agents.strategies.base import make_strategy
+from overplay.experiments.errors import UserError
 from overplay.experiments.sweep.spec import load_sweep
 from overplay.experiments.validation import answer, revealed
 from overplay.experiments.validation.calibration_spec import load_calibration
@@ -40,10 +41,10 @@ def test_reweighted_terms_pick_what_the_best_response_strategy_picks(point):
     simulated = revealed.Simulated(
         pd.DataFrame([{"set": 1, "seed": 1, "point": point.name}]),
         [revealed._point_task(SPEC, settings, point, 12)[1]],
-        revealed._point_task(SPEC, settings, point, 3)[0],
+        [revealed._point_task(SPEC, settings, point, 3)[0]],
         3,
     )
-    reference = {**simulated.reference, "discount_rate_per_year": 0.05}
+    reference = {**simulated.references[0], "discount_rate_per_year": 0.05}
     grid = pd.DataFrame([reference])
     picked = revealed.choices(simulated, grid)
     scenario = revealed.decision_scenario(SPEC, settings, point.date)
@@ -81,7 +82,7 @@ def test_chinas_payoff_reweighted_at_its_own_weights_is_the_runs_payoff(tmp_path
         answer.CONTROL,
         "period_rounds=4, severity=0.6, duration_rounds=1, instrument=licensing",
     ]
-    weights = pd.DataFrame([{**runs.reference, "discount_rate_per_year": 0.05}])
+    weights = pd.DataFrame([{**runs.references[0], "discount_rate_per_year": 0.05}])
     payoffs = answer.china_payoffs(runs, weights)[:, 0]
     for i, label in enumerate(runs.runs["label"]):
         settings = answer._settings(
@@ -113,7 +114,7 @@ def test_the_region_counts_a_point_when_most_runs_choose_as_china_did():
     simulated = revealed.Simulated(
         pd.DataFrame([{"set": 1, "seed": s, "point": point.name} for s in (1, 2, 3)]),
         [flows_open_best, flows_quota_best, flows_quota_best],
-        {w.name: 1.0 for w in revealed.WEIGHTS if w.term},
+        [{w.name: 1.0 for w in revealed.WEIGHTS if w.term}] * 3,
         3,
     )
     grid = pd.DataFrame(
@@ -153,3 +154,46 @@ def test_the_break_even_is_read_along_every_swept_leverage_value():
     assert len(swept) == 2 * len(grid)
     for _, rows in swept.groupby("domestic_industry_weight"):
         assert sorted(rows[answer.LEVERAGE_VALUE_WEIGHT]) == sorted(grid)
+
+
+def test_each_run_is_reweighted_from_the_weights_it_was_simulated_at():
+    """Two runs with the same terms, simulated at different leverage values: at one
+    target weight set they must come out equal."""
+    leverage = revealed.TERMS.index("leverage_value")
+    flows = np.zeros((2, 3, len(revealed.TERMS)))
+    flows[0, :, leverage] = 400.0  # the term at leverage value 400 ...
+    flows[1, :, leverage] = 800.0  # ... and at 800 are the same held leverage
+    base = {w.name: 1.0 for w in revealed.WEIGHTS if w.term is not None}
+    runs = answer.AnswerRuns(
+        pd.DataFrame({"point": [0, 0]}),
+        flows,
+        [
+            {**base, answer.LEVERAGE_VALUE_WEIGHT: 400.0},
+            {**base, answer.LEVERAGE_VALUE_WEIGHT: 800.0},
+        ],
+    )
+    target = pd.DataFrame(
+        [{**base, answer.LEVERAGE_VALUE_WEIGHT: 200.0, "discount_rate_per_year": 0}]
+    )
+    payoffs = answer.china_payoffs(runs, target)[:, 0]
+    assert payoffs == pytest.approx([600.0, 600.0])
+
+
+@pytest.mark.parametrize(
+    ("strategy", "reads"),
+    [
+        ({"name": "hold"}, False),
+        ({"name": "periodic_coercion"}, False),
+        ({"name": "myopic_best_response"}, True),
+        ({"name": "look_ahead_best_response"}, True),
+    ],
+)
+def test_findings_refuse_a_china_that_decides_on_its_own_payoff(strategy, reads):
+    settings = [("china.strategy", strategy)]
+    assert revealed.reads_own_payoff(load_scenario("baseline", settings)) is reads
+    sweep = load_sweep(bundled("specs/overuse.yaml"))
+    if reads:
+        with pytest.raises(UserError, match=strategy["name"]):
+            answer._check_rescalable(sweep, [{}], [settings])
+    else:
+        answer._check_rescalable(sweep, [{}], [settings])
