@@ -164,7 +164,14 @@ KINDS: dict[Kind, KindSpec] = {
     Kind.QUOTA: KindSpec(
         "china",
         "set_regime",
-        {"cut": Param(FRACTION, 0.4), **_EFFECTIVE, **_PRODUCTS},
+        {
+            "cut": Param(FRACTION, 0.4),
+            # > 0: a yearly tonnage for all the action's pairs together, as quotas were
+            # issued (30,258 t in 2010 [Q03]); it sets the cut and ``cut`` is ignored
+            "t_per_year": Param(Annotated[float, Field(ge=0)], 0.0),
+            **_EFFECTIVE,
+            **_PRODUCTS,
+        },
         Regime.QUOTA,
     ),
     Kind.BAN: KindSpec("china", "set_regime", {**_EFFECTIVE, **_PRODUCTS}, Regime.BAN),

@@ -81,6 +81,16 @@ def _baseline(old: ExportPolicy, trailing_t_per_month: float) -> float:
     return trailing_t_per_month
 
 
+def tonnage_cut(t_per_year: float, baselines: list[float]) -> float:
+    """The cut that holds pairs with these pre-quota exports (t/month) to ``t_per_year``
+    together, shared pro rata to those exports: 0 when they already ship less (and
+    when nothing has been shipped, so there is nothing to share)."""
+    total = sum(baselines)
+    if total <= 0:
+        return 0.0
+    return max(0.0, 1.0 - t_per_year / 12.0 / total)
+
+
 def _concerns(suspension: Action, announced: Action) -> bool:
     """Whether an announced restriction shares a material and a destination with a
     suspension (an empty list stands for all)."""
@@ -155,6 +165,12 @@ class SupplierState(mesa.Agent):
         regime = REGIME_OF_KIND[action.kind]
         params = dict(action.params)
         products = params.pop("products", "all")
+        materials = action.materials or tuple(self.materials)
+        targets = action.targets or tuple(self.destinations)
+        tonnage = params.pop("t_per_year", 0.0)
+        if regime is Regime.QUOTA and tonnage > 0:
+            baselines = self._quota_baselines(products, materials, targets, step, baseline)
+            params["cut"] = tonnage_cut(tonnage, baselines)
         if regime is Regime.QUOTA and not self.quota_allowed:
             # After a lost WTO case, quotas are replaced by licensing (W02).
             regime = Regime.LICENSING
@@ -162,8 +178,6 @@ class SupplierState(mesa.Agent):
                 "approval_rate": 1.0 - params["cut"],
                 "delay_months": self.model.config.timing.licence_delay_months,
             }
-        materials = action.materials or tuple(self.materials)
-        targets = action.targets or tuple(self.destinations)
         changed = []
         for product, book in self.books().items():
             if products in ("all", product):
@@ -171,6 +185,26 @@ class SupplierState(mesa.Agent):
                     book, regime, params, materials, targets, step, baseline.get(product, {})
                 )
         return list(dict.fromkeys(changed))
+
+    def _quota_baselines(
+        self,
+        products: str,
+        materials: tuple[str, ...],
+        targets: tuple[str, ...],
+        step: int,
+        baseline: dict[str, dict[tuple[str, str], float]],
+    ) -> list[float]:
+        """The baselines (t/month) a quota on these products, materials and targets
+        would cut from, pair by pair (targets under a truce are skipped, as in
+        :meth:`_restrict_book`)."""
+        return [
+            _baseline(book[(m, d)], baseline.get(product, {}).get((m, d), 0.0))
+            for product, book in self.books().items()
+            if products in ("all", product)
+            for m in materials
+            for d in targets
+            if self.truce_until.get(d, -1) < step
+        ]
 
     def _restrict_book(
         self,

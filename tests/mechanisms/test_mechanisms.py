@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from overplay.agents.actions import Action, Kind, Regime
+from overplay.agents.china import tonnage_cut
 from overplay.model.config_world import RiskConfig
 from overplay.model.risk import severity
 from tests.helpers import build, event, run, series
@@ -541,3 +542,34 @@ def test_a_tightened_licence_needs_new_applications_and_an_eased_one_does_not():
     assert exports.loc[8] == exports.loc[9] == 0.0  # tightened: reviewed again
     assert 0.2 * exports.loc[7] < exports.loc[10] < 0.5 * exports.loc[7]  # ~30 % approved
     assert exports.loc[14] > 2 * exports.loc[13]  # eased: no new review gap
+
+
+def test_a_quota_in_tonnes_holds_its_pairs_together_to_that_tonnage():
+    """Quotas were issued as tonnages (30,258 t in 2010 [Q03]): shared pro rata over
+    the pairs' pre-quota exports, the caps add up to the tonnage, and each pair keeps
+    its share of what it shipped before."""
+    probe = build([], years=2)
+    run(probe, 8)
+    pairs = [("light", d) for d in probe.china.destinations]
+    shipped = sum(float(np.mean(probe.export_history[p])) for p in pairs)
+    tonnage = 0.5 * 12 * shipped  # half of what they shipped in the year before
+    model = build([event(8, "china", "quota", ["light"], t_per_year=tonnage)], years=2)
+    run(model, 9)
+    policies = {p: model.china.policy[p] for p in pairs}
+    caps = {p: policy.limits(model.step_count)[1] for p, policy in policies.items()}
+    assert sum(caps.values()) == pytest.approx(tonnage / 12)
+    before = sum(policy.baseline_t_per_month for policy in policies.values())
+    for p, policy in policies.items():
+        assert caps[p] == pytest.approx(policy.baseline_t_per_month * tonnage / 12 / before)
+        assert policy.cut == pytest.approx(0.5, abs=0.01)  # half of a year's shipments
+    assert all(model.china.policy[("heavy", d)].regime is Regime.OPEN for _, d in pairs)
+
+
+@pytest.mark.parametrize(
+    ("t_per_year", "baselines", "cut"),
+    [(600.0, [60.0, 40.0], 0.5), (2400.0, [60.0, 40.0], 0.0), (600.0, [], 0.0)],
+)
+def test_a_tonnage_above_what_the_pairs_shipped_or_with_nothing_shipped_cuts_nothing(
+    t_per_year, baselines, cut
+):
+    assert tonnage_cut(t_per_year, baselines) == pytest.approx(cut)
