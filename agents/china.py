@@ -186,6 +186,10 @@ class SupplierState(mesa.Agent):
                 )
         return list(dict.fromkeys(changed))
 
+    def under_truce(self, destination: str, step: int) -> bool:
+        """Whether a deal's truce shields ``destination`` from new restrictions."""
+        return self.truce_until.get(destination, -1) >= step
+
     def _quota_baselines(
         self,
         products: str,
@@ -195,15 +199,14 @@ class SupplierState(mesa.Agent):
         baseline: dict[str, dict[tuple[str, str], float]],
     ) -> list[float]:
         """The baselines (t/month) a quota on these products, materials and targets
-        would cut from, pair by pair (targets under a truce are skipped, as in
-        :meth:`_restrict_book`)."""
+        would cut from, pair by pair (targets under a truce are skipped)."""
         return [
             _baseline(book[(m, d)], baseline.get(product, {}).get((m, d), 0.0))
             for product, book in self.books().items()
             if products in ("all", product)
             for m in materials
             for d in targets
-            if self.truce_until.get(d, -1) < step
+            if not self.under_truce(d, step)
         ]
 
     def _restrict_book(
@@ -220,7 +223,7 @@ class SupplierState(mesa.Agent):
         changed = []
         for m in materials:
             for d in targets:
-                if regime is not Regime.OPEN and self.truce_until.get(d, -1) >= step:
+                if regime is not Regime.OPEN and self.under_truce(d, step):
                     continue
                 old = book[(m, d)]
                 if regime is Regime.OPEN and old.regime is Regime.OPEN:
