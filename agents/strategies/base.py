@@ -26,6 +26,7 @@ CLASSIFIER_DEFAULTS: dict[str, Any] = {
     "memory_depth": 0,
     "stochastic": False,
     "look_ahead": False,
+    "best_response": False,
     "learns": False,
 }
 

@@ -335,7 +335,7 @@ def assert_base_contract(cls: type[Strategy], observations: Mapping[str, Any]) -
     assert set(CLASSIFIER_DEFAULTS) <= set(classifier)
     depth = classifier["memory_depth"]
     assert depth == float("inf") or (isinstance(depth, int) and depth >= 0)
-    for flag in ("stochastic", "look_ahead", "learns"):
+    for flag in ("stochastic", "look_ahead", "best_response", "learns"):
         assert isinstance(classifier[flag], bool), f"{name}: {flag} is not a bool"
     strategy = cls()  # default parameters
     if role == "any" or classifier["look_ahead"] or role not in observations:
@@ -362,7 +362,14 @@ def strategy_test_classes() -> list[type[StrategyTest]]:
 def rule_classifier(**flags: Any) -> dict[str, Any]:
     """The classifier of a deterministic rule without memory or foresight that does not
     learn, with ``flags`` changed or added (a strategy's ``expected_classifier``)."""
-    return {"memory_depth": 0, "stochastic": False, "look_ahead": False, "learns": False, **flags}
+    return {
+        "memory_depth": 0,
+        "stochastic": False,
+        "look_ahead": False,
+        "best_response": False,
+        "learns": False,
+        **flags,
+    }
 
 
 # -- the base test class --------------------------------------------------------------------
