@@ -233,10 +233,10 @@ def _epsilon(history: pyabc.History) -> float:
 def _results(spec: CalibrationSpec, history: pyabc.History, folder: Path) -> FitResult:
     frame, weights = history.get_distribution(m=0, t=history.max_t)
     names = [p.name for p in spec.parameters]
-    frame = frame[names].reset_index(drop=True)
-    for p in spec.parameters:
-        if p.prior.distribution == "loguniform":
-            frame[p.name] = np.exp(frame[p.name])
+    frame = pd.DataFrame(
+        [natural(spec.parameters, row) for row in frame[names].to_dict("records")],
+        columns=names,
+    )
     weights = np.asarray(weights, float) / np.sum(weights)
     point = {n: _weighted_median(frame[n].to_numpy(), weights) for n in names}
     rng = np.random.default_rng(spec.seed)

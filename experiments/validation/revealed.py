@@ -184,7 +184,7 @@ def reads_own_payoff(scenario: Scenario) -> bool:
     if cls is None:
         return False
     classifier = {**CLASSIFIER_DEFAULTS, **cls.classifier}
-    return bool(classifier.get("best_response") or classifier["learns"])
+    return bool(classifier["best_response"] or classifier["learns"])
 
 
 def with_weights_to_rescale(scenario: Scenario) -> Scenario:
@@ -297,15 +297,18 @@ def payoff_scales(
 def choices(simulated: Simulated, grid: pd.DataFrame) -> dict[str, np.ndarray]:
     """Per horizon: the move index a best response picks, weight sets x tasks (the
     first of the menu on a tie, as the strategies do)."""
-    scales = [payoff_scales(reference, grid) for reference in simulated.references]
+    references = distinct(simulated.references)
+    scales = [payoff_scales(reference, grid) for reference in references]
+    which = [references.index(reference) for reference in simulated.references]
     picked: dict[str, np.ndarray] = {}
     for strategy, rounds in HORIZONS.items():
         months = rounds * simulated.interval
+        # weight sets x months, per distinct reference
+        discounts = [monthly[:, None] ** np.arange(months)[None, :] for _, monthly in scales]
         rows = []
-        for flows, (scale, monthly) in zip(simulated.flows, scales, strict=True):
-            discount = monthly[:, None] ** np.arange(months)[None, :]  # weight sets x months
+        for flows, k in zip(simulated.flows, which, strict=True):
             stacked = np.stack([f[:months] for f in flows.values()])  # moves x months x terms
-            values = np.einsum("kmj,gj,gm->gk", stacked, scale, discount)
+            values = np.einsum("kmj,gj,gm->gk", stacked, scales[k][0], discounts[k])
             rows.append(values.argmax(axis=1))
         picked[strategy] = np.stack(rows, axis=1)
     return picked
