@@ -165,12 +165,6 @@ class SupplierState(mesa.Agent):
         regime = REGIME_OF_KIND[action.kind]
         params = dict(action.params)
         products = params.pop("products", "all")
-        materials = action.materials or tuple(self.materials)
-        targets = action.targets or tuple(self.destinations)
-        tonnage = params.pop("t_per_year", 0.0)
-        if regime is Regime.QUOTA and tonnage > 0:
-            baselines = self._quota_baselines(products, materials, targets, step, baseline)
-            params["cut"] = tonnage_cut(tonnage, baselines)
         if regime is Regime.QUOTA and not self.quota_allowed:
             # After a lost WTO case, quotas are replaced by licensing (W02).
             regime = Regime.LICENSING
@@ -178,6 +172,8 @@ class SupplierState(mesa.Agent):
                 "approval_rate": 1.0 - params["cut"],
                 "delay_months": self.model.config.timing.licence_delay_months,
             }
+        materials = action.materials or tuple(self.materials)
+        targets = action.targets or tuple(self.destinations)
         changed = []
         for product, book in self.books().items():
             if products in ("all", product):
@@ -190,24 +186,24 @@ class SupplierState(mesa.Agent):
         """Whether a deal's truce shields ``destination`` from new restrictions."""
         return self.truce_until.get(destination, -1) >= step
 
-    def _quota_baselines(
-        self,
-        products: str,
-        materials: tuple[str, ...],
-        targets: tuple[str, ...],
-        step: int,
-        baseline: dict[str, dict[tuple[str, str], float]],
-    ) -> list[float]:
-        """The baselines (t/month) a quota on these products, materials and targets
-        would cut from, pair by pair (targets under a truce are skipped)."""
-        return [
+    def _tonnage_as_cut(
+        self, action: Action, baseline: dict[str, dict[tuple[str, str], float]], step: int
+    ) -> tuple[Action, str]:
+        """A quota given as a yearly tonnage, as the cut it makes of the pairs' pre-quota
+        exports (targets under a truce left out), and a log note saying so."""
+        products = action.params.get("products", "all")
+        tonnage = action.params["t_per_year"]
+        baselines = [
             _baseline(book[(m, d)], baseline.get(product, {}).get((m, d), 0.0))
             for product, book in self.books().items()
             if products in ("all", product)
-            for m in materials
-            for d in targets
+            for m in action.materials or self.materials
+            for d in action.targets or self.destinations
             if not self.under_truce(d, step)
         ]
+        cut = tonnage_cut(tonnage, baselines)
+        note = f"{tonnage:,.0f} t/yr over these pairs: a cut of {cut:.2f} of their exports"
+        return replace(action, params={**action.params, "cut": cut}), note
 
     def _restrict_book(
         self,
@@ -296,7 +292,11 @@ class SupplierState(mesa.Agent):
                 ("magnets", self.model.magnet_export_history),
             )
         }
-        return Logged(tuple(self.restrict(action, baseline, self.model.step_count)))
+        note = ""
+        if action.kind is Kind.QUOTA and action.params.get("t_per_year", 0.0) > 0:
+            action, note = self._tonnage_as_cut(action, baseline, self.model.step_count)
+            note = f"{note}: {action.note}" if action.note else note
+        return Logged(tuple(self.restrict(action, baseline, self.model.step_count)), note)
 
     def suspend_announced(self, action: Action) -> Logged:
         """Postpone by ``months`` every announced restriction not yet in effect that

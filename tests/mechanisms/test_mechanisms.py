@@ -562,6 +562,10 @@ def test_a_quota_in_tonnes_holds_its_pairs_together_to_that_tonnage():
     for p, policy in policies.items():
         assert caps[p] == pytest.approx(policy.baseline_t_per_month * tonnage / 12 / before)
         assert policy.cut == pytest.approx(0.5, abs=0.01)  # half of a year's shipments
+    notes = {row["note"] for row in model.action_log if row["action"] == "quota"}
+    assert notes == {
+        f"{tonnage:,.0f} t/yr over these pairs: a cut of {policy.cut:.2f} of their exports"
+    }
     assert all(model.china.policy[("heavy", d)].regime is Regime.OPEN for _, d in pairs)
 
 
