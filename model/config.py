@@ -37,7 +37,7 @@ from overplay.model.config_base import (
     StrategyRef,
     Strict,
 )
-from overplay.model.config_series import MATERIAL_SERIES, SeriesConfig
+from overplay.model.config_series import MATERIAL_KEYED, MATERIAL_SERIES, SeriesConfig
 from overplay.model.config_world import (
     ChinaConfig,
     MarketConfig,
@@ -136,7 +136,7 @@ class Scenario(Strict):
         materials = set(self.materials)
         series = self.series
         problems = series.stage_problems()
-        for field_name in MATERIAL_SERIES:
+        for field_name in MATERIAL_KEYED:
             for mat in getattr(series, field_name):
                 if mat not in materials:
                     problems.append(

@@ -49,6 +49,8 @@ MATERIAL_SERIES = (
     "china_mining_share",
     "china_processing_share",
 )
+#: Every series keyed by material first, whose keys must name materials.
+MATERIAL_KEYED = (*MATERIAL_SERIES, "china_price_usd_per_kg")
 
 
 class SeriesConfig(Strict):
@@ -66,6 +68,14 @@ class SeriesConfig(Strict):
         default_factory=dict,
         description="China's supply price (the price its legal producers sell at when "
         "nothing binds), USD/kg, by material; linear between points, flat outside them.",
+    )
+    china_price_usd_per_kg: dict[str, Positive] = Field(
+        default_factory=dict,
+        description="China's domestic price where it was observed, USD/kg, by material: "
+        "from the first point to the last (linear between) it is China's domestic price, "
+        "in place of the price its home market would clear at; for windows moved by what "
+        "the model leaves out (speculative stocking, state purchases). After the last "
+        "point the home market moves on from there.",
     )
     china_production_quota_t_per_year: dict[str, Positive] = Field(
         default_factory=dict,

@@ -59,6 +59,7 @@ class Exogenous:
         self.reference = {
             m: DatedSeries.of(p) for m, p in series.reference_price_usd_per_kg.items()
         }
+        self.china_price = {m: DatedSeries.of(p) for m, p in series.china_price_usd_per_kg.items()}
         self.quotas = {
             m: DatedSeries.of(p) for m, p in series.china_production_quota_t_per_year.items()
         }
@@ -105,6 +106,16 @@ class Exogenous:
         """China's supply price this month, for the materials with a series."""
         month = self.start + max(step, 1) - 1
         return {m: dated.level(month) for m, dated in self.reference.items()}
+
+    def china_prices(self, step: int) -> dict[str, float]:
+        """China's observed domestic price this month, for the materials whose series
+        covers it (from its first point to its last)."""
+        month = self.start + max(step, 1) - 1
+        return {
+            m: dated.level(month)
+            for m, dated in self.china_price.items()
+            if dated.months[0] <= month <= dated.months[-1]
+        }
 
     def quota_actions(self) -> dict[int, list[Action]]:
         """China's production quotas after the start, as its actions by step."""

@@ -270,6 +270,8 @@ class LeverageModel(mesa.Model):
         for state in self.importers.values():
             state.expire_programmes(self.step_count)
         self.reference_price.update(self.exogenous.reference_prices(self.step_count))
+        for m, price in self.exogenous.china_prices(self.step_count).items():
+            self.price_c[m] = self.price_c_history[m][-1] = price  # observed, not cleared
         self.exogenous.apply_capacity(self, self.exogenous.capacity_events.get(self.step_count, []))
         self.exogenous.apply_magnet_capacity(self, self.step_count)
         for action in self.events.get(self.step_count, ()):

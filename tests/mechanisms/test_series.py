@@ -60,6 +60,26 @@ def test_chinas_supply_price_follows_its_series():
     assert china.loc[7] > 60  # follows it up, with the market's adjustment lag
 
 
+def test_chinas_observed_price_replaces_its_home_market_only_inside_its_window():
+    """Inside the window China's domestic price is the observed one, month by month,
+    and it is China's export price too: a domestic price three times the supply price
+    lifts the price abroad and cuts China's exports. After the last point the home
+    market clears again and the price falls back toward the supply price."""
+    observed = {"light": {"2025-04": 50, "2025-07": 150, "2025-10": 150}}
+    model = build(series__china_price_usd_per_kg=observed)
+    flat = build()
+    rounds, flat_rounds = run(model, 24), run(flat, 24)
+    china, flat_china = series(rounds, "price_china"), series(flat_rounds, "price_china")
+    assert china.loc[1:3].tolist() == pytest.approx(flat_china.loc[1:3].tolist())  # before
+    assert china.loc[[4, 5, 7, 10]].tolist() == pytest.approx([50, 50 + 100 / 3, 150, 150])
+    abroad, flat_abroad = (series(r, "price_ex_china") for r in (rounds, flat_rounds))
+    assert abroad.loc[10] > 2 * flat_abroad.loc[10]
+    exports, flat_exports = (series(r, "exports_from_china") for r in (rounds, flat_rounds))
+    assert exports.loc[10] < 0.8 * flat_exports.loc[10]
+    assert china.loc[24] < 0.7 * 150  # released: back toward the supply price of 50
+    assert model.exogenous.china_prices(11) == {}
+
+
 def test_a_capacity_event_idles_a_producer_and_a_later_one_restarts_it():
     """Mountain Pass: care and maintenance in late 2015, restarted under new owners in
     2018 [USGS MCS 2019]. A restart after an exit starts a fresh operating history."""
