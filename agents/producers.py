@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import mesa
 
@@ -23,6 +23,27 @@ class Project:
     unit_cost: float
     funded_by: str
     started_step: int
+    ramp_months: float = 0.0  # months from first output to nameplate (0: at once)
+    delivered_t_per_year: float = 0.0  # nameplate already operable
+
+    def online_share(self, step: int) -> float:
+        """Share of the nameplate operable at ``step``: none before the plant is ready,
+        then a further ``1 / ramp_months`` each month (all of it at once below a
+        month). New plants reach nameplate only after a ramp-up, longest for novel
+        hydrometallurgy (McNulty 1998)."""
+        if step < self.ready_step:
+            return 0.0
+        return min(1.0, (step - self.ready_step + 1) / max(self.ramp_months, 1.0))
+
+    @property
+    def remaining_t_per_year(self) -> float:
+        """Nameplate not yet operable: under construction, or built and ramping up."""
+        return self.capacity_t_per_year - self.delivered_t_per_year
+
+    @property
+    def ramping(self) -> bool:
+        """Built and producing, but below its nameplate."""
+        return self.delivered_t_per_year > 0
 
     def committed(self, step: int) -> bool:
         """Past half its lead time: most of its capital is spent, so its builders go on
@@ -119,18 +140,28 @@ class Producer(mesa.Agent):
         self.active = False
         self._changed()
 
-    def complete_projects(self, step: int) -> list[Project]:
-        """Projects whose lead time has passed come online this step."""
+    def complete_projects(self, step: int) -> list[tuple[Project, float]]:
+        """Projects whose lead time has passed bring this month's share of their
+        nameplate online (all of it when they need no ramp-up); those still ramping
+        stay among the projects. Returns each project with the capacity it added."""
         if not any(p.ready_step <= step for p in self.projects):
             return []
-        done = [p for p in self.projects if p.ready_step <= step]
-        self.projects = [p for p in self.projects if p.ready_step > step]
+        added: list[tuple[Project, float]] = []
+        still: list[Project] = []
+        for project in self.projects:
+            if project.ready_step > step:
+                still.append(project)
+                continue
+            share = project.online_share(step)
+            operable = project.capacity_t_per_year * share
+            added.append((project, operable - project.delivered_t_per_year))
+            if share < 1.0:
+                still.append(replace(project, delivered_t_per_year=operable))
+        self.projects = still
         self._changed()
-        for project in done:
-            self.add_capacity(
-                project.material, project.stage, project.capacity_t_per_year, project.unit_cost
-            )
-        return done
+        for project, capacity in added:
+            self.add_capacity(project.material, project.stage, capacity, project.unit_cost)
+        return added
 
     def invest(self, action: Action) -> None:
         """Carry out an ``invest`` action: one private project per material named."""
@@ -175,8 +206,17 @@ class Producer(mesa.Agent):
         return self.capacity.get((material, stage), 0.0)
 
     def pipeline(self, material: str, stage: str) -> float:
+        """Nameplate still to come online: under construction or ramping up."""
         return sum(
-            p.capacity_t_per_year
+            p.remaining_t_per_year
             for p in self.projects
             if p.material == material and p.stage == stage
+        )
+
+    def ramping(self, material: str, stage: str) -> float:
+        """Nameplate of plants built and producing but still ramping up to it."""
+        return sum(
+            p.remaining_t_per_year
+            for p in self.projects
+            if p.material == material and p.stage == stage and p.ramping
         )

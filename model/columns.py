@@ -96,19 +96,19 @@ CHINA_PROCESSING_SHARE = Column(
 NON_CHINA_MINING_CAPACITY = Column(
     "non_china_mining_capacity",
     "t/yr",
-    "operating non-China mining capacity (nameplate)",
+    "installed non-China mining capacity (nameplate; plants ramping up count in full)",
     "non-China mining capacity",
 )
 NON_CHINA_PROCESSING_CAPACITY = Column(
     "non_china_processing_capacity",
     "t/yr",
-    "operating non-China separation capacity (nameplate)",
+    "installed non-China separation capacity (nameplate; plants ramping up count in full)",
     "non-China separation capacity",
 )
 NON_CHINA_PROCESSING_PIPELINE = Column(
     "non_china_processing_pipeline",
     "t/yr",
-    "non-China separation capacity under construction",
+    "non-China separation capacity under construction (not yet producing)",
     "non-China separation under construction",
 )
 EXPORTS_FROM_CHINA = Column(

@@ -214,6 +214,15 @@ class TimingConfig(Strict):
         description="Expansion at an operating site, years. Lynas: 28 "
         "months from the July 2010 cut to first feed [S01].",
     )
+    ramp_up_months: float = Field(
+        0.0,
+        ge=0,
+        le=60,
+        description="Months a new plant takes from first output to its nameplate, "
+        "rising evenly; 0: at once. Plants of proven technology reach design within "
+        "about a year, novel hydrometallurgy in three or more, if ever (McNulty 1998); "
+        "history fits it (docs/validation.md).",
+    )
     greenfield_mining_lead_time_years: float = Field(
         7.0,
         gt=0,

@@ -105,6 +105,9 @@ class Investment:
             margins = model.expected_margins(producer.country, producer.cost_factor, False)
             keep = []
             for project in producer.projects:
+                if project.ramping:  # built: it ramps up, or the producer exits
+                    keep.append(project)
+                    continue
                 needed = 0.0 if project.committed(step) else rules.hurdle_margin
                 unviable = margins[(project.material, project.stage)] < needed
                 if project.funded_by == "private" and unviable and model.rng.random() < chance:
@@ -181,6 +184,7 @@ class Investment:
                 cost,
                 funded_by,
                 model.step_count,
+                ramp_months=sc.timing.ramp_up_months,
             )
         )
 
@@ -286,9 +290,9 @@ class Investment:
         if model.step_count < model.producers_now().next_completion:
             return
         for producer in model.producers:
-            for project in producer.complete_projects(model.step_count):
-                model.learning.add(project.material, project.stage, project.capacity_t_per_year)
-                self.charge_leverage_loss(project.material, project.capacity_t_per_year)
+            for project, capacity in producer.complete_projects(model.step_count):
+                model.learning.add(project.material, project.stage, capacity)
+                self.charge_leverage_loss(project.material, capacity)
 
     def charge_leverage_loss(self, material: str, capacity: float) -> None:
         """China's loss of future market: years of its lost margin on capacity that now

@@ -200,13 +200,15 @@ def effective_price(price: float, floor: float, premium: float, contracted: floa
 @dataclass(frozen=True)
 class ProducerTotals:
     """What the model derives from its producers, rebuilt only after some producer
-    changed: operating capacity and pipeline per (material, stage) and ore not
-    committed to Chinese separators per material, summed over active producers (in
-    producer order); their slots for the market; the next step a project completes."""
+    changed: operating capacity, pipeline and the part of it ramping up per (material,
+    stage) and ore not committed to Chinese separators per material, summed over
+    active producers (in producer order); their slots for the market; the next step a
+    project completes (or, ramping, adds capacity)."""
 
     producer_changes: int
     capacity: dict[tuple[str, str], float]
     pipeline: dict[tuple[str, str], float]
+    ramping: dict[tuple[str, str], float]  # of the pipeline: built, ramping up
     free_ore: dict[str, float]
     slots: Slots
     next_completion: int
@@ -230,6 +232,7 @@ class ProducerTotals:
             producer_changes,
             {k: sum(p.total_capacity(*k) for p in active) for k in pairs},
             {k: sum(p.pipeline(*k) for p in active) for k in pairs},
+            {k: sum(p.ramping(*k) for p in active) for k in pairs},
             {
                 m: sum(
                     (p.total_capacity(m, "mining") + p.pipeline(m, "mining"))

@@ -202,6 +202,47 @@ def test_an_uncommitted_project_must_keep_clearing_the_hurdle():
     assert survivors(-0.01) == set()
 
 
+def test_a_new_plant_ramps_up_to_its_nameplate_and_is_not_abandoned_meanwhile():
+    """With a 12-month ramp-up a 1,200 t/yr plant adds 100 t/yr of operable capacity a
+    month from its ready step; it counts at nameplate in the reported capacity and
+    leaves the pipeline at once; learning and China's leverage loss add up to what
+    the plant brings at once without a ramp; a ramping plant is never abandoned."""
+    from overplay.agents.producers import Project
+
+    def plant_after(ramp: float, months: int):
+        model = build(timing__ramp_up_months=ramp, producer_rules__abandon_probability=1.0)
+        lynas = next(p for p in model.producers if p.name == "lynas")
+        before = lynas.total_capacity("heavy", "mining")
+        cumulative = model.learning.cumulative[("heavy", "mining")]
+        step = model.step_count
+        lynas.start_project(
+            Project("heavy", "mining", 1_200.0, step + 1, 10.0, "private", step, ramp)
+        )
+        for month in range(months):
+            model.step_count = step + 1 + month
+            model.investment.complete_projects()
+        totals = model.producers_now()
+        operable = lynas.total_capacity("heavy", "mining") - before
+        learned = model.learning.cumulative[("heavy", "mining")] - cumulative
+        return model, lynas, operable, totals, learned
+
+    model, lynas, operable, totals, learned = plant_after(12.0, 3)
+    assert operable == pytest.approx(300.0)
+    assert totals.ramping[("heavy", "mining")] == pytest.approx(900.0)
+    assert lynas.pipeline("heavy", "mining") == pytest.approx(900.0)
+    assert learned == pytest.approx(300.0)
+    model.expected_margins = lambda *args, **kwargs: dict.fromkeys(
+        [(m, s) for m in ("light", "heavy") for s in ("mining", "processing")], -1.0
+    )
+    model.investment.abandon_unviable_projects()
+    assert len(lynas.projects) == 1  # built and ramping: kept
+    *_, operable, totals, learned = plant_after(12.0, 12)
+    assert operable == pytest.approx(1_200.0) and totals.ramping[("heavy", "mining")] == 0
+    assert learned == pytest.approx(1_200.0)
+    *_, operable, _, _ = plant_after(0.0, 1)
+    assert operable == pytest.approx(1_200.0)  # no ramp-up: all at once
+
+
 def test_learning_lowers_the_cost_of_later_capacity():
     model = build()
     before = model.learning.multiplier("light", "processing")
