@@ -29,6 +29,7 @@ from overplay.agents.strategies.base import CLASSIFIER_DEFAULTS, lookup
 from overplay.experiments.validation.calibration_spec import CalibrationSpec
 from overplay.experiments.validation.ensemble import overrides
 from overplay.experiments.validation.tasks import map_tasks
+from overplay.model.calendar import date_of_step, month_index
 from overplay.model.columns import (
     CAPTURED_INDUSTRY,
     LEVERAGE_LOSS,
@@ -42,6 +43,7 @@ from overplay.model.forecast import _without_foresight, advance_to_round, foreca
 from overplay.model.leverage_model import LeverageModel
 from overplay.model.scenario_checks import ScenarioNote
 from overplay.model.scenarios import load_scenario
+from overplay.model.series import DatedSeries
 
 #: Rounds a best response looks ahead: myopic (the strategy's one round) and
 #: look-ahead (look_ahead_best_response's default four).
@@ -200,12 +202,34 @@ def with_weights_to_rescale(scenario: Scenario) -> Scenario:
 
 def decision_scenario(spec: CalibrationSpec, settings: list[tuple[str, Any]], date: str):
     """The spec's scenario with these parameters, China's own scripted moves from
-    ``date`` on removed (they are what is being explained)."""
+    ``date`` on removed (they are what is being explained), and its observed domestic
+    price too (:func:`observed_price_before`)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ScenarioNote)
         scenario = load_scenario(spec.scenario, settings, parse_once=True)
     kept = [e for e in scenario.events if not (e.actor == "china" and str(e.at) >= date)]
-    return with_weights_to_rescale(scenario.model_copy(update={"events": kept}))
+    series = scenario.series.model_copy(
+        update={"china_price_usd_per_kg": observed_price_before(scenario, date)}
+    )
+    return with_weights_to_rescale(scenario.model_copy(update={"events": kept, "series": series}))
+
+
+def observed_price_before(scenario: Scenario, date: str) -> dict[str, dict[str, float]]:
+    """China's observed domestic price (``series.china_price_usd_per_kg``) for the
+    months before ``date`` only, the same there: from ``date`` on China's price is its
+    home market's. What the price did after a decision followed from the decision
+    being explained (2011's stocking came with the 2010 quota) and from speculation a
+    deciding China could not foresee, so no move may count on it."""
+    kept: dict[str, dict[str, float]] = {}
+    last = month_index(date) - 1
+    for material, points in scenario.series.china_price_usd_per_kg.items():
+        before = {month: value for month, value in points.items() if month < date}
+        if not before:
+            continue
+        if len(before) < len(points):  # the level the month before, as it was
+            before[date_of_step(date, 0)] = DatedSeries.of(points).level(last)
+        kept[material] = before
+    return kept
 
 
 def term_flows(state: LeverageModel, move: str, months: int) -> np.ndarray:

@@ -33,6 +33,23 @@ def test_chinas_own_moves_from_the_decision_date_are_removed():
     assert any(e.actor == "us" and str(e.at) >= "2025-04" for e in scenario.events)
 
 
+def test_chinas_observed_price_is_kept_only_before_the_decision_date():
+    """From a decision on China's price is its home market's: the observed series is
+    cut at the month before, at the level it had there."""
+    scenario = revealed.decision_scenario(SPEC, overrides(SPEC, ROW, 1), "2011-09")
+    observed = load_scenario("history").series.china_price_usd_per_kg["light"]
+    kept = scenario.series.china_price_usd_per_kg["light"]
+    assert max(kept) == "2011-08" and all(kept[m] == observed[m] for m in kept if m < "2011-08")
+    halfway = (observed["2011-07"] + observed["2011-09"]) / 2  # August, between them
+    assert kept["2011-08"] == pytest.approx(halfway)
+    assert revealed.decision_scenario(
+        SPEC, overrides(SPEC, ROW, 1), "2010-07"
+    ).series.china_price_usd_per_kg == {
+        "light": {"2010-06": 20.0},
+        "heavy": {"2010-06": 118.0},
+    }
+
+
 @pytest.mark.parametrize("point", [revealed.DECISIONS[0], revealed.DECISIONS[2]])
 def test_reweighted_terms_pick_what_the_best_response_strategy_picks(point):
     """At the scenario's own weights the re-weighting must agree with the strategy
