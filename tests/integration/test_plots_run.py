@@ -57,7 +57,7 @@ def test_restrictions_are_shaded_and_events_numbered(run_result, dashboard):
     legend = [t.get_text() for t in prices.legends[0].get_texts()]
     assert "China: quota" in legend and "China: ban" in legend  # the halt to Japan
     numbers = [t.get_text() for t in prices.axes[0].texts]
-    assert numbers == ["1", "2", "3"]  # 2010-07, 2010-10, 2010-12 (WTO case is later)
+    assert numbers == ["1", "2", "3", "4"]  # 2010-07, 2010-10, 2010-12, 2011-01 (the yearly quota)
     assert "2010-10 china ban → japan" in prices.get_supxlabel().replace("\n", " ")
 
 
