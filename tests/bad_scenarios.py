@@ -852,6 +852,20 @@ def series_cases() -> list[Case]:
             path="series.demand_t_per_year.lite",
         ),
         Case(
+            "series-china-price-unknown-material",
+            {"bad.yaml": head + f"  china_price_usd_per_kg:\n    lite: {{'2025-01': 50}} {MARK}\n"},
+            path="series.china_price_usd_per_kg.lite",
+        ),
+        Case(
+            "series-china-price-zero",
+            {
+                "bad.yaml": head
+                + "  china_price_usd_per_kg:\n    light:\n"
+                + f"      '2025-06': 0 {MARK}\n"
+            },
+            path="series.china_price_usd_per_kg.light.2025-06",
+        ),
+        Case(
             "series-bad-month",
             {"bad.yaml": head + f"  demand_t_per_year:\n    light: {{'2025-13': 1}} {MARK}\n"},
             path="series.demand_t_per_year.light",
