@@ -205,18 +205,11 @@ class Producer(mesa.Agent):
     def total_capacity(self, material: str, stage: str) -> float:
         return self.capacity.get((material, stage), 0.0)
 
-    def pipeline(self, material: str, stage: str) -> float:
-        """Nameplate still to come online: under construction or ramping up."""
+    def pipeline(self, material: str, stage: str, *, ramping_only: bool = False) -> float:
+        """Nameplate still to come online: under construction or ramping up (only the
+        plants built and producing but still ramping up, with ``ramping_only``)."""
         return sum(
             p.remaining_t_per_year
             for p in self.projects
-            if p.material == material and p.stage == stage
-        )
-
-    def ramping(self, material: str, stage: str) -> float:
-        """Nameplate of plants built and producing but still ramping up to it."""
-        return sum(
-            p.remaining_t_per_year
-            for p in self.projects
-            if p.material == material and p.stage == stage and p.ramping
+            if p.material == material and p.stage == stage and (p.ramping or not ramping_only)
         )

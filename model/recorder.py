@@ -157,13 +157,13 @@ class Recorder:
     def record(self) -> None:
         model = self.model
         world, rows = self.world, model.last.rows
-        totals = model.producers_now()
+        installed = model.producers_now().installed()
         for m, (price, processing, mining, built) in self._world_keys.items():
             row = rows[m]
             world[price] = row["price_ex_china"] / row["reference_price"]
             world[processing] = row["china_processing_share"]
             world[mining] = row["china_mining_share"]
-            world[built] = totals.capacity[(m, "processing")] + totals.ramping[(m, "processing")]
+            world[built] = installed[(m, "processing")]
         world[CHINA_CUMULATIVE_PAYOFF.name] = model.payoff["china"]
         self.tally.add(model, world)
         self.datacollector.collect(model)
@@ -221,10 +221,8 @@ class Recorder:
             magnet_policy=dict(model.china.magnet_policy),
             magnet_plants=model.importer_arrays.magnet_capacity
             + model.importer_arrays.magnet_built,
-            # Built plants count at their nameplate, ramping or not: what commissioning
-            # records (Lynas' first feed [S01]); their output follows the ramp.
-            capacity={k: c + totals.ramping[k] for k, c in totals.capacity.items()},
-            pipeline={k: c - totals.ramping[k] for k, c in totals.pipeline.items()},
+            capacity=totals.installed(),
+            pipeline=totals.under_construction(),
             firm_memory=pop.region_memory,
             firm_contracted=pop.contracted,
             firm_thrift=pop.thrift.copy(),

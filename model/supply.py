@@ -213,6 +213,15 @@ class ProducerTotals:
     slots: Slots
     next_completion: int
 
+    def installed(self) -> dict[tuple[str, str], float]:
+        """Nameplate of the plants built, ramping or not: what commissioning records
+        (Lynas' first feed [S01]), while only the operable share produces."""
+        return {k: c + self.ramping[k] for k, c in self.capacity.items()}
+
+    def under_construction(self) -> dict[tuple[str, str], float]:
+        """The pipeline less the plants already producing."""
+        return {k: c - self.ramping[k] for k, c in self.pipeline.items()}
+
     @classmethod
     def of(
         cls,
@@ -232,7 +241,7 @@ class ProducerTotals:
             producer_changes,
             {k: sum(p.total_capacity(*k) for p in active) for k in pairs},
             {k: sum(p.pipeline(*k) for p in active) for k in pairs},
-            {k: sum(p.ramping(*k) for p in active) for k in pairs},
+            {k: sum(p.pipeline(*k, ramping_only=True) for p in active) for k in pairs},
             {
                 m: sum(
                     (p.total_capacity(m, "mining") + p.pipeline(m, "mining"))
