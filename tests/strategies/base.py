@@ -362,14 +362,7 @@ def strategy_test_classes() -> list[type[StrategyTest]]:
 def rule_classifier(**flags: Any) -> dict[str, Any]:
     """The classifier of a deterministic rule without memory or foresight that does not
     learn, with ``flags`` changed or added (a strategy's ``expected_classifier``)."""
-    return {
-        "memory_depth": 0,
-        "stochastic": False,
-        "look_ahead": False,
-        "best_response": False,
-        "learns": False,
-        **flags,
-    }
+    return {**CLASSIFIER_DEFAULTS, **flags}
 
 
 # -- the base test class --------------------------------------------------------------------
