@@ -1,11 +1,9 @@
-"""Trade rules outside the market: WTO cases come to rulings, and deal offers China
-did not take lapse."""
+"""Trade rules outside the market: WTO cases come to rulings that bind until China
+complies, and deal offers China did not take lapse."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-
-from overplay.agents.actions import Regime
 
 if TYPE_CHECKING:
     from overplay.model.leverage_model import LeverageModel
@@ -37,23 +35,48 @@ def resolve_wto(model: LeverageModel, step: int) -> None:
             model.log_event(
                 "china", "abolish_quotas", target=name, source="wto_ruling", note="WTO ruling"
             )
+    for name in live_rulings(model):
+        if not restricts(model, name):
+            model.wto_rulings_spent.add(name)
+            model.log_event(
+                "wto",
+                "ruling_complied",
+                target=name,
+                source="wto_case",
+                note="China refuses nothing; a new restriction would need a new case",
+            )
 
 
-#: What a lost ruling condemns: quantitative limits on exports (a ban is one too;
-#: licensing was not ruled on).
-CONDEMNED = (Regime.QUOTA, Regime.BAN)
+def live_rulings(model: LeverageModel) -> list[str]:
+    """Importers whose won ruling still governs China's exports to them: China has not
+    yet refused them nothing since the ruling."""
+    return [
+        name
+        for name, comply_at in model.wto_rulings.items()
+        if comply_at >= 0 and name not in model.wto_rulings_spent
+    ]
+
+
+def restricts(model: LeverageModel, importer: str) -> bool:
+    """Whether China refuses any exports to ``importer`` (a quota, a ban, or licences
+    that turn applications down)."""
+    policy = model.china.policy
+    return not all(policy[(m, importer)].open_in_effect for m in model.materials)
 
 
 def rulings_defied(model: LeverageModel) -> int:
-    """Importers that won a WTO case against China's quotas and still face a quota or a
-    ban: each month China keeps one costs it standing, and in the end authorised
-    retaliation."""
-    policy = model.china.policy
-    return sum(
-        1
-        for name, comply_at in model.wto_rulings.items()
-        if comply_at >= 0 and any(policy[(m, name)].regime in CONDEMNED for m in model.materials)
-    )
+    """Importers that won a WTO case against China's quotas and still face a restriction
+    of any form: each month costs China standing, and in the end authorised retaliation.
+
+    GATT Art. XI:1 forbids export restrictions "made effective through quotas, import
+    or export licences or other measures" (T01) and a measure taken to comply is itself
+    reviewable (DSU Art. 21.5, T02), so licences that refuse applications in place of
+    the quota defy the ruling as the quota did. Once China refuses the winner nothing
+    the ruling is spent: review reaches only measures closely connected to the
+    compliance (T03), so a later restriction is a new measure that would need a new
+    case.
+    """
+    return sum(1 for name in live_rulings(model) if restricts(model, name))
 
 
 def lapse_deal_offers(model: LeverageModel) -> None:

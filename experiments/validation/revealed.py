@@ -79,7 +79,7 @@ DECISIONS = (
         ("open",),
         "After the WTO ruling (Aug 2014) the quotas were abolished (Jan 2015); licences "
         "stayed a formality",
-        "W01 W02",
+        "W01 W02 T04",
     ),
     DecisionPoint(
         "licence_2025",

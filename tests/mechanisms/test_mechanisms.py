@@ -383,27 +383,43 @@ def test_wto_case_abolishes_quotas_after_ruling_and_compliance():
     assert model.china.quota_allowed is False
 
 
+def defiance_by_step(events, steps):
+    model = build(events, years=4, china__wto_defiance_cost_usd_m_per_month=70.0)
+    run(model, steps)
+    payoffs = model.datacollector.get_table_dataframe("payoffs")
+    return model, payoffs[payoffs.player == "china"].set_index("step")["wto_defiance"]
+
+
 def test_keeping_quotas_a_wto_ruling_condemned_costs_china_per_complainant_month():
     """From Japan's ruling (filed step 3, ruled 29 months on) to compliance 5 months
-    later China pays the defiance cost each month; nothing before, nothing after, and
-    nothing for licences."""
+    later China pays the defiance cost each month; nothing before, nothing after."""
     events = [event(2, "china", "quota", cut=0.4), event(3, "japan", "wto_case")]
-    model = build(events, years=4, china__wto_defiance_cost_usd_m_per_month=70.0)
-    run(model, 40)
-    payoffs = model.datacollector.get_table_dataframe("payoffs")
-    china = payoffs[payoffs.player == "china"].set_index("step")["wto_defiance"]
+    model, china = defiance_by_step(events, 40)
     ruling = 3 + 29
     assert (china.loc[: ruling - 1] == 0).all()
     assert china.loc[ruling : ruling + 4].tolist() == [-70.0] * 5
     assert (china.loc[ruling + 5 :] == 0).all()
-    # A ban on the winner after the quotas went is no way out: it is a quantitative
-    # restriction too.
-    banned = [*events, event(ruling + 6, "china", "ban", targets=["japan"])]
-    model = build(banned, years=4, china__wto_defiance_cost_usd_m_per_month=70.0)
-    run(model, ruling + 8)
-    payoffs = model.datacollector.get_table_dataframe("payoffs")
-    china = payoffs[payoffs.player == "china"].set_index("step")["wto_defiance"]
-    assert china.loc[ruling + 5 : ruling + 7].tolist() == [0.0, -70.0, -70.0]
+    assert "ruling_complied" in {row["action"] for row in model.action_log}
+
+
+def test_licences_that_refuse_in_place_of_a_condemned_quota_defy_the_ruling_until_lifted():
+    """Licences are export restrictions too (GATT XI:1): swapping the quota for licences
+    that approve 80 % before compliance keeps the cost running past compliance, until
+    China opens; after that the ruling is spent and a new ban is a new measure."""
+    quota = [event(2, "china", "quota", cut=0.4), event(3, "japan", "wto_case")]
+    ruling = 3 + 29
+    swap = event(ruling + 2, "china", "license", targets=["japan"], approval_rate=0.8)
+    lift = event(ruling + 8, "china", "open", targets=["japan"])
+    later_ban = event(ruling + 10, "china", "ban", targets=["japan"])
+    model, china = defiance_by_step([*quota, swap, lift, later_ban], ruling + 12)
+    assert china.loc[ruling : ruling + 7].tolist() == [-70.0] * 8
+    assert model.china.regime_toward("light", "japan") is Regime.BAN
+    assert china.index.max() == ruling + 12 and (china.loc[ruling + 8 :] == 0).all()
+    # Licences that approve everything are no restriction: no cost once the quota goes.
+    formality = event(ruling + 2, "china", "license", targets=["japan"], approval_rate=1.0)
+    _, china = defiance_by_step([*quota, formality], ruling + 8)
+    assert china.loc[ruling : ruling + 1].tolist() == [-70.0] * 2
+    assert (china.loc[ruling + 2 :] == 0).all()
 
 
 def test_a_quota_after_a_ban_cuts_from_exports_before_the_ban():
