@@ -403,9 +403,10 @@ class ChinaConfig(Strict):
     wto_defiance_cost_usd_m_per_month: float = Field(
         50.0,
         ge=0,
-        description="What keeping export quotas after losing a WTO case costs China each "
-        "month per winning complainant: standing with its trading partners and, after "
-        "the compliance period, authorised retaliation; assumption (authorised "
+        description="What defying a WTO ruling costs China each month per winning "
+        "complainant (a quota or ban toward it, or until China first complies any "
+        "restriction; ODD 7.8): standing with its trading partners and, after the "
+        "compliance period, authorised retaliation; assumption (authorised "
         "retaliation in past disputes ran from ~USD 0.1 to 4 bn a year). No data "
         "measures it: `overplay revealed-preference` sweeps it.",
     )

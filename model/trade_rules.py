@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from overplay.agents.actions import Regime
+
 if TYPE_CHECKING:
     from overplay.model.leverage_model import LeverageModel
 
@@ -48,8 +50,8 @@ def resolve_wto(model: LeverageModel, step: int) -> None:
 
 
 def live_rulings(model: LeverageModel) -> list[str]:
-    """Importers whose won ruling still governs China's exports to them: China has not
-    yet refused them nothing since the ruling."""
+    """Importers whose won ruling still reaches substitutes for the quota: China has
+    not yet refused them nothing since the ruling."""
     return [
         name
         for name, comply_at in model.wto_rulings.items()
@@ -64,19 +66,35 @@ def restricts(model: LeverageModel, importer: str) -> bool:
     return not all(policy[(m, importer)].open_in_effect for m in model.materials)
 
 
+#: What a lost ruling condemns for good: quantitative limits on exports (a ban is one
+#: too). Re-imposing one is the condemned measure again, whenever it comes.
+CONDEMNED = (Regime.QUOTA, Regime.BAN)
+
+
 def rulings_defied(model: LeverageModel) -> int:
-    """Importers that won a WTO case against China's quotas and still face a restriction
-    of any form: each month costs China standing, and in the end authorised retaliation.
+    """Importers that won a WTO case against China's quotas and face a quota or a ban,
+    or, until China first complies, any restriction: each month costs China standing,
+    and in the end authorised retaliation.
 
     GATT Art. XI:1 forbids export restrictions "made effective through quotas, import
     or export licences or other measures" (T01) and a measure taken to comply is itself
     reviewable (DSU Art. 21.5, T02), so licences that refuse applications in place of
-    the quota defy the ruling as the quota did. Once China refuses the winner nothing
-    the ruling is spent: review reaches only measures closely connected to the
-    compliance (T03), so a later restriction is a new measure that would need a new
-    case.
+    the quota defy the ruling as the quota did. Review reaches measures closely
+    connected to the compliance by timing, nature and effects (T03): a quota or ban is
+    the condemned measure whenever it returns, while licences that come after China
+    has refused the winner nothing are a new measure that would need a new case.
     """
-    return sum(1 for name in live_rulings(model) if restricts(model, name))
+    policy = model.china.policy
+    live = set(live_rulings(model))
+    return sum(
+        1
+        for name, comply_at in model.wto_rulings.items()
+        if comply_at >= 0
+        and (
+            any(policy[(m, name)].regime in CONDEMNED for m in model.materials)
+            or (name in live and restricts(model, name))
+        )
+    )
 
 
 def lapse_deal_offers(model: LeverageModel) -> None:

@@ -141,7 +141,7 @@ WEIGHTS = (
         "wto_defiance_cost_usd_m_per_month",
         WTO_DEFIANCE.name,
         (0.0, 50.0, 200.0, 800.0),
-        "cost to China of keeping quotas a WTO ruling condemned, per complainant (USD m/month)",
+        "cost to China of defying a WTO ruling (ODD 7.8), per winning complainant (USD m/month)",
     ),
     Weight(
         "discount_rate_per_year",

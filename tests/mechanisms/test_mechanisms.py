@@ -400,20 +400,25 @@ def test_keeping_quotas_a_wto_ruling_condemned_costs_china_per_complainant_month
     assert china.loc[ruling : ruling + 4].tolist() == [-70.0] * 5
     assert (china.loc[ruling + 5 :] == 0).all()
     assert "ruling_complied" in {row["action"] for row in model.action_log}
+    # A ban on the winner after the quotas went is no way out: it is a quantitative
+    # restriction too, condemned whenever it comes.
+    banned = [*events, event(ruling + 6, "china", "ban", targets=["japan"])]
+    _, china = defiance_by_step(banned, ruling + 8)
+    assert china.loc[ruling + 5 : ruling + 7].tolist() == [0.0, -70.0, -70.0]
 
 
 def test_licences_that_refuse_in_place_of_a_condemned_quota_defy_the_ruling_until_lifted():
     """Licences are export restrictions too (GATT XI:1): swapping the quota for licences
     that approve 80 % before compliance keeps the cost running past compliance, until
-    China opens; after that the ruling is spent and a new ban is a new measure."""
+    China opens; licences after that are a new measure and cost nothing."""
     quota = [event(2, "china", "quota", cut=0.4), event(3, "japan", "wto_case")]
     ruling = 3 + 29
     swap = event(ruling + 2, "china", "license", targets=["japan"], approval_rate=0.8)
     lift = event(ruling + 8, "china", "open", targets=["japan"])
-    later_ban = event(ruling + 10, "china", "ban", targets=["japan"])
-    model, china = defiance_by_step([*quota, swap, lift, later_ban], ruling + 12)
+    later = event(ruling + 10, "china", "license", targets=["japan"], approval_rate=0.3)
+    model, china = defiance_by_step([*quota, swap, lift, later], ruling + 12)
     assert china.loc[ruling : ruling + 7].tolist() == [-70.0] * 8
-    assert model.china.regime_toward("light", "japan") is Regime.BAN
+    assert model.china.policy[("light", "japan")].approval_rate == pytest.approx(0.3)
     assert china.index.max() == ruling + 12 and (china.loc[ruling + 8 :] == 0).all()
     # Licences that approve everything are no restriction: no cost once the quota goes.
     formality = event(ruling + 2, "china", "license", targets=["japan"], approval_rate=1.0)
