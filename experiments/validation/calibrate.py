@@ -16,6 +16,7 @@ uninterrupted one would.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -157,13 +158,14 @@ def calibrate(
     restart: bool = False,
     progress: Progress | None = None,
 ) -> FitResult:
-    """Fit, or resume a stopped fit of the same spec in ``folder``."""
+    """Fit, or resume a stopped fit of the same spec, facts and scenario in ``folder``
+    (anything else there is started over)."""
     budget = spec.tiny_budget if tiny else spec.budget
     fitted = tuple(f for f in facts.facts if f.fitted(spec.fit_window_end))
     check_result_folder(folder, "calibration")  # resumable: never replaced whole
     folder.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
-    key = {"spec_hash": spec.spec_hash(), "tiny": tiny}
+    key = resume_key(spec, fitted, tiny)
     database = folder / DATABASE
     resumed = _resumable(folder, key) and not restart
     if not resumed and database.exists():
@@ -307,8 +309,24 @@ def _through_list(key: str) -> bool:
     return any(part.isdigit() for part in key.split("."))
 
 
+def resume_key(spec: CalibrationSpec, fitted: tuple[Fact, ...], tiny: bool) -> dict:
+    """What a stopped fit must share with this one to be resumed: the spec and budget,
+    and the objective, that is the fitted facts and the scenario they are read from
+    (a fact or a scenario edited in between would mix two objectives in one database)."""
+    objective = {
+        "facts": [f.model_dump(mode="json") for f in fitted],
+        "scenario": load_scenario(spec.scenario).model_dump(mode="json"),
+    }
+    text = json.dumps(objective, sort_keys=True, default=str)
+    return {
+        "spec_hash": spec.spec_hash(),
+        "objective_hash": hashlib.sha256(text.encode()).hexdigest()[:16],
+        "tiny": tiny,
+    }
+
+
 def _resumable(folder: Path, key: dict) -> bool:
-    """A fit of the same spec and budget left its database here."""
+    """A fit with the same resume key left its database here."""
     manifest = folder / MANIFEST
     if not (folder / DATABASE).exists() or not manifest.exists():
         return False

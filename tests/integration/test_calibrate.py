@@ -14,10 +14,12 @@ import yaml
 from typer.testing import CliRunner
 
 from overplay.experiments.cli import app
+from overplay.experiments.validation import calibrate as calibrate_module
 from overplay.experiments.validation.calibrate import (
     calibrate,
     natural,
     prior,
+    resume_key,
     simulate,
     window_years,
 )
@@ -109,6 +111,22 @@ def test_the_fit_is_the_same_with_two_workers_and_after_an_interruption(tiny, tm
     pd.testing.assert_frame_equal(
         pd.read_csv(folder / "ensemble.csv"), pd.read_csv(tiny / "ensemble.csv")
     )
+
+
+def test_a_stopped_fit_resumes_only_with_the_same_facts_and_scenario(monkeypatch):
+    """Editing a fitted fact or the scenario between a stop and a resume changes the
+    objective, so the database must not be reused."""
+    spec, facts = load_calibration(SPEC)
+    fitted = tuple(f for f in facts.facts if f.fitted(spec.fit_window_end))
+    key = resume_key(spec, fitted, tiny=True)
+    assert resume_key(spec, fitted, tiny=True) == key
+    moved = (fitted[0].model_copy(update={"value": fitted[0].value * 1.1}), *fitted[1:])
+    assert resume_key(spec, moved, tiny=True)["objective_hash"] != key["objective_hash"]
+    assert resume_key(spec, fitted[1:], tiny=True)["objective_hash"] != key["objective_hash"]
+    # The same scenario name with edited contents (history.yaml changed in between).
+    edited = load_scenario(spec.scenario).model_copy(update={"seed": 99})
+    monkeypatch.setattr(calibrate_module, "load_scenario", lambda name: edited)
+    assert resume_key(spec, fitted, tiny=True)["objective_hash"] != key["objective_hash"]
 
 
 def _synthetic(tmp_path: Path, truth: dict[str, float]) -> Path:
