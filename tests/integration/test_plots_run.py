@@ -51,14 +51,15 @@ def test_restrictions_are_shaded_and_events_numbered(run_result, dashboard):
 
     rounds = pd.read_parquet(run_result / "rounds.parquet")
     spans = restriction_spans(harshest_regime(rounds, "light"))
-    assert [regime for _, _, regime in spans][:1] == ["quota"]  # the July 2010 cut
-    assert spans[0][0] == pd.Timestamp("2010-07-01")
+    # October 2010: the H2 quota binds and Japan is halted (the harshest regime shows).
+    assert [regime for _, _, regime in spans][:2] == ["ban", "quota"]
+    assert spans[0][0] == pd.Timestamp("2010-10-01") and spans[1][0] == pd.Timestamp("2010-12-01")
     prices = dashboard["run_prices"]
     legend = [t.get_text() for t in prices.legends[0].get_texts()]
     assert "China: quota" in legend and "China: ban" in legend  # the halt to Japan
     numbers = [t.get_text() for t in prices.axes[0].texts]
-    assert numbers == ["1", "2", "3", "4"]  # 2010-07, 2010-10, 2010-12, 2011-01 (the yearly quota)
-    assert "2010-10 china ban → japan" in prices.get_supxlabel().replace("\n", " ")
+    assert numbers == ["1", "2", "3"]  # 2010-10 (quota and halt), 2010-12, 2011-01 (yearly quota)
+    assert "1 2010-10 china quota; china ban → japan" in prices.get_supxlabel().replace("\n", " ")
 
 
 def test_plot_writes_png_and_svg_and_refuses_unknown_folders(run_result, tmp_path):
