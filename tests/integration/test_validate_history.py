@@ -102,7 +102,7 @@ def test_plot_and_report_read_the_folder(validated):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("set,price_speed\n1,0.2\n", "missing column(s) price_elasticity"),
+        ("set,price_speed\n1,0.2\n", "missing column(s) price_elasticity_light"),
         (None, "every value must be a number"),
     ],
 )
