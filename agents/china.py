@@ -166,11 +166,13 @@ class SupplierState(mesa.Agent):
         params = dict(action.params)
         products = params.pop("products", "all")
         if regime is Regime.QUOTA and not self.quota_allowed:
-            # After a lost WTO case, quotas are replaced by licensing (W02).
+            # After a lost WTO case, quotas are replaced by licensing (W02); the licences
+            # carry the quota's cut, since a ruling still condemns what they stand for.
             regime = Regime.LICENSING
             params = {
                 "approval_rate": 1.0 - params["cut"],
                 "delay_months": self.model.config.timing.licence_delay_months,
+                "cut": params["cut"],
             }
         materials = action.materials or tuple(self.materials)
         targets = action.targets or tuple(self.destinations)
@@ -264,6 +266,7 @@ class SupplierState(mesa.Agent):
                         regime=Regime.LICENSING,
                         approval_rate=1.0,
                         delay_months=delay,
+                        cut=0.0,
                         since_step=step - int(delay) - 1,
                     )
 

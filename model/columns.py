@@ -409,13 +409,15 @@ ACTION_COLUMNS = (
     Column(
         "actor",
         NO_UNIT,
-        "`china`, an importer, a producer, or `other` (third countries joining a partnership)",
+        "`china`, an importer, a producer, `wto` (rulings), or `other` (third countries "
+        "joining a partnership)",
     ),
     Column(
         "action",
         NO_UNIT,
         f"an action kind ({', '.join(f'`{kind}`' for kind in Kind)}) or a model event "
-        "(`exit`, `abandon`, `join_partnership`, `ruling`, `abolish_quotas`, `deal_lapsed`)",
+        "(`exit`, `abandon`, `join_partnership`, `ruling`, `ruling_complied`, `abolish_quotas`, "
+        "`deal_lapsed`)",
     ),
     Column("material", NO_UNIT, "material group, or empty"),
     Column("target", NO_UNIT, "destination (an importer or `other`), or empty"),

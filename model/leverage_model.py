@@ -210,7 +210,7 @@ class LeverageModel(mesa.Model):
         self.magnet_plants: list[MagnetPlant] = []  # subsidised, under construction
         self.partner_ore_share = 0.0
         self.wto_rulings: dict[str, int] = {}  # winner -> compliance step (-1: dismissed)
-        self.wto_rulings_spent: set[str] = set()  # China has complied with these
+        self.wto_rulings_spent: set[str] = set()  # China refused them nothing a month
         self.last = self._initial_market_state()
 
     def _build_producers(self) -> None:

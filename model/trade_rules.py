@@ -1,5 +1,5 @@
-"""Trade rules outside the market: WTO cases come to rulings that bind until China
-complies, and deal offers China did not take lapse."""
+"""Trade rules outside the market: WTO cases come to rulings that bind China's
+restrictions toward the winner, and deal offers China did not take lapse."""
 
 from __future__ import annotations
 
@@ -8,15 +8,30 @@ from typing import TYPE_CHECKING
 from overplay.agents.actions import Regime
 
 if TYPE_CHECKING:
+    from overplay.agents.china import ExportPolicy
     from overplay.model.leverage_model import LeverageModel
 
 
 def resolve_wto(model: LeverageModel, step: int) -> None:
-    """A filed case is ruled on after the ruling delay; China loses if it applied an
-    export quota at any time since the filing (quotas breach its WTO accession terms;
-    licensing was not ruled on), and complies after the compliance delay (W01, W02)."""
+    """Rulings China has complied with are spent; a filed case is ruled on after the
+    ruling delay: China loses if it applied an export quota at any time since the
+    filing (quotas breach its WTO accession terms), and complies after the compliance
+    delay (W01, W02).
+
+    Called first thing in a month, so China's books still hold last month's policy:
+    a ruling is spent when China refused the winner nothing through last month."""
     timing = model.config.timing
     china = model.china
+    for name in live_rulings(model):
+        if not restricts(model, name, step - 1):
+            model.wto_rulings_spent.add(name)
+            model.log_event(
+                "wto",
+                "ruling_complied",
+                target=name,
+                source="wto_case",
+                note="China refused nothing; a new licence would need a new case",
+            )
     for name, state in model.importers.items():
         filed = state.wto_filed_step
         if filed is None or name in model.wto_rulings:
@@ -37,21 +52,11 @@ def resolve_wto(model: LeverageModel, step: int) -> None:
             model.log_event(
                 "china", "abolish_quotas", target=name, source="wto_ruling", note="WTO ruling"
             )
-    for name in live_rulings(model):
-        if not restricts(model, name):
-            model.wto_rulings_spent.add(name)
-            model.log_event(
-                "wto",
-                "ruling_complied",
-                target=name,
-                source="wto_case",
-                note="China refuses nothing; a new restriction would need a new case",
-            )
 
 
 def live_rulings(model: LeverageModel) -> list[str]:
-    """Importers whose won ruling still reaches substitutes for the quota: China has
-    not yet refused them nothing since the ruling."""
+    """Importers whose won ruling still reaches licences that stand in for the quota:
+    China has not refused them nothing for a whole month since the ruling."""
     return [
         name
         for name, comply_at in model.wto_rulings.items()
@@ -59,40 +64,50 @@ def live_rulings(model: LeverageModel) -> list[str]:
     ]
 
 
-def restricts(model: LeverageModel, importer: str) -> bool:
-    """Whether China refuses any exports to ``importer`` (a quota, a ban, or licences
-    that turn applications down)."""
-    policy = model.china.policy
-    return not all(policy[(m, importer)].open_in_effect for m in model.materials)
+def _policies_toward(model: LeverageModel, importer: str) -> list[ExportPolicy]:
+    """China's policies toward ``importer``: every material, separated products and
+    magnets."""
+    return [book[(m, importer)] for book in model.china.books().values() for m in model.materials]
 
 
-#: What a lost ruling condemns for good: quantitative limits on exports (a ban is one
-#: too). Re-imposing one is the condemned measure again, whenever it comes.
-CONDEMNED = (Regime.QUOTA, Regime.BAN)
+def restricts(model: LeverageModel, importer: str, step: int) -> bool:
+    """Whether China refused any exports to ``importer`` in month ``step``: a quota, a
+    ban, or licences that turned applications down or were still under review."""
+    return any(p.limits(step) != (1.0, float("inf")) for p in _policies_toward(model, importer))
+
+
+def condemned(policy: ExportPolicy) -> bool:
+    """A quantitative restriction, which a lost ruling condemns for good: a quota, a ban,
+    or the licences a quota becomes once quotas are no longer allowed (they carry its
+    cut). Re-imposing one is the condemned measure again, whenever it comes."""
+    if policy.regime is Regime.LICENSING:
+        return policy.cut > 0
+    return policy.regime in (Regime.QUOTA, Regime.BAN)
 
 
 def rulings_defied(model: LeverageModel) -> int:
-    """Importers that won a WTO case against China's quotas and face a quota or a ban,
-    or, until China first complies, any restriction: each month costs China standing,
-    and in the end authorised retaliation.
+    """Importers that won a WTO case against China's quotas and face a quantitative
+    restriction, or, until the ruling is spent, any restriction: each month costs
+    China standing, and in the end authorised retaliation.
 
     GATT Art. XI:1 forbids export restrictions "made effective through quotas, import
     or export licences or other measures" (T01) and a measure taken to comply is itself
     reviewable (DSU Art. 21.5, T02), so licences that refuse applications in place of
     the quota defy the ruling as the quota did. Review reaches measures closely
-    connected to the compliance by timing, nature and effects (T03): a quota or ban is
-    the condemned measure whenever it returns, while licences that come after China
-    has refused the winner nothing are a new measure that would need a new case.
+    connected to the compliance by timing, nature and effects (T03): a quantitative
+    restriction is the condemned measure whenever it returns, while licences that come
+    after China has refused the winner nothing are a new measure that would need a new
+    case.
     """
-    policy = model.china.policy
+    step = model.step_count
     live = set(live_rulings(model))
     return sum(
         1
         for name, comply_at in model.wto_rulings.items()
         if comply_at >= 0
         and (
-            any(policy[(m, name)].regime in CONDEMNED for m in model.materials)
-            or (name in live and restricts(model, name))
+            any(condemned(p) for p in _policies_toward(model, name))
+            or (name in live and restricts(model, name, step))
         )
     )
 

@@ -420,11 +420,28 @@ def test_licences_that_refuse_in_place_of_a_condemned_quota_defy_the_ruling_unti
     assert china.loc[ruling : ruling + 7].tolist() == [-70.0] * 8
     assert model.china.policy[("light", "japan")].approval_rate == pytest.approx(0.3)
     assert china.index.max() == ruling + 12 and (china.loc[ruling + 8 :] == 0).all()
-    # Licences that approve everything are no restriction: no cost once the quota goes.
+    # Licences that approve everything cost only while their review holds shipments up
+    # (two months), then nothing.
     formality = event(ruling + 2, "china", "license", targets=["japan"], approval_rate=1.0)
     _, china = defiance_by_step([*quota, formality], ruling + 8)
-    assert china.loc[ruling : ruling + 1].tolist() == [-70.0] * 2
-    assert (china.loc[ruling + 2 :] == 0).all()
+    assert china.loc[ruling : ruling + 3].tolist() == [-70.0] * 4
+    assert (china.loc[ruling + 4 :] == 0).all()
+
+
+def test_a_ruling_binds_licences_imposed_in_its_compliance_month_and_quotas_after_it():
+    """The quota goes at compliance (ruling + 5); licences refusing half imposed in that
+    same month still defy the ruling. After China refused the winner nothing for a month,
+    a new quota (turned into licences, since quotas are no longer allowed) is the
+    condemned measure again, and costs."""
+    quota = [event(2, "china", "quota", cut=0.4), event(3, "japan", "wto_case")]
+    ruling = 3 + 29
+    swap = event(ruling + 5, "china", "license", targets=["japan"], approval_rate=0.5)
+    _, china = defiance_by_step([*quota, swap], ruling + 8)
+    assert china.loc[ruling : ruling + 8].tolist() == [-70.0] * 9
+    again = event(ruling + 8, "china", "quota", targets=["japan"], cut=0.3)
+    model, china = defiance_by_step([*quota, again], ruling + 10)
+    assert model.china.regime_toward("light", "japan") is Regime.LICENSING
+    assert china.loc[ruling + 5 : ruling + 10].tolist() == [0.0] * 3 + [-70.0] * 3
 
 
 def test_a_quota_after_a_ban_cuts_from_exports_before_the_ban():
