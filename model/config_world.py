@@ -404,8 +404,8 @@ class ChinaConfig(Strict):
         50.0,
         ge=0,
         description="What defying a WTO ruling costs China each month per winning "
-        "complainant (a quota or ban toward it, or until China first complies any "
-        "restriction; ODD 7.8): standing with its trading partners and, after the "
+        "complainant (a quantitative restriction toward it, or until China has complied "
+        "any restriction; ODD 7.8): standing with its trading partners and, after the "
         "compliance period, authorised retaliation; assumption (authorised "
         "retaliation in past disputes ran from ~USD 0.1 to 4 bn a year). No data "
         "measures it: `overplay revealed-preference` sweeps it.",
