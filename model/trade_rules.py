@@ -54,14 +54,15 @@ def resolve_wto(model: LeverageModel, step: int) -> None:
             )
 
 
+def won_rulings(model: LeverageModel) -> list[str]:
+    """Importers that won a WTO case against China (dismissed cases are -1)."""
+    return [name for name, comply_at in model.wto_rulings.items() if comply_at >= 0]
+
+
 def live_rulings(model: LeverageModel) -> list[str]:
     """Importers whose won ruling still reaches licences that stand in for the quota:
     China has not refused them nothing for a whole month since the ruling."""
-    return [
-        name
-        for name, comply_at in model.wto_rulings.items()
-        if comply_at >= 0 and name not in model.wto_rulings_spent
-    ]
+    return [name for name in won_rulings(model) if name not in model.wto_rulings_spent]
 
 
 def _policies_toward(model: LeverageModel, importer: str) -> list[ExportPolicy]:
@@ -100,15 +101,11 @@ def rulings_defied(model: LeverageModel) -> int:
     case.
     """
     step = model.step_count
-    live = set(live_rulings(model))
     return sum(
         1
-        for name, comply_at in model.wto_rulings.items()
-        if comply_at >= 0
-        and (
-            any(condemned(p) for p in _policies_toward(model, name))
-            or (name in live and restricts(model, name, step))
-        )
+        for name in won_rulings(model)
+        if any(condemned(p) for p in _policies_toward(model, name))
+        or (name not in model.wto_rulings_spent and restricts(model, name, step))
     )
 
 
