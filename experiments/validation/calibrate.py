@@ -5,9 +5,10 @@ Why ABC-SMC: the model is stochastic and has no likelihood; what a policy reader
 from a fit is not one best point but the parameter sets that are compatible with
 history, to carry into every later answer as bands. ABC-SMC gives that ensemble (a
 posterior under the declared priors), each particle run on its own seed, so the seed
-noise is part of what is fitted. The distance is declared in ``docs/validation.md``:
-the root mean square, over the fitted facts, of each fact's deviation in units of its
-tolerance; a fit at epsilon 1 is on average one tolerance away.
+noise is part of what is fitted. The distance is declared in the spec and in
+``docs/validation.md``: over the fitted facts, each fact's deviation in units of its
+tolerance, either their root mean square (a fit at epsilon 1 is on average one
+tolerance away) or the largest (at epsilon 1 every fitted fact is within).
 
 The fit folder holds pyabc's database (``abc.db``): a stopped fit resumes from its
 last complete generation and, each candidate having its own seed, ends as an
@@ -37,6 +38,7 @@ from overplay.experiments.single_run import atomic_write, json_text, manifest_co
 from overplay.experiments.validation.calibration_spec import (
     Budget,
     CalibrationSpec,
+    DistanceKind,
     FittedParameter,
 )
 from overplay.experiments.validation.ensemble import fact_table, overrides, run_ensemble
@@ -83,14 +85,18 @@ def simulate(
     return observe_all(run_scenario(scenario).rounds, facts)
 
 
-def distance(facts: tuple[Fact, ...]) -> Callable[[dict, dict], float]:
-    """Root mean square deviation, in tolerance units, over the fitted facts (a run
-    that cannot measure one is infinitely far)."""
+def distance(facts: tuple[Fact, ...], kind: DistanceKind = "rms") -> Callable[[dict, dict], float]:
+    """The deviations, in tolerance units, over the fitted facts, as their root mean
+    square (``rms``) or the largest (``max``); a run that cannot measure a fact is
+    infinitely far."""
 
     def measure(simulated: dict, _observed: dict) -> float:
-        squares = [f.deviation(simulated[f.fact]) ** 2 for f in facts]
-        total = float(np.mean(squares))
-        return math.sqrt(total) if math.isfinite(total) else math.inf
+        deviations = np.abs([f.deviation(simulated[f.fact]) for f in facts])
+        if not np.all(np.isfinite(deviations)):
+            return math.inf
+        if kind == "max":
+            return float(deviations.max())
+        return math.sqrt(float(np.mean(deviations**2)))
 
     return measure
 
@@ -176,7 +182,7 @@ def calibrate(
     abc = pyabc.ABCSMC(
         _Model(spec, fitted, window_years(spec)),
         prior(spec.parameters),
-        distance(fitted),
+        distance(fitted, spec.distance),
         population_size=budget.population_size,
         sampler=sampler,
         transitions=pyabc.MultivariateNormalTransition(scaling=spec.kernel_scaling),

@@ -20,6 +20,8 @@ from overplay.model.scenarios import load_scenario
 
 MONTH = r"^(19|20)\d\d-(0[1-9]|1[0-2])$"
 
+DistanceKind = Literal["rms", "max"]
+
 
 class Prior(StrictSpec):
     """A prior over one parameter: uniform, or uniform in the logarithm (for rates and
@@ -54,8 +56,9 @@ class FittedParameter(StrictSpec):
 
 
 class Budget(StrictSpec):
-    """ABC-SMC's budget: particles per generation, generations at most, the tolerance
-    the fit stops at (1 = every fitted fact one declared tolerance away, on average)."""
+    """ABC-SMC's budget: particles per generation, generations at most, the distance
+    the fit stops at (1 = one declared tolerance: on average with the ``rms``
+    distance, for every fitted fact with ``max``)."""
 
     population_size: int = Field(200, ge=4, le=100_000)
     generations: int = Field(8, ge=1, le=100)
@@ -74,6 +77,12 @@ class CalibrationSpec(StrictSpec):
     budget: Budget = Budget()
     tiny_budget: Budget = Budget(population_size=6, generations=2, max_simulations=200)
     ensemble_size: int = Field(50, ge=1, le=10_000)
+    distance: DistanceKind = Field(
+        "rms",
+        description="how a run's deviations (in tolerance units) over the fitted facts "
+        "become one distance: their root mean square, or the largest (at epsilon 1 "
+        "every fitted fact is then within its tolerance)",
+    )
     kernel_scaling: float = Field(
         2.0,
         gt=0,

@@ -17,6 +17,7 @@ from overplay.experiments.cli import app
 from overplay.experiments.validation import calibrate as calibrate_module
 from overplay.experiments.validation.calibrate import (
     calibrate,
+    distance,
     natural,
     prior,
     resume_key,
@@ -58,6 +59,23 @@ def test_a_tiny_fit_writes_an_ensemble_a_point_scenario_and_a_manifest(tiny):
     assert manifest["generations"] == spec.tiny_budget.generations
     # Kish's effective sample size: between one particle and the whole population.
     assert 1.0 <= manifest["effective_sample_size"] <= spec.tiny_budget.population_size
+
+
+def test_the_distance_is_the_rms_or_the_largest_deviation_in_tolerance_units():
+    """Hand-computed: two facts 0.5 and 2 tolerances away (one relative, one absolute)
+    are sqrt((0.25 + 4) / 2) = 1.458 apart by RMS and 2 by the largest deviation, so
+    only ``max`` keeps a fit at epsilon 1 from leaving one fact far out."""
+    facts = load_facts().by_id()
+    relative = next(f for f in facts.values() if f.tolerance_kind == "relative")
+    absolute = next(f for f in facts.values() if f.tolerance_kind == "absolute")
+    simulated = {
+        relative.fact: relative.value * (1 + 0.5 * relative.tolerance),
+        absolute.fact: absolute.value - 2 * absolute.tolerance,
+    }
+    pair = (relative, absolute)
+    assert distance(pair)(simulated, {}) == pytest.approx(np.sqrt(4.25 / 2))
+    assert distance(pair, "max")(simulated, {}) == pytest.approx(2.0)
+    assert distance(pair, "max")({**simulated, absolute.fact: float("nan")}, {}) == np.inf
 
 
 def test_a_log_uniform_parameter_is_sampled_as_its_uniform_logarithm():
