@@ -578,8 +578,9 @@ def report_command(
     out.print(f"Wrote {path}")
 
 
-# The history commands register themselves on the app (calibrate, validate-history).
-from overplay.experiments import cli_history  # noqa: E402, F401
+# These modules register their commands on the app: history (calibrate,
+# validate-history, ...) and classroom (dashboard).
+from overplay.experiments import cli_classroom, cli_history  # noqa: E402, F401
 
 
 def main() -> None:

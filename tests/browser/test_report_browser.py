@@ -4,21 +4,16 @@ prints to a real PDF."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from overplay.experiments.report import write_report
+from tests.browser.conftest import CHROMIUM, need_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.browser
 
 
-@pytest.mark.skipif(
-    not CHROMIUM.exists() or shutil.which("chromium") is None,
-    reason="needs Debian's chromium (.ci/run installs it)",
-)
 def test_report_renders_in_chromium_and_prints(run_result, tmp_path):
+    need_chromium()
     sync_api = pytest.importorskip("playwright.sync_api")
     path = write_report(run_result)
     with sync_api.sync_playwright() as playwright:

@@ -1,7 +1,8 @@
 """The packages import one way: ``agents`` builds on a few leaves of ``model`` (the
 scenario schema, units, the compiler); ``model`` builds on ``agents``; ``experiments``
-on both. No module imports one that imports it back, even lazily inside a function
-(imports for type checking only are exempt), so no lazy import hides a cycle."""
+on both; ``classroom`` on all three. No module imports one that imports it back, even
+lazily inside a function (imports for type checking only are exempt), so no lazy import
+hides a cycle."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-FOLDERS = ("model", "agents", "experiments")
+FOLDERS = ("model", "agents", "experiments", "classroom")
 
 
 def module_name(path: Path) -> str:

@@ -137,7 +137,7 @@ def test_no_other_module_names_a_private_member_of_the_model():
     pattern = re.compile(r"\.(" + "|".join(sorted(private)) + r")\b")
     offenders = [
         f"{path.relative_to(root)}: {match.group(1)}"
-        for folder in ("model", "agents", "experiments", "tests", "benchmarks")
+        for folder in ("model", "agents", "experiments", "classroom", "tests", "benchmarks")
         for path in (root / folder).rglob("*.py")
         if path != own
         for match in pattern.finditer(path.read_text())

@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-FOLDERS = ("model", "agents", "experiments")  # installed as overplay.<folder>
+FOLDERS = ("model", "agents", "experiments", "classroom")  # installed as overplay.<folder>
 
 
 def setuptools_config() -> dict:
