@@ -143,15 +143,20 @@ class FitResult:
 
 
 class _Model:
-    """pyabc's model: one run on a seed from the candidate's random stream."""
+    """pyabc's model: the spec's ``seeds_per_particle`` runs, on seeds from the
+    candidate's random stream, read as each fact's median (one run: its values)."""
 
     def __init__(self, spec: CalibrationSpec, facts: tuple[Fact, ...], years: float) -> None:
         self.spec, self.facts, self.years = spec, facts, years
 
     def __call__(self, parameters: Any) -> dict[str, float]:
-        seed = int(np.random.randint(0, 2**31 - 1))
         values = natural(self.spec.parameters, dict(parameters))
-        return simulate(self.spec, self.facts, values, seed, self.years)
+        seeds = [int(np.random.randint(0, 2**31 - 1)) for _ in range(self.spec.seeds_per_particle)]
+        runs = [simulate(self.spec, self.facts, values, seed, self.years) for seed in seeds]
+        if len(runs) == 1:
+            return runs[0]
+        # a run that cannot measure a fact makes its median unmeasurable too (NaN)
+        return {f.fact: float(np.median([run[f.fact] for run in runs])) for f in self.facts}
 
 
 def calibrate(

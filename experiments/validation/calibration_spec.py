@@ -77,6 +77,14 @@ class CalibrationSpec(StrictSpec):
     budget: Budget = Budget()
     tiny_budget: Budget = Budget(population_size=6, generations=2, max_simulations=200)
     ensemble_size: int = Field(50, ge=1, le=10_000)
+    seeds_per_particle: int = Field(
+        1,
+        ge=1,
+        le=20,
+        description="runs per particle, each on its own seed; the particle's value of a "
+        "fact is their median, as validation reads the median over seeds (a fact set "
+        "more by the seed than by the parameters is then not fitted to lucky seeds)",
+    )
     distance: DistanceKind = Field(
         "rms",
         description="how a run's deviations (in tolerance units) over the fitted facts "

@@ -78,6 +78,33 @@ def test_the_distance_is_the_rms_or_the_largest_deviation_in_tolerance_units():
     assert distance(pair, "max")({**simulated, absolute.fact: float("nan")}, {}) == np.inf
 
 
+def test_a_particle_of_several_seeds_reads_each_fact_as_their_median(monkeypatch):
+    """Three runs on three seeds: each fact is their median, and a run that cannot
+    measure a fact leaves it unmeasured; one seed per particle returns its run as is."""
+    spec, facts = load_calibration(SPEC)
+    fitted = tuple(f for f in facts.facts if f.fitted(spec.fit_window_end))[:2]
+    seeds: list[int] = []
+    values = [5.0, 1.0, 3.0, np.nan]
+
+    def one_run(_spec, run_facts, _values, seed, _years):
+        seeds.append(seed)
+        return {f.fact: values[len(seeds) - 1] for f in run_facts}
+
+    monkeypatch.setattr(calibrate_module, "simulate", one_run)
+    parameters = dict(prior(spec.parameters).rvs())
+    three = calibrate_module._Model(spec.model_copy(update={"seeds_per_particle": 3}), fitted, 6)
+    assert three(parameters) == {f.fact: 3.0 for f in fitted}
+    assert len(set(seeds)) == 3
+    seeds.clear()
+    values[:3] = [np.nan, 1.0, 2.0]
+    assert all(np.isnan(v) for v in three(parameters).values())
+    seeds.clear()
+    values[0] = 7.0
+    one = calibrate_module._Model(spec, fitted, 6)
+    assert one(parameters) == {f.fact: 7.0 for f in fitted}
+    assert len(seeds) == 1
+
+
 def test_a_log_uniform_parameter_is_sampled_as_its_uniform_logarithm():
     """The kernel moves log-uniform parameters in their logarithm; what the model gets
     is back in natural units, inside the prior's bounds and uniform in log."""
