@@ -1,0 +1,146 @@
+"""The seminar's endpoints through an HTTP client: every refusal has its status and a
+plain message (never a traceback), a team reaches only its own country, facilitator
+actions need the secret, and the server's timer resolves a round on its own."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from overplay.classroom.seminar.app import JOIN_ATTEMPTS_PER_MINUTE, create_app
+
+
+@pytest.fixture
+def app(tmp_path):
+    return create_app(tmp_path / "seminar.db", address="http://10.0.0.5:8000/", tick_seconds=0.1)
+
+
+@pytest.fixture
+def facilitator(app):
+    with TestClient(app) as client:
+        yield client
+
+
+def new_session(client, countries=("china", "us"), rounds=3) -> tuple[str, dict[str, str]]:
+    form = {"scenario": "restraint", "countries": list(countries), "rounds": rounds,
+            "minutes": 1, "seed": 3}  # fmt: skip
+    created = client.post("/new", data=form, follow_redirects=False)
+    assert created.status_code == 303
+    session_id = created.headers["location"].rsplit("/", 1)[1]
+    console = client.get(f"/f/{session_id}")
+    assert console.status_code == 200 and "http://10.0.0.5:8000/" in console.text
+    assert "<svg" in console.text  # the QR code, drawn on the server
+    codes = re.findall(r"<td>(\w+)</td><td class=\"code\">([A-Z0-9]{6})</td>", console.text)
+    return session_id, dict(codes)
+
+
+def team_client(app, code: str) -> TestClient:
+    client = TestClient(app)
+    joined = client.post("/join", data={"code": code.lower()}, follow_redirects=False)
+    assert joined.status_code == 303
+    return client
+
+
+def test_a_round_from_join_to_outcome(app, facilitator):
+    sid, codes = new_session(facilitator)
+    us = team_client(app, codes["us"])
+    assert us.post("/team/submit", data={"stockpile_days": "90"}).status_code == 409  # lobby
+    assert facilitator.post(f"/f/{sid}/control", data={"do": "open"}).status_code == 200
+    page = us.get("/team")
+    assert page.status_code == 200 and "You play The US" in page.text
+    stored = us.post("/team/submit", data={"stockpile_days": "90", "coordinate": "join"})
+    assert stored.status_code == 200 and "round 1 (2 action(s))" in stored.text
+    status = facilitator.get(f"/f/{sid}/status").text
+    assert re.search(r"<td>us</td><td>yes</td><td>team</td>", status)
+    assert facilitator.post(f"/f/{sid}/control", data={"do": "advance"}).status_code == 200
+    outcome = us.get("/team/status").text
+    assert "Round 2 of 3" in outcome and "The US stockpiles" in outcome
+
+
+def test_refusals_have_their_status_and_a_message(app, facilitator):
+    sid, codes = new_session(facilitator)
+    facilitator.post(f"/f/{sid}/control", data={"do": "open"})
+    us = team_client(app, codes["us"])
+    bad = us.post("/team/submit", data={"stockpile_days": "lots"})
+    assert bad.status_code == 422 and "is not a number" in bad.text
+    negative = us.post("/team/submit", data={"stockpile_days": "-5"})
+    assert negative.status_code == 422 and "target_days" in negative.text
+    assert facilitator.post(f"/f/{sid}/control", data={"do": "fly"}).status_code == 400
+    wrong = TestClient(app).post("/join", data={"code": "ZZZZZZ"})
+    assert wrong.status_code == 404 and "no team has this code" in wrong.text
+    assert "Traceback" not in bad.text + negative.text + wrong.text
+    assert TestClient(app).get("/team").status_code == 403  # not joined
+
+
+def test_a_team_reaches_only_its_own_country(app, facilitator):
+    sid, codes = new_session(facilitator)
+    facilitator.post(f"/f/{sid}/control", data={"do": "open"})
+    us = team_client(app, codes["us"])
+    for path in (f"/f/{sid}", f"/f/{sid}/status"):
+        assert us.get(path).status_code == 403
+    assert us.post(f"/f/{sid}/control", data={"do": "end"}).status_code == 403
+    as_china = us.post(f"/f/{sid}/submit", data={"country": "china", "decision": "[]"})
+    assert as_china.status_code == 403
+    # China's fields in the US team's form change nothing of China's
+    us.post("/team/submit", data={"regime:heavy:us": "ban"})
+    china = team_client(app, codes["china"])
+    assert "Only you see this" in china.get("/team").text
+    assert (
+        "share refused" in china.get("/team").text
+        and "Stockpile target" not in china.get("/team").text
+    )
+    status = facilitator.get(f"/f/{sid}/status").text
+    assert re.search(r"<td>china</td><td>yes</td><td>—</td>", status)
+    assert TestClient(app).get(f"/f/{sid}?key=guess").status_code == 403
+
+
+def test_joining_is_rate_limited(app):
+    client = TestClient(app)
+    answers = [client.post("/join", data={"code": "AAAAAA"}).status_code for _ in range(12)]
+    assert answers[:JOIN_ATTEMPTS_PER_MINUTE] == [404] * JOIN_ATTEMPTS_PER_MINUTE
+    assert answers[JOIN_ATTEMPTS_PER_MINUTE:] == [429, 429]
+
+
+def end_the_round_now(database, session_id: str) -> None:
+    """The round's time is up (as if its minutes had passed)."""
+    from overplay.classroom.seminar.store import Store
+
+    with Store(database).write() as db:
+        db.execute("UPDATE sessions SET deadline = ? WHERE id = ?", (time.time() - 1, session_id))
+
+
+def test_a_decision_after_the_deadline_is_refused(tmp_path):
+    slow = create_app(tmp_path / "seminar.db", "http://10.0.0.5:8000/", tick_seconds=3600)
+    with TestClient(slow) as facilitator:
+        sid, codes = new_session(facilitator)
+        facilitator.post(f"/f/{sid}/control", data={"do": "open"})
+        us = team_client(slow, codes["us"])
+        end_the_round_now(tmp_path / "seminar.db", sid)
+        late = us.post("/team/submit", data={"stockpile_days": "90"})
+        assert late.status_code == 409 and "too late" in late.text
+
+
+def test_the_timer_resolves_a_round_on_its_own(app, facilitator, tmp_path):
+    sid, _ = new_session(facilitator)
+    facilitator.post(f"/f/{sid}/control", data={"do": "open"})
+    end_the_round_now(tmp_path / "seminar.db", sid)
+    deadline = time.monotonic() + 20
+    while "Round 2 of 3" not in facilitator.get(f"/f/{sid}/status").text:
+        assert time.monotonic() < deadline, "the timer did not resolve the round"
+        time.sleep(0.2)
+
+
+def test_the_facilitator_pauses_extends_and_ends(app, facilitator):
+    sid, _ = new_session(facilitator)
+    facilitator.post(f"/f/{sid}/control", data={"do": "open"})
+    paused = facilitator.post(f"/f/{sid}/control", data={"do": "pause"}).text
+    assert "paused" in paused and "Resume" in paused
+    facilitator.post(f"/f/{sid}/control", data={"do": "extend"})
+    assert "1:5" in facilitator.post(f"/f/{sid}/control", data={"do": "resume"}).text
+    ended = facilitator.post(f"/f/{sid}/control", data={"do": "end"})
+    assert "ended" in ended.text
+    again = facilitator.post(f"/f/{sid}/control", data={"do": "pause"})
+    assert again.status_code == 409

@@ -1,0 +1,155 @@
+"""The seminar's rules on the database alone: a round plays the stored decisions and
+labels the countries a strategy played; a team acts only for its own country, in time
+and in form; simultaneous submissions both count; a round is resolved once however
+many callers race for it; a restart from the file loses nothing."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from overplay.classroom.seminar import session as rules
+from overplay.classroom.seminar.store import Store
+
+LICENCE = [{"kind": "license", "materials": ["heavy"], "targets": ["us"],
+            "params": {"approval_rate": 0.2}}]  # fmt: skip
+STOCKPILE = [{"kind": "stockpile", "materials": ["heavy"], "params": {"target_days": 150}}]
+
+
+@pytest.fixture
+def game(tmp_path):
+    store = Store(tmp_path / "seminar.db")
+    created = rules.create_session(store, "restraint", ("china", "us"), 3, 60, seed=4, now=1000)
+    rules.open_round(store, created.session_id, now=1000)
+    return store, created
+
+
+def events(store, session_id, kind):
+    with store.read() as db:
+        rows = db.execute(
+            "SELECT country, detail FROM events WHERE session_id = ? AND kind = ?",
+            (session_id, kind),
+        ).fetchall()
+    return [(r["country"], r["detail"]) for r in rows]
+
+
+def test_a_round_plays_what_teams_stored_and_labels_the_rest(game):
+    store, created = game
+    sid = created.session_id
+    assert rules.join(store, created.codes["china"]) == (sid, "china")
+    assert rules.submit(store, sid, "china", LICENCE, now=1010) == 1
+    assert rules.resolve_round(store, sid, 1, "deadline", now=1061)
+    model = rules.latest_model(store, sid)
+    licences = [r for r in model.action_log if r["action"] == "license" and r["actor"] == "china"]
+    assert [(r["material"], r["target"]) for r in licences] == [("heavy", "us")]
+    assert "approval_rate=0.2" in licences[0]["parameters"]
+    played = dict(events(store, sid, "played"))
+    assert '"by": "team"' in played["china"] and '"by": "strategy"' in played["us"]
+    state = rules.session_state(store, sid)
+    assert (state.current_round, state.status, state.deadline) == (2, "open", 1061 + 60)
+
+
+def test_a_team_acts_only_for_itself_in_time_and_in_form(game):
+    store, created = game
+    sid = created.session_id
+    with pytest.raises(rules.ForbiddenError):
+        rules.submit(store, sid, "japan", STOCKPILE, now=1010)  # no team plays Japan
+    with pytest.raises(rules.BadDecisionError, match="us cannot take 'license'"):
+        rules.submit(store, sid, "us", LICENCE, now=1010)  # an importer cannot license
+    with pytest.raises(rules.BadDecisionError, match="cannot take 'nuke'; its kinds: coordinate"):
+        rules.submit(store, sid, "us", [{"kind": "nuke"}], now=1010)
+    with pytest.raises(rules.BadDecisionError, match="list"):
+        rules.submit(store, sid, "us", "stockpile", now=1010)  # type: ignore[arg-type]
+    bad_days = [{"kind": "stockpile", "params": {"target_days": -5}}]
+    with pytest.raises(rules.BadDecisionError, match="target_days"):
+        rules.submit(store, sid, "us", bad_days, now=1010)
+    with pytest.raises(rules.ClosedError, match="too late"):
+        rules.submit(store, sid, "us", STOCKPILE, now=1061)
+    with pytest.raises(rules.NotFoundError):
+        rules.join(store, "AAAAAA")
+    with pytest.raises(rules.ForbiddenError):
+        rules.check_facilitator(store, sid, "guess")
+    rules.check_facilitator(store, sid, created.secret)
+
+
+def test_simultaneous_submissions_both_count(game):
+    store, created = game
+    sid = created.session_id
+    barrier = threading.Barrier(2)
+
+    def send(country, decision):
+        barrier.wait()
+        rules.submit(store, sid, country, decision, now=1010)
+
+    threads = [
+        threading.Thread(target=send, args=("china", LICENCE)),
+        threading.Thread(target=send, args=("us", STOCKPILE)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with store.read() as db:
+        stored = db.execute("SELECT country FROM submissions WHERE session_id = ?", (sid,))
+        assert sorted(r["country"] for r in stored) == ["china", "us"]
+
+
+def test_a_round_is_resolved_once_however_many_race_for_it(game):
+    store, created = game
+    sid = created.session_id
+    results: list[bool] = []
+    barrier = threading.Barrier(4)
+
+    def race():
+        barrier.wait()
+        results.append(rules.resolve_round(store, sid, 1, "race", now=1061))
+
+    threads = [threading.Thread(target=race) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [False, False, False, True]
+    assert len(events(store, sid, "resolved")) == 1
+    assert rules.latest_model(store, sid).step_count == 3
+
+
+def test_a_restart_from_the_file_loses_nothing(game, tmp_path):
+    store, created = game
+    sid = created.session_id
+    rules.submit(store, sid, "us", STOCKPILE, now=1010)
+    reopened = Store(tmp_path / "seminar.db")  # a new server process on the same file
+    state = rules.session_state(reopened, sid)
+    assert state.seconds_left(now=1030) == 30  # the countdown runs on absolute time
+    assert rules.due_rounds(reopened, now=1059) == []
+    assert rules.due_rounds(reopened, now=1060) == [(sid, 1)]
+    assert rules.resolve_round(reopened, sid, 1, "deadline", now=1060)
+    assert ("us", '{"by": "team", "kinds": ["stockpile"]}') in events(reopened, sid, "played")
+
+
+def test_pause_extend_resume_and_the_last_round(game):
+    store, created = game
+    sid = created.session_id
+    rules.pause(store, sid, now=1020)
+    assert rules.session_state(store, sid).seconds_left(now=5000) == 40
+    assert rules.due_rounds(store, now=5000) == []  # a paused round never times out
+    rules.extend(store, sid, 30)
+    rules.resume(store, sid, now=2000)
+    assert rules.session_state(store, sid).deadline == 2070
+    for round_ in (1, 2, 3):
+        assert rules.resolve_round(store, sid, round_, "advance", now=2000 + round_)
+    state = rules.session_state(store, sid)
+    assert (state.status, state.current_round) == ("ended", 3)
+    with pytest.raises(rules.ClosedError):
+        rules.submit(store, sid, "us", STOCKPILE, now=2010)
+
+
+def test_a_session_refuses_settings_it_cannot_play(tmp_path):
+    store = Store(tmp_path / "s.db")
+    with pytest.raises(rules.SeminarError, match="teams play"):
+        rules.create_session(store, "restraint", ("india",), 3, 60)
+    with pytest.raises(rules.SeminarError, match="rounds: 1 to 40"):
+        rules.create_session(store, "restraint", ("us",), 99, 60)
+    with pytest.raises(rules.SeminarError, match="scenario"):
+        rules.create_session(store, "no_such_scenario", ("us",), 3, 60)
