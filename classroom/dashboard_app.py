@@ -1,7 +1,7 @@
 """The dashboard's page: Mesa's SolaraViz over :class:`DashboardModel`, with
 matplotlib figures only (Altair's components fetch vega from a CDN, so they stay blank
-offline). ``overplay dashboard`` serves it; ``solara run
-overplay.classroom.dashboard_app`` does too.
+offline). Serve it with ``overplay dashboard``, which also turns solara's telemetry and
+its PyPI version check off (a bare ``solara run`` leaves them on).
 
 One model per browser session: :func:`Page` is rendered once per connection and builds
 its own model. The figures are the run dashboard's (``overplay plot``), drawn from the
@@ -10,6 +10,8 @@ live model's tables, so the page and a saved run look alike.
 
 from __future__ import annotations
 
+import io
+import threading
 from collections.abc import Callable
 from html import escape
 
@@ -21,6 +23,7 @@ from mesa.visualization import SolaraViz
 from overplay.classroom.dashboard_model import (
     DEFAULT_SCENARIO,
     DashboardModel,
+    files_allowed,
     strategies,
 )
 from overplay.classroom.words import sentence
@@ -31,8 +34,9 @@ from overplay.model.scenario_files import bundled_names
 
 #: Newest actions the overview lists; the action log tab has them all.
 LATEST = 6
-#: Text panels scroll inside their cell of the page's grid instead of spilling over.
+#: Panels scroll inside their cell of the page's grid instead of spilling over.
 SCROLL = {"height": "100%", "overflow-y": "auto"}
+_DRAWING = threading.Lock()
 
 
 def model_params() -> dict:
@@ -44,11 +48,17 @@ def model_params() -> dict:
             "values": bundled_names(),
             "label": "Scenario",
         },
-        "scenario_file": {
-            "type": "InputText",
-            "value": "",
-            "label": "…or a scenario YAML file (path on this computer)",
-        },
+        **(
+            {
+                "scenario_file": {
+                    "type": "InputText",
+                    "value": "",
+                    "label": "…or a scenario YAML file (path; used instead when given)",
+                }
+            }
+            if files_allowed()
+            else {}
+        ),
         "china_strategy": {
             "type": "Select",
             "value": strategies("china")[0],
@@ -67,13 +77,20 @@ def model_params() -> dict:
         "subsidy_budget": _multiplier("Importers' subsidy budget (×)", 4.0),
         "firms": {
             "type": "SliderInt",
-            "value": 200,
-            "min": 20,
-            "max": 500,
+            "value": 0,
+            "min": 0,
+            "max": 2000,
             "step": 20,
-            "label": "Firms",
+            "label": "Firms (0: the scenario's)",
         },
-        "seed": {"type": "SliderInt", "value": 1, "min": 1, "max": 100, "step": 1, "label": "Seed"},
+        "seed": {
+            "type": "SliderInt",
+            "value": 0,
+            "min": 0,
+            "max": 100,
+            "step": 1,
+            "label": "Seed (0: the scenario's)",
+        },
     }
 
 
@@ -98,12 +115,21 @@ def live_run(model: DashboardModel) -> run_figures.RunResult:
     return run_figures.RunResult(None, rounds, payoffs, scenario, {})  # type: ignore[arg-type]
 
 
-def _figure(model: DashboardModel, draw: Callable[[run_figures.RunResult], Figure]):
-    """One run-dashboard figure of the months so far."""
+def _png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _figures(model: DashboardModel, draw: Callable[[run_figures.RunResult], list[Figure]]):
+    """Run-dashboard figures of the months so far, as PNG images. Drawn and saved under
+    one lock: the theme is matplotlib's process-wide rc state, and every browser
+    session draws in its own thread."""
     if model.steps == 0:
         return solara.Info("Press Step (or ▶) to simulate the first month.")
-    with themed():
-        return solara.FigureMatplotlib(draw(live_run(model)), format="png")
+    with _DRAWING, themed():
+        images = [_png(figure) for figure in draw(live_run(model))]
+    return solara.Column([solara.Image(image, width="100%") for image in images], style=SCROLL)
 
 
 def _html(*blocks: str) -> solara.Element:
@@ -160,7 +186,7 @@ def Overview(model: DashboardModel):
         )
     ]
     if model.problem:
-        children.insert(0, solara.Error(f"Scenario not used: {model.problem}"))
+        children.insert(0, solara.Error(model.problem))
     return solara.Column(children, style=SCROLL)
 
 
@@ -172,39 +198,31 @@ def ActionLog(model: DashboardModel):
 
 
 def Prices(model: DashboardModel):
-    return _figure(model, run_figures.prices)
+    return _figures(model, lambda run: [run_figures.prices(run)])
 
 
 def Shares(model: DashboardModel):
-    return _figure(model, run_figures.shares)
+    return _figures(model, lambda run: [run_figures.shares(run)])
 
 
-def importers_of(index: int) -> Callable[[DashboardModel], solara.Element]:
-    """The importers' stockpiles and shortages for the scenario's ``index``-th material
-    (one grid cell each, so that neither spills over the other)."""
-
-    def Importers(model: DashboardModel):
-        if index >= len(model.materials):
-            return solara.Text("")
-        return _figure(model, lambda run: run_figures.importers(run)[index][1])
-
-    return Importers
+def Importers(model: DashboardModel):
+    """Stockpiles and shortages, one figure per material (scrolling in their cell)."""
+    return _figures(model, lambda run: [figure for _, figure in run_figures.importers(run)])
 
 
 def Risk(model: DashboardModel):
-    return _figure(model, run_figures.risk)
+    return _figures(model, lambda run: [run_figures.risk(run)])
 
 
 def Payoffs(model: DashboardModel):
-    return _figure(model, run_figures.payoffs)
+    return _figures(model, lambda run: [run_figures.payoffs(run)])
 
 
 COMPONENTS = [
     (Overview, 0),
     (Prices, 0),
     (Shares, 0),
-    (importers_of(0), 1),
-    (importers_of(1), 1),
+    (Importers, 1),
     (Risk, 2),
     (Payoffs, 2),
     (ActionLog, 3),

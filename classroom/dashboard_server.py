@@ -11,9 +11,11 @@ import socket
 import subprocess
 import sys
 
+from overplay.classroom.dashboard_model import FILES_ALLOWED
 from overplay.experiments.errors import UserError
 
 APP = "overplay.classroom.dashboard_app"
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
 #: The dashboard extra's offline pins (pyproject.toml): the versions whose assets ship
 #: on PyPI. Another solara renders a blank page without the internet.
 OFFLINE_SOLARA = "1.58.2"
@@ -86,11 +88,13 @@ def serve(host: str, port: int, say=print, warn=print) -> int:
     check_port(host, port)
     for warning in offline_warnings():
         warn(f"warning: {warning}")
-    shown = "localhost" if host in ("127.0.0.1", "::1") else host
+    shown = "localhost" if host in LOOPBACK else (f"[{host}]" if ":" in host else host)
     say(f"Overplay dashboard: http://{shown}:{port}/ (starting; Ctrl+C stops it)")
     if host in ("0.0.0.0", "::"):
         say(f"Listening on every network: others open http://<this computer's address>:{port}/")
     environment = {**os.environ, **ENVIRONMENT}
+    # Scenario files typed into the page are read only when no one else can reach it.
+    environment[FILES_ALLOWED] = "1" if host in LOOPBACK else "0"
     try:
         return subprocess.run(command(host, port), env=environment, check=False).returncode
     except KeyboardInterrupt:

@@ -22,15 +22,16 @@ NAMES = {
     "mp_materials": "MP Materials",
     "other_producers": "the rest of the world",
     "other_mines": "the rest of the world",
+    "other": "third countries",
 }
 
 
 def name(actor: str) -> str:
-    """An actor's name in a sentence ("the US", "Lynas", "Entrant 6")."""
+    """An actor's name in a sentence ("the US", "Lynas", "South Korea", "Entrant 6")."""
     if actor in NAMES:
         return NAMES[actor]
     words = actor.replace("_", " ").strip()
-    return words[:1].upper() + words[1:] if words else "someone"
+    return words.title() if words else "someone"
 
 
 def material_words(material: str) -> str:
@@ -65,7 +66,7 @@ def _goods(row: Mapping[str, Any], params: Mapping[str, str]) -> str:
 
 def _destination(row: Mapping[str, Any]) -> str:
     target = row.get("target", "")
-    return f"bound for {name(target)}" if target else "bound for every importer"
+    return f"bound for {name(target)}" if target else "to every destination"
 
 
 def _delay(params: Mapping[str, str]) -> str:
@@ -137,9 +138,11 @@ _SENTENCES: dict[str, Callable[[Mapping[str, Any], Mapping[str, str]], str]] = {
         else f"China lifts its {r.get('material', '')} mining quota"
     ),
     "reserve": lambda r, p: (
-        f"China {'buys' if _number(p, 't_per_month') >= 0 else 'sells'} "
+        f"China stops trading {material_words(r.get('material', ''))} for its state reserve"
+        if _number(p, "t_per_month") == 0
+        else f"China {'buys' if _number(p, 't_per_month') > 0 else 'sells'} "
         f"{abs(_number(p, 't_per_month')):,.0f} t of {material_words(r.get('material', ''))} "
-        f"a month {'for' if _number(p, 't_per_month') >= 0 else 'from'} its state reserve"
+        f"a month {'for' if _number(p, 't_per_month') > 0 else 'from'} its state reserve"
     ),
     "partnership": _switch(
         "China offers partnerships to producers abroad", "China ends its partnerships abroad"
@@ -158,7 +161,10 @@ _SENTENCES: dict[str, Callable[[Mapping[str, Any], Mapping[str, str]], str]] = {
         f"{_number(p, 'target_days'):.0f} days of use"
     ),
     "subsidize": lambda r, p: (
-        f"{_actor(r)} subsidises {p.get('stage', 'processing')} of "
+        f"{_actor(r)} ends its subsidy for {p.get('stage', 'processing')} of "
+        f"{material_words(r.get('material', ''))}"
+        if _number(p, "usd_m_per_year") == 0
+        else f"{_actor(r)} subsidises {p.get('stage', 'processing')} of "
         f"{material_words(r.get('material', ''))}: {_money(p, 'usd_m_per_year')} a year"
         + (f" for {_number(p, 'years'):g} years" if _number(p, "years") > 0 else "")
     ),
@@ -167,11 +173,16 @@ _SENTENCES: dict[str, Callable[[Mapping[str, Any], Mapping[str, str]], str]] = {
         f"floor price of USD {_number(p, 'usd_per_kg'):,.0f}/kg"
     ),
     "research": lambda r, p: (
-        f"{_actor(r)} funds research to use less {material_words(r.get('material', ''))}: "
+        f"{_actor(r)} stops funding research on {material_words(r.get('material', ''))}"
+        if _number(p, "usd_m_per_year") == 0
+        else f"{_actor(r)} funds research to use less {material_words(r.get('material', ''))}: "
         f"{_money(p, 'usd_m_per_year')} a year"
     ),
     "retaliate": lambda r, p: (
-        f"{_actor(r)} retaliates against China with {p.get('instrument', 'tariffs')} "
+        f"{_actor(r)} stops retaliating against China"
+        if _number(p, "level", 1) == 0
+        else f"{_actor(r)} retaliates against China with "
+        f"{p.get('instrument', 'tariffs').replace('_', ' ')} "
         f"({_number(p, 'level', 1):.0%} of its strongest)"
     ),
     "offer_deal": lambda r, p: (
@@ -194,7 +205,7 @@ _SENTENCES: dict[str, Callable[[Mapping[str, Any], Mapping[str, str]], str]] = {
         f"{_actor(r)} abandons its {p.get('stage', '')} project for "
         f"{material_words(r.get('material', ''))}"
     ),
-    "exit": lambda r, p: f"{_actor(r)} closes after persistent losses",
+    "exit": lambda r, p: f"{_actor(r)} closes",
     "capacity": lambda r, p: (
         f"{_actor(r)}'s {material_words(r.get('material', ''))} capacity changes: "
         + ", ".join(f"{stage} {size}" for stage, size in p.items())
@@ -209,7 +220,11 @@ _SENTENCES: dict[str, Callable[[Mapping[str, Any], Mapping[str, str]], str]] = {
     ),
     "join_partnership": lambda r, p: "A producer abroad joins a partnership with China",
     "deal_lapsed": lambda r, p: f"{_actor(r)}'s offer of a deal lapses unanswered",
-    "ruling": lambda r, p: f"The WTO rules for {name(r.get('target', ''))} against China",
+    "ruling": lambda r, p: (
+        f"The WTO dismisses {name(r.get('target', ''))}'s case against China"
+        if "dismissed" in str(r.get("note", ""))
+        else f"The WTO rules for {name(r.get('target', ''))} against China"
+    ),
     "ruling_complied": lambda r, p: (
         f"China complies with the WTO ruling for {name(r.get('target', ''))}"
     ),

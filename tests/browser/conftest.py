@@ -8,7 +8,9 @@ browser fails them, so CI never passes by skipping.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -36,14 +38,18 @@ FLAGS = [
 LOCAL = ("http://127.0.0.1", "ws://127.0.0.1")
 
 
-def need_chromium() -> None:
-    """Skip (or, in CI, fail) when there is no chromium to drive."""
-    if CHROMIUM.exists() and shutil.which("chromium"):
-        return
-    message = "needs Debian's chromium (.ci/run installs it)"
+def _missing(message: str) -> None:
     if os.environ.get("OVERPLAY_REQUIRE_BROWSER") == "1":
         pytest.fail(message)
     pytest.skip(message)
+
+
+def need_chromium() -> None:
+    """Skip (or, in CI, fail) when there is no chromium, or no Playwright, to drive."""
+    if not (CHROMIUM.exists() and shutil.which("chromium")):
+        _missing("needs Debian's chromium (.ci/run installs it)")
+    if importlib.util.find_spec("playwright") is None:
+        _missing("needs playwright (the test extras install it)")
 
 
 @contextmanager
@@ -51,7 +57,8 @@ def offline_browser(viewport: dict | None = None) -> Iterator[tuple[object, list
     """A chromium context that may reach only 127.0.0.1, and the list of the URLs it
     tried to reach elsewhere."""
     need_chromium()
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api
+
     outside: list[str] = []
 
     def route(r) -> None:
@@ -61,10 +68,18 @@ def offline_browser(viewport: dict | None = None) -> Iterator[tuple[object, list
             outside.append(r.request.url)
             r.abort()
 
+    def route_websocket(socket) -> None:  # page.route does not see websockets
+        if socket.url.startswith(LOCAL):
+            socket.connect_to_server()
+        else:
+            outside.append(socket.url)
+            socket.close()
+
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         context = browser.new_context(viewport=viewport or {"width": 1400, "height": 1000})
         context.route("**/*", route)
+        context.route_web_socket(re.compile(".*"), route_websocket)
         try:
             yield context, outside
         finally:

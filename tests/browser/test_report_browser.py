@@ -14,7 +14,8 @@ pytestmark = pytest.mark.browser
 
 def test_report_renders_in_chromium_and_prints(run_result, tmp_path):
     need_chromium()
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api
+
     path = write_report(run_result)
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])

@@ -6,11 +6,18 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+import yaml
 
 from overplay.agents.strategies import REGISTRY
 from overplay.classroom.dashboard_app import model_params
-from overplay.classroom.dashboard_model import AS_SCENARIO, DashboardModel, strategies
+from overplay.classroom.dashboard_model import (
+    AS_SCENARIO,
+    FILES_ALLOWED,
+    DashboardModel,
+    strategies,
+)
 from overplay.model.leverage_model import LeverageModel
+from overplay.model.scenarios import dump_scenario, load_scenario
 
 
 def rounds(model: LeverageModel, steps: int) -> pd.DataFrame:
@@ -19,12 +26,83 @@ def rounds(model: LeverageModel, steps: int) -> pd.DataFrame:
     return model.datacollector.get_table_dataframe("rounds")
 
 
-def test_untouched_levers_run_the_scenario_as_published():
-    for scenario in ("restraint", "calibrated"):
-        page = DashboardModel(scenario_name=scenario, firms=40)
-        plain = LeverageModel(scenario, firms=40)
-        pd.testing.assert_frame_equal(rounds(page, 6), rounds(plain, 6))
-        assert page.config.materials == plain.config.materials
+@pytest.fixture
+def files(monkeypatch):
+    """Scenario files allowed, as when the page is served to this computer alone."""
+    monkeypatch.setenv(FILES_ALLOWED, "1")
+
+
+def test_untouched_levers_run_the_scenario_as_published(files, tmp_path):
+    own = tmp_path / "own.yaml"  # a file's own seed and firms are kept too
+    own.write_text("extends: coercion\nname: own\nseed: 42\nfirms: {count: 60}\n")
+    for scenario, file in (("restraint", ""), ("calibrated", ""), ("coercion", str(own))):
+        page = DashboardModel(scenario_name=scenario, scenario_file=file)
+        plain = LeverageModel(file or scenario)
+        assert page.problem == ""
+        assert page.config.model_dump() == plain.config.model_dump()
+        pd.testing.assert_frame_equal(rounds(page, 4), rounds(plain, 4))
+    assert "60 firms, seed 42" in page.levers
+
+
+def test_severity_says_when_a_strategy_does_not_use_it(files, tmp_path):
+    bans = DashboardModel(scenario_name="coercion", severity=0, firms=20)
+    assert "severity not used" in bans.levers[0]
+    assert bans.config.china.strategy.params["instrument"] == "ban"
+    shared = tmp_path / "shared.yaml"  # periodic_coercion's one severity for both instruments
+    shared.write_text(
+        "extends: coercion\nchina:\n  strategy:\n    name: periodic_coercion\n"
+        "    params: {instrument: licensing, severity: 0.5}\n"
+    )
+    halved = DashboardModel(scenario_file=str(shared), severity=0.5, firms=20)
+    assert halved.config.china.strategy.params["severity"] == pytest.approx(0.25)
+    assert "25% refused" in halved.levers[0]
+
+
+def test_a_human_seat_in_a_file_plays_its_fallback(files, tmp_path):
+    seat = tmp_path / "seat.yaml"
+    seat.write_text("extends: coercion\nchina: {strategy: human}\n")
+    model = DashboardModel(scenario_file=str(seat), firms=20, severity=2)
+    assert model.problem == "" and model.config.china.strategy.name == "human"
+    model.step()
+    assert model.problem == ""
+
+
+def without(data, key: str):
+    """A scenario's data with every mapping entry named ``key`` left out."""
+    if isinstance(data, dict):
+        return {k: without(v, key) for k, v in data.items() if k != key}
+    if isinstance(data, list):
+        return [without(v, key) for v in data]
+    return data
+
+
+def test_a_strategy_that_does_not_fit_the_scenario_stops_the_run_with_a_message(files, tmp_path):
+    """On a light-only world, a strategy whose moves name heavy rare earths stops the
+    run with a message on the page; one that fits runs."""
+    light = without(yaml.safe_load(dump_scenario(load_scenario("baseline"))), "heavy")
+    path = tmp_path / "light.yaml"
+    path.write_text(yaml.safe_dump({**light, "name": "light"}))
+    fits = DashboardModel(scenario_file=str(path), china_strategy="always_ban", firms=20)
+    assert fits.problem == "" and fits.materials == ["light"]
+    model = DashboardModel(scenario_file=str(path), china_strategy="myopic_best_response")
+    for _ in range(6):
+        model.step()
+    assert model.running is False and "the run stopped in 2025-04" in model.problem
+    assert "unknown material(s) ['heavy']" in model.problem
+
+
+def test_files_are_refused_unless_the_page_is_served_to_this_computer(tmp_path, monkeypatch):
+    monkeypatch.delenv(FILES_ALLOWED, raising=False)
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("extends: coercion\nname: mine\n")
+    model = DashboardModel(scenario_file=str(mine), firms=20)
+    assert "served to this computer alone" in model.problem and model.config.name == "restraint"
+    assert "scenario_file" not in model_params()
+    monkeypatch.setenv(FILES_ALLOWED, "1")
+    assert "scenario_file" in model_params()
+    big = tmp_path / "big.yaml"
+    big.write_text("#" * 1_000_001)
+    assert "larger than" in DashboardModel(scenario_file=str(big), firms=20).problem
 
 
 def test_severity_scales_the_share_china_refuses():
@@ -69,7 +147,7 @@ def test_the_other_levers_scale_the_scenario_values():
     assert any("coordinator" in lever for lever in model.levers)
 
 
-def test_a_bad_scenario_file_is_reported_and_the_default_runs(tmp_path):
+def test_a_bad_scenario_file_is_reported_and_the_default_runs(files, tmp_path):
     bad = tmp_path / "mine.yaml"
     bad.write_text("extends: baseline\nmarket: {price_speed_per_month: -1}\n")
     model = DashboardModel(scenario_file=str(bad), firms=20)
@@ -79,7 +157,7 @@ def test_a_bad_scenario_file_is_reported_and_the_default_runs(tmp_path):
     assert "none.yaml" in missing.problem
 
 
-def test_levers_a_scenario_refuses_are_reported_and_the_default_runs(tmp_path):
+def test_levers_a_scenario_refuses_are_reported_and_the_default_runs(files, tmp_path):
     """An elasticity of 1 tripled is above the schema's 2: the page says so."""
     elastic = tmp_path / "elastic.yaml"
     elastic.write_text(
@@ -91,7 +169,7 @@ def test_levers_a_scenario_refuses_are_reported_and_the_default_runs(tmp_path):
     assert model.config.materials["light"].price_elasticity == pytest.approx(0.75)
 
 
-def test_a_good_scenario_file_is_used(tmp_path):
+def test_a_good_scenario_file_is_used(files, tmp_path):
     mine = tmp_path / "mine.yaml"
     mine.write_text("extends: coercion\nname: mine\n")
     model = DashboardModel(scenario_file=str(mine), firms=20)
@@ -110,5 +188,11 @@ def test_solaraviz_accepts_the_page_inputs():
 
     params = model_params()
     solara_viz._check_model_params(DashboardModel.__init__, params)
-    values = {name: spec["value"] for name, spec in params.items()}
-    assert isinstance(DashboardModel(**{**values, "firms": 20}), DashboardModel)
+    values = {name: spec["value"] for name, spec in params.items()} | {"firms": 20}
+    model = DashboardModel(**values)
+    if hasattr(solara_viz, "_build_model_init_kwargs"):  # Mesa 3.5: Reset's own keywords
+        values = solara_viz._build_model_init_kwargs(
+            model, values, add_scenario_when_empty=True, require_model_accepts_scenario=True
+        )
+        assert "scenario" not in values
+    assert type(model)(**values).config == model.config  # what Reset builds

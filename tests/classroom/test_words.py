@@ -39,7 +39,7 @@ def row(action: str, **fields: str) -> dict[str, str]:
         ),
         (
             row("quota", material="light", parameters="cut=0.4;t_per_year=30184;products=oxides"),
-            "2026-04: China sets an export quota on light rare earths bound for every importer: "
+            "2026-04: China sets an export quota on light rare earths to every destination: "
             "30,184 t a year in all",
         ),
         (
@@ -57,13 +57,45 @@ def test_a_logged_action_reads_as_a_sentence(logged, expected):
     assert sentence(logged) == expected
 
 
+@pytest.mark.parametrize(
+    ("logged", "expected"),
+    [
+        (row("retaliate", actor="us", parameters="instrument=chip_controls;level=0"),
+         "The US stops retaliating against China"),
+        (row("retaliate", actor="us", parameters="instrument=chip_controls;level=0.5"),
+         "The US retaliates against China with chip controls (50% of its strongest)"),
+        (row("subsidize", actor="eu", material="light",
+             parameters="stage=mining;usd_m_per_year=0.0"),
+         "The EU ends its subsidy for mining of light rare earths"),
+        (row("research", actor="japan", material="heavy", parameters="usd_m_per_year=0"),
+         "Japan stops funding research on heavy rare earths"),
+        (row("reserve", material="light", parameters="t_per_month=0"),
+         "China stops trading light rare earths for its state reserve"),
+        (row("reserve", material="light", parameters="t_per_month=-200"),
+         "China sells 200 t of light rare earths a month from its state reserve"),
+        (row("ruling", actor="wto", target="japan", note="case dismissed"),
+         "The WTO dismisses Japan's case against China — case dismissed"),
+        (row("ban", material="heavy", target="other", parameters="products=oxides"),
+         "China bans exports of heavy rare earths bound for third countries"),
+        (row("ban", material="heavy", parameters="products=oxides"),
+         "China bans exports of heavy rare earths to every destination"),
+        (row("stockpile", actor="south_korea", material="heavy", parameters="target_days=30"),
+         "South Korea stockpiles heavy rare earths toward 30 days of use"),
+        (row("exit", actor="molycorp", note="persistent losses"),
+         "Molycorp closes — persistent losses"),
+    ],
+)  # fmt: skip
+def test_ending_stopping_and_naming_read_right(logged, expected):
+    assert sentence(logged) == f"2026-04: {expected}"
+
+
 def test_every_action_kind_has_its_own_sentence():
     assert {kind.value for kind in KINDS} <= set(_SENTENCES)
 
 
 def test_an_unknown_entry_keeps_its_name_parameters_and_note():
     text = sentence(row("new_lever", actor="new_mine", parameters="level=2", note="why"))
-    assert text == "2026-04: New mine new lever (level 2) — why"
+    assert text == "2026-04: New Mine new lever (level 2) — why"
 
 
 def test_parameters_are_read_back_from_the_log():
