@@ -27,6 +27,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from overplay.classroom.seminar import forms, session
+from overplay.classroom.seminar.news import Deck, load_deck
 from overplay.classroom.seminar.store import Store
 from overplay.classroom.seminar.views import (
     country_name,
@@ -60,10 +61,14 @@ class ModelCache:
         return cached[1]
 
 
-def create_app(database: str | Path, address: str = "", tick_seconds: float = 0.5) -> FastAPI:
+def create_app(
+    database: str | Path, address: str = "", tick_seconds: float = 0.5, deck: Deck | None = None
+) -> FastAPI:
     """The app on a database file; ``address`` is what teams type (shown with a QR
-    code; the request's own address if empty)."""
+    code; the request's own address if empty); ``deck`` the news cards on offer (the
+    bundled deck if None)."""
     store = Store(database)
+    deck = deck or load_deck()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     models = ModelCache()
     attempts: dict[str, deque[float]] = defaultdict(deque)
@@ -169,7 +174,7 @@ def create_app(database: str | Path, address: str = "", tick_seconds: float = 0.
             ]
         return page(
             request, "facilitator.html", address=join_at, qr=qr, codes=codes,
-            secret=request.cookies.get(_facilitator_cookie(session_id), ""),
+            secret=request.cookies.get(_facilitator_cookie(session_id), ""), cards=deck.cards,
             **_status_context(session_id),
         )  # fmt: skip
 
@@ -239,6 +244,22 @@ def create_app(database: str | Path, address: str = "", tick_seconds: float = 0.
         )
         return HTMLResponse(f'<p class="ok">Stored for {_escape(country)}, round {round_}.</p>')
 
+    @app.post("/f/{session_id}/news", response_class=HTMLResponse)
+    async def news(request: Request, session_id: str) -> HTMLResponse:
+        facilitator(request, session_id)
+        form = await request.form()
+        try:
+            card = deck.card(str(form.get("card", "")))
+        except KeyError:
+            raise session.SeminarError(f"no card {form.get('card')!r} in the deck") from None
+        audience = [str(c) for c in form.getlist("to")] or None
+        round_ = await run_in_threadpool(session.inject_news, store, session_id, card, audience)
+        shown = ", ".join(audience) if audience else "every team"
+        return HTMLResponse(
+            f'<p class="ok">“{_escape(card.title)}” happens in round {round_}; '
+            f"shown to {_escape(shown)}.</p>"
+        )
+
     @app.post("/join")
     async def join(request: Request, code: str = Form("")) -> Response:
         client = request.client.host if request.client else "?"
@@ -267,6 +288,7 @@ def create_app(database: str | Path, address: str = "", tick_seconds: float = 0.
             "state": state, "left": state.seconds_left(time.time()), "submitted": bool(submitted),
             "public": public_state(model), "private": private_state(model, country),
             "outcome": round_sentences(model, first) if model.step_count else [],
+            "news": session.news_for(store, session_id, country),
         }  # fmt: skip
 
     @app.get("/team", response_class=HTMLResponse)

@@ -24,6 +24,7 @@ from typing import Any
 
 from overplay.agents.actions import KINDS_OF_ROLE, Action, Kind, action_problems
 from overplay.agents.strategies.human import HumanChannel
+from overplay.classroom.seminar.news import Card
 from overplay.classroom.seminar.store import Store
 from overplay.model.leverage_model import LeverageModel
 from overplay.model.problems import ScenarioError
@@ -318,6 +319,13 @@ def resolve_round(
             r["country"]
             for r in db.execute("SELECT country FROM teams WHERE session_id = ?", (session_id,))
         ]
+        for card_row in db.execute(
+            "SELECT card FROM news WHERE session_id = ? AND round = ? ORDER BY id",
+            (session_id, round_),
+        ).fetchall():
+            card = Card.model_validate_json(card_row["card"])
+            for item in card.actions:
+                model.apply(item.action())
         channel = HumanChannel(
             lambda player, _obs: (
                 decision_actions(player, stored[player][0], model) if player in stored else None
@@ -422,3 +430,51 @@ def end(store: Store, session_id: str) -> None:
             (session_id,),
         )
         _event(db, session_id, row["current_round"], "ended_early")
+
+
+def inject_news(
+    store: Store, session_id: str, card: Card, audience: list[str] | None = None
+) -> int:
+    """Deal a news card into the running round: its actions happen when the round is
+    played, and the teams of ``audience`` (all if None) see it. The round it is for."""
+    model = latest_model(store, session_id)
+    for i, item in enumerate(card.actions):
+        role = "china" if item.actor == "china" else "importer"
+        if role == "importer" and item.actor not in model.importer_names:
+            raise SeminarError(f"card {card.id}: {item.actor} is not in this session's world")
+        problems = action_problems(item.action(), role, model.materials, model.importer_names)
+        if problems:
+            raise SeminarError(f"card {card.id}, action {i + 1}: {problems[0][1]}")
+    with store.write() as db:
+        row = _running(db, session_id)
+        teams = [
+            r["country"]
+            for r in db.execute("SELECT country FROM teams WHERE session_id = ?", (session_id,))
+        ]
+        unknown = sorted(set(audience or []) - set(teams))
+        if unknown:
+            raise SeminarError(f"no team plays {', '.join(unknown)}")
+        seen_by = list(audience) if audience else teams
+        db.execute(
+            "INSERT INTO news (session_id, round, card, audience, at) VALUES (?, ?, ?, ?, ?)",
+            (session_id, row["current_round"], card.model_dump_json(), json.dumps(seen_by),
+             time.time()),
+        )  # fmt: skip
+        _event(
+            db, session_id, row["current_round"], "news", detail={"card": card.id, "to": seen_by}
+        )
+    return row["current_round"]
+
+
+def news_for(store: Store, session_id: str, country: str) -> list[tuple[int, Card]]:
+    """The cards a country's team has been shown, newest first, with their rounds."""
+    with store.read() as db:
+        rows = db.execute(
+            "SELECT round, card, audience FROM news WHERE session_id = ? ORDER BY id DESC",
+            (session_id,),
+        ).fetchall()
+    return [
+        (r["round"], Card.model_validate_json(r["card"]))
+        for r in rows
+        if country in json.loads(r["audience"])
+    ]

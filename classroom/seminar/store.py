@@ -59,6 +59,14 @@ CREATE TABLE IF NOT EXISTS events (
     detail TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id, id);
+CREATE TABLE IF NOT EXISTS news (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id TEXT NOT NULL REFERENCES sessions(id),
+    round INTEGER NOT NULL,          -- happens at the start of this round's play
+    card TEXT NOT NULL,              -- JSON of the card as injected
+    audience TEXT NOT NULL,          -- JSON list of the countries whose teams see it
+    at REAL NOT NULL
+);
 """
 
 

@@ -144,3 +144,16 @@ def test_the_facilitator_pauses_extends_and_ends(app, facilitator):
     assert "ended" in ended.text
     again = facilitator.post(f"/f/{sid}/control", data={"do": "pause"})
     assert again.status_code == 409
+
+
+def test_a_news_card_is_dealt_to_the_teams_chosen(app, facilitator):
+    sid, codes = new_session(facilitator)
+    facilitator.post(f"/f/{sid}/control", data={"do": "open"})
+    assert "Deal a news card" in facilitator.get(f"/f/{sid}").text
+    dealt = facilitator.post(f"/f/{sid}/news", data={"card": "entity_list", "to": ["us"]})
+    assert dealt.status_code == 200 and "shown to us" in dealt.text
+    us, china = team_client(app, codes["us"]), team_client(app, codes["china"])
+    assert "The US expands the Entity List" in us.get("/team/status").text
+    assert "Entity List" not in china.get("/team/status").text
+    assert facilitator.post(f"/f/{sid}/news", data={"card": "nope"}).status_code == 400
+    assert us.post(f"/f/{sid}/news", data={"card": "truce"}).status_code == 403

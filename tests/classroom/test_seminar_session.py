@@ -10,6 +10,7 @@ import threading
 import pytest
 
 from overplay.classroom.seminar import session as rules
+from overplay.classroom.seminar.news import Card, load_deck
 from overplay.classroom.seminar.store import Store
 
 LICENCE = [{"kind": "license", "materials": ["heavy"], "targets": ["us"],
@@ -153,3 +154,45 @@ def test_a_session_refuses_settings_it_cannot_play(tmp_path):
         rules.create_session(store, "restraint", ("us",), 99, 60)
     with pytest.raises(rules.SeminarError, match="scenario"):
         rules.create_session(store, "no_such_scenario", ("us",), 3, 60)
+
+
+def test_a_news_card_happens_when_the_round_is_played_and_only_its_audience_sees_it(game):
+    store, created = game
+    sid = created.session_id
+    deck = load_deck()
+    assert rules.inject_news(store, sid, deck.card("heavy_licences"), ["us"]) == 1
+    rules.inject_news(store, sid, deck.card("price_floor"))
+    assert [card.id for _, card in rules.news_for(store, sid, "us")] == [
+        "price_floor",
+        "heavy_licences",
+    ]
+    assert [card.id for _, card in rules.news_for(store, sid, "china")] == ["price_floor"]
+    with pytest.raises(rules.SeminarError, match="no team plays japan"):
+        rules.inject_news(store, sid, deck.card("truce"), ["japan"])
+    rules.resolve_round(store, sid, 1, "deadline", now=1061)
+    log = rules.latest_model(store, sid).action_log
+    news = [(r["actor"], r["action"], r["material"]) for r in log if r["source"] == "news"]
+    assert ("china", "license", "heavy") in news and ("us", "price_floor", "light") in news
+
+
+def test_a_card_naming_a_country_outside_the_world_is_refused(game):
+    store, created = game
+    card = Card.model_validate(
+        {"id": "korea", "title": "Korea stockpiles", "text": "…", "sources": ["test"],
+         "actions": [{"actor": "korea", "kind": "stockpile", "params": {"target_days": 90}}]}
+    )  # fmt: skip
+    with pytest.raises(rules.SeminarError, match="korea is not in this session's world"):
+        rules.inject_news(store, created.session_id, card)
+
+
+def test_the_bundled_deck_is_valid_and_cites_its_sources():
+    deck = load_deck()
+    assert len(deck.cards) >= 8 and all(card.sources for card in deck.cards)
+    assert len({card.id for card in deck.cards}) == len(deck.cards)
+
+
+def test_a_deck_that_is_not_one_is_refused_with_its_file(tmp_path):
+    bad = tmp_path / "deck.yaml"
+    bad.write_text("cards:\n  - {id: x, title: t}\n")
+    with pytest.raises(ValueError, match=r"deck\.yaml: not a deck of news cards"):
+        load_deck(bad)
