@@ -27,7 +27,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from overplay.classroom.seminar import forms, session
-from overplay.classroom.seminar.news import Deck, load_deck
+from overplay.classroom.seminar.news import Deck, load_briefings, load_deck
 from overplay.classroom.seminar.store import Store
 from overplay.classroom.seminar.views import (
     country_name,
@@ -69,6 +69,7 @@ def create_app(
     bundled deck if None)."""
     store = Store(database)
     deck = deck or load_deck()
+    briefings = load_briefings()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     models = ModelCache()
     attempts: dict[str, deque[float]] = defaultdict(deque)
@@ -299,6 +300,7 @@ def create_app(
             request, "team.html", country=country, name=country_name(country),
             cells=forms.china_cells(model.materials, model.importer_names),
             regimes=forms.REGIMES, fields=forms.IMPORTER_FIELDS,
+            briefing=briefings.get(country),
             **_team_context(session_id, country),
         )  # fmt: skip
 

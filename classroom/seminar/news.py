@@ -1,5 +1,6 @@
-"""News cards: the bundled deck (``decks/news.yaml``) or one of the facilitator's, each
-card a headline, a text, its sources and the actions it stands for."""
+"""News cards and briefings: the bundled deck (``decks/news.yaml``) or one of the
+facilitator's, each card a headline, a text, its sources and the actions it stands
+for; and each country's private briefing (``decks/briefings.yaml``)."""
 
 from __future__ import annotations
 
@@ -63,3 +64,19 @@ def load_deck(path: str | Path | None = None) -> Deck:
         return Deck.model_validate(yaml.safe_load(raw))
     except (yaml.YAMLError, ValidationError) as exc:
         raise ValueError(f"{source}: not a deck of news cards: {exc}") from None
+
+
+class Briefing(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+    goals: str = Field(min_length=1)
+    sources: list[str] = Field(min_length=1)
+
+
+def load_briefings() -> dict[str, Briefing]:
+    """The bundled briefings, by country."""
+    text = resources.files("overplay.classroom.seminar.decks").joinpath("briefings.yaml")
+    raw = yaml.safe_load(text.read_text(encoding="utf-8"))
+    return {country: Briefing.model_validate(entry) for country, entry in raw.items()}

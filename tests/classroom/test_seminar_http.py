@@ -157,3 +157,11 @@ def test_a_news_card_is_dealt_to_the_teams_chosen(app, facilitator):
     assert "Entity List" not in china.get("/team/status").text
     assert facilitator.post(f"/f/{sid}/news", data={"card": "nope"}).status_code == 400
     assert us.post(f"/f/{sid}/news", data={"card": "truce"}).status_code == 403
+
+
+def test_each_team_reads_its_own_briefing_with_sources(app, facilitator):
+    _, codes = new_session(facilitator)
+    china = team_client(app, codes["china"]).get("/team").text
+    us = team_client(app, codes["us"]).get("/team").text
+    assert "China — the supplier" in china and "The United States" not in china
+    assert "The United States — the largest rival" in us and "E19" in us

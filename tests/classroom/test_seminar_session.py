@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from overplay.classroom.seminar import session as rules
-from overplay.classroom.seminar.news import Card, load_deck
+from overplay.classroom.seminar.news import Card, load_briefings, load_deck
 from overplay.classroom.seminar.store import Store
 
 LICENCE = [{"kind": "license", "materials": ["heavy"], "targets": ["us"],
@@ -196,3 +196,9 @@ def test_a_deck_that_is_not_one_is_refused_with_its_file(tmp_path):
     bad.write_text("cards:\n  - {id: x, title: t}\n")
     with pytest.raises(ValueError, match=r"deck\.yaml: not a deck of news cards"):
         load_deck(bad)
+
+
+def test_every_playable_country_has_a_sourced_briefing():
+    briefings = load_briefings()
+    assert set(briefings) == set(rules.PLAYABLE)
+    assert all(b.sources and b.goals for b in briefings.values())
