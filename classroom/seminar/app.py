@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
+import io
 import json
 import time
 from collections import defaultdict, deque
@@ -19,6 +20,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import segno
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -26,7 +28,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from overplay.classroom.seminar import forms, session
+from overplay.classroom.seminar import debrief, forms, session
 from overplay.classroom.seminar.news import Deck, load_briefings, load_deck
 from overplay.classroom.seminar.store import Store
 from overplay.classroom.seminar.views import (
@@ -259,6 +261,94 @@ def create_app(
         return HTMLResponse(
             f'<p class="ok">“{_escape(card.title)}” happens in round {round_}; '
             f"shown to {_escape(shown)}.</p>"
+        )
+
+    def debrief_reader(request: Request, session_id: str) -> None:
+        """The facilitator, or a team of this session."""
+        code = request.cookies.get(TEAM_COOKIE, "")
+        if code:
+            with contextlib.suppress(session.SeminarError):
+                if session.join(store, code)[0] == session_id:
+                    return
+        facilitator(request, session_id)
+
+    def debrief_context(session_id: str, chosen: str) -> dict[str, Any]:
+        state = session.session_state(store, session_id)
+        played = debrief.played_rounds(store, session_id)
+        if played == 0:
+            raise session.ClosedError("no round has been played yet")
+        change = debrief.Counterfactual.parse(chosen)
+        runs = {
+            "session": debrief.replay(store, session_id),
+            "baseline": debrief.baseline(store, session_id),
+            "counterfactual": debrief.replay(store, session_id, change),
+        }
+        with store.read() as db:
+            teams = [
+                r["country"]
+                for r in db.execute(
+                    "SELECT country FROM teams WHERE session_id = ? ORDER BY rowid", (session_id,)
+                )
+            ]
+        choices = [(debrief.RESTRAINT, "China plays calibrated restraint throughout")]
+        if "china" in teams:
+            choices += [(f"drop:{r}", f"China's decision of round {r} is left out")
+                        for r in range(1, played + 1)]  # fmt: skip
+        return {
+            "sid": session_id, "state": state, "played": played,
+            "date": runs["session"].date, "chosen": chosen, "choices": choices,
+            "counterfactual": change.describe(),
+            "chart": debrief.png_data_uri(debrief.figure(runs)),
+            "outcomes": debrief.outcomes(runs, teams),
+            "timeline": debrief.timeline(store, session_id, runs["session"]),
+            "names": {c: country_name(c) for c in teams},
+            "query": f"?counterfactual={chosen}",
+        }  # fmt: skip
+
+    @app.get("/debrief/{session_id}", response_class=HTMLResponse)
+    async def debrief_page(
+        request: Request, session_id: str, counterfactual: str = debrief.RESTRAINT
+    ) -> HTMLResponse:
+        debrief_reader(request, session_id)
+        context = await run_in_threadpool(debrief_context, session_id, counterfactual)
+        return page(request, "debrief.html", export=False, **context)
+
+    @app.get("/debrief/{session_id}/report.html")
+    async def debrief_report(
+        request: Request, session_id: str, counterfactual: str = debrief.RESTRAINT
+    ) -> Response:
+        """The debrief as one self-contained file (its chart inline) to keep or send."""
+        debrief_reader(request, session_id)
+        context = await run_in_threadpool(debrief_context, session_id, counterfactual)
+        response = page(request, "debrief.html", export=True, **context)
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="overplay-debrief-{session_id}.html"'
+        )
+        return response
+
+    @app.get("/debrief/{session_id}/{table}.{kind}")
+    async def debrief_table(request: Request, session_id: str, table: str, kind: str) -> Response:
+        """The session's tables: rounds (month × material × importer) and actions."""
+        debrief_reader(request, session_id)
+        if table not in ("rounds", "actions") or kind not in ("csv", "parquet"):
+            raise session.NotFoundError("tables: rounds or actions, as .csv or .parquet")
+        model = session.latest_model(store, session_id)
+        frame = (
+            model.datacollector.get_table_dataframe("rounds")
+            if table == "rounds"
+            else pd.DataFrame(model.action_log)
+        )
+        if kind == "csv":
+            body, media = frame.to_csv(index=False).encode(), "text/csv"
+        else:
+            buffer = io.BytesIO()
+            frame.to_parquet(buffer, index=False)
+            body, media = buffer.getvalue(), "application/vnd.apache.parquet"
+        name = f"overplay-{session_id}-{table}.{kind}"
+        return Response(
+            body,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
     @app.post("/join")

@@ -4,9 +4,11 @@ actions need the secret, and the server's timer resolves a round on its own."""
 
 from __future__ import annotations
 
+import io
 import re
 import time
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
@@ -165,3 +167,40 @@ def test_each_team_reads_its_own_briefing_with_sources(app, facilitator):
     us = team_client(app, codes["us"]).get("/team").text
     assert "China — the supplier" in china and "The United States" not in china
     assert "The United States — the largest rival" in us and "E19" in us
+
+
+def test_the_debrief_shows_decisions_outcomes_and_a_counterfactual(app, facilitator):
+    sid, codes = new_session(facilitator)
+    facilitator.post(f"/f/{sid}/control", data={"do": "open"})
+    china, us = team_client(app, codes["china"]), team_client(app, codes["us"])
+    china.post("/team/submit", data={"regime:heavy:us": "ban"})
+    facilitator.post(f"/f/{sid}/control", data={"do": "advance"})
+    us.post("/team/submit", data={"stockpile_days": "150"})
+    facilitator.post(f"/f/{sid}/control", data={"do": "advance"})
+    page = facilitator.get(f"/debrief/{sid}")
+    assert page.status_code == 200 and "data:image/png;base64," in page.text
+    assert (
+        "China bans exports of heavy rare earths and magnets made with them bound for" in page.text
+    )
+    assert "played by its strategy" in page.text and "the team" in page.text
+    assert "payoff: counterfactual" in page.text
+    dropped = us.get(f"/debrief/{sid}", params={"counterfactual": "drop:1"})
+    assert dropped.status_code == 200 and "decision of round 1 left out" in dropped.text
+    assert us.get(f"/debrief/{sid}", params={"counterfactual": "x"}).status_code == 400
+    assert TestClient(app).get(f"/debrief/{sid}").status_code == 403
+    report = facilitator.get(f"/debrief/{sid}/report.html")
+    assert "attachment" in report.headers["content-disposition"]
+    assert "<form" not in report.text and "data:image/png" in report.text
+    rounds = facilitator.get(f"/debrief/{sid}/rounds.csv")
+    assert rounds.status_code == 200 and rounds.text.startswith("step,date,round,material")
+    actions = pd.read_parquet(
+        io.BytesIO(facilitator.get(f"/debrief/{sid}/actions.parquet").content)
+    )
+    assert {"china", "us"} <= set(actions["actor"])
+    assert facilitator.get(f"/debrief/{sid}/secrets.csv").status_code == 404
+
+
+def test_a_debrief_before_any_round_says_so(app, facilitator):
+    sid, _ = new_session(facilitator)
+    answer = facilitator.get(f"/debrief/{sid}")
+    assert answer.status_code == 409 and "no round has been played yet" in answer.text

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import threading
 
+import pandas as pd
 import pytest
 
+from overplay.classroom.seminar import debrief
 from overplay.classroom.seminar import session as rules
 from overplay.classroom.seminar.news import Card, load_briefings, load_deck
 from overplay.classroom.seminar.store import Store
@@ -202,3 +204,30 @@ def test_every_playable_country_has_a_sourced_briefing():
     briefings = load_briefings()
     assert set(briefings) == set(rules.PLAYABLE)
     assert all(b.sources and b.goals for b in briefings.values())
+
+
+def test_a_replay_ends_where_the_session_did_and_a_counterfactual_does_not(game):
+    """Same seed, decisions and news: the replay is the session, month for month;
+    leaving out China's licence of round 1 changes the heavy price."""
+    store, created = game
+    sid = created.session_id
+    rules.submit(store, sid, "china", LICENCE, now=1010)
+    rules.inject_news(store, sid, load_deck().card("price_floor"))
+    rules.resolve_round(store, sid, 1, "deadline", now=1061)
+    rules.submit(store, sid, "us", STOCKPILE, now=1070)
+    rules.resolve_round(store, sid, 2, "deadline", now=1122)
+    live = rules.latest_model(store, sid)
+    again = debrief.replay(store, sid)
+    table = "rounds"
+    pd.testing.assert_frame_equal(
+        live.datacollector.get_table_dataframe(table),
+        again.datacollector.get_table_dataframe(table),
+    )
+    assert live.payoff == again.payoff
+    without = debrief.replay(store, sid, debrief.Counterfactual(drop_round=1))
+    heavy = [
+        m.datacollector.get_table_dataframe(table).query("material == 'heavy'")["price_ex_china"]
+        for m in (live, without)
+    ]
+    assert heavy[0].max() > heavy[1].max()
+    assert debrief.baseline(store, sid).step_count == live.step_count == 6
