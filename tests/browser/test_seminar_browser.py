@@ -1,0 +1,151 @@
+"""``overplay seminar`` in chromium, on a closed network: a facilitator and two teams,
+each in its own browser context, play three rounds with a news card and a missed
+deadline; the server is SIGKILLed mid-round and restarted with nothing lost; a team
+cannot see or act for another; the debrief and its counterfactual render; no request
+leaves 127.0.0.1 and the console stays free of errors."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import free_port, offline_browser
+
+pytestmark = pytest.mark.browser
+WAIT_MS = 60_000
+
+
+def start(port: int, database: Path, log: Path) -> subprocess.Popen:
+    """``overplay seminar`` on ``port``, once it answers."""
+    with log.open("ab") as sink:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "overplay.experiments.cli", "seminar", "--host", "127.0.0.1",
+             "--port", str(port), "--db", str(database)],
+            stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5):
+                return server
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the seminar server did not start:\n{log.read_text()}")
+            time.sleep(0.3)
+
+
+def stop(server: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, sig)
+    server.wait(timeout=30)
+
+
+def watch(page, errors: list[str]) -> None:
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+
+def test_a_seminar_of_three_rounds_survives_a_crash(tmp_path):
+    port, database, log = free_port(), tmp_path / "seminar.db", tmp_path / "server.log"
+    url = f"http://127.0.0.1:{port}"
+    server = start(port, database, log)
+    errors: list[str] = []
+    try:
+        with offline_browser() as (context, outside):
+            browser = context.browser
+            facilitator = context.new_page()
+            watch(facilitator, errors)
+            facilitator.goto(url)
+            facilitator.select_option("select[name=scenario]", "restraint")
+            facilitator.fill("input[name=rounds]", "3")
+            facilitator.fill("input[name=minutes]", "0.5")
+            facilitator.get_by_role("button", name="Create session").click()
+            facilitator.get_by_role("button", name="Start round 1").wait_for(timeout=WAIT_MS)
+            sid = facilitator.url.rstrip("/").rsplit("/", 1)[1]
+            codes = dict(re.findall(r"<td>(\w+)</td><td class=\"code\">([A-Z0-9]{6})</td>",
+                                    facilitator.content()))  # fmt: skip
+            facilitator.get_by_role("button", name="Start round 1").click()
+            facilitator.get_by_text("Round 1 of 3").wait_for(timeout=WAIT_MS)
+
+            teams = {}
+            for country in ("china", "us"):
+                team_context = browser.new_context()  # its own cookies
+                team_context.route("**/*", lambda r: r.continue_()
+                                   if r.request.url.startswith("http://127.0.0.1")
+                                   else (outside.append(r.request.url), r.abort()))  # fmt: skip
+                page = team_context.new_page()
+                watch(page, errors)
+                page.goto(url)
+                page.fill("input[name=code]", codes[country].lower())
+                page.get_by_role("button", name="Join").click()
+                page.get_by_text("You play").wait_for(timeout=WAIT_MS)
+                teams[country] = page
+            china, us = teams["china"], teams["us"]
+            assert "Only you see this" in us.content() and "share refused" in china.content()
+
+            # Round 1: both decide, a news card for the US only, the facilitator advances.
+            china.select_option("select[name='regime:heavy:us']", "ban")
+            china.get_by_role("button", name="Submit decision").click()
+            china.get_by_text("Decision stored for round 1").wait_for(timeout=WAIT_MS)
+            us.fill("#stockpile_days", "120")
+            us.get_by_role("button", name="Submit decision").click()
+            us.get_by_text("Decision stored for round 1").wait_for(timeout=WAIT_MS)
+            facilitator.select_option("select[name=card]", "entity_list")
+            facilitator.check("input[name=to][value=us]")
+            facilitator.get_by_role("button", name="Deal").click()
+            facilitator.get_by_text("shown to us").wait_for(timeout=WAIT_MS)
+            facilitator.get_by_role("button", name="Resolve round now").click()
+            facilitator.get_by_text("Round 2 of 3").wait_for(timeout=WAIT_MS)
+            us.get_by_text("The US expands the Entity List").wait_for(timeout=WAIT_MS)
+            us.get_by_text("The US stockpiles heavy rare earths").first.wait_for(timeout=WAIT_MS)
+            assert "Entity List" not in china.content()
+
+            # A team cannot reach the facilitator's console or act for China.
+            assert us.request.get(f"{url}/f/{sid}").status == 403
+            forged = us.request.post(f"{url}/f/{sid}/submit",
+                                     form={"country": "china", "decision": "[]"})  # fmt: skip
+            assert forged.status == 403
+
+            # Round 2: China decides, the US misses the deadline (30 s) and is played.
+            china.get_by_role("button", name="Submit decision").click()
+            china.get_by_text("Decision stored for round 2").wait_for(timeout=WAIT_MS)
+            facilitator.get_by_text("Round 3 of 3").wait_for(timeout=WAIT_MS)
+
+            # Round 3: the US decides, then the server is killed and restarted.
+            us.fill("#stockpile_days", "200")
+            us.get_by_role("button", name="Submit decision").click()
+            us.get_by_text("Decision stored for round 3").wait_for(timeout=WAIT_MS)
+            stop(server, signal.SIGKILL)
+            server = start(port, database, log)
+            us.reload()
+            us.get_by_text("decision stored").wait_for(timeout=WAIT_MS)  # nothing lost
+            left = int(re.search(r"(\d+):(\d\d)", us.locator(".clock").inner_text())[2])
+            assert 0 < left < 30  # the countdown resumed, not restarted
+            facilitator.reload()
+            facilitator.get_by_role("button", name="Resolve round now").click()
+            facilitator.get_by_text("Round 3 of 3 · ended").wait_for(timeout=WAIT_MS)
+
+            # The debrief and its counterfactual.
+            facilitator.get_by_role("link", name="Debrief").click()
+            facilitator.get_by_text("Decisions, round by round").wait_for(timeout=WAIT_MS)
+            text = facilitator.content()
+            assert "played by its strategy" in text and "China bans exports" in text
+            facilitator.select_option("select[name=counterfactual]", "drop:1")
+            facilitator.get_by_role("button", name="Replay").click()
+            facilitator.get_by_text("China's decision of round 1 left out").first.wait_for(
+                timeout=WAIT_MS
+            )
+            assert facilitator.locator("img").evaluate("i => i.naturalWidth") > 0
+    finally:
+        stop(server)
+    assert outside == []
+    assert errors == []
