@@ -59,9 +59,15 @@ def private_state(model: LeverageModel, country: str) -> dict[str, Any]:
     """What only the country's own team sees: its payoff so far and, for an importer,
     its stocks, shortages, risk and spending."""
     state: dict[str, Any] = {"payoff": float(model.payoff.get(country, 0.0)), "materials": []}
-    if country == "china":
-        return state
     last = _last_rows(model)
+    if country == "china":  # how each importer sees China: its reputation and their risk
+        rows = last.drop_duplicates("importer") if len(last) else last
+        state["importers"] = [
+            {"name": country_name(r["importer"]), "reputation": float(r["reputation"]),
+             "risk": float(r["perceived_risk"]), "dependence": float(r["china_dependence"])}
+            for _, r in rows.iterrows()
+        ]  # fmt: skip
+        return state
     importer = model.importers[country]
     for material in model.materials:
         rows = last[(last["material"] == material) & (last["importer"] == country)]

@@ -94,6 +94,10 @@ def test_a_team_reaches_only_its_own_country(app, facilitator):
         "share refused" in china.get("/team").text
         and "Stockpile target" not in china.get("/team").text
     )
+    facilitator.post(f"/f/{sid}/control", data={"do": "advance"})
+    assert "your reputation" in china.get("/team/status").text  # China's private view
+    assert "your reputation" not in us.get("/team/status").text
+    assert "Your payoff so far" in us.get("/team/status").text
     status = facilitator.get(f"/f/{sid}/status").text
     assert re.search(r"<td>china</td><td>yes</td><td>—</td>", status)
     assert TestClient(app).get(f"/f/{sid}?key=guess").status_code == 403
