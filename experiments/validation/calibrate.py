@@ -144,7 +144,7 @@ class FitResult:
 
 class _Model:
     """pyabc's model: the spec's ``seeds_per_particle`` runs, on seeds from the
-    candidate's random stream, read as each fact's median (one run: its values)."""
+    candidate's random stream, read as each fact's median."""
 
     def __init__(self, spec: CalibrationSpec, facts: tuple[Fact, ...], years: float) -> None:
         self.spec, self.facts, self.years = spec, facts, years
@@ -153,8 +153,6 @@ class _Model:
         values = natural(self.spec.parameters, dict(parameters))
         seeds = [int(np.random.randint(0, 2**31 - 1)) for _ in range(self.spec.seeds_per_particle)]
         runs = [simulate(self.spec, self.facts, values, seed, self.years) for seed in seeds]
-        if len(runs) == 1:
-            return runs[0]
         # a run that cannot measure a fact makes its median unmeasurable too (NaN)
         return {f.fact: float(np.median([run[f.fact] for run in runs])) for f in self.facts}
 
