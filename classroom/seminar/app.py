@@ -104,7 +104,7 @@ def create_app(
     @app.exception_handler(session.SeminarError)
     async def refused(request: Request, exc: session.SeminarError) -> Response:
         if request.headers.get("HX-Request"):
-            return HTMLResponse(f'<p class="error">{_escape(str(exc))}</p>', exc.status)
+            return HTMLResponse(f'<p class="error">{html.escape(str(exc))}</p>', exc.status)
         return message(request, str(exc), exc.status)
 
     @app.exception_handler(Exception)
@@ -245,7 +245,7 @@ def create_app(
         round_ = await run_in_threadpool(
             lambda: session.submit(store, session_id, country, parsed, source="facilitator")
         )
-        return HTMLResponse(f'<p class="ok">Stored for {_escape(country)}, round {round_}.</p>')
+        return HTMLResponse(f'<p class="ok">Stored for {html.escape(country)}, round {round_}.</p>')
 
     @app.post("/f/{session_id}/news", response_class=HTMLResponse)
     async def news(request: Request, session_id: str) -> HTMLResponse:
@@ -259,8 +259,8 @@ def create_app(
         round_ = await run_in_threadpool(session.inject_news, store, session_id, card, audience)
         shown = ", ".join(audience) if audience else "every team"
         return HTMLResponse(
-            f'<p class="ok">“{_escape(card.title)}” happens in round {round_}; '
-            f"shown to {_escape(shown)}.</p>"
+            f'<p class="ok">“{html.escape(card.title)}” happens in round {round_}; '
+            f"shown to {html.escape(shown)}.</p>"
         )
 
     def debrief_reader(request: Request, session_id: str) -> None:
@@ -278,8 +278,8 @@ def create_app(
         if played == 0:
             raise session.ClosedError("no round has been played yet")
         change = debrief.Counterfactual.parse(chosen)
-        runs = {
-            "session": debrief.replay(store, session_id),
+        runs = {  # the session as stored: a replay of it ends the same (tested)
+            "session": session.latest_model(store, session_id),
             "baseline": debrief.baseline(store, session_id),
             "counterfactual": debrief.replay(store, session_id, change),
         }
@@ -417,7 +417,3 @@ def create_app(
         )
 
     return app
-
-
-def _escape(text: str) -> str:
-    return html.escape(text)

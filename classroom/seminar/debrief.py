@@ -146,15 +146,19 @@ def timeline(store: Store, session_id: str, model: LeverageModel) -> dict[str, l
 def outcomes(runs: dict[str, LeverageModel], countries: list[str]) -> pd.DataFrame:
     """Each team's country: its payoff (USD m, undiscounted) in every run, and its
     shortage over the session (share of need unmet, mean over months and materials)."""
+    shortages = {
+        label: model.datacollector.get_table_dataframe("rounds")
+        .groupby("importer")["shortage_fraction"]
+        .mean()
+        for label, model in runs.items()
+    }
     rows = []
     for country in countries:
         row: dict[str, Any] = {"country": country_name(country)}
         for label, model in runs.items():
             row[f"payoff: {label}"] = float(model.payoff[country])
             if country != "china":
-                table = model.datacollector.get_table_dataframe("rounds")
-                mine = table[table["importer"] == country]
-                row[f"shortage: {label}"] = float(mine["shortage_fraction"].mean())
+                row[f"shortage: {label}"] = float(shortages[label][country])
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -28,6 +28,7 @@ from overplay.classroom.seminar.news import Card
 from overplay.classroom.seminar.store import Store
 from overplay.model.leverage_model import LeverageModel
 from overplay.model.problems import ScenarioError
+from overplay.model.scenarios import resolve_scenario
 
 #: Join codes: six characters from an alphabet without look-alikes (0/O, 1/I/L), about
 #: 7e8 codes; with attempts rate-limited by the server, unguessable in a seminar.
@@ -101,12 +102,15 @@ class SessionState:
 def _seminar_model(scenario: str, seed: int, countries: tuple[str, ...]) -> LeverageModel:
     """The session's model: the teams' countries play ``human``, falling back to the
     strategy the scenario gives them when a team submits nothing."""
-    plain = LeverageModel(scenario, rng=seed)
+    base = resolve_scenario(scenario, {})
     overrides: dict[str, Any] = {}
     for country in countries:
-        agent = plain.player_agent(country)
-        fallback = agent.strategy.name
-        key = "china.strategy" if country == "china" else f"importers.{country}.strategy"
+        if country == "china":
+            key, fallback = "china.strategy", base.china.strategy.name
+        elif country not in base.importers:
+            raise SeminarError(f"{country} does not take part in {scenario!r}")
+        else:
+            key, fallback = f"importers.{country}.strategy", base.importers[country].strategy.name
         overrides[key] = {"name": "human", "params": {"fallback": fallback}}
     return LeverageModel(scenario, rng=seed, **overrides)
 

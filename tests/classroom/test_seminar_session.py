@@ -9,11 +9,13 @@ import threading
 
 import pandas as pd
 import pytest
+import yaml
 
 from overplay.classroom.seminar import debrief
 from overplay.classroom.seminar import session as rules
 from overplay.classroom.seminar.news import Card, load_briefings, load_deck
 from overplay.classroom.seminar.store import Store
+from overplay.model.scenarios import dump_scenario, load_scenario
 
 LICENCE = [{"kind": "license", "materials": ["heavy"], "targets": ["us"],
             "params": {"approval_rate": 0.2}}]  # fmt: skip
@@ -231,3 +233,14 @@ def test_a_replay_ends_where_the_session_did_and_a_counterfactual_does_not(game)
     ]
     assert heavy[0].max() > heavy[1].max()
     assert debrief.baseline(store, sid).step_count == live.step_count == 6
+
+
+def test_a_team_for_a_country_outside_the_scenario_is_refused(tmp_path):
+    world = yaml.safe_load(dump_scenario(load_scenario("restraint")))
+    del world["importers"]["japan"]
+    for importer in world["importers"].values():
+        importer["allies"] = [a for a in importer["allies"] if a != "japan"]
+    two = tmp_path / "two.yaml"
+    two.write_text(yaml.safe_dump({**world, "name": "two"}))
+    with pytest.raises(rules.SeminarError, match="japan does not take part"):
+        rules.create_session(Store(tmp_path / "s.db"), str(two), ("japan",), 3, 60)
