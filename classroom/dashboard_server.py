@@ -5,13 +5,12 @@ own server on :mod:`overplay.classroom.dashboard_app`, with its telemetry off.""
 from __future__ import annotations
 
 import importlib.metadata
-import importlib.util
 import os
-import socket
 import subprocess
 import sys
 
 from overplay.classroom.dashboard_model import FILES_ALLOWED
+from overplay.classroom.serving import check_port, missing
 from overplay.experiments.errors import UserError
 
 APP = "overplay.classroom.dashboard_app"
@@ -27,15 +26,7 @@ _NEEDED = ("solara", "solara_assets", "ipyvue", "ipyvuetify", "networkx", "mesa.
 
 def missing_packages() -> list[str]:
     """The dashboard's imports this environment lacks."""
-    absent = []
-    for module in _NEEDED:
-        try:
-            found = importlib.util.find_spec(module) is not None
-        except ImportError:  # a parent package missing
-            found = False
-        if not found:
-            absent.append(module)
-    return absent
+    return missing(_NEEDED)
 
 
 def offline_warnings() -> list[str]:
@@ -52,20 +43,6 @@ def offline_warnings() -> list[str]:
         if major != "1":
             problems.append(f"{widgets} {major}.x needs Vue 3 from the internet; install 1.x")
     return problems
-
-
-def check_port(host: str, port: int) -> None:
-    """Refuse a port another program holds, before solara starts and fails obscurely."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise UserError(
-                f"--port {port}: cannot listen on {host}:{port} ({exc.strerror}); "
-                "choose another port with --port"
-            ) from None
 
 
 def command(host: str, port: int) -> list[str]:

@@ -4,17 +4,17 @@ lives in the process; the state lives in the database file)."""
 
 from __future__ import annotations
 
-import importlib.util
 import socket
 from pathlib import Path
 
+from overplay.classroom.serving import check_port, missing
 from overplay.experiments.errors import UserError
 
 _NEEDED = ("fastapi", "uvicorn", "multipart", "segno", "jinja2")
 
 
 def missing_packages() -> list[str]:
-    return [m for m in _NEEDED if importlib.util.find_spec(m) is None]
+    return missing(_NEEDED)
 
 
 def lan_address() -> str:
@@ -41,8 +41,6 @@ def serve(host: str, port: int, database: Path, say=print) -> None:
             f"overplay seminar needs the seminar extra (missing: {', '.join(absent)}): "
             "pip install 'overplay[seminar]'"
         )
-    from overplay.classroom.dashboard_server import check_port
-
     check_port(host, port)
     if database.parent and not database.parent.exists():
         raise UserError(f"--db {database}: folder {database.parent} does not exist")
