@@ -8,17 +8,18 @@ browser fails them, so CI never passes by skipping.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ def need_chromium() -> None:
         _missing("needs playwright (the test extras install it)")
 
 
-@contextmanager
+@contextlib.contextmanager
 def offline_browser(viewport: dict | None = None) -> Iterator[tuple[object, list[str]]]:
     """A chromium context that may reach only 127.0.0.1, and the list of the URLs it
     tried to reach elsewhere."""
@@ -92,30 +93,42 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@contextmanager
-def serving(arguments: list[str], port: int, timeout: float = 180) -> Iterator[str]:
-    """``overplay ARGUMENTS`` as a server on ``port``, until it answers; its address.
-    Stopped (with its children) afterwards; its output is shown if it never answers."""
+def start_server(arguments: list[str], port: int, log: Path, timeout: float = 180):
+    """``overplay ARGUMENTS`` in its own process group, once it answers on ``port``
+    (its output appended to ``log`` and shown if it never does)."""
     url = f"http://127.0.0.1:{port}/"
-    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"overplay-server-{port}.log"
-    with log.open("wb") as sink:
+    with log.open("ab") as sink:
         server = subprocess.Popen(
             [sys.executable, "-m", "overplay.experiments.cli", *arguments],
             stdout=sink,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return server
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                stop_server(server)
+                pytest.fail(f"the server did not answer at {url}:\n{log.read_text()}")
+            time.sleep(0.3)
+
+
+def stop_server(server: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    """Stop a server and its children (``SIGKILL`` to simulate a crash)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, sig)
+    server.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def serving(arguments: list[str], port: int) -> Iterator[str]:
+    """``overplay ARGUMENTS`` as a server on ``port`` while the block runs; its address."""
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"overplay-server-{port}.log"
+    server = start_server(arguments, port, log)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=5):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the server did not answer at {url}:\n{log.read_text()}")
-                time.sleep(0.5)
-        yield url
+        yield f"http://127.0.0.1:{port}/"
     finally:
-        os.killpg(server.pid, 15)
-        server.wait(timeout=30)
+        stop_server(server)

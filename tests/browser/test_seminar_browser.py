@@ -6,47 +6,22 @@ leaves 127.0.0.1 and the console stays free of errors."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import free_port, offline_browser
+from tests.browser.conftest import free_port, offline_browser, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 WAIT_MS = 60_000
 
 
-def start(port: int, database: Path, log: Path) -> subprocess.Popen:
-    """``overplay seminar`` on ``port``, once it answers."""
-    with log.open("ab") as sink:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "overplay.experiments.cli", "seminar", "--host", "127.0.0.1",
-             "--port", str(port), "--db", str(database)],
-            stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5):
-                return server
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the seminar server did not start:\n{log.read_text()}")
-            time.sleep(0.3)
-
-
-def stop(server: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(server.pid, sig)
-    server.wait(timeout=30)
+def start(port: int, database: Path, log: Path):
+    """``overplay seminar`` on ``port`` with this database."""
+    arguments = ["seminar", "--host", "127.0.0.1", "--port", str(port), "--db", str(database)]
+    return start_server(arguments, port, log)
 
 
 def watch(page, errors: list[str]) -> None:
@@ -124,7 +99,7 @@ def test_a_seminar_of_three_rounds_survives_a_crash(tmp_path):
             us.fill("#stockpile_days", "200")
             us.get_by_role("button", name="Submit decision").click()
             us.get_by_text("Decision stored for round 3").wait_for(timeout=WAIT_MS)
-            stop(server, signal.SIGKILL)
+            stop_server(server, signal.SIGKILL)
             server = start(port, database, log)
             us.reload()
             us.get_by_text("decision stored").wait_for(timeout=WAIT_MS)  # nothing lost
@@ -146,6 +121,6 @@ def test_a_seminar_of_three_rounds_survives_a_crash(tmp_path):
             )
             assert facilitator.locator("img").evaluate("i => i.naturalWidth") > 0
     finally:
-        stop(server)
+        stop_server(server)
     assert outside == []
     assert errors == []
