@@ -84,13 +84,20 @@ def calibrate(
 
     def advance(generation: int, evaluated: int) -> None:
         nonlocal runs
-        runs += evaluated
+        runs += evaluated * parsed.seeds_per_particle
         bar.update(task, completed=max(generation, 0), generation=generation + 1, runs=runs)
 
     with bar:
         try:
             result = calibrate(
-                parsed, facts, target, tiny=tiny, workers=workers, restart=restart, progress=advance
+                parsed,
+                facts,
+                target,
+                tiny=tiny,
+                workers=workers,
+                restart=restart,
+                progress=advance,
+                log_generations=not quiet and not err.is_terminal,
             )
         except KeyboardInterrupt:
             err.print(
@@ -100,7 +107,8 @@ def calibrate(
             raise typer.Exit(130) from None
         bar.update(task, completed=budget.generations)
     out.print(
-        f"{result.generations} generation(s), {result.simulations} runs, epsilon "
+        f"{result.generations} generation(s), {result.simulations} particles "
+        f"({result.simulations * parsed.seeds_per_particle} runs), epsilon "
         f"{result.epsilon:.3f} (stops at {budget.minimum_epsilon}); the last generation's "
         f"weights are worth {result.effective_sample_size:.1f} equally weighted particles"
     )

@@ -166,9 +166,11 @@ def calibrate(
     workers: int = 1,
     restart: bool = False,
     progress: Progress | None = None,
+    log_generations: bool = False,
 ) -> FitResult:
     """Fit, or resume a stopped fit of the same spec, facts and scenario in ``folder``
-    (anything else there is started over)."""
+    (anything else there is started over). ``log_generations`` keeps pyabc's line per
+    generation (epsilon, acceptance), for logs where no progress bar is drawn."""
     budget = spec.tiny_budget if tiny else spec.budget
     fitted = tuple(f for f in facts.facts if f.fitted(spec.fit_window_end))
     check_result_folder(folder, "calibration")  # resumable: never replaced whole
@@ -180,7 +182,7 @@ def calibrate(
     if not resumed and database.exists():
         database.unlink()
     _write_manifest(folder, key, started, "running", spec)  # before the database exists
-    _quiet_pyabc()
+    _quiet_pyabc(log_generations)
     sampler = SeededSampler(spec.seed, workers, progress)
     abc = pyabc.ABCSMC(
         _Model(spec, fitted, window_years(spec)),
@@ -378,8 +380,21 @@ def _write_manifest(
     atomic_write(folder / MANIFEST, lambda p: p.write_text(json_text(document)))
 
 
-def _quiet_pyabc() -> None:
-    """pyabc logs every generation at INFO; the command line shows a progress bar."""
-    for name in ("ABC", "Sampler", "Epsilon", "Distance", "Acceptor", "History", "Transition"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    logging.getLogger("pyabc").setLevel(logging.WARNING)
+def _quiet_pyabc(log_generations: bool = False) -> None:
+    """pyabc logs every generation at INFO; the command line shows a progress bar, and
+    keeps pyabc's own generation lines (epsilon, acceptance) where it cannot draw one."""
+    logging.getLogger("ABC").setLevel(logging.INFO if log_generations else logging.WARNING)
+    for part in (
+        "Acceptor",
+        "Adaptation",
+        "Distance",
+        "Epsilon",
+        "History",
+        "Population",
+        "Predictor",
+        "Sampler",
+        "Sumstat",
+        "Transition",
+        "Util",
+    ):
+        logging.getLogger(f"ABC.{part}").setLevel(logging.WARNING)

@@ -4,6 +4,7 @@ spec with located errors."""
 
 from __future__ import annotations
 
+import logging
 import textwrap
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 from overplay.experiments.cli import app
 from overplay.experiments.validation import calibrate as calibrate_module
 from overplay.experiments.validation.calibrate import (
+    _quiet_pyabc,
     calibrate,
     distance,
     natural,
@@ -34,11 +36,33 @@ SPEC = ROOT / "experiments" / "specs" / "calibrate_history.yaml"
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory) -> Path:
+def tiny_run(tmp_path_factory) -> tuple[Path, str]:
+    """The tiny fit's folder and what the command printed."""
     folder = tmp_path_factory.mktemp("fit") / "tiny"
     result = CliRunner().invoke(app, ["calibrate", str(SPEC), "--tiny", "--out", str(folder)])
     assert result.exit_code == 0, result.output
-    return folder
+    return folder, result.output
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_run) -> Path:
+    return tiny_run[0]
+
+
+def test_the_command_counts_particles_and_their_runs(tiny_run):
+    folder, output = tiny_run
+    spec, _ = load_calibration(SPEC)
+    particles = yaml.safe_load((folder / "manifest.json").read_text())["simulations"]
+    assert f"{particles} particles ({particles * spec.seeds_per_particle} runs)" in output
+
+
+def test_pyabc_logs_only_its_generation_lines_where_no_bar_is_drawn():
+    _quiet_pyabc(log_generations=True)
+    assert logging.getLogger("ABC").isEnabledFor(logging.INFO)
+    assert not logging.getLogger("ABC.Sampler").isEnabledFor(logging.INFO)
+    assert not logging.getLogger("ABC.History").isEnabledFor(logging.INFO)
+    _quiet_pyabc()
+    assert not logging.getLogger("ABC").isEnabledFor(logging.INFO)
 
 
 def test_a_tiny_fit_writes_an_ensemble_a_point_scenario_and_a_manifest(tiny):
