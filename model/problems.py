@@ -33,6 +33,11 @@ class ScenarioError(ValueError):
         self.problems = sorted(problems, key=lambda p: (p.file, p.line))
         super().__init__("\n".join(str(p) for p in problems))
 
+    def __reduce__(self) -> tuple[type, tuple[list[Problem]]]:
+        """Rebuilt from its problems, so that a worker process can raise it: the default
+        would pass the message string back as the list of problems."""
+        return ScenarioError, (self.problems,)
+
 
 def dotted(loc: Loc) -> str:
     """``("importers", "us", "demand_share")`` as ``importers.us.demand_share``."""

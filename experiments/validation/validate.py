@@ -8,6 +8,7 @@ it): the fact table, the patterns, each run's facts and world series, a manifest
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,11 +24,15 @@ from overplay.experiments.validation.calibration_spec import CalibrationSpec, lo
 from overplay.experiments.validation.ensemble import (
     EnsembleRuns,
     fact_table,
+    overrides,
     pattern_table,
     run_ensemble,
 )
 from overplay.experiments.validation.facts import FactTable, bundled
 from overplay.experiments.validation.outputs import write_result
+from overplay.model import load_scenario
+from overplay.model.problems import ScenarioError
+from overplay.model.scenario_checks import ScenarioNote
 
 BUNDLED_SPEC = "specs/calibrate_history.yaml"
 BUNDLED_ENSEMBLE = "data/calibrated_ensemble.csv"
@@ -54,7 +59,23 @@ def read_ensemble(path: Path, spec: CalibrationSpec) -> pd.DataFrame:
     if bad.any():
         line = int(np.flatnonzero(bad.to_numpy())[0]) + 2
         raise UserError(f"{path}:{line}: every value must be a number")
+    _check_rows(path, spec, numbers)
     return numbers
+
+
+def _check_rows(path: Path, spec: CalibrationSpec, ensemble: pd.DataFrame) -> None:
+    """Every set as the scenario's schema sees it, before any run: a value it refuses
+    is reported at its line and column here, not as a worker's failure later."""
+    column = {key: p.name for p in spec.parameters for key in p.keys}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ScenarioNote)
+        for line, row in enumerate(ensemble.to_dict("records"), start=2):
+            try:
+                load_scenario(spec.scenario, overrides(spec, row, 1), parse_once=True)
+            except ScenarioError as error:
+                problem = error.problems[0]
+                name = column.get(problem.path, problem.path)
+                raise UserError(f"{path}:{line}: {name}: {problem.message}") from None
 
 
 def json_rows(table: pd.DataFrame) -> list[dict]:

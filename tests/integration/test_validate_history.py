@@ -103,20 +103,24 @@ def test_plot_and_report_read_the_folder(validated):
     ("content", "message"),
     [
         ("set,price_speed\n1,0.2\n", "missing column(s) price_elasticity_light"),
-        (None, "every value must be a number"),
+        (("price_speed", "fast"), "every value must be a number"),
+        (("leakage_rate", "5"), "leakage_rate: Input should be less than or equal to 1"),
     ],
 )
-def test_a_bad_ensemble_is_refused_in_one_line(tmp_path, content, message):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_bad_ensemble_is_refused_in_one_line(tmp_path, content, message, workers):
     path = tmp_path / "ensemble.csv"
-    if content is None:
+    if isinstance(content, tuple):
+        column, value = content
         lines = _ensemble(path).read_text().splitlines()
         cells = lines[2].split(",")
-        cells[1] = "fast"
+        cells[lines[0].split(",").index(column)] = value
         path.write_text("\n".join([*lines[:2], ",".join(cells)]) + "\n")
         message = f"{path}:3: {message}"
     else:
         path.write_text(content)
-    result = CliRunner().invoke(app, ["validate-history", "--ensemble", str(path)])
+    command = ["validate-history", "--ensemble", str(path), "--workers", workers]
+    result = CliRunner().invoke(app, command)
     assert result.exit_code == 2
     assert message in result.output and "Traceback" not in result.output
 

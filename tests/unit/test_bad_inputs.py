@@ -8,6 +8,7 @@ the expected place, print no traceback and, for ``run``, write no output folder.
 
 from __future__ import annotations
 
+import pickle
 import re
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from typer.testing import CliRunner
 
 from overplay.experiments.cli import app
 from overplay.model.naming import OUTPUT_NAME_RULE
-from overplay.model.problems import ScenarioError
+from overplay.model.problems import Problem, ScenarioError
 from overplay.model.scenario_checks import ScenarioNote
 from overplay.model.scenarios import load_scenario
 from tests.bad_scenarios import Case, corpus
@@ -345,3 +346,11 @@ def test_a_bad_name_is_explained_in_words_not_a_pattern(name: str, tmp_path: Pat
         load_scenario(str(tmp_path / "bad.yaml"))
     (problem,) = caught.value.problems
     assert problem.path == "name" and problem.message.endswith(OUTPUT_NAME_RULE), problem
+
+
+def test_a_scenario_error_crosses_a_process_boundary_with_its_problems():
+    """Workers raise it in another process: pickled and back, it keeps its locations."""
+    error = ScenarioError([Problem("run.yaml", 4, "market.leakage_rate", "at most 1")])
+    again = pickle.loads(pickle.dumps(error))
+    assert again.problems == error.problems
+    assert str(again) == "run.yaml:4: market.leakage_rate: at most 1"
