@@ -252,11 +252,10 @@ def _results(spec: CalibrationSpec, history: pyabc.History, folder: Path) -> Fit
     )
     weights = np.asarray(weights, float) / np.sum(weights)
     point = {n: _weighted_median(frame[n].to_numpy(), weights) for n in names}
-    rng = np.random.default_rng(spec.seed)
-    size = min(spec.ensemble_size, int((weights > 0).sum()))
-    chosen = np.sort(rng.choice(len(frame), size=size, replace=False, p=weights))
+    size = min(spec.ensemble_size, len(frame))  # a tiny fit's few particles, once each
+    chosen = systematic_resample(weights, size, np.random.default_rng(spec.seed))
     ensemble = frame.iloc[chosen].reset_index(drop=True)
-    ensemble.insert(0, "set", np.arange(1, size + 1))
+    ensemble.insert(0, "set", np.arange(1, len(chosen) + 1))
     atomic_write(folder / ENSEMBLE, lambda p: ensemble.to_csv(p, index=False))
     atomic_write(folder / POINT, lambda p: p.write_text(point_scenario(spec, point)))
     return FitResult(
@@ -268,6 +267,18 @@ def _results(spec: CalibrationSpec, history: pyabc.History, folder: Path) -> Fit
         ensemble=ensemble,
         effective_sample_size=float(1.0 / np.sum(weights**2)),
     )
+
+
+def systematic_resample(weights: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Indices of ``size`` equally weighted draws that represent a weighted population
+    (systematic resampling, Kitagawa 1996): a particle of weight w appears floor(size·w)
+    or ceil(size·w) times, so the ensemble's sets can be weighted equally downstream.
+    Drawing without replacement, as the first six fits did, under-represents the
+    heaviest particles. pyabc's ``resample`` is multinomial, noisier, and draws from
+    numpy's global state."""
+    positions = (rng.random() + np.arange(size)) / size
+    chosen = np.searchsorted(np.cumsum(weights), positions, side="right")
+    return np.minimum(chosen, len(weights) - 1)
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:

@@ -24,6 +24,7 @@ from overplay.experiments.validation.calibrate import (
     prior,
     resume_key,
     simulate,
+    systematic_resample,
     window_years,
 )
 from overplay.experiments.validation.calibration_spec import load_calibration
@@ -127,6 +128,20 @@ def test_a_particle_of_several_seeds_reads_each_fact_as_their_median(monkeypatch
     one = calibrate_module._Model(spec, fitted, 6)
     assert one(parameters) == {f.fact: 7.0 for f in fitted}
     assert len(seeds) == 1
+
+
+def test_the_ensemble_represents_the_posterior_weights():
+    """Systematic resampling: each particle appears floor or ceil of size x weight
+    times, a weightless one never, and the same seed draws the same sets."""
+    weights = np.random.default_rng(2).random(200) ** 4
+    weights[::7] = 0.0
+    weights /= weights.sum()
+    chosen = systematic_resample(weights, 40, np.random.default_rng(3))
+    counts = np.bincount(chosen, minlength=200)
+    assert counts.sum() == 40
+    assert (np.abs(counts - 40 * weights) < 1).all()
+    assert counts[::7].sum() == 0
+    assert (systematic_resample(weights, 40, np.random.default_rng(3)) == chosen).all()
 
 
 def test_a_log_uniform_parameter_is_sampled_as_its_uniform_logarithm():
