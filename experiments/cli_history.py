@@ -25,6 +25,9 @@ SpecOption = Annotated[
 ]
 WorkersOption = Annotated[int, typer.Option(min=1, help="Worker processes.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+SetsOption = Annotated[
+    int | None, typer.Option(min=1, help="Parameter sets used: the first N (default: all).")
+]
 
 
 def _counter(name: str, unit: str, hidden: bool) -> tuple[Progress, Callable[[int, int], None]]:
@@ -205,7 +208,7 @@ def _print_validation(table: pd.DataFrame, patterns: pd.DataFrame) -> None:
 def revealed_preference_command(
     ensemble: EnsembleOption = None,
     spec: SpecOption = None,
-    sets: Annotated[int, typer.Option(min=1, help="Parameter sets used (the first N).")] = 20,
+    sets: SetsOption = None,
     seeds: Annotated[int, typer.Option(min=1, help="Seeds per parameter set.")] = 2,
     workers: WorkersOption = 1,
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path(
@@ -257,7 +260,7 @@ def findings(
     ] = None,
     ensemble: EnsembleOption = None,
     spec: SpecOption = None,
-    sets: Annotated[int, typer.Option(min=1, help="Parameter sets used (the first N).")] = 10,
+    sets: SetsOption = None,
     seeds: Annotated[int, typer.Option(min=1, help="Seeds per parameter set.")] = 3,
     workers: WorkersOption = 1,
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path(

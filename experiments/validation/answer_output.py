@@ -3,6 +3,7 @@ identified weight region, written as a result folder (``overplay plot``/``report
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,12 +43,29 @@ def region_weights(folder: Path, strategy: str) -> pd.DataFrame:
     return best[[w.name for w in WEIGHTS] + ["points_right"]].reset_index(drop=True)
 
 
+def check_same_ensemble(region: Path, inputs: Inputs) -> None:
+    """Refuse a weight region identified on another ensemble than the one the design
+    will run: its weights were read off other parameter sets' histories."""
+    manifest = region / "manifest.json"
+    try:
+        document = json.loads(manifest.read_text())
+    except (OSError, ValueError):
+        hint = "run `overplay revealed-preference` first"
+        raise UserError(f"{manifest}: cannot read; {hint}") from None
+    if document.get("ensemble_sha256") != inputs.ensemble_sha256:
+        raise UserError(
+            f"{manifest}: the region was identified on another ensemble "
+            f"({document.get('ensemble', 'unrecorded')}) than {inputs.ensemble_path}; run "
+            f"`overplay revealed-preference --ensemble {inputs.ensemble_path}` first"
+        )
+
+
 def findings(
     inputs: Inputs,
     region: Path,
     strategy: str,
     sweep_path: Path | None,
-    sets: int,
+    sets: int | None,
     seeds: int,
     out: Path,
     *,
@@ -57,16 +75,17 @@ def findings(
     """Run the design over the ensemble, weigh China's payoff by the region, write."""
     check_result_folder(out, "findings")
     started = datetime.now(UTC)
+    check_same_ensemble(region, inputs)
     weights = region_weights(region, strategy)
     sweep_path = sweep_path or bundled(BUNDLED_SWEEP)
     sweep = load_sweep(sweep_path)
-    ensemble = inputs.ensemble.head(sets)
+    ensemble = inputs.ensemble.head(sets or len(inputs.ensemble))
     answer = run_answer(sweep, inputs.spec, ensemble, seeds, workers=workers, progress=progress)
     table = effects(answer, weights)
     document = {
         "spec": inputs.spec.name,
         "sweep": str(sweep_path),
-        "ensemble": str(inputs.ensemble_path),
+        **inputs.provenance(),
         "parameter_sets": len(ensemble),
         "seeds": seeds,
         "region": str(region),

@@ -47,7 +47,7 @@ def decisions_table() -> pd.DataFrame:
 
 def revealed_preference(
     inputs: Inputs,
-    sets: int,
+    sets: int | None,
     seeds: int,
     out: Path,
     *,
@@ -57,13 +57,13 @@ def revealed_preference(
     """Simulate, score every weight set, write the folder; the region and summary."""
     check_result_folder(out, "revealed")
     started = datetime.now(UTC)
-    ensemble = inputs.ensemble.head(sets)
+    ensemble = inputs.ensemble.head(sets or len(inputs.ensemble))
     simulated = simulate_decisions(inputs.spec, ensemble, seeds, workers=workers, progress=progress)
     table = region(simulated, weight_grid())
     brief = summary(table)
     document = {
         "spec": inputs.spec.name,
-        "ensemble": str(inputs.ensemble_path),
+        **inputs.provenance(),
         "parameter_sets": len(ensemble),
         "seeds": seeds,
         "reference_weights": distinct(simulated.references),

@@ -7,6 +7,7 @@ it): the fact table, the patterns, each run's facts and world series, a manifest
 
 from __future__ import annotations
 
+import hashlib
 import json
 import warnings
 from collections.abc import Callable
@@ -105,6 +106,12 @@ class Inputs:
     facts: FactTable
     ensemble: pd.DataFrame
     ensemble_path: Path
+    ensemble_sha256: str
+
+    def provenance(self) -> dict[str, str]:
+        """The ensemble as a manifest records it: later steps that combine two results
+        (findings weighs by a revealed-preference region) check they share it."""
+        return {"ensemble": str(self.ensemble_path), "ensemble_sha256": self.ensemble_sha256}
 
 
 def prepare(spec_path: Path | None, ensemble_path: Path | None) -> Inputs:
@@ -112,7 +119,9 @@ def prepare(spec_path: Path | None, ensemble_path: Path | None) -> Inputs:
     anything runs."""
     spec, facts = load_calibration(spec_path or bundled(BUNDLED_SPEC))
     ensemble_path = ensemble_path or bundled(BUNDLED_ENSEMBLE)
-    return Inputs(spec, facts, read_ensemble(ensemble_path, spec), ensemble_path)
+    ensemble = read_ensemble(ensemble_path, spec)
+    digest = hashlib.sha256(ensemble_path.read_bytes()).hexdigest()
+    return Inputs(spec, facts, ensemble, ensemble_path, digest)
 
 
 def validate_history(
@@ -126,21 +135,19 @@ def validate_history(
     """Run, write the folder, return the fact table and the pattern table."""
     check_result_folder(out, "validation")
     started = datetime.now(UTC)
-    spec, facts, ensemble_path = inputs.spec, inputs.facts, inputs.ensemble_path
+    spec, facts = inputs.spec, inputs.facts
     runs = run_ensemble(
         spec, inputs.ensemble, facts.facts, seeds, workers=workers, progress=progress
     )
     table = fact_table(facts.facts, runs.values, spec.fit_window_end)
     patterns = pattern_table(runs.patterns)
-    _write(out, spec, facts, ensemble_path, seeds, runs, table, patterns, started)
+    _write(out, inputs, seeds, runs, table, patterns, started)
     return table, patterns
 
 
 def _write(
     out: Path,
-    spec: CalibrationSpec,
-    facts: FactTable,
-    ensemble_path: Path,
+    inputs: Inputs,
     seeds: int,
     runs: EnsembleRuns,
     table: pd.DataFrame,
@@ -148,10 +155,10 @@ def _write(
     started: datetime,
 ) -> None:
     document = {
-        "spec": spec.name,
-        "fit_window_end": spec.fit_window_end,
-        "facts": facts.path,
-        "ensemble": str(ensemble_path),
+        "spec": inputs.spec.name,
+        "fit_window_end": inputs.spec.fit_window_end,
+        "facts": inputs.facts.path,
+        **inputs.provenance(),
         "parameter_sets": int(runs.values["set"].nunique()),
         "seeds": seeds,
         **manifest_common(started, "completed"),

@@ -3,6 +3,7 @@ the folder its figures and report read, and bad ensembles refused in one line.""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -159,3 +160,19 @@ def test_a_second_run_replaces_the_first_whole(tmp_path):
         assert result.exit_code == 0, result.output
     manifest = json.loads((out / "manifest.json").read_text())
     assert sorted(p.name for p in out.iterdir()) == sorted(["manifest.json", *manifest["files"]])
+
+
+def test_findings_refuse_a_region_found_on_another_ensemble(tmp_path):
+    """The region's weights were read off other parameter sets' histories."""
+    region = tmp_path / "region"
+    region.mkdir()
+    other = _ensemble(tmp_path / "other.csv", sets=2)
+    digest = hashlib.sha256(other.read_bytes()).hexdigest()
+    document = {"kind": "revealed", "ensemble": str(other), "ensemble_sha256": digest}
+    (region / "manifest.json").write_text(json.dumps(document))
+    ensemble = _ensemble(tmp_path / "ensemble.csv", sets=1)
+    args = ["findings", "--region", str(region), "--ensemble", str(ensemble), "-q"]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "identified on another ensemble" in result.output and str(other) in result.output
+    assert not (tmp_path / "out").exists()
