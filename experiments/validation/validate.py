@@ -91,6 +91,7 @@ def json_rows(table: pd.DataFrame) -> list[dict]:
                 None if np.isnan(row.band_high) else row.band_high,
             ],
             "tolerance": row.tolerance,
+            "tolerance_kind": row.tolerance_kind,
             "within_tolerance": bool(row.within_tolerance),
             "sample": row.sample,
         }

@@ -17,7 +17,16 @@ from overplay.experiments.validation.facts import bundled, load_facts
 from overplay.experiments.validation.patterns import PATTERNS
 from overplay.experiments.validation.validate import BUNDLED_SPEC
 
-KEYS = {"fact", "observed", "median", "band", "tolerance", "within_tolerance", "sample"}
+KEYS = {
+    "fact",
+    "observed",
+    "median",
+    "band",
+    "tolerance",
+    "tolerance_kind",
+    "within_tolerance",
+    "sample",
+}
 
 
 def _ensemble(path: Path, sets: int = 2) -> Path:
@@ -68,6 +77,10 @@ def test_within_tolerance_is_the_median_of_every_run_against_the_declared_tolera
         assert row["median"] == pytest.approx(median)
         assert row["within_tolerance"] == fact.within(median)
         assert row["sample"] == fact.sample("2014-12")
+        # recomputed from the row alone, as a reader of the JSON would
+        off = median / row["observed"] - 1 if row["tolerance_kind"] == "relative" else None
+        off = median - row["observed"] if off is None else off
+        assert row["within_tolerance"] == (abs(off) <= row["tolerance"])
     assert json.loads((folder / "validation.json").read_text()) == rows
 
 
