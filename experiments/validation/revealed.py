@@ -49,6 +49,12 @@ from overplay.model.series import DatedSeries
 #: look-ahead (look_ahead_best_response's default four).
 HORIZONS = {"myopic_best_response": 1, "look_ahead_best_response": 4}
 TERMS = tuple(t.name for t in PAYOFF_TERMS)
+#: Resamples of the parameter sets behind ``region_confidence``, and their fixed seed
+#: (the same inputs give the same confidence).
+BOOTSTRAP_DRAWS = 500
+BOOTSTRAP_SEED = 2014
+#: A weight set in the region in at least this share of resamples is in its robust core.
+ROBUST_CONFIDENCE = 0.9
 
 
 @dataclass(frozen=True)
@@ -340,39 +346,73 @@ def choices(simulated: Simulated, grid: pd.DataFrame) -> dict[str, np.ndarray]:
 
 def region(simulated: Simulated, grid: pd.DataFrame) -> pd.DataFrame:
     """Per weight set and strategy: the share of runs choosing as China did at each
-    decision point, and how many points it gets right (a majority of runs)."""
+    decision point, how many points it gets right (a majority of runs), and how often
+    it stays in the region when the parameter sets are resampled."""
     picked = choices(simulated, grid)
+    task_sets = simulated.tasks["set"].to_numpy()
     out = []
     for strategy, chosen in picked.items():
         frame = grid.copy()
         frame.insert(0, "strategy", strategy)
         right = np.zeros(len(grid), int)
+        matches = []
         for point in DECISIONS:
             columns = np.flatnonzero(simulated.tasks["point"].to_numpy() == point.name)
             observed = [point.menu.index(m) for m in point.observed]
-            share = (
-                np.isin(chosen[:, columns], observed).mean(axis=1)
-                if len(columns)
-                else np.full(len(grid), np.nan)
-            )
+            match = np.isin(chosen[:, columns], observed)
+            share = match.mean(axis=1) if len(columns) else np.full(len(grid), np.nan)
             frame[f"share_{point.name}"] = share
             right += share > 0.5
+            if len(columns):
+                matches.append((match, task_sets[columns]))
         frame["points_right"] = right
+        rng = np.random.default_rng(BOOTSTRAP_SEED)
+        frame["region_confidence"] = region_confidence(matches, len(grid), BOOTSTRAP_DRAWS, rng)
         out.append(frame)
     return pd.concat(out, ignore_index=True)
 
 
+def region_confidence(
+    matches: list[tuple[np.ndarray, np.ndarray]],
+    weight_sets: int,
+    draws: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Per weight set, the share of bootstrap resamples of the parameter sets (each set
+    with all its seeds) in which it gets as many decision points right as the best
+    weight set of that resample: whether its place in the region is more than the luck
+    of 40 sets. ``matches`` holds, per decision point, whether each weight set's choice
+    (rows) in each run (columns) is China's, and the parameter set of each run."""
+    if not matches:
+        return np.full(weight_sets, np.nan)
+    sets = np.unique(np.concatenate([column_sets for _, column_sets in matches]))
+    counts = rng.multinomial(len(sets), np.full(len(sets), 1 / len(sets)), size=draws)
+    right = np.zeros((weight_sets, draws), int)
+    for match, column_sets in matches:
+        weights = counts[:, np.searchsorted(sets, column_sets)]  # resamples x runs
+        total = weights.sum(axis=1).astype(float)
+        total[total == 0] = np.nan  # a resample without this point's sets: not right
+        right += (match.astype(float) @ weights.T) / total > 0.5
+    return (right == right.max(axis=0)).mean(axis=1)
+
+
 def summary(table: pd.DataFrame) -> pd.DataFrame:
     """Per strategy: the most decision points any weight set gets right, how many sets
-    do, and each weight's range over them (the identified region)."""
+    do, how many of those stay in the region in resamples of the parameter sets (the
+    robust core) and at which leverage values, and each weight's range over the region."""
     rows = []
     for strategy, frame in table.groupby("strategy", sort=False):
         best = int(frame["points_right"].max())
         inside = frame[frame["points_right"] == best]
+        robust = inside[inside["region_confidence"] >= ROBUST_CONFIDENCE]
         row: dict[str, Any] = {
             "strategy": strategy,
             "points_right": f"{best} of {len(DECISIONS)}",
             "weight_sets": f"{len(inside)} of {len(frame)}",
+            "robust_weight_sets": f"{len(robust)}",
+            "robust_leverage_values": ", ".join(
+                f"{v:g}" for v in sorted(robust["leverage_value_usd_m_per_month"].unique())
+            ),
         }
         for weight in WEIGHTS:
             values = sorted(inside[weight.name].unique())

@@ -142,6 +142,18 @@ def test_the_region_counts_a_point_when_most_runs_choose_as_china_did():
     assert list(table["points_right"]) == [1, 1]
 
 
+def test_region_confidence_is_how_often_a_weight_set_stays_in_the_region_when_sets_resample():
+    """Four parameter sets: a weight set right in all four stays in the region in every
+    resample, one right in none never does, and one right in three of four drops out
+    when a resample draws the fourth set at least twice: 1 - (3/4)^4 - 4(1/4)(3/4)^3."""
+    match = np.array([[1, 1, 1, 1], [0, 0, 0, 0], [1, 1, 1, 0]], bool)
+    sets = np.array([1, 2, 3, 4])
+    rng = np.random.default_rng(7)
+    confidence = revealed.region_confidence([(match, sets)], 3, 4000, rng)
+    assert confidence[0] == 1.0 and confidence[1] == 0.0
+    assert confidence[2] == pytest.approx((3 / 4) ** 4 + (3 / 4) ** 3, abs=0.03)
+
+
 @pytest.mark.parametrize(
     ("medians", "expected"),
     [
