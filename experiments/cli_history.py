@@ -255,6 +255,15 @@ def findings(
     strategy: Annotated[
         str, typer.Option(help="Whose region: look_ahead_best_response or myopic_best_response.")
     ] = "look_ahead_best_response",
+    min_confidence: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Only the region's weight sets that stay in it in at least this share of "
+            "resamples of the parameter sets (0: the whole region; 0.9: its robust core).",
+        ),
+    ] = 0.0,
     sweep: Annotated[
         Path | None, typer.Option(help="The overuse design (default: the bundled overuse.yaml).")
     ] = None,
@@ -281,6 +290,7 @@ def findings(
             inputs,
             region,
             strategy,
+            min_confidence,
             sweep,
             sets,
             seeds,

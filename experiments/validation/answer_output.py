@@ -28,9 +28,10 @@ RUNS = "runs.parquet"
 WEIGHT_SETS = "weights.parquet"
 
 
-def region_weights(folder: Path, strategy: str) -> pd.DataFrame:
+def region_weights(folder: Path, strategy: str, min_confidence: float = 0.0) -> pd.DataFrame:
     """The weight sets of a revealed-preference folder that reproduce the most of
-    China's decision points under ``strategy``."""
+    China's decision points under ``strategy``, and stay in that region in at least
+    ``min_confidence`` of the resamples of the parameter sets (0: the whole region)."""
     try:
         table = files.table(folder / REGION, PlotError, "run `overplay revealed-preference` first")
     except PlotError as error:
@@ -40,6 +41,12 @@ def region_weights(folder: Path, strategy: str) -> pd.DataFrame:
         known = ", ".join(sorted(table["strategy"].unique()))
         raise UserError(f"{folder / REGION}: no strategy {strategy!r}; known: {known}")
     best = mine[mine["points_right"] == mine["points_right"].max()]
+    if min_confidence > 0:
+        if "region_confidence" not in best:
+            raise UserError(f"{folder / REGION}: no region_confidence; re-run it")
+        best = best[best["region_confidence"] >= min_confidence]
+        if best.empty:
+            raise UserError(f"{folder / REGION}: no weight set of the region is that robust")
     return best[[w.name for w in WEIGHTS] + ["points_right"]].reset_index(drop=True)
 
 
@@ -64,6 +71,7 @@ def findings(
     inputs: Inputs,
     region: Path,
     strategy: str,
+    min_confidence: float,
     sweep_path: Path | None,
     sets: int | None,
     seeds: int,
@@ -76,7 +84,7 @@ def findings(
     check_result_folder(out, "findings")
     started = datetime.now(UTC)
     check_same_ensemble(region, inputs)
-    weights = region_weights(region, strategy)
+    weights = region_weights(region, strategy, min_confidence)
     sweep_path = sweep_path or bundled(BUNDLED_SWEEP)
     sweep = load_sweep(sweep_path)
     ensemble = inputs.ensemble.head(sets or len(inputs.ensemble))
@@ -90,6 +98,7 @@ def findings(
         "seeds": seeds,
         "region": str(region),
         "strategy": strategy,
+        "min_confidence": min_confidence,
         "weight_sets": len(weights),
         "points_right": int(weights["points_right"].iloc[0]),
         **manifest_common(started, "completed"),

@@ -12,6 +12,7 @@ from overplay.agents.strategies.base import make_strategy
 from overplay.experiments.errors import UserError
 from overplay.experiments.sweep.spec import load_sweep
 from overplay.experiments.validation import answer, revealed
+from overplay.experiments.validation.answer_output import region_weights
 from overplay.experiments.validation.calibration_spec import load_calibration
 from overplay.experiments.validation.ensemble import overrides
 from overplay.experiments.validation.facts import bundled
@@ -152,6 +153,20 @@ def test_region_confidence_is_how_often_a_weight_set_stays_in_the_region_when_se
     confidence = revealed.region_confidence([(match, sets)], 3, 4000, rng)
     assert confidence[0] == 1.0 and confidence[1] == 0.0
     assert confidence[2] == pytest.approx((3 / 4) ** 4 + (3 / 4) ** 3, abs=0.03)
+
+
+def test_findings_can_rest_on_the_regions_robust_core_alone(tmp_path):
+    base = {"strategy": "look_ahead_best_response"} | {w.name: 1.0 for w in revealed.WEIGHTS}
+    rows = [
+        base | {"points_right": right, "region_confidence": confidence}
+        for right, confidence in ((4, 0.95), (4, 0.6), (3, 1.0))
+    ]
+    pd.DataFrame(rows).to_parquet(tmp_path / "region.parquet")
+    whole = region_weights(tmp_path, "look_ahead_best_response")
+    core = region_weights(tmp_path, "look_ahead_best_response", 0.9)
+    assert (len(whole), len(core)) == (2, 1)
+    with pytest.raises(UserError, match="that robust"):
+        region_weights(tmp_path, "look_ahead_best_response", 0.99)
 
 
 @pytest.mark.parametrize(
