@@ -215,7 +215,8 @@ def test_a_stopped_fit_resumes_only_with_the_same_facts_and_scenario(monkeypatch
 
 def _synthetic(tmp_path: Path, truth: dict[str, float]) -> Path:
     """A spec fitting two parameters to facts the model itself produced at ``truth``
-    (the mean over three seeds), with 10 % tolerances."""
+    (the mean over three seeds), with 10 % tolerances, read as the history fit reads
+    them: the largest deviation, each particle the median of three seeds."""
     spec_text = textwrap.dedent(
         """
         name: synthetic
@@ -233,6 +234,8 @@ def _synthetic(tmp_path: Path, truth: dict[str, float]) -> Path:
             prior: {distribution: uniform, low: 0.05, high: 0.6}
             why: test
         budget: {population_size: 24, generations: 5, minimum_epsilon: 0.2}
+        distance: max
+        seeds_per_particle: 3
         ensemble_size: 10
         """
     )
