@@ -325,8 +325,11 @@ def restriction_leaks_through_others(
     rounds: pd.DataFrame, actions: pd.DataFrame
 ) -> tuple[bool, str]:
     """Why: a ban that stops all supply would overstate China's leverage. Ban months
-    are those in which the table shows a ban toward the importer for any material; the
-    months before are under the quota, so the rise is the ban's own."""
+    are those in which the table shows a ban toward the importer for any material; in
+    ``history`` the months before are open (the H2 2010 quota applies from October, with
+    the ban), so the rise is the ban's own. With any leakage rate above zero this fails
+    only if supply from elsewhere falls more than leakage adds: it shows the mechanism
+    acts in history; how much leaks is the facts' test (Q13, J02-J04)."""
     _cover(rounds, BAN_YEAR, BAN_YEAR)
     rows = rounds[rounds["importer"] == BANNED_IMPORTER]
     monthly = rows.groupby("date")[["leakage", "non_china_supply"]].sum().sort_index()
