@@ -125,7 +125,7 @@ def test_a_particle_of_several_seeds_reads_each_fact_as_their_median(monkeypatch
     assert all(np.isnan(v) for v in three(parameters).values())
     seeds.clear()
     values[0] = 7.0
-    one = calibrate_module._Model(spec, fitted, 6)
+    one = calibrate_module._Model(spec.model_copy(update={"seeds_per_particle": 1}), fitted, 6)
     assert one(parameters) == {f.fact: 7.0 for f in fitted}
     assert len(seeds) == 1
 
