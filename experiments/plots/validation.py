@@ -11,10 +11,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from overplay.experiments.plots import PlotError, files, timeline
 from overplay.experiments.plots.compare import history, observed
 from overplay.experiments.plots.theme import PALETTE, legend, note, slide, title
+from overplay.experiments.validation.revealed import ROBUST_CONFIDENCE
 
 #: Deviations beyond this many tolerances are drawn at the edge, with their value.
 CLIP = 6.0
@@ -108,17 +110,27 @@ PAIRS = (
 
 def region_figure(table: pd.DataFrame, points: int) -> Figure:
     """Per strategy and pair of weights: the most decision points right over the other
-    weights (darker: more of China's choices reproduced)."""
+    weights (darker: more of China's choices reproduced), the region's robust core
+    outlined."""
     strategies = list(dict.fromkeys(table["strategy"]))
     figure, axes = slide(len(strategies), len(PAIRS))
     for row, strategy in enumerate(strategies):
         mine = table[table["strategy"] == strategy]
+        core = _robust_core(mine)
         for col, (x, y) in enumerate(PAIRS):
             ax = axes[row * len(PAIRS) + col]
             best = mine.pivot_table(index=y, columns=x, values="points_right", aggfunc="max")
             ax.imshow(best.to_numpy(), cmap="Blues", vmin=0, vmax=points, origin="lower")
             for (i, j), value in np.ndenumerate(best.to_numpy()):
-                ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize="small")
+                colour = "white" if value > points / 2 else "black"
+                ax.text(j, i, f"{value:.0f}", ha="center", va="center", color=colour)
+            robust = core.pivot_table(index=y, columns=x, values="in_core", aggfunc="max")
+            robust = robust.reindex(index=best.index, columns=best.columns, fill_value=False)
+            for (i, j), inside in np.ndenumerate(robust.to_numpy()):
+                if inside:
+                    ax.add_patch(
+                        Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=2, ec=PALETTE[1])
+                    )
             ax.set_xticks(range(len(best.columns)), [f"{v:g}" for v in best.columns])
             ax.set_yticks(range(len(best.index)), [f"{v:g}" for v in best.index])
             ax.set_xlabel(x.replace("_", " "), fontsize="small")
@@ -131,9 +143,20 @@ def region_figure(table: pd.DataFrame, points: int) -> Figure:
         "Each cell: the most of China's observed choices (cut 2010, quotas gone 2014-15, "
         "licences not a ban April 2025, the October expansion suspended November 2025) a "
         "best-responding China reproduces, over the weights not shown; a point counts when "
-        "most runs of the calibrated ensemble choose as China did.",
+        "most runs of the calibrated ensemble choose as China did. Outlined: the region's "
+        f"robust core, weight sets in it in at least {ROBUST_CONFIDENCE:.0%} of resamples "
+        "of the parameter sets.",
     )
     return figure
+
+
+def _robust_core(mine: pd.DataFrame) -> pd.DataFrame:
+    """One strategy's rows with ``in_core``: in the region (the most points right) and
+    in it in enough resamples; none for a folder written before the resampling."""
+    in_region = mine["points_right"] == mine["points_right"].max()
+    if "region_confidence" not in mine:
+        return mine.assign(in_core=False)
+    return mine.assign(in_core=in_region & (mine["region_confidence"] >= ROBUST_CONFIDENCE))
 
 
 #: Line styles for the severities of the overuse design (a ban has none).
