@@ -51,10 +51,10 @@ MAX_ROW = 3
 #: More design points than this are a sweep, not a comparison (use curves, heatmaps).
 MAX_GROUPS = 6
 #: Short panel titles (three panels share a slide).
-PANEL_TITLES = {
+PANEL_TITLES = {  # short: three titles share a row; the y labels say whose share
     "price_multiple": "price multiple",
-    "china_mining_share": "China's mining share",
-    "china_processing_share": "China's separation share",
+    "china_mining_share": "mining share",
+    "china_processing_share": "separation share",
 }
 
 
@@ -155,9 +155,12 @@ def comparison(
     return figure
 
 
-def history(world: pd.DataFrame, facts: pd.DataFrame, scenario: str) -> Figure:
+def history(
+    world: pd.DataFrame, facts: pd.DataFrame, scenario: str, fit_window_end: str | None = None
+) -> Figure:
     """Simulated 5–95 % range and median against observed facts, a panel per series and
-    material that has facts."""
+    material that has facts; ``fit_window_end`` marks where the fitted years end and the
+    out-of-sample test begins."""
     panels = list(facts.groupby(["series", "material"], sort=False).groups)
     n_rows = 1 if len(panels) <= MAX_ROW else 2
     n_cols = -(-len(panels) // n_rows)
@@ -198,12 +201,19 @@ def history(world: pd.DataFrame, facts: pd.DataFrame, scenario: str) -> Figure:
                 fontsize="x-small",
                 va="center",
             )
+        if fit_window_end is not None:
+            first_test_month = timeline.months(
+                pd.Series([str(pd.Period(fit_window_end, "M") + 1)])
+            ).iloc[0]
+            ax.axvline(first_test_month, color="grey", ls="--", lw=1.2, label="fit window ends")
         _time_panel(ax, f"{PANEL_TITLES.get(column, column)}, {material}", column)
         if n_rows > 1:  # two rows of panels: smaller axis labels, months below the last
             ax.yaxis.label.set_size("x-small")
     for i, ax in enumerate(axes):
         if i + n_cols < len(panels):
             ax.set_xlabel("")
+        else:  # the last panel of its column: dates below it, even with none under it
+            ax.tick_params(labelbottom=True)
     legend(figure, axes[0].get_legend_handles_labels()[0])
     title(figure, f"History: {scenario} simulated against observed facts")
     sources = "; ".join(f"{f.fact} {f.source}" for f in facts.itertuples())

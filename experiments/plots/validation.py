@@ -70,14 +70,14 @@ def facts_figure(table: pd.DataFrame, heading: str, runs: str) -> Figure:
     return figure
 
 
-def _history(folder: Path) -> Figure:
+def _history(folder: Path, fit_window_end: str) -> Figure:
     world = files.table(folder / "world.parquet", PlotError, REDO)
     world = world.assign(
         scenario="calibrated",
         run_id=world["set"] * 1000 + world["seed"],
         month=timeline.months(world["date"]),
     )
-    return history(world, observed(), "calibrated")
+    return history(world, observed(), "calibrated", fit_window_end)
 
 
 def figures(folder: Path) -> list[tuple[str, Figure]]:
@@ -98,7 +98,8 @@ def figures(folder: Path) -> list[tuple[str, Figure]]:
     table = files.table(folder / "facts.parquet", PlotError, REDO)
     runs = f"{manifest['parameter_sets']} parameter sets × {manifest['seeds']} seeds"
     heading = f"History: in sample to {manifest['fit_window_end']}, out of sample after"
-    return [("validation_facts", facts_figure(table, heading, runs)), ("history", _history(folder))]
+    drawn = _history(folder, manifest["fit_window_end"])
+    return [("validation_facts", facts_figure(table, heading, runs)), ("history", drawn)]
 
 
 #: Weight pairs drawn against each other in the revealed-preference figure.

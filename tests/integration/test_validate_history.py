@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from overplay.experiments.cli import app
+from overplay.experiments.plots import validation as validation_plots
 from overplay.experiments.validation.calibration_spec import load_calibration
 from overplay.experiments.validation.facts import bundled, load_facts
 from overplay.experiments.validation.patterns import PATTERNS
@@ -98,6 +99,20 @@ def test_the_printed_table_lists_samples_misses_and_patterns(tmp_path):
     assert result.exit_code == 0, result.output
     for text in ("In sample", "Out of sample", "Pattern checks", "spike_then_decay"):
         assert text in result.stdout
+
+
+def test_the_history_figure_marks_where_the_fit_window_ends(validated):
+    """Every panel shows the first out-of-sample month, so a reader sees which facts
+    the fit saw."""
+    folder, _ = validated
+    (_, _), (_, figure) = validation_plots.figures(folder)
+    first_test_month = pd.Timestamp("2015-01-01")
+    panels = [ax for ax in figure.axes if ax.get_visible() and ax.lines]
+    assert panels
+    for ax in panels:
+        marks = [line for line in ax.lines if line.get_label() == "fit window ends"]
+        assert len(marks) == 1
+        assert pd.Timestamp(marks[0].get_xdata()[0]) == first_test_month
 
 
 def test_plot_and_report_read_the_folder(validated):
