@@ -108,7 +108,7 @@ def calibrate(
                 "command again to resume"
             )
             raise typer.Exit(130) from None
-        bar.update(task, completed=budget.generations)
+        bar.update(task, completed=budget.generations, generation=result.generations)
     out.print(
         f"{result.generations} generation(s), {result.simulations} particles "
         f"({result.simulations * parsed.seeds_per_particle} runs), epsilon "
