@@ -18,6 +18,13 @@ MONTHS = 7
 #: A first step compiles the model's loops when no cache exists (about a minute).
 FIRST_STEP_MS = 240_000
 STEP_MS = 60_000
+#: What ipywidgets' page logs when a message arrives for a widget the server has
+#: already closed (the page replaces its figures each step, and Reset the model; on a
+#: loaded machine a redraw can still be in flight): a race in the widget protocol
+#: (jupyter-widgets/ipywidgets#3577), seen once, in a CI run beside a two-worker fit.
+#: The page is unaffected, which the steps after it check; any other console error
+#: still fails the test.
+WIDGET_RACE = "widget model not found"
 
 
 @pytest.fixture(scope="module")
@@ -75,4 +82,4 @@ def test_the_dashboard_steps_resets_and_stays_offline(dashboard):
         assert page.locator(".overplay-now").inner_text() != overview
 
     assert outside == []
-    assert errors == []
+    assert [e for e in errors if e != WIDGET_RACE] == []
