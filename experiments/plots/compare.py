@@ -169,6 +169,11 @@ def history(
         spare.set_visible(False)
     axes = axes[: len(panels)]
     runs = world[world["scenario"] == scenario]
+    first_test_month = (
+        None
+        if fit_window_end is None
+        else timeline.months(pd.Series([str(pd.Period(fit_window_end, "M") + 1)])).iloc[0]
+    )
     for ax, (column, material) in zip(axes, panels, strict=True):
         rows = runs[runs["material"] == material].groupby("month")[column]
         low, mid, high = rows.quantile(0.05), rows.median(), rows.quantile(0.95)
@@ -201,10 +206,7 @@ def history(
                 fontsize="x-small",
                 va="center",
             )
-        if fit_window_end is not None:
-            first_test_month = timeline.months(
-                pd.Series([str(pd.Period(fit_window_end, "M") + 1)])
-            ).iloc[0]
+        if first_test_month is not None:
             ax.axvline(first_test_month, color="grey", ls="--", lw=1.2, label="fit window ends")
         _time_panel(ax, f"{PANEL_TITLES.get(column, column)}, {material}", column)
         if n_rows > 1:  # two rows of panels: smaller axis labels, months below the last

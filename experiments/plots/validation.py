@@ -16,7 +16,7 @@ from matplotlib.patches import Rectangle
 from overplay.experiments.plots import PlotError, files, timeline
 from overplay.experiments.plots.compare import history, observed
 from overplay.experiments.plots.theme import PALETTE, legend, note, slide, title
-from overplay.experiments.validation.revealed import ROBUST_CONFIDENCE
+from overplay.experiments.validation.revealed import ROBUST_CONFIDENCE, in_region
 
 #: Deviations beyond this many tolerances are drawn at the edge, with their value.
 CLIP = 6.0
@@ -117,7 +117,7 @@ def region_figure(table: pd.DataFrame, points: int) -> Figure:
     figure, axes = slide(len(strategies), len(PAIRS))
     for row, strategy in enumerate(strategies):
         mine = table[table["strategy"] == strategy]
-        core = _robust_core(mine)
+        core = mine.assign(in_core=in_region(mine, ROBUST_CONFIDENCE))
         for col, (x, y) in enumerate(PAIRS):
             ax = axes[row * len(PAIRS) + col]
             best = mine.pivot_table(index=y, columns=x, values="points_right", aggfunc="max")
@@ -149,15 +149,6 @@ def region_figure(table: pd.DataFrame, points: int) -> Figure:
         "of the parameter sets.",
     )
     return figure
-
-
-def _robust_core(mine: pd.DataFrame) -> pd.DataFrame:
-    """One strategy's rows with ``in_core``: in the region (the most points right) and
-    in it in enough resamples; none for a folder written before the resampling."""
-    in_region = mine["points_right"] == mine["points_right"].max()
-    if "region_confidence" not in mine:
-        return mine.assign(in_core=False)
-    return mine.assign(in_core=in_region & (mine["region_confidence"] >= ROBUST_CONFIDENCE))
 
 
 #: Line styles for the severities of the overuse design (a ban has none).

@@ -18,7 +18,7 @@ from overplay.experiments.sweep.spec import load_sweep
 from overplay.experiments.validation.answer import effects, run_answer
 from overplay.experiments.validation.facts import bundled
 from overplay.experiments.validation.outputs import write_result
-from overplay.experiments.validation.revealed import WEIGHTS
+from overplay.experiments.validation.revealed import WEIGHTS, in_region
 from overplay.experiments.validation.revealed_output import REGION
 from overplay.experiments.validation.validate import Inputs
 
@@ -40,13 +40,11 @@ def region_weights(folder: Path, strategy: str, min_confidence: float = 0.0) -> 
     if mine.empty:
         known = ", ".join(sorted(table["strategy"].unique()))
         raise UserError(f"{folder / REGION}: no strategy {strategy!r}; known: {known}")
-    best = mine[mine["points_right"] == mine["points_right"].max()]
-    if min_confidence > 0:
-        if "region_confidence" not in best:
-            raise UserError(f"{folder / REGION}: no region_confidence; re-run it")
-        best = best[best["region_confidence"] >= min_confidence]
-        if best.empty:
-            raise UserError(f"{folder / REGION}: no weight set of the region is that robust")
+    if min_confidence > 0 and "region_confidence" not in mine:
+        raise UserError(f"{folder / REGION}: no region_confidence; re-run it")
+    best = mine[in_region(mine, min_confidence)]
+    if best.empty:
+        raise UserError(f"{folder / REGION}: no weight set of the region is that robust")
     return best[[w.name for w in WEIGHTS] + ["points_right"]].reset_index(drop=True)
 
 

@@ -396,6 +396,18 @@ def region_confidence(
     return (right == right.max(axis=0)).mean(axis=1)
 
 
+def in_region(frame: pd.DataFrame, min_confidence: float = 0.0) -> pd.Series:
+    """Which rows of one strategy's region table are in its region (the most decision
+    points right) and, when ``min_confidence`` > 0, stay in it in at least that share
+    of the resamples of the parameter sets (a table without confidences: none do)."""
+    inside = frame["points_right"] == frame["points_right"].max()
+    if min_confidence <= 0:
+        return inside
+    if "region_confidence" not in frame:
+        return pd.Series(False, index=frame.index)
+    return inside & (frame["region_confidence"] >= min_confidence)
+
+
 def summary(table: pd.DataFrame) -> pd.DataFrame:
     """Per strategy: the most decision points any weight set gets right, how many sets
     do, how many of those stay in the region in resamples of the parameter sets (the
@@ -403,8 +415,8 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for strategy, frame in table.groupby("strategy", sort=False):
         best = int(frame["points_right"].max())
-        inside = frame[frame["points_right"] == best]
-        robust = inside[inside["region_confidence"] >= ROBUST_CONFIDENCE]
+        inside = frame[in_region(frame)]
+        robust = frame[in_region(frame, ROBUST_CONFIDENCE)]
         row: dict[str, Any] = {
             "strategy": strategy,
             "points_right": f"{best} of {len(DECISIONS)}",
