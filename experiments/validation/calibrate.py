@@ -34,7 +34,14 @@ import pyabc
 import yaml
 
 from overplay.experiments.result_folder import check_result_folder
-from overplay.experiments.single_run import atomic_write, json_text, manifest_common, run_scenario
+from overplay.experiments.single_run import (
+    atomic_write,
+    git_commit,
+    git_dirty,
+    json_text,
+    manifest_common,
+    run_scenario,
+)
 from overplay.experiments.validation.calibration_spec import (
     Budget,
     CalibrationSpec,
@@ -181,7 +188,8 @@ def calibrate(
     resumed = _resumable(folder, key) and not restart
     if not resumed and database.exists():
         database.unlink()
-    _write_manifest(folder, key, started, "running", spec)  # before the database exists
+    sessions = _sessions(folder, started, resumed)
+    _write_manifest(folder, key, sessions, "running", spec)  # before the database exists
     _quiet_pyabc(log_generations)
     sampler = SeededSampler(spec.seed, workers, progress)
     abc = pyabc.ABCSMC(
@@ -203,7 +211,7 @@ def calibrate(
         sampler.close()
     result = _results(spec, history, folder)
     _write_fit_table(spec, facts, result.ensemble, folder, workers)
-    _write_manifest(folder, key, started, "completed", spec, result)
+    _write_manifest(folder, key, sessions, "completed", spec, result)
     return result
 
 
@@ -359,10 +367,28 @@ def _resumable(folder: Path, key: dict) -> bool:
     return all(recorded.get(k) == v for k, v in key.items())
 
 
+def _sessions(folder: Path, started: datetime, resumed: bool) -> list[dict]:
+    """Every session that ran this fit's generations, first to this one: a fit that
+    takes hours is often stopped and resumed, perhaps on another commit, and its
+    manifest must say when it began and on which code each part ran."""
+    this = {
+        "started": started.isoformat(timespec="seconds"),
+        "git_commit": git_commit(),
+        "git_dirty": git_dirty(),
+    }
+    if not resumed:
+        return [this]
+    recorded = json.loads((folder / MANIFEST).read_text())
+    earlier = recorded.get("sessions") or [
+        {k: recorded.get(k) for k in ("started", "git_commit", "git_dirty")}
+    ]
+    return [*earlier, this]
+
+
 def _write_manifest(
     folder: Path,
     key: dict,
-    started: datetime,
+    sessions: list[dict],
     status: str,
     spec: CalibrationSpec,
     result: FitResult | None = None,
@@ -375,7 +401,8 @@ def _write_manifest(
         "fit_window_end": spec.fit_window_end,
         "fit_seeds": FIT_SEEDS,
         "files": [DATABASE, f"{DATABASE}-journal", ENSEMBLE, FIT, POINT, SPEC],
-        **manifest_common(started, status),
+        **manifest_common(datetime.fromisoformat(sessions[0]["started"]), status),
+        "sessions": sessions,
     }
     if result is not None:
         document |= {

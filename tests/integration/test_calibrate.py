@@ -4,6 +4,7 @@ spec with located errors."""
 
 from __future__ import annotations
 
+import json
 import logging
 import textwrap
 from pathlib import Path
@@ -191,10 +192,16 @@ def test_the_fit_is_the_same_with_two_workers_and_after_an_interruption(tiny, tm
     with pytest.raises(KeyboardInterrupt):
         calibrate(spec, facts, folder, tiny=True, workers=2, progress=stop)
     assert not (folder / "ensemble.csv").exists()
+    first = json.loads((folder / "manifest.json").read_text())
     calibrate(spec, facts, folder, tiny=True, workers=2)
     pd.testing.assert_frame_equal(
         pd.read_csv(folder / "ensemble.csv"), pd.read_csv(tiny / "ensemble.csv")
     )
+    # The manifest dates the fit from its first session and lists both.
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["started"] == first["started"]
+    assert manifest["sessions"][0]["started"] == first["started"]
+    assert len(manifest["sessions"]) == 2 and manifest["status"] == "completed"
 
 
 def test_a_stopped_fit_resumes_only_with_the_same_facts_and_scenario(monkeypatch):
