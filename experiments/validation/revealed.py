@@ -26,10 +26,11 @@ import pandas as pd
 
 from overplay.agents.moves import actions_of
 from overplay.agents.strategies.base import CLASSIFIER_DEFAULTS, lookup
+from overplay.experiments.errors import UserError
 from overplay.experiments.validation.calibration_spec import CalibrationSpec
 from overplay.experiments.validation.ensemble import overrides
 from overplay.experiments.validation.tasks import map_tasks
-from overplay.model.calendar import date_of_step, month_index
+from overplay.model.calendar import date_of_step, month_index, step_of_date
 from overplay.model.columns import (
     CAPTURED_INDUSTRY,
     LEVERAGE_LOSS,
@@ -39,6 +40,7 @@ from overplay.model.columns import (
     WTO_DEFIANCE,
 )
 from overplay.model.config import Scenario
+from overplay.model.events import event_step
 from overplay.model.forecast import _without_foresight, advance_to_round, forecast_copy
 from overplay.model.leverage_model import LeverageModel
 from overplay.model.scenario_checks import ScenarioNote
@@ -213,7 +215,12 @@ def decision_scenario(spec: CalibrationSpec, settings: list[tuple[str, Any]], da
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ScenarioNote)
         scenario = load_scenario(spec.scenario, settings, parse_once=True)
-    kept = [e for e in scenario.events if not (e.actor == "china" and str(e.at) >= date)]
+    decided = step_of_date(scenario.start, date)
+    kept = [
+        e
+        for e in scenario.events
+        if not (e.actor == "china" and event_step(e, scenario.start) >= decided)
+    ]
     series = scenario.series.model_copy(
         update={"china_price_usd_per_kg": observed_price_before(scenario, date)}
     )
@@ -287,7 +294,15 @@ def simulate_decisions(
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> Simulated:
-    interval = load_scenario(spec.scenario, parse_once=True).timing.decision_interval_months
+    scenario = load_scenario(spec.scenario, parse_once=True)
+    if reads_own_payoff(scenario):
+        raise UserError(
+            f"scenario {spec.scenario!r}: China plays {scenario.china.strategy.name!r}, "
+            "which decides on its own payoff; the weight sets are applied after each "
+            "run, which is only the run China would have played if its moves ignore "
+            "them. Give China a rule strategy (one that neither best-responds nor learns)."
+        )
+    interval = scenario.timing.decision_interval_months
     months = max(HORIZONS.values()) * interval
     tasks = [
         (int(row["set"]), seed, point, overrides(spec, row, seed))

@@ -34,6 +34,31 @@ def test_chinas_own_moves_from_the_decision_date_are_removed():
     assert any(e.actor == "us" and str(e.at) >= "2025-04" for e in scenario.events)
 
 
+def test_chinas_moves_given_as_step_numbers_are_removed_by_their_month(monkeypatch):
+    """An event's ``at`` may be a step (1 = the first month): it is compared as the
+    month it falls in, not as text ("198" sorts before "2025-04", "30" after it)."""
+    history = load_scenario("history")
+    move = next(e for e in history.events if e.actor == "china")
+    early = move.model_copy(update={"at": 30})  # 2011-06
+    late = move.model_copy(update={"at": 198})  # 2025-06
+    edited = history.model_copy(update={"events": [early, late]})
+    monkeypatch.setattr(revealed, "load_scenario", lambda *a, **k: edited)
+    kept = revealed.decision_scenario(SPEC, overrides(SPEC, ROW, 1), "2025-04").events
+    assert kept == [early]
+
+
+def test_a_china_that_weighs_its_own_payoff_is_refused(monkeypatch):
+    """Re-weighting after a run is exact only if China's moves ignore the weights."""
+    history = load_scenario("history")
+    strategy = history.china.strategy.model_copy(update={"name": "myopic_best_response"})
+    deciding = history.model_copy(
+        update={"china": history.china.model_copy(update={"strategy": strategy})}
+    )
+    monkeypatch.setattr(revealed, "load_scenario", lambda *a, **k: deciding)
+    with pytest.raises(UserError, match="decides on its own payoff"):
+        revealed.simulate_decisions(SPEC, pd.DataFrame([ROW]), seeds=1)
+
+
 def test_chinas_observed_price_is_kept_only_before_the_decision_date():
     """From a decision on China's price is its home market's: the observed series is
     cut at the month before, at the level it had there."""
