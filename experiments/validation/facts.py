@@ -15,7 +15,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from overplay.experiments.validation.observe import OBSERVATIONS
 from overplay.experiments.validation.periods import months
@@ -54,6 +61,13 @@ class Fact(BaseModel):
         if value is not None:
             months(value)
         return value
+
+    @field_validator("tolerance_kind")
+    @classmethod
+    def _relative_to_something(cls, kind: str, info: ValidationInfo) -> str:
+        if kind == "relative" and info.data.get("value") == 0:
+            raise ValueError("a relative tolerance needs an observed value other than 0")
+        return kind
 
     @field_validator("observation")
     @classmethod
@@ -112,19 +126,18 @@ def load_facts(path: Path | None = None) -> FactTable:
     path = path or bundled(BUNDLED)
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ScenarioError([Problem(name, 0, "", f"cannot read: {error.strerror}")]) from None
-    rows = list(csv.DictReader(text.splitlines()))
+        rows, header = read_csv_rows(path)
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        message = getattr(error, "strerror", None) or str(error)
+        raise ScenarioError([Problem(name, 0, "", f"cannot read: {message}")]) from None
     problems: list[Problem] = []
-    header = text.splitlines()[0].split(",") if text.strip() else []
     missing = [c for c in Fact.model_fields if c not in header]
     if missing:
         problems.append(Problem(name, 1, "", f"missing column(s): {', '.join(missing)}"))
         raise ScenarioError(problems)
     facts: list[Fact] = []
     seen: dict[str, int] = {}
-    for line, row in enumerate(rows, start=2):
+    for line, row in rows:
         cleaned = {k: (v if v != "" else None) for k, v in row.items() if k is not None}
         if None in row:
             problems.append(Problem(name, line, "", "more fields than the header has columns"))
@@ -148,3 +161,13 @@ def load_facts(path: Path | None = None) -> FactTable:
     if problems:
         raise ScenarioError(problems)
     return FactTable(name, tuple(facts))
+
+
+def read_csv_rows(path: Path) -> tuple[list[tuple[int, dict]], list[str]]:
+    """A CSV file's rows, each with the line it ends on, and its header. Lines are the
+    reader's (blank lines skipped, quoted fields spanning lines) so that a message
+    points at the line an editor shows; a spreadsheet's byte-order mark is dropped."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        rows = [(reader.line_num, row) for row in reader]
+        return rows, list(reader.fieldnames or [])

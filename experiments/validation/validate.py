@@ -7,6 +7,7 @@ it): the fact table, the patterns, each run's facts and world series, a manifest
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import warnings
@@ -29,7 +30,7 @@ from overplay.experiments.validation.ensemble import (
     pattern_table,
     run_ensemble,
 )
-from overplay.experiments.validation.facts import FactTable, bundled
+from overplay.experiments.validation.facts import FactTable, bundled, read_csv_rows
 from overplay.experiments.validation.outputs import write_result
 from overplay.model import load_scenario
 from overplay.model.problems import ScenarioError
@@ -44,33 +45,53 @@ WORLD = "world.parquet"
 
 
 def read_ensemble(path: Path, spec: CalibrationSpec) -> pd.DataFrame:
-    """An ensemble file with a ``set`` column and one column per fitted parameter."""
+    """An ensemble file with a ``set`` column (distinct whole numbers: runs are matched
+    to their set by it) and one column per fitted parameter."""
     try:
-        ensemble = pd.read_csv(path)
+        rows, header = read_csv_rows(path)
     except OSError as error:
         raise UserError(f"{path}: cannot read the ensemble: {error.strerror}") from None
-    except ValueError as error:
+    except (UnicodeDecodeError, csv.Error) as error:
         raise UserError(f"{path}: not an ensemble CSV ({error})") from None
     needed = ["set", *(p.name for p in spec.parameters)]
-    missing = [c for c in needed if c not in ensemble.columns]
+    missing = [c for c in needed if c not in header]
     if missing:
         raise UserError(f"{path}: missing column(s) {', '.join(missing)} (the spec fits them)")
-    numbers = ensemble[needed].apply(pd.to_numeric, errors="coerce")
-    bad = numbers.isna().any(axis=1)
-    if bad.any():
-        line = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-        raise UserError(f"{path}:{line}: every value must be a number")
-    _check_rows(path, spec, numbers)
+    if not rows:
+        raise UserError(f"{path}: no parameter sets (a header and no rows)")
+    lines = [line for line, _ in rows]
+    text = pd.DataFrame([row for _, row in rows], columns=header)[needed]
+    numbers = text.apply(pd.to_numeric, errors="coerce")
+    for column in needed:
+        bad = np.flatnonzero(numbers[column].isna().to_numpy())
+        if len(bad):
+            value = text[column].iloc[bad[0]]
+            raise UserError(f"{path}:{lines[bad[0]]}: {column}: {value!r} is not a number")
+    _check_set_ids(path, numbers["set"], lines)
+    numbers["set"] = numbers["set"].astype(int)
+    _check_rows(path, spec, numbers, lines)
     return numbers
 
 
-def _check_rows(path: Path, spec: CalibrationSpec, ensemble: pd.DataFrame) -> None:
+def _check_set_ids(path: Path, sets: pd.Series, lines: list[int]) -> None:
+    first: dict[float, int] = {}
+    for line, value in zip(lines, sets, strict=True):
+        if value != round(value):
+            raise UserError(f"{path}:{line}: set: {value} is not a whole number")
+        if value in first:
+            raise UserError(f"{path}:{line}: set: {value:g} repeats line {first[value]}")
+        first[value] = line
+
+
+def _check_rows(
+    path: Path, spec: CalibrationSpec, ensemble: pd.DataFrame, lines: list[int]
+) -> None:
     """Every set as the scenario's schema sees it, before any run: a value it refuses
     is reported at its line and column here, not as a worker's failure later."""
     column = {key: p.name for p in spec.parameters for key in p.keys}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ScenarioNote)
-        for line, row in enumerate(ensemble.to_dict("records"), start=2):
+        for line, row in zip(lines, ensemble.to_dict("records"), strict=True):
             try:
                 load_scenario(spec.scenario, overrides(spec, row, 1), parse_once=True)
             except ScenarioError as error:

@@ -12,11 +12,12 @@ import pytest
 from typer.testing import CliRunner
 
 from overplay.experiments.cli import app
+from overplay.experiments.errors import UserError
 from overplay.experiments.plots import validation as validation_plots
 from overplay.experiments.validation.calibration_spec import load_calibration
 from overplay.experiments.validation.facts import bundled, load_facts
 from overplay.experiments.validation.patterns import PATTERNS
-from overplay.experiments.validation.validate import BUNDLED_SPEC
+from overplay.experiments.validation.validate import BUNDLED_SPEC, read_ensemble
 
 KEYS = {
     "fact",
@@ -132,7 +133,7 @@ def test_plot_and_report_read_the_folder(validated):
     ("content", "message"),
     [
         ("set,price_speed\n1,0.2\n", "missing column(s) price_elasticity_light"),
-        (("price_speed", "fast"), "every value must be a number"),
+        (("price_speed", "fast"), "price_speed: 'fast' is not a number"),
         (("leakage_rate", "5"), "leakage_rate: Input should be less than or equal to 1"),
     ],
 )
@@ -152,6 +153,27 @@ def test_a_bad_ensemble_is_refused_in_one_line(tmp_path, content, message, worke
     result = CliRunner().invoke(app, command)
     assert result.exit_code == 2
     assert message in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda lines: lines[:1], "no parameter sets"),
+        (lambda lines: [lines[0], lines[1], "", lines[1]], ":4: set: 1 repeats line 2"),
+        (lambda lines: [lines[0], "", "1.5" + lines[1][1:]], ":3: set: 1.5 is not a whole"),
+    ],
+)
+def test_set_ids_are_distinct_whole_numbers_reported_at_the_editors_line(tmp_path, edit, message):
+    """Runs are matched to their parameter set by id, so a repeated id would measure
+    one set against another's control. Lines count blank ones, as an editor does, and a
+    spreadsheet's byte-order mark is no part of the first column's name."""
+    path = _ensemble(tmp_path / "ensemble.csv")
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(edit(lines)) + "\n", encoding="utf-8-sig")
+    spec, _ = load_calibration(bundled(BUNDLED_SPEC))
+    with pytest.raises(UserError) as refused:
+        read_ensemble(path, spec)
+    assert message in str(refused.value) and str(refused.value).startswith(str(path))
 
 
 @pytest.mark.parametrize("scenario", ["history", "calibrated"])

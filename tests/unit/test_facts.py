@@ -110,6 +110,25 @@ def test_a_bad_facts_file_is_refused_with_file_line_and_column(tmp_path):
     assert f"{path}:5: fact: Q08 repeats line 2" in text
 
 
+def test_lines_are_the_editors_and_a_byte_order_mark_is_dropped(tmp_path):
+    """A blank line still counts, as an editor counts it; a spreadsheet's "CSV UTF-8"
+    starts with a byte-order mark that is no part of the column ``fact``."""
+    lines = (ROOT / "experiments" / "data" / "history.csv").read_text().splitlines()
+    path = tmp_path / "facts.csv"
+    path.write_text("\n".join([lines[0], "", lines[1], lines[1]]) + "\n", encoding="utf-8-sig")
+    with pytest.raises(ScenarioError) as caught:
+        load_facts(path)
+    assert str(caught.value) == f"{path}:4: fact: Q08 repeats line 3"
+
+
+def test_a_relative_tolerance_on_an_observed_zero_is_refused(tmp_path):
+    good = (ROOT / "experiments" / "data" / "history.csv").read_text().splitlines()[1]
+    assert ",39813," in good and ",relative," in good
+    path = _write(tmp_path, [good.replace("Q08", "Q96").replace(",39813,", ",0,")])
+    with pytest.raises(ScenarioError, match=r":3: tolerance_kind: a relative tolerance needs"):
+        load_facts(path)
+
+
 def test_a_facts_file_without_a_column_says_which(tmp_path):
     path = tmp_path / "facts.csv"
     path.write_text("fact,value\nQ08,1\n")
