@@ -33,7 +33,12 @@ def region_weights(folder: Path, strategy: str, min_confidence: float = 0.0) -> 
     China's decision points under ``strategy``, and stay in that region in at least
     ``min_confidence`` of the resamples of the parameter sets (0: the whole region)."""
     try:
-        table = files.table(folder / REGION, PlotError, "run `overplay revealed-preference` first")
+        table = files.table(
+            folder / REGION,
+            PlotError,
+            "run `overplay revealed-preference` first",
+            columns=("strategy", "points_right", *(w.name for w in WEIGHTS)),
+        )
     except PlotError as error:
         raise UserError(str(error)) from None
     mine = table[table["strategy"] == strategy]
@@ -48,9 +53,10 @@ def region_weights(folder: Path, strategy: str, min_confidence: float = 0.0) -> 
     return best[[w.name for w in WEIGHTS] + ["points_right"]].reset_index(drop=True)
 
 
-def check_same_ensemble(region: Path, inputs: Inputs) -> None:
-    """Refuse a weight region identified on another ensemble than the one the design
-    will run: its weights were read off other parameter sets' histories."""
+def check_same_ensemble(region: Path, inputs: Inputs, sets: int) -> None:
+    """Refuse a weight region identified on another ensemble or spec than the design
+    will run, or on fewer of its sets (``--sets`` takes the first ones): its weights
+    were read off other parameter sets' histories."""
     manifest = region / "manifest.json"
     try:
         document = json.loads(manifest.read_text())
@@ -62,6 +68,18 @@ def check_same_ensemble(region: Path, inputs: Inputs) -> None:
             f"{manifest}: the region was identified on another ensemble "
             f"({document.get('ensemble', 'unrecorded')}) than {inputs.ensemble_path}; run "
             f"`overplay revealed-preference --ensemble {inputs.ensemble_path}` first"
+        )
+    if document.get("spec") != inputs.spec.name:
+        raise UserError(
+            f"{manifest}: the region was identified with spec {document.get('spec')!r}, "
+            f"not {inputs.spec.name!r}; run `overplay revealed-preference` with this spec"
+        )
+    identified_on = document.get("parameter_sets", 0)
+    if identified_on < sets:
+        raise UserError(
+            f"{manifest}: the region was identified on the first {identified_on} parameter "
+            f"sets, and findings would run {sets}; run `overplay revealed-preference` on "
+            f"at least as many, or findings with `--sets {identified_on}`"
         )
 
 
@@ -81,11 +99,11 @@ def findings(
     """Run the design over the ensemble, weigh China's payoff by the region, write."""
     check_result_folder(out, "findings")
     started = datetime.now(UTC)
-    check_same_ensemble(region, inputs)
+    ensemble = inputs.ensemble.head(sets or len(inputs.ensemble))
+    check_same_ensemble(region, inputs, len(ensemble))
     weights = region_weights(region, strategy, min_confidence)
     sweep_path = sweep_path or bundled(BUNDLED_SWEEP)
     sweep = load_sweep(sweep_path)
-    ensemble = inputs.ensemble.head(sets or len(inputs.ensemble))
     answer = run_answer(sweep, inputs.spec, ensemble, seeds, workers=workers, progress=progress)
     table = effects(answer, weights)
     document = {

@@ -226,3 +226,28 @@ def test_findings_refuse_a_region_found_on_another_ensemble(tmp_path):
     assert result.exit_code == 2
     assert "identified on another ensemble" in result.output and str(other) in result.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("recorded", "message"),
+    [
+        ({"spec": "another_fit", "parameter_sets": 2}, "identified with spec 'another_fit'"),
+        ({"parameter_sets": 1}, "identified on the first 1 parameter sets"),
+    ],
+)
+def test_findings_refuse_a_region_found_with_another_spec_or_fewer_sets(
+    tmp_path, recorded, message
+):
+    """The same ensemble file is not enough: the region must have been read off the
+    histories of every set findings runs, under the same spec."""
+    ensemble = _ensemble(tmp_path / "ensemble.csv", sets=2)
+    spec, _ = load_calibration(bundled(BUNDLED_SPEC))
+    digest = hashlib.sha256(ensemble.read_bytes()).hexdigest()
+    document = {"kind": "revealed", "spec": spec.name, "ensemble_sha256": digest, **recorded}
+    region = tmp_path / "region"
+    region.mkdir()
+    (region / "manifest.json").write_text(json.dumps(document))
+    args = ["findings", "--region", str(region), "--ensemble", str(ensemble), "-q"]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert not (tmp_path / "out").exists()
