@@ -260,7 +260,7 @@ def _results(spec: CalibrationSpec, history: pyabc.History, folder: Path) -> Fit
     )
     weights = np.asarray(weights, float) / np.sum(weights)
     point = {n: _weighted_median(frame[n].to_numpy(), weights) for n in names}
-    size = min(spec.ensemble_size, len(frame))  # a tiny fit's few particles, once each
+    size = min(spec.ensemble_size, len(frame))  # no more sets than a tiny fit's particles
     chosen = systematic_resample(weights, size, np.random.default_rng(spec.seed))
     ensemble = frame.iloc[chosen].reset_index(drop=True)
     ensemble.insert(0, "set", np.arange(1, len(chosen) + 1))
@@ -304,7 +304,9 @@ def point_scenario(spec: CalibrationSpec, point: dict[str, float]) -> str:
         "# posterior median over the last ABC-SMC generation (docs/validation.md).",
         f"# Written by `overplay calibrate`; fitted to facts up to {spec.fit_window_end}.",
     ]
-    values = {key: round(point[p.name], 6) for p in spec.parameters for key in p.keys}
+    # Six significant digits, not decimals: a log-uniform prior may reach values that
+    # six decimals would write as 0.
+    values = {key: float(f"{point[p.name]:.6g}") for p in spec.parameters for key in p.keys}
     settings: dict[str, Any] = {}
     listed = sorted({key.split(".")[0] for key in values if _through_list(key)})
     for key, value in values.items():

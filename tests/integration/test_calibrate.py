@@ -22,6 +22,7 @@ from overplay.experiments.validation.calibrate import (
     calibrate,
     distance,
     natural,
+    point_scenario,
     prior,
     resume_key,
     simulate,
@@ -85,6 +86,16 @@ def test_a_tiny_fit_writes_an_ensemble_a_point_scenario_and_a_manifest(tiny):
     assert manifest["generations"] == spec.tiny_budget.generations
     # Kish's effective sample size: between one particle and the whole population.
     assert 1.0 <= manifest["effective_sample_size"] <= spec.tiny_budget.population_size
+
+
+def test_the_point_scenario_keeps_six_significant_digits_of_small_values():
+    """A log-uniform prior may fit a value far below 1e-6, which six decimals write
+    as 0; the point file keeps six significant digits at any magnitude."""
+    spec, _ = load_calibration(SPEC)
+    point = {p.name: (p.prior.low + p.prior.high) / 2 for p in spec.parameters}
+    point["leakage_rate"] = 3.14159265e-8
+    written = yaml.safe_load(point_scenario(spec, point))
+    assert written["market"]["leakage_rate"] == pytest.approx(3.14159e-8, rel=1e-9)
 
 
 def test_the_distance_is_the_rms_or_the_largest_deviation_in_tolerance_units():
