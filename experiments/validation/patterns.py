@@ -273,7 +273,10 @@ def processing_share_sticky_while_mining_falls(
     _cover(rounds, last, last)
     falls = {}
     for column in ("china_mining_share", "china_processing_share"):
-        share = _world(rounds, column)["light"]
+        world = _world(rounds, column)
+        if "light" not in world:
+            return False, "the run lacks the light material"
+        share = world["light"]
         falls[column] = (
             share[_years(share.index, first)].mean(),
             share[_years(share.index, last)].mean(),

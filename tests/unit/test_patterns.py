@@ -307,6 +307,17 @@ def test_a_shorter_run_fails_the_windows_it_does_not_cover():
     assert not any(c.passed for c in results.values() if c.measured.startswith("run does"))
 
 
+def test_a_run_with_one_material_gets_a_verdict_on_every_pattern():
+    """A user's scenario may model heavy rare earths alone: the checks that compare
+    light with heavy fail with a reason, none raises."""
+    heavy_only = rounds()
+    heavy_only = heavy_only[heavy_only["material"] == "heavy"]
+    results = {c.name: c for c in p.check_patterns(heavy_only, NO_ACTIONS)}
+    assert len(results) == len(p.PATTERNS)
+    sticky = results["processing_share_sticky_while_mining_falls"]
+    assert not sticky.passed and sticky.measured == "the run lacks the light material"
+
+
 @pytest.fixture(scope="module")
 def history_checks() -> list[p.PatternCheck]:
     result = run_scenario(load_scenario("history", [("seed", 1)]))
