@@ -127,11 +127,10 @@ Measure = Callable[[RunView, "Fact", list[str]], float]
 class Observation:
     """How one kind of fact is measured: ``flow`` sums tonnes over the months (a change
     compares monthly rates), ``level`` averages (a change compares means), ``own``
-    reads the base period itself."""
+    reads the base period itself. ``docs/validation.md`` says what each measures."""
 
     measure: Measure
     kind: Literal["flow", "level", "own"]
-    doc: str
     single_material: bool = False
 
 
@@ -217,7 +216,8 @@ def _peak(view: RunView, fact: Fact, months: list[str]) -> float:
 def _first_expansion(view: RunView, fact: Fact, months: list[str]) -> float:
     """Decimal year (end of month) when separation outside China first stands
     :data:`EXPANSION_T_PER_YEAR` above the run's first month; a month after the period
-    when it never does (censored)."""
+    when it never does (censored). A fact about ``all`` materials reads light's, the
+    basket in which the new plants were built."""
     material = fact.material if fact.material != ALL else "light"
     rows = view.first & (view.material == material)
     capacity, month = view.column("non_china_processing_capacity")[rows], view.month[rows]
@@ -230,7 +230,7 @@ def _first_expansion(view: RunView, fact: Fact, months: list[str]) -> float:
 
 def _non_china_mining_gain(view: RunView, fact: Fact, months: list[str]) -> float:
     """Gain per year of the non-Chinese share of world mine output, from the base
-    period to the last year of the period."""
+    period to the period's last 12 months (all of it when shorter)."""
     if fact.base_period is None:
         raise ObservationError(f"{fact.fact}: non_china_mining_gain needs a base_period")
     share = _weighted_world("china_mining_share")
@@ -248,76 +248,34 @@ def _decimal_year(month: str) -> float:
 
 
 OBSERVATIONS: dict[str, Observation] = {
-    "china_recorded_exports": Observation(
-        _flow(("exports_from_china",)),
-        "flow",
-        "China's customs-recorded exports: legal oxide exports, t",
-    ),
-    "partner_recorded_imports": Observation(
-        _flow(PARTNER, TRANSIT_MONTHS),
-        "flow",
-        "imports from China as its partners record them: legal exports plus smuggled, t",
-    ),
-    "all_imports": Observation(
-        _flow((*PARTNER, "non_china_supply"), TRANSIT_MONTHS),
-        "flow",
-        "all rare-earth imports: from China (legal and smuggled) and from elsewhere, t",
-    ),
-    "magnet_exports": Observation(
-        _flow(("magnets_from_china",)),
-        "flow",
-        "China's magnet exports (rare-earth content), t",
-    ),
-    "partner_to_china_ratio": Observation(
-        _partner_to_china,
-        "level",
-        "partner-recorded imports from China over China-recorded exports",
-    ),
-    "price_multiple": Observation(
-        _world_mean("price_multiple"),
-        "level",
-        "ex-China price over China's supply price (the reference), monthly mean",
-        single_material=True,
-    ),
-    "peak_price_multiple": Observation(
-        _peak, "level", "highest monthly ex-China price multiple", single_material=True
-    ),
-    "china_price": Observation(
-        _world_mean("price_china"),
-        "level",
-        "China's domestic price, USD/kg, monthly mean",
-        single_material=True,
-    ),
-    "mining_share": Observation(
-        _weighted_world("china_mining_share"),
-        "level",
-        "China's share of world mine output (production basis), monthly mean",
-    ),
-    "processing_share": Observation(
-        _weighted_world("china_processing_share"),
-        "level",
-        "China's share of world separation, monthly mean",
-    ),
-    "china_dependence": Observation(
-        _weighted_importers("china_dependence"),
-        "level",
-        "share of an importer's supply from China (legal and smuggled), supply-weighted",
-    ),
-    "thrift": Observation(
-        _weighted_importers("thrift"),
-        "level",
-        "share of demand designed out (substitution, thrift), supply-weighted",
-    ),
-    "first_processing_expansion": Observation(
-        _first_expansion,
-        "own",
-        "decimal year when non-China separation first grows by a plant's worth",
-    ),
-    "non_china_mining_gain": Observation(
-        _non_china_mining_gain,
-        "own",
-        "yearly gain of the non-Chinese share of world mine output since the base period",
-    ),
+    # China's customs-recorded exports: legal oxide exports, t
+    "china_recorded_exports": Observation(_flow(("exports_from_china",)), "flow"),
+    # imports from China as its partners record them: legal exports plus smuggled, t
+    "partner_recorded_imports": Observation(_flow(PARTNER, TRANSIT_MONTHS), "flow"),
+    # all rare-earth imports: from China (legal and smuggled) and from elsewhere, t
+    "all_imports": Observation(_flow((*PARTNER, "non_china_supply"), TRANSIT_MONTHS), "flow"),
+    # China's magnet exports (rare-earth content), t
+    "magnet_exports": Observation(_flow(("magnets_from_china",)), "flow"),
+    # partner-recorded imports from China over China-recorded exports
+    "partner_to_china_ratio": Observation(_partner_to_china, "level"),
+    # ex-China price over China's supply price (the reference), monthly mean
+    "price_multiple": Observation(_world_mean("price_multiple"), "level", single_material=True),
+    # highest monthly ex-China price multiple
+    "peak_price_multiple": Observation(_peak, "level", single_material=True),
+    # China's domestic price, USD/kg, monthly mean
+    "china_price": Observation(_world_mean("price_china"), "level", single_material=True),
+    # China's share of world mine output (production basis), monthly mean
+    "mining_share": Observation(_weighted_world("china_mining_share"), "level"),
+    # China's share of world separation, monthly mean
+    "processing_share": Observation(_weighted_world("china_processing_share"), "level"),
+    # share of an importer's supply from China (legal and smuggled), supply-weighted
+    "china_dependence": Observation(_weighted_importers("china_dependence"), "level"),
+    # share of demand designed out (substitution, thrift), supply-weighted
+    "thrift": Observation(_weighted_importers("thrift"), "level"),
+    # decimal year when non-China separation first grows by a plant's worth
+    "first_processing_expansion": Observation(_first_expansion, "own"),
+    # yearly gain of the non-Chinese share of world mine output since the base period
+    "non_china_mining_gain": Observation(_non_china_mining_gain, "own"),
 }
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -208,3 +210,12 @@ def test_magnets_and_dependence(view):
     assert observe(view, _fact("magnet_exports", "2010-02")) == pytest.approx(4 * 4 + 2 * 5)
     dependence = _fact("china_dependence", "2010", importer="japan")
     assert observe(view, dependence) == pytest.approx(0.8)
+
+
+def test_docs_describe_every_observation():
+    """``docs/validation.md`` is where a user writing facts of their own reads what each
+    observation measures; an observation added without a row there is undocumented."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "validation.md").read_text()
+    table = text[text.index("| observation |") : text.index("Flows are summed")]
+    documented = set(re.findall(r"`([a-z_]+)`", table))
+    assert documented == set(OBSERVATIONS)
