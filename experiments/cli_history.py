@@ -110,7 +110,7 @@ def calibrate(
             raise typer.Exit(130) from None
         bar.update(task, completed=budget.generations, generation=result.generations)
     out.print(
-        f"{result.generations} generation(s), {result.simulations} particles "
+        f"{result.generations} generation(s), {result.simulations} particles proposed "
         f"({result.simulations * parsed.seeds_per_particle} runs), epsilon "
         f"{result.epsilon:.3f} (stops at {budget.minimum_epsilon}); the last generation's "
         f"weights are worth {result.effective_sample_size:.1f} equally weighted particles"

@@ -173,7 +173,8 @@ def break_even(gain: np.ndarray, leverage_value: np.ndarray) -> float:
     median gain crosses zero, read off the gains' medians at each swept value (runs x
     weight sets in; linear between values). Restriction costs China held leverage, so
     the gain falls as that value rises: below the break-even restriction pays. inf
-    when it pays at every swept value, 0 when at none."""
+    when it pays at every swept value, 0 when it does not pay at the lowest; otherwise
+    the first crossing."""
     values = np.unique(leverage_value)
     medians = np.array([np.median(gain[:, leverage_value == v]) for v in values])
     if (medians > 0).all():

@@ -56,7 +56,8 @@ def test_the_command_counts_particles_and_their_runs(tiny_run):
     folder, output = tiny_run
     spec, _ = load_calibration(SPEC)
     particles = yaml.safe_load((folder / "manifest.json").read_text())["simulations"]
-    assert f"{particles} particles ({particles * spec.seeds_per_particle} runs)" in output
+    runs = particles * spec.seeds_per_particle
+    assert f"{particles} particles proposed ({runs} runs)" in output
 
 
 def test_pyabc_logs_only_its_generation_lines_where_no_bar_is_drawn():
