@@ -40,7 +40,6 @@ from overplay.experiments.single_run import (
     git_dirty,
     json_text,
     manifest_common,
-    run_scenario,
 )
 from overplay.experiments.validation.calibration_spec import (
     Budget,
@@ -48,7 +47,7 @@ from overplay.experiments.validation.calibration_spec import (
     DistanceKind,
     FittedParameter,
 )
-from overplay.experiments.validation.ensemble import fact_table, overrides, run_ensemble
+from overplay.experiments.validation.ensemble import fact_table, overrides, run_ensemble, run_with
 from overplay.experiments.validation.facts import Fact, FactTable
 from overplay.experiments.validation.observe import observe_all
 from overplay.experiments.validation.seeded_sampler import SeededSampler
@@ -83,13 +82,7 @@ def simulate(
     years: float | None,
 ) -> dict[str, float]:
     """The facts' values in one run of the scenario with these parameters."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ScenarioNote)  # "events after the window left out"
-        settings = overrides(spec, values, seed)
-        if years is not None:
-            settings.append(("years", years))
-        scenario = load_scenario(spec.scenario, settings, parse_once=True)
-    return observe_all(run_scenario(scenario).rounds, facts)
+    return observe_all(run_with(spec.scenario, overrides(spec, values, seed), years).rounds, facts)
 
 
 def distance(facts: tuple[Fact, ...], kind: DistanceKind = "rms") -> Callable[[dict, dict], float]:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from overplay.experiments.single_run import run_scenario
+from overplay.experiments.single_run import RunResult, run_scenario
 from overplay.experiments.validation.calibration_spec import CalibrationSpec
 from overplay.experiments.validation.facts import Fact
 from overplay.experiments.validation.observe import observe_all
@@ -50,15 +50,21 @@ def overrides(spec: CalibrationSpec, row: dict[str, float], seed: int) -> list[t
     return [*settings, ("seed", int(seed))]
 
 
+def run_with(scenario: str, settings: list[tuple[str, Any]], years: float | None) -> RunResult:
+    """One run of ``scenario`` with these settings, cut after ``years`` if given: the
+    fit and the validation build their runs here, so that they read the same runs."""
+    if years is not None:
+        settings = [*settings, ("years", years)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ScenarioNote)  # "events after the window left out"
+        return run_scenario(load_scenario(scenario, settings, parse_once=True))
+
+
 def _one(
     scenario: str, settings: list[tuple[str, Any]], facts: tuple[Fact, ...], years: float | None
 ) -> tuple[dict[str, float], list[tuple[str, bool, str]], pd.DataFrame]:
     """One run: its facts, patterns and world series (a worker's task)."""
-    if years is not None:
-        settings = [*settings, ("years", years)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ScenarioNote)
-        result = run_scenario(load_scenario(scenario, settings, parse_once=True))
+    result = run_with(scenario, settings, years)
     rounds = result.rounds
     checks = [(c.name, c.passed, c.measured) for c in check_patterns(rounds, result.actions)]
     world = rounds.drop_duplicates(["date", "material"])[["date", "material", *WORLD_SERIES]]
