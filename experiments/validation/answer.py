@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from overplay.experiments.errors import UserError
 from overplay.experiments.outcomes import outcomes_of
 from overplay.experiments.sweep.designs import design_points
 from overplay.experiments.sweep.spec import SweepSpec
@@ -31,8 +30,8 @@ from overplay.experiments.validation.revealed import (
     WEIGHTS,
     distinct,
     payoff_scales,
-    reads_own_payoff,
     reference_weights,
+    refuse_deciding_china,
     with_weights_to_rescale,
 )
 from overplay.experiments.validation.tasks import map_tasks
@@ -128,15 +127,8 @@ def _check_rescalable(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ScenarioNote)
             scenario = load_scenario(sweep.scenario, point_settings, parse_once=True)
-        if reads_own_payoff(scenario):
-            label = ", ".join(f"{k}={v}" for k, v in point.items()) or CONTROL
-            raise UserError(
-                f"sweep {sweep.name!r}, point {label}: China plays "
-                f"{scenario.china.strategy.name!r}, which decides on its own payoff; "
-                "findings weigh China's payoff by the region after each run, which is only "
-                "the run China would have played if its moves ignore the weights. Give China "
-                "a rule strategy (one that neither best-responds nor learns)."
-            )
+        label = ", ".join(f"{k}={v}" for k, v in point.items()) or CONTROL
+        refuse_deciding_china(scenario, f"sweep {sweep.name!r}, point {label}")
 
 
 def china_payoffs(answer: AnswerRuns, weights: pd.DataFrame) -> np.ndarray:

@@ -197,6 +197,18 @@ def reads_own_payoff(scenario: Scenario) -> bool:
     return bool(classifier["best_response"] or classifier["learns"])
 
 
+def refuse_deciding_china(scenario: Scenario, where: str) -> None:
+    """Refuse a China whose moves depend on the weights (:func:`reads_own_payoff`):
+    weight sets are applied to its payoff after each run."""
+    if reads_own_payoff(scenario):
+        raise UserError(
+            f"{where}: China plays {scenario.china.strategy.name!r}, which decides on its "
+            "own payoff; weight sets are applied to China's payoff after each run, which "
+            "is only the run China would have played if its moves ignore them. Give China "
+            "a rule strategy (one that neither best-responds nor learns)."
+        )
+
+
 def with_weights_to_rescale(scenario: Scenario) -> Scenario:
     """The scenario with every swept weight it sets to zero at one instead: a term
     simulated at zero could not be re-weighted. Exact, because nothing but China's
@@ -295,13 +307,7 @@ def simulate_decisions(
     progress: Callable[[int, int], None] | None = None,
 ) -> Simulated:
     scenario = load_scenario(spec.scenario, parse_once=True)
-    if reads_own_payoff(scenario):
-        raise UserError(
-            f"scenario {spec.scenario!r}: China plays {scenario.china.strategy.name!r}, "
-            "which decides on its own payoff; the weight sets are applied after each "
-            "run, which is only the run China would have played if its moves ignore "
-            "them. Give China a rule strategy (one that neither best-responds nor learns)."
-        )
+    refuse_deciding_china(scenario, f"scenario {spec.scenario!r}")
     interval = scenario.timing.decision_interval_months
     months = max(HORIZONS.values()) * interval
     tasks = [
