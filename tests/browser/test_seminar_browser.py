@@ -1,8 +1,10 @@
 """``overplay seminar`` in chromium, on a closed network: a facilitator and two teams,
 each in its own browser context, play three rounds with a news card and a missed
-deadline; the server is SIGKILLed mid-round and restarted with nothing lost; a team
-cannot see or act for another; the debrief and its counterfactual render; no request
-leaves 127.0.0.1 and the console stays free of errors."""
+deadline; the server is SIGKILLed mid-round, every page says it cannot reach it and
+recovers by itself once it is restarted, with nothing lost; a team cannot see or act
+for another; the debrief and its counterfactual render; no request leaves 127.0.0.1
+and the console stays free of errors but the failed requests while the server is
+down."""
 
 from __future__ import annotations
 
@@ -24,21 +26,37 @@ def start(port: int, database: Path, log: Path):
     return start_server(arguments, port, log)
 
 
-def watch(page, errors: list[str]) -> None:
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+#: What a page may log while the server is down: its polls fail to connect.
+NETWORK_FAILURE = re.compile(
+    r"^(htmx:(afterRequest|sendError), \[object HTML\w+Element\]"
+    r"|Failed to load resource: "
+    r"net::ERR_(CONNECTION_(RESET|REFUSED|CLOSED)|EMPTY_RESPONSE|FAILED))$"
+)
+LOST = "The seminar server cannot be reached"
+
+
+def watch(page, errors: dict[str, list[str]], phase: list[str]) -> None:
+    """Record the page's console errors under the test's phase at the time
+    (``phase[0]``: "up", or "down" from the crash until every page recovered)."""
+
+    def record(text: str) -> None:
+        errors.setdefault(phase[0], []).append(text)
+
+    page.on("console", lambda m: record(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: record(str(e)))
 
 
 def test_a_seminar_of_three_rounds_survives_a_crash(tmp_path):
     port, database, log = free_port(), tmp_path / "seminar.db", tmp_path / "server.log"
     url = f"http://127.0.0.1:{port}"
     server = start(port, database, log)
-    errors: list[str] = []
+    errors: dict[str, list[str]] = {}
+    phase = ["up"]
     try:
         with offline_browser() as (context, outside):
             browser = context.browser
             facilitator = context.new_page()
-            watch(facilitator, errors)
+            watch(facilitator, errors, phase)
             facilitator.goto(url)
             facilitator.select_option("select[name=scenario]", "restraint")
             facilitator.fill("input[name=rounds]", "3")
@@ -58,7 +76,7 @@ def test_a_seminar_of_three_rounds_survives_a_crash(tmp_path):
                                    if r.request.url.startswith("http://127.0.0.1")
                                    else (outside.append(r.request.url), r.abort()))  # fmt: skip
                 page = team_context.new_page()
-                watch(page, errors)
+                watch(page, errors, phase)
                 page.goto(url)
                 page.fill("input[name=code]", codes[country].lower())
                 page.get_by_role("button", name="Join").click()
@@ -99,8 +117,15 @@ def test_a_seminar_of_three_rounds_survives_a_crash(tmp_path):
             us.fill("#stockpile_days", "200")
             us.get_by_role("button", name="Submit decision").click()
             us.get_by_text("Decision stored for round 3").wait_for(timeout=WAIT_MS)
+            phase[0] = "down"
             stop_server(server, signal.SIGKILL)
+            for page in (us, facilitator):  # each page says so, without a reload
+                page.get_by_text(LOST).wait_for(timeout=WAIT_MS)
             server = start(port, database, log)
+            for page in (us, facilitator):  # and recovers by itself
+                page.get_by_text(LOST).wait_for(state="hidden", timeout=WAIT_MS)
+            us.get_by_text("decision stored", exact=True).wait_for(timeout=WAIT_MS)
+            phase[0] = "up"
             us.reload()
             us.get_by_text("decision stored").wait_for(timeout=WAIT_MS)  # nothing lost
             left = int(re.search(r"(\d+):(\d\d)", us.locator(".clock").inner_text())[2])
@@ -123,4 +148,5 @@ def test_a_seminar_of_three_rounds_survives_a_crash(tmp_path):
     finally:
         stop_server(server)
     assert outside == []
-    assert errors == []
+    assert errors.get("up", []) == []
+    assert all(NETWORK_FAILURE.match(text) for text in errors.get("down", [])), errors
