@@ -3,16 +3,13 @@
 // itself: the status keeps polling every second, and the first answer hides the
 // notice again. Without it a page would look frozen with nothing said.
 (function () {
-  function notice() {
-    return document.getElementById("connection-lost");
+  function lost(yes) {
+    document.getElementById("connection-lost").hidden = !yes;
   }
   document.addEventListener("htmx:sendError", function () {
-    const element = notice();
-    if (element) element.hidden = false;
+    lost(true);
   });
   document.addEventListener("htmx:afterRequest", function (event) {
-    const xhr = event.detail && event.detail.xhr;
-    const element = notice();
-    if (element && xhr && xhr.status > 0) element.hidden = true;
+    if (event.detail.xhr.status > 0) lost(false); // 0: no answer at all
   });
 })();
